@@ -1,0 +1,106 @@
+"""Command line: `python -m scoring score|describe|plan ...` (scripts, schedulers and our own checks)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from scoring.engine import INPUT_COLUMNS, InputError, score
+from scoring.framework import FrameworkError, load_framework
+
+NA_TOKENS = {"n/a", "na", "kad", "không áp dụng", "khong ap dung"}
+
+
+def read_long_csv(path: str | Path) -> pd.DataFrame:
+    """Read a long input CSV as text, keeping the file line of every row for error messages."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    missing = [c for c in INPUT_COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError([_header_problem(missing)])
+    df["line"] = range(2, len(df) + 2)
+    text = df["value"].astype(str).str.strip()
+    df["not_applicable"] = text.str.lower().isin(NA_TOKENS)
+    df["value"] = text.where(~df["not_applicable"], None)
+    return df
+
+
+def _header_problem(missing):
+    from scoring.engine import InputProblem
+
+    return InputProblem("missing_column", f"the header must be {','.join(INPUT_COLUMNS)}; missing {missing}", 1)
+
+
+def cmd_score(args) -> int:
+    fw = load_framework(args.framework)
+    inputs = read_long_csv(args.inputs)
+    result = score(fw, inputs)
+    out = result.scores[["entity", "year", "code", "level", "points", "max_points", "value", "rank",
+                         "n_ranked"]]
+    out = out.assign(points=out["points"].round(6), value=out["value"].round(6))
+    if args.out:
+        out.to_csv(args.out, index=False)
+        print(f"scored {len(result.rows)} entity-years with {result.framework_version}: {args.out}",
+              file=sys.stderr)
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_describe(args) -> int:
+    fw = load_framework(args.framework)
+    fw.describe()[["code", "parent", "name", "max_points"]].to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from scoring.planning import plan_cli
+
+    return plan_cli(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m scoring", description="DTI Studio scoring engine")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("score", help="score a long CSV (entity,year,indicator,variable,value)")
+    s.add_argument("--framework", required=True)
+    s.add_argument("--inputs", required=True)
+    s.add_argument("--out")
+    s.set_defaults(fn=cmd_score)
+    d = sub.add_parser("describe", help="print the framework tree as CSV (code,parent,name,max_points)")
+    d.add_argument("--framework", required=True)
+    d.set_defaults(fn=cmd_describe)
+    pl = sub.add_parser("plan", help="least-effort plan for an entity to reach a rank")
+    pl.add_argument("--framework", required=True)
+    pl.add_argument("--inputs", required=True)
+    pl.add_argument("--entity", required=True)
+    pl.add_argument("--year", type=int, required=True)
+    pl.add_argument("--target-rank", type=int)
+    pl.add_argument("--target-total", type=float)
+    pl.add_argument("--max-gain", type=float, default=None,
+                    help="largest rise of any ratio in percentage points as a fraction (0.3 = +30 pp)")
+    pl.add_argument("--out")
+    pl.set_defaults(fn=cmd_plan)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except FrameworkError as exc:
+        print("error: framework problem:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        print(f"error: {args.inputs}: {exc}", file=sys.stderr)
+        return 3
+    except FileNotFoundError as exc:
+        print(f"error: file not found: {exc.filename}", file=sys.stderr)
+        return 2
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        print(f"error: {args.inputs}: not a readable CSV file ({exc})", file=sys.stderr)
+        return 3

@@ -1,0 +1,408 @@
+"""The vectorised scoring engine.
+
+`score(framework, inputs)` checks the long inputs, lays them out as one entity-year × variable
+matrix, runs every leaf's rule over all rows at once, adds points up the tree (leaving "not
+applicable" leaves out of their parent's maximum) and ranks every node within each year.
+It returns a `ScoreResult` holding every stage and the framework that produced it, so a what-if
+is a re-run on changed inputs followed by `diff`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from scoring.framework import ROOT_CODE, Framework
+from scoring.rules import RULES, RuleContext, YearNotCovered, item_variables, ratio_pairs
+
+INPUT_COLUMNS = ["entity", "year", "indicator", "variable", "value"]
+# Ranks compare points rounded to this many decimals, so float noise never splits a tie.
+RANK_DECIMALS = 6
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    code: str  # machine-readable kind, e.g. "zero_denominator"
+    message: str  # English sentence naming what is expected
+    line: int | None = None  # 1-based line of the input file (header = line 1) when known
+    entity: str = ""
+    year: int | None = None
+    indicator: str = ""
+    variable: str = ""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        who = f"{self.entity} {self.year} " if self.entity else ""
+        what = f"{self.indicator}.{self.variable}" if self.variable else self.indicator
+        return f"{where}{who}{what}: {self.message}".replace("  ", " ")
+
+
+class InputError(ValueError):
+    def __init__(self, problems: list[InputProblem]):
+        self.problems = problems
+        shown = "\n".join(str(p) for p in problems[:MAX_PROBLEMS])
+        more = f"\n… and {len(problems) - MAX_PROBLEMS} more" if len(problems) > MAX_PROBLEMS else ""
+        super().__init__(f"{len(problems)} input problem(s):\n{shown}{more}")
+
+
+@dataclass
+class InputMatrix:
+    """Inputs laid out for vectorised scoring."""
+
+    rows: pd.DataFrame  # entity, year (one row per entity-year), RangeIndex
+    columns: list[str]  # wide column names '<indicator>.<variable>'
+    values: np.ndarray  # float, shape (rows, columns); NaN where missing
+    lines: np.ndarray  # int, source line per cell, 0 when unknown
+    not_applicable: np.ndarray  # bool, shape (rows, leaves)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.values[:, self.columns.index(name)]
+
+
+@dataclass
+class ScoreResult:
+    framework: Framework
+    inputs: pd.DataFrame
+    rows: pd.DataFrame  # entity, year
+    codes: list[str]  # node codes, root first (framework order)
+    points: np.ndarray  # (rows, nodes); NaN for N/A leaves or missing data
+    applicable_max: np.ndarray  # (rows, nodes)
+    ratio_codes: list[str]
+    ratio_values: np.ndarray  # (rows, ratio leaves)
+    ranks: np.ndarray  # (rows, nodes) competition ranks within each year (NaN when no points)
+    problems: list[InputProblem] = field(default_factory=list)  # non-strict runs only
+
+    @property
+    def framework_version(self) -> str:
+        return f"{self.framework.id}@{self.framework.version}"
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.applicable_max > 0, self.points / self.applicable_max, np.nan)
+
+    def _long(self, matrix: np.ndarray, codes: list[str], name: str) -> pd.DataFrame:
+        n_rows, n_codes = matrix.shape
+        return pd.DataFrame(
+            {
+                "entity": np.repeat(self.rows["entity"].to_numpy(), n_codes),
+                "year": np.repeat(self.rows["year"].to_numpy(), n_codes),
+                "code": np.tile(np.array(codes, dtype=object), n_rows),
+                name: matrix.reshape(-1),
+            }
+        )
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """Long table: entity, year, code, level, parent, points, max_points, applicable_max, value, rank."""
+        out = self._long(self.points, self.codes, "points")
+        nodes = self.framework.nodes
+        n_rows = len(self.rows)
+        out["level"] = np.tile(np.array([nodes[c].level for c in self.codes]), n_rows)
+        out["parent"] = np.tile(np.array([nodes[c].parent or "" for c in self.codes], dtype=object), n_rows)
+        out["max_points"] = np.tile(np.array([nodes[c].max_points for c in self.codes]), n_rows)
+        out["applicable_max"] = self.applicable_max.reshape(-1)
+        out["value"] = self.values.reshape(-1)
+        out["rank"] = pd.array(np.where(np.isnan(self.ranks), -1, self.ranks).reshape(-1).astype("int64"),
+                               dtype="Int64")
+        out.loc[out["rank"] < 0, "rank"] = pd.NA
+        out["n_ranked"] = self._n_ranked().reshape(-1)
+        return out
+
+    def _n_ranked(self) -> np.ndarray:
+        has = ~np.isnan(self.points)
+        frame = pd.DataFrame(has, columns=self.codes)
+        frame["__year"] = self.rows["year"].to_numpy()
+        counts = frame.groupby("__year").transform("sum")
+        return counts[self.codes].to_numpy()
+
+    @cached_property
+    def ratios(self) -> pd.DataFrame:
+        return self._long(self.ratio_values, self.ratio_codes, "ratio")
+
+    def points_wide(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.points, columns=self.codes)
+        return pd.concat([self.rows, frame], axis=1)
+
+    def table(self, year: int, level: int | None = None) -> pd.DataFrame:
+        """One year's scores, one row per entity and code (optionally one tree level)."""
+        s = self.scores
+        mask = s["year"] == year
+        if level is not None:
+            mask &= s["level"] == level
+        return s.loc[mask].reset_index(drop=True)
+
+    def total(self, year: int | None = None) -> pd.DataFrame:
+        s = self.scores
+        s = s.loc[s["code"] == ROOT_CODE]
+        if year is not None:
+            s = s.loc[s["year"] == year]
+        return s.sort_values(["year", "rank", "entity"]).reset_index(drop=True)
+
+    def diff(self, other: "ScoreResult") -> pd.DataFrame:
+        """Points and rank changes from `self` (baseline) to `other` (scenario)."""
+        key = ["entity", "year", "code"]
+        base = self.scores[key + ["points", "rank"]]
+        new = other.scores[key + ["points", "rank"]]
+        merged = base.merge(new, on=key, suffixes=("_base", "_new"))
+        merged["points_change"] = merged["points_new"] - merged["points_base"]
+        merged["rank_change"] = merged["rank_base"] - merged["rank_new"]  # positive = moved up
+        return merged
+
+
+# --- input checking and layout ----------------------------------------------------------------
+
+def _problem(kind, message, line=None, entity="", year=None, indicator="", variable=""):
+    return InputProblem(kind, message, None if line in (None, 0) else int(line), str(entity),
+                        None if year is None else int(year), str(indicator), str(variable))
+
+
+def normalise_inputs(inputs: pd.DataFrame) -> tuple[pd.DataFrame, list[InputProblem]]:
+    """Check columns and types of a long input table; return it with clean dtypes."""
+    missing = [c for c in INPUT_COLUMNS if c not in inputs.columns]
+    if missing:
+        return inputs, [_problem("missing_column", f"input table needs columns {INPUT_COLUMNS}; "
+                                                   f"missing {missing}")]
+    df = inputs.copy()
+    if "line" not in df.columns:
+        df["line"] = np.arange(2, len(df) + 2)  # header is line 1
+    if "not_applicable" not in df.columns:
+        df["not_applicable"] = False
+    problems = []
+    df["indicator"] = df["indicator"].astype(str).str.strip()
+    df["variable"] = df["variable"].astype(str).str.strip()
+    df["entity"] = df["entity"].astype(str).str.strip()
+    years = pd.to_numeric(df["year"], errors="coerce")
+    for i in np.flatnonzero(years.isna().to_numpy() | (years % 1 != 0).to_numpy()):
+        r = df.iloc[i]
+        problems.append(_problem("bad_year", f"year must be a whole number like 2025, got {r['year']!r}",
+                                 r["line"], r["entity"], None, r["indicator"], r["variable"]))
+    values = pd.to_numeric(df["value"], errors="coerce")
+    bad_value = values.isna().to_numpy() & ~df["not_applicable"].to_numpy(dtype=bool)
+    for i in np.flatnonzero(bad_value):
+        r = df.iloc[i]
+        problems.append(_problem("not_numeric", f"value must be a number, got {r['value']!r}",
+                                 r["line"], r["entity"], None, r["indicator"], r["variable"]))
+    df["year"] = years.fillna(-1).astype("int64")
+    df["value"] = values.astype("float64")
+    df["not_applicable"] = df["not_applicable"].astype(bool)
+    return df, problems
+
+
+def build_matrix(framework: Framework, df: pd.DataFrame) -> tuple[InputMatrix, list[InputProblem]]:
+    problems: list[InputProblem] = []
+    leaves = {leaf.code: leaf for leaf in framework.leaves}
+    columns = framework.input_columns()
+    col_index = {c: i for i, c in enumerate(columns)}
+
+    known_leaf = df["indicator"].isin(leaves).to_numpy()
+    for i in np.flatnonzero(~known_leaf):
+        r = df.iloc[i]
+        problems.append(_problem("unknown_indicator",
+                                 f"unknown indicator {r['indicator']!r} for framework {framework.id} "
+                                 f"(expected one of {', '.join(leaves)})",
+                                 r["line"], r["entity"], r["year"], r["indicator"]))
+    wide_name = df["indicator"] + "." + df["variable"]
+    known_col = wide_name.isin(col_index).to_numpy()
+    for i in np.flatnonzero(known_leaf & ~known_col):
+        r = df.iloc[i]
+        expected = ", ".join(leaves[r["indicator"]].variable_names())
+        problems.append(_problem("unknown_variable",
+                                 f"unknown variable {r['variable']!r} (indicator {r['indicator']} "
+                                 f"takes {expected})", r["line"], r["entity"], r["year"],
+                                 r["indicator"], r["variable"]))
+    df = df.loc[known_col]
+
+    dup = df.duplicated(["entity", "year", "indicator", "variable"], keep="first").to_numpy()
+    for i in np.flatnonzero(dup):
+        r = df.iloc[i]
+        problems.append(_problem("duplicate", "the same entity, year, indicator and variable appears twice",
+                                 r["line"], r["entity"], r["year"], r["indicator"], r["variable"]))
+    df = df.loc[~dup]
+
+    row_keys = df[["entity", "year"]].drop_duplicates().sort_values(["year", "entity"])
+    rows = row_keys.reset_index(drop=True)
+    row_codes = pd.MultiIndex.from_frame(rows).get_indexer(pd.MultiIndex.from_frame(df[["entity", "year"]]))
+    col_codes = (df["indicator"] + "." + df["variable"]).map(col_index).to_numpy(dtype=np.int64)
+
+    values = np.full((len(rows), len(columns)), np.nan)
+    lines = np.zeros((len(rows), len(columns)), dtype=np.int64)
+    values[row_codes, col_codes] = df["value"].to_numpy(dtype=float)
+    lines[row_codes, col_codes] = df["line"].to_numpy(dtype=np.int64)
+
+    leaf_codes = [leaf.code for leaf in framework.leaves]
+    na = np.zeros((len(rows), len(leaf_codes)), dtype=bool)
+    na_rows = df.loc[df["not_applicable"]]
+    if len(na_rows):
+        leaf_pos = {c: i for i, c in enumerate(leaf_codes)}
+        r_idx = pd.MultiIndex.from_frame(rows).get_indexer(pd.MultiIndex.from_frame(na_rows[["entity", "year"]]))
+        na[r_idx, na_rows["indicator"].map(leaf_pos).to_numpy()] = True
+        for _, r in na_rows.iterrows():
+            if not leaves[r["indicator"]].not_applicable_allowed:
+                problems.append(_problem("na_not_allowed", "this indicator cannot be marked not applicable "
+                                         "(the framework does not allow it); give a number",
+                                         r["line"], r["entity"], r["year"], r["indicator"], r["variable"]))
+    return InputMatrix(rows, columns, values, lines, na), problems
+
+
+def _cell_problems(kind, message, mask, matrix, framework_leaf, var_names, max_count):
+    """Turn a boolean row mask for one leaf into problems naming the first variable's line."""
+    out = []
+    cols = [matrix.columns.index(f"{framework_leaf.code}.{v}") for v in var_names]
+    for r in np.flatnonzero(mask)[:max_count]:
+        line = next((int(matrix.lines[r, c]) for c in cols if matrix.lines[r, c]), None)
+        out.append(_problem(kind, message, line, matrix.rows.at[r, "entity"], matrix.rows.at[r, "year"],
+                            framework_leaf.code, "+".join(var_names)))
+    return out
+
+
+def check_leaf_inputs(leaf, matrix: InputMatrix, values: dict[str, np.ndarray], applicable: np.ndarray):
+    """Problems that make a leaf's formula meaningless: missing, negative, zero whole, part > whole."""
+    problems: list[InputProblem] = []
+    rule = leaf.rule
+    for name, col in values.items():
+        missing = np.isnan(col) & applicable
+        problems += _cell_problems("missing_variable",
+                                   f"variable {name} is missing (expected a number: "
+                                   f"{_meaning(leaf, name)})", missing, matrix, leaf, [name], MAX_PROBLEMS)
+        problems += _cell_problems("negative", f"{name} must not be negative", (col < 0) & applicable,
+                                   matrix, leaf, [name], MAX_PROBLEMS)
+    for var in item_variables(rule):
+        col = values[var]
+        bad = applicable & ~np.isnan(col) & ~np.isin(col, (0.0, 1.0))
+        problems += _cell_problems("item_not_binary", f"{var} must be 0 (not done) or 1 (done)",
+                                   bad, matrix, leaf, [var], MAX_PROBLEMS)
+    part_of_whole = rule.get("part_of_whole", True)
+    for num, den in ratio_pairs(rule):
+        n = sum(values[v] for v in num)
+        d = sum(values[v] for v in den)
+        ok = applicable & ~np.isnan(n) & ~np.isnan(d)
+        problems += _cell_problems("zero_denominator",
+                                   f"the whole ({'+'.join(den)}) is 0; the ratio "
+                                   f"({'+'.join(num)})/({'+'.join(den)}) needs a positive whole",
+                                   ok & (d <= 0), matrix, leaf, den, MAX_PROBLEMS)
+        if part_of_whole:
+            problems += _cell_problems("part_exceeds_whole",
+                                       f"the part ({'+'.join(num)}) is larger than its whole "
+                                       f"({'+'.join(den)})", ok & (d > 0) & (n > d * (1 + 1e-9)),
+                                       matrix, leaf, num + den, MAX_PROBLEMS)
+    if rule["type"] == "direct":
+        col = values[rule["variable"]]
+        problems += _cell_problems("points_out_of_range",
+                                   f"points must be between 0 and {leaf.max_points:g}",
+                                   applicable & (col > leaf.max_points), matrix, leaf,
+                                   [rule["variable"]], MAX_PROBLEMS)
+    return problems
+
+
+def _meaning(leaf, name):
+    for v in leaf.variables:
+        if v.name == name:
+            return v.meaning_en or v.meaning_vi or name
+    return name
+
+
+# --- scoring -------------------------------------------------------------------------------------
+
+def score(framework: Framework, inputs: pd.DataFrame | InputMatrix, *, strict: bool = True) -> ScoreResult:
+    """Score every entity-year in `inputs` (long DataFrame or a prepared InputMatrix).
+
+    strict=True raises InputError listing every problem; strict=False scores what it can and
+    leaves points missing (NaN) where inputs are missing or invalid, keeping the problems.
+    """
+    if isinstance(inputs, InputMatrix):
+        matrix, problems, long_inputs = inputs, [], None
+    else:
+        df, problems = normalise_inputs(inputs)
+        if problems and problems[0].code == "missing_column":
+            raise InputError(problems)
+        matrix, more = build_matrix(framework, df.loc[(df["year"] >= 0) & df["value"].notna()
+                                                     | df["not_applicable"]])
+        problems += more
+        long_inputs = inputs
+
+    codes = list(framework.nodes)
+    pos = {c: i for i, c in enumerate(codes)}
+    n_rows = len(matrix.rows)
+    years = matrix.rows["year"].to_numpy(dtype=np.int64)
+    points = np.full((n_rows, len(codes)), np.nan)
+    app_max = np.zeros((n_rows, len(codes)))
+    ratio_codes, ratio_cols = [], []
+
+    for j, leaf in enumerate(framework.leaves):
+        applicable = ~matrix.not_applicable[:, j]
+        values = {v: matrix.column(f"{leaf.code}.{v}") for v in leaf.variable_names()}
+        leaf_problems = check_leaf_inputs(leaf, matrix, values, applicable)
+        problems += leaf_problems
+        ctx = RuleContext(values=values, years=years, rule=leaf.rule, max_points=leaf.max_points)
+        try:
+            ratio, leaf_points = RULES[leaf.rule["type"]].fn(ctx)
+        except YearNotCovered as exc:
+            problems.append(_problem("year_not_covered",
+                                     f"the method gives no parameter for year(s) {exc.years}", None,
+                                     "", None, leaf.code))
+            ratio, leaf_points = None, np.full(n_rows, np.nan)
+        leaf_points = np.clip(leaf_points, 0.0, leaf.max_points)
+        # Rows with a problem on this leaf score nothing rather than something wrong.
+        bad_rows = np.zeros(n_rows, dtype=bool)
+        if leaf_problems:
+            bad_keys = {(p.entity, p.year) for p in leaf_problems}
+            bad_rows = np.array([(e, y) in bad_keys for e, y in zip(matrix.rows["entity"], years)])
+        valid = applicable & ~bad_rows
+        points[:, pos[leaf.code]] = np.where(valid, leaf_points, np.nan)
+        app_max[:, pos[leaf.code]] = np.where(applicable, leaf.max_points, 0.0)
+        if ratio is not None:
+            ratio_codes.append(leaf.code)
+            ratio_cols.append(np.where(valid, ratio, np.nan))
+
+    if problems and strict:
+        raise InputError(problems)
+
+    na_leaf = np.zeros((n_rows, len(codes)), dtype=bool)
+    for j, leaf in enumerate(framework.leaves):
+        na_leaf[:, pos[leaf.code]] = matrix.not_applicable[:, j]
+    for node in framework.inner_nodes_bottom_up:
+        kids = [pos[c] for c in node.children]
+        kid_points = points[:, kids]
+        # A missing child (not N/A) leaves the parent unknown: a missing value stays missing.
+        unknown = (np.isnan(kid_points) & ~na_leaf[:, kids]).any(axis=1)
+        all_na = na_leaf[:, kids].all(axis=1)
+        points[:, pos[node.code]] = np.where(unknown | all_na, np.nan, np.nansum(kid_points, axis=1))
+        app_max[:, pos[node.code]] = app_max[:, kids].sum(axis=1)
+        na_leaf[:, pos[node.code]] = all_na
+
+    ranks = competition_ranks(points, app_max, years)
+    return ScoreResult(
+        framework=framework,
+        inputs=long_inputs if long_inputs is not None else pd.DataFrame(columns=INPUT_COLUMNS),
+        rows=matrix.rows,
+        codes=codes,
+        points=points,
+        applicable_max=app_max,
+        ratio_codes=ratio_codes,
+        ratio_values=np.column_stack(ratio_cols) if ratio_cols else np.empty((n_rows, 0)),
+        ranks=ranks,
+        problems=problems,
+    )
+
+
+def competition_ranks(points: np.ndarray, applicable_max: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Competition ranking (1, 2, 2, 4) of each column within each year, on the 0–1 value.
+
+    The value (points / applicable maximum) equals points / max when every leaf applies, and
+    keeps entities with not-applicable leaves comparable.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(applicable_max > 0, points / applicable_max, np.nan)
+    frame = pd.DataFrame(np.round(value, RANK_DECIMALS + 3))
+    ranks = frame.groupby(years).rank(method="min", ascending=False, na_option="keep")
+    return ranks.to_numpy(dtype=float)
+
+
+def rank_values(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Competition ranks (1 = highest) of one vector, NaN stays unranked."""
+    s = pd.Series(np.round(np.asarray(values, dtype=float), RANK_DECIMALS + 3))
+    return s.rank(method="min", ascending=False, na_option="keep").to_numpy()

@@ -1,0 +1,314 @@
+"""Frameworks as data: load a TOML framework file into an immutable tree and validate it.
+
+Every error names the offending node code so a framework author can fix the file without
+reading this module (unknown parent, maxima that do not add up, unknown rule type, a rule
+parameter missing, a variable used but not declared...).
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+ROOT_CODE = "total"
+FRAMEWORKS_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
+# Maxima are given with at most a few decimals; a sum is "equal" within this tolerance.
+MAX_POINTS_TOLERANCE = 1e-6
+
+
+class FrameworkError(ValueError):
+    """A framework file is malformed. `problems` lists every problem found, each naming a code."""
+
+    def __init__(self, framework_id: str, problems: list[str]):
+        self.framework_id = framework_id
+        self.problems = problems
+        super().__init__(f"framework {framework_id!r}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    meaning_vi: str = ""
+    meaning_en: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Node:
+    code: str
+    parent: str | None
+    name_vi: str
+    name_en: str
+    max_points: float
+    level: int = 0
+    children: tuple[str, ...] = ()
+    rule: dict[str, Any] | None = None
+    variables: tuple[Variable, ...] = ()
+    lead_agency: str = ""
+    implementing_agencies: tuple[str, ...] = ()
+    frequency: str = ""
+    target_text: str = ""
+    source: str = ""
+    reading: str = ""
+    not_applicable_allowed: bool = False
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def rule_type(self) -> str | None:
+        return None if self.rule is None else self.rule.get("type")
+
+    def variable_names(self) -> tuple[str, ...]:
+        return tuple(v.name for v in self.variables)
+
+    def input_columns(self) -> tuple[str, ...]:
+        """Wide column names of this leaf's inputs, e.g. ('4.4.a', '4.4.b')."""
+        return tuple(f"{self.code}.{v.name}" for v in self.variables)
+
+
+@dataclass(frozen=True)
+class Framework:
+    id: str
+    version: str
+    name_vi: str
+    name_en: str
+    level_names: tuple[str, ...]
+    nodes: dict[str, Node]  # code -> node, in file order, root first
+    source: str = ""
+    path: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def root(self) -> Node:
+        return self.nodes[ROOT_CODE]
+
+    @property
+    def max_points(self) -> float:
+        return self.root.max_points
+
+    @cached_property
+    def leaves(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes.values() if n.is_leaf)
+
+    @cached_property
+    def inner_nodes_bottom_up(self) -> tuple[Node, ...]:
+        """Inner nodes, deepest first, so a parent is aggregated after all its children."""
+        inner = [n for n in self.nodes.values() if not n.is_leaf]
+        return tuple(sorted(inner, key=lambda n: -n.level))
+
+    def children_of(self, code: str) -> tuple[Node, ...]:
+        return tuple(self.nodes[c] for c in self.nodes[code].children)
+
+    def nodes_at_level(self, level: int) -> tuple[Node, ...]:
+        return tuple(n for n in self.nodes.values() if n.level == level)
+
+    def main_indices(self) -> tuple[Node, ...]:
+        return self.nodes_at_level(1)
+
+    def ancestor_at_level(self, code: str, level: int) -> str:
+        node = self.nodes[code]
+        while node.level > level:
+            node = self.nodes[node.parent]
+        return node.code
+
+    def input_columns(self) -> list[str]:
+        return [col for leaf in self.leaves for col in leaf.input_columns()]
+
+    def describe(self):
+        """The tree as rows (code, parent, level, name_vi, name_en, max_points), root first."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "code": n.code,
+                    "parent": n.parent if n.parent is not None else "",
+                    "level": n.level,
+                    "name": n.name_vi,
+                    "name_en": n.name_en,
+                    "max_points": n.max_points,
+                    "rule": n.rule_type or "",
+                    "lead_agency": n.lead_agency,
+                }
+                for n in self.nodes.values()
+            ]
+        )
+
+
+def available_frameworks(directory: Path = FRAMEWORKS_DIR) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.toml"))
+
+
+def load_framework(id_or_path: str | Path, directory: Path = FRAMEWORKS_DIR) -> Framework:
+    """Load and validate a framework by id (file stem in data/frameworks) or by path."""
+    path = Path(id_or_path)
+    if path.suffix != ".toml":
+        path = directory / f"{id_or_path}.toml"
+    if not path.exists():
+        known = ", ".join(available_frameworks(directory)) or "none"
+        raise FrameworkError(str(id_or_path), [f"no framework file {path} (known: {known})"])
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise FrameworkError(path.stem, [f"not valid TOML: {exc}"]) from exc
+    return parse_framework(raw, path=str(path))
+
+
+def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
+    """Build a Framework from the TOML structure, collecting every problem before raising."""
+    from scoring.rules import validate_rule  # local import: rules imports nothing from here at load
+
+    head = raw.get("framework", {})
+    fid = str(head.get("id") or Path(path).stem or "?")
+    problems: list[str] = []
+    for key in ("id", "version", "name_vi"):
+        if not head.get(key):
+            problems.append(f"[framework] is missing '{key}'")
+
+    raw_nodes = raw.get("node", [])
+    if not raw_nodes:
+        problems.append("no [[node]] entries")
+
+    by_code: dict[str, dict[str, Any]] = {}
+    for i, rn in enumerate(raw_nodes):
+        code = str(rn.get("code", "")).strip()
+        if not code:
+            problems.append(f"node #{i + 1} has no code")
+            continue
+        if code == ROOT_CODE:
+            problems.append(f"node {code}: 'total' is the implicit root and cannot be declared")
+            continue
+        if code in by_code:
+            problems.append(f"node {code}: duplicate code")
+            continue
+        by_code[code] = rn
+
+    children: dict[str, list[str]] = {ROOT_CODE: []}
+    for code, rn in by_code.items():
+        parent = str(rn.get("parent", "")).strip()
+        if not parent:
+            problems.append(f"node {code}: missing parent")
+            continue
+        if parent != ROOT_CODE and parent not in by_code:
+            problems.append(f"node {code}: unknown parent {parent!r}")
+            continue
+        children.setdefault(parent, []).append(code)
+
+    # Depth by walking parents; a cycle never reaches the root.
+    levels: dict[str, int] = {ROOT_CODE: 0}
+
+    def level_of(code: str, seen: tuple[str, ...] = ()) -> int | None:
+        if code in levels:
+            return levels[code]
+        if code in seen or code not in by_code:
+            return None
+        parent = str(by_code[code].get("parent", "")).strip()
+        parent_level = level_of(parent, seen + (code,))
+        if parent_level is None:
+            return None
+        levels[code] = parent_level + 1
+        return levels[code]
+
+    for code in by_code:
+        if level_of(code) is None and not any(code in p and "parent" in p for p in problems):
+            problems.append(f"node {code}: parent chain does not reach 'total' (cycle?)")
+
+    nodes: dict[str, Node] = {}
+    leaf_total = 0.0
+    for code, rn in by_code.items():
+        if code not in levels:
+            continue
+        kids = tuple(children.get(code, ()))
+        max_points = rn.get("max_points")
+        if not isinstance(max_points, (int, float)) or isinstance(max_points, bool) or max_points <= 0 \
+                or not math.isfinite(max_points):
+            problems.append(f"node {code}: max_points must be a positive number (got {max_points!r})")
+            max_points = 0.0
+        variables = tuple(
+            Variable(
+                name=str(v.get("name", "")),
+                meaning_vi=str(v.get("meaning_vi", "")),
+                meaning_en=str(v.get("meaning_en", "")),
+                unit=str(v.get("unit", "")),
+            )
+            for v in rn.get("variables", [])
+        )
+        rule = rn.get("rule")
+        if kids:
+            if rule is not None:
+                problems.append(f"node {code}: has children and a rule; only leaves carry rules")
+        else:
+            if rule is None:
+                problems.append(f"node {code}: leaf without a rule")
+            else:
+                names = [v.name for v in variables]
+                if len(set(names)) != len(names) or any(not n for n in names):
+                    problems.append(f"node {code}: variable names must be unique and non-empty")
+                problems.extend(f"node {code}: {p}" for p in validate_rule(rule, set(names)))
+            leaf_total += float(max_points)
+        nodes[code] = Node(
+            code=code,
+            parent=str(rn.get("parent")),
+            name_vi=str(rn.get("name_vi", "")),
+            name_en=str(rn.get("name_en", "")),
+            max_points=float(max_points),
+            level=levels[code],
+            children=kids,
+            rule=dict(rule) if rule is not None else None,
+            variables=variables,
+            lead_agency=str(rn.get("lead_agency", "")),
+            implementing_agencies=tuple(rn.get("implementing_agencies", ())),
+            frequency=str(rn.get("frequency", "")),
+            target_text=str(rn.get("target_text", "")),
+            source=str(rn.get("source", "")),
+            reading=str(rn.get("reading", "")),
+            not_applicable_allowed=bool(rn.get("not_applicable_allowed", False)),
+        )
+        if not nodes[code].name_vi:
+            problems.append(f"node {code}: missing name_vi")
+
+    # Inner maxima must equal the sum of their children.
+    for code, node in nodes.items():
+        if node.children:
+            total = sum(nodes[c].max_points for c in node.children if c in nodes)
+            if abs(total - node.max_points) > MAX_POINTS_TOLERANCE:
+                problems.append(
+                    f"node {code}: max_points {node.max_points:g} != sum of children {total:g}"
+                    f" ({', '.join(node.children)})"
+                )
+    top = children.get(ROOT_CODE, [])
+    root_max = sum(nodes[c].max_points for c in top if c in nodes)
+    declared_total = head.get("total_max")
+    if declared_total is not None and abs(float(declared_total) - root_max) > MAX_POINTS_TOLERANCE:
+        problems.append(f"node total: total_max {declared_total} != sum of main indices {root_max:g}")
+
+    if problems:
+        raise FrameworkError(fid, problems)
+
+    root = Node(
+        code=ROOT_CODE,
+        parent=None,
+        name_vi=str(head.get("total_name_vi", "Tổng điểm")),
+        name_en=str(head.get("total_name_en", "Total")),
+        max_points=root_max,
+        level=0,
+        children=tuple(top),
+    )
+    ordered = {ROOT_CODE: root, **nodes}
+    return Framework(
+        id=fid,
+        version=str(head.get("version")),
+        name_vi=str(head.get("name_vi")),
+        name_en=str(head.get("name_en", "")),
+        level_names=tuple(head.get("level_names", ("total", "main", "component"))),
+        nodes=ordered,
+        source=str(head.get("source", "")),
+        path=path,
+        meta={k: v for k, v in head.items() if k not in {"id", "version", "name_vi", "name_en"}},
+    )
