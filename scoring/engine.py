@@ -160,87 +160,139 @@ def _problem(kind, message, line=None, entity="", year=None, indicator="", varia
                         None if year is None else int(year), str(indicator), str(variable))
 
 
+def _clean_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize a text column, stripping each *distinct* value once (fast on millions of rows)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    cleaned = np.array([str(u).strip() for u in uniques], dtype=object)
+    codes2, uniques2 = pd.factorize(cleaned)
+    return codes2[codes], np.asarray(uniques2, dtype=object)
+
+
 def normalise_inputs(inputs: pd.DataFrame) -> tuple[pd.DataFrame, list[InputProblem]]:
     """Check columns and types of a long input table; return it with clean dtypes."""
     missing = [c for c in INPUT_COLUMNS if c not in inputs.columns]
     if missing:
         return inputs, [_problem("missing_column", f"input table needs columns {INPUT_COLUMNS}; "
                                                    f"missing {missing}")]
-    df = inputs.copy()
-    if "line" not in df.columns:
-        df["line"] = np.arange(2, len(df) + 2)  # header is line 1
-    if "not_applicable" not in df.columns:
-        df["not_applicable"] = False
+    df = pd.DataFrame(index=pd.RangeIndex(len(inputs)))
+    df["line"] = inputs["line"].to_numpy() if "line" in inputs.columns else np.arange(2, len(inputs) + 2)
+    df["not_applicable"] = (inputs["not_applicable"].fillna(False).astype(bool).to_numpy()
+                            if "not_applicable" in inputs.columns else False)
+    for col in ("entity", "indicator", "variable"):
+        codes, uniques = _clean_codes(inputs[col])
+        df[col] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
     problems = []
-    df["indicator"] = df["indicator"].astype(str).str.strip()
-    df["variable"] = df["variable"].astype(str).str.strip()
-    df["entity"] = df["entity"].astype(str).str.strip()
-    years = pd.to_numeric(df["year"], errors="coerce")
-    for i in np.flatnonzero(years.isna().to_numpy() | (years % 1 != 0).to_numpy()):
-        r = df.iloc[i]
-        problems.append(_problem("bad_year", f"year must be a whole number like 2025, got {r['year']!r}",
-                                 r["line"], r["entity"], None, r["indicator"], r["variable"]))
-    values = pd.to_numeric(df["value"], errors="coerce")
+    if pd.api.types.is_integer_dtype(inputs["year"]):
+        years = inputs["year"].astype("float64")
+    else:
+        codes, uniques = pd.factorize(inputs["year"], use_na_sentinel=False)
+        years = pd.Series(pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+                          .to_numpy(dtype=float)[codes])
+    bad_year = (years.isna() | (years % 1 != 0)).to_numpy()
+    if pd.api.types.is_float_dtype(inputs["value"]) or pd.api.types.is_integer_dtype(inputs["value"]):
+        values = inputs["value"].astype("float64").reset_index(drop=True)
+    else:
+        values = pd.to_numeric(inputs["value"].reset_index(drop=True), errors="coerce").astype("float64")
     bad_value = values.isna().to_numpy() & ~df["not_applicable"].to_numpy(dtype=bool)
+    raw = inputs.reset_index(drop=True)
+    for i in np.flatnonzero(bad_year):
+        r = raw.iloc[i]
+        problems.append(_problem("bad_year", f"year must be a whole number like 2025, got {r['year']!r}",
+                                 df.at[i, "line"], r["entity"], None, r["indicator"], r["variable"]))
     for i in np.flatnonzero(bad_value):
-        r = df.iloc[i]
+        r = raw.iloc[i]
         problems.append(_problem("not_numeric", f"value must be a number, got {r['value']!r}",
-                                 r["line"], r["entity"], None, r["indicator"], r["variable"]))
-    df["year"] = years.fillna(-1).astype("int64")
-    df["value"] = values.astype("float64")
-    df["not_applicable"] = df["not_applicable"].astype(bool)
+                                 df.at[i, "line"], r["entity"], None, r["indicator"], r["variable"]))
+    df["year"] = years.fillna(-1).to_numpy().astype("int64")
+    df["value"] = values.to_numpy()
     return df, problems
 
 
 def build_matrix(framework: Framework, df: pd.DataFrame) -> tuple[InputMatrix, list[InputProblem]]:
+    """Lay normalised long inputs out as an entity-year × variable matrix (integer work only)."""
     problems: list[InputProblem] = []
     leaves = {leaf.code: leaf for leaf in framework.leaves}
     columns = framework.input_columns()
     col_index = {c: i for i, c in enumerate(columns)}
+    if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+        df = df.reset_index(drop=True)
 
-    known_leaf = df["indicator"].isin(leaves).to_numpy()
-    for i in np.flatnonzero(~known_leaf):
+    ind = df["indicator"].astype("category")
+    var = df["variable"].astype("category")
+    ind_codes, ind_cats = ind.cat.codes.to_numpy(), list(ind.cat.categories)
+    var_codes, var_cats = var.cat.codes.to_numpy(), list(var.cat.categories)
+    # Column of each (indicator, variable) pair through a small lookup table.
+    lookup = np.full((len(ind_cats), max(len(var_cats), 1)), -1, dtype=np.int64)
+    for i, ic in enumerate(ind_cats):
+        for j, vc in enumerate(var_cats):
+            lookup[i, j] = col_index.get(f"{ic}.{vc}", -1)
+    col_codes = lookup[ind_codes, var_codes] if len(df) else np.empty(0, dtype=np.int64)
+    leaf_known = np.array([c in leaves for c in ind_cats], dtype=bool)
+    known_leaf = leaf_known[ind_codes] if len(df) else np.empty(0, dtype=bool)
+
+    for i in np.flatnonzero(~known_leaf)[:MAX_PROBLEMS]:
         r = df.iloc[i]
         problems.append(_problem("unknown_indicator",
                                  f"unknown indicator {r['indicator']!r} for framework {framework.id} "
                                  f"(expected one of {', '.join(leaves)})",
                                  r["line"], r["entity"], r["year"], r["indicator"]))
-    wide_name = df["indicator"] + "." + df["variable"]
-    known_col = wide_name.isin(col_index).to_numpy()
-    for i in np.flatnonzero(known_leaf & ~known_col):
+    for i in np.flatnonzero(known_leaf & (col_codes < 0))[:MAX_PROBLEMS]:
         r = df.iloc[i]
         expected = ", ".join(leaves[r["indicator"]].variable_names())
         problems.append(_problem("unknown_variable",
                                  f"unknown variable {r['variable']!r} (indicator {r['indicator']} "
                                  f"takes {expected})", r["line"], r["entity"], r["year"],
                                  r["indicator"], r["variable"]))
-    df = df.loc[known_col]
 
-    dup = df.duplicated(["entity", "year", "indicator", "variable"], keep="first").to_numpy()
-    for i in np.flatnonzero(dup):
-        r = df.iloc[i]
-        problems.append(_problem("duplicate", "the same entity, year, indicator and variable appears twice",
-                                 r["line"], r["entity"], r["year"], r["indicator"], r["variable"]))
-    df = df.loc[~dup]
+    ent = df["entity"].astype("category")
+    ent_codes, ent_cats = ent.cat.codes.to_numpy().astype(np.int64), np.asarray(ent.cat.categories, dtype=object)
+    year_vals = df["year"].to_numpy(dtype=np.int64)
+    year_codes, year_uniques = pd.factorize(year_vals, sort=True)
+    year_cats = np.asarray(year_uniques, dtype=np.int64)
+    n_years = max(len(year_cats), 1)
 
-    row_keys = df[["entity", "year"]].drop_duplicates().sort_values(["year", "entity"])
-    rows = row_keys.reset_index(drop=True)
-    row_codes = pd.MultiIndex.from_frame(rows).get_indexer(pd.MultiIndex.from_frame(df[["entity", "year"]]))
-    col_codes = (df["indicator"] + "." + df["variable"]).map(col_index).to_numpy(dtype=np.int64)
+    keep = col_codes >= 0
+    # Dense entity-year key -> row number, rows sorted by (year, entity name).
+    dense = ent_codes * n_years + year_codes
+    present = np.zeros(len(ent_cats) * n_years, dtype=bool)
+    present[dense[keep]] = True
+    keys = np.flatnonzero(present)
+    rows = pd.DataFrame({"entity": ent_cats[keys // n_years], "year": year_cats[keys % n_years]
+                         if len(year_cats) else np.empty(0, dtype=np.int64)})
+    order = np.lexsort((rows["entity"].astype(str).to_numpy(), rows["year"].to_numpy()))
+    rows = rows.iloc[order].reset_index(drop=True)
+    row_of_key = np.full(len(present), -1, dtype=np.int64)
+    row_of_key[keys[order]] = np.arange(len(keys))
+    row_codes = row_of_key[dense]
+
+    cell = row_codes * len(columns) + col_codes
+    counts = np.bincount(cell[keep], minlength=len(rows) * len(columns)) if len(rows) else np.zeros(0, int)
+    if (counts > 1).any():
+        first_seen = np.zeros(len(counts), dtype=bool)
+        for i in np.flatnonzero(keep):
+            c = cell[i]
+            if counts[c] > 1:
+                if first_seen[c]:
+                    r = df.iloc[i]
+                    problems.append(_problem("duplicate",
+                                             "the same entity, year, indicator and variable appears twice",
+                                             r["line"], r["entity"], r["year"], r["indicator"], r["variable"]))
+                    keep[i] = False
+                first_seen[c] = True
 
     values = np.full((len(rows), len(columns)), np.nan)
     lines = np.zeros((len(rows), len(columns)), dtype=np.int64)
-    values[row_codes, col_codes] = df["value"].to_numpy(dtype=float)
-    lines[row_codes, col_codes] = df["line"].to_numpy(dtype=np.int64)
+    values[row_codes[keep], col_codes[keep]] = df["value"].to_numpy(dtype=float)[keep]
+    lines[row_codes[keep], col_codes[keep]] = df["line"].to_numpy(dtype=np.int64)[keep]
 
     leaf_codes = [leaf.code for leaf in framework.leaves]
     na = np.zeros((len(rows), len(leaf_codes)), dtype=bool)
-    na_rows = df.loc[df["not_applicable"]]
-    if len(na_rows):
+    na_idx = np.flatnonzero(keep & df["not_applicable"].to_numpy(dtype=bool))
+    if len(na_idx):
         leaf_pos = {c: i for i, c in enumerate(leaf_codes)}
-        r_idx = pd.MultiIndex.from_frame(rows).get_indexer(pd.MultiIndex.from_frame(na_rows[["entity", "year"]]))
-        na[r_idx, na_rows["indicator"].map(leaf_pos).to_numpy()] = True
-        for _, r in na_rows.iterrows():
+        for i in na_idx:
+            r = df.iloc[i]
+            na[row_codes[i], leaf_pos[r["indicator"]]] = True
             if not leaves[r["indicator"]].not_applicable_allowed:
                 problems.append(_problem("na_not_allowed", "this indicator cannot be marked not applicable "
                                          "(the framework does not allow it); give a number",
@@ -319,8 +371,9 @@ def score(framework: Framework, inputs: pd.DataFrame | InputMatrix, *, strict: b
         df, problems = normalise_inputs(inputs)
         if problems and problems[0].code == "missing_column":
             raise InputError(problems)
-        matrix, more = build_matrix(framework, df.loc[(df["year"] >= 0) & df["value"].notna()
-                                                     | df["not_applicable"]])
+        usable = (df["year"].to_numpy() >= 0) & (df["value"].notna().to_numpy()
+                                                 | df["not_applicable"].to_numpy(dtype=bool))
+        matrix, more = build_matrix(framework, df if usable.all() else df.loc[usable])
         problems += more
         long_inputs = inputs
 

@@ -1,0 +1,279 @@
+"""The one module that talks to DuckDB.
+
+- Parameterised SQL only (values never go into SQL text; DataFrames are registered and selected from).
+- A cursor per query, so one connection object can serve many Streamlit sessions/threads.
+- Every write runs in one transaction: an import either lands whole or not at all.
+"""
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dti_studio.duckdb"
+SCHEMA_VERSION = "1"
+
+VALUE_FLAGS = [
+    ("published", "Số liệu công bố chính thức", "Published officially"),
+    ("plan", "Số liệu từ kế hoạch của tỉnh (KH 18/KH-UBND Gia Lai)", "From the province's plan (Gia Lai 18/KH-UBND)"),
+    ("sample", "DỮ LIỆU MẪU (SAMPLE) — sinh tự động, không phải số liệu thật",
+     "SAMPLE data — generated, not real figures"),
+    ("self_assessed", "Số liệu tự đánh giá do tỉnh nhập", "Self-assessed figures imported by the province"),
+]
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS value_flags (
+        flag VARCHAR PRIMARY KEY, label_vi VARCHAR NOT NULL, label_en VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS entities (
+        entity_group VARCHAR NOT NULL,          -- '34' (from 1 July 2025) or '63' (before)
+        name VARCHAR NOT NULL,                  -- canonical name, e.g. 'Gia Lai'
+        code VARCHAR,                           -- statistical code (63 group)
+        merged_into VARCHAR,                    -- 63 group: the 34-group province it became part of
+        source VARCHAR,
+        PRIMARY KEY (entity_group, name))""",
+    """CREATE TABLE IF NOT EXISTS frameworks (
+        framework_id VARCHAR PRIMARY KEY, version VARCHAR NOT NULL, name_vi VARCHAR, name_en VARCHAR,
+        file VARCHAR, max_points DOUBLE, registered_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS framework_nodes (
+        framework_id VARCHAR NOT NULL, code VARCHAR NOT NULL, parent VARCHAR, level INTEGER,
+        name_vi VARCHAR, name_en VARCHAR, max_points DOUBLE, rule_type VARCHAR, lead_agency VARCHAR,
+        PRIMARY KEY (framework_id, code))""",
+    """CREATE SEQUENCE IF NOT EXISTS import_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS imports (
+        import_id BIGINT PRIMARY KEY, imported_at TIMESTAMP NOT NULL, file_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL, n_rows BIGINT NOT NULL, framework_id VARCHAR, entity_group VARCHAR,
+        flag VARCHAR NOT NULL, imported_by VARCHAR, form VARCHAR, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS raw_inputs (
+        import_id BIGINT NOT NULL, framework_id VARCHAR NOT NULL, entity_group VARCHAR NOT NULL,
+        entity VARCHAR NOT NULL, year INTEGER NOT NULL, indicator VARCHAR NOT NULL,
+        variable VARCHAR NOT NULL, value DOUBLE, not_applicable BOOLEAN NOT NULL DEFAULT FALSE,
+        flag VARCHAR NOT NULL, sheet VARCHAR, source_row INTEGER, source_column VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS published_results (
+        year INTEGER NOT NULL, entity_group VARCHAR NOT NULL, entity VARCHAR, published_name VARCHAR NOT NULL,
+        total_value DOUBLE, total_rank INTEGER, n_ranked INTEGER, gov_value DOUBLE, gov_rank INTEGER,
+        econ_value DOUBLE, econ_rank INTEGER, soc_value DOUBLE, soc_rank INTEGER,
+        source_url VARCHAR, quote VARCHAR, official BOOLEAN)""",
+    """CREATE TABLE IF NOT EXISTS plan_values (
+        framework_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, code VARCHAR NOT NULL,
+        points_2024 DOUBLE, max_qd405 DOUBLE, max_draft DOUBLE, target_points DOUBLE,
+        target_denominator DOUBLE, raw_text VARCHAR, reading VARCHAR, source VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS scenarios (
+        name VARCHAR NOT NULL, framework_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, year INTEGER NOT NULL,
+        created_at TIMESTAMP NOT NULL, changes_json VARCHAR NOT NULL, note VARCHAR,
+        PRIMARY KEY (framework_id, name))""",
+    """CREATE TABLE IF NOT EXISTS effort_weights (
+        framework_id VARCHAR NOT NULL, code VARCHAR NOT NULL, cost_per_point DOUBLE NOT NULL,
+        PRIMARY KEY (framework_id, code))""",
+]
+
+CURRENT_INPUTS_SQL = """
+    SELECT entity, year, indicator, variable, value, not_applicable, flag, import_id
+    FROM raw_inputs
+    WHERE framework_id = ? AND entity_group = ?
+    QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
+    ORDER BY year, entity, indicator, variable
+"""
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("DTI_STUDIO_DB", DEFAULT_DB))
+
+
+class Store:
+    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+        self.path = str(path or default_db_path())
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(self.path, read_only=read_only)
+        if not read_only:
+            self.init_schema()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
+        cur = self.con.cursor()
+        try:
+            return cur.execute(sql, list(params)).df()
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self):
+        """One write transaction on its own cursor: committed whole or rolled back whole."""
+        cur = self.con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        finally:
+            cur.close()
+
+    def write(self, fn, retries: int = 3):
+        """Run fn(cursor) in a transaction, retried on DuckDB's optimistic-concurrency conflict."""
+        for attempt in range(retries):
+            try:
+                with self.transaction() as cur:
+                    return fn(cur)
+            except duckdb.TransactionException as exc:
+                if "Conflict" not in str(exc) or attempt == retries - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def init_schema(self) -> None:
+        def create(cur):
+            for stmt in SCHEMA:
+                cur.execute(stmt)
+            cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            for flag in VALUE_FLAGS:
+                cur.execute("INSERT OR REPLACE INTO value_flags VALUES (?, ?, ?)", list(flag))
+
+        self.write(create)
+
+    def get_meta(self, key: str) -> str | None:
+        df = self.query("SELECT value FROM meta WHERE key = ?", [key])
+        return None if df.empty else str(df.iloc[0, 0])
+
+    def set_meta(self, key: str, value: str, cur=None) -> None:
+        sql, params = "INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value]
+        if cur is not None:
+            cur.execute(sql, params)
+            return
+        self.write(lambda c: c.execute(sql, params))
+
+    # -- reference data ----------------------------------------------------------------------------
+    def replace_table(self, cur, table: str, df: pd.DataFrame, where: str = "", params: list | None = None):
+        """Replace rows of a known table with a DataFrame's rows (columns matched by name)."""
+        if table not in {"entities", "published_results", "plan_values", "frameworks", "framework_nodes"}:
+            raise ValueError(f"not a replaceable table: {table}")
+        cur.execute(f"DELETE FROM {table} {where}", params or [])
+        self._insert_frame(cur, table, df)
+
+    @staticmethod
+    def _insert_frame(cur, table: str, df: pd.DataFrame) -> None:
+        cols = ", ".join(f'"{c}"' for c in df.columns)
+        cur.register("frame_to_insert", df)
+        try:
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame_to_insert")
+        finally:
+            cur.unregister("frame_to_insert")
+
+    def register_framework(self, framework, cur=None) -> None:
+        def write(c):
+            tree = framework.describe()
+            nodes = pd.DataFrame({
+                "framework_id": framework.id,
+                "code": tree["code"], "parent": tree["parent"], "level": tree["level"],
+                "name_vi": tree["name"], "name_en": tree["name_en"], "max_points": tree["max_points"],
+                "rule_type": tree["rule"], "lead_agency": tree["lead_agency"],
+            })
+            head = pd.DataFrame([{
+                "framework_id": framework.id, "version": framework.version, "name_vi": framework.name_vi,
+                "name_en": framework.name_en, "file": Path(framework.path).name, "max_points": framework.max_points,
+                "registered_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            }])
+            self.replace_table(c, "frameworks", head, "WHERE framework_id = ?", [framework.id])
+            self.replace_table(c, "framework_nodes", nodes, "WHERE framework_id = ?", [framework.id])
+
+        if cur is not None:
+            write(cur)
+        else:
+            self.write(write)
+
+    def entities(self, group: str = "34") -> pd.DataFrame:
+        return self.query("SELECT * FROM entities WHERE entity_group = ? ORDER BY name", [group])
+
+    def published_results(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM published_results ORDER BY year, entity_group, total_rank NULLS LAST")
+
+    def plan_values(self, framework_id: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM plan_values WHERE framework_id = ?", [framework_id])
+
+    # -- imports -----------------------------------------------------------------------------------
+    def record_import(self, data: pd.DataFrame, *, file_name: str, sha256: str, framework_id: str,
+                      flag: str, entity_group: str = "34", imported_by: str | None = None,
+                      form: str | None = None, note: str | None = None, cur=None) -> int:
+        """Write one validated import (long DataFrame) and its log row in a single transaction."""
+        if flag not in {f[0] for f in VALUE_FLAGS}:
+            raise ValueError(f"unknown value flag {flag!r}")
+
+        def write(c) -> int:
+            import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
+            c.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [import_id, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, len(data),
+                 framework_id, entity_group, flag, imported_by, form, note],
+            )
+            rows = pd.DataFrame({
+                "import_id": import_id,
+                "framework_id": framework_id,
+                "entity_group": entity_group,
+                "entity": data["entity"].astype(str),
+                "year": data["year"].astype("int64"),
+                "indicator": data["indicator"].astype(str),
+                "variable": data["variable"].astype(str),
+                "value": pd.to_numeric(data["value"], errors="coerce").astype("float64"),
+                "not_applicable": data.get("not_applicable", pd.Series(False, index=data.index)).astype(bool),
+                "flag": flag,
+                "sheet": data["sheet"].astype(str) if "sheet" in data else None,
+                "source_row": data["row"].astype("int64") if "row" in data else None,
+                "source_column": data["column"].astype(str) if "column" in data else None,
+            })
+            self._insert_frame(c, "raw_inputs", rows)
+            return import_id
+
+        if cur is not None:
+            return write(cur)
+        return self.write(write)
+
+    def import_log(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM imports ORDER BY import_id DESC")
+
+    def current_inputs(self, framework_id: str, entity_group: str = "34") -> pd.DataFrame:
+        """The latest imported value of every (entity, year, indicator, variable)."""
+        return self.query(CURRENT_INPUTS_SQL, [framework_id, entity_group])
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("entities", "imports", "raw_inputs", "published_results", "plan_values", "scenarios"):
+            out[table] = int(self.query(f"SELECT count(*) AS n FROM {table}").iloc[0, 0])
+        return out
+
+    # -- scenarios and planner settings (what-if) --------------------------------------------------
+    def save_scenario(self, name: str, framework_id: str, entity: str, year: int, changes_json: str,
+                      note: str = "") -> None:
+        def write(c):
+            c.execute("DELETE FROM scenarios WHERE framework_id = ? AND name = ?", [framework_id, name])
+            c.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      [name, framework_id, entity, year, datetime.now(timezone.utc).replace(tzinfo=None),
+                       changes_json, note])
+
+        self.write(write)
+
+    def scenarios(self, framework_id: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM scenarios WHERE framework_id = ? ORDER BY created_at DESC", [framework_id])
+
+    def delete_scenario(self, framework_id: str, name: str) -> None:
+        self.write(lambda c: c.execute("DELETE FROM scenarios WHERE framework_id = ? AND name = ?",
+                                       [framework_id, name]))
+
+    def effort_weights(self, framework_id: str) -> pd.DataFrame:
+        return self.query("SELECT code, cost_per_point FROM effort_weights WHERE framework_id = ?", [framework_id])
+
+    def save_effort_weights(self, framework_id: str, weights: dict[str, float]) -> None:
+        def write(c):
+            c.execute("DELETE FROM effort_weights WHERE framework_id = ?", [framework_id])
+            for code, w in weights.items():
+                c.execute("INSERT INTO effort_weights VALUES (?, ?, ?)", [framework_id, code, float(w)])
+
+        self.write(write)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up a virtual environment with pinned packages and start the dashboard on the embedded default data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+exec .venv/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 \
+  --browser.gatherUsageStats false "$@"

@@ -1,0 +1,28 @@
+"""Small builders shared by the unit tests."""
+import pandas as pd
+
+from scoring.framework import parse_framework
+
+
+def one_leaf_framework(rule, variables, max_points=20.0, **node_extra):
+    """A framework with a single main index holding a single leaf `X.1` carrying `rule`."""
+    raw = {
+        "framework": {"id": "one", "version": "t", "name_vi": "Một"},
+        "node": [
+            {"code": "X", "parent": "total", "name_vi": "X", "max_points": max_points},
+            {"code": "X.1", "parent": "X", "name_vi": "X.1", "max_points": max_points, "rule": rule,
+             "variables": [{"name": v} for v in variables], **node_extra},
+        ],
+    }
+    return parse_framework(raw)
+
+
+def long_inputs(records, indicator="X.1"):
+    """records: list of (entity, year, {variable: value})."""
+    return pd.DataFrame(
+        [
+            {"entity": e, "year": y, "indicator": indicator, "variable": k, "value": v}
+            for e, y, values in records
+            for k, v in values.items()
+        ]
+    )
