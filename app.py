@@ -1,0 +1,36 @@
+"""DTI Studio — the frame: page config, shared controls, navigation. Pages live in pages/."""
+import streamlit as st
+
+from dashboard import controls
+from dashboard.i18n import t
+
+st.set_page_config(page_title="DTI Studio", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
+
+sel = controls.sidebar()
+lang = sel.lang
+
+PAGES = [
+    ("pages/overview.py", "ui.nav.overview", ":material/dashboard:"),
+    ("pages/rankings.py", "ui.nav.rankings", ":material/leaderboard:"),
+    ("pages/pillars.py", "ui.nav.pillars", ":material/radar:"),
+    ("pages/trends.py", "ui.nav.trends", ":material/trending_up:"),
+    ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),
+    ("pages/data.py", "ui.nav.data", ":material/database:"),
+]
+nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
+                     for path, key, icon in PAGES])
+
+if sel.present:
+    st.markdown(controls.PRESENTATION_CSS, unsafe_allow_html=True)
+    st.button(t("ui.controls.exit_present", lang), on_click=controls.exit_presentation, type="secondary")
+else:
+    st.sidebar.caption(t("ui.app.caption", lang))
+
+# Streamlit still runs a page file on its own (multipage v1) when a `pages/` folder exists and the
+# very first request of a server (or an AppTest run) targets that page; pages then draw the shared
+# controls themselves. This flag tells them the frame has already done it in this run.
+st.session_state["_frame_active"] = True
+try:
+    nav.run()
+finally:
+    st.session_state["_frame_active"] = False

@@ -1,0 +1,262 @@
+"""Pure chart builders: DataFrames in, plotly figures out (unit-tested without Streamlit).
+
+One colour per main index, used everywhere. Labels come from the caller (already translated);
+number separators follow the UI language (Vietnamese 1.234,56).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.fmt import plotly_separators
+
+FONT = "Inter, 'Source Sans Pro', 'DejaVu Sans', 'Liberation Sans', sans-serif"
+MAIN_COLORS = {
+    "1": "#1f6fb2",  # hạ tầng & nền tảng số — blue
+    "2": "#7b4fb0",  # nhân lực số — purple
+    "3": "#c0392b",  # an toàn thông tin — red
+    "4": "#16957f",  # chính quyền số — teal
+    "5": "#d68910",  # kinh tế số — amber
+    "6": "#4f8a1f",  # xã hội số — green
+}
+FOCUS_COLOR = "#d62828"
+OTHER_COLOR = "#9aa5b1"
+SERIES_COLORS = {"focus": FOCUS_COLOR, "average": "#555f6d", "cutoff": "#1f6fb2", "best": "#16957f",
+                 "peer": "#d68910"}
+SERIES_DASH = {"focus": "solid", "average": "dot", "cutoff": "dash", "best": "solid", "peer": "dashdot"}
+
+# Tile-grid map of the 34 provinces (col, row): north at the top, roughly geographic.
+TILE_GRID = {
+    "Lai Châu": (1, 0), "Lào Cai": (2, 0), "Tuyên Quang": (3, 0), "Cao Bằng": (4, 0),
+    "Điện Biên": (0, 1), "Sơn La": (1, 1), "Phú Thọ": (2, 1), "Thái Nguyên": (3, 1), "Lạng Sơn": (4, 1),
+    "Hà Nội": (2, 2), "Bắc Ninh": (3, 2), "Quảng Ninh": (4, 2),
+    "Ninh Bình": (2, 3), "Hưng Yên": (3, 3), "Hải Phòng": (4, 3),
+    "Thanh Hóa": (2, 4), "Nghệ An": (2, 5), "Hà Tĩnh": (2, 6), "Quảng Trị": (3, 7), "Huế": (3, 8),
+    "Đà Nẵng": (4, 9), "Quảng Ngãi": (4, 10), "Gia Lai": (4, 11), "Đắk Lắk": (4, 12),
+    "Lâm Đồng": (3, 13), "Khánh Hòa": (4, 13),
+    "Tây Ninh": (1, 14), "Đồng Nai": (2, 14), "Hồ Chí Minh": (3, 14),
+    "An Giang": (0, 15), "Đồng Tháp": (1, 15), "Vĩnh Long": (2, 15),
+    "Cà Mau": (0, 16), "Cần Thơ": (1, 16),
+}
+# Vietnam's archipelagos are shown on every map of the country (administered by Đà Nẵng and Khánh Hòa).
+ARCHIPELAGOS = [((6.2, 9), "archipelago_hoang_sa"), ((6.2, 13.6), "archipelago_truong_sa")]
+
+
+def _layout(fig: go.Figure, lang: str, height: int | None = None, title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        font=dict(family=FONT, size=14),
+        separators=plotly_separators(lang),
+        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        title=dict(text=title) if title else None,
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    )
+    if height:
+        fig.update_layout(height=height)
+    return fig
+
+
+def main_index_bars(main: pd.DataFrame, labels: dict[str, str], lang: str = "vi",
+                    title: str | None = None, points_label: str = "điểm") -> go.Figure:
+    """Horizontal bars of each main index's points against its maximum (grey track)."""
+    main = main.iloc[::-1]
+    names = [labels.get(c, c) for c in main["code"]]
+    fig = go.Figure()
+    fig.add_bar(y=names, x=main["max_points"], orientation="h", marker_color="#e9edf1", hoverinfo="skip",
+                showlegend=False, name="max")
+    fig.add_bar(
+        y=names, x=main["points"], orientation="h",
+        marker_color=[MAIN_COLORS.get(c, OTHER_COLOR) for c in main["code"]],
+        customdata=np.stack([main["max_points"], 100 * main["value"]], axis=1),
+        hovertemplate="%{y}<br>%{x:,.2f} / %{customdata[0]:,.0f} " + points_label
+                      + " (%{customdata[1]:.1f}%)<extra></extra>",
+        text=[f"{p:,.1f} / {m:,.0f}" for p, m in zip(main["points"], main["max_points"])],
+        textposition="outside", showlegend=False, name="points",
+    )
+    fig.update_layout(barmode="overlay", xaxis=dict(showgrid=True, gridcolor="#eef1f4"))
+    return _layout(fig, lang, height=60 + 48 * len(main), title=title)
+
+
+def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cutoffs=(20, 15),
+                 lang: str = "vi", title: str | None = None, cutoff_label: str = "Top {n}",
+                 entity_labels: dict[str, str] | None = None) -> go.Figure:
+    """All entities as horizontal bars, best at the top; the focus highlighted; top-N cut-off lines."""
+    t = table.sort_values(value_col, ascending=True)
+    labels = [entity_labels.get(e, e) if entity_labels else e for e in t["entity"]]
+    colors = [FOCUS_COLOR if e == focus else OTHER_COLOR for e in t["entity"]]
+    fig = go.Figure(go.Bar(
+        y=labels, x=t[value_col], orientation="h", marker_color=colors,
+        customdata=t[["rank"]].to_numpy(),
+        hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>",
+    ))
+    ranked = table.sort_values(value_col, ascending=False)[value_col].dropna().to_numpy()
+    for n in cutoffs:
+        if len(ranked) >= n:
+            fig.add_vline(x=ranked[n - 1], line_dash="dash", line_color="#1f2933", line_width=1,
+                          annotation_text=cutoff_label.format(n=n), annotation_position="top")
+    fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25)
+    return _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
+
+
+def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[str, str],
+          lang: str = "vi", title: str | None = None, points_label: str = "điểm") -> go.Figure:
+    """One trace per series; r = % of max; hover shows the points."""
+    fig = go.Figure()
+    for name in ["average", "cutoff", "best", "peer", "focus"]:
+        s = series.loc[series["series"] == name]
+        if s.empty:
+            continue
+        theta = [axis_labels.get(c, c) for c in s["code"]]
+        r = list(100 * s["value"])
+        fig.add_trace(go.Scatterpolar(
+            r=r + r[:1], theta=theta + theta[:1], name=series_names.get(name, name), mode="lines+markers",
+            line=dict(color=SERIES_COLORS[name], dash=SERIES_DASH[name], width=3 if name == "focus" else 2),
+            fill="toself" if name == "focus" else None, opacity=1 if name == "focus" else 0.85,
+            customdata=np.stack([list(s["points"]) + [s["points"].iloc[0]],
+                                 list(s["max_points"]) + [s["max_points"].iloc[0]]], axis=1),
+            hovertemplate="%{theta}<br>%{r:.1f}% — %{customdata[0]:,.2f} / %{customdata[1]:,.0f} "
+                          + points_label + "<extra>%{fullData.name}</extra>",
+        ))
+    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", angle=90, tickfont=dict(size=10))))
+    return _layout(fig, lang, height=480, title=title)
+
+
+def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_col: str = "entity",
+                highlight: list[str] | None = None, lang: str = "vi", title: str | None = None,
+                y_title: str = "", dashed: pd.Series | None = None) -> go.Figure:
+    """Lines over years per entity (others grey, the focus and highlighted ones coloured)."""
+    fig = go.Figure()
+    highlight = highlight or []
+    palette = ["#1f6fb2", "#16957f", "#d68910", "#7b4fb0", "#4f8a1f"]
+    for i, (name, g) in enumerate(sorted(df.groupby(color_col), key=lambda kv: (kv[0] == focus, kv[0] in highlight))):
+        g = g.sort_values("year")
+        if name == focus:
+            line = dict(color=FOCUS_COLOR, width=4)
+        elif name in highlight:
+            line = dict(color=palette[highlight.index(name) % len(palette)], width=2.5)
+        else:
+            line = dict(color="#c5ccd3", width=1)
+        fig.add_scatter(x=g["year"], y=g[value_col], mode="lines+markers", name=str(name), line=line,
+                        showlegend=name == focus or name in highlight,
+                        hovertemplate=f"{name} %{{x}}: %{{y:,.2f}}<extra></extra>")
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
+    return _layout(fig, lang, height=420, title=title)
+
+
+def rank_trajectories(df: pd.DataFrame, focus: str, highlight: list[str] | None = None, lang: str = "vi",
+                      title: str | None = None, y_title: str = "") -> go.Figure:
+    fig = trend_lines(df, focus, value_col="rank", highlight=highlight, lang=lang, title=title, y_title=y_title)
+    fig.update_yaxes(autorange="reversed", dtick=5)
+    for tr in fig.data:
+        tr.hovertemplate = tr.hovertemplate.replace("%{y:,.2f}", "#%{y}")
+    return fig
+
+
+def slope_chart(df: pd.DataFrame, year_a: int, year_b: int, focus: str, value_col: str = "points",
+                lang: str = "vi", title: str | None = None) -> go.Figure:
+    """Two columns (years), one line per entity; the focus in red, risers green, fallers grey."""
+    a = df.loc[df["year"] == year_a].set_index("entity")[value_col]
+    b = df.loc[df["year"] == year_b].set_index("entity")[value_col]
+    common = a.index.intersection(b.index)
+    fig = go.Figure()
+    for e in common:
+        rising = b[e] >= a[e]
+        color = FOCUS_COLOR if e == focus else ("#4f8a1f" if rising else "#9aa5b1")
+        fig.add_scatter(x=[str(year_a), str(year_b)], y=[a[e], b[e]], mode="lines+markers+text",
+                        line=dict(color=color, width=4 if e == focus else 1.5),
+                        text=["", e] if e == focus else ["", ""], textposition="middle right",
+                        name=e, showlegend=False, hovertemplate=f"{e}: %{{y:,.2f}}<extra></extra>")
+    return _layout(fig, lang, height=480, title=title)
+
+
+def tile_map(values: pd.DataFrame, focus: str, value_col: str, labels: dict[str, str], lang: str = "vi",
+             title: str | None = None, colorbar_title: str = "", archipelago_labels: dict[str, str] | None = None,
+             fmt=lambda v: f"{v:,.1f}") -> go.Figure:
+    """Tile-grid map of the 34 provinces (offline: no map tiles or CDN), coloured by `value_col`."""
+    v = values.set_index("entity")[value_col]
+    names = [n for n in TILE_GRID if n in v.index]
+    xs = [TILE_GRID[n][0] for n in names]
+    ys = [-TILE_GRID[n][1] for n in names]
+    vals = [float(v[n]) for n in names]
+    fig = go.Figure(go.Scatter(
+        x=xs, y=ys, mode="markers+text",
+        marker=dict(symbol="square", size=46, color=vals, colorscale="Blues", showscale=True,
+                    colorbar=dict(title=colorbar_title, thickness=12),
+                    line=dict(color=[FOCUS_COLOR if n == focus else "white" for n in names],
+                              width=[4 if n == focus else 1 for n in names])),
+        text=[f"{labels.get(n, n)}<br>{fmt(x)}" for n, x in zip(names, vals)],
+        textfont=dict(size=9, color=["white" if x >= np.nanmedian(vals) else "#1f2933" for x in vals]),
+        hovertemplate="%{customdata}<extra></extra>", customdata=[f"{n}: {fmt(x)}" for n, x in zip(names, vals)],
+    ))
+    for (x, y), key in ARCHIPELAGOS:
+        text = (archipelago_labels or {}).get(key, key)
+        fig.add_annotation(x=x, y=-y, text=text, showarrow=False, font=dict(size=10, color="#1f6fb2"),
+                           bgcolor="#eef5fb", bordercolor="#1f6fb2", borderwidth=1)
+    fig.update_xaxes(visible=False, range=[-0.7, 7.6])
+    fig.update_yaxes(visible=False, range=[-16.7, 0.7], scaleanchor="x", scaleratio=1)
+    return _layout(fig, lang, height=820, title=title)
+
+
+def waterfall(steps: pd.DataFrame, start_label: str, end_label: str, start: float, lang: str = "vi",
+              title: str | None = None) -> go.Figure:
+    """Point gains by indicator from a baseline total to a scenario total."""
+    fig = go.Figure(go.Waterfall(
+        x=[start_label] + list(steps["label"]) + [end_label],
+        measure=["absolute"] + ["relative"] * len(steps) + ["total"],
+        y=[start] + list(steps["gain"]) + [0],
+        connector=dict(line=dict(color="#9aa5b1")),
+        increasing=dict(marker=dict(color="#4f8a1f")), decreasing=dict(marker=dict(color="#c0392b")),
+        totals=dict(marker=dict(color="#1f6fb2")),
+    ))
+    return _layout(fig, lang, height=420, title=title)
+
+
+def rank_distribution(ranks: pd.Series, target_ranks=(20, 15), lang: str = "vi", title: str | None = None,
+                      x_title: str = "", y_title: str = "") -> go.Figure:
+    counts = ranks.value_counts(normalize=True).sort_index()
+    colors = ["#4f8a1f" if r <= min(target_ranks) else ("#1f6fb2" if r <= max(target_ranks) else OTHER_COLOR)
+              for r in counts.index]
+    fig = go.Figure(go.Bar(x=counts.index, y=100 * counts.to_numpy(), marker_color=colors,
+                           hovertemplate="#%{x}: %{y:.1f}%<extra></extra>"))
+    fig.update_xaxes(title=x_title, dtick=1)
+    fig.update_yaxes(title=y_title, ticksuffix="%")
+    return _layout(fig, lang, height=360, title=title)
+
+
+def main_index_lines(df: pd.DataFrame, lang: str = "vi", title: str | None = None, y_title: str = "") -> go.Figure:
+    """One line per main index (its own colour) for one entity over the years."""
+    fig = go.Figure()
+    for code, g in df.groupby("code", sort=True):
+        g = g.sort_values("year")
+        fig.add_scatter(x=g["year"], y=g["points"], mode="lines+markers", name=str(g["series"].iloc[0]),
+                        line=dict(color=MAIN_COLORS.get(str(code), OTHER_COLOR), width=3),
+                        hovertemplate="%{x}: %{y:,.2f}<extra>%{fullData.name}</extra>")
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
+    return _layout(fig, lang, height=420, title=title)
+
+
+def history_chart(history: pd.DataFrame, focus: str, basis_labels: dict[str, str], break_label: str = "",
+                  lang: str = "vi", title: str | None = None) -> go.Figure:
+    """Published 0–1 values over the years on the 34-province map; the focus in red; mapped years dotted;
+    a vertical marker where the method changed (2024 publication for 34 provinces)."""
+    fig = go.Figure()
+    h = history.dropna(subset=["value"])
+    for entity, g in h.groupby("entity"):
+        g = g.sort_values("year")
+        is_focus = entity == focus
+        fig.add_scatter(
+            x=g["year"], y=g["value"], mode="lines+markers", name=entity, showlegend=is_focus,
+            line=dict(color=FOCUS_COLOR if is_focus else "#c5ccd3", width=4 if is_focus else 1),
+            marker=dict(symbol=["circle" if b == "published_34" else "circle-open" for b in g["basis"]], size=8),
+            customdata=[basis_labels.get(b, b) for b in g["basis"]],
+            hovertemplate=f"{entity} %{{x}}: %{{y:.4f}} (%{{customdata}})<extra></extra>")
+    for year in sorted(set(history.loc[history["basis"] == "published_34", "year"])):
+        fig.add_vline(x=year - 0.5, line_dash="dot", line_color="#d68910",
+                      annotation_text=break_label, annotation_position="top left")
+    fig.update_xaxes(dtick=1, tickformat="d")
+    fig.update_yaxes(range=[0, 1], gridcolor="#eef1f4")
+    return _layout(fig, lang, height=420, title=title)

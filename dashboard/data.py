@@ -1,0 +1,112 @@
+"""Cached data access for the pages: the only module using st.cache_*.
+
+- one DuckDB connection per server (`st.cache_resource`), a cursor per query inside Store;
+- data (frameworks, scores, published results) through `st.cache_data`, keyed by the store's
+  data version (the latest import id) so an import shows up at once.
+"""
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
+from loaders.store import Store, default_db_path
+from scoring import load_framework, score
+from scoring.framework import available_frameworks
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(path: str | None = None) -> Store:
+    store = Store(path or os.environ.get("DTI_STUDIO_DB") or default_db_path())
+    ensure_default_data(store)
+    return store
+
+
+def store() -> Store:
+    return get_store(str(default_db_path()))
+
+
+def data_version() -> int:
+    df = store().query("SELECT coalesce(max(import_id), 0) AS v FROM imports")
+    return int(df.iloc[0, 0])
+
+
+@st.cache_data(show_spinner=False)
+def framework(framework_id: str):
+    return load_framework(framework_id)
+
+
+def framework_ids() -> list[str]:
+    return available_frameworks()
+
+
+@st.cache_data(show_spinner=False)
+def _current_inputs(framework_id: str, group: str, version: int) -> pd.DataFrame:
+    return store().current_inputs(framework_id, group)
+
+
+def current_inputs(framework_id: str, group: str = "34") -> pd.DataFrame:
+    return _current_inputs(framework_id, group, data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _scores(framework_id: str, group: str, version: int):
+    inputs = _current_inputs(framework_id, group, version)
+    if inputs.empty:
+        return None
+    return score(framework(framework_id), inputs, strict=False)
+
+
+def scores(framework_id: str, group: str = "34"):
+    """The ScoreResult of every entity-year with inputs in the store (None when there are none)."""
+    return _scores(framework_id, group, data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _flags(framework_id: str, group: str, version: int) -> pd.DataFrame:
+    return store().query(
+        "SELECT year, flag, count(*) AS n FROM (" + _CURRENT_FLAGS + ") GROUP BY year, flag ORDER BY year, flag",
+        [framework_id, group])
+
+
+_CURRENT_FLAGS = """
+    SELECT year, flag FROM raw_inputs WHERE framework_id = ? AND entity_group = ?
+    QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
+"""
+
+
+def flags_by_year(framework_id: str, group: str = "34") -> pd.DataFrame:
+    return _flags(framework_id, group, data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _published(version: int) -> pd.DataFrame:
+    return store().published_results()
+
+
+def published() -> pd.DataFrame:
+    return _published(data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _entities(group: str, version: int) -> pd.DataFrame:
+    return store().entities(group)
+
+
+def entities(group: str = "34") -> pd.DataFrame:
+    return _entities(group, data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _plan_values(framework_id: str, version: int) -> pd.DataFrame:
+    return store().plan_values(framework_id)
+
+
+def plan_values(framework_id: str = DEFAULT_FRAMEWORK) -> pd.DataFrame:
+    return _plan_values(framework_id, data_version())
+
+
+def import_log() -> pd.DataFrame:
+    return store().import_log()

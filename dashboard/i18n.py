@@ -1,0 +1,44 @@
+"""UI string catalogs: locales/<lang>/*.toml, keys prefixed by the file stem (ui.toml -> 'ui.x')."""
+from __future__ import annotations
+
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+LOCALES = Path(__file__).resolve().parent.parent / "locales"
+LANGS = ("vi", "en")
+DEFAULT_LANG = "vi"
+
+
+def _flatten(prefix: str, tree: dict, out: dict) -> None:
+    for key, value in tree.items():
+        full = f"{prefix}.{key}"
+        if isinstance(value, dict):
+            _flatten(full, value, out)
+        else:
+            out[full] = value
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path in sorted((LOCALES / lang).glob("*.toml")):
+        with path.open("rb") as fh:
+            _flatten(path.stem, tomllib.load(fh), out)
+    return out
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **params) -> str:
+    """The string for `key` in `lang` (falls back to Vietnamese, then to the key itself)."""
+    text = catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def name_of(node, lang: str) -> str:
+    """A framework node's name in the UI language."""
+    return node.name_en if lang == "en" and node.name_en else node.name_vi

@@ -1,0 +1,108 @@
+"""Tables for display and download: localised headers, Vietnamese number format, CSV/Excel export.
+
+Displayed numbers are formatted for the UI language (1.234,56 in Vietnamese); the table is already
+sorted by the chosen measure. Downloads keep raw numbers (Excel cells are numeric).
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import fmt
+from dashboard.i18n import t
+
+
+def _fmt_col(series: pd.Series, decimals: int, lang: str, signed: bool = False) -> pd.Series:
+    return series.map(lambda v: fmt.number(v, decimals, lang, signed))
+
+
+def _int_col(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").round().astype("Int64")
+
+
+def ranking_frame(table: pd.DataFrame, ctx, main_codes: list[str]) -> pd.DataFrame:
+    """Raw (numeric) ranking table with localised headers, for download."""
+    lang = ctx.lang
+    out = pd.DataFrame({
+        t("ui.common.rank", lang): _int_col(table["rank"]),
+        t("ui.common.province", lang): table["entity"],
+        t("ui.common.total", lang): table["total"].round(2),
+        t("ui.common.value", lang): table["value"].round(4),
+    })
+    if "rank_change" in table:
+        out[t("ui.rankings.change", lang)] = _int_col(table["rank_change"])
+        out[t("ui.rankings.points_change", lang)] = table["points_change"].round(2)
+    for c in main_codes:
+        out[f"{c}. {ctx.node_name(c)}"] = table[f"main_{c}"].round(2)
+    return out
+
+
+def component_frame(table: pd.DataFrame, ctx) -> pd.DataFrame:
+    lang = ctx.lang
+    return pd.DataFrame({
+        t("ui.common.rank", lang): _int_col(table["rank"]),
+        t("ui.common.province", lang): table["entity"],
+        t("ui.common.points", lang).capitalize(): table["points"].round(2),
+        "%": (100 * table["value"]).round(1),
+    })
+
+
+def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Float columns as text in the UI language's number format (integers and text unchanged).
+
+    Columns on the 0–1 scale get 4 decimals (as published), others 2; change columns are signed.
+    """
+    out = frame.copy()
+    signed_cols = {t("ui.rankings.points_change", lang)}
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            decimals = 4 if out[col].abs().max(skipna=True) <= 1 else 2
+            out[col] = _fmt_col(out[col], decimals, lang, col in signed_cols)
+    return out
+
+
+def published_table(published: pd.DataFrame, group: str, lang: str) -> pd.DataFrame:
+    p = published.loc[published["entity_group"] == group]
+    return pd.DataFrame({
+        "year": p["year"].astype(int),
+        t("ui.common.rank", lang): _int_col(p["total_rank"]),
+        t("ui.common.province", lang): p["published_name"],
+        t("ui.common.value", lang): p["total_value"],
+        "n": _int_col(p["n_ranked"]),
+        "source": p["source_url"],
+    }).sort_values(["year", t("ui.common.rank", lang)])
+
+
+def to_excel_bytes(frame: pd.DataFrame, sheet: str = "DTI") -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buf.getvalue()
+
+
+def download_buttons(frame: pd.DataFrame, stem: str, lang: str) -> None:
+    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame."""
+    raw = frame.copy()
+    c1, c2 = st.columns(2)
+    c1.download_button(t("ui.common.download_csv", lang), raw.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}")
+    c2.download_button(t("ui.common.download_xlsx", lang), to_excel_bytes(raw),
+                       file_name=f"{stem}.xlsx", key=f"dl_xlsx_{stem}",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        t("ui.common.province", lang): part["entity"],
+        t("ui.common.rank", lang): _int_col(part["rank"]),
+        t("ui.rankings.change", lang): _int_col(part["rank_change"]).map(lambda v: "—" if pd.isna(v) else f"{v:+d}"),
+        t("ui.rankings.points_change", lang): part["points_change"],
+    })
+
+
+def history_frame(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    wide = history.pivot_table(index="entity", columns="year", values="value", aggfunc="first", dropna=False)
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.reset_index().rename(columns={"entity": t("ui.common.province", lang)})

@@ -1,0 +1,72 @@
+"""Small Streamlit pieces shared by pages: the page context, data-origin badge, empty states, charts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard import controls, data
+from dashboard.i18n import name_of, t
+
+
+@dataclass
+class PageContext:
+    sel: controls.Selection
+    lang: str
+    framework: object
+    result: object  # ScoreResult or None
+
+    def t(self, key: str, **kw) -> str:
+        return t(key, self.lang, **kw)
+
+    def node_name(self, code: str) -> str:
+        return name_of(self.framework.nodes[code], self.lang)
+
+    def labels(self, codes, with_code: bool = True) -> dict[str, str]:
+        return {c: (f"{c}. {self.node_name(c)}" if with_code and c != "total" else self.node_name(c)) for c in codes}
+
+
+def context() -> PageContext:
+    """Read the shared selection (set by app.py) and the scored data."""
+    ss = st.session_state
+    if ss.get("_frame_active"):
+        sel = controls.Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"),
+                                 group=ss["group"], focus=ss["focus"], present=bool(ss.get("present")))
+    else:  # the page runs without the frame (see app.py): draw the shared controls here
+        sel = controls.sidebar()
+    fw = data.framework(sel.framework_id)
+    return PageContext(sel=sel, lang=sel.lang, framework=fw, result=data.scores(sel.framework_id, "34"))
+
+
+def origin_badge(ctx: PageContext, year: int | None) -> None:
+    """Say whether the figures on screen are published, from the plan, sample or self-assessed."""
+    flags = data.flags_by_year(ctx.sel.framework_id, "34")
+    if year is not None:
+        flags = flags.loc[flags["year"] == year]
+    kinds = sorted(set(flags["flag"]))
+    for kind in kinds:
+        text = ctx.t(f"ui.badge.{kind}")
+        if kind == "sample":
+            st.warning(text, icon=":material/science:")
+        elif kind == "published":
+            st.success(text, icon=":material/verified:")
+        else:
+            st.info(text, icon=":material/info:")
+
+
+def need_scores(ctx: PageContext) -> bool:
+    """Empty state when nothing is scored yet; returns True when the page can go on."""
+    if ctx.result is None or ctx.sel.year is None:
+        st.info(ctx.t("ui.empty.no_scores"), icon=":material/upload_file:")
+        st.page_link("pages/data.py", label=ctx.t("ui.nav.data"), icon=":material/database:")
+        return False
+    return True
+
+
+def group_note(ctx: PageContext) -> None:
+    if ctx.sel.group == "63":
+        st.info(ctx.t("ui.empty.group63_note"), icon=":material/info:")
+
+
+def chart(fig, key: str | None = None) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})

@@ -1,0 +1,62 @@
+"""Phương pháp — the framework tree, each indicator's formula, variables, agencies and seed quote."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, formulas, tables, widgets
+
+ctx = widgets.context()
+fw, lang = ctx.framework, ctx.lang
+st.title(ctx.t("ui.methodology.title", name=fw.name_en if lang == "en" else fw.name_vi))
+st.caption(ctx.t("ui.methodology.version", version=fw.version, source=fw.source))
+
+st.subheader(ctx.t("ui.methodology.tree"))
+tree = fw.describe()
+tree_view = pd.DataFrame({
+    "code": tree["code"],
+    ctx.t("ui.common.province") if False else "": ["    " * max(lv - 1, 0) + ctx.node_name(c)
+                                                   for c, lv in zip(tree["code"], tree["level"])],
+    "max": tree["max_points"],
+    "rule": tree["rule"],
+    ctx.t("ui.methodology.lead"): [a or ("" if not r else ctx.t("ui.methodology.unknown_agency"))
+                                   for a, r in zip(tree["lead_agency"], tree["rule"])],
+})
+st.dataframe(tables.localise(tree_view, lang), hide_index=True, width="stretch", height=420)
+
+leaf_codes = [leaf.code for leaf in fw.leaves]
+code = st.selectbox(ctx.t("ui.methodology.pick"), leaf_codes, key="method_leaf",
+                    format_func=lambda c: f"{c}. {ctx.node_name(c)} ({fw.nodes[c].max_points:g})")
+node = fw.nodes[code]
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"**{ctx.t('ui.methodology.formula_words')}:** {formulas.words(node.rule, lang)}")
+    st.markdown(f"**{ctx.t('ui.methodology.formula_math')}:**")
+    st.latex(formulas.latex(node.rule, node.max_points))
+    st.markdown(f"**{ctx.t('ui.methodology.variables')}**")
+    st.dataframe(pd.DataFrame([{"": v.name, "": v.meaning_en if lang == "en" else v.meaning_vi, "unit": v.unit}
+                               for v in node.variables]), hide_index=True, width="stretch")
+with right:
+    st.markdown(f"**{ctx.t('ui.methodology.lead')}:** {node.lead_agency or ctx.t('ui.methodology.unknown_agency')}")
+    st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {', '.join(node.implementing_agencies) or '—'}")
+    st.markdown(f"**{ctx.t('ui.methodology.frequency')}:** {node.frequency or '—'}")
+    st.markdown(f"**{ctx.t('ui.methodology.target')}:** {node.target_text or '—'}")
+if node.reading:
+    st.info(f"**{ctx.t('ui.methodology.reading')}:** {node.reading}", icon=":material/edit_note:")
+with st.expander(ctx.t("ui.methodology.source")):
+    st.code(node.source.strip(), language=None, wrap_lines=True)
+
+plan = data.plan_values(fw.id)
+if not plan.empty:
+    st.subheader(ctx.t("ui.methodology.compare405"))
+    st.caption(ctx.t("ui.methodology.compare_note"))
+    draft = {c: n.max_points for c, n in fw.nodes.items()}
+    view = pd.DataFrame({
+        "code": plan["code"],
+        "": [ctx.node_name(c) if c in fw.nodes else c for c in plan["code"]],
+        "QĐ 405": plan["max_qd405"],
+        ctx.t("ui.methodology.tree") + " (" + fw.version + ")": plan["code"].map(draft),
+        "max (bảng KH)" if lang == "vi" else "max (plan table)": plan["max_draft"],
+        "2024": plan["points_2024"],
+        ctx.t("ui.methodology.target"): plan["target_points"],
+        ctx.t("ui.methodology.reading"): plan["reading"],
+    })
+    st.dataframe(tables.localise(view, lang), hide_index=True, width="stretch", height=480)

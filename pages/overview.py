@@ -1,0 +1,53 @@
+"""Tổng quan — where the focus province stands, why, and how it has moved."""
+import streamlit as st
+
+from dashboard import analysis, charts, fmt, widgets
+
+ctx = widgets.context()
+sel, lang = ctx.sel, ctx.lang
+st.title(ctx.t("ui.overview.title", entity=sel.focus))
+widgets.group_note(ctx)
+if widgets.need_scores(ctx):
+    result, year = ctx.result, sel.year
+    if sel.focus not in analysis.entities_of(result):
+        st.info(ctx.t("ui.empty.focus_not_scored", entity=sel.focus), icon=":material/info:")
+        st.stop()
+    widgets.origin_badge(ctx, year)
+    ov = analysis.overview(result, sel.focus, year)
+
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(ctx.t("ui.overview.total"), f"{fmt.number(ov.points, 2, lang)} / {fmt.number(ov.max_points, 0, lang)}",
+              delta=None if ov.points_change is None else fmt.number(ov.points_change, 2, lang, signed=True),
+              help=ctx.t("ui.overview.total_help"))
+    c2.metric(ctx.t("ui.overview.value"), fmt.number(ov.value, 4, lang), help=ctx.t("ui.overview.value_help"))
+    c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
+              delta=None if ov.rank_change is None else ctx.t("ui.overview.places", n=f"{ov.rank_change:+d}"),
+              help=ctx.t("ui.overview.rank_help", year=ov.previous_year or "—"))
+    c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang),
+              help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
+
+    g1, g2 = st.columns(2)
+    for col, n in zip((g1, g2), analysis.TARGET_RANKS):
+        gap = ov.gaps[n]
+        if ov.rank is not None and ov.rank <= n:
+            col.success(ctx.t("ui.overview.in_top", n=n), icon=":material/check_circle:")
+        else:
+            col.warning(ctx.t("ui.overview.gap_top", n=n, points=fmt.number(gap, 2, lang)), icon=":material/flag:")
+
+    main_codes = [m.code for m in ctx.framework.main_indices()]
+    widgets.chart(charts.main_index_bars(ov.main, ctx.labels(main_codes), lang,
+                                         title=ctx.t("ui.overview.main_bars"), points_label=ctx.t("ui.common.points")),
+                  key="overview_main")
+
+    strengths, weaknesses = analysis.strengths_and_weaknesses(result, sel.focus, year)
+    st.caption(ctx.t("ui.overview.sw_rule"))
+    s_col, w_col = st.columns(2)
+    for col, frame, key in ((s_col, strengths, "strengths"), (w_col, weaknesses, "weaknesses")):
+        col.subheader(ctx.t(f"ui.overview.{key}"))
+        if frame.empty:
+            col.write(ctx.t("ui.overview.none"))
+        for _, r in frame.iterrows():
+            col.markdown(ctx.t(
+                "ui.overview.sw_line", code=r["code"], name=ctx.node_name(r["code"]),
+                points=fmt.number(r["points"], 2, lang), max=fmt.number(r["max_points"], 0, lang),
+                pct=fmt.percent(r["value"], 0, lang), avg=fmt.percent(r["national_avg"], 0, lang)))

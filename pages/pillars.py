@@ -1,0 +1,38 @@
+"""Chỉ số chính — radar of the 6 main indices and, per main index, a radar over its components."""
+import streamlit as st
+
+from dashboard import analysis, charts, tables, widgets
+
+ctx = widgets.context()
+sel, lang = ctx.sel, ctx.lang
+st.title(ctx.t("ui.pillars.title", entity=sel.focus, year=sel.year or ""))
+widgets.group_note(ctx)
+if widgets.need_scores(ctx):
+    result, year = ctx.result, sel.year
+    widgets.origin_badge(ctx, year)
+    others = [e for e in analysis.entities_of(result) if e != sel.focus]
+    peer = st.selectbox(ctx.t("ui.pillars.peer"), [None] + others, key="pillar_peer",
+                        format_func=lambda e: "—" if e is None else e)
+    who = analysis.radar_entities(result, year)
+    names = {
+        "focus": ctx.t("ui.pillars.focus", entity=sel.focus),
+        "average": ctx.t("ui.pillars.average"),
+        "cutoff": ctx.t("ui.pillars.cutoff", entity=who.get("cutoff", "—")),
+        "best": ctx.t("ui.pillars.best", entity=who["best"]),
+        "peer": ctx.t("ui.pillars.peer_series", entity=peer or ""),
+    }
+    main_codes = [m.code for m in ctx.framework.main_indices()]
+    series = analysis.radar_series(result, year, sel.focus, main_codes, peer=peer)
+    widgets.chart(charts.radar(series, ctx.labels(main_codes), names, lang, title=ctx.t("ui.pillars.main_radar"),
+                               points_label=ctx.t("ui.common.points")), key="radar_main")
+
+    tabs = st.tabs([f"{c}. {ctx.node_name(c)}" for c in main_codes])
+    for tab, code in zip(tabs, main_codes):
+        with tab:
+            kids = list(ctx.framework.nodes[code].children)
+            comp = analysis.radar_series(result, year, sel.focus, kids, peer=peer)
+            widgets.chart(charts.radar(comp, ctx.labels(kids), names, lang,
+                                       title=ctx.t("ui.pillars.component_radar", name=ctx.node_name(code)),
+                                       points_label=ctx.t("ui.common.points")), key=f"radar_{code}")
+            table = analysis.component_table(comp, ctx.labels(kids, with_code=True), names)
+            st.dataframe(tables.localise(table, lang), hide_index=True, width="stretch")

@@ -1,0 +1,62 @@
+"""Xếp hạng — the full table, sortable, with rank changes, a bar chart, a tile map and downloads."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis, charts, data, fmt, tables, widgets
+
+ctx = widgets.context()
+sel, lang = ctx.sel, ctx.lang
+
+if sel.group == "63":
+    st.title(ctx.t("ui.rankings.published_title"))
+    st.caption(ctx.t("ui.rankings.published_note"))
+    pub = tables.published_table(data.published(), sel.group, lang)
+    years = sorted(pub["year"].unique())
+    year = st.selectbox(ctx.t("ui.common.year"), years, index=len(years) - 1, key="pub_year")
+    shown = pub.loc[pub["year"] == year].drop(columns=["year"])
+    st.dataframe(tables.localise(shown, lang), hide_index=True, width="stretch", height=560)
+    tables.download_buttons(shown, f"dti_published_{year}_63", lang)
+    st.stop()
+
+st.title(ctx.t("ui.rankings.title", year=sel.year or ""))
+if widgets.need_scores(ctx):
+    result, year = ctx.result, sel.year
+    widgets.origin_badge(ctx, year)
+    st.caption(ctx.t("ui.rankings.tie_rule"))
+    main_codes = [m.code for m in ctx.framework.main_indices()]
+    leaf_codes = [leaf.code for leaf in ctx.framework.leaves]
+    labels = ctx.labels(main_codes + leaf_codes)
+    options = ["total"] + main_codes + leaf_codes
+    sort_code = st.selectbox(ctx.t("ui.rankings.sort_by"), options, key="rank_sort",
+                             format_func=lambda c: ctx.t("ui.rankings.by_total") if c == "total" else labels[c])
+
+    if sort_code == "total" or sort_code in main_codes:
+        table = analysis.ranking_table(result, year)
+        rank_col = "rank" if sort_code == "total" else f"rank_{sort_code}"
+        value_col = "total" if sort_code == "total" else f"main_{sort_code}"
+        table = table.sort_values([rank_col, "entity"]).reset_index(drop=True)
+        raw = tables.ranking_frame(table, ctx, main_codes)
+    else:
+        table = analysis.component_ranking(result, year, sort_code)
+        rank_col, value_col = "rank", "points"
+        raw = tables.component_frame(table, ctx)
+
+    st.dataframe(tables.localise(raw, lang), hide_index=True, width="stretch",
+                 height=min(36 * (len(raw) + 1) + 4, 720))
+    tables.download_buttons(raw, f"dti_ranking_{sort_code}_{year}", lang)
+
+    bar_table = pd.DataFrame({"entity": table["entity"], "bar_value": table[value_col], "rank": table[rank_col]})
+    title = ctx.t("ui.rankings.chart_title", year=year, entity=sel.focus)
+    widgets.chart(charts.ranking_bars(bar_table, sel.focus, value_col="bar_value", lang=lang,
+                                      title=title if sort_code == "total" else f"{title} — {labels[sort_code]}",
+                                      cutoff_label=ctx.t("ui.rankings.cutoff")), key="rank_bars")
+
+    what = ctx.t("ui.rankings.by_total") if sort_code == "total" else labels[sort_code]
+    map_fig = charts.tile_map(bar_table, sel.focus, "bar_value", {}, lang,
+                              title=ctx.t("ui.rankings.map_title", what=what),
+                              colorbar_title=ctx.t("ui.common.points"),
+                              archipelago_labels={k: ctx.t(f"ui.map.{k}") for k in
+                                                  ("archipelago_hoang_sa", "archipelago_truong_sa")},
+                              fmt=lambda v: fmt.number(v, 1, lang))
+    widgets.chart(map_fig, key="rank_map")
+    st.caption(ctx.t("ui.rankings.map_note"))
