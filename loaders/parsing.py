@@ -41,6 +41,11 @@ from scoring.engine import score
 from scoring.framework import Framework, Node
 from scoring.rules import NUMERIC_PARAMS, item_variables, param_years_covered, ratio_pairs
 
+__all__ = [
+    "DATA_COLUMNS", "DEFAULT_ALIASES", "EntityResolver", "ImportProblem", "ParsedImport", "ProvinceReference",
+    "fold", "format_number", "is_not_applicable", "load_catalog", "load_provinces", "parse_inputs", "parse_number",
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES_DIR = ROOT / "locales"
 REFERENCE_PROVINCES = ROOT / "data" / "reference" / "provinces_2025.csv"

@@ -44,9 +44,13 @@ _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
 
 def sheet_title(code: str, name: str, taken: set[str] | None = None) -> str:
-    """'<code>. <name>' without the characters Excel forbids, cut to 31 characters, unique in `taken`."""
+    """'<code>. <name>' without the characters Excel forbids, cut to 31 characters (at a word boundary
+    when possible), unique (case-insensitively, as Excel wants) within `taken`, which it extends."""
     title = _FORBIDDEN.sub(" ", f"{code}. {name}" if name else code)
-    title = re.sub(r"\s+", " ", title).strip().strip("'")[:SHEET_TITLE_MAX].rstrip()
+    title = re.sub(r"\s+", " ", title).strip().strip("'")
+    if len(title) > SHEET_TITLE_MAX:  # cut at a word boundary when that keeps most of the name
+        cut = title[:SHEET_TITLE_MAX + 1].rsplit(" ", 1)[0]
+        title = (cut if len(cut) >= 20 else title[:SHEET_TITLE_MAX]).rstrip(" ,;.-–")
     taken = taken if taken is not None else set()
     candidate, n = title, 2
     while candidate.lower() in {t.lower() for t in taken}:

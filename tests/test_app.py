@@ -1,0 +1,130 @@
+"""AppTest per page, through the entry point and switch_page: widgets change what is shown."""
+import json
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 120
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "app.duckdb"))
+    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def charts(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def go(at, page):
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_defaults_to_gia_lai_and_follows_the_focus(app):
+    assert app.title[0].value == "Tổng quan — Gia Lai"
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Xếp hạng"] == "27/34"
+    assert "," in metrics["Giá trị DTI (0–1)"]  # Vietnamese decimal comma
+    assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)
+    assert app.query_params["focus"] == ["Gia Lai"] or app.query_params["focus"] == "Gia Lai"
+    app.sidebar.selectbox(key="w_focus").set_value("Hà Nội").run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert app.title[0].value == "Tổng quan — Hà Nội" and metrics["Xếp hạng"] == "1/34"
+    assert any("nhóm 20" in s.value for s in app.success)
+
+
+def test_language_toggle_and_year(app):
+    app.sidebar.selectbox(key="w_lang").set_value("en").run()
+    assert app.title[0].value == "Overview — Gia Lai"
+    metrics = {m.label: m.value for m in app.metric}
+    assert "." in metrics["DTI value (0–1)"]
+    app.sidebar.selectbox(key="w_year").set_value(2024).run()
+    assert {m.label: m.value for m in app.metric}["Rank"] == "31/34"
+
+
+def test_choice_survives_page_changes(app):
+    app.sidebar.selectbox(key="w_focus").set_value("Huế").run()
+    go(app, "pages/pillars.py")
+    assert "Huế" in app.title[0].value
+    go(app, "pages/overview.py")
+    assert app.title[0].value == "Tổng quan — Huế"
+
+
+def test_rankings_table_sort_and_group(app):
+    go(app, "pages/rankings.py")
+    table = app.dataframe[0].value
+    assert len(table) == 34 and table.iloc[0]["Tỉnh, thành phố"] == "Hà Nội"
+    bars = charts(app)[0]
+    colors = bars["data"][0]["marker"]["color"]
+    assert colors.count("#d62828") == 1  # the focus province highlighted
+    app.selectbox(key="rank_sort").set_value("6.4").run()
+    by_component = app.dataframe[0].value
+    assert list(by_component.columns)[:2] == ["Hạng", "Tỉnh, thành phố"]
+    assert by_component.iloc[0]["Tỉnh, thành phố"] != "Hà Nội" or by_component.iloc[0]["Hạng"] == 1
+    app.sidebar.radio(key="w_group").set_value("63").run()
+    assert app.title[0].value == "Kết quả đã công bố"
+    assert len(app.dataframe[0].value) > 0
+
+
+def test_pillars_peer_adds_a_series(app):
+    go(app, "pages/pillars.py")
+    before = len(charts(app)[0]["data"])
+    app.selectbox(key="pillar_peer").set_value("Đắk Lắk").run()
+    after = charts(app)[0]["data"]
+    assert len(after) == before + 1 and any("Đắk Lắk" in tr["name"] for tr in after)
+    assert len(charts(app)) == 7  # the 6 main indices + one radar per main index
+
+
+def test_trends_compare_highlights(app):
+    go(app, "pages/trends.py")
+    legend_before = sum(1 for tr in charts(app)[0]["data"] if tr.get("showlegend"))
+    app.multiselect(key="trend_compare").set_value(["Hà Nội", "Huế"]).run()
+    legend_after = sum(1 for tr in charts(app)[0]["data"] if tr.get("showlegend"))
+    assert legend_after == legend_before + 2
+
+
+def test_methodology_shows_the_chosen_formula(app):
+    go(app, "pages/methodology.py")
+    app.selectbox(key="method_leaf").set_value("4.5").run()
+    text = " ".join(m.value for m in app.markdown)
+    assert "2025–2027: 95%" in text and "2028–2030: 99%" in text
+    assert "Văn phòng UBND tỉnh" in text
+    assert any("b + d" in latex.value for latex in app.latex)
+
+
+def test_data_page_bad_file_then_good_file(app):
+    from dashboard import data
+
+    go(app, "pages/data.py")
+    log_before = len(data.store().import_log())
+    bad = "entity,year,indicator,variable,value\nAtlantis,2025,1.1,a,1\n".encode()
+    app.get("file_uploader")[0].upload("xau.csv", bad, "text/csv")  # noqa: SLF001
+    app.run()
+    assert app.error and "xau.csv" in " ".join(m.value for m in app.markdown)
+    assert len(data.store().import_log()) == log_before  # nothing written
+    good = "entity,year,indicator,variable,value\nGia Lai,2026,1.1,a,5\nGia Lai,2026,1.1,b,10\n".encode()
+    app.get("file_uploader")[0].upload("tot.csv", good, "text/csv")
+    app.run()
+    assert any("hợp lệ" in s.value for s in app.success)
+    app.button(key="commit_import").click().run()
+    assert any("Đã ghi" in s.value for s in app.success)
+    log = data.store().import_log()
+    assert len(log) == log_before + 1 and log.loc[0, "file_name"] == "tot.csv"
+    go(app, "pages/rankings.py")
+    app.sidebar.selectbox(key="w_year").set_value(2026).run()
+    assert app.title[0].value == "Xếp hạng 2026"

@@ -1,0 +1,179 @@
+"""Pipeline tests: the DuckDB store, default data, all-or-nothing imports, template round trip, purity."""
+import ast
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from loaders import importer
+from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data, sample_file
+from loaders.store import Store
+from loaders.templates import build_template
+from scoring import load_framework, score
+from tests.conftest import ROOT
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = Store(tmp_path / "test.duckdb")
+    ensure_default_data(s)
+    yield s
+    s.close()
+
+
+def snapshot(store: Store) -> dict:
+    return store.counts() | {"sum": float(store.query("SELECT coalesce(sum(value), 0) FROM raw_inputs").iloc[0, 0])}
+
+
+def test_default_data_loaded_once(store):
+    counts = store.counts()
+    assert counts["entities"] == 34 + 63
+    assert counts["published_results"] == len(pd.read_csv(ROOT / "data/reference/dti_public_results.csv"))
+    assert counts["imports"] == 1
+    assert counts["raw_inputs"] == len(pd.read_csv(sample_file()))
+    log = store.import_log()
+    assert log.loc[0, "flag"] == "sample" and log.loc[0, "file_name"].startswith("SAMPLE_")
+    assert ensure_default_data(store) is False  # second call: nothing loaded again
+    assert store.counts() == counts
+
+
+def test_merger_mapping_and_published_entities(store):
+    e63 = store.entities("63").set_index("name")
+    assert e63.loc["Bình Định", "merged_into"] == "Gia Lai"
+    assert e63.loc["Thừa Thiên Huế", "merged_into"] == "Huế"
+    pub = store.published_results()
+    assert pub["entity"].notna().all()
+    gl = pub.loc[(pub["year"] == 2024) & (pub["entity_group"] == "34") & (pub["entity"] == "Gia Lai")]
+    assert int(gl["total_rank"].iloc[0]) == 31 and pd.isna(gl["total_value"].iloc[0])  # missing stays missing
+
+
+def test_default_scores_reproduce_published_2024_ranks(store):
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    result = score(fw, store.current_inputs(DEFAULT_FRAMEWORK))
+    ranks = result.total(2024).set_index("entity")["rank"]
+    pub = store.published_results()
+    pub = pub.loc[(pub["year"] == 2024) & (pub["entity_group"] == "34")]
+    for _, r in pub.iterrows():
+        assert ranks[r["entity"]] == r["total_rank"], r["entity"]
+
+
+def test_plan_values_from_seed(store):
+    plan = store.plan_values(DEFAULT_FRAMEWORK).set_index("code")
+    assert plan.loc["4.6", "points_2024"] == pytest.approx(21.32)
+    assert plan.loc["5", "points_2024"] == pytest.approx(63.99)
+
+
+def long_csv(rows):
+    return ("entity,year,indicator,variable,value\n" + "\n".join(",".join(map(str, r)) for r in rows)).encode()
+
+
+BAD_FILES = [
+    ("unknown province", long_csv([("Atlantis", 2025, "1.1", "a", 1), ("Atlantis", 2025, "1.1", "b", 2)]), "Atlantis"),
+    ("not a number", long_csv([("Gia Lai", 2025, "1.1", "a", "nhiều"), ("Gia Lai", 2025, "1.1", "b", 2)]), "nhiều"),
+    ("part > whole", long_csv([("Gia Lai", 2025, "1.1", "a", 5), ("Gia Lai", 2025, "1.1", "b", 2)]), "1.1"),
+    ("zero whole", long_csv([("Gia Lai", 2025, "1.1", "a", 0), ("Gia Lai", 2025, "1.1", "b", 0)]), "1.1"),
+]
+
+
+@pytest.mark.parametrize("name,content,mentioned", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_file_writes_nothing(store, name, content, mentioned):
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    before = snapshot(store)
+    parsed, import_id = importer.import_file(store, fw, content, "bad.csv")
+    assert import_id is None and not parsed.ok
+    message = " ".join(parsed.messages("vi"))
+    assert "bad.csv" in message and mentioned in message
+    assert snapshot(store) == before
+    with pytest.raises(ValueError):
+        importer.commit(store, parsed, fw)
+    assert snapshot(store) == before
+
+
+def test_failure_inside_the_transaction_rolls_back(store, monkeypatch):
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    parsed = importer.validate(store, fw, long_csv([("Gia Lai", 2026, "1.1", "a", 1), ("Gia Lai", 2026, "1.1", "b", 2)]),
+                               "ok.csv")
+    assert parsed.ok
+    before = snapshot(store)
+    original = Store._insert_frame
+
+    def exploding(cur, table, df):
+        original(cur, table, df)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Store, "_insert_frame", staticmethod(exploding))
+    with pytest.raises(RuntimeError):
+        importer.commit(store, parsed, fw)
+    monkeypatch.setattr(Store, "_insert_frame", staticmethod(original))
+    assert snapshot(store) == before
+
+
+def test_template_import_score_round_trip(store, tmp_path):
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    base = store.current_inputs(DEFAULT_FRAMEWORK)
+    gl = base.loc[(base["entity"] == "Gia Lai") & (base["year"] == 2025)]
+    template = build_template(fw, ["Gia Lai"], [2026], "vi")
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    # Fill every variable of every main-index sheet from Gia Lai's 2025 sample values, as 2026:
+    # some cells as Vietnamese-formatted text ("12.345,5"), the others as plain numbers.
+    values = {f"{r.indicator}.{r.variable}": r.value for r in gl.itertuples()}
+    filled = 0
+    for ws in wb.worksheets[2:]:
+        header = {cell.column: cell.value for cell in ws[2]}
+        assert header[1] == "entity" and ws.cell(3, 1).value == "Gia Lai" and ws.cell(3, 2).value == 2026
+        for col, code in header.items():
+            if code in values:
+                v = values[code]
+                vn_text = f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+                ws.cell(3, col).value = vn_text if (filled % 2 and v >= 1000) else v
+                filled += 1
+    assert filled == len(values)
+    path = tmp_path / "filled.xlsx"
+    wb.save(path)
+    parsed, import_id = importer.import_file(store, fw, path.read_bytes(), "filled.xlsx", imported_by="test")
+    assert parsed.ok, parsed.messages("en")[:5]
+    assert import_id is not None
+    result = score(fw, store.current_inputs(DEFAULT_FRAMEWORK))
+    pts = result.points_wide().set_index(["entity", "year"])["total"]
+    assert pts[("Gia Lai", 2026)] == pytest.approx(pts[("Gia Lai", 2025)], abs=1e-6)
+    log = store.import_log()
+    assert log.loc[0, "file_name"] == "filled.xlsx" and log.loc[0, "imported_by"] == "test"
+    assert log.loc[0, "n_rows"] == len(values)
+
+
+def test_latest_import_wins(store):
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    content = long_csv([("Gia Lai", 2025, "1.1", "a", 10), ("Gia Lai", 2025, "1.1", "b", 10)])
+    parsed, import_id = importer.import_file(store, fw, content, "fix.csv")
+    assert import_id is not None
+    cur = store.current_inputs(DEFAULT_FRAMEWORK)
+    row = cur.loc[(cur["entity"] == "Gia Lai") & (cur["year"] == 2025) & (cur["indicator"] == "1.1")]
+    assert set(row["value"]) == {10.0} and set(row["flag"]) == {"self_assessed"}
+
+
+def test_scoring_is_pure():
+    """scoring/ imports neither streamlit nor duckdb (so it runs in any script, scheduler or test)."""
+    for path in (ROOT / "scoring").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for n in names:
+                assert n.split(".")[0] not in {"streamlit", "duckdb", "loaders", "dashboard"}, f"{path.name}: {n}"
+
+
+def test_only_store_talks_to_duckdb():
+    users = [p.relative_to(ROOT).as_posix() for p in ROOT.glob("*/*.py")
+             if "import duckdb" in p.read_text(encoding="utf-8") and "tests" not in p.parts and "bench" not in p.parts]
+    assert users == ["loaders/store.py"]
+
+
+def test_pages_hold_no_sql():
+    for page in Path(ROOT / "pages").glob("*.py"):
+        text = page.read_text(encoding="utf-8").upper()
+        assert "SELECT " not in text and "INSERT " not in text, page.name
