@@ -47,11 +47,12 @@ def _layout(fig: go.Figure, lang: str, height: int | None = None, title: str | N
     fig.update_layout(
         font=dict(family=FONT, size=14),
         separators=plotly_separators(lang),
-        margin=dict(l=10, r=10, t=50 if title else 20, b=10),
+        margin=dict(l=10, r=30, t=60 if title else 20, b=10),
         paper_bgcolor="white",
         plot_bgcolor="white",
-        title=dict(text=title) if title else None,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        title=dict(text=title, x=0, xanchor="left", y=0.98, yanchor="top") if title else None,
+        # Legends sit under the plot so they never run into the title.
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
     )
     if height:
         fig.update_layout(height=height)
@@ -59,8 +60,9 @@ def _layout(fig: go.Figure, lang: str, height: int | None = None, title: str | N
 
 
 def main_index_bars(main: pd.DataFrame, labels: dict[str, str], lang: str = "vi",
-                    title: str | None = None, points_label: str = "điểm") -> go.Figure:
+                    title: str | None = None, points_label: str = "điểm", fmt=None) -> go.Figure:
     """Horizontal bars of each main index's points against its maximum (grey track)."""
+    fmt = fmt or (lambda v, d: f"{v:,.{d}f}")
     main = main.iloc[::-1]
     names = [labels.get(c, c) for c in main["code"]]
     fig = go.Figure()
@@ -72,7 +74,7 @@ def main_index_bars(main: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
         customdata=np.stack([main["max_points"], 100 * main["value"]], axis=1),
         hovertemplate="%{y}<br>%{x:,.2f} / %{customdata[0]:,.0f} " + points_label
                       + " (%{customdata[1]:.1f}%)<extra></extra>",
-        text=[f"{p:,.1f} / {m:,.0f}" for p, m in zip(main["points"], main["max_points"])],
+        text=[f"{fmt(p, 1)} / {fmt(m, 0)}" for p, m in zip(main["points"], main["max_points"])],
         textposition="outside", showlegend=False, name="points",
     )
     fig.update_layout(barmode="overlay", xaxis=dict(showgrid=True, gridcolor="#eef1f4"))
@@ -100,6 +102,22 @@ def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cuto
     return _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
 
 
+def wrap_label(text: str, width: int = 22, max_lines: int = 2) -> str:
+    """Break a long axis label into short lines (radar axes have little room)."""
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: width - 1] + "…"
+    return "<br>".join(lines)
+
+
 def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[str, str],
           lang: str = "vi", title: str | None = None, points_label: str = "điểm") -> go.Figure:
     """One trace per series; r = % of max; hover shows the points."""
@@ -108,7 +126,7 @@ def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[
         s = series.loc[series["series"] == name]
         if s.empty:
             continue
-        theta = [axis_labels.get(c, c) for c in s["code"]]
+        theta = [wrap_label(axis_labels.get(c, c)) for c in s["code"]]
         r = list(100 * s["value"])
         fig.add_trace(go.Scatterpolar(
             r=r + r[:1], theta=theta + theta[:1], name=series_names.get(name, name), mode="lines+markers",
@@ -119,8 +137,9 @@ def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[
             hovertemplate="%{theta}<br>%{r:.1f}% — %{customdata[0]:,.2f} / %{customdata[1]:,.0f} "
                           + points_label + "<extra>%{fullData.name}</extra>",
         ))
-    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", angle=90, tickfont=dict(size=10))))
-    return _layout(fig, lang, height=480, title=title)
+    fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", angle=90, tickfont=dict(size=10)),
+                                 angularaxis=dict(tickfont=dict(size=12))))
+    return _layout(fig, lang, height=560, title=title).update_layout(margin=dict(l=120, r=120))
 
 
 def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_col: str = "entity",
@@ -169,7 +188,8 @@ def slope_chart(df: pd.DataFrame, year_a: int, year_b: int, focus: str, value_co
                         line=dict(color=color, width=4 if e == focus else 1.5),
                         text=["", e] if e == focus else ["", ""], textposition="middle right",
                         name=e, showlegend=False, hovertemplate=f"{e}: %{{y:,.2f}}<extra></extra>")
-    return _layout(fig, lang, height=480, title=title)
+    fig.update_xaxes(type="category")
+    return _layout(fig, lang, height=480, title=title).update_layout(margin=dict(r=110))
 
 
 def tile_map(values: pd.DataFrame, focus: str, value_col: str, labels: dict[str, str], lang: str = "vi",

@@ -22,6 +22,11 @@ def _int_col(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce").round().astype("Int64")
 
 
+def signed_ints(series: pd.Series) -> pd.Series:
+    """Rank changes as text with their sign (+2, 0, −1) so a rise reads as a rise."""
+    return _int_col(series).map(lambda v: "—" if pd.isna(v) else (f"+{v}" if v > 0 else str(v)))
+
+
 def ranking_frame(table: pd.DataFrame, ctx, main_codes: list[str]) -> pd.DataFrame:
     """Raw (numeric) ranking table with localised headers, for download."""
     lang = ctx.lang
@@ -32,7 +37,7 @@ def ranking_frame(table: pd.DataFrame, ctx, main_codes: list[str]) -> pd.DataFra
         t("ui.common.value", lang): table["value"].round(4),
     })
     if "rank_change" in table:
-        out[t("ui.rankings.change", lang)] = _int_col(table["rank_change"])
+        out[t("ui.rankings.change", lang)] = signed_ints(table["rank_change"])
         out[t("ui.rankings.points_change", lang)] = table["points_change"].round(2)
     for c in main_codes:
         out[f"{c}. {ctx.node_name(c)}"] = table[f"main_{c}"].round(2)
@@ -58,8 +63,18 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     signed_cols = {t("ui.rankings.points_change", lang)}
     for col in out.columns:
         if pd.api.types.is_float_dtype(out[col]):
-            decimals = 4 if out[col].abs().max(skipna=True) <= 1 else 2
+            values = out[col].dropna()
+            if values.empty:
+                decimals = 0
+            elif values.abs().max() <= 1:
+                decimals = 4
+            elif (values == values.round()).all() and col not in signed_cols:
+                decimals = 0
+            else:
+                decimals = 2
             out[col] = _fmt_col(out[col], decimals, lang, col in signed_cols)
+        elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].where(out[col].notna(), "—")
     return out
 
 
@@ -97,7 +112,7 @@ def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame({
         t("ui.common.province", lang): part["entity"],
         t("ui.common.rank", lang): _int_col(part["rank"]),
-        t("ui.rankings.change", lang): _int_col(part["rank_change"]).map(lambda v: "—" if pd.isna(v) else f"{v:+d}"),
+        t("ui.rankings.change", lang): signed_ints(part["rank_change"]),
         t("ui.rankings.points_change", lang): part["points_change"],
     })
 

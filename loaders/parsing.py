@@ -809,7 +809,7 @@ class _Reader:
             params = dict(entity=p.entity, year=p.year, indicator=p.indicator, variable=p.variable,
                           engine_message=p.message, **_names(leaf))
             if p.code == "missing_variable" and leaf is not None:
-                var = leaf.variables[leaf.variable_names().index(p.variable)] if p.variable in leaf.variable_names() else None
+                var = next((v for v in leaf.variables if v.name == p.variable), None)
                 params["expected"] = ", ".join(leaf.variable_names())
                 for lang in ("vi", "en"):
                     meaning = (getattr(var, f"meaning_{lang}") or var.meaning_vi) if var is not None else ""
@@ -826,7 +826,7 @@ class _Reader:
                               max_points=leaf.max_points)
             code = p.code if p.code in _ENGINE_CODES else "engine_other"
             self.add(code, sheet, row, col, **params)
-        self.years_covered(first_of)
+        self.years_covered({k: r for k, r in first_of.items() if not r[5]})  # an N/A leaf needs no parameter
 
     def _record_is_wide(self, rec: tuple) -> bool:
         return (rec[6] or None, f"{rec[2]}.{rec[3]}") in self.wide_columns

@@ -64,8 +64,8 @@ st.subheader(ctx.t("ui.data.history"))
 st.dataframe(data.import_log(), hide_index=True, width="stretch")
 
 st.subheader(ctx.t("ui.data.published"))
-st.dataframe(data.published().drop(columns=["quote"]), hide_index=True, width="stretch", height=300,
-             column_config={"source_url": st.column_config.LinkColumn("source_url")})
+st.dataframe(tables.localise(data.published().drop(columns=["quote"]), lang), hide_index=True, width="stretch",
+             height=300, column_config={"source_url": st.column_config.LinkColumn("source_url")})
 st.subheader(ctx.t("ui.data.plan"))
 st.dataframe(tables.localise(data.plan_values(fw.id).drop(columns=["framework_id", "source"]), lang),
              hide_index=True, width="stretch")

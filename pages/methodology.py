@@ -12,11 +12,11 @@ st.caption(ctx.t("ui.methodology.version", version=fw.version, source=fw.source)
 st.subheader(ctx.t("ui.methodology.tree"))
 tree = fw.describe()
 tree_view = pd.DataFrame({
-    "code": tree["code"],
-    ctx.t("ui.common.province") if False else "": ["    " * max(lv - 1, 0) + ctx.node_name(c)
-                                                   for c, lv in zip(tree["code"], tree["level"])],
-    "max": tree["max_points"],
-    "rule": tree["rule"],
+    ctx.t("ui.methodology.code"): tree["code"],
+    ctx.t("ui.methodology.indicator"): ["    " * max(lv - 1, 0) + ctx.node_name(c)
+                                        for c, lv in zip(tree["code"], tree["level"])],
+    ctx.t("ui.methodology.max"): tree["max_points"],
+    ctx.t("ui.methodology.rule"): tree["rule"],
     ctx.t("ui.methodology.lead"): [a or ("" if not r else ctx.t("ui.methodology.unknown_agency"))
                                    for a, r in zip(tree["lead_agency"], tree["rule"])],
 })
@@ -32,8 +32,10 @@ with left:
     st.markdown(f"**{ctx.t('ui.methodology.formula_math')}:**")
     st.latex(formulas.latex(node.rule, node.max_points))
     st.markdown(f"**{ctx.t('ui.methodology.variables')}**")
-    st.dataframe(pd.DataFrame([{"": v.name, "": v.meaning_en if lang == "en" else v.meaning_vi, "unit": v.unit}
-                               for v in node.variables]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([{ctx.t("ui.methodology.var_name"): v.name,
+                                ctx.t("ui.methodology.var_meaning"): v.meaning_en if lang == "en" else v.meaning_vi,
+                                ctx.t("ui.methodology.var_unit"): v.unit} for v in node.variables]),
+                 hide_index=True, width="stretch")
 with right:
     st.markdown(f"**{ctx.t('ui.methodology.lead')}:** {node.lead_agency or ctx.t('ui.methodology.unknown_agency')}")
     st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {', '.join(node.implementing_agencies) or '—'}")
@@ -50,11 +52,11 @@ if not plan.empty:
     st.caption(ctx.t("ui.methodology.compare_note"))
     draft = {c: n.max_points for c, n in fw.nodes.items()}
     view = pd.DataFrame({
-        "code": plan["code"],
-        "": [ctx.node_name(c) if c in fw.nodes else c for c in plan["code"]],
+        ctx.t("ui.methodology.code"): plan["code"],
+        ctx.t("ui.methodology.indicator"): [ctx.node_name(c) if c in fw.nodes else c for c in plan["code"]],
         "QĐ 405": plan["max_qd405"],
-        ctx.t("ui.methodology.tree") + " (" + fw.version + ")": plan["code"].map(draft),
-        "max (bảng KH)" if lang == "vi" else "max (plan table)": plan["max_draft"],
+        ctx.t("ui.methodology.max_framework"): plan["code"].map(draft),
+        ctx.t("ui.methodology.max_plan_table"): plan["max_draft"],
         "2024": plan["points_2024"],
         ctx.t("ui.methodology.target"): plan["target_points"],
         ctx.t("ui.methodology.reading"): plan["reading"],

@@ -36,7 +36,8 @@ if widgets.need_scores(ctx):
 
     main_codes = [m.code for m in ctx.framework.main_indices()]
     widgets.chart(charts.main_index_bars(ov.main, ctx.labels(main_codes), lang,
-                                         title=ctx.t("ui.overview.main_bars"), points_label=ctx.t("ui.common.points")),
+                                         title=ctx.t("ui.overview.main_bars"), points_label=ctx.t("ui.common.points"),
+                                         fmt=lambda v, d: fmt.number(v, d, lang)),
                   key="overview_main")
 
     strengths, weaknesses = analysis.strengths_and_weaknesses(result, sel.focus, year)

@@ -11,7 +11,8 @@ if widgets.need_scores(ctx):
     years = analysis.years_of(result)
     widgets.origin_badge(ctx, None)
     others = [e for e in analysis.entities_of(result) if e != sel.focus]
-    compare = st.multiselect(ctx.t("ui.trends.compare"), others, key="trend_compare", max_selections=5)
+    compare = st.multiselect(ctx.t("ui.trends.compare"), others, key="trend_compare", max_selections=5,
+                             placeholder=ctx.t("ui.trends.compare_placeholder"))
     totals = analysis.trend_table(result, ["total"])
     if len(years) < 2:
         st.info(ctx.t("ui.trends.one_year"))

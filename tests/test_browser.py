@@ -1,0 +1,150 @@
+"""Browser tests: the real app in headless Chromium (Debian's), driven by Playwright.
+
+Opens every page, checks no exception element appears, uses a control, saves a screenshot to
+artifacts/screenshots/, and records the cold start to first chart and page-switch times in
+artifacts/browser_timings.json (measured, not asserted: figures go into the issue notes).
+Skipped when Chromium or Playwright is missing (CI installs Chromium).
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = [("overview", "Tổng quan"), ("rankings", "Xếp hạng"), ("pillars", "Chỉ số chính"), ("trends", "Xu hướng"),
+         ("methodology", "Phương pháp"), ("data", "Dữ liệu")]
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    env = dict(os.environ, DTI_STUDIO_DB=str(tmp_path_factory.mktemp("db") / "browser.duckdb"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def settle(page, timeout=30_000):
+    """Wait until Streamlit has finished the current run (the running indicator is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
+    page.wait_for_timeout(200)
+
+
+def assert_no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]').first.inner_text()
+
+
+def test_every_page_renders_and_reacts(server, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+    page = context.new_page()
+    timings = {}
+
+    t0 = time.perf_counter()
+    page.goto(server)
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    timings["cold_start_to_first_chart_s"] = round(time.perf_counter() - t0, 2)
+    settle(page)
+    assert_no_exception(page)
+    assert "Gia Lai" in page.locator("h1").first.inner_text()
+    page.screenshot(path=str(SHOTS / "overview.png"), full_page=True)
+
+    switches = []
+    for slug, title in PAGES[1:]:
+        t = time.perf_counter()
+        page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
+        page.wait_for_url(f"**/{slug}**", timeout=30_000)
+        page.wait_for_selector("h1", timeout=30_000)
+        settle(page)
+        if slug in ("rankings", "pillars", "trends"):
+            page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        switches.append(round(time.perf_counter() - t, 2))
+        assert_no_exception(page)
+        page.screenshot(path=str(SHOTS / f"{slug}.png"), full_page=True)
+    timings["page_switch_s"] = switches
+    timings["page_switch_max_s"] = max(switches)
+
+    # Use a control: sort the rankings by a component, the table's first column header stays "Hạng".
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Xếp hạng").first.click()
+    page.wait_for_url("**/rankings**")
+    settle(page)
+    page.locator('[data-testid="stSelectbox"]', has_text="Sắp xếp theo").locator("input").first.click()
+    page.keyboard.type("4.4")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert_no_exception(page)
+    page.wait_for_function("() => [...document.querySelectorAll('.gtitle')].some(e => e.textContent.includes('4.4'))",
+                           timeout=30_000)
+    page.screenshot(path=str(SHOTS / "rankings_sorted_4_4.png"), full_page=True)
+
+    # Change the focus province in the sidebar; the overview follows.
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Tổng quan").first.click()
+    settle(page)
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="Tỉnh theo dõi") \
+        .locator("input").first.click()
+    page.keyboard.type("Hà Nội")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert "Hà Nội" in page.locator("h1").first.inner_text()
+    assert "focus=H%C3%A0+N%E1%BB%99i" in page.url or "focus=H" in page.url
+    page.screenshot(path=str(SHOTS / "overview_ha_noi.png"), full_page=True)
+
+    # Presentation mode: controls hidden, a button to leave it.
+    page.locator('[data-testid="stSidebar"] [data-testid="stCheckbox"]', has_text="trình chiếu").first.click()
+    settle(page)
+    assert page.locator('[data-testid="stSidebar"]').is_hidden()
+    page.screenshot(path=str(SHOTS / "presentation.png"), full_page=False)
+    context.close()
+
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "browser_timings.json").write_text(json.dumps(timings, indent=2))
+    print("browser timings:", timings)
