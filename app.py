@@ -14,6 +14,7 @@ PAGES = [
     ("pages/rankings.py", "ui.nav.rankings", ":material/leaderboard:"),
     ("pages/pillars.py", "ui.nav.pillars", ":material/radar:"),
     ("pages/trends.py", "ui.nav.trends", ":material/trending_up:"),
+    ("pages/whatif.py", "ui.nav.whatif", ":material/tune:"),
     ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),
     ("pages/data.py", "ui.nav.data", ":material/database:"),
 ]

@@ -128,3 +128,20 @@ def test_data_page_bad_file_then_good_file(app):
     go(app, "pages/rankings.py")
     app.sidebar.selectbox(key="w_year").set_value(2026).run()
     assert app.title[0].value == "Xếp hạng 2026"
+
+
+def test_whatif_slider_changes_points_and_rank_and_saves(app):
+    from dashboard import data
+
+    go(app, "pages/whatif.py")
+    metrics = [m.value for m in app.metric]
+    assert metrics[:2] == ["673,64", "27/34"]
+    app.slider(key="wi_Gia Lai_2025_6.3").set_value(70.0).run()
+    metrics = [m.value for m in app.metric]
+    assert metrics[1] != "27/34" and metrics[0] != "673,64"
+    assert len(app.get("plotly_chart")) == 1  # the waterfall
+    app.text_input(key="wi_name").input("Chữ ký số 70%").run()
+    app.button(key="wi_save").click().run()
+    assert "Chữ ký số 70%" in set(data.store().scenarios("dti_province_2025")["name"])
+    app.button(key="wi_delete").click().run()
+    assert data.store().scenarios("dti_province_2025").empty

@@ -1,0 +1,116 @@
+"""Mô phỏng — change the focus province's indicators, see points and rank recomputed live; scenarios."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, fmt, widgets
+from scoring import whatif
+
+ctx = widgets.context()
+sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
+st.title(ctx.t("ui.whatif.title", entity=sel.focus, year=sel.year or ""))
+widgets.group_note(ctx)
+if widgets.need_scores(ctx):
+    year, entity = sel.year, sel.focus
+    inputs = data.current_inputs(fw.id)
+    values = whatif.entity_values(inputs, entity, year)
+    if not values:
+        st.info(ctx.t("ui.empty.focus_not_scored", entity=entity))
+        st.stop()
+    widgets.origin_badge(ctx, year)
+    prefix = f"wi_{entity}_{year}_"
+    controls = whatif.controls_for(fw, values)
+
+    def reset():
+        for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+            del st.session_state[key]
+
+    top = st.columns([2, 1])
+    growth = top[0].slider(ctx.t("ui.whatif.growth"), 0, 50, 0, step=5, format="%d%%", key="wi_growth",
+                           help=ctx.t("ui.whatif.growth_help")) / 100
+    top[1].button(ctx.t("ui.whatif.reset"), on_click=reset, key="wi_reset")
+
+    ratios, items = {}, {}
+    tabs = st.tabs([f"{m.code}. {ctx.node_name(m.code)}" for m in fw.main_indices()])
+    by_main = {m.code: [c for c in controls if fw.ancestor_at_level(c["code"], 1) == m.code] for m in fw.main_indices()}
+    for tab, main in zip(tabs, fw.main_indices()):
+        with tab:
+            for c in by_main[main.code]:
+                code, label = c["code"], f"{c['code']}. {ctx.node_name(c['code'])}"
+                if c["kind"] == "ratio" and c["current"] is not None:
+                    scale = 100.0 if c["percent"] else 1.0
+                    key = f"{prefix}{code}"
+                    if key not in st.session_state:
+                        st.session_state[key] = round(c["current"] * scale, 2)
+                    new = st.slider(label, float(c["min"] * scale), float(c["max"] * scale), step=0.5 if scale > 1 else 0.01,
+                                    key=key, format="%.1f%%" if c["percent"] else "%.2f",
+                                    help=ctx.t("ui.whatif.current", value=fmt.number(c["current"] * scale, 2, lang)))
+                    ratios[code] = new / scale
+                elif c["kind"] == "items":
+                    st.markdown(f"**{label}**")
+                    cols = st.columns(len(c["items"]))
+                    for col, (var, done) in zip(cols, c["items"].items()):
+                        key = f"{prefix}{code}.{var}"
+                        if key not in st.session_state:
+                            st.session_state[key] = done
+                        items[f"{code}.{var}"] = col.checkbox(
+                            next((v.meaning_en if lang == "en" else v.meaning_vi)[:90] for v in fw.nodes[code].variables
+                                 if v.name == var), key=key)
+
+    changes = whatif.changes_from_controls(fw, values, ratios, items)
+    result = whatif.run(fw, inputs, entity, year, changes, growth=growth, base=ctx.result)
+
+    m1, m2, m3 = st.columns(3)
+    m1.metric(ctx.t("ui.whatif.total"), fmt.number(result.total_after, 2, lang),
+              delta=fmt.number(result.total_after - result.total_before, 2, lang, signed=True))
+    m2.metric(ctx.t("ui.whatif.rank"), fmt.rank(result.rank_after, result.n),
+              delta=ctx.t("ui.overview.places", n=f"{result.rank_before - result.rank_after:+d}"))
+    m3.metric(ctx.t("ui.whatif.changed"), len(result.leaf_gains))
+    if result.leaf_gains.empty:
+        st.info(ctx.t("ui.whatif.no_change"))
+    else:
+        steps = result.leaf_gains.assign(label=lambda d: d["code"])
+        widgets.chart(charts.waterfall(steps, ctx.t("ui.whatif.before"), ctx.t("ui.whatif.after"), result.total_before,
+                                       lang, title=ctx.t("ui.whatif.waterfall")), key="wi_waterfall")
+
+    st.subheader(ctx.t("ui.whatif.scenarios"))
+    s1, s2 = st.columns([3, 1])
+    name = s1.text_input(ctx.t("ui.whatif.name"), key="wi_name")
+    if s2.button(ctx.t("ui.whatif.save"), key="wi_save", disabled=not name.strip() or not changes):
+        data.store().save_scenario(name.strip(), fw.id, entity, year, whatif.changes_to_json(changes))
+        st.success(ctx.t("ui.whatif.saved", name=name.strip()))
+    saved = data.store().scenarios(fw.id)
+    if saved.empty:
+        st.caption(ctx.t("ui.whatif.none_saved"))
+    else:
+        rows = []
+        for r in saved.itertuples():
+            sc = whatif.run(fw, inputs, r.entity, int(r.year), whatif.changes_from_json(r.changes_json),
+                            growth=growth, base=ctx.result)
+            rows.append({ctx.t("ui.whatif.name"): r.name, ctx.t("ui.common.province"): r.entity,
+                         ctx.t("ui.common.year"): int(r.year), ctx.t("ui.whatif.before"): sc.total_before,
+                         ctx.t("ui.whatif.after"): sc.total_after,
+                         ctx.t("ui.whatif.rank"): f"{sc.rank_before} → {sc.rank_after}",
+                         **{f"{m}": sc.main.set_index("code").loc[m, "after"] for m in sc.main["code"]}})
+        from dashboard import tables
+
+        st.dataframe(tables.localise(pd.DataFrame(rows), lang), hide_index=True, width="stretch")
+        d1, d2, d3 = st.columns([3, 1, 1])
+        pick = d1.selectbox(ctx.t("ui.whatif.pick"), list(saved["name"]), key="wi_pick")
+        picked = saved.set_index("name").loc[pick]
+
+        def load_scenario():
+            reset()
+            r_vals, i_vals = whatif.controls_from_changes(fw, whatif.entity_values(inputs, picked["entity"],
+                                                                                int(picked["year"])),
+                                                          whatif.changes_from_json(picked["changes_json"]))
+            for code, ratio in r_vals.items():
+                scale = 100.0 if fw.nodes[code].rule.get("part_of_whole", True) else 1.0
+                st.session_state[f"wi_{picked['entity']}_{int(picked['year'])}_{code}"] = round(ratio * scale, 2)
+            for key, done in i_vals.items():
+                st.session_state[f"wi_{picked['entity']}_{int(picked['year'])}_{key}"] = done
+
+        d2.button(ctx.t("ui.whatif.load"), on_click=load_scenario, key="wi_load",
+                  disabled=picked["entity"] != entity or int(picked["year"]) != year)
+        if d3.button(ctx.t("ui.whatif.delete"), key="wi_delete"):
+            data.store().delete_scenario(fw.id, pick)
+            st.rerun()

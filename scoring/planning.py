@@ -1,0 +1,844 @@
+"""Least-cost improvement plans: what one entity must change to reach a rank (top N) or a total.
+
+Pure (numpy, pandas, scipy); solved exactly as a mixed-integer linear programme with
+`scipy.optimize.milp` (HiGHS) on the piecewise-linear rules.
+
+Model
+-----
+*Targets.* Every other entity keeps its current total (or the projected total the caller passes in
+`competitor_totals`, entity -> points, which overrides or adds competitors). Ranks are competition
+ranks (1, 2, 2, 4) on the 0-1 value rounded like the engine (`RANK_DECIMALS + 3` = 9 decimals of
+points / applicable maximum), so the entity reaches rank <= N exactly when its rounded value is >= the
+N-th highest rounded value among the others: a tie counts as reaching. `required_points` is that
+N-th value expressed in the entity's points. A `target_total` is reached at total >= target - 1e-6.
+
+*Decision.* Per leaf the decision is its new share s (the ratio for ratio rules, the weighted share
+for items). Plans are written on RAW VARIABLES: the ratio moves by changing the first numerator
+variable that is not also in the denominator (denominators are kept), in whole *steps* of that
+variable: 1 when its current value is a whole number (people, households, enterprises are never
+fractional), else 10^-d for the d decimals the value is written with (money in tỷ đồng: 0.01).
+So s = (num + k·step) / den with k >= 0 steps, and the plan is exactly what the inputs can hold:
+no rounding after the fact can fall short of the points or step over a cap.
+
+*Points gained per leaf, as a function of k* (p0 = current points, M = maximum, G = M - p0):
+- linear            gain = min(a·k, G) with a = M·step/den       (points = M·min(s, 1))
+- threshold t       gain = min(a·k, G) with a = M·step/(t·den)   (points = M·min(s/t, 1))
+- count_capped      gain = min(ppe·k, min(cap, M) - p0)          (k = extra events)
+  These are concave (linear, then flat). Because cost is charged on points actually gained, the
+  flat part must not be paid for, so the gain is modelled exactly: k = k1 + y with k1 integer in
+  [0, kf] (kf = whole steps that still earn a full step), y binary = "take the last, partial step to
+  the maximum", k1 >= kf·y, gain = a·k1 + (G - a·kf)·y. When a step is worth less than
+  `FINE_STEP_POINTS` (1e-4 points; e.g. one person out of 3.6 million), the leaf is modelled by a
+  continuous gain g in [0, min(G, a·kmax)] and k = ceil(g/a) afterwards, which overshoots by less
+  than 1e-4 points and never crosses the cap (kmax is a whole number of steps).
+- all_or_nothing t  gain = G·z, z binary, allowed only when the smallest k reaching t (checked
+  with the engine's own arithmetic) is within the caps (r_cur + max_gain >= t, in whole steps).
+- weighted_items    one binary per item still at 0 and achievable (`item_achievable`, default
+  True): gain = M·weight·z, item 0 -> 1. `max_gain` does not apply to items (they are yes/no
+  achievements; `item_achievable` says which can be done); `caps[code]` bounds the new share.
+- direct            new points in [current, min(M, caps[code])], continuous, cost on points.
+- inverse, sum_of_ratios, tiered: kept at their current points (not planned; they are listed in
+  `Plan.notes`). The DTI 2025 framework uses none of them.
+
+*Caps.* Only improvements (k >= 0). `max_gain` (e.g. 0.3) bounds the new ratio by
+r_cur + max_gain (+30 percentage points in the year) for part-of-whole ratios, and by
+r_cur·(1 + max_gain) (a relative rise of 30 %) when the rule says `part_of_whole = false` (5.2,
+enterprises per 1,000 people, whose ratio is not a share: percentage points mean nothing there; a
+ratio of 0 then cannot rise). Part-of-whole ratios stay <= 1. `caps[code]` is the largest new ratio
+(new share for items, new points for direct, new count for count_capped). `locked` leaves do not
+change; leaves that are not applicable to the entity never change. Keys of `caps`,
+`cost_per_point` and `locked` may be inner codes ("6" = every leaf of main index 6); the nearest
+code wins.
+
+*Objective.* Minimise Σ cost_per_point[leaf] × points gained (default 1 per point) subject to
+total_before + Σ gain >= required. Among the cheapest plans a second solve picks one that changes the
+fewest indicators (with 1 per point every plan that gains exactly the missing points costs the same;
+fewer, larger actions are easier to assign to a lead agency).
+
+*Unreachable.* When everything allowed, maxed, does not reach the target, the plan is
+`reachable = False`, `best_reachable_rank` is the rank of that maximum, and the actions are the
+cheapest plan to reach that best rank (to the maximal total for a total target).
+
+*Guarantee.* `make_plan` applies its actions to the inputs (`apply_plan`) and scores them again with
+`scoring.engine.score`; `Plan.verified` says the entity then reaches the (effective) target. If the
+solver's feasibility tolerance left it a hair short, it re-solves with a growing safety margin
+(1e-6 .. 1e-3 points) before giving up and saying so in `Plan.notes`.
+
+`whatif_total` is the fast path for interactive what-ifs: new totals and ranks from a ScoreResult's
+points matrix and a few changed leaf points, without re-scoring the inputs.
+
+CLI: `python -m scoring plan ...` (see `plan_cli`) writes PLAN.csv
+(`indicator,variable,from_value,to_value,points_gain`, then more columns) and exits 0 when the target
+is reached, 4 when it is not reachable under the caps, 5 if the re-scoring check failed, 2 on a bad
+request.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from scoring.engine import RANK_DECIMALS, InputError, ScoreResult, normalise_inputs, score
+from scoring.framework import ROOT_CODE, Framework, Node
+from scoring.rules import RULES, RuleContext, resolve_param
+
+RANK_ROUND = RANK_DECIMALS + 3  # the engine ranks values rounded to this many decimals
+TIE_EPS = 1e-6  # points: a target total is reached at total >= target - TIE_EPS
+FINE_STEP_POINTS = 1e-4  # a step worth less than this is modelled as continuous (then rounded up)
+MAX_DECIMALS = 6  # finest step of a non-whole variable
+MARGINS = (0.0, 1e-6, 1e-5, 1e-4, 1e-3)  # extra points asked of the solver when a check fails
+MIP_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 60.0}
+UNPLANNED_RULES = {"inverse", "sum_of_ratios", "tiered"}
+
+ACTION_COLUMNS = ["indicator", "name_vi", "lead_agency", "variable", "from_value", "to_value",
+                  "ratio_from", "ratio_to", "points_from", "points_to", "points_gain", "cost"]
+PLAN_CSV_COLUMNS = ["indicator", "variable", "from_value", "to_value", "points_gain"]
+PLAN_CSV_EXTRA = ["entity", "year", "name_vi", "lead_agency", "ratio_from", "ratio_to", "points_from",
+                  "points_to", "cost"]
+
+
+@dataclass
+class Plan:
+    entity: str
+    year: int
+    target_kind: str  # "rank" or "total"
+    target: float  # the rank N (top N) or the total asked for
+    required_points: float  # total the entity needs (N-th other's value in its points, or the target)
+    reachable: bool
+    best_reachable_rank: int | None  # rank with everything allowed maxed (set when not reachable)
+    total_before: float
+    total_after: float
+    rank_before: int
+    rank_after: int
+    cost: float
+    actions: pd.DataFrame
+    n_ranked: int = 0  # entities ranked that year (the entity included)
+    max_total: float = float("nan")  # total with everything allowed maxed
+    verified: bool = True  # re-scoring the applied plan reaches the (effective) target
+    optimal: bool = True  # the solver proved optimality
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def target_rank(self) -> int | None:
+        return int(self.target) if self.target_kind == "rank" else None
+
+    @property
+    def target_total(self) -> float | None:
+        return float(self.target) if self.target_kind == "total" else None
+
+    @property
+    def points_needed(self) -> float:
+        return max(0.0, self.required_points - self.total_before)
+
+    def summary(self) -> str:
+        """A few lines for people: before -> after, points, cost, reachability."""
+        want = f"top {int(self.target)}" if self.target_kind == "rank" else f"total {self.target:g}"
+        lines = [f"{self.entity} {self.year}: target {want}; needs {self.required_points:.3f} points "
+                 f"(has {self.total_before:.3f})"]
+        if not self.reachable:
+            lines.append(f"not reachable under these caps; best reachable rank {self.best_reachable_rank} "
+                         f"(max total {self.max_total:.3f})")
+        lines.append(f"rank {self.rank_before} -> {self.rank_after} of {self.n_ranked}; total "
+                     f"{self.total_before:.3f} -> {self.total_after:.3f} (+{self.total_after - self.total_before:.3f});"
+                     f" cost {self.cost:.3f}; {len(self.actions)} change(s) on "
+                     f"{self.actions['indicator'].nunique() if len(self.actions) else 0} indicator(s)")
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    entity: str
+    year: int
+    total_before: float
+    total_after: float
+    rank_before: int
+    rank_after: int
+    n_ranked: int
+
+
+# --- small helpers ----------------------------------------------------------------------------------
+
+def _step_of(x: float) -> tuple[float, int]:
+    """The unit a raw value moves in: 1 for whole numbers, else 10^-d for its d decimals (d <= 6)."""
+    for dec in range(MAX_DECIMALS + 1):
+        scaled = x * 10 ** dec
+        if abs(scaled - round(scaled)) <= 1e-9 * max(1.0, abs(scaled)):
+            return 10.0 ** -dec, dec
+    return 10.0 ** -MAX_DECIMALS, MAX_DECIMALS
+
+
+def _floor_steps(x: float) -> int:
+    return int(math.floor(x + 1e-7 + 1e-12 * abs(x))) if math.isfinite(x) else 0
+
+
+def format_value(v: float) -> str:
+    """A raw value as text for CSV files: whole numbers without '.0', others in shortest form."""
+    v = float(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def eval_leaf(leaf: Node, values: dict[str, float], year: int) -> tuple[float, float]:
+    """(ratio or NaN, points clipped to [0, max]) of one leaf from raw values, with the engine's rule."""
+    ctx = RuleContext(values={k: np.array([float(v)]) for k, v in values.items()},
+                      years=np.array([int(year)], dtype=np.int64), rule=leaf.rule, max_points=leaf.max_points)
+    ratio, pts = RULES[leaf.rule["type"]].fn(ctx)
+    p = float(np.clip(np.asarray(pts, dtype=float), 0.0, leaf.max_points)[0])
+    r = float("nan") if ratio is None else float(np.asarray(ratio, dtype=float)[0])
+    return r, p
+
+
+def _per_leaf(framework: Framework, mapping: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """Spread a {code: value} mapping over leaves; a leaf takes the value of its nearest listed code."""
+    if not mapping:
+        return {}
+    unknown = [c for c in mapping if c not in framework.nodes]
+    if unknown:
+        raise ValueError(f"{what}: unknown code(s) {unknown} for framework {framework.id}")
+    out = {}
+    for leaf in framework.leaves:
+        code = leaf.code
+        while code is not None:
+            if code in mapping:
+                out[leaf.code] = mapping[code]
+                break
+            code = framework.nodes[code].parent
+    return out
+
+
+def _rounded(values) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float), RANK_ROUND)
+
+
+def _rank_against(own_value: float, others: np.ndarray) -> int:
+    """Competition rank of one value among others (engine rounding; NaN others are unranked)."""
+    o = _rounded(others)
+    o = o[~np.isnan(o)]
+    return int(1 + np.count_nonzero(o > _rounded(own_value)))
+
+
+# --- levers: how one leaf can gain points ------------------------------------------------------------
+
+class _Lever:
+    """One leaf's decision variables (local columns), its gain expression and extra rows."""
+
+    def __init__(self, leaf: Node, values: dict[str, float], year: int, p0: float, cost: float):
+        self.leaf, self.values, self.year, self.p0, self.cost = leaf, dict(values), year, p0, cost
+        self.cols: list[tuple[float, float, int]] = []  # (lb, ub, integrality)
+        self.gain: list[tuple[int, float]] = []  # (local col, points per unit)
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+
+    def add_col(self, lb, ub, integer, gain_coef):
+        self.cols.append((float(lb), float(ub), int(integer)))
+        j = len(self.cols) - 1
+        self.gain.append((j, float(gain_coef)))
+        return j
+
+    @property
+    def useful(self) -> bool:
+        return any(ub > lb + 1e-12 and coef > 0 for (lb, ub, _), (_, coef) in zip(self.cols, self.gain))
+
+    def decode(self, x: np.ndarray) -> list[tuple[str, float]]:  # ordered (variable, new value)
+        raise NotImplementedError
+
+
+class _StepLever(_Lever):
+    """Concave rules (linear, threshold, count_capped): gain = min(a·k, G), k whole steps of `var`."""
+
+    def __init__(self, leaf, values, year, p0, cost, var, a, G, kmax_cap):
+        super().__init__(leaf, values, year, p0, cost)
+        self.var, self.x0 = var, float(values[var])
+        self.step, self.dec = _step_of(self.x0)
+        a = a * self.step  # a is given per unit of the variable
+        self.a, self.G = a, G
+        self.fine = a < FINE_STEP_POINTS
+        if a <= 0 or G <= 1e-12:
+            return
+        kf = _floor_steps(G / a)
+        extra = G - a * kf
+        if extra <= 1e-9 * max(1.0, G):
+            extra, kc = 0.0, kf
+        else:
+            kc = kf + 1
+        kc = self._first_k_reaching(p0 + G - 1e-9, kc)
+        kmax = kc if kmax_cap is None else max(0, min(int(kmax_cap), kc))
+        self.kf, self.kc, self.kmax = kf, kc, kmax
+        if kmax <= 0:
+            return
+        if self.fine:
+            self.add_col(0.0, min(G, a * kmax), 0, 1.0)
+        else:
+            k1 = self.add_col(0.0, min(kf, kmax), 1, a)
+            if extra > 0 and kc <= kmax:
+                y = self.add_col(0.0, 1.0, 1, extra)
+                self.rows.append(({k1: 1.0, y: -float(kf)}, 0.0, np.inf))
+
+    def value_at(self, k: int) -> float:
+        return round(self.x0 + k * self.step, self.dec)
+
+    def points_at(self, k: int) -> float:
+        return eval_leaf(self.leaf, {**self.values, self.var: self.value_at(k)}, self.year)[1]
+
+    def _first_k_reaching(self, target_points: float, k: int) -> int:
+        """Smallest k >= (estimate - 1) with points_at(k) >= target (the estimate is off by one at most)."""
+        k = max(0, k)
+        while k > 0 and self.points_at(k - 1) >= target_points:
+            k -= 1
+        for _ in range(1000):
+            if self.points_at(k) >= target_points:
+                return k
+            k += 1
+        return k
+
+    def decode(self, x):
+        if not self.cols:
+            return []
+        if self.fine:
+            g = float(x[0])
+            if g <= 1e-12:
+                return []
+            if g >= self.G - 1e-9:
+                k = self.kc
+            else:
+                k = max(0, math.ceil(g / self.a - 1e-9))
+                k = min(self.kmax, self._first_k_reaching(self.p0 + g - 1e-12, k))
+            k = min(k, self.kmax)
+        else:
+            k = int(round(float(x[0])))
+            if len(self.cols) > 1 and round(float(x[1])) >= 1:
+                k = self.kc
+        return [] if k <= 0 else [(self.var, self.value_at(k))]
+
+
+class _ReachLever(_Lever):
+    """all_or_nothing: the full gain once the ratio reaches its threshold (binary)."""
+
+    def __init__(self, leaf, values, year, p0, cost, var, num, den, t, kmax_cap):
+        super().__init__(leaf, values, year, p0, cost)
+        self.var, self.x0 = var, float(values[var])
+        self.step, self.dec = _step_of(self.x0)
+        G = leaf.max_points - p0
+        if G <= 1e-12:
+            return
+        est = max(0, math.ceil((t * den - num) / self.step - 1e-9))
+        k = est
+        while k > 0 and self._points(k - 1) >= leaf.max_points - 1e-9:
+            k -= 1
+        for _ in range(1000):
+            if self._points(k) >= leaf.max_points - 1e-9:
+                break
+            k += 1
+        self.k_needed = k
+        if kmax_cap is not None and k > kmax_cap:
+            return
+        self.add_col(0.0, 1.0, 1, G)
+
+    def value_at(self, k):
+        return round(self.x0 + k * self.step, self.dec)
+
+    def _points(self, k):
+        return eval_leaf(self.leaf, {**self.values, self.var: self.value_at(k)}, self.year)[1]
+
+    def decode(self, x):
+        if self.cols and round(float(x[0])) >= 1 and self.k_needed > 0:
+            return [(self.var, self.value_at(self.k_needed))]
+        return []
+
+
+class _ItemsLever(_Lever):
+    """weighted_items: each achievable item still at 0 can become 1 (binary)."""
+
+    def __init__(self, leaf, values, year, p0, cost, achievable, cap):
+        super().__init__(leaf, values, year, p0, cost)
+        self.items = []
+        share0 = sum(float(i["weight"]) * float(values[i["var"]]) for i in leaf.rule["items"])
+        coefs = {}
+        for item in leaf.rule["items"]:
+            var, w = item["var"], float(item["weight"])
+            if float(values[var]) == 0.0 and w > 0 and achievable.get((leaf.code, var), True):
+                j = self.add_col(0.0, 1.0, 1, leaf.max_points * w)
+                self.items.append((j, var))
+                coefs[j] = w
+        if cap is not None and coefs:
+            self.rows.append((coefs, -np.inf, max(0.0, float(cap) - share0) + 1e-12))
+
+    def decode(self, x):
+        return [(var, 1.0) for j, var in self.items if round(float(x[j])) >= 1]
+
+
+class _DirectLever(_Lever):
+    """direct: assessed points may rise up to the maximum (or caps[code])."""
+
+    def __init__(self, leaf, values, year, p0, cost, cap):
+        super().__init__(leaf, values, year, p0, cost)
+        self.var = leaf.rule["variable"]
+        hi = leaf.max_points if cap is None else min(leaf.max_points, float(cap))
+        if hi - p0 > 1e-12:
+            self.add_col(0.0, hi - p0, 0, 1.0)
+        self.hi = hi
+
+    def decode(self, x):
+        if not self.cols or float(x[0]) <= 1e-12:
+            return []
+        new = min(self.hi, math.ceil((self.p0 + float(x[0])) * 10 ** MAX_DECIMALS - 1e-6) / 10 ** MAX_DECIMALS)
+        return [(self.var, new)]
+
+
+def _build_lever(leaf: Node, values: dict[str, float], year: int, p0: float, cost: float, *,
+                 max_gain: float | None, cap: float | None, achievable: dict) -> _Lever | str:
+    """The lever of one leaf, or a sentence saying why the leaf is not planned."""
+    rule, rtype, M = leaf.rule, leaf.rule["type"], leaf.max_points
+    years = np.array([year], dtype=np.int64)
+    if rtype in UNPLANNED_RULES:
+        return f"{leaf.code}: rule {rtype} is not planned (kept at its current points)"
+    if rtype == "weighted_items":
+        return _ItemsLever(leaf, values, year, p0, cost, achievable, cap)
+    if rtype == "direct":
+        return _DirectLever(leaf, values, year, p0, cost, cap)
+    if rtype == "count_capped":
+        var = rule["variable"]
+        ppe = float(np.asarray(resolve_param(rule["points_per_event"], years)).reshape(-1)[0])
+        top = min(float(np.asarray(resolve_param(rule.get("cap", M), years)).reshape(-1)[0]), M)
+        step, _ = _step_of(float(values[var]))
+        kmax = None if cap is None else _floor_steps((float(cap) - float(values[var])) / step)
+        return _StepLever(leaf, values, year, p0, cost, var, ppe, max(0.0, top - p0), kmax)
+    # ratio rules: linear, threshold, all_or_nothing
+    num_vars, den_vars = list(rule["numerator"]), list(rule["denominator"])
+    movable = [v for v in num_vars if v not in den_vars]
+    if not movable:
+        return f"{leaf.code}: every numerator variable is also in the denominator (not planned)"
+    var = movable[0]
+    num = sum(float(values[v]) for v in num_vars)
+    den = sum(float(values[v]) for v in den_vars)
+    if not den > 0:
+        return f"{leaf.code}: zero denominator (not planned)"
+    r0 = num / den
+    part_of_whole = rule.get("part_of_whole", True)
+    hi = 1.0 if part_of_whole else math.inf
+    if max_gain is not None:
+        hi = min(hi, r0 + max_gain if part_of_whole else r0 * (1.0 + max_gain))
+    if cap is not None:
+        hi = min(hi, float(cap))
+    step, _ = _step_of(float(values[var]))
+    kmax = None if not math.isfinite(hi) else max(0, _floor_steps((hi * den - num) / step))
+    if rtype == "all_or_nothing":
+        t = float(np.asarray(resolve_param(rule.get("threshold", 1.0), years)).reshape(-1)[0])
+        return _ReachLever(leaf, values, year, p0, cost, var, num, den, t, kmax)
+    if rtype == "linear":
+        a = M / den
+    elif rtype == "threshold":
+        t = float(np.asarray(resolve_param(rule["threshold"], years)).reshape(-1)[0])
+        a = M / (t * den)
+    else:
+        return f"{leaf.code}: rule {rtype} is not planned (kept at its current points)"
+    return _StepLever(leaf, values, year, p0, cost, var, a, max(0.0, M - p0), kmax)
+
+
+# --- the MILP ------------------------------------------------------------------------------------------
+
+class _Model:
+    def __init__(self, levers: list[_Lever]):
+        self.levers = levers
+        self.offsets, n = [], 0
+        for lv in levers:
+            self.offsets.append(n)
+            n += len(lv.cols)
+        self.n = n
+        self.lb = np.array([c[0] for lv in levers for c in lv.cols], dtype=float)
+        self.ub = np.array([c[1] for lv in levers for c in lv.cols], dtype=float)
+        self.integrality = np.array([c[2] for lv in levers for c in lv.cols], dtype=int)
+        self.gain = np.zeros(n)
+        self.cost = np.zeros(n)
+        rows, lo, hi = [], [], []
+        for lv, off in zip(levers, self.offsets):
+            for j, coef in lv.gain:
+                self.gain[off + j] = coef
+                self.cost[off + j] = coef * lv.cost
+            for coefs, a, b in lv.rows:
+                row = np.zeros(n)
+                for j, v in coefs.items():
+                    row[off + j] = v
+                rows.append(row)
+                lo.append(a)
+                hi.append(b)
+        self.rows = np.array(rows).reshape(len(rows), n)
+        self.row_lo, self.row_hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+
+    def _solve(self, c, extra_rows=(), n_extra_cols=0, extra_int=(), extra_ub=()):
+        n = self.n + n_extra_cols
+        lb = np.concatenate([self.lb, np.zeros(n_extra_cols)])
+        ub = np.concatenate([self.ub, np.asarray(extra_ub, dtype=float)])
+        integ = np.concatenate([self.integrality, np.asarray(extra_int, dtype=int)])
+        A = [np.hstack([self.rows, np.zeros((len(self.rows), n_extra_cols))])] if len(self.rows) else []
+        lo, hi = [self.row_lo], [self.row_hi]
+        for row, a, b in extra_rows:
+            A.append(np.asarray(row, dtype=float).reshape(1, n))
+            lo.append(np.array([a], dtype=float))
+            hi.append(np.array([b], dtype=float))
+        cons = [LinearConstraint(np.vstack(A), np.concatenate(lo), np.concatenate(hi))] if A else []
+        res = milp(c=np.asarray(c, dtype=float), integrality=integ, bounds=Bounds(lb, ub), constraints=cons,
+                   options=MIP_OPTIONS)
+        return res
+
+    def max_gain(self) -> tuple[float, np.ndarray]:
+        if self.n == 0:
+            return 0.0, np.zeros(0)
+        res = self._solve(-self.gain)
+        if res.x is None:
+            raise RuntimeError(f"planning: the maximum could not be computed ({res.message})")
+        return float(self.gain @ res.x), res.x
+
+    def cheapest(self, need: float) -> tuple[np.ndarray | None, bool]:
+        """Least cost x with gain >= need, then the fewest levers used among the cheapest."""
+        if self.n == 0:
+            return (np.zeros(0), True) if need <= 0 else (None, True)
+        res = self._solve(self.cost, [(self.gain, need, np.inf)])
+        if res.x is None:
+            return None, True
+        optimal = res.status == 0
+        best_cost = float(self.cost @ res.x)
+        # second stage: fewest levers among plans costing no more than the optimum
+        m = len(self.levers)
+        link_rows = []
+        for i, (lv, off) in enumerate(zip(self.levers, self.offsets)):
+            for j in range(len(lv.cols)):
+                row = np.zeros(self.n + m)
+                row[off + j] = 1.0
+                row[self.n + i] = -self.ub[off + j]
+                link_rows.append((row, -np.inf, 0.0))
+        gain_row = np.concatenate([self.gain, np.zeros(m)])
+        cost_row = np.concatenate([self.cost, np.zeros(m)])
+        tol = 1e-7 * max(1.0, abs(best_cost))
+        res2 = self._solve(np.concatenate([np.zeros(self.n), np.ones(m)]),
+                           link_rows + [(gain_row, need, np.inf), (cost_row, -np.inf, best_cost + tol)],
+                           n_extra_cols=m, extra_int=np.ones(m), extra_ub=np.ones(m))
+        if res2.x is not None:
+            return res2.x[: self.n], optimal
+        return res.x, optimal
+
+
+# --- planning -------------------------------------------------------------------------------------------
+
+def _entity_values(inputs_long: pd.DataFrame, entity: str, year: int) -> dict[tuple[str, str], float]:
+    df, _ = normalise_inputs(inputs_long)
+    ent = df["entity"].astype(str)
+    sub = df.loc[(ent == entity).to_numpy() & (df["year"].to_numpy() == year)]
+    return {(str(i), str(v)): float(x) for i, v, x in zip(sub["indicator"], sub["variable"], sub["value"])}
+
+
+def _others(result: ScoreResult, entity: str, year: int, competitor_totals: pd.Series | None) -> pd.Series:
+    """Values (points / applicable max) of the other entities of the year, overrides applied."""
+    rows = result.rows
+    mask = (rows["year"].to_numpy() == year) & (rows["entity"].astype(str).to_numpy() != entity)
+    names = rows["entity"].astype(str).to_numpy()[mask]
+    pts, amax = result.points[mask, 0], result.applicable_max[mask, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = pd.Series(np.where(amax > 0, pts / amax, np.nan), index=names, dtype=float)
+    if competitor_totals is not None:
+        amax_of = dict(zip(names, amax))
+        for name, total in competitor_totals.items():
+            name = str(name).strip()
+            if name == entity:
+                continue
+            a = amax_of.get(name, result.framework.max_points)
+            vals[name] = float(total) / a if a and total is not None and not pd.isna(total) else np.nan
+    return vals
+
+
+def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year: int, *,
+              target_rank: int | None = None, target_total: float | None = None,
+              max_gain: float | None = None, cost_per_point: dict[str, float] | None = None,
+              caps: dict[str, float] | None = None, locked: set[str] | None = None,
+              item_achievable: dict[tuple[str, str], bool] | None = None,
+              competitor_totals: pd.Series | None = None) -> Plan:
+    """The cheapest set of input changes that brings `entity` in `year` to `target_rank` or `target_total`.
+
+    See the module docstring for the model. Raises ValueError for a bad request and InputError when
+    the entity's own inputs do not score.
+    """
+    if (target_rank is None) == (target_total is None):
+        raise ValueError("give exactly one of target_rank and target_total")
+    if target_rank is not None and int(target_rank) < 1:
+        raise ValueError(f"target_rank must be 1 or more (got {target_rank})")
+    if max_gain is not None and max_gain < 0:
+        raise ValueError(f"max_gain must not be negative (got {max_gain})")
+    entity, year = str(entity).strip(), int(year)
+    costs = _per_leaf(framework, cost_per_point, "cost_per_point")
+    if any(c < 0 or not math.isfinite(c) for c in costs.values()):
+        raise ValueError("cost_per_point values must be finite and not negative")
+    caps_leaf = _per_leaf(framework, caps, "caps")
+    locked_leaf = set(_per_leaf(framework, {c: True for c in (locked or ())}, "locked"))
+    achievable = dict(item_achievable or {})
+
+    base = score(framework, inputs_long, strict=False)
+    rows = base.rows
+    hit = np.flatnonzero((rows["entity"].astype(str).to_numpy() == entity) & (rows["year"].to_numpy() == year))
+    if not len(hit):
+        known = sorted(rows.loc[rows["year"] == year, "entity"].astype(str))
+        raise ValueError(f"no inputs for {entity!r} in {year} (entities that year: {', '.join(known) or 'none'})")
+    r = int(hit[0])
+    total_before, amax_e = float(base.points[r, 0]), float(base.applicable_max[r, 0])
+    if not math.isfinite(total_before):
+        own = [p for p in base.problems if p.entity == entity and p.year == year]
+        raise InputError(own or [])
+    raw = _entity_values(inputs_long, entity, year)
+    others = _others(base, entity, year, competitor_totals)
+    other_vals = others.to_numpy(dtype=float)
+    n_ranked = int(np.count_nonzero(~np.isnan(other_vals))) + 1
+    rank_before = _rank_against(total_before / amax_e, other_vals)
+
+    # levers
+    notes: list[str] = []
+    levers: list[_Lever] = []
+    pos = {c: i for i, c in enumerate(base.codes)}
+    for leaf in framework.leaves:
+        if leaf.code in locked_leaf:
+            continue
+        if base.applicable_max[r, pos[leaf.code]] <= 0:
+            continue  # not applicable to this entity
+        values = {v: raw.get((leaf.code, v), np.nan) for v in leaf.variable_names()}
+        p0 = float(base.points[r, pos[leaf.code]])
+        lv = _build_lever(leaf, values, year, p0, float(costs.get(leaf.code, 1.0)), max_gain=max_gain,
+                          cap=caps_leaf.get(leaf.code), achievable=achievable)
+        if isinstance(lv, str):
+            notes.append(lv)
+        elif lv.useful:
+            levers.append(lv)
+    model = _Model(levers)
+
+    # target -> required total and the "reached" test (engine-consistent ties)
+    sorted_vals = np.sort(_rounded(other_vals[~np.isnan(other_vals)]))[::-1]
+
+    def rank_boundary(n: int) -> float:
+        return -math.inf if n > len(sorted_vals) else float(sorted_vals[n - 1]) * amax_e
+
+    def reaches(total: float, kind: str, goal: float) -> bool:
+        if kind == "rank":
+            return _rank_against(total / amax_e, other_vals) <= goal
+        return total >= goal - TIE_EPS
+
+    if target_rank is not None:
+        kind, goal = "rank", int(target_rank)
+        required = rank_boundary(goal)
+    else:
+        kind, goal = "total", float(target_total)
+        required = goal
+    max_gain_pts, _ = model.max_gain()
+    max_total = total_before + max_gain_pts
+    reachable = reaches(total_before, kind, goal) or reaches(max_total, kind, goal)
+    best_rank = None
+    eff_kind, eff_goal = kind, goal
+    if not reachable:
+        best_rank = _rank_against(max_total / amax_e, other_vals)
+        if kind == "rank":
+            eff_goal = best_rank
+        else:
+            eff_goal = max_total - 0.5 * TIE_EPS  # as close as the caps allow: everything maxed
+
+    def eff_need() -> float:
+        if eff_kind == "rank":
+            b = rank_boundary(eff_goal)
+            return -math.inf if not math.isfinite(b) else b - total_before
+        return eff_goal - total_before
+
+    empty = pd.DataFrame(columns=ACTION_COLUMNS)
+    plan = Plan(entity=entity, year=year, target_kind=kind, target=goal,
+                required_points=float(required) if math.isfinite(required) else float("-inf"),
+                reachable=reachable, best_reachable_rank=best_rank, total_before=total_before,
+                total_after=total_before, rank_before=rank_before, rank_after=rank_before, cost=0.0,
+                actions=empty, n_ranked=n_ranked, max_total=max_total, notes=notes)
+    if reaches(total_before, eff_kind, eff_goal):
+        return plan
+
+    need = eff_need()
+    for margin in MARGINS:
+        x, optimal = model.cheapest(need + margin)
+        if x is None:
+            plan.verified = False
+            plan.notes.append("the solver found no plan (unexpected; the maximum said it was reachable)")
+            return plan
+        plan.actions = _actions(model, x)
+        plan.optimal = optimal
+        plan.cost = float(plan.actions["cost"].sum()) if len(plan.actions) else 0.0
+        after = score(framework, apply_plan(inputs_long, plan), strict=False)
+        ra = np.flatnonzero((after.rows["entity"].astype(str).to_numpy() == entity)
+                            & (after.rows["year"].to_numpy() == year))[0]
+        plan.total_after = float(after.points[ra, 0])
+        if competitor_totals is None:
+            plan.rank_after = int(after.ranks[ra, 0])
+        else:
+            plan.rank_after = _rank_against(plan.total_after / float(after.applicable_max[ra, 0]), other_vals)
+        ok = plan.rank_after <= eff_goal if eff_kind == "rank" else plan.total_after >= eff_goal - TIE_EPS
+        if ok:
+            plan.verified = True
+            if margin > 0:
+                plan.notes.append(f"re-solved with a safety margin of {margin:g} points")
+            break
+        plan.verified = False
+    if not plan.verified:
+        plan.notes.append("applying the plan and scoring again does NOT reach the target "
+                          "(rounding of the inputs broke the guarantee); check the plan by hand")
+    if not plan.optimal:
+        plan.notes.append("the solver stopped before proving optimality (time limit)")
+    return plan
+
+
+def _actions(model: _Model, x: np.ndarray) -> pd.DataFrame:
+    out = []
+    for lv, off in zip(model.levers, model.offsets):
+        changes = lv.decode(x[off: off + len(lv.cols)])
+        if not changes:
+            continue
+        values = dict(lv.values)
+        ratio, pts = eval_leaf(lv.leaf, values, lv.year)
+        for var, new in changes:
+            old = values[var]
+            values[var] = new
+            ratio2, pts2 = eval_leaf(lv.leaf, values, lv.year)
+            out.append({"indicator": lv.leaf.code, "name_vi": lv.leaf.name_vi, "lead_agency": lv.leaf.lead_agency,
+                        "variable": var, "from_value": float(old), "to_value": float(new),
+                        "ratio_from": ratio, "ratio_to": ratio2, "points_from": pts, "points_to": pts2,
+                        "points_gain": pts2 - pts, "cost": (pts2 - pts) * lv.cost})
+            ratio, pts = ratio2, pts2
+    if not out:
+        return pd.DataFrame(columns=ACTION_COLUMNS)
+    return pd.DataFrame(out, columns=ACTION_COLUMNS)
+
+
+def apply_plan(inputs_long: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """The inputs with the plan's actions applied to the plan's entity and year (a new frame)."""
+    out = inputs_long.copy()
+    if plan.actions is None or plan.actions.empty:
+        return out
+    numeric = pd.api.types.is_numeric_dtype(out["value"])
+    if numeric and not pd.api.types.is_float_dtype(out["value"]):
+        out["value"] = out["value"].astype("float64")
+    ent = out["entity"].astype(str).str.strip().to_numpy()
+    yr = pd.to_numeric(out["year"], errors="coerce").to_numpy()
+    ind = out["indicator"].astype(str).str.strip().to_numpy()
+    var = out["variable"].astype(str).str.strip().to_numpy()
+    base = (ent == plan.entity) & (yr == plan.year)
+    added = []
+    for a in plan.actions.itertuples(index=False):
+        new = float(a.to_value) if numeric else format_value(a.to_value)
+        m = base & (ind == str(a.indicator)) & (var == str(a.variable))
+        if m.any():
+            out.loc[m, "value"] = new
+            if "not_applicable" in out.columns:
+                out.loc[m, "not_applicable"] = False
+        else:
+            added.append({"entity": plan.entity, "year": plan.year, "indicator": a.indicator,
+                          "variable": a.variable, "value": new})
+    if added:
+        out = pd.concat([out, pd.DataFrame(added)], ignore_index=True)
+    return out
+
+
+# --- fast what-if --------------------------------------------------------------------------------------
+
+def whatif_total(framework: Framework, base_result: ScoreResult, entity: str, year: int,
+                 changed_leaf_points: dict[str, float]) -> WhatIf:
+    """New total and rank of one entity-year when some of its leaves score `changed_leaf_points`.
+
+    Works on the ScoreResult's points matrix (no re-scoring): the total moves by the change in the
+    leaves' points (each clipped to [0, max]); the rank is the competition rank among that year's
+    entities, rounded like the engine. Other entities are unchanged.
+    """
+    rows = base_result.rows
+    years = rows["year"].to_numpy()
+    in_year = np.flatnonzero(years == int(year))
+    names = rows["entity"].to_numpy()[in_year].astype(str)
+    hit = np.flatnonzero(names == str(entity))
+    if not len(hit):
+        raise ValueError(f"no scores for {entity!r} in {year}")
+    r = int(in_year[hit[0]])
+    codes = base_result.codes
+    delta = 0.0
+    for code, pts in changed_leaf_points.items():
+        node = framework.nodes.get(code)
+        if node is None or not node.is_leaf:
+            raise ValueError(f"{code!r} is not a leaf of framework {framework.id}")
+        j = codes.index(code)
+        old = base_result.points[r, j]
+        if np.isnan(old):
+            raise ValueError(f"{entity} {year} {code}: the leaf has no points (not applicable or missing)")
+        delta += float(np.clip(pts, 0.0, node.max_points)) - float(old)
+    total_before = float(base_result.points[r, 0])
+    total_after = total_before + delta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = base_result.points[in_year, 0] / base_result.applicable_max[in_year, 0]
+    others = np.delete(vals, hit[0])
+    amax = float(base_result.applicable_max[r, 0])
+    return WhatIf(entity=str(entity), year=int(year), total_before=total_before, total_after=total_after,
+                  rank_before=_rank_against(total_before / amax, others),
+                  rank_after=_rank_against(total_after / amax, others),
+                  n_ranked=int(np.count_nonzero(~np.isnan(vals))))
+
+
+# --- CLI ---------------------------------------------------------------------------------------------------
+
+def plan_to_csv_frame(plan: Plan) -> pd.DataFrame:
+    """PLAN.csv rows: indicator, variable, from_value, to_value, points_gain, then the extra columns."""
+    a = plan.actions
+    out = pd.DataFrame({
+        "indicator": a["indicator"].astype(str),
+        "variable": a["variable"].astype(str),
+        "from_value": [format_value(v) for v in a["from_value"]],
+        "to_value": [format_value(v) for v in a["to_value"]],
+        "points_gain": a["points_gain"].astype(float).round(6),
+        "entity": plan.entity,
+        "year": plan.year,
+        "name_vi": a["name_vi"],
+        "lead_agency": a["lead_agency"],
+        "ratio_from": a["ratio_from"].astype(float).round(9),
+        "ratio_to": a["ratio_to"].astype(float).round(9),
+        "points_from": a["points_from"].astype(float).round(6),
+        "points_to": a["points_to"].astype(float).round(6),
+        "cost": a["cost"].astype(float).round(6),
+    })
+    return out[PLAN_CSV_COLUMNS + PLAN_CSV_EXTRA]
+
+
+def plan_cli(args) -> int:
+    """`python -m scoring plan`: write PLAN.csv (or stdout) and a human summary on stderr."""
+    from scoring.cli import read_long_csv
+    from scoring.framework import load_framework
+
+    target_rank = getattr(args, "target_rank", None)
+    target_total = getattr(args, "target_total", None)
+    if (target_rank is None) == (target_total is None):
+        print("error: give exactly one of --target-rank and --target-total", file=sys.stderr)
+        return 2
+    fw = load_framework(args.framework)
+    inputs = read_long_csv(args.inputs)
+    try:
+        plan = make_plan(fw, inputs, args.entity, args.year, target_rank=target_rank, target_total=target_total,
+                         max_gain=getattr(args, "max_gain", None))
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frame = plan_to_csv_frame(plan)
+    if getattr(args, "out", None):
+        frame.to_csv(args.out, index=False)
+        where = args.out
+    else:
+        frame.to_csv(sys.stdout, index=False)
+        where = "stdout"
+    print(plan.summary(), file=sys.stderr)
+    if not plan.reachable:
+        print(f"{where} holds the cheapest plan to reach rank {plan.rank_after} instead", file=sys.stderr)
+        return 4
+    if not plan.verified:
+        print("error: the plan did not pass the re-scoring check", file=sys.stderr)
+        return 5
+    print(f"plan: {len(frame)} change(s) written to {where}", file=sys.stderr)
+    return 0
