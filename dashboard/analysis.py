@@ -262,3 +262,44 @@ def component_table(series: pd.DataFrame, labels: dict[str, str], series_names: 
             out[series_names[key]] = pts[key].to_numpy()
     out["max"] = maxima.loc[order].to_numpy()
     return out
+
+
+def target_progress(result: ScoreResult, entity: str, year: int, plan: pd.DataFrame) -> pd.DataFrame:
+    """Per component: current points (scoring engine), the plan's target points (seed 001, as printed,
+    with the denominator it was printed against), gap and status; lead agency from the framework."""
+    fw = result.framework
+    s = result.scores
+    mine = s.loc[(s["entity"] == entity) & (s["year"] == year)].set_index("code")
+    targets = plan.set_index("code") if not plan.empty else pd.DataFrame()
+    rows = []
+    for leaf in fw.leaves:
+        target = targets["target_points"].get(leaf.code) if "target_points" in targets else np.nan
+        denom = targets["target_denominator"].get(leaf.code) if "target_denominator" in targets else np.nan
+        pts = float(mine.loc[leaf.code, "points"]) if leaf.code in mine.index else np.nan
+        gap = np.nan if pd.isna(target) or pd.isna(pts) else max(0.0, float(target) - pts)
+        status = "no_target" if pd.isna(target) else ("met" if gap <= 1e-9 else "not_met")
+        rows.append({"code": leaf.code, "main": fw.ancestor_at_level(leaf.code, 1), "lead_agency": leaf.lead_agency,
+                     "points": pts, "max_points": leaf.max_points, "missing": leaf.max_points - pts,
+                     "target_points": target, "target_denominator": denom, "target_gap": gap, "status": status})
+    return pd.DataFrame(rows)
+
+
+def split_agencies(text: str) -> list[str]:
+    parts = [p.strip() for p in str(text or "").replace(";", "\n").splitlines() if p.strip()]
+    return parts or [""]
+
+
+def agency_summary(progress: pd.DataFrame) -> pd.DataFrame:
+    """One row per lead agency (an indicator led jointly counts for each of its leads)."""
+    rows = []
+    for _, r in progress.iterrows():
+        for agency in split_agencies(r["lead_agency"]):
+            rows.append({**r.to_dict(), "agency": agency})
+    long = pd.DataFrame(rows)
+    out = long.groupby("agency", sort=False).agg(
+        indicators=("code", lambda c: ", ".join(c)), n=("code", "size"), points=("points", "sum"),
+        max_points=("max_points", "sum"), missing=("missing", "sum"),
+        target_gap=("target_gap", lambda g: float(np.nansum(g))),
+        not_met=("status", lambda st: int((st == "not_met").sum())),
+    ).reset_index()
+    return out.sort_values(["missing"], ascending=False).reset_index(drop=True)

@@ -280,3 +280,22 @@ def history_chart(history: pd.DataFrame, focus: str, basis_labels: dict[str, str
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(range=[0, 1], gridcolor="#eef1f4")
     return _layout(fig, lang, height=420, title=title)
+
+
+def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi", title: str | None = None,
+                names: dict[str, str] | None = None) -> go.Figure:
+    """Per component: current points (coloured by main index) against the maximum and the plan target."""
+    names = names or {"points": "points", "target": "target", "max": "max"}
+    p = progress.iloc[::-1]
+    y = [labels.get(c, c) for c in p["code"]]
+    fig = go.Figure()
+    fig.add_bar(y=y, x=p["max_points"], orientation="h", marker_color="#e9edf1", name=names["max"],
+                hovertemplate="%{x:,.0f}<extra>%{fullData.name}</extra>")
+    fig.add_bar(y=y, x=p["points"], orientation="h", name=names["points"],
+                marker_color=[MAIN_COLORS.get(m, OTHER_COLOR) for m in p["main"]],
+                hovertemplate="%{x:,.2f}<extra>%{fullData.name}</extra>")
+    fig.add_scatter(y=y, x=p["target_points"], mode="markers", name=names["target"],
+                    marker=dict(symbol="line-ns", size=18, line=dict(width=3, color="#1f2933")),
+                    hovertemplate="%{x:,.2f}<extra>%{fullData.name}</extra>")
+    fig.update_layout(barmode="overlay", yaxis=dict(tickfont=dict(size=11)))
+    return _layout(fig, lang, height=max(420, 26 * len(p) + 120), title=title)

@@ -145,3 +145,14 @@ def test_whatif_slider_changes_points_and_rank_and_saves(app):
     assert "Chữ ký số 70%" in set(data.store().scenarios("dti_province_2025")["name"])
     app.button(key="wi_delete").click().run()
     assert data.store().scenarios("dti_province_2025").empty
+
+
+def test_targets_by_agency(app):
+    go(app, "pages/targets.py")
+    agencies = app.dataframe[0].value
+    assert "Công an tỉnh" in set(agencies.iloc[:, 0])
+    app.selectbox(key="target_agency").set_value("Công an tỉnh").run()
+    detail = app.dataframe[1].value
+    assert list(detail.iloc[:, 0]) == ["3.1", "3.2", "6.1"]
+    app.selectbox(key="target_agency").set_value("Văn phòng UBND tỉnh").run()
+    assert list(app.dataframe[1].value.iloc[:, 0]) == ["4.1", "4.3", "4.4", "4.5"]

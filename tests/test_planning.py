@@ -1,0 +1,383 @@
+"""Least-cost plans (scoring.planning): sample data, brute force on tiny frameworks, caps, costs, CLI."""
+import itertools
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring import load_framework, score
+from scoring.cli import read_long_csv
+from scoring.framework import parse_framework
+from scoring.planning import (PLAN_CSV_COLUMNS, apply_plan, eval_leaf, make_plan, whatif_total)
+from tests.conftest import ROOT
+
+FW = "dti_province_2025"
+SAMPLE = ROOT / "data" / "sample" / "SAMPLE_inputs_dti_province_2025.csv"
+
+
+@pytest.fixture(scope="module")
+def fw():
+    return load_framework(FW)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read_long_csv(SAMPLE)
+
+
+def rank_of(result, entity, year):
+    t = result.total(year)
+    return int(t.loc[t["entity"] == entity, "rank"].iloc[0])
+
+
+def assert_within_caps(framework, plan, max_gain):
+    """Every change is an improvement, whole numbers stay whole, ratios respect max_gain and <= 1."""
+    for a in plan.actions.itertuples(index=False):
+        leaf = framework.nodes[a.indicator]
+        assert a.to_value > a.from_value, a
+        assert a.points_to >= a.points_from - 1e-12, a
+        if float(a.from_value).is_integer():
+            assert float(a.to_value).is_integer(), a
+        if leaf.rule["type"] == "weighted_items":
+            assert (a.from_value, a.to_value) == (0.0, 1.0)
+            continue
+        assert a.ratio_to >= a.ratio_from
+        if leaf.rule.get("part_of_whole", True):
+            assert a.ratio_to <= 1.0 + 1e-12
+            if max_gain is not None:
+                assert a.ratio_to <= a.ratio_from + max_gain + 1e-9, a
+        elif max_gain is not None:
+            assert a.ratio_to <= a.ratio_from * (1 + max_gain) + 1e-9, a
+
+
+# --- sample data ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", [20, 15])
+def test_sample_plan_reaches_target_after_rescoring(fw, sample, target):
+    base = score(fw, sample)
+    assert rank_of(base, "Gia Lai", 2025) > 20
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=target, max_gain=0.3)
+    assert plan.reachable and plan.verified
+    assert plan.rank_before == rank_of(base, "Gia Lai", 2025)
+    assert len(plan.actions) > 0
+    assert list(plan.actions.columns) == ["indicator", "name_vi", "lead_agency", "variable", "from_value",
+                                          "to_value", "ratio_from", "ratio_to", "points_from", "points_to",
+                                          "points_gain", "cost"]
+    after = score(fw, apply_plan(sample, plan))
+    assert rank_of(after, "Gia Lai", 2025) <= target
+    assert rank_of(after, "Gia Lai", 2025) == plan.rank_after
+    total_after = after.total(2025).set_index("entity").loc["Gia Lai", "points"]
+    assert total_after == pytest.approx(plan.total_after)
+    assert plan.total_after >= plan.required_points - 1e-6
+    assert plan.cost == pytest.approx(plan.actions["points_gain"].sum())  # 1 per point by default
+    # other entities and other years are untouched
+    changed = after.scores.merge(base.scores, on=["entity", "year", "code"], suffixes=("", "_b"))
+    moved = changed.loc[~np.isclose(changed["points"], changed["points_b"]), ["entity", "year"]].drop_duplicates()
+    assert moved.values.tolist() in ([], [["Gia Lai", 2025]])
+    assert_within_caps(fw, plan, 0.3)
+
+
+def test_sample_plan_is_no_more_expensive_than_points_missing(fw, sample):
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_gain=0.3)
+    # with 1 per point the cheapest plan gains what is missing plus rounding to whole people/units
+    assert plan.cost >= plan.points_needed - 1e-6
+    assert plan.cost <= plan.points_needed + 0.05
+
+
+def test_already_reached_needs_nothing(fw, sample):
+    plan = make_plan(fw, sample, "Hà Nội", 2025, target_rank=1, max_gain=0.3)
+    assert plan.reachable and plan.actions.empty and plan.cost == 0 and plan.rank_after == 1
+
+
+def test_unreachable_reports_best_rank(fw, sample):
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=1, max_gain=0.01)
+    assert not plan.reachable
+    assert plan.best_reachable_rank is not None and 1 < plan.best_reachable_rank < plan.rank_before
+    # the actions are the cheapest way to the best reachable rank, checked by re-scoring
+    after = score(fw, apply_plan(sample, plan))
+    assert rank_of(after, "Gia Lai", 2025) == plan.best_reachable_rank == plan.rank_after
+    assert plan.max_total >= plan.total_after - 1e-9
+    assert_within_caps(fw, plan, 0.01)
+
+
+def test_max_gain_is_relative_for_enterprises_per_thousand(fw, sample):
+    # with nothing else allowed, 5.2 (part_of_whole = false, ratio 0.62) may rise by 30 % of itself
+    others = {leaf.code for leaf in fw.leaves} - {"5.2"}
+    # an unreachable total: the plan is then "everything allowed, maxed"
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_total=1000.0, max_gain=0.3, locked=others)
+    assert not plan.reachable and plan.verified
+    (a,) = plan.actions.itertuples(index=False)
+    assert a.indicator == "5.2" and a.variable == "a"
+    assert (a.from_value, a.to_value) == (2265.0, 2944.0)  # floor(2265 × 1.3): whole enterprises
+    assert a.ratio_to <= a.ratio_from * 1.3 + 1e-12
+    assert plan.total_after == pytest.approx(plan.max_total)
+
+
+def test_cost_weights_steer_the_plan(fw, sample):
+    cheap = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_gain=0.3)
+    used = set(cheap.actions["indicator"])
+    expensive = {code: 1000.0 for code in used}
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_gain=0.3, cost_per_point=expensive)
+    assert plan.reachable and plan.verified
+    assert not used & set(plan.actions["indicator"])
+    # an inner code weighs every leaf below it
+    plan6 = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_gain=0.3,
+                      cost_per_point={"5": 1000.0, "2": 1000.0})
+    assert plan6.reachable
+    assert not any(c.startswith(("5.", "2.")) for c in plan6.actions["indicator"])
+    assert rank_of(score(fw, apply_plan(sample, plan6)), "Gia Lai", 2025) <= 20
+
+
+def test_locked_caps_and_items(fw, sample):
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=15, max_gain=0.3, locked={"2.2"},
+                     caps={"5.3": 0.15}, item_achievable={("1.4", "item2"): False, ("1.6", "item3"): False})
+    acts = plan.actions
+    assert "2.2" not in set(acts["indicator"])
+    assert (acts.loc[acts["indicator"] == "5.3", "ratio_to"] <= 0.15 + 1e-12).all()
+    assert not ((acts["indicator"] == "1.4") & (acts["variable"] == "item2")).any()
+    assert not ((acts["indicator"] == "1.6") & (acts["variable"] == "item3")).any()
+    assert rank_of(score(fw, apply_plan(sample, plan)), "Gia Lai", 2025) <= 15
+    assert_within_caps(fw, plan, 0.3)
+
+
+def test_target_total_and_competitor_totals(fw, sample):
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_total=700.0, max_gain=0.3)
+    assert plan.reachable and plan.total_after >= 700.0 - 1e-6
+    assert plan.cost <= 700.0 - plan.total_before + 0.05
+    # projected competitors: everyone above Gia Lai gains 10 points -> top 20 needs more
+    base = score(fw, sample).total(2025).set_index("entity")["points"]
+    projected = base.drop("Gia Lai") + 10.0
+    plan2 = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_gain=0.3, competitor_totals=projected)
+    ref = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_gain=0.3)
+    assert plan2.required_points == pytest.approx(ref.required_points + 10.0)
+    assert plan2.rank_after <= 20 and plan2.total_after >= plan2.required_points - 1e-6
+
+
+def test_bad_requests(fw, sample):
+    with pytest.raises(ValueError):
+        make_plan(fw, sample, "Gia Lai", 2025)
+    with pytest.raises(ValueError):
+        make_plan(fw, sample, "Gia Lai", 2025, target_rank=3, target_total=700)
+    with pytest.raises(ValueError, match="Nowhere"):
+        make_plan(fw, sample, "Nowhere", 2025, target_rank=3)
+    with pytest.raises(ValueError, match="9.9"):
+        make_plan(fw, sample, "Gia Lai", 2025, target_rank=3, locked={"9.9"})
+
+
+def test_whatif_total_matches_rescoring(fw, sample):
+    base = score(fw, sample)
+    df = sample.copy()
+    m = (df["entity"] == "Gia Lai") & (df["year"] == "2025") & (df["indicator"] == "6.3") & (df["variable"] == "a")
+    df.loc[m, "value"] = "1900000"
+    rescored = score(fw, df)
+    leaf = fw.nodes["6.3"]
+    _, pts = eval_leaf(leaf, {"a": 1900000.0, "b": 2773326.0}, 2025)
+    w = whatif_total(fw, base, "Gia Lai", 2025, {"6.3": pts})
+    assert w.total_after == pytest.approx(rescored.total(2025).set_index("entity").loc["Gia Lai", "points"])
+    assert w.rank_after == rank_of(rescored, "Gia Lai", 2025)
+    assert w.rank_before == rank_of(base, "Gia Lai", 2025)
+
+
+# --- brute force on tiny frameworks --------------------------------------------------------------------
+
+TINY_MAX = {"A.1": 10.0, "A.2": 20.0, "A.3": 15.0, "A.4": 12.0}
+DEN = {"A.1": 10, "A.2": 10, "A.3": 5}
+
+
+def tiny_framework():
+    leaf = lambda code, rule, variables: {"code": code, "parent": "A", "name_vi": code,  # noqa: E731
+                                          "max_points": TINY_MAX[code], "rule": rule,
+                                          "variables": [{"name": v} for v in variables]}
+    raw = {
+        "framework": {"id": "tiny", "version": "t", "name_vi": "Tí hon"},
+        "node": [
+            {"code": "A", "parent": "total", "name_vi": "A", "max_points": sum(TINY_MAX.values())},
+            leaf("A.1", {"type": "linear", "numerator": ["a"], "denominator": ["b"]}, ["a", "b"]),
+            leaf("A.2", {"type": "threshold", "numerator": ["a"], "denominator": ["b"], "threshold": 0.8},
+                 ["a", "b"]),
+            leaf("A.3", {"type": "all_or_nothing", "numerator": ["a"], "denominator": ["b"], "threshold": 1.0},
+                 ["a", "b"]),
+            leaf("A.4", {"type": "weighted_items", "items": [{"var": "item1", "weight": 0.6},
+                                                              {"var": "item2", "weight": 0.4}]},
+                 ["item1", "item2"]),
+        ],
+    }
+    return parse_framework(raw)
+
+
+def tiny_rows(entity, state):
+    """state: {'A.1': a, 'A.2': a, 'A.3': a, 'item1': 0/1, 'item2': 0/1} -> long rows."""
+    rows = []
+    for code in ("A.1", "A.2", "A.3"):
+        rows += [(entity, 2025, code, "a", float(state[code])), (entity, 2025, code, "b", float(DEN[code]))]
+    rows += [(entity, 2025, "A.4", "item1", float(state["item1"])), (entity, 2025, "A.4", "item2", float(state["item2"]))]
+    return rows
+
+
+def to_frame(rows):
+    return pd.DataFrame(rows, columns=["entity", "year", "indicator", "variable", "value"])
+
+
+def random_state(rng):
+    return {"A.1": int(rng.integers(0, 11)), "A.2": int(rng.integers(0, 11)), "A.3": int(rng.integers(0, 6)),
+            "item1": int(rng.integers(0, 2)), "item2": int(rng.integers(0, 2))}
+
+
+def brute_force(framework, own, competitors_total, costs, max_gain, achievable, total_max):
+    """Every whole-step plan within the caps: (cost, total) of each, scored by the engine."""
+    choices = {}
+    for code in ("A.1", "A.2", "A.3"):
+        hi = DEN[code] if max_gain is None else min(DEN[code], own[code] + max_gain * DEN[code] + 1e-9)
+        choices[code] = range(own[code], int(np.floor(hi)) + 1)
+    for item in ("item1", "item2"):
+        choices[item] = [0, 1] if own[item] == 0 and achievable.get(("A.4", item), True) else [own[item]]
+    keys = list(choices)
+    combos = list(itertools.product(*(choices[k] for k in keys)))
+    rows = []
+    for i, combo in enumerate(combos):
+        rows += tiny_rows(f"c{i}", dict(zip(keys, combo)))
+    rows += tiny_rows("own", own)
+    res = score(framework, to_frame(rows))
+    pw = res.points_wide().set_index("entity")
+    gain = pw[list(TINY_MAX)] - pw.loc["own", list(TINY_MAX)]
+    cost = (gain * pd.Series(costs)).sum(axis=1).drop("own")
+    total = pw["total"].drop("own")
+    others = np.round(np.asarray(competitors_total) / total_max, 9)
+    rank = total.map(lambda t: 1 + int(np.count_nonzero(others > np.round(t / total_max, 9))))
+    return cost, total, rank
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_brute_force_finds_nothing_cheaper(seed):
+    rng = np.random.default_rng(seed)
+    framework = tiny_framework()
+    total_max = framework.max_points
+    own = random_state(rng)
+    competitors = {f"K{j}": random_state(rng) for j in range(int(rng.integers(2, 5)))}
+    rows = tiny_rows("E", own)
+    for name, st in competitors.items():
+        rows += tiny_rows(name, st)
+    inputs = to_frame(rows)
+    base = score(framework, inputs).total(2025).set_index("entity")["points"]
+    comp_totals = base.drop("E").to_numpy()
+    costs = {code: float(rng.choice([0.5, 1.0, 2.0, 5.0])) for code in TINY_MAX}
+    max_gain = [None, 0.2, 0.5][seed % 3]
+    achievable = {("A.4", "item1"): bool(rng.integers(0, 2)), ("A.4", "item2"): True}
+    target = int(rng.integers(1, len(competitors) + 1))
+
+    plan = make_plan(framework, inputs, "E", 2025, target_rank=target, max_gain=max_gain, cost_per_point=costs,
+                     item_achievable=achievable)
+    cost, total, rank = brute_force(framework, own, comp_totals, costs, max_gain, achievable, total_max)
+    assert plan.verified
+    best_rank = int(rank.min())
+    if (rank <= target).any():
+        assert plan.reachable
+        assert plan.cost == pytest.approx(float(cost[rank <= target].min()), abs=1e-6)
+        assert plan.rank_after <= target
+    else:
+        assert not plan.reachable
+        assert plan.best_reachable_rank == best_rank
+        assert plan.rank_after == best_rank
+        assert plan.cost == pytest.approx(float(cost[rank <= best_rank].min()), abs=1e-6)
+    after = score(framework, apply_plan(inputs, plan)).total(2025).set_index("entity")
+    assert after.loc["E", "rank"] == plan.rank_after
+    assert_within_caps(framework, plan, max_gain)
+
+
+def test_brute_force_target_total_with_ties():
+    framework = tiny_framework()
+    own = {"A.1": 3, "A.2": 2, "A.3": 4, "item1": 0, "item2": 0}
+    inputs = to_frame(tiny_rows("E", own) + tiny_rows("K", {"A.1": 5, "A.2": 5, "A.3": 5, "item1": 1,
+                                                            "item2": 0}))
+    costs = {"A.1": 1.0, "A.2": 1.0, "A.3": 1.0, "A.4": 1.0}
+    base_total = score(framework, inputs).total(2025).set_index("entity").loc["E", "points"]
+    cost, total, _ = brute_force(framework, own, [0.0], costs, None, {}, framework.max_points)
+    for target in (base_total + 1.0, base_total + 2.5, base_total + 7.2, base_total + 30.0):
+        plan = make_plan(framework, inputs, "E", 2025, target_total=target, cost_per_point=costs)
+        ok = total >= target - 1e-6
+        assert plan.reachable and plan.verified
+        assert plan.cost == pytest.approx(float(cost[ok].min()), abs=1e-6)  # exact hits count (ties)
+
+
+def test_competitor_tie_counts_as_reaching():
+    framework = tiny_framework()
+    own = {"A.1": 3, "A.2": 0, "A.3": 0, "item1": 0, "item2": 0}  # 3 points
+    rival = {"A.1": 5, "A.2": 0, "A.3": 0, "item1": 0, "item2": 0}  # 5 points
+    inputs = to_frame(tiny_rows("E", own) + tiny_rows("K", rival))
+    plan = make_plan(framework, inputs, "E", 2025, target_rank=1, max_gain=0.2,
+                     item_achievable={("A.4", "item1"): False, ("A.4", "item2"): False})
+    assert plan.reachable and plan.rank_after == 1
+    assert plan.total_after == pytest.approx(5.0)  # a tie, not 5 + something
+    assert plan.actions["to_value"].tolist() == [5.0]
+
+
+def test_fine_continuous_leaf_rounds_up_and_stays_within_cap():
+    raw = {
+        "framework": {"id": "fine", "version": "t", "name_vi": "Fine"},
+        "node": [
+            {"code": "A", "parent": "total", "name_vi": "A", "max_points": 10.0},
+            {"code": "A.1", "parent": "A", "name_vi": "A.1", "max_points": 10.0,
+             "rule": {"type": "threshold", "numerator": ["a"], "denominator": ["b"], "threshold": 0.9},
+             "variables": [{"name": "a"}, {"name": "b"}]},
+        ],
+    }
+    framework = parse_framework(raw)
+    inputs = to_frame([("E", 2025, "A.1", "a", 1_000_000.0), ("E", 2025, "A.1", "b", 3_000_000.0),
+                       ("K", 2025, "A.1", "a", 1_234_567.0), ("K", 2025, "A.1", "b", 3_000_000.0)])
+    plan = make_plan(framework, inputs, "E", 2025, target_rank=1, max_gain=0.3)
+    (a,) = plan.actions.itertuples(index=False)
+    assert a.to_value == 1_234_567.0  # the exact whole number that ties
+    assert plan.rank_after == 1 and plan.verified
+    money = to_frame([("E", 2025, "A.1", "a", 100.25), ("E", 2025, "A.1", "b", 1000.5),
+                      ("K", 2025, "A.1", "a", 300.0), ("K", 2025, "A.1", "b", 1000.5)])
+    plan = make_plan(framework, money, "E", 2025, target_rank=1)
+    (a,) = plan.actions.itertuples(index=False)
+    assert a.to_value == 300.0 and plan.rank_after == 1  # moves in cents from 100.25
+
+
+# --- CLI -------------------------------------------------------------------------------------------------
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "scoring", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_cli_plan_then_score(tmp_path):
+    out = tmp_path / "PLAN.csv"
+    res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                  "--target-rank", "20", "--max-gain", "0.3", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert "27 -> 20" in res.stderr or "-> 20" in res.stderr or "-> 1" in res.stderr
+    plan = pd.read_csv(out, dtype=str)
+    assert list(plan.columns[:5]) == PLAN_CSV_COLUMNS
+    assert len(plan) > 0
+    inputs = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    for row in plan.itertuples(index=False):
+        m = ((inputs["entity"] == "Gia Lai") & (inputs["year"] == "2025") & (inputs["indicator"] == row.indicator)
+             & (inputs["variable"] == row.variable))
+        assert m.sum() == 1
+        assert inputs.loc[m, "value"].iloc[0] == row.from_value
+        inputs.loc[m, "value"] = row.to_value
+    changed = tmp_path / "changed.csv"
+    inputs.to_csv(changed, index=False)
+    scored_path = tmp_path / "scores.csv"
+    res = run_cli("score", "--framework", FW, "--inputs", str(changed), "--out", str(scored_path))
+    assert res.returncode == 0, res.stderr
+    scored = pd.read_csv(scored_path, dtype={"code": str})
+    row = scored.loc[(scored["entity"] == "Gia Lai") & (scored["year"] == 2025) & (scored["code"] == "total")]
+    assert int(row["rank"].iloc[0]) <= 20
+
+
+def test_cli_plan_unreachable_exit_4(tmp_path):
+    res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                  "--target-rank", "1", "--max-gain", "0.01", "--out", str(tmp_path / "PLAN.csv"))
+    assert res.returncode == 4, res.stderr
+    assert "not reachable under these caps; best reachable rank" in res.stderr
+
+
+def test_cli_plan_bad_entity_exit_2(tmp_path):
+    res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Atlantis", "--year", "2025",
+                  "--target-rank", "5")
+    assert res.returncode == 2 and "Atlantis" in res.stderr
