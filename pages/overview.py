@@ -2,6 +2,7 @@
 import streamlit as st
 
 from dashboard import analysis, charts, fmt, widgets
+from scoring import montecarlo
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -25,6 +26,13 @@ if widgets.need_scores(ctx):
               help=ctx.t("ui.overview.rank_help", year=ov.previous_year or "—"))
     c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang),
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
+
+    # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
+    totals = result.total(year).set_index("entity")["points"]
+    band_sim = montecarlo.simulate_ranks(totals, sel.focus, n_draws=10_000, seed=2025, sd=20.0,
+                                         max_total=ctx.framework.max_points)
+    st.caption(ctx.t("ui.overview.band", best=band_sim.band(0.8)[0], worst=band_sim.band(0.8)[1])
+               + " " + montecarlo.rank_band_note(band_sim, lang))
 
     g1, g2 = st.columns(2)
     for col, n in zip((g1, g2), analysis.TARGET_RANKS):

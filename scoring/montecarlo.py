@@ -138,7 +138,7 @@ class RankSimulation:
     focus: str
     ranks: np.ndarray  # int, one rank per draw
     focus_points: float = float("nan")  # the focus's points (its base when focus_fixed=False)
-    base_rank: int | None = None  # rank with no change at all (current points)
+    base_rank: int | None = None  # rank at current points (no change); median rank if not given
     n_entities: int | None = None  # focus + others
     others: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["entity", "base_points", "p_above"]))  # per other entity: P(finishes above focus)

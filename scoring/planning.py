@@ -614,10 +614,21 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
     model = _Model(levers)
 
     # target -> required total and the "reached" test (engine-consistent ties)
-    sorted_vals = np.sort(_rounded(other_vals[~np.isnan(other_vals)]))[::-1]
+    exact = np.sort(other_vals[~np.isnan(other_vals)])[::-1]
+    rounded = _rounded(exact)
 
-    def rank_boundary(n: int) -> float:
-        return -math.inf if n > len(sorted_vals) else float(sorted_vals[n - 1]) * amax_e
+    def rank_boundary(n: int, for_solver: bool = False) -> float:
+        """Total the entity needs for rank <= n: the n-th other's value in the entity's points.
+
+        For the solver, the lowest total that the engine's rounding still ties with the n-th value:
+        anything >= the smallest exact value rounding to it, or >= 0.49e-9 below the rounded value.
+        """
+        if n > len(exact):
+            return -math.inf
+        if not for_solver:
+            return float(exact[n - 1]) * amax_e
+        v = rounded[n - 1]
+        return min(float(exact[rounded == v].min()), float(v) - 0.49 * 10.0 ** -RANK_ROUND) * amax_e
 
     def reaches(total: float, kind: str, goal: float) -> bool:
         if kind == "rank":
@@ -644,7 +655,7 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
 
     def eff_need() -> float:
         if eff_kind == "rank":
-            b = rank_boundary(eff_goal)
+            b = rank_boundary(eff_goal, for_solver=True)
             return -math.inf if not math.isfinite(b) else b - total_before
         return eff_goal - total_before
 

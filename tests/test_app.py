@@ -156,3 +156,17 @@ def test_targets_by_agency(app):
     assert list(detail.iloc[:, 0]) == ["3.1", "3.2", "6.1"]
     app.selectbox(key="target_agency").set_value("Văn phòng UBND tỉnh").run()
     assert list(app.dataframe[1].value.iloc[:, 0]) == ["4.1", "4.3", "4.4", "4.5"]
+
+
+def test_rank_odds_follow_the_focus_points(app):
+    go(app, "pages/odds.py")
+    p20 = app.metric[0].value
+    assert p20 == "0,0%"  # 27th with fixed points: the top 20 is out of reach by noise alone
+    app.number_input(key="odds_focus_points").set_value(720.0).run()
+    assert app.metric[0].value != p20 and "–" in app.metric[2].value
+    assert "dao động" in app.info[0].value or "ổn định" in app.info[0].value
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_overview_shows_rank_band(app):
+    assert any("Khoảng hạng hợp lý" in c.value for c in app.caption)
