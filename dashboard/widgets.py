@@ -60,6 +60,12 @@ def need_scores(ctx: PageContext) -> bool:
         st.info(ctx.t("ui.empty.no_scores"), icon=":material/upload_file:")
         st.page_link("pages/data.py", label=ctx.t("ui.nav.data"), icon=":material/database:")
         return False
+    totals = ctx.result.total(ctx.sel.year)
+    if totals["points"].isna().all():
+        # Inputs exist for the year but no entity has all of them: a missing value stays missing.
+        st.info(ctx.t("ui.empty.incomplete_year", year=ctx.sel.year), icon=":material/rule:")
+        st.page_link("pages/data.py", label=ctx.t("ui.nav.data"), icon=":material/database:")
+        return False
     return True
 
 

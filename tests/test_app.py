@@ -128,6 +128,7 @@ def test_data_page_bad_file_then_good_file(app):
     go(app, "pages/rankings.py")
     app.sidebar.selectbox(key="w_year").set_value(2026).run()
     assert app.title[0].value == "Xếp hạng 2026"
+    assert any("2026" in i.value and "chưa tỉnh nào đủ" in i.value for i in app.info)
 
 
 def test_whatif_slider_changes_points_and_rank_and_saves(app):
