@@ -15,6 +15,7 @@ PAGES = [
     ("pages/pillars.py", "ui.nav.pillars", ":material/radar:"),
     ("pages/trends.py", "ui.nav.trends", ":material/trending_up:"),
     ("pages/whatif.py", "ui.nav.whatif", ":material/tune:"),
+    ("pages/plan.py", "ui.nav.plan", ":material/route:"),
     ("pages/odds.py", "ui.nav.odds", ":material/casino:"),
     ("pages/targets.py", "ui.nav.targets", ":material/assignment_ind:"),
     ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),

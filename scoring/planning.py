@@ -74,7 +74,9 @@ request.
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,7 +86,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from scoring.engine import RANK_DECIMALS, InputError, ScoreResult, normalise_inputs, score
-from scoring.framework import ROOT_CODE, Framework, Node
+from scoring.framework import Framework, Node
 from scoring.rules import RULES, RuleContext, resolve_param
 
 RANK_ROUND = RANK_DECIMALS + 3  # the engine ranks values rounded to this many decimals
@@ -93,6 +95,9 @@ FINE_STEP_POINTS = 1e-4  # a step worth less than this is modelled as continuous
 MAX_DECIMALS = 6  # finest step of a non-whole variable
 MARGINS = (0.0, 1e-6, 1e-5, 1e-4, 1e-3)  # extra points asked of the solver when a check fails
 MIP_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 60.0}
+# The "fewest indicators" stage only chooses among plans of optimal cost: any solution it has when
+# the time is up is still a cheapest plan, so it gets a short limit.
+FEWEST_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 2.0}
 UNPLANNED_RULES = {"inverse", "sum_of_ratios", "tiered"}
 
 ACTION_COLUMNS = ["indicator", "name_vi", "lead_agency", "variable", "from_value", "to_value",
@@ -143,10 +148,11 @@ class Plan:
         if not self.reachable:
             lines.append(f"not reachable under these caps; best reachable rank {self.best_reachable_rank} "
                          f"(max total {self.max_total:.3f})")
+        gained = self.total_after - self.total_before
+        n_ind = self.actions["indicator"].nunique() if len(self.actions) else 0
         lines.append(f"rank {self.rank_before} -> {self.rank_after} of {self.n_ranked}; total "
-                     f"{self.total_before:.3f} -> {self.total_after:.3f} (+{self.total_after - self.total_before:.3f});"
-                     f" cost {self.cost:.3f}; {len(self.actions)} change(s) on "
-                     f"{self.actions['indicator'].nunique() if len(self.actions) else 0} indicator(s)")
+                     f"{self.total_before:.3f} -> {self.total_after:.3f} (+{gained:.3f}); cost {self.cost:.3f}; "
+                     f"{len(self.actions)} change(s) on {n_ind} indicator(s)")
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -471,7 +477,7 @@ class _Model:
         self.rows = np.array(rows).reshape(len(rows), n)
         self.row_lo, self.row_hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
 
-    def _solve(self, c, extra_rows=(), n_extra_cols=0, extra_int=(), extra_ub=()):
+    def _solve(self, c, extra_rows=(), n_extra_cols=0, extra_int=(), extra_ub=(), options=MIP_OPTIONS):
         n = self.n + n_extra_cols
         lb = np.concatenate([self.lb, np.zeros(n_extra_cols)])
         ub = np.concatenate([self.ub, np.asarray(extra_ub, dtype=float)])
@@ -484,7 +490,7 @@ class _Model:
             hi.append(np.array([b], dtype=float))
         cons = [LinearConstraint(np.vstack(A), np.concatenate(lo), np.concatenate(hi))] if A else []
         res = milp(c=np.asarray(c, dtype=float), integrality=integ, bounds=Bounds(lb, ub), constraints=cons,
-                   options=MIP_OPTIONS)
+                   options=options)
         return res
 
     def max_gain(self) -> tuple[float, np.ndarray]:
@@ -518,7 +524,7 @@ class _Model:
         tol = 1e-7 * max(1.0, abs(best_cost))
         res2 = self._solve(np.concatenate([np.zeros(self.n), np.ones(m)]),
                            link_rows + [(gain_row, need, np.inf), (cost_row, -np.inf, best_cost + tol)],
-                           n_extra_cols=m, extra_int=np.ones(m), extra_ub=np.ones(m))
+                           n_extra_cols=m, extra_int=np.ones(m), extra_ub=np.ones(m), options=FEWEST_OPTIONS)
         if res2.x is not None:
             return res2.x[: self.n], optimal
         return res.x, optimal
@@ -661,7 +667,7 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
 
     empty = pd.DataFrame(columns=ACTION_COLUMNS)
     plan = Plan(entity=entity, year=year, target_kind=kind, target=goal,
-                required_points=float(required) if math.isfinite(required) else float("-inf"),
+                required_points=float(required) if math.isfinite(required) else 0.0,
                 reachable=reachable, best_reachable_rank=best_rank, total_before=total_before,
                 total_after=total_before, rank_before=rank_before, rank_after=rank_before, cost=0.0,
                 actions=empty, n_ranked=n_ranked, max_total=max_total, notes=notes)
@@ -817,6 +823,24 @@ def plan_to_csv_frame(plan: Plan) -> pd.DataFrame:
     return out[PLAN_CSV_COLUMNS + PLAN_CSV_EXTRA]
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send file descriptor 1 to stderr for a while (CLI only: stdout may carry PLAN.csv)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real stdout (embedded interpreters)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def plan_cli(args) -> int:
     """`python -m scoring plan`: write PLAN.csv (or stdout) and a human summary on stderr."""
     from scoring.cli import read_long_csv
@@ -830,8 +854,9 @@ def plan_cli(args) -> int:
     fw = load_framework(args.framework)
     inputs = read_long_csv(args.inputs)
     try:
-        plan = make_plan(fw, inputs, args.entity, args.year, target_rank=target_rank, target_total=target_total,
-                         max_gain=getattr(args, "max_gain", None))
+        with _stdout_to_stderr():  # HiGHS may print a diagnostic line on the C-level stdout
+            plan = make_plan(fw, inputs, args.entity, args.year, target_rank=target_rank,
+                             target_total=target_total, max_gain=getattr(args, "max_gain", None))
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise

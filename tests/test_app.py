@@ -171,3 +171,17 @@ def test_rank_odds_follow_the_focus_points(app):
 
 def test_overview_shows_rank_band(app):
     assert any("Khoảng hạng hợp lý" in c.value for c in app.caption)
+
+
+def test_plan_page_reaches_the_target_and_reacts(app):
+    go(app, "pages/plan.py")
+    metrics = [m.value for m in app.metric]
+    assert metrics[2] == "27 → 20" and app.success
+    actions = app.dataframe[-1].value
+    assert len(actions) >= 1 and "Sở" in " ".join(actions.iloc[:, -1])
+    app.radio(key="plan_kind").set_value("15").run()
+    assert app.metric[2].value.endswith("→ 15")
+    app.radio(key="plan_kind").set_value("rank").run()
+    app.number_input(key="plan_rank_n").set_value(1).run()
+    app.slider(key="plan_max_gain").set_value(5).run()
+    assert app.error and "Không đạt được" in app.error[0].value

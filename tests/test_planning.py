@@ -212,7 +212,7 @@ def tiny_rows(entity, state):
     rows = []
     for code in ("A.1", "A.2", "A.3"):
         rows += [(entity, 2025, code, "a", float(state[code])), (entity, 2025, code, "b", float(DEN[code]))]
-    rows += [(entity, 2025, "A.4", "item1", float(state["item1"])), (entity, 2025, "A.4", "item2", float(state["item2"]))]
+    rows += [(entity, 2025, "A.4", item, float(state[item])) for item in ("item1", "item2")]
     return rows
 
 
@@ -381,3 +381,42 @@ def test_cli_plan_bad_entity_exit_2(tmp_path):
     res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Atlantis", "--year", "2025",
                   "--target-rank", "5")
     assert res.returncode == 2 and "Atlantis" in res.stderr
+
+
+def test_other_rule_types_direct_count_capped_and_unplanned():
+    raw = {
+        "framework": {"id": "misc", "version": "t", "name_vi": "Misc"},
+        "node": [
+            {"code": "B", "parent": "total", "name_vi": "B", "max_points": 30.0},
+            {"code": "B.1", "parent": "B", "name_vi": "B.1", "max_points": 10.0,
+             "rule": {"type": "direct", "variable": "p"}, "variables": [{"name": "p"}]},
+            {"code": "B.2", "parent": "B", "name_vi": "B.2", "max_points": 10.0,
+             "rule": {"type": "count_capped", "variable": "n", "points_per_event": 3, "cap": 9},
+             "variables": [{"name": "n"}]},
+            {"code": "B.3", "parent": "B", "name_vi": "B.3", "max_points": 10.0,
+             "rule": {"type": "inverse", "numerator": ["a"], "denominator": ["b"], "threshold": 0.5},
+             "variables": [{"name": "a"}, {"name": "b"}]},
+        ],
+    }
+    framework = parse_framework(raw)
+    inputs = to_frame([("E", 2025, "B.1", "p", 4.0), ("E", 2025, "B.2", "n", 1.0),
+                       ("E", 2025, "B.3", "a", 1.0), ("E", 2025, "B.3", "b", 4.0),
+                       ("K", 2025, "B.1", "p", 9.0), ("K", 2025, "B.2", "n", 3.0),
+                       ("K", 2025, "B.3", "a", 1.0), ("K", 2025, "B.3", "b", 4.0)])
+    # E: 4 + 3 + 5 = 12; K: 9 + 9 + 5 = 23; E can reach 10 + 9 + 5 = 24 (B.3 is not planned)
+    plan = make_plan(framework, inputs, "E", 2025, target_rank=1, cost_per_point={"B.1": 2.0, "B.2": 1.0})
+    assert plan.reachable and plan.verified and plan.rank_after == 1
+    assert any("B.3" in n and "inverse" in n for n in plan.notes)
+    acts = plan.actions.set_index("indicator")
+    assert acts.loc["B.2", "to_value"] == 3.0  # two more events: +6 points at cost 1, capped at 9
+    assert acts.loc["B.1", "to_value"] == pytest.approx(9.0)  # the remaining 5 points at cost 2
+    assert plan.cost == pytest.approx(6.0 + 2 * 5.0)
+    # the count cap: with at most 2 events in total, B.1 must do more
+    plan2 = make_plan(framework, inputs, "E", 2025, target_total=20.0, caps={"B.2": 2},
+                      cost_per_point={"B.1": 2.0, "B.2": 1.0})
+    acts = plan2.actions.set_index("indicator")
+    assert acts.loc["B.2", "to_value"] == 2.0 and acts.loc["B.1", "to_value"] == pytest.approx(9.0)
+    assert plan2.reachable and plan2.total_after == pytest.approx(20.0)
+    # nothing reaches 1st place under that cap: best rank is the current one, no action
+    plan3 = make_plan(framework, inputs, "E", 2025, target_rank=1, caps={"B.2": 2})
+    assert not plan3.reachable and plan3.best_reachable_rank == 2 and plan3.actions.empty
