@@ -29,6 +29,7 @@ if widgets.need_scores(ctx):
                            help=ctx.t("ui.whatif.growth_help")) / 100
     top[1].button(ctx.t("ui.whatif.reset"), on_click=reset, key="wi_reset")
 
+    summary = st.container()  # filled after the controls are read, shown above them
     ratios, items = {}, {}
     tabs = st.tabs([f"{m.code}. {ctx.node_name(m.code)}" for m in fw.main_indices()])
     by_main = {m.code: [c for c in controls if fw.ancestor_at_level(c["code"], 1) == m.code] for m in fw.main_indices()}
@@ -59,18 +60,20 @@ if widgets.need_scores(ctx):
     changes = whatif.changes_from_controls(fw, values, ratios, items)
     result = whatif.run(fw, inputs, entity, year, changes, growth=growth, base=ctx.result)
 
-    m1, m2, m3 = st.columns(3)
+    m1, m2, m3 = summary.columns(3)
     m1.metric(ctx.t("ui.whatif.total"), fmt.number(result.total_after, 2, lang),
               delta=fmt.number(result.total_after - result.total_before, 2, lang, signed=True))
     m2.metric(ctx.t("ui.whatif.rank"), fmt.rank(result.rank_after, result.n),
               delta=ctx.t("ui.overview.places", n=f"{result.rank_before - result.rank_after:+d}"))
     m3.metric(ctx.t("ui.whatif.changed"), len(result.leaf_gains))
     if result.leaf_gains.empty:
-        st.info(ctx.t("ui.whatif.no_change"))
+        summary.info(ctx.t("ui.whatif.no_change"))
     else:
         steps = result.leaf_gains.assign(label=lambda d: d["code"])
-        widgets.chart(charts.waterfall(steps, ctx.t("ui.whatif.before"), ctx.t("ui.whatif.after"), result.total_before,
-                                       lang, title=ctx.t("ui.whatif.waterfall")), key="wi_waterfall")
+        with summary:
+            widgets.chart(charts.waterfall(steps, ctx.t("ui.whatif.before"), ctx.t("ui.whatif.after"),
+                                           result.total_before, lang, title=ctx.t("ui.whatif.waterfall")),
+                          key="wi_waterfall")
 
     st.subheader(ctx.t("ui.whatif.scenarios"))
     s1, s2 = st.columns([3, 1])

@@ -23,7 +23,8 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = ROOT / "artifacts" / "screenshots"
 PAGES = [("overview", "Tổng quan"), ("rankings", "Xếp hạng"), ("pillars", "Chỉ số chính"), ("trends", "Xu hướng"),
-         ("methodology", "Phương pháp"), ("data", "Dữ liệu")]
+         ("whatif", "Mô phỏng"), ("plan", "Tìm phương án"), ("odds", "Khả năng xếp hạng"),
+         ("targets", "Mục tiêu & phân công"), ("methodology", "Phương pháp"), ("data", "Dữ liệu")]
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
@@ -105,7 +106,7 @@ def test_every_page_renders_and_reacts(server, browser):
         page.wait_for_url(f"**/{slug}**", timeout=30_000)
         page.wait_for_selector("h1", timeout=30_000)
         settle(page)
-        if slug in ("rankings", "pillars", "trends"):
+        if slug in ("rankings", "pillars", "trends", "odds", "targets"):
             page.wait_for_selector(".js-plotly-plot", timeout=30_000)
         switches.append(round(time.perf_counter() - t, 2))
         assert_no_exception(page)
@@ -125,6 +126,22 @@ def test_every_page_renders_and_reacts(server, browser):
     page.wait_for_function("() => [...document.querySelectorAll('.gtitle')].some(e => e.textContent.includes('4.4'))",
                            timeout=30_000)
     page.screenshot(path=str(SHOTS / "rankings_sorted_4_4.png"), full_page=True)
+
+    # The simulator: move the 1.3 slider (fibre households) to 100% with the keyboard; points and rank change.
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Mô phỏng").first.click()
+    page.wait_for_url("**/whatif**")
+    settle(page)
+    before = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    thumb = page.locator('[data-testid="stSlider"]', has_text="1.3.").get_by_role("slider").first
+    thumb.focus()
+    thumb.press("End")
+    settle(page)
+    page.wait_for_timeout(800)
+    settle(page)
+    after = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+    assert after != before, (before, after)
+    assert_no_exception(page)
+    page.screenshot(path=str(SHOTS / "whatif_slider_moved.png"), full_page=True)
 
     # Change the focus province in the sidebar; the overview follows.
     page.locator('[data-testid="stSidebarNav"] a', has_text="Tổng quan").first.click()
