@@ -221,8 +221,9 @@ def tile_map(values: pd.DataFrame, focus: str, value_col: str, labels: dict[str,
 
 
 def waterfall(steps: pd.DataFrame, start_label: str, end_label: str, start: float, lang: str = "vi",
-              title: str | None = None) -> go.Figure:
+              title: str | None = None, fmt=None) -> go.Figure:
     """Point gains by indicator from a baseline total to a scenario total."""
+    fmt = fmt or (lambda v: f"{v:,.2f}")
     fig = go.Figure(go.Waterfall(
         x=[start_label] + list(steps["label"]) + [end_label],
         measure=["absolute"] + ["relative"] * len(steps) + ["total"],
@@ -230,7 +231,15 @@ def waterfall(steps: pd.DataFrame, start_label: str, end_label: str, start: floa
         connector=dict(line=dict(color="#9aa5b1")),
         increasing=dict(marker=dict(color="#4f8a1f")), decreasing=dict(marker=dict(color="#c0392b")),
         totals=dict(marker=dict(color="#1f6fb2")),
+        text=[fmt(start)] + [("+" if g > 0 else "") + fmt(g) for g in steps["gain"]]
+             + [fmt(start + steps["gain"].sum())],
+        textposition="outside",
     ))
+    # Codes such as "1.3" are labels, not numbers; zoom the value axis onto the range that moves.
+    path = start + np.concatenate([[0.0], np.cumsum(steps["gain"].to_numpy())])
+    pad = max(5.0, 0.25 * (path.max() - path.min()))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(range=[path.min() - pad, path.max() + pad], gridcolor="#eef1f4")
     return _layout(fig, lang, height=420, title=title)
 
 

@@ -72,7 +72,8 @@ if widgets.need_scores(ctx):
         steps = result.leaf_gains.assign(label=lambda d: d["code"])
         with summary:
             widgets.chart(charts.waterfall(steps, ctx.t("ui.whatif.before"), ctx.t("ui.whatif.after"),
-                                           result.total_before, lang, title=ctx.t("ui.whatif.waterfall")),
+                                           result.total_before, lang, title=ctx.t("ui.whatif.waterfall"),
+                                           fmt=lambda v: fmt.number(v, 2, lang)),
                           key="wi_waterfall")
 
     st.subheader(ctx.t("ui.whatif.scenarios"))
