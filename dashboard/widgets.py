@@ -75,4 +75,8 @@ def group_note(ctx: PageContext) -> None:
 
 
 def chart(fig, key: str | None = None) -> None:
+    if st.session_state.get("present"):
+        # Projector: larger type and taller charts (the figure itself stays a pure builder's output).
+        fig.update_layout(font=dict(size=20), title_font=dict(size=26),
+                          height=int((fig.layout.height or 450) * 1.25))
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})

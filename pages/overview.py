@@ -17,14 +17,16 @@ if widgets.need_scores(ctx):
     ov = analysis.overview(result, sel.focus, year)
 
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(ctx.t("ui.overview.total"), f"{fmt.number(ov.points, 2, lang)} / {fmt.number(ov.max_points, 0, lang)}",
+    c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)), fmt.number(ov.points, 2, lang),
               delta=None if ov.points_change is None else fmt.number(ov.points_change, 2, lang, signed=True),
               help=ctx.t("ui.overview.total_help"))
     c2.metric(ctx.t("ui.overview.value"), fmt.number(ov.value, 4, lang), help=ctx.t("ui.overview.value_help"))
     c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
-              delta=None if ov.rank_change is None else ctx.t("ui.overview.places", n=f"{ov.rank_change:+d}"),
+              delta=None if ov.rank_change is None else ctx.t("ui.overview.places", n=f"{ov.rank_change:+d}"
+                                                              if ov.rank_change else "0"),
+              delta_color="normal" if ov.rank_change else "off",
               help=ctx.t("ui.overview.rank_help", year=ov.previous_year or "—"))
-    c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang),
+    c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang) if ov.next_entity else "—",
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
 
     # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).

@@ -57,14 +57,28 @@ if widgets.need_scores(ctx):
                             next((v.meaning_en if lang == "en" else v.meaning_vi)[:90] for v in fw.nodes[code].variables
                                  if v.name == var), key=key)
 
-    changes = whatif.changes_from_controls(fw, values, ratios, items)
+    with st.expander(ctx.t("ui.whatif.raw_editor")):
+        st.caption(ctx.t("ui.whatif.raw_editor_help"))
+        edited = st.data_editor(
+            whatif.variables_table(fw, values, lang), key=f"{prefix}editor", hide_index=True, width="stretch",
+            disabled=["name", "indicator", "meaning", "unit", "current"],
+            column_config={"new": st.column_config.NumberColumn(ctx.t("ui.whatif.new_value"), min_value=0.0),
+                           "current": st.column_config.NumberColumn(ctx.t("ui.whatif.before")),
+                           "meaning": ctx.t("ui.methodology.var_meaning"), "unit": ctx.t("ui.methodology.var_unit"),
+                           "name": ctx.t("ui.methodology.var_name"), "indicator": ctx.t("ui.methodology.code")})
+
+    # Direct edits of raw variables take precedence over the sliders for the same variable.
+    changes = {**whatif.changes_from_controls(fw, values, ratios, items), **whatif.changes_from_table(edited)}
     result = whatif.run(fw, inputs, entity, year, changes, growth=growth, base=ctx.result)
+    if result.scenario.problems:
+        summary.error(ctx.t("ui.whatif.invalid") + " " + "; ".join(str(p) for p in result.scenario.problems[:5]))
 
     m1, m2, m3 = summary.columns(3)
     m1.metric(ctx.t("ui.whatif.total"), fmt.number(result.total_after, 2, lang),
               delta=fmt.number(result.total_after - result.total_before, 2, lang, signed=True))
     m2.metric(ctx.t("ui.whatif.rank"), fmt.rank(result.rank_after, result.n),
-              delta=ctx.t("ui.overview.places", n=f"{result.rank_before - result.rank_after:+d}"))
+              delta=None if result.rank_after is None else ctx.t(
+                  "ui.overview.places", n=f"{result.rank_before - result.rank_after:+d}"))
     m3.metric(ctx.t("ui.whatif.changed"), len(result.leaf_gains))
     if result.leaf_gains.empty:
         summary.info(ctx.t("ui.whatif.no_change"))
@@ -93,7 +107,7 @@ if widgets.need_scores(ctx):
             rows.append({ctx.t("ui.whatif.name"): r.name, ctx.t("ui.common.province"): r.entity,
                          ctx.t("ui.common.year"): int(r.year), ctx.t("ui.whatif.before"): sc.total_before,
                          ctx.t("ui.whatif.after"): sc.total_after,
-                         ctx.t("ui.whatif.rank"): f"{sc.rank_before} → {sc.rank_after}",
+                         ctx.t("ui.whatif.rank"): f"{sc.rank_before} → {fmt.rank(sc.rank_after)}",
                          **{f"{m}": sc.main.set_index("code").loc[m, "after"] for m in sc.main["code"]}})
         from dashboard import tables
 

@@ -127,6 +127,25 @@ def controls_from_changes(framework: Framework, values: dict[str, float], change
     return ratios, items
 
 
+def variables_table(framework: Framework, values: dict[str, float], lang: str = "vi") -> pd.DataFrame:
+    """The entity's raw variables (one row each) for direct editing: name, indicator, meaning, unit, value."""
+    rows = []
+    for leaf in framework.leaves:
+        for v in leaf.variables:
+            name = f"{leaf.code}.{v.name}"
+            if name in values:
+                rows.append({"name": name, "indicator": leaf.code,
+                             "meaning": v.meaning_en if lang == "en" and v.meaning_en else v.meaning_vi,
+                             "unit": v.unit, "current": values[name], "new": values[name]})
+    return pd.DataFrame(rows)
+
+
+def changes_from_table(edited: pd.DataFrame) -> dict[str, float]:
+    """Variables whose new value differs from the current one."""
+    diff = edited.loc[(edited["new"] - edited["current"]).abs() > 1e-12]
+    return {str(n): float(v) for n, v in zip(diff["name"], diff["new"])}
+
+
 def project_totals(totals: pd.Series, growth: float, max_total: float) -> pd.Series:
     """Others' totals next year: each closes `growth` of the gap to the maximum (0 = unchanged)."""
     return totals + growth * (max_total - totals)
@@ -149,7 +168,7 @@ class WhatIf:
     total_before: float
     total_after: float
     rank_before: int
-    rank_after: int
+    rank_after: int | None
     n: int
     leaf_gains: pd.DataFrame  # code, points_before, points_after, gain (non-zero only)
     main: pd.DataFrame  # main-index code, before, after
@@ -166,7 +185,9 @@ def run(framework: Framework, inputs: pd.DataFrame, entity: str, year: int, chan
     after = _year_points(scenario, year)
     others = project_totals(before[ROOT_CODE].drop(index=entity), growth, framework.max_points)
 
-    def rank_of(points: float) -> int:
+    def rank_of(points: float) -> int | None:
+        if np.isnan(points):  # the changed inputs do not score (a problem is reported instead)
+            return None
         values = pd.concat([others, pd.Series({entity: points})])
         return int(rank_values(values / framework.max_points)[-1])
 

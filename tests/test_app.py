@@ -40,6 +40,7 @@ def test_overview_defaults_to_gia_lai_and_follows_the_focus(app):
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Xếp hạng"] == "27/34"
     assert "," in metrics["Giá trị DTI (0–1)"]  # Vietnamese decimal comma
+    assert metrics["Tổng điểm (trên 1.000)"] == "673,64"
     assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)
     assert app.query_params["focus"] == ["Gia Lai"] or app.query_params["focus"] == "Gia Lai"
     app.sidebar.selectbox(key="w_focus").set_value("Hà Nội").run()

@@ -55,3 +55,18 @@ def test_controls_round_trip_and_json():
 def test_unknown_change_is_refused():
     with pytest.raises(KeyError):
         whatif.apply_changes(INPUTS, "Gia Lai", 2025, {"9.9.a": 1})
+
+
+def test_raw_variable_table_and_invalid_change():
+    values = whatif.entity_values(INPUTS, "Gia Lai", 2025)
+    table = whatif.variables_table(FW, values)
+    assert len(table) == len(values) and set(table["indicator"]) == {leaf.code for leaf in FW.leaves}
+    edited = table.copy()
+    edited.loc[edited["name"] == "1.3.a", "new"] = edited.loc[edited["name"] == "1.3.b", "current"].iloc[0]
+    changes = whatif.changes_from_table(edited)
+    assert list(changes) == ["1.3.a"]
+    r = whatif.run(FW, INPUTS, "Gia Lai", 2025, changes, base=BASE)
+    assert r.scenario.points_wide().set_index("entity").loc["Gia Lai", "1.3"] == pytest.approx(20.0)
+    # a part larger than its whole is reported, not scored
+    bad = whatif.run(FW, INPUTS, "Gia Lai", 2025, {"1.3.a": values["1.3.b"] * 2}, base=BASE)
+    assert [p.code for p in bad.scenario.problems] == ["part_exceeds_whole"]
