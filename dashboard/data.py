@@ -110,3 +110,21 @@ def plan_values(framework_id: str = DEFAULT_FRAMEWORK) -> pd.DataFrame:
 
 def import_log() -> pd.DataFrame:
     return store().import_log()
+
+
+@st.cache_data(show_spinner=False)
+def _plan_targets(version: int) -> pd.DataFrame:
+    return store().plan_targets()
+
+
+def plan_targets() -> pd.DataFrame:
+    return _plan_targets(data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _target_progress(version: int) -> pd.DataFrame:
+    return store().target_progress()
+
+
+def target_progress() -> pd.DataFrame:
+    return _target_progress(data_version())

@@ -24,7 +24,8 @@ REFERENCE = DATA / "reference"
 SAMPLE_DIR = DATA / "sample"
 DEFAULT_FRAMEWORK = "dti_province_2025"
 PLAN_ENTITY = "Gia Lai"
-BOOTSTRAP_VERSION = "1"
+BOOTSTRAP_VERSION = "2"  # bump when default data changes; re-running is idempotent
+TARGETS_FILE = DATA / "targets" / "plan_targets.csv"
 MERGER_SOURCE = "Nghị quyết 202/2025/QH15 (shared/reference/provinces_2025.csv)"
 
 
@@ -93,7 +94,7 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
     if with_sample:
         for fw in frameworks:
             path = sample_file(fw.id)
-            if not path.exists():
+            if not path.exists() or store.has_import(file_sha256(path)):
                 continue
             parsed = parse_inputs(path, path.name, fw, resolver_for(entities, "34"))
             if not parsed.ok:
@@ -109,6 +110,8 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
         if (REFERENCE / "gia_lai_seed001_summary.csv").exists():
             store.replace_table(cur, "plan_values", plan_frame(DEFAULT_FRAMEWORK),
                                 "WHERE framework_id = ?", [DEFAULT_FRAMEWORK])
+        if TARGETS_FILE.exists():
+            store.replace_table(cur, "plan_targets", pd.read_csv(TARGETS_FILE, dtype={"target_id": str}))
         for fw, parsed in sample_imports:
             store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                 framework_id=fw.id, flag="sample", imported_by="DTI Studio (dữ liệu mẫu)",

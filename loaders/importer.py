@@ -32,3 +32,16 @@ def import_file(store: Store, framework: Framework, source, file_name: str, flag
     if not parsed.ok:
         return parsed, None
     return parsed, commit(store, parsed, framework, flag, imported_by)
+
+
+def validate_target_progress(store: Store, source, file_name: str):
+    from loaders.targets import parse_target_progress
+
+    return parse_target_progress(source, file_name, store.plan_targets())
+
+
+def commit_target_progress(store: Store, parsed, flag: str = "self_assessed", imported_by: str | None = None) -> int:
+    if not parsed.ok:
+        raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
+    return store.record_target_progress(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
+                                        imported_by=imported_by or None)

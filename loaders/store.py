@@ -67,6 +67,13 @@ SCHEMA = [
         name VARCHAR NOT NULL, framework_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, year INTEGER NOT NULL,
         created_at TIMESTAMP NOT NULL, changes_json VARCHAR NOT NULL, note VARCHAR,
         PRIMARY KEY (framework_id, name))""",
+    """CREATE TABLE IF NOT EXISTS plan_targets (
+        plan_id VARCHAR NOT NULL, target_id VARCHAR PRIMARY KEY, level VARCHAR, area VARCHAR,
+        text_vi VARCHAR, text_en VARCHAR, metric_kind VARCHAR, target_value DOUBLE, unit VARCHAR,
+        target_year INTEGER, lead_agency VARCHAR, co_agencies VARCHAR, source_quote VARCHAR, reading VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS target_progress (
+        import_id BIGINT NOT NULL, target_id VARCHAR NOT NULL, year INTEGER NOT NULL, value DOUBLE NOT NULL,
+        flag VARCHAR NOT NULL, source_row INTEGER)""",
     """CREATE TABLE IF NOT EXISTS effort_weights (
         framework_id VARCHAR NOT NULL, code VARCHAR NOT NULL, cost_per_point DOUBLE NOT NULL,
         PRIMARY KEY (framework_id, code))""",
@@ -154,7 +161,8 @@ class Store:
     # -- reference data ----------------------------------------------------------------------------
     def replace_table(self, cur, table: str, df: pd.DataFrame, where: str = "", params: list | None = None):
         """Replace rows of a known table with a DataFrame's rows (columns matched by name)."""
-        if table not in {"entities", "published_results", "plan_values", "frameworks", "framework_nodes"}:
+        if table not in {"entities", "published_results", "plan_values", "frameworks", "framework_nodes",
+                         "plan_targets"}:
             raise ValueError(f"not a replaceable table: {table}")
         cur.execute(f"DELETE FROM {table} {where}", params or [])
         self._insert_frame(cur, table, df)
@@ -236,6 +244,35 @@ class Store:
             return write(cur)
         return self.write(write)
 
+    def record_target_progress(self, data: pd.DataFrame, *, file_name: str, sha256: str, flag: str,
+                               imported_by: str | None = None) -> int:
+        """Write progress values of plan targets (target_id, year, value[, row]) and their log row at once."""
+        def write(c) -> int:
+            import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
+            c.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [import_id, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, len(data),
+                       "plan_targets", None, flag, imported_by, "targets", None])
+            rows = pd.DataFrame({"import_id": import_id, "target_id": data["target_id"].astype(str),
+                                 "year": data["year"].astype("int64"), "value": data["value"].astype("float64"),
+                                 "flag": flag, "source_row": data.get("row", pd.Series(0, index=data.index))})
+            self._insert_frame(c, "target_progress", rows)
+            return import_id
+
+        return self.write(write)
+
+    def plan_targets(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM plan_targets ORDER BY plan_id, target_id")
+
+    def target_progress(self) -> pd.DataFrame:
+        """The latest imported value of each (target, year)."""
+        return self.query("""
+            SELECT target_id, year, value, flag, import_id FROM target_progress
+            QUALIFY row_number() OVER (PARTITION BY target_id, year ORDER BY import_id DESC) = 1
+            ORDER BY target_id, year""")
+
+    def has_import(self, sha256: str) -> bool:
+        return not self.query("SELECT 1 FROM imports WHERE sha256 = ? LIMIT 1", [sha256]).empty
+
     def import_log(self) -> pd.DataFrame:
         return self.query("SELECT * FROM imports ORDER BY import_id DESC")
 
@@ -245,7 +282,8 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in ("entities", "imports", "raw_inputs", "published_results", "plan_values", "scenarios"):
+        for table in ("entities", "imports", "raw_inputs", "published_results", "plan_values", "scenarios",
+                      "plan_targets", "target_progress"):
             out[table] = int(self.query(f"SELECT count(*) AS n FROM {table}").iloc[0, 0])
         return out
 

@@ -48,6 +48,23 @@ if uploaded is not None:
             if len(messages) > 30:
                 st.caption(ctx.t("ui.data.errors_more", n=len(messages) - 30))
 
+with st.expander(ctx.t("ui.data.targets_upload")):
+    st.caption(ctx.t("ui.data.targets_help"))
+    t_file = st.file_uploader(ctx.t("ui.data.targets_upload"), type=["csv", "xlsx"], key="upload_targets",
+                              label_visibility="collapsed")
+    if t_file is not None:
+        t_parsed = importer.validate_target_progress(data.store(), t_file.getvalue(), t_file.name)
+        if t_parsed.ok:
+            st.success(ctx.t("ui.data.targets_valid", n=len(t_parsed.data)))
+            st.dataframe(t_parsed.data, hide_index=True)
+            if st.button(ctx.t("ui.data.commit"), key="commit_targets"):
+                tid = importer.commit_target_progress(data.store(), t_parsed, flag, who)
+                st.success(ctx.t("ui.data.committed", id=tid, n=len(t_parsed.data)))
+        else:
+            st.error(ctx.t("ui.data.invalid", n=max(1, len(t_parsed.problems))))
+            for m in t_parsed.messages(lang)[:30]:
+                st.markdown(f"- {m}")
+
 st.subheader(ctx.t("ui.data.template"))
 st.caption(ctx.t("ui.data.template_help"))
 entities = list(data.entities("34")["name"])

@@ -3,7 +3,16 @@ view a steering committee goes through agency by agency."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, charts, data, tables, widgets
+from dashboard import analysis, charts, data, fmt, tables, widgets
+from loaders.targets import progress_table as plan_progress
+
+
+def fmt_target(value, kind):
+    if pd.isna(value):
+        return "—"
+    return fmt.percent(value, 0, ctx.lang) if kind in ("percent", "share_of_grdp") else fmt.number(value, 0, ctx.lang)
+
+
 
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
@@ -51,4 +60,30 @@ if widgets.need_scores(ctx):
                                      title=ctx.t("ui.targets.chart"), names={
                                          k: ctx.t(f"ui.targets.{k}") for k in ("points", "target", "max")}),
                   key="target_chart")
-    st.caption(ctx.t("ui.targets.other_plans"))
+
+st.subheader(ctx.t("ui.targets.plans_title"))
+targets = data.plan_targets()
+if targets.empty:
+    st.info(ctx.t("ui.targets.plans_empty"))
+else:
+    st.caption(ctx.t("ui.targets.plans_note"))
+    table = plan_progress(targets, data.target_progress())
+    f1, f2 = st.columns(2)
+    plans = sorted(table["plan_id"].unique())
+    plan_pick = f1.selectbox(ctx.t("ui.targets.plan"), plans, key="target_plan",
+                             format_func=lambda p: ctx.t(f"ui.targets.plan_{p}"))
+    levels = [lv for lv in ("province", "district", "commune") if lv in set(table["level"])]
+    level_pick = f2.multiselect(ctx.t("ui.targets.level"), levels, default=levels, key="target_levels",
+                                format_func=lambda lv: ctx.t(f"ui.targets.level_{lv}"))
+    shown = table.loc[(table["plan_id"] == plan_pick) & table["level"].isin(level_pick)]
+    view = pd.DataFrame({
+        ctx.t("ui.methodology.code"): shown["target_id"],
+        ctx.t("ui.targets.level"): [ctx.t(f"ui.targets.level_{lv}") for lv in shown["level"]],
+        ctx.t("ui.targets.target_text"): shown["text_en"] if lang == "en" else shown["text_vi"],
+        ctx.t("ui.targets.target"): [fmt_target(v, k) for v, k in zip(shown["target_value"], shown["metric_kind"])],
+        ctx.t("ui.common.year"): shown["target_year"].astype("Int64"),
+        ctx.t("ui.targets.latest"): [fmt_target(v, k) for v, k in zip(shown["latest_value"], shown["metric_kind"])],
+        ctx.t("ui.targets.status"): [ctx.t(f"ui.targets.pstatus_{x}") for x in shown["status"]],
+        ctx.t("ui.targets.agency"): shown["lead_agency"].fillna(""),
+    })
+    st.dataframe(view, hide_index=True, width="stretch")

@@ -186,3 +186,15 @@ def test_plan_page_reaches_the_target_and_reacts(app):
     app.number_input(key="plan_rank_n").set_value(1).run()
     app.slider(key="plan_max_gain").set_value(5).run()
     assert app.error and "Không đạt được" in app.error[0].value
+
+
+def test_plan_targets_section_filters_by_plan_and_level(app):
+    go(app, "pages/targets.py")
+    table = app.dataframe[-1].value
+    assert len(table) > 0 and set(table["Cấp"]) == {"Tỉnh"}
+    app.selectbox(key="target_plan").set_value("hue_model_2023").run()
+    levels = set(app.dataframe[-1].value["Cấp"])
+    assert levels == {"Tỉnh", "Huyện", "Xã"}
+    app.multiselect(key="target_levels").set_value(["commune"]).run()
+    assert set(app.dataframe[-1].value["Cấp"]) == {"Xã"}
+    assert "Chưa có số liệu" in set(app.dataframe[-1].value["Tình trạng"])  # nothing imported yet
