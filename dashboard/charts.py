@@ -296,7 +296,7 @@ def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
     """Per component: current points (coloured by main index) against the maximum and the plan target."""
     names = names or {"points": "points", "target": "target", "max": "max"}
     p = progress.iloc[::-1]
-    y = [labels.get(c, c) for c in p["code"]]
+    y = [wrap_label(labels.get(c, c), width=48, max_lines=1) for c in p["code"]]
     fig = go.Figure()
     fig.add_bar(y=y, x=p["max_points"], orientation="h", marker_color="#e9edf1", name=names["max"],
                 hovertemplate="%{x:,.0f}<extra>%{fullData.name}</extra>")
