@@ -80,3 +80,15 @@ def chart(fig, key: str | None = None) -> None:
         fig.update_layout(font=dict(size=20), title_font=dict(size=26),
                           height=int((fig.layout.height or 450) * 1.25))
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def page_start(ctx: PageContext, title: str, *, note_group: bool = True) -> bool:
+    """Title, the 63-group note, the empty state and the data-origin badge shared by scored pages.
+    Returns True when the page has scores to show."""
+    st.title(title)
+    if note_group:
+        group_note(ctx)
+    if not need_scores(ctx):
+        return False
+    origin_badge(ctx, ctx.sel.year)
+    return True

@@ -7,11 +7,8 @@ from scoring import montecarlo
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
-st.title(ctx.t("ui.odds.title", entity=sel.focus, year=sel.year or ""))
-widgets.group_note(ctx)
-if widgets.need_scores(ctx):
+if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.year or "")):
     result, year = ctx.result, sel.year
-    widgets.origin_badge(ctx, year)
     totals = result.total(year).set_index("entity")["points"]
     if sel.focus not in totals.index:
         st.info(ctx.t("ui.empty.focus_not_scored", entity=sel.focus))

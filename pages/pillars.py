@@ -5,11 +5,8 @@ from dashboard import analysis, charts, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
-st.title(ctx.t("ui.pillars.title", entity=sel.focus, year=sel.year or ""))
-widgets.group_note(ctx)
-if widgets.need_scores(ctx):
+if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.year or "")):
     result, year = ctx.result, sel.year
-    widgets.origin_badge(ctx, year)
     others = [e for e in analysis.entities_of(result) if e != sel.focus]
     peer = st.selectbox(ctx.t("ui.pillars.peer"), [None] + others, key="pillar_peer",
                         format_func=lambda e: "—" if e is None else e)

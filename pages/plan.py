@@ -7,12 +7,9 @@ from scoring import planning, whatif
 
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
-st.title(ctx.t("ui.plan.title", entity=sel.focus, year=sel.year or ""))
-widgets.group_note(ctx)
-if widgets.need_scores(ctx):
+if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.year or "")):
     result, year, entity = ctx.result, sel.year, sel.focus
     inputs = data.current_inputs(fw.id)
-    widgets.origin_badge(ctx, year)
 
     c1, c2, c3 = st.columns(3)
     kind = c1.radio(ctx.t("ui.plan.target_kind"), ["20", "15", "rank", "total"], key="plan_kind",
