@@ -1,4 +1,7 @@
 """DTI Studio — the frame: page config, shared controls, navigation. Pages live in pages/."""
+import logging
+import os
+
 import streamlit as st
 
 from dashboard import controls
@@ -36,5 +39,10 @@ else:
 st.session_state["_frame_active"] = True
 try:
     nav.run()
+except Exception as exc:  # a bug must never show a traceback to users; tests set DTI_STUDIO_RAISE=1
+    if os.environ.get("DTI_STUDIO_RAISE"):
+        raise
+    logging.getLogger("dti_studio").exception("page failed")
+    st.error(t("ui.app.unexpected", lang, kind=type(exc).__name__), icon=":material/error:")
 finally:
     st.session_state["_frame_active"] = False

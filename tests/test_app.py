@@ -15,6 +15,7 @@ TIMEOUT = 120
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "app.duckdb"))
     monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
+    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")  # let page bugs surface as exceptions here
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -198,3 +199,15 @@ def test_plan_targets_section_filters_by_plan_and_level(app):
     app.multiselect(key="target_levels").set_value(["commune"]).run()
     assert set(app.dataframe[-1].value["Cấp"]) == {"Xã"}
     assert "Chưa có số liệu" in set(app.dataframe[-1].value["Tình trạng"])  # nothing imported yet
+
+
+def test_unexpected_error_is_explained_not_a_traceback(app, monkeypatch):
+    from dashboard import analysis
+
+    monkeypatch.delenv("DTI_STUDIO_RAISE")
+    monkeypatch.setattr(analysis, "overview", lambda *a, **k: 1 / 0)
+    # A fresh session: its first run goes through the frame (app.py), which catches page errors.
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception
+    assert any("lỗi ngoài dự kiến" in e.value and "ZeroDivisionError" in e.value for e in app.error)

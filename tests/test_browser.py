@@ -82,6 +82,7 @@ def settle(page, timeout=30_000):
 def assert_no_exception(page):
     assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
         '[data-testid="stException"]').first.inner_text()
+    assert "lỗi ngoài dự kiến" not in page.locator("body").inner_text()
 
 
 def test_every_page_renders_and_reacts(server, browser):
