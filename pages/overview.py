@@ -1,7 +1,8 @@
 """Tổng quan — where the focus province stands, why, and how it has moved."""
 import streamlit as st
 
-from dashboard import analysis, charts, fmt, widgets
+from dashboard import analysis, briefing, charts, data, fmt, widgets
+from dashboard.i18n import name_of
 from scoring import montecarlo
 
 ctx = widgets.context()
@@ -62,3 +63,14 @@ if widgets.need_scores(ctx):
                 "ui.overview.sw_line", code=r["code"], name=ctx.node_name(r["code"]),
                 points=fmt.number(r["points"], 2, lang), max=fmt.number(r["max_points"], 0, lang),
                 pct=fmt.percent(r["value"], 0, lang), avg=fmt.percent(r["national_avg"], 0, lang)))
+
+    def make_briefing() -> bytes:
+        flags = sorted(set(data.flags_by_year(sel.framework_id, "34").query("year == @year")["flag"]))
+        inp = briefing.prepare(result, sel.focus, year, data.current_inputs(sel.framework_id),
+                               data.plan_values(sel.framework_id), flags, lang, name_of,
+                               lambda key, **kw: ctx.t(key, **kw))
+        return briefing.build_briefing(inp, lambda key, **kw: ctx.t(key, **kw), lambda v, d: fmt.number(v, d, lang))
+
+    st.download_button(ctx.t("ui.briefing.download"), make_briefing, file_name=f"DTI_{sel.focus}_{year}.pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+                       key="dl_briefing", icon=":material/slideshow:")

@@ -211,3 +211,8 @@ def test_unexpected_error_is_explained_not_a_traceback(app, monkeypatch):
     app.run()
     assert not app.exception
     assert any("lỗi ngoài dự kiến" in e.value and "ZeroDivisionError" in e.value for e in app.error)
+
+
+def test_overview_offers_the_briefing(app):
+    buttons = app.get("download_button")
+    assert any("Ban Chỉ đạo" in b.proto.label for b in buttons)
