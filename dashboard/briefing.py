@@ -128,6 +128,8 @@ def build_briefing(inp: BriefingInput, t: Callable[..., str], num: Callable[[flo
     chart.category_axis.reverse_order = True
     chart.plots[0].has_data_labels = True
     chart.plots[0].data_labels.font.size = Pt(12)
+    chart.plots[0].data_labels.number_format = "0.0"  # shown with the viewer's decimal separator
+    chart.plots[0].data_labels.number_format_is_linked = False
     for idx, code in enumerate(main["code"]):
         point = chart.series[0].points[idx]
         point.format.fill.solid()
@@ -171,7 +173,7 @@ def build_briefing(inp: BriefingInput, t: Callable[..., str], num: Callable[[flo
     # 6. Agencies
     s = prs.slides.add_slide(blank)
     _title(s, t("ui.briefing.agencies"), t)
-    ag = inp.agencies.head(12)
+    ag = inp.agencies.head(10)  # the ten agencies with the most points missing fit one slide
     frame = pd.DataFrame({
         t("ui.targets.agency"): [a or t("ui.methodology.unknown_agency") for a in ag["agency"]],
         t("ui.targets.indicators"): ag["indicators"],
