@@ -23,13 +23,14 @@ from scoring.framework import parse_framework  # noqa: E402
 RULE_CYCLE = ["linear", "threshold", "weighted_items", "count_capped", "direct", "all_or_nothing"]
 
 
-def synthetic_framework(n_criteria: int, n_main: int = 10):
+def synthetic_framework(n_criteria: int, n_main: int = 10, one_variable: bool = False):
     per_main = n_criteria // n_main
     nodes = []
     for m in range(1, n_main + 1):
         nodes.append({"code": f"{m}", "parent": "total", "name_vi": f"Chỉ số {m}", "max_points": 10.0 * per_main})
         for k in range(1, per_main + 1):
-            kind = RULE_CYCLE[(m * per_main + k) % len(RULE_CYCLE)]
+            cycle = RULE_CYCLE[2:5] if one_variable else RULE_CYCLE
+            kind = cycle[(m * per_main + k) % len(cycle)]
             if kind in ("linear", "all_or_nothing"):
                 rule, variables = {"type": kind, "numerator": ["a"], "denominator": ["b"]}, ["a", "b"]
             elif kind == "threshold":
@@ -114,9 +115,11 @@ def main() -> None:
     ap.add_argument("--criteria", type=int, default=100)
     ap.add_argument("--baseline-entities", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--one-variable", action="store_true",
+                    help="only one-variable rules (items, counts, direct): exactly criteria × entity-years values")
     args = ap.parse_args()
 
-    fw = synthetic_framework(args.criteria)
+    fw = synthetic_framework(args.criteria, one_variable=args.one_variable)
     inputs = synthetic_inputs(fw, args.entities, args.years)
     n_values = len(inputs)
     print(f"framework: {len(fw.leaves)} criteria, {len(fw.input_columns())} input variables; "

@@ -48,6 +48,37 @@ class InputError(ValueError):
         super().__init__(f"{len(problems)} input problem(s):\n{shown}{more}")
 
 
+def _small_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and sorted distinct values of a small-range integer array (years) in O(n)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > 100_000:
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+    offset = values - lo
+    used = np.bincount(offset, minlength=hi - lo + 1) > 0
+    code_of = np.cumsum(used) - 1
+    return code_of[offset], np.flatnonzero(used) + lo
+
+
+class CellLines:
+    """Source line of each matrix cell, looked up only when a problem needs it (no dense copy)."""
+
+    def __init__(self, cells: np.ndarray, lines: np.ndarray, n_cols: int):
+        self._cells, self._lines, self._n_cols = cells, lines, n_cols
+        self._order: np.ndarray | None = None
+
+    def __getitem__(self, rc) -> int:
+        if self._order is None:  # sorted once, on the first problem
+            self._order = np.argsort(self._cells, kind="stable")
+        key = int(rc[0]) * self._n_cols + int(rc[1])
+        pos = np.searchsorted(self._cells, key, sorter=self._order)
+        if pos < len(self._order) and self._cells[self._order[pos]] == key:
+            return int(self._lines[self._order[pos]])
+        return 0
+
+
 @dataclass
 class InputMatrix:
     """Inputs laid out for vectorised scoring."""
@@ -55,7 +86,7 @@ class InputMatrix:
     rows: pd.DataFrame  # entity, year (one row per entity-year), RangeIndex
     columns: list[str]  # wide column names '<indicator>.<variable>'
     values: np.ndarray  # float, shape (rows, columns); NaN where missing
-    lines: np.ndarray  # int, source line per cell, 0 when unknown
+    lines: CellLines  # source line of a cell: lines[row, col], 0 when unknown
     not_applicable: np.ndarray  # bool, shape (rows, leaves)
 
     def column(self, name: str) -> np.ndarray:
@@ -160,9 +191,23 @@ def _problem(kind, message, line=None, entity="", year=None, indicator="", varia
                         None if year is None else int(year), str(indicator), str(variable))
 
 
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes and distinct values of a column. Arrow-backed strings (pandas 3's default) use
+    Arrow's dictionary encoding, several times faster than a hash factorize on millions of rows."""
+    pa_array = getattr(series.array, "_pa_array", None)
+    if pa_array is not None and series.notna().all():
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(pa_array.combine_chunks() if hasattr(pa_array, "combine_chunks")
+                                       else pa_array)
+        return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+    return pd.factorize(series, use_na_sentinel=False)
+
+
 def _clean_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Factorize a text column, stripping each *distinct* value once (fast on millions of rows)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    codes, uniques = _factorize(series)
     cleaned = np.array([str(u).strip() for u in uniques], dtype=object)
     codes2, uniques2 = pd.factorize(cleaned)
     return codes2[codes], np.asarray(uniques2, dtype=object)
@@ -247,15 +292,15 @@ def build_matrix(framework: Framework, df: pd.DataFrame) -> tuple[InputMatrix, l
     ent = df["entity"].astype("category")
     ent_codes, ent_cats = ent.cat.codes.to_numpy().astype(np.int64), np.asarray(ent.cat.categories, dtype=object)
     year_vals = df["year"].to_numpy(dtype=np.int64)
-    year_codes, year_uniques = pd.factorize(year_vals, sort=True)
-    year_cats = np.asarray(year_uniques, dtype=np.int64)
+    year_codes, year_cats = _small_int_codes(year_vals)
     n_years = max(len(year_cats), 1)
 
     keep = col_codes >= 0
+    all_keep = bool(keep.all())
     # Dense entity-year key -> row number, rows sorted by (year, entity name).
     dense = ent_codes * n_years + year_codes
     present = np.zeros(len(ent_cats) * n_years, dtype=bool)
-    present[dense[keep]] = True
+    present[dense if all_keep else dense[keep]] = True
     keys = np.flatnonzero(present)
     rows = pd.DataFrame({"entity": ent_cats[keys // n_years], "year": year_cats[keys % n_years]
                          if len(year_cats) else np.empty(0, dtype=np.int64)})
@@ -265,25 +310,32 @@ def build_matrix(framework: Framework, df: pd.DataFrame) -> tuple[InputMatrix, l
     row_of_key[keys[order]] = np.arange(len(keys))
     row_codes = row_of_key[dense]
 
-    cell = row_codes * len(columns) + col_codes
-    counts = np.bincount(cell[keep], minlength=len(rows) * len(columns)) if len(rows) else np.zeros(0, int)
-    if (counts > 1).any():
+    n_cols = len(columns)
+    cell = row_codes * n_cols + col_codes  # flat cell index (negative col_codes only where keep is False)
+    kept_cells = cell if all_keep else cell[keep]
+    filled = np.zeros(len(rows) * n_cols, dtype=bool)
+    filled[kept_cells] = True
+    if int(filled.sum()) < len(kept_cells):  # some cell is given twice: find and report the repeats
+        counts = np.bincount(kept_cells, minlength=len(rows) * n_cols)
         first_seen = np.zeros(len(counts), dtype=bool)
-        for i in np.flatnonzero(keep):
+        for i in np.flatnonzero(keep & (counts[np.where(keep, cell, 0)] > 1)):
             c = cell[i]
-            if counts[c] > 1:
-                if first_seen[c]:
-                    r = df.iloc[i]
-                    problems.append(_problem("duplicate",
-                                             "the same entity, year, indicator and variable appears twice",
-                                             r["line"], r["entity"], r["year"], r["indicator"], r["variable"]))
-                    keep[i] = False
-                first_seen[c] = True
+            if first_seen[c]:
+                r = df.iloc[i]
+                problems.append(_problem("duplicate",
+                                         "the same entity, year, indicator and variable appears twice",
+                                         r["line"], r["entity"], r["year"], r["indicator"], r["variable"]))
+                keep[i] = False
+            first_seen[c] = True
+        all_keep = False
+        kept_cells = cell[keep]
 
-    values = np.full((len(rows), len(columns)), np.nan)
-    lines = np.zeros((len(rows), len(columns)), dtype=np.int64)
-    values[row_codes[keep], col_codes[keep]] = df["value"].to_numpy(dtype=float)[keep]
-    lines[row_codes[keep], col_codes[keep]] = df["line"].to_numpy(dtype=np.int64)[keep]
+    values = np.full(len(rows) * n_cols, np.nan)
+    raw_values = df["value"].to_numpy(dtype=float)
+    values[kept_cells] = raw_values if all_keep else raw_values[keep]
+    values = values.reshape(len(rows), n_cols)
+    raw_lines = df["line"].to_numpy(dtype=np.int64)
+    lines = CellLines(kept_cells, raw_lines if all_keep else raw_lines[keep], n_cols)
 
     leaf_codes = [leaf.code for leaf in framework.leaves]
     na = np.zeros((len(rows), len(leaf_codes)), dtype=bool)
@@ -446,13 +498,28 @@ def competition_ranks(points: np.ndarray, applicable_max: np.ndarray, years: np.
     """Competition ranking (1, 2, 2, 4) of each column within each year, on the 0–1 value.
 
     The value (points / applicable maximum) equals points / max when every leaf applies, and
-    keeps entities with not-applicable leaves comparable.
+    keeps entities with not-applicable leaves comparable. Rank = 1 + number of strictly greater
+    values in the same year and column (NaN stays unranked).
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(applicable_max > 0, points / applicable_max, np.nan)
-    frame = pd.DataFrame(np.round(value, RANK_DECIMALS + 3))
-    ranks = frame.groupby(years).rank(method="min", ascending=False, na_option="keep")
-    return ranks.to_numpy(dtype=float)
+        value = np.round(np.where(applicable_max > 0, points / applicable_max, np.nan), RANK_DECIMALS + 3)
+    ranks = np.full(value.shape, np.nan)
+    for year in np.unique(years):
+        block_rows = np.flatnonzero(years == year)
+        block = value[block_rows]
+        # Sort each column descending (NaN last); a value's rank is 1 + the position of its first
+        # occurrence in that order, which gives ties the same, better rank.
+        order = np.argsort(-block, axis=0, kind="stable")
+        ordered = np.take_along_axis(block, order, axis=0)
+        position = np.arange(len(block_rows))[:, None]
+        first = np.ones_like(ordered, dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        rank_sorted = np.maximum.accumulate(np.where(first, position, 0), axis=0) + 1.0
+        rank_sorted[np.isnan(ordered)] = np.nan
+        block_ranks = np.empty_like(rank_sorted)
+        np.put_along_axis(block_ranks, order, rank_sorted, axis=0)
+        ranks[block_rows] = block_ranks
+    return ranks
 
 
 def rank_values(values: pd.Series | np.ndarray) -> np.ndarray:

@@ -157,3 +157,19 @@ def test_items_points_are_the_weighted_share(items):
     result = score(fw, long_inputs([("P", 2025, dict(zip(["item1", "item2", "item3"], items)))]))
     expected = 40 * (0.5 * items[0] + 0.25 * items[1] + 0.25 * items[2])
     assert result.scores.set_index("code").loc["X.1", "points"] == pytest.approx(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(st.sampled_from([0.1, 0.5, 0.5, 0.9]), st.floats(0, 1), st.just(float("nan"))),
+                       min_size=1, max_size=30))
+def test_competition_ranks_match_min_ranking(values):
+    import numpy as np
+    import pandas as pd
+
+    from scoring.engine import competition_ranks
+
+    pts = np.array(values, dtype=float)[:, None] * 100
+    ours = competition_ranks(pts, np.full_like(pts, 100.0), np.zeros(len(values), dtype=int))[:, 0]
+    expected = pd.Series(np.round(pts[:, 0] / 100, 9)).rank(method="min", ascending=False).to_numpy()
+    assert np.array_equal(np.isnan(ours), np.isnan(expected))
+    assert np.array_equal(ours[~np.isnan(ours)], expected[~np.isnan(expected)])
