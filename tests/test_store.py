@@ -15,13 +15,6 @@ from scoring import load_framework, score
 from tests.conftest import ROOT
 
 
-@pytest.fixture()
-def store(tmp_path):
-    s = Store(tmp_path / "test.duckdb")
-    ensure_default_data(s)
-    yield s
-    s.close()
-
 
 def snapshot(store: Store) -> dict:
     return store.counts() | {"sum": float(store.query("SELECT coalesce(sum(value), 0) FROM raw_inputs").iloc[0, 0])}

@@ -8,13 +8,6 @@ from loaders.store import Store
 from loaders.targets import progress_table
 
 
-@pytest.fixture()
-def store(tmp_path):
-    s = Store(tmp_path / "t.duckdb")
-    ensure_default_data(s)
-    yield s
-    s.close()
-
 
 def test_targets_loaded_from_the_data_file(store):
     targets = store.plan_targets()
