@@ -39,7 +39,7 @@ import pandas as pd
 
 from scoring.engine import score
 from scoring.framework import Framework, Node
-from scoring.rules import NUMERIC_PARAMS, item_variables, param_years_covered, ratio_pairs
+from scoring.rules import NUMERIC_PARAMS, param_years_covered, ratio_pairs
 
 __all__ = [
     "DATA_COLUMNS", "DEFAULT_ALIASES", "EntityResolver", "ImportProblem", "ParsedImport", "ProvinceReference",

@@ -1,7 +1,6 @@
 """The command line: score and describe, and bad input messages naming the line."""
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest

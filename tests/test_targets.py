@@ -3,8 +3,7 @@ import pandas as pd
 import pytest
 
 from loaders import importer
-from loaders.bootstrap import TARGETS_FILE, ensure_default_data
-from loaders.store import Store
+from loaders.bootstrap import TARGETS_FILE
 from loaders.targets import progress_table
 
 
