@@ -1,7 +1,7 @@
 """Tổng quan — where the focus province stands, why, and how it has moved."""
 import streamlit as st
 
-from dashboard import analysis, briefing, charts, data, fmt, widgets
+from dashboard import analysis, charts, data, fmt, widgets
 from dashboard.i18n import name_of
 from scoring import montecarlo
 
@@ -65,6 +65,8 @@ if widgets.need_scores(ctx):
                 pct=fmt.percent(r["value"], 0, lang), avg=fmt.percent(r["national_avg"], 0, lang)))
 
     def make_briefing() -> bytes:
+        from dashboard import briefing  # python-pptx loads only when a briefing is asked for
+
         flags = sorted(set(data.flags_by_year(sel.framework_id, "34").query("year == @year")["flag"]))
         inp = briefing.prepare(result, sel.focus, year, data.current_inputs(sel.framework_id),
                                data.plan_values(sel.framework_id), flags, lang, name_of,
