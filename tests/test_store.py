@@ -170,3 +170,32 @@ def test_pages_hold_no_sql():
     for page in Path(ROOT / "pages").glob("*.py"):
         text = page.read_text(encoding="utf-8").upper()
         assert "SELECT " not in text and "INSERT " not in text, page.name
+
+
+def test_many_sessions_share_one_connection(store):
+    """Like a Streamlit server: threads read and import at once on one connection (a cursor each)."""
+    import threading
+
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    errors, ids = [], []
+
+    def session(k):
+        try:
+            for j in range(3):
+                content = long_csv([("Gia Lai", 2030 + k, "1.1", "a", j + 1), ("Gia Lai", 2030 + k, "1.1", "b", 10)])
+                _, import_id = importer.import_file(store, fw, content, f"s{k}_{j}.csv")
+                ids.append(import_id)
+                assert len(store.current_inputs(DEFAULT_FRAMEWORK)) > 0
+        except Exception as exc:  # noqa: BLE001 — collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    assert len(set(ids)) == 12 and None not in ids
+    cur = store.current_inputs(DEFAULT_FRAMEWORK)
+    latest = cur.loc[(cur["year"] >= 2030) & (cur["variable"] == "a")].set_index("year")["value"]
+    assert set(latest) == {3.0}  # the last import of each session wins
