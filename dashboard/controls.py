@@ -112,6 +112,13 @@ def sidebar() -> Selection:
     return sel
 
 
+def focus_on_34(name: str) -> None:
+    """Switch to the 34-province group with `name` as the focus (button callback)."""
+    for key, value in (("group", "34"), ("focus", name)):
+        st.session_state[key] = value
+        st.session_state[f"w_{key}"] = value
+
+
 def exit_presentation() -> None:
     st.session_state["present"] = False
     st.session_state["w_present"] = False

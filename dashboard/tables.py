@@ -85,8 +85,8 @@ def published_table(published: pd.DataFrame, group: str, lang: str) -> pd.DataFr
         t("ui.common.rank", lang): _int_col(p["total_rank"]),
         t("ui.common.province", lang): p["published_name"],
         t("ui.common.value", lang): p["total_value"],
-        "n": _int_col(p["n_ranked"]),
-        "source": p["source_url"],
+        t("ui.rankings.n_ranked", lang): _int_col(p["n_ranked"]),
+        t("ui.rankings.source", lang): p["source_url"],
     }).sort_values(["year", t("ui.common.rank", lang)])
 
 

@@ -1,7 +1,7 @@
 """Tổng quan — where the focus province stands, why, and how it has moved."""
 import streamlit as st
 
-from dashboard import analysis, charts, data, fmt, widgets
+from dashboard import analysis, charts, controls, data, fmt, tables, widgets
 from dashboard.i18n import name_of
 from scoring import montecarlo
 
@@ -9,6 +9,21 @@ ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 st.title(ctx.t("ui.overview.title", entity=sel.focus))
 widgets.group_note(ctx)
+if sel.group == "63":
+    # A pre-merger province: what it became, and what was published for it (as published).
+    merged = data.entities("63").set_index("name")["merged_into"].get(sel.focus)
+    if merged:
+        st.markdown(ctx.t("ui.overview.merged_into", entity=sel.focus, new=merged))
+        st.button(ctx.t("ui.overview.switch_to", new=merged), key="switch_34",
+                  on_click=controls.focus_on_34, args=(merged,))
+    mine = tables.published_table(data.published(), "63", lang)
+    mine = mine.loc[mine[ctx.t("ui.common.province")].map(lambda n: data.resolve63(n)) == sel.focus]
+    st.subheader(ctx.t("ui.overview.published_history"))
+    if mine.empty:
+        st.info(ctx.t("ui.overview.no_published", entity=sel.focus))
+    else:
+        st.dataframe(tables.localise(mine, lang), hide_index=True, width="stretch")
+    st.stop()
 if widgets.need_scores(ctx):
     result, year = ctx.result, sel.year
     if sel.focus not in analysis.entities_of(result):

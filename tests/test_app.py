@@ -216,3 +216,12 @@ def test_unexpected_error_is_explained_not_a_traceback(app, monkeypatch):
 def test_overview_offers_the_briefing(app):
     buttons = app.get("download_button")
     assert any("Ban Chỉ đạo" in b.proto.label for b in buttons)
+
+
+def test_group_63_overview_shows_merger_and_published_history(app):
+    app.sidebar.radio(key="w_group").set_value("63").run()
+    app.sidebar.selectbox(key="w_focus").set_value("Bình Định").run()
+    assert any("Gia Lai" in m.value and "Bình Định" in m.value for m in app.markdown)
+    app.button(key="switch_34").click().run()
+    assert app.title[0].value == "Tổng quan — Gia Lai"
+    assert app.sidebar.radio(key="w_group").value == "34"
