@@ -22,7 +22,8 @@ if sel.group == "63":
     if mine.empty:
         st.info(ctx.t("ui.overview.no_published", entity=sel.focus))
     else:
-        st.dataframe(tables.localise(mine, lang), hide_index=True, width="stretch")
+        st.dataframe(tables.localise(mine.rename(columns={"year": ctx.t("ui.common.year")}), lang), hide_index=True,
+                     width="stretch")
     st.stop()
 if widgets.need_scores(ctx):
     result, year = ctx.result, sel.year
