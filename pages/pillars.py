@@ -23,13 +23,13 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
     widgets.chart(charts.radar(series, ctx.labels(main_codes), names, lang, title=ctx.t("ui.pillars.main_radar"),
                                points_label=ctx.t("ui.common.points")), key="radar_main")
 
-    tabs = st.tabs([f"{c}. {ctx.node_name(c)}" for c in main_codes])
-    for tab, code in zip(tabs, main_codes):
-        with tab:
-            kids = list(ctx.framework.nodes[code].children)
-            comp = analysis.radar_series(result, year, sel.focus, kids, peer=peer)
-            widgets.chart(charts.radar(comp, ctx.labels(kids), names, lang,
-                                       title=ctx.t("ui.pillars.component_radar", name=ctx.node_name(code)),
-                                       points_label=ctx.t("ui.common.points")), key=f"radar_{code}")
-            table = analysis.component_table(comp, ctx.labels(kids, with_code=True), names)
-            st.dataframe(tables.localise(table, lang), hide_index=True, width="stretch")
+    # One main index at a time: drawing all six component radars made the page slow to open.
+    code = st.radio(ctx.t("ui.pillars.pick_main"), main_codes, horizontal=True, key="pillar_main",
+                    format_func=lambda c: f"{c}. {ctx.node_name(c)}")
+    kids = list(ctx.framework.nodes[code].children)
+    comp = analysis.radar_series(result, year, sel.focus, kids, peer=peer)
+    widgets.chart(charts.radar(comp, ctx.labels(kids), names, lang,
+                               title=ctx.t("ui.pillars.component_radar", name=ctx.node_name(code)),
+                               points_label=ctx.t("ui.common.points")), key="radar_component")
+    table = analysis.component_table(comp, ctx.labels(kids, with_code=True), names)
+    st.dataframe(tables.localise(table, lang), hide_index=True, width="stretch")

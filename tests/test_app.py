@@ -89,7 +89,10 @@ def test_pillars_peer_adds_a_series(app):
     app.selectbox(key="pillar_peer").set_value("Đắk Lắk").run()
     after = charts(app)[0]["data"]
     assert len(after) == before + 1 and any("Đắk Lắk" in tr["name"] for tr in after)
-    assert len(charts(app)) == 7  # the 6 main indices + one radar per main index
+    assert len(charts(app)) == 2  # the 6 main indices + the components of the chosen one
+    first = charts(app)[1]["layout"]["title"]["text"]
+    app.radio(key="pillar_main").set_value("5").run()
+    assert charts(app)[1]["layout"]["title"]["text"] != first and "kinh tế số" in charts(app)[1]["layout"]["title"]["text"]
 
 
 def test_trends_compare_highlights(app):
