@@ -228,3 +228,18 @@ def test_group_63_overview_shows_merger_and_published_history(app):
     app.button(key="switch_34").click().run()
     assert app.title[0].value == "Tổng quan — Gia Lai"
     assert app.sidebar.radio(key="w_group").value == "34"
+
+
+def test_data_page_imports_target_progress(app):
+    from dashboard import data
+
+    go(app, "pages/data.py")
+    uploader = app.get("file_uploader")[1]
+    uploader.upload("tien_do.csv", b"target_id,year,value\nhue_dt_2025.05,2024,45%\n", "text/csv")
+    app.run()
+    assert any("1 giá trị" in s.value for s in app.success)
+    app.button(key="commit_targets").click().run()
+    assert len(data.store().target_progress()) == 1
+    go(app, "pages/targets.py")
+    table = app.dataframe[-1].value.set_index("Mã")
+    assert table.loc["hue_dt_2025.05", "Tình trạng"] == "Chưa đạt"
