@@ -4,7 +4,6 @@ Pages call these and hand the DataFrames to chart builders; every number shown c
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,18 +21,6 @@ def years_of(result: ScoreResult) -> list[int]:
 
 def entities_of(result: ScoreResult) -> list[str]:
     return sorted(result.rows["entity"].unique())
-
-
-def year_scores(result: ScoreResult, year: int) -> pd.DataFrame:
-    """All nodes of one year, long (entity, code, points, value, rank, …)."""
-    return result.table(year)
-
-
-def wide(result: ScoreResult, year: int, field: str = "points") -> pd.DataFrame:
-    """entity × code matrix of one field for one year (codes in framework order)."""
-    s = result.table(year)
-    out = s.pivot(index="entity", columns="code", values=field)
-    return out[[c for c in result.codes if c in out.columns]]
 
 
 def gap_to_rank(points_by_entity: pd.Series, entity: str, target_rank: int) -> float:
@@ -239,15 +226,6 @@ def published_history_34(published: pd.DataFrame, entities63: pd.DataFrame) -> p
                          "basis": "mapped_from_63", "constituents": ", ".join(olds)})
     out = pd.DataFrame(rows)
     return out.sort_values(["entity", "year"]).reset_index(drop=True)
-
-
-def published_for(published: pd.DataFrame, entity63_names: list[str]) -> pd.DataFrame:
-    """The published rows (any group) for a list of 63-group names."""
-    return published.loc[published["entity"].isin(entity63_names)]
-
-
-def is_number(x) -> bool:
-    return x is not None and not (isinstance(x, float) and math.isnan(x)) and not pd.isna(x)
 
 
 def component_table(series: pd.DataFrame, labels: dict[str, str], series_names: dict[str, str]) -> pd.DataFrame:

@@ -129,9 +129,3 @@ def _target_progress(version: int) -> pd.DataFrame:
 def target_progress() -> pd.DataFrame:
     return _target_progress(data_version())
 
-
-def resolve63(published_name: str) -> str | None:
-    """The 63-group province a published name stands for ("TP. Đà Nẵng" -> "Đà Nẵng")."""
-    pub = published()
-    hit = pub.loc[(pub["entity_group"] == "63") & (pub["published_name"] == published_name), "entity"]
-    return None if hit.empty else str(hit.iloc[0])

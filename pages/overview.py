@@ -16,8 +16,8 @@ if sel.group == "63":
         st.markdown(ctx.t("ui.overview.merged_into", entity=sel.focus, new=merged))
         st.button(ctx.t("ui.overview.switch_to", new=merged), key="switch_34",
                   on_click=controls.focus_on_34, args=(merged,))
-    mine = tables.published_table(data.published(), "63", lang)
-    mine = mine.loc[mine[ctx.t("ui.common.province")].map(lambda n: data.resolve63(n)) == sel.focus]
+    published = data.published()
+    mine = tables.published_table(published.loc[published["entity"] == sel.focus], "63", lang)
     st.subheader(ctx.t("ui.overview.published_history"))
     if mine.empty:
         st.info(ctx.t("ui.overview.no_published", entity=sel.focus))
