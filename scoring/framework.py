@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT_CODE = "total"
+# Kinds of units a framework can score. Since 1 July 2025 local government has two levels
+# (province, commune/ward); districts remain only for past years.
+UNIT_LEVELS = ("province", "department", "district", "commune")
+NOT_PRINTED = "not_printed"
 FRAMEWORKS_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
 # Maxima are given with at most a few decimals; a sum is "equal" within this tolerance.
 MAX_POINTS_TOLERANCE = 1e-6
@@ -54,6 +58,14 @@ class Node:
     source: str = ""
     reading: str = ""
     not_applicable_allowed: bool = False
+    # Unit levels this node applies to (keys of UNIT_LEVELS); empty = every level of the framework.
+    levels: tuple[str, ...] = ()
+    evidence: str = ""          # data source / evidence (minh chứng) the seed asks for
+    exemption: str = ""         # the seed's condition under which the criterion does not apply
+    # A maximum as the seed prints it when it differs from the one used (None = same as used;
+    # NOT_PRINTED = the seed prints none), with the reason in `discrepancy`.
+    printed_max_points: float | str | None = None
+    discrepancy: str = ""
 
     @property
     def is_leaf(self) -> bool:
@@ -119,6 +131,61 @@ class Framework:
     def input_columns(self) -> list[str]:
         return [col for leaf in self.leaves for col in leaf.input_columns()]
 
+    @property
+    def unit_levels(self) -> tuple[str, ...]:
+        """The kinds of units this framework scores (e.g. ('province',) or ('department', 'commune'))."""
+        return tuple(self.meta.get("unit_levels", ("province",)))
+
+    def applies_to(self, code: str, unit_level: str) -> bool:
+        """Does a node apply to a unit level? A node's `levels` restrict it and all its descendants."""
+        node = self.nodes[code]
+        while node is not None:
+            if node.levels and unit_level not in node.levels:
+                return False
+            node = self.nodes.get(node.parent) if node.parent else None
+        return unit_level in self.unit_levels
+
+    def for_level(self, unit_level: str) -> "Framework":
+        """The framework as one unit level sees it: leaves that do not apply are left out, and so are
+        inner nodes left without children; every inner maximum is the sum of what remains.
+        A framework with a single unit level is returned unchanged."""
+        if unit_level not in self.unit_levels:
+            raise KeyError(f"framework {self.id} does not score units of level {unit_level!r}")
+        if len(self.unit_levels) == 1 and not any(n.levels for n in self.nodes.values()):
+            return self
+        keep_leaves = {n.code for n in self.leaves if self.applies_to(n.code, unit_level)}
+        maxima: dict[str, float] = {}
+        kids: dict[str, list[str]] = {}
+        for node in sorted(self.nodes.values(), key=lambda n: -n.level):
+            if node.is_leaf:
+                if node.code in keep_leaves:
+                    maxima[node.code] = node.max_points
+            else:
+                kept = [c for c in node.children if c in maxima]
+                if kept or node.code == ROOT_CODE:
+                    kids[node.code] = kept
+                    maxima[node.code] = sum(maxima[c] for c in kept)
+        import dataclasses
+
+        nodes = {
+            code: dataclasses.replace(node, max_points=maxima[code], children=tuple(kids.get(code, ())))
+            for code, node in self.nodes.items() if code in maxima
+        }
+        meta = dict(self.meta, unit_levels=[unit_level], level_view=unit_level)
+        return dataclasses.replace(self, nodes=nodes, meta=meta)
+
+    def discrepancies(self) -> list[dict[str, Any]]:
+        """Every place where the seed's printed maximum is not the one used: code, printed, used, why.
+        `printed` is None when the seed prints no maximum for the node."""
+        out = []
+        for node in self.nodes.values():
+            if node.printed_max_points is None:
+                continue
+            printed = None if node.printed_max_points == NOT_PRINTED else float(node.printed_max_points)
+            out.append({"code": node.code, "name_vi": node.name_vi, "printed": printed,
+                        "used": node.max_points, "why": node.discrepancy})
+        return out
+
     def describe(self):
         """The tree as rows (code, parent, level, name_vi, name_en, max_points), root first."""
         import pandas as pd
@@ -170,6 +237,11 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
     for key in ("id", "version", "name_vi"):
         if not head.get(key):
             problems.append(f"[framework] is missing '{key}'")
+
+    unit_levels = tuple(head.get("unit_levels", ("province",)))
+    bad_levels = [lv for lv in unit_levels if lv not in UNIT_LEVELS]
+    if bad_levels or not unit_levels:
+        problems.append(f"[framework] unit_levels {list(unit_levels)} must be a non-empty list of {list(UNIT_LEVELS)}")
 
     raw_nodes = raw.get("node", [])
     if not raw_nodes:
@@ -268,8 +340,14 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
             target_text=str(rn.get("target_text", "")),
             source=str(rn.get("source", "")),
             reading=str(rn.get("reading", "")),
-            not_applicable_allowed=bool(rn.get("not_applicable_allowed", False)),
+            not_applicable_allowed=bool(rn.get("not_applicable_allowed", False) or rn.get("exemption")),
+            levels=tuple(str(x) for x in rn.get("levels", ())),
+            evidence=str(rn.get("evidence", "")),
+            exemption=str(rn.get("exemption", "")),
+            printed_max_points=_printed_max(rn.get("printed_max_points")),
+            discrepancy=str(rn.get("discrepancy", "")),
         )
+        problems.extend(f"node {code}: {p}" for p in _check_unit_fields(rn, unit_levels))
         if not nodes[code].name_vi:
             problems.append(f"node {code}: missing name_vi")
 
@@ -287,6 +365,9 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
     declared_total = head.get("total_max")
     if declared_total is not None and abs(float(declared_total) - root_max) > MAX_POINTS_TOLERANCE:
         problems.append(f"node total: total_max {declared_total} != sum of main indices {root_max:g}")
+    printed_total = _printed_max(head.get("printed_total_max"))
+    if printed_total is not None and not head.get("total_discrepancy"):
+        problems.append("node total: printed_total_max needs total_discrepancy (why the total used differs)")
 
     if problems:
         raise FrameworkError(fid, problems)
@@ -299,6 +380,8 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
         max_points=root_max,
         level=0,
         children=tuple(top),
+        printed_max_points=printed_total,
+        discrepancy=str(head.get("total_discrepancy", "")),
     )
     ordered = {ROOT_CODE: root, **nodes}
     return Framework(
@@ -312,3 +395,30 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
         path=path,
         meta={k: v for k, v in head.items() if k not in {"id", "version", "name_vi", "name_en"}},
     )
+
+
+def _printed_max(raw: Any) -> float | str | None:
+    """`printed_max_points` as written: a number, the string "not_printed", or absent (None)."""
+    if raw is None:
+        return None
+    if raw == NOT_PRINTED:
+        return NOT_PRINTED
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw)
+    return f"invalid:{raw!r}"
+
+
+def _check_unit_fields(rn: dict[str, Any], unit_levels: tuple[str, ...]) -> list[str]:
+    problems = []
+    levels = rn.get("levels", ())
+    if not isinstance(levels, (list, tuple)):
+        return [f"levels must be a list of {list(unit_levels)}"]
+    unknown = [lv for lv in levels if lv not in unit_levels]
+    if unknown:
+        problems.append(f"levels {unknown} are not unit levels of this framework {list(unit_levels)}")
+    printed = _printed_max(rn.get("printed_max_points"))
+    if isinstance(printed, str) and printed.startswith("invalid:"):
+        problems.append(f"printed_max_points must be a number or \"{NOT_PRINTED}\" (got {printed[8:]})")
+    elif printed is not None and not str(rn.get("discrepancy", "")).strip():
+        problems.append("printed_max_points is given but 'discrepancy' (printed value, value used, why) is empty")
+    return problems

@@ -87,3 +87,49 @@ def test_shipped_frameworks_load(framework_id):
     assert fw.id == framework_id
     for leaf in fw.leaves:
         assert leaf.source, f"{leaf.code} has no source quote"
+
+
+# --- unit levels and recorded discrepancies ---------------------------------------------------
+
+from scoring.framework import parse_framework as _parse
+
+
+def _levels_fw(**extra):
+    head = {"id": "lv", "version": "1", "name_vi": "Thử", "unit_levels": ["department", "commune"], **extra}
+    leaf = lambda code, parent, mx, **kw: {  # noqa: E731
+        "code": code, "parent": parent, "name_vi": code, "max_points": mx,
+        "rule": {"type": "direct", "variable": "p"}, "variables": [{"name": "p"}], **kw}
+    return {"framework": head, "node": [
+        {"code": "I", "parent": "total", "name_vi": "I", "max_points": 30},
+        leaf("I.1", "I", 10),
+        leaf("I.2", "I", 20, levels=["commune"]),
+        {"code": "II", "parent": "total", "name_vi": "II", "max_points": 5, "levels": ["department"]},
+        leaf("II.1", "II", 5, printed_max_points=8, discrepancy="printed 8, parent 5"),
+    ]}
+
+
+@pytest.mark.parametrize("level, total, codes", [
+    ("department", 15.0, {"total", "I", "I.1", "II", "II.1"}),
+    ("commune", 30.0, {"total", "I", "I.1", "I.2"}),
+])
+def test_for_level_prunes_and_recomputes_maxima(level, total, codes):
+    fw = _parse(_levels_fw()).for_level(level)
+    assert fw.max_points == total
+    assert set(fw.nodes) == codes
+
+
+def test_discrepancies_are_listed_and_need_a_reason():
+    fw = _parse(_levels_fw())
+    assert fw.discrepancies() == [{"code": "II.1", "name_vi": "II.1", "printed": 8.0, "used": 5.0,
+                                   "why": "printed 8, parent 5"}]
+    raw = _levels_fw()
+    raw["node"][-1]["discrepancy"] = ""
+    with pytest.raises(FrameworkError, match="II.1: printed_max_points is given"):
+        _parse(raw)
+
+
+def test_unknown_unit_level_is_refused():
+    raw = _levels_fw()
+    raw["node"][1]["levels"] = ["district"]
+    with pytest.raises(FrameworkError, match="I.1: levels"):
+        _parse(raw)
