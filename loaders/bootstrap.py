@@ -24,7 +24,7 @@ REFERENCE = DATA / "reference"
 SAMPLE_DIR = DATA / "sample"
 DEFAULT_FRAMEWORK = "dti_province_2025"
 PLAN_ENTITY = "Gia Lai"
-BOOTSTRAP_VERSION = "2"  # bump when default data changes; re-running is idempotent
+BOOTSTRAP_VERSION = "3"  # bump when default data changes; re-running is idempotent
 TARGETS_FILE = DATA / "targets" / "plan_targets.csv"
 MERGER_SOURCE = "Nghị quyết 202/2025/QH15 (shared/reference/provinces_2025.csv)"
 
@@ -116,10 +116,47 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
             store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                 framework_id=fw.id, flag="sample", imported_by="DTI Studio (dữ liệu mẫu)",
                                 form=parsed.form, note="SAMPLE — data/sample/generate_sample.py", cur=cur)
-        store.set_meta("bootstrap_version", BOOTSTRAP_VERSION, cur=cur)
 
     store.write(write)
+    if with_sample:
+        load_sample_units(store)
+    store.set_meta("bootstrap_version", BOOTSTRAP_VERSION)
     return True
+
+
+SAMPLE_UNITS = SAMPLE_DIR / "SAMPLE_units_Hue.csv"
+SAMPLE_UNITS_PROVINCE = "Huế"
+SAMPLE_NOTE = "SAMPLE — data/sample/generate_units_sample.py"
+
+
+def sample_units_file(framework_id: str) -> Path:
+    return SAMPLE_DIR / f"SAMPLE_units_inputs_{framework_id}.csv"
+
+
+def load_sample_units(store: Store) -> None:
+    """The SAMPLE unit list of Huế and its SAMPLE figures, through the same checks as a user's files.
+    The list goes first (its own transaction): unit figures resolve against it."""
+    from loaders import importer
+
+    if not SAMPLE_UNITS.exists():
+        return
+    if not store.has_import(file_sha256(SAMPLE_UNITS)):
+        parsed = importer.validate_unit_list(SAMPLE_UNITS, SAMPLE_UNITS.name)
+        if not parsed.ok:
+            raise ValueError(f"{SAMPLE_UNITS.name}: " + "; ".join(parsed.messages("en")[:5]))
+        store.save_units(SAMPLE_UNITS_PROVINCE, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
+                         flag="sample", imported_by="DTI Studio (dữ liệu mẫu)", note=SAMPLE_NOTE)
+    for fid in available_frameworks():
+        path = sample_units_file(fid)
+        if not path.exists() or store.has_import(file_sha256(path)):
+            continue
+        fw = load_framework(fid)
+        parsed = importer.validate_unit_data(store, fw, SAMPLE_UNITS_PROVINCE, path, path.name)
+        if not parsed.ok:
+            raise ValueError(f"{path.name}: " + "; ".join(parsed.messages("en")[:5]))
+        store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
+                            flag="sample", entity_group="units", imported_by="DTI Studio (dữ liệu mẫu)",
+                            form=parsed.form, note=SAMPLE_NOTE)
 
 
 def file_sha256(path: Path) -> str:

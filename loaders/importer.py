@@ -45,3 +45,98 @@ def commit_target_progress(store: Store, parsed, flag: str = "self_assessed", im
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
     return store.record_target_progress(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
                                         imported_by=imported_by or None)
+
+
+# --- units below the province -----------------------------------------------------------------------
+
+LEVEL_LABELS_VI = {"province": "tỉnh", "department": "sở, ban, ngành", "district": "huyện", "commune": "xã, phường"}
+
+
+def validate_unit_list(source, file_name: str):
+    from loaders.units import parse_units
+
+    return parse_units(source, file_name)
+
+
+def commit_unit_list(store: Store, province: str, parsed, flag: str = "self_assessed",
+                     imported_by: str | None = None) -> int:
+    if not parsed.ok:
+        raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
+    return store.save_units(province, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
+                            imported_by=imported_by or None)
+
+
+def validate_unit_data(store: Store, framework: Framework, province: str, source, file_name: str) -> ParsedImport:
+    """Read a file of unit figures (departments, communes, districts of past years) of one province.
+
+    Names resolve against the province's unit list (forgiving spelling, listed other names, names
+    without "Xã"/"Phường"); each row then gets its unit's group ("<level>@<province>"). Refused, by
+    name and cell: a unit of a level the framework does not score, a unit that did not exist in the
+    row's year, a criterion that does not apply to the unit's level. Writes nothing."""
+    from loaders.parsing import ImportProblem
+    from loaders.units import resolver_for_units, unit_group, valid_in_year
+
+    units = store.units(province)
+    if units.empty:
+        parsed = parse_inputs(source, file_name, framework, EntityResolver([]))
+        parsed.problems[:] = [ImportProblem(file_name, None, None, None, "no_units", {"province": province})]
+        parsed.data = parsed.data.iloc[0:0]
+        return parsed
+    parsed = parse_inputs(source, file_name, framework, resolver_for_units(units))
+    data = parsed.data
+    if data.empty:
+        return parsed
+    by_name = units.set_index("name")
+    level = data["entity"].map(by_name["level"])
+    problems = []
+
+    def where(i):
+        return data.at[i, "sheet"] or None, int(data.at[i, "row"]) or None, data.at[i, "column"] or None
+
+    fw_levels = ", ".join(LEVEL_LABELS_VI.get(lv, lv) for lv in framework.unit_levels)
+    seen = set()
+    for i in data.index[~level.isin(framework.unit_levels)]:
+        key = ("level", data.at[i, "entity"])
+        if key not in seen:
+            seen.add(key)
+            problems.append(ImportProblem(file_name, *where(i), "unit_level_not_scored", {
+                "value": data.at[i, "entity"], "level": LEVEL_LABELS_VI.get(level[i], level[i]),
+                "framework": framework.name_vi, "levels": fw_levels}))
+    for year in sorted(data["year"].unique()):
+        ok_units = set(units.loc[valid_in_year(units, int(year)), "name"])
+        for i in data.index[(data["year"] == year) & ~data["entity"].isin(ok_units)]:
+            key = ("valid", data.at[i, "entity"], int(year))
+            if key in seen:
+                continue
+            seen.add(key)
+            u = by_name.loc[data.at[i, "entity"]]
+            valid = f"{_date_vi(u['valid_from']) or '…'} – {_date_vi(u['valid_to']) or '…'}"
+            problems.append(ImportProblem(file_name, *where(i), "unit_not_valid_in_year", {
+                "value": data.at[i, "entity"], "year": int(year), "valid": valid}))
+    for i in data.index[level.isin(framework.unit_levels)]:
+        code, lv = data.at[i, "indicator"], level[i]
+        if code in framework.nodes and not framework.applies_to(code, lv):
+            key = ("applies", code, lv, data.at[i, "entity"])
+            if key not in seen:
+                seen.add(key)
+                problems.append(ImportProblem(file_name, *where(i), "criterion_not_for_level", {
+                    "value": data.at[i, "entity"], "indicator": code, "level": LEVEL_LABELS_VI.get(lv, lv)}))
+    parsed.problems.extend(problems[:200])
+    parsed.data = data.assign(entity_group=[unit_group(lv, province) for lv in level.fillna("province")])
+    return parsed
+
+
+def commit_unit_data(store: Store, parsed: ParsedImport, framework: Framework, flag: str = "self_assessed",
+                     basis: str = "self", imported_by: str | None = None) -> int:
+    if not parsed.ok:
+        raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
+    return store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
+                               framework_id=framework.id, flag=flag, entity_group="units", basis=basis,
+                               imported_by=imported_by or None, form=parsed.form)
+
+
+def _date_vi(value) -> str:
+    if value is None or (isinstance(value, float) and value != value) or str(value) in ("NaT", "None", ""):
+        return ""
+    ts = __import__("pandas").Timestamp(value)
+    return f"{ts.day:02d}/{ts.month:02d}/{ts.year}"

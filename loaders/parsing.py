@@ -430,7 +430,9 @@ HEADER_ALIASES: dict[str, str] = {
     _header_key(alias): role
     for role, aliases in {
         "entity": ["entity", "tỉnh", "tinh", "tỉnh/thành phố", "tỉnh, thành phố", "tỉnh/thành", "tỉnh/tp",
-                   "province", "địa phương", "tên tỉnh", "tên tỉnh/thành phố"],
+                   "province", "địa phương", "tên tỉnh", "tên tỉnh/thành phố",
+                   # units below the province (loaders/units.py)
+                   "đơn vị", "tên đơn vị", "unit", "xã/phường", "xã, phường", "sở, ban, ngành", "cơ quan, đơn vị"],
         "year": ["year", "năm", "nam", "năm đánh giá"],
         "indicator": ["indicator", "chỉ số", "chi so", "mã chỉ số", "indicator code"],
         "variable": ["variable", "biến", "bien", "mã biến", "biến số"],

@@ -74,15 +74,24 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS target_progress (
         import_id BIGINT NOT NULL, target_id VARCHAR NOT NULL, year INTEGER NOT NULL, value DOUBLE NOT NULL,
         flag VARCHAR NOT NULL, source_row INTEGER)""",
+    # Units below the province (departments, districts of past years, communes/wards): one list per
+    # province and import; the current list of a province is its latest units import.
+    """CREATE TABLE IF NOT EXISTS units (
+        import_id BIGINT NOT NULL, province VARCHAR NOT NULL, name VARCHAR NOT NULL, level VARCHAR NOT NULL,
+        parent VARCHAR, code VARCHAR, valid_from DATE, valid_to DATE, aliases VARCHAR, source_row INTEGER)""",
+    # Which assessment a value is: the unit's own ('self') or the province's appraisal ('appraised').
+    """ALTER TABLE raw_inputs ADD COLUMN IF NOT EXISTS basis VARCHAR DEFAULT 'self'""",
     """CREATE TABLE IF NOT EXISTS effort_weights (
         framework_id VARCHAR NOT NULL, code VARCHAR NOT NULL, cost_per_point DOUBLE NOT NULL,
         PRIMARY KEY (framework_id, code))""",
 ]
 
+BASES = ("self", "appraised")
+
 CURRENT_INPUTS_SQL = """
     SELECT entity, year, indicator, variable, value, not_applicable, flag, import_id
     FROM raw_inputs
-    WHERE framework_id = ? AND entity_group = ?
+    WHERE framework_id = ? AND entity_group = ? AND coalesce(basis, 'self') = ?
     QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
     ORDER BY year, entity, indicator, variable
 """
@@ -199,7 +208,57 @@ class Store:
             self.write(write)
 
     def entities(self, group: str = "34") -> pd.DataFrame:
+        """The entities ranked together: the 34 or 63 provinces, or a province's units of one level
+        (group "<level>@<province>", e.g. "commune@Huế")."""
+        if "@" in group:
+            level, province = group.split("@", 1)
+            units = self.units(province, level)
+            return pd.DataFrame({"entity_group": group, "name": units["name"], "code": units["code"],
+                                 "merged_into": None, "source": None, "level": units["level"],
+                                 "parent": units["parent"], "valid_from": units["valid_from"],
+                                 "valid_to": units["valid_to"]})
         return self.query("SELECT * FROM entities WHERE entity_group = ? ORDER BY name", [group])
+
+    # -- units below the province ------------------------------------------------------------------
+    def units(self, province: str | None = None, level: str | None = None) -> pd.DataFrame:
+        """The current unit list (latest units import of each province), optionally one province/level."""
+        return self.query("""
+            WITH latest AS (SELECT province, max(import_id) AS import_id FROM units GROUP BY province)
+            SELECT u.province, u.name, u.level, u.parent, u.code, u.valid_from, u.valid_to, u.aliases,
+                   u.source_row, u.import_id
+            FROM units u JOIN latest USING (province, import_id)
+            WHERE (? IS NULL OR u.province = ?) AND (? IS NULL OR u.level = ?)
+            ORDER BY u.province, u.level, u.name""", [province, province, level, level])
+
+    def unit_provinces(self) -> list[str]:
+        return self.query("SELECT DISTINCT province FROM units ORDER BY province")["province"].tolist()
+
+    def save_units(self, province: str, units: pd.DataFrame, *, file_name: str, sha256: str, flag: str,
+                   imported_by: str | None = None, note: str | None = None, cur=None) -> int:
+        """Write a province's whole unit list as a new version (the previous one stays in history)."""
+        def write(c) -> int:
+            import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
+            c.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [import_id, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, len(units),
+                       None, province, flag, imported_by, "units", note])
+            rows = pd.DataFrame({
+                "import_id": import_id, "province": province, "name": units["name"].astype(str),
+                "level": units["level"].astype(str),
+                "parent": units.get("parent", pd.Series(None, index=units.index, dtype=object)),
+                "code": units.get("code", pd.Series(None, index=units.index, dtype=object)),
+                "valid_from": pd.to_datetime(units.get("valid_from"), errors="coerce").dt.date
+                if "valid_from" in units else None,
+                "valid_to": pd.to_datetime(units.get("valid_to"), errors="coerce").dt.date
+                if "valid_to" in units else None,
+                "aliases": units.get("aliases", pd.Series(None, index=units.index, dtype=object)),
+                "source_row": units.get("row", pd.Series(None, index=units.index, dtype="Int64")),
+            })
+            self._insert_frame(c, "units", rows)
+            return import_id
+
+        if cur is not None:
+            return write(cur)
+        return self.write(write)
 
     def published_results(self) -> pd.DataFrame:
         return self.query("SELECT * FROM published_results ORDER BY year, entity_group, total_rank NULLS LAST")
@@ -210,8 +269,11 @@ class Store:
     # -- imports -----------------------------------------------------------------------------------
     def record_import(self, data: pd.DataFrame, *, file_name: str, sha256: str, framework_id: str,
                       flag: str, entity_group: str = "34", imported_by: str | None = None,
-                      form: str | None = None, note: str | None = None, cur=None) -> int:
-        """Write one validated import (long DataFrame) and its log row in a single transaction."""
+                      form: str | None = None, note: str | None = None, basis: str = "self", cur=None) -> int:
+        """Write one validated import (long DataFrame) and its log row in a single transaction.
+        A unit import carries its rows' group in a column `entity_group` (units of several levels)."""
+        if basis not in BASES:
+            raise ValueError(f"unknown basis {basis!r}")
         if flag not in {f[0] for f in VALUE_FLAGS}:
             raise ValueError(f"unknown value flag {flag!r}")
 
@@ -225,7 +287,7 @@ class Store:
             rows = pd.DataFrame({
                 "import_id": import_id,
                 "framework_id": framework_id,
-                "entity_group": entity_group,
+                "entity_group": data["entity_group"].astype(str) if "entity_group" in data else entity_group,
                 "entity": data["entity"].astype(str),
                 "year": data["year"].astype("int64"),
                 "indicator": data["indicator"].astype(str),
@@ -236,6 +298,7 @@ class Store:
                 "sheet": data["sheet"].astype(str) if "sheet" in data else None,
                 "source_row": data["row"].astype("int64") if "row" in data else None,
                 "source_column": data["column"].astype(str) if "column" in data else None,
+                "basis": basis,
             })
             self._insert_frame(c, "raw_inputs", rows)
             return import_id
@@ -276,14 +339,25 @@ class Store:
     def import_log(self) -> pd.DataFrame:
         return self.query("SELECT * FROM imports ORDER BY import_id DESC")
 
-    def current_inputs(self, framework_id: str, entity_group: str = "34") -> pd.DataFrame:
-        """The latest imported value of every (entity, year, indicator, variable)."""
-        return self.query(CURRENT_INPUTS_SQL, [framework_id, entity_group])
+    def current_inputs(self, framework_id: str, entity_group: str = "34", basis: str = "self") -> pd.DataFrame:
+        """The latest imported value of every (entity, year, indicator, variable) on one basis
+        ('self': the unit's own figures; 'appraised': the province's appraisal)."""
+        return self.query(CURRENT_INPUTS_SQL, [framework_id, entity_group, basis])
+
+    def bases(self, framework_id: str, entity_group: str) -> list[str]:
+        """The assessment bases that have values for a framework and group, 'self' first."""
+        df = self.query("SELECT DISTINCT coalesce(basis, 'self') AS basis FROM raw_inputs "
+                        "WHERE framework_id = ? AND entity_group = ?", [framework_id, entity_group])
+        return [b for b in BASES if b in set(df["basis"])]
+
+    def groups_with_inputs(self, framework_id: str) -> list[str]:
+        return self.query("SELECT DISTINCT entity_group FROM raw_inputs WHERE framework_id = ? ORDER BY 1",
+                          [framework_id])["entity_group"].tolist()
 
     def counts(self) -> dict[str, int]:
         out = {}
         for table in ("entities", "imports", "raw_inputs", "published_results", "plan_values", "scenarios",
-                      "plan_targets", "target_progress"):
+                      "plan_targets", "target_progress", "units"):
             out[table] = int(self.query(f"SELECT count(*) AS n FROM {table}").iloc[0, 0])
         return out
 
