@@ -15,6 +15,7 @@ lang = sel.lang
 PAGES = [
     ("pages/overview.py", "ui.nav.overview", ":material/dashboard:"),
     ("pages/rankings.py", "ui.nav.rankings", ":material/leaderboard:"),
+    ("pages/units.py", "ui.nav.units", ":material/account_tree:"),
     ("pages/pillars.py", "ui.nav.pillars", ":material/radar:"),
     ("pages/trends.py", "ui.nav.trends", ":material/trending_up:"),
     ("pages/whatif.py", "ui.nav.whatif", ":material/tune:"),

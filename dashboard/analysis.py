@@ -65,7 +65,7 @@ class Overview:
     main: pd.DataFrame  # code, points, max_points, value, rank
 
 
-def overview(result: ScoreResult, entity: str, year: int) -> Overview:
+def overview(result: ScoreResult, entity: str, year: int, target_ranks=TARGET_RANKS) -> Overview:
     s = result.scores
     this = s.loc[(s["year"] == year) & (s["entity"] == entity)].set_index("code")
     total = this.loc[ROOT_CODE]
@@ -85,7 +85,7 @@ def overview(result: ScoreResult, entity: str, year: int) -> Overview:
         entity=entity, year=year, points=float(total["points"]), max_points=float(total["max_points"]),
         value=float(total["value"]), rank=None if pd.isna(total["rank"]) else int(total["rank"]),
         n_ranked=int(total["n_ranked"]), previous_year=prev_year, points_change=points_change,
-        rank_change=rank_change, gaps={n: gap_to_rank(totals, entity, n) for n in TARGET_RANKS},
+        rank_change=rank_change, gaps={n: gap_to_rank(totals, entity, n) for n in target_ranks},
         next_gap=next_gap, next_entity=next_entity, main=main,
     )
 
@@ -281,3 +281,50 @@ def agency_summary(progress: pd.DataFrame) -> pd.DataFrame:
         not_met=("status", lambda st: int((st == "not_met").sum())),
     ).reset_index()
     return out.sort_values(["missing"], ascending=False).reset_index(drop=True)
+
+
+# --- a province's own units -------------------------------------------------------------------------
+
+def weakest_criteria(result: ScoreResult, year: int, k: int = 10) -> pd.DataFrame:
+    """Criteria (leaves) where the units of the group score worst on average: code, avg value (share of
+    the maximum, over the units where the criterion applies), units below half of the maximum, units
+    scored, lead agency. Stated rule: lowest average share first; ties by more units below half."""
+    leaves = {leaf.code: leaf for leaf in result.framework.leaves}
+    s = result.scores
+    comp = s.loc[(s["year"] == year) & s["code"].isin(list(leaves)) & s["points"].notna()]
+    if comp.empty:
+        return pd.DataFrame(columns=["code", "avg_value", "below_half", "n_units", "max_points", "lead_agency"])
+    g = comp.groupby("code", observed=True)
+    out = pd.DataFrame({
+        "avg_value": g["value"].mean(),
+        "below_half": g["value"].apply(lambda v: int((v < 0.5).sum())),
+        "n_units": g["entity"].nunique(),
+    }).reset_index()
+    out["max_points"] = out["code"].map(lambda c: leaves[c].max_points)
+    out["lead_agency"] = out["code"].map(lambda c: leaves[c].lead_agency)
+    out["code"] = out["code"].astype(str)
+    return out.sort_values(["avg_value", "below_half"], ascending=[True, False]).head(k).reset_index(drop=True)
+
+
+def unit_ranking(result: ScoreResult, year: int) -> pd.DataFrame:
+    """entity, rank, total, value, and the points of each main group: the internal ranking table."""
+    return ranking_table(result, year).sort_values(["rank", "entity"]).reset_index(drop=True)
+
+
+def basis_gap(self_result: ScoreResult | None, appraised: ScoreResult | None, year: int,
+              entity: str | None = None) -> pd.DataFrame:
+    """Where appraisal changed points: entity, code, self points, appraised points, difference
+    (appraised − self), for leaves and the total; only pairs scored on both bases."""
+    if self_result is None or appraised is None:
+        return pd.DataFrame(columns=["entity", "code", "self_points", "appraised_points", "difference"])
+    keep = ["entity", "code", "points"]
+    a = self_result.scores.loc[self_result.scores["year"] == year, keep]
+    b = appraised.scores.loc[appraised.scores["year"] == year, keep]
+    if entity is not None:
+        a, b = a.loc[a["entity"] == entity], b.loc[b["entity"] == entity]
+    m = a.merge(b, on=["entity", "code"], suffixes=("_self", "_appraised"))
+    m = m.rename(columns={"points_self": "self_points", "points_appraised": "appraised_points"})
+    m = m.dropna(subset=["self_points", "appraised_points"])
+    m["difference"] = m["appraised_points"] - m["self_points"]
+    m["entity"], m["code"] = m["entity"].astype(str), m["code"].astype(str)
+    return m.reset_index(drop=True)

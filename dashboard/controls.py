@@ -18,7 +18,8 @@ from dashboard.i18n import LANGS, t
 
 CONFIG = Path(__file__).resolve().parent.parent / "data" / "config.toml"
 QUERY_KEYS = {"lang": "lang", "fw": "framework", "year": "year", "group": "group", "focus": "focus",
-              "present": "present"}
+              "present": "present", "level": "level", "province": "province", "basis": "basis"}
+LEVELS = ("province", "department", "commune", "district")
 
 
 def configured_focus() -> str:
@@ -37,9 +38,27 @@ class Selection:
     lang: str
     framework_id: str
     year: int | None
-    group: str
+    group: str          # "34"/"63" for provinces; "<level>@<province>" for a province's units
     focus: str
     present: bool
+    level: str = "province"
+    province: str | None = None   # whose units (unit levels only)
+    basis: str = "self"           # 'self' (tự đánh giá) or 'appraised' (thẩm định), unit levels only
+
+    @property
+    def is_province(self) -> bool:
+        return self.level == "province"
+
+    @property
+    def score_group(self) -> str:
+        """The group that is scored: the 34 provinces (the 63 show published results) or the units."""
+        return "34" if self.is_province else self.group
+
+    @property
+    def target_ranks(self) -> tuple[int, int]:
+        """The rank targets shown: the province's top 20 / top 15 (KH 18/KH-UBND); for units, the
+        leading group (top 5 / top 3) — a province's internal ranking has no official target."""
+        return (20, 15) if self.is_province else (5, 3)
 
 
 def _from_query(key: str, default):
@@ -58,6 +77,9 @@ def sidebar() -> Selection:
         ss["present"] = _from_query("present", "0") == "1"
         year = _from_query("year", None)
         ss["year"] = int(year) if year and str(year).isdigit() else None
+        ss["level"] = _from_query("level", "province") if _from_query("level", "province") in LEVELS else "province"
+        ss["province"] = _from_query("province", None)
+        ss["basis"] = _from_query("basis", "appraised")
         ss["controls_initialised"] = True
 
     lang_now = ss["lang"]
@@ -85,31 +107,74 @@ def sidebar() -> Selection:
         widget(st.selectbox, "lang", "ui.controls.language", list(LANGS),
                format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
         lang_now = ss["lang"]
-        widget(st.selectbox, "framework_id", "ui.controls.framework", fw_ids,
+        levels = ["province"] + data.unit_levels_with_data()
+        widget(st.selectbox, "level", "ui.controls.level", levels,
+               format_func=lambda lv: t(f"ui.levels.{lv}", lang_now), help=t("ui.controls.level_help", lang_now))
+        level = ss["level"]
+        level_fws = data.frameworks_for_level(level) or fw_ids
+        widget(st.selectbox, "framework_id", "ui.controls.framework", level_fws,
                format_func=lambda f: data.framework(f).name_en if lang_now == "en" else data.framework(f).name_vi)
-        result = data.scores(ss["framework_id"], "34") if fw_ids else None
+        if level == "province":
+            group = "34"
+        else:
+            units = data.units()
+            provinces = sorted(set(units.loc[units["level"] == level, "province"]))
+            if ss.get("province") not in provinces:
+                ss["province"] = configured_focus() if configured_focus() in provinces else provinces[0]
+            widget(st.selectbox, "province", "ui.controls.province", provinces)
+            group = f"{level}@{ss['province']}"
+            bases = data.bases(ss["framework_id"], group) if fw_ids else []
+            if len(bases) > 1:
+                widget(st.radio, "basis", "ui.controls.basis", bases, horizontal=True,
+                       format_func=lambda b: t(f"ui.basis.{b}", lang_now), help=t("ui.controls.basis_help", lang_now))
+            elif bases:
+                ss["basis"] = bases[0]
+        basis = ss.get("basis", "self") if level != "province" else "self"
+        result = data.scores(ss["framework_id"], group, basis) if fw_ids else None
         years = years_of(result) if result is not None else []
         if years:
             widget(st.selectbox, "year", "ui.controls.year", years)
         else:
             ss["year"] = None
-        widget(st.radio, "group", "ui.controls.group", ["34", "63"], horizontal=True,
-               format_func=lambda g: t(f"ui.controls.group_{g}", lang_now), help=t("ui.controls.group_help", lang_now))
-        entity_names = list(data.entities(ss["group"])["name"])
-        if ss["focus"] not in entity_names and configured_focus() in entity_names:
-            ss["focus"] = configured_focus()
-        widget(st.selectbox, "focus", "ui.controls.focus", entity_names)
+        if level == "province":
+            widget(st.radio, "group", "ui.controls.group", ["34", "63"], horizontal=True,
+                   format_func=lambda g: t(f"ui.controls.group_{g}", lang_now),
+                   help=t("ui.controls.group_help", lang_now))
+            if ss["group"] not in ("34", "63"):
+                ss["group"] = "34"
+            entity_names = list(data.entities(ss["group"])["name"])
+            if ss["focus"] not in entity_names and configured_focus() in entity_names:
+                ss["focus"] = configured_focus()
+            widget(st.selectbox, "focus", "ui.controls.focus", entity_names)
+        else:
+            ss["group"] = group
+            scored = sorted(set(result.scores["entity"])) if result is not None else []
+            entity_names = scored or list(data.entities(group)["name"])
+            widget(st.selectbox, "focus", "ui.controls.focus_unit", entity_names)
         widget(st.toggle, "present", "ui.controls.present", help=t("ui.controls.present_help", lang_now))
 
-    sel = Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"), group=ss["group"],
-                    focus=ss["focus"], present=bool(ss["present"]))
+    sel = current()
     wanted = {QUERY_KEYS["lang"]: sel.lang, QUERY_KEYS["fw"]: sel.framework_id, QUERY_KEYS["group"]: sel.group,
-              QUERY_KEYS["focus"]: sel.focus, QUERY_KEYS["present"]: "1" if sel.present else "0"}
+              QUERY_KEYS["focus"]: sel.focus, QUERY_KEYS["present"]: "1" if sel.present else "0",
+              QUERY_KEYS["level"]: sel.level}
+    if not sel.is_province:
+        wanted[QUERY_KEYS["province"]] = sel.province or ""
+        wanted[QUERY_KEYS["basis"]] = sel.basis
     if sel.year is not None:
         wanted[QUERY_KEYS["year"]] = str(sel.year)
     if {k: st.query_params.get(k) for k in wanted} != wanted:
         st.query_params.update(wanted)
     return sel
+
+
+def current() -> Selection:
+    """The selection as the sidebar left it in session state."""
+    ss = st.session_state
+    level = ss.get("level", "province")
+    return Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"), group=ss["group"],
+                     focus=ss["focus"], present=bool(ss.get("present")), level=level,
+                     province=ss.get("province") if level != "province" else None,
+                     basis=ss.get("basis", "self") if level != "province" else "self")
 
 
 def focus_on_34(name: str) -> None:

@@ -14,6 +14,7 @@ import streamlit as st
 from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
 from loaders.store import Store, default_db_path
 from scoring import load_framework, score
+from loaders.units import split_group
 from scoring.framework import available_frameworks
 
 
@@ -43,25 +44,66 @@ def framework_ids() -> list[str]:
 
 
 @st.cache_data(show_spinner=False)
-def _current_inputs(framework_id: str, group: str, version: int) -> pd.DataFrame:
-    return store().current_inputs(framework_id, group)
+def framework_view(framework_id: str, level: str = "province"):
+    """The framework as a unit level sees it (criteria that do not apply left out, maxima recomputed)."""
+    fw = load_framework(framework_id)
+    return fw.for_level(level) if level in fw.unit_levels else fw
 
 
-def current_inputs(framework_id: str, group: str = "34") -> pd.DataFrame:
-    return _current_inputs(framework_id, group, data_version())
+def frameworks_for_level(level: str) -> list[str]:
+    return [f for f in framework_ids() if level in framework(f).unit_levels]
 
 
 @st.cache_data(show_spinner=False)
-def _scores(framework_id: str, group: str, version: int):
-    inputs = _current_inputs(framework_id, group, version)
+def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self") -> pd.DataFrame:
+    return store().current_inputs(framework_id, group, basis)
+
+
+def current_inputs(framework_id: str, group: str = "34", basis: str = "self") -> pd.DataFrame:
+    return _current_inputs(framework_id, group, data_version(), basis)
+
+
+@st.cache_data(show_spinner=False)
+def _scores(framework_id: str, group: str, version: int, basis: str = "self"):
+    inputs = _current_inputs(framework_id, group, version, basis)
     if inputs.empty:
         return None
-    return score(framework(framework_id), inputs, strict=False)
+    level, _ = split_group(group)
+    fw = framework_view(framework_id, level)
+    inputs = inputs.loc[inputs["indicator"].isin([leaf.code for leaf in fw.leaves])]
+    return score(fw, inputs, strict=False)
 
 
-def scores(framework_id: str, group: str = "34"):
-    """The ScoreResult of every entity-year with inputs in the store (None when there are none)."""
-    return _scores(framework_id, group, data_version())
+def scores(framework_id: str, group: str = "34", basis: str = "self"):
+    """The ScoreResult of every entity-year with inputs in the store (None when there are none).
+    A unit group ("<level>@<province>") is scored on the framework as that level sees it."""
+    return _scores(framework_id, group, data_version(), basis)
+
+
+@st.cache_data(show_spinner=False)
+def _bases(framework_id: str, group: str, version: int) -> list[str]:
+    return store().bases(framework_id, group)
+
+
+def bases(framework_id: str, group: str) -> list[str]:
+    return _bases(framework_id, group, data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _units(version: int) -> pd.DataFrame:
+    return store().units()
+
+
+def units(province: str | None = None) -> pd.DataFrame:
+    df = _units(data_version())
+    return df if province is None else df.loc[df["province"] == province]
+
+
+def unit_levels_with_data() -> list[str]:
+    """Unit levels for which some province has a unit list and some framework scores them."""
+    df = _units(data_version())
+    scored = {lv for f in framework_ids() for lv in framework(f).unit_levels}
+    return [lv for lv in ("department", "commune", "district") if lv in set(df["level"]) and lv in scored]
 
 
 @st.cache_data(show_spinner=False)

@@ -32,7 +32,7 @@ def ranking_frame(table: pd.DataFrame, ctx, main_codes: list[str]) -> pd.DataFra
     lang = ctx.lang
     out = pd.DataFrame({
         t("ui.common.rank", lang): _int_col(table["rank"]),
-        t("ui.common.province", lang): table["entity"],
+        ctx.entity_word: table["entity"],
         t("ui.common.total", lang): table["total"].round(2),
         t("ui.common.value", lang): table["value"].round(4),
     })
@@ -48,7 +48,7 @@ def component_frame(table: pd.DataFrame, ctx) -> pd.DataFrame:
     lang = ctx.lang
     return pd.DataFrame({
         t("ui.common.rank", lang): _int_col(table["rank"]),
-        t("ui.common.province", lang): table["entity"],
+        ctx.entity_word: table["entity"],
         t("ui.common.points", lang).capitalize(): table["points"].round(2),
         "%": (100 * table["value"]).round(1),
     })

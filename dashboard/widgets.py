@@ -22,6 +22,16 @@ class PageContext:
     def node_name(self, code: str) -> str:
         return name_of(self.framework.nodes[code], self.lang)
 
+    def inputs(self):
+        """The current raw inputs of the selection (the scored group, on the chosen basis)."""
+        df = data.current_inputs(self.sel.framework_id, self.sel.score_group, self.sel.basis)
+        return df.loc[df["indicator"].isin([leaf.code for leaf in self.framework.leaves])]
+
+    @property
+    def entity_word(self) -> str:
+        """'tỉnh' or 'đơn vị' in messages and column headers."""
+        return self.t("ui.common.province") if self.sel.is_province else self.t("ui.common.unit")
+
     def labels(self, codes, with_code: bool = True) -> dict[str, str]:
         return {c: (f"{c}. {self.node_name(c)}" if with_code and c != "total" else self.node_name(c)) for c in codes}
 
@@ -30,17 +40,17 @@ def context() -> PageContext:
     """Read the shared selection (set by app.py) and the scored data."""
     ss = st.session_state
     if ss.get("_frame_active"):
-        sel = controls.Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"),
-                                 group=ss["group"], focus=ss["focus"], present=bool(ss.get("present")))
+        sel = controls.current()
     else:  # the page runs without the frame (see app.py): draw the shared controls here
         sel = controls.sidebar()
-    fw = data.framework(sel.framework_id)
-    return PageContext(sel=sel, lang=sel.lang, framework=fw, result=data.scores(sel.framework_id, "34"))
+    fw = data.framework_view(sel.framework_id, sel.level)
+    return PageContext(sel=sel, lang=sel.lang, framework=fw,
+                       result=data.scores(sel.framework_id, sel.score_group, sel.basis))
 
 
 def origin_badge(ctx: PageContext, year: int | None) -> None:
     """Say whether the figures on screen are published, from the plan, sample or self-assessed."""
-    flags = data.flags_by_year(ctx.sel.framework_id, "34")
+    flags = data.flags_by_year(ctx.sel.framework_id, ctx.sel.score_group)
     if year is not None:
         flags = flags.loc[flags["year"] == year]
     kinds = sorted(set(flags["flag"]))
@@ -70,7 +80,10 @@ def need_scores(ctx: PageContext) -> bool:
 
 
 def group_note(ctx: PageContext) -> None:
-    if ctx.sel.group == "63":
+    if not ctx.sel.is_province:
+        st.caption(ctx.t("ui.units.group_note", level=ctx.t(f"ui.levels.{ctx.sel.level}"),
+                         province=ctx.sel.province or "", basis=ctx.t(f"ui.basis.{ctx.sel.basis}")))
+    elif ctx.sel.group == "63":
         st.info(ctx.t("ui.empty.group63_note"), icon=":material/info:")
 
 

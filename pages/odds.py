@@ -14,10 +14,15 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
         st.info(ctx.t("ui.empty.focus_not_scored", entity=sel.focus))
         st.stop()
     c1, c2, c3 = st.columns(3)
-    method = c1.radio(ctx.t("ui.odds.method"), ["normal", "bootstrap"], key="odds_method",
+    # The bootstrap draws published provincial year-on-year changes: only meaningful for provinces.
+    method = c1.radio(ctx.t("ui.odds.method"), ["normal", "bootstrap"] if sel.is_province else ["normal"],
+                      key="odds_method",
                       format_func=lambda m: ctx.t(f"ui.odds.method_{m}"))
-    sd = c2.slider(ctx.t("ui.odds.sd"), 5, 60, 20, step=5, key="odds_sd", disabled=method != "normal",
-                   help=ctx.t("ui.odds.sd_help"))
+    # The spread is set in % of the framework's maximum (2% = ±20 points on the 1000-point method).
+    sd_pct = c2.select_slider(ctx.t("ui.odds.sd"), [x / 2 for x in range(1, 13)], value=2.0, key="odds_sd",
+                              disabled=method != "normal", format_func=lambda v: fmt.percent(v / 100, 1, lang),
+                              help=ctx.t("ui.odds.sd_help", max=fmt.number(ctx.framework.max_points, 0, lang)))
+    sd = sd_pct / 100 * ctx.framework.max_points
     focus_points = c3.number_input(ctx.t("ui.odds.focus_points"), 0.0, float(ctx.framework.max_points),
                                    float(round(totals[sel.focus], 2)), step=5.0, key="odds_focus_points",
                                    help=ctx.t("ui.odds.focus_points_help"))
@@ -26,20 +31,21 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
                                     sd=float(sd), changes=changes if method == "bootstrap" else None,
                                     center=method == "bootstrap", max_total=ctx.framework.max_points)
     m1, m2, m3 = st.columns(3)
-    m1.metric(ctx.t("ui.odds.p_top", n=20), fmt.percent(sim.p_top(20), 1, lang))
-    m2.metric(ctx.t("ui.odds.p_top", n=15), fmt.percent(sim.p_top(15), 1, lang))
+    top_a, top_b = sel.target_ranks
+    m1.metric(ctx.t("ui.odds.p_top", n=top_a), fmt.percent(sim.p_top(top_a), 1, lang))
+    m2.metric(ctx.t("ui.odds.p_top", n=top_b), fmt.percent(sim.p_top(top_b), 1, lang))
     best, worst = sim.band(0.8)
     m3.metric(ctx.t("ui.odds.band"), f"{best}–{worst}")
     st.info(montecarlo.rank_band_note(sim, lang), icon=":material/insights:")
     if method == "bootstrap":
         st.caption(ctx.t("ui.odds.bootstrap_note", n=len(changes)))
-    widgets.chart(charts.rank_distribution(pd.Series(sim.ranks), lang=lang, title=ctx.t("ui.odds.distribution"),
+    widgets.chart(charts.rank_distribution(pd.Series(sim.ranks), target_ranks=sel.target_ranks, lang=lang, title=ctx.t("ui.odds.distribution"),
                                            x_title=ctx.t("ui.common.rank"), y_title=ctx.t("ui.odds.share")),
                   key="odds_dist")
     st.subheader(ctx.t("ui.odds.competitors"))
     comp = sim.competitors(6)
     st.dataframe(tables.localise(pd.DataFrame({
-        ctx.t("ui.common.province"): comp["entity"],
+        ctx.entity_word: comp["entity"],
         ctx.t("ui.odds.p_above"): comp["p_above"],
         ctx.t("ui.common.points"): comp["base_points"],
         ctx.t("ui.odds.gap"): comp["gap"],

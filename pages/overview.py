@@ -9,7 +9,7 @@ ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 st.title(ctx.t("ui.overview.title", entity=sel.focus))
 widgets.group_note(ctx)
-if sel.group == "63":
+if sel.is_province and sel.group == "63":
     # A pre-merger province: what it became, and what was published for it (as published).
     merged = data.entities("63").set_index("name")["merged_into"].get(sel.focus)
     if merged:
@@ -31,7 +31,7 @@ if widgets.need_scores(ctx):
         st.info(ctx.t("ui.empty.focus_not_scored", entity=sel.focus), icon=":material/info:")
         st.stop()
     widgets.origin_badge(ctx, year)
-    ov = analysis.overview(result, sel.focus, year)
+    ov = analysis.overview(result, sel.focus, year, target_ranks=sel.target_ranks)
 
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)), fmt.number(ov.points, 2, lang),
@@ -48,13 +48,16 @@ if widgets.need_scores(ctx):
 
     # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
     totals = result.total(year).set_index("entity")["points"]
-    band_sim = montecarlo.simulate_ranks(totals, sel.focus, n_draws=10_000, seed=2025, sd=20.0,
+    # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
+    band_sd = 0.02 * ctx.framework.max_points
+    band_sim = montecarlo.simulate_ranks(totals, sel.focus, n_draws=10_000, seed=2025, sd=band_sd,
                                          max_total=ctx.framework.max_points)
-    st.caption(ctx.t("ui.overview.band", best=band_sim.band(0.8)[0], worst=band_sim.band(0.8)[1])
+    st.caption(ctx.t("ui.overview.band", sd=fmt.number(band_sd, 1, lang), best=band_sim.band(0.8)[0],
+                     worst=band_sim.band(0.8)[1])
                + " " + montecarlo.rank_band_note(band_sim, lang))
 
     g1, g2 = st.columns(2)
-    for col, n in zip((g1, g2), analysis.TARGET_RANKS):
+    for col, n in zip((g1, g2), sel.target_ranks):
         gap = ov.gaps[n]
         if ov.rank is not None and ov.rank <= n:
             col.success(ctx.t("ui.overview.in_top", n=n), icon=":material/check_circle:")
@@ -84,11 +87,13 @@ if widgets.need_scores(ctx):
         from dashboard import briefing  # python-pptx loads only when a briefing is asked for
 
         flags = sorted(set(data.flags_by_year(sel.framework_id, "34").query("year == @year")["flag"]))
-        inp = briefing.prepare(result, sel.focus, year, data.current_inputs(sel.framework_id),
+        inp = briefing.prepare(result, sel.focus, year, ctx.inputs(),
                                data.plan_values(sel.framework_id), flags, lang, name_of,
                                lambda key, **kw: ctx.t(key, **kw))
         return briefing.build_briefing(inp, lambda key, **kw: ctx.t(key, **kw), lambda v, d: fmt.number(v, d, lang))
 
+    if not sel.is_province:
+        st.stop()  # the steering-committee briefing is about the province's DTI
     st.download_button(ctx.t("ui.briefing.download"), make_briefing, file_name=f"DTI_{sel.focus}_{year}.pptx",
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        key="dl_briefing", icon=":material/slideshow:")

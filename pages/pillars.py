@@ -10,16 +10,16 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
     others = [e for e in analysis.entities_of(result) if e != sel.focus]
     peer = st.selectbox(ctx.t("ui.pillars.peer"), [None] + others, key="pillar_peer",
                         format_func=lambda e: "—" if e is None else e)
-    who = analysis.radar_entities(result, year)
+    who = analysis.radar_entities(result, year, target_rank=sel.target_ranks[0])
     names = {
         "focus": ctx.t("ui.pillars.focus", entity=sel.focus),
         "average": ctx.t("ui.pillars.average"),
-        "cutoff": ctx.t("ui.pillars.cutoff", entity=who.get("cutoff", "—")),
+        "cutoff": ctx.t("ui.pillars.cutoff", n=sel.target_ranks[0], entity=who.get("cutoff", "—")),
         "best": ctx.t("ui.pillars.best", entity=who["best"]),
         "peer": ctx.t("ui.pillars.peer_series", entity=peer or ""),
     }
     main_codes = [m.code for m in ctx.framework.main_indices()]
-    series = analysis.radar_series(result, year, sel.focus, main_codes, peer=peer)
+    series = analysis.radar_series(result, year, sel.focus, main_codes, peer=peer, target_rank=sel.target_ranks[0])
     widgets.chart(charts.radar(series, ctx.labels(main_codes), names, lang, title=ctx.t("ui.pillars.main_radar"),
                                points_label=ctx.t("ui.common.points")), key="radar_main")
 
@@ -27,7 +27,7 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
     code = st.radio(ctx.t("ui.pillars.pick_main"), main_codes, horizontal=True, key="pillar_main",
                     format_func=lambda c: f"{c}. {ctx.node_name(c)}")
     kids = list(ctx.framework.nodes[code].children)
-    comp = analysis.radar_series(result, year, sel.focus, kids, peer=peer)
+    comp = analysis.radar_series(result, year, sel.focus, kids, peer=peer, target_rank=sel.target_ranks[0])
     widgets.chart(charts.radar(comp, ctx.labels(kids), names, lang,
                                title=ctx.t("ui.pillars.component_radar", name=ctx.node_name(code)),
                                points_label=ctx.t("ui.common.points")), key="radar_component")

@@ -9,17 +9,22 @@ ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
 if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.year or "")):
     result, year, entity = ctx.result, sel.year, sel.focus
-    inputs = data.current_inputs(fw.id)
+    inputs = ctx.inputs()
+    top_a, top_b = (str(n) for n in sel.target_ranks)
 
     c1, c2, c3 = st.columns(3)
-    kind = c1.radio(ctx.t("ui.plan.target_kind"), ["20", "15", "rank", "total"], key="plan_kind",
-                    format_func=lambda k: ctx.t(f"ui.plan.kind_{k}"))
-    target_rank = int(kind) if kind in ("20", "15") else None
+    kind = c1.radio(ctx.t("ui.plan.target_kind"), [top_a, top_b, "rank", "total"], key="plan_kind",
+                    format_func=lambda k: (ctx.t(f"ui.plan.kind_{k}") if sel.is_province or not k.isdigit()
+                                           else ctx.t("ui.plan.kind_top", n=k)))
+    target_rank = int(kind) if kind.isdigit() else None
     target_total = None
     if kind == "rank":
-        target_rank = int(c1.number_input(ctx.t("ui.plan.rank_n"), 1, 34, 10, key="plan_rank_n"))
+        n_entities = len(result.total(year))
+        target_rank = int(c1.number_input(ctx.t("ui.plan.rank_n"), 1, max(1, n_entities), min(10, n_entities),
+                                          key="plan_rank_n"))
     elif kind == "total":
-        target_total = float(c1.number_input(ctx.t("ui.plan.total"), 0.0, fw.max_points, 750.0, step=10.0,
+        target_total = float(c1.number_input(ctx.t("ui.plan.total"), 0.0, fw.max_points,
+                                             round(0.75 * fw.max_points), step=10.0,
                                              key="plan_total"))
     max_gain = c2.slider(ctx.t("ui.plan.max_gain"), 5, 100, 30, step=5, format="%d", key="plan_max_gain",
                          help=ctx.t("ui.plan.max_gain_help")) / 100

@@ -7,7 +7,7 @@ from dashboard import analysis, charts, data, fmt, tables, widgets
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 
-if sel.group == "63":
+if sel.is_province and sel.group == "63":
     st.title(ctx.t("ui.rankings.published_title"))
     st.caption(ctx.t("ui.rankings.published_note"))
     pub = tables.published_table(data.published(), sel.group, lang)
@@ -48,9 +48,12 @@ if widgets.need_scores(ctx):
     bar_table = pd.DataFrame({"entity": table["entity"], "bar_value": table[value_col], "rank": table[rank_col]})
     title = ctx.t("ui.rankings.chart_title", year=year, entity=sel.focus)
     widgets.chart(charts.ranking_bars(bar_table, sel.focus, value_col="bar_value", lang=lang,
+                                      cutoffs=sel.target_ranks if sel.is_province else (),
                                       title=title if sort_code == "total" else f"{title} — {labels[sort_code]}",
                                       cutoff_label=ctx.t("ui.rankings.cutoff")), key="rank_bars")
 
+    if not sel.is_province:
+        st.stop()  # the map is of provinces
     what = ctx.t("ui.rankings.by_total") if sort_code == "total" else labels[sort_code]
     map_fig = charts.tile_map(bar_table, sel.focus, "bar_value", {}, lang,
                               title=ctx.t("ui.rankings.map_title", what=what),

@@ -5,7 +5,8 @@ from dashboard import analysis, charts, data, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
-st.title(ctx.t("ui.trends.title", entity=sel.focus if sel.group == "34" else ""))
+st.title(ctx.t("ui.trends.title", entity=sel.focus if sel.group != "63" else ""))
+widgets.group_note(ctx) if not sel.is_province else None
 if widgets.need_scores(ctx):
     result = ctx.result
     years = analysis.years_of(result)
@@ -42,6 +43,8 @@ if widgets.need_scores(ctx):
                 raw = tables.movers_frame(part, lang)
                 st.dataframe(tables.localise(raw, lang), hide_index=True, width="stretch")
 
+if not sel.is_province:
+    st.stop()  # the published history is of provinces
 st.subheader(ctx.t("ui.trends.history"))
 st.caption(ctx.t("ui.trends.history_note"))
 history = analysis.published_history_34(data.published(), data.entities("63"))

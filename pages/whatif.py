@@ -11,7 +11,7 @@ st.title(ctx.t("ui.whatif.title", entity=sel.focus, year=sel.year or ""))
 widgets.group_note(ctx)
 if widgets.need_scores(ctx):
     year, entity = sel.year, sel.focus
-    inputs = data.current_inputs(fw.id)
+    inputs = ctx.inputs()
     values = whatif.entity_values(inputs, entity, year)
     if not values:
         st.info(ctx.t("ui.empty.focus_not_scored", entity=entity))

@@ -24,10 +24,13 @@ def test_default_data_loaded_once(store):
     counts = store.counts()
     assert counts["entities"] == 34 + 63
     assert counts["published_results"] == len(pd.read_csv(ROOT / "data/reference/dti_public_results.csv"))
-    assert counts["imports"] == 1
-    assert counts["raw_inputs"] == len(pd.read_csv(sample_file()))
+    # the provincial SAMPLE inputs, the SAMPLE unit list of Huế and one SAMPLE unit file per unit framework
+    unit_files = [p for p in (ROOT / "data/sample").glob("SAMPLE_units_inputs_*.csv")]
+    assert counts["imports"] == 2 + len(unit_files)
+    assert counts["raw_inputs"] == len(pd.read_csv(sample_file())) + sum(len(pd.read_csv(p)) for p in unit_files)
+    assert counts["units"] == len(pd.read_csv(ROOT / "data/sample/SAMPLE_units_Hue.csv"))
     log = store.import_log()
-    assert log.loc[0, "flag"] == "sample" and log.loc[0, "file_name"].startswith("SAMPLE_")
+    assert set(log["flag"]) == {"sample"} and log["file_name"].str.startswith("SAMPLE_").all()
     assert ensure_default_data(store) is False  # second call: nothing loaded again
     assert store.counts() == counts
 
