@@ -153,6 +153,8 @@ CASES = [
     ("IV.1 unit + 3 of 5 divisions", "IV.1", D, {"a": 4, "b": 6}, 10 * 4 / 6),
     ("IV.5 one conference", "IV.5", DI, {"a": 1}, 20.0),
     ("IV.5 no conference", "IV.5", DI, {"a": 0}, 0.0),
+    ("V.1 45 of 50 staff covered", "V.1", C, {"a": 45, "b": 50}, 9.0),
+    ("V.1 more computers than staff", "V.1", C, {"a": 60, "b": 50}, 10.0),
     ("V.3 5 of 50 machines infected", "V.3", D, {"a": 5, "b": 50}, 9.0),
     ("V.3 none infected", "V.3", D, {"a": 0, "b": 50}, 10.0),
     ("VI.4 four of six functions", "VI.4", D, {"item1": 1, "item2": 1, "item3": 1, "item4": 1, "item5": 0,
@@ -222,3 +224,13 @@ def test_na_refused_where_the_seed_names_no_exemption(fw):
     with pytest.raises(InputError) as exc:
         score(fw.for_level(D), frame)
     assert "na_not_allowed" in {p.code for p in exc.value.problems}
+
+
+def test_cli_describe_prints_every_node(fw, capsys):
+    from scoring.cli import main
+
+    assert main(["describe", "--framework", "hue_units"]) == 0
+    out = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out), dtype={"code": str})
+    assert list(out["code"]) == list(fw.nodes)
+    assert len(out) == 1 + len(GROUPS) + len(LEAVES)
+    assert out.set_index("code").loc["total", "max_points"] == 680
