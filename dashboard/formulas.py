@@ -33,6 +33,12 @@ def latex(rule: dict, max_points: float) -> str:
         if kind == "all_or_nothing":
             return ratio + r",\quad \text{points} = \begin{cases} " + m + r" & \text{ratio} \ge t \\ 0 & \text{otherwise}\end{cases}"
         return ratio + r",\quad \text{points} = " + m + r" \times \left(1 - \min\left(\frac{\text{ratio}}{t}, 1\right)\right)"
+    if kind == "gated_linear":
+        ratio = r"\text{ratio} = \frac{" + _sum(rule["numerator"]) + "}{" + _sum(rule["denominator"]) + "}"
+        low = rule["minimum"]
+        low = f"{low:g}" if isinstance(low, (int, float)) else r"\text{min}"
+        return ratio + r",\quad \text{points} = \begin{cases} \min(\text{ratio}, 1) \times " + m + r" & " \
+            + rule["gate"] + r" \ge " + low + r" \\ 0 & \text{otherwise}\end{cases}"
     if kind == "weighted_items":
         terms = " + ".join(f"{i['weight']:g}\\,\\text{{{i['var']}}}" for i in rule["items"])
         return r"\text{points} = " + m + r" \times (" + terms + r"),\quad \text{item} \in \{0, 1\}"

@@ -121,6 +121,13 @@ def inverse(ctx: RuleContext):
     return r, ctx.max_points * (1.0 - np.minimum(r / t, 1.0))
 
 
+def gated_linear(ctx: RuleContext):
+    """A linear ratio that counts only once a gate count reaches its minimum (else 0 points)."""
+    r = ctx.ratio(ctx.rule["numerator"], ctx.rule["denominator"])
+    gate_open = ctx.values[ctx.rule["gate"]] >= ctx.param("minimum")
+    return r, np.where(gate_open, np.clip(r, 0.0, 1.0) * ctx.max_points, 0.0)
+
+
 def direct(ctx: RuleContext):
     return None, ctx.values[ctx.rule["variable"]].astype(float)
 
@@ -159,11 +166,14 @@ RULES: dict[str, RuleType] = {
     "inverse": RuleType(inverse, RATIO, ("threshold", "part_of_whole"),
                         "Tỷ lệ càng cao điểm càng thấp: Điểm = Điểm tối đa × (1 − Tỷ lệ / ngưỡng)",
                         "the higher the ratio the fewer the points: max × (1 − ratio / threshold)"),
+    "gated_linear": RuleType(gated_linear, RATIO + ("gate", "minimum"), ("part_of_whole",),
+                             "Điểm = Tỷ lệ × Điểm tối đa nếu biến điều kiện đạt mức tối thiểu, ngược lại 0",
+                             "points = ratio × max once the gate variable reaches its minimum, else 0"),
     "direct": RuleType(direct, ("variable",), (),
                        "Điểm do hội đồng chấm trực tiếp (0 … Điểm tối đa)",
                        "points given directly by assessors (0 … max)"),
 }
-NUMERIC_PARAMS = {"threshold", "points_per_event", "cap"}
+NUMERIC_PARAMS = {"threshold", "points_per_event", "cap", "minimum"}
 
 
 def variables_used(rule: dict[str, Any]) -> list[str]:
@@ -173,6 +183,8 @@ def variables_used(rule: dict[str, Any]) -> list[str]:
         names += list(rule.get(key, []))
     if "variable" in rule:
         names.append(rule["variable"])
+    if "gate" in rule:
+        names.append(rule["gate"])
     for item in rule.get("items", []) + rule.get("levels", []):
         names.append(item.get("var"))
     for term in rule.get("terms", []):
