@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, formulas, tables, widgets
+from dashboard import data, fmt, formulas, tables, widgets
 
 ctx = widgets.context()
 fw, lang = ctx.framework, ctx.lang
@@ -20,7 +20,16 @@ tree_view = pd.DataFrame({
     ctx.t("ui.methodology.lead"): [a or ("" if not r else ctx.t("ui.methodology.unknown_agency"))
                                    for a, r in zip(tree["lead_agency"], tree["rule"])],
 })
+full = data.framework(fw.id)
+if len(full.unit_levels) > 1:
+    tree_view[ctx.t("ui.methodology.levels")] = [
+        ", ".join(ctx.t(f"ui.levels.{lv}") for lv in full.unit_levels if full.applies_to(c, lv))
+        for c in tree["code"]]
 st.dataframe(tables.localise(tree_view, lang), hide_index=True, width="stretch", height=420)
+if len(full.unit_levels) > 1:
+    st.caption(ctx.t("ui.methodology.level_maxima", maxima="; ".join(
+        f"{ctx.t(f'ui.levels.{lv}')}: {fmt.number(full.for_level(lv).max_points, 0, lang)}"
+        for lv in full.unit_levels)))
 
 leaf_codes = [leaf.code for leaf in fw.leaves]
 code = st.selectbox(ctx.t("ui.methodology.pick"), leaf_codes, key="method_leaf",
@@ -41,10 +50,30 @@ with right:
     st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {', '.join(node.implementing_agencies) or '—'}")
     st.markdown(f"**{ctx.t('ui.methodology.frequency')}:** {node.frequency or '—'}")
     st.markdown(f"**{ctx.t('ui.methodology.target')}:** {node.target_text or '—'}")
+    if node.evidence:
+        st.markdown(f"**{ctx.t('ui.methodology.evidence')}:**")
+        st.text(node.evidence)
+    if node.exemption:
+        st.markdown(f"**{ctx.t('ui.methodology.exemption')}:**")
+        st.text(node.exemption)
 if node.reading:
     st.info(f"**{ctx.t('ui.methodology.reading')}:** {node.reading}", icon=":material/edit_note:")
 with st.expander(ctx.t("ui.methodology.source")):
     st.code(node.source.strip(), language=None, wrap_lines=True)
+
+gaps = full.discrepancies()
+if gaps:
+    st.subheader(ctx.t("ui.methodology.discrepancies"))
+    st.caption(ctx.t("ui.methodology.discrepancies_note"))
+    st.dataframe(tables.localise(pd.DataFrame({
+        ctx.t("ui.methodology.code"): [g["code"] for g in gaps],
+        ctx.t("ui.methodology.indicator"): [g["name_vi"] if lang == "vi" else ctx.node_name(g["code"])
+                                            if g["code"] in fw.nodes else g["name_vi"] for g in gaps],
+        ctx.t("ui.methodology.printed"): [ctx.t("ui.methodology.not_printed") if g["printed"] is None
+                                          else fmt.number(g["printed"], 2, lang) for g in gaps],
+        ctx.t("ui.methodology.used"): [fmt.number(g["used"], 2, lang) for g in gaps],
+        ctx.t("ui.methodology.why"): [g["why"] for g in gaps],
+    }), lang), hide_index=True, width="stretch")
 
 plan = data.plan_values(fw.id)
 if not plan.empty:

@@ -38,7 +38,7 @@ PROVINCE = "Huế"
 DEFAULT_SEED = 20251001
 # framework id → {level: years}. Districts exist only before 1 July 2025; communes only from then.
 FRAMEWORK_YEARS = {
-    "hue_units": {"department": (2023, 2024, 2025), "district": (2023, 2024), "commune": (2025,)},
+    "hue_units": {"department": (2023, 2024, 2025), "district": (2023, 2024), "commune": (2025, 2026)},
     "dti_district_2021": {"district": (2021, 2022, 2023, 2024)},
     "hue_digital_government_2020": {"department": (2023, 2024, 2025), "district": (2023, 2024),
                                     "commune": (2025,), "province": ()},
@@ -84,11 +84,18 @@ def leaf_values(leaf, f: float, year: int, level: str, rng) -> dict[str, float]:
         ppe = float(np.atleast_1d(resolve_param(rule["points_per_event"], np.array([year])))[0])
         cap = float(rule.get("cap", leaf.max_points)) if not isinstance(rule.get("cap"), dict) else leaf.max_points
         out[rule["variable"]] = float(round(f * cap / ppe)) if ppe > 0 else 0.0
+    if "gate" in rule:  # a minimum that must be reached before the ratio counts (gated_linear)
+        minimum = float(rule["minimum"])
+        out[rule["gate"]] = float(minimum + rng.integers(0, 4)) if rng.random() < min(1.0, f + 0.3) else minimum - 1
+    share = f
+    if rtype == "inverse":  # fewer points as the ratio rises: the ratio that gives about f
+        t = rule.get("threshold", 1.0)
+        share = (1 - f) * (float(t) if not isinstance(t, dict) else 1.0)
     for num, den in ratio_pairs(rule):
         whole = _whole(rng, level)
         for d in den:
             out.setdefault(d, float(whole if d == den[0] else 0))
-        part_total = int(round(min(f, 1.0) * sum(out[d] for d in den)))
+        part_total = int(round(min(share, 1.0) * sum(out[d] for d in den)))
         for i, n in enumerate(num):
             out.setdefault(n, float(part_total if i == 0 else 0))
     for n in names:  # anything a rule shape above did not set (e.g. extra items) gets a plausible value
