@@ -39,3 +39,18 @@ def rank(r, n=None, lang: str = "vi") -> str:
 def plotly_separators(lang: str) -> str:
     """plotly layout.separators: decimal then thousands."""
     return ",." if lang == "vi" else ".,"
+
+
+def date(value) -> str:
+    """A date as dd/mm/yyyy (the Vietnamese way, also fine in English); empty for a missing date."""
+    import pandas as pd
+
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    ts = pd.Timestamp(value)
+    return f"{ts.day:02d}/{ts.month:02d}/{ts.year}"

@@ -1,29 +1,38 @@
 """Dữ liệu — import CSV/Excel with a preview and validation report before anything is written;
 templates; import history; origin of the figures."""
+import pandas as pd
 import streamlit as st
 
-from dashboard import data, tables, widgets
+from dashboard import data, fmt, tables, widgets
 from loaders import importer
 from loaders.templates import build_template
 
 ctx = widgets.context()
-sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
+sel, lang = ctx.sel, ctx.lang
+fw = data.framework(sel.framework_id)  # the whole framework: a unit file may hold several levels
 st.title(ctx.t("ui.data.title"))
 
-st.subheader(ctx.t("ui.data.upload"))
+st.subheader(ctx.t("ui.data.upload") if sel.is_province
+             else ctx.t("ui.data.upload_units", province=sel.province, framework=fw.name_vi))
 uploaded = st.file_uploader(ctx.t("ui.data.upload"), type=["csv", "xlsx"], help=ctx.t("ui.data.upload_help"),
                             key="upload_file", label_visibility="collapsed")
 c1, c2 = st.columns(2)
 flag = c1.selectbox(ctx.t("ui.data.flag"), ["self_assessed", "published", "plan", "sample"], key="upload_flag",
                     format_func=lambda f: ctx.t(f"ui.data.flag_{f}"))
 who = c2.text_input(ctx.t("ui.data.imported_by"), key="upload_who")
+basis = "self"
+if not sel.is_province:
+    basis = st.radio(ctx.t("ui.controls.basis"), ["self", "appraised"], horizontal=True, key="upload_basis",
+                     format_func=lambda b: ctx.t(f"ui.basis.{b}"), help=ctx.t("ui.controls.basis_help"))
 
 if uploaded is not None:
     raw = uploaded.getvalue()
-    cache_key = (uploaded.name, len(raw), fw.id)
+    cache_key = (uploaded.name, len(raw), fw.id, sel.province)
     if st.session_state.get("parsed_key") != cache_key:
         try:
-            st.session_state["parsed"] = importer.validate(data.store(), fw, raw, uploaded.name)
+            st.session_state["parsed"] = (
+                importer.validate(data.store(), fw, raw, uploaded.name) if sel.is_province
+                else importer.validate_unit_data(data.store(), fw, sel.province, raw, uploaded.name))
         except Exception as exc:  # an unreadable file is explained, never a traceback
             st.session_state["parsed"] = None
             st.error(ctx.t("ui.data.read_error", file=uploaded.name, reason=str(exc)))
@@ -37,7 +46,8 @@ if uploaded is not None:
             with st.expander(ctx.t("ui.data.preview", n=len(parsed.data), form=parsed.form), expanded=True):
                 st.dataframe(parsed.data.head(200), hide_index=True, width="stretch")
             if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import"):
-                import_id = importer.commit(data.store(), parsed, fw, flag, who)
+                import_id = (importer.commit(data.store(), parsed, fw, flag, who) if sel.is_province
+                             else importer.commit_unit_data(data.store(), parsed, fw, flag, basis, who))
                 st.session_state.pop("parsed_key", None)
                 st.success(ctx.t("ui.data.committed", id=import_id, n=len(parsed.data)))
         else:
@@ -65,17 +75,47 @@ with st.expander(ctx.t("ui.data.targets_upload")):
             for m in t_parsed.messages(lang)[:30]:
                 st.markdown(f"- {m}")
 
+st.subheader(ctx.t("ui.data.units_title"))
+st.caption(ctx.t("ui.data.units_help"))
+provinces = list(data.entities("34")["name"])
+default_province = sel.province if sel.province in provinces else sel.focus if sel.focus in provinces else provinces[0]
+u_province = st.selectbox(ctx.t("ui.common.province"), provinces, index=provinces.index(default_province),
+                          key="units_province")
+current_units = data.units(u_province)
+if current_units.empty:
+    st.caption(ctx.t("ui.data.units_none", province=u_province))
+else:
+    st.caption(ctx.t("ui.data.units_current", province=u_province, n=len(current_units)))
+    st.dataframe(pd.DataFrame({
+        ctx.t("ui.data.unit_name"): current_units["name"],
+        ctx.t("ui.data.unit_level"): [ctx.t(f"ui.levels.{lv}") for lv in current_units["level"]],
+        ctx.t("ui.data.unit_from"): [fmt.date(v) for v in current_units["valid_from"]],
+        ctx.t("ui.data.unit_to"): [fmt.date(v) for v in current_units["valid_to"]],
+        ctx.t("ui.data.unit_aliases"): current_units["aliases"].fillna(""),
+    }), hide_index=True, width="stretch", height=260)
+u_file = st.file_uploader(ctx.t("ui.data.units_upload"), type=["csv", "xlsx"], key="upload_units")
+if u_file is not None:
+    u_parsed = importer.validate_unit_list(u_file.getvalue(), u_file.name)
+    if u_parsed.ok:
+        st.success(ctx.t("ui.data.units_valid", n=len(u_parsed.data), province=u_province))
+        if st.button(ctx.t("ui.data.commit"), key="commit_units"):
+            uid = importer.commit_unit_list(data.store(), u_province, u_parsed, flag, who)
+            st.success(ctx.t("ui.data.committed", id=uid, n=len(u_parsed.data)))
+    else:
+        st.error(ctx.t("ui.data.invalid", n=max(1, len(u_parsed.problems))))
+        st.text("\n".join(u_parsed.messages(lang)[:30]))
+
 st.subheader(ctx.t("ui.data.template"))
 st.caption(ctx.t("ui.data.template_help"))
-entities = list(data.entities("34")["name"])
-years = sorted({int(y) for y in data.current_inputs(fw.id)["year"]} | {2025, 2026})
+entities = list(data.entities("34")["name"]) if sel.is_province else list(data.entities(sel.group)["name"])
+years = sorted({int(y) for y in ctx.inputs()["year"]} | {2025, 2026})
 st.download_button(ctx.t("ui.data.template"), build_template(fw, entities, years, lang),
                    file_name=f"mau_nhap_lieu_{fw.id}.xlsx", key="dl_template",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(ctx.t("ui.data.flags"))
 st.caption(ctx.t("ui.data.flags_note"))
-st.dataframe(data.flags_by_year(fw.id), hide_index=True)
+st.dataframe(data.flags_by_year(fw.id, sel.score_group), hide_index=True)
 
 st.subheader(ctx.t("ui.data.history"))
 st.dataframe(data.import_log(), hide_index=True, width="stretch")

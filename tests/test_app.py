@@ -243,3 +243,36 @@ def test_data_page_imports_target_progress(app):
     go(app, "pages/targets.py")
     table = app.dataframe[-1].value.set_index("Mã")
     assert table.loc["hue_dt_2025.05", "Tình trạng"] == "Chưa đạt"
+
+
+# --- units below the province ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level, n_units, max_points", [("department", 14, "436"), ("commune", 20, "500"),
+                                                         ("district", 9, "670")])
+def test_internal_ranking_of_a_level(app, level, n_units, max_points):
+    app.sidebar.selectbox(key="w_level").set_value(level).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.sidebar.selectbox(key="w_province").value == "Huế"
+    go(app, "pages/units.py")
+    ranking = app.dataframe[0].value
+    assert len(ranking) == n_units
+    assert ranking.columns[1] == "Đơn vị"
+    assert list(ranking["Hạng"])[0] == 1
+    assert any(f"trên {max_points}" in m.label for m in app.metric)
+    assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)
+    weakest = app.dataframe[1].value
+    assert len(weakest) == 10 and "Cơ quan chủ trì theo dõi, đánh giá" in weakest.columns
+    bars = charts(app)[0]
+    assert len(bars["data"][0]["y"]) == n_units
+
+
+def test_every_page_runs_on_communes(app):
+    app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    for page in ("overview", "rankings", "pillars", "trends", "whatif", "plan", "odds", "targets", "methodology",
+                 "data"):
+        go(app, f"pages/{page}.py")
+    go(app, "pages/odds.py")
+    assert {m.label for m in app.metric} >= {"Xác suất vào nhóm 5", "Xác suất vào nhóm 3"}
+    go(app, "pages/rankings.py")
+    names = set(app.dataframe[0].value["Đơn vị"])
+    assert "Phường Thuận Hóa" in names and not names & {"Gia Lai", "Sở Nội vụ", "Huyện A Lưới"}
