@@ -33,8 +33,22 @@ def _header_problem(missing):
     return InputProblem("missing_column", f"the header must be {','.join(INPUT_COLUMNS)}; missing {missing}", 1)
 
 
-def cmd_score(args) -> int:
+def framework_for(args):
+    """The framework, as the unit level given by --level sees it (required when it scores several levels)."""
     fw = load_framework(args.framework)
+    level = getattr(args, "level", None)
+    if level is None:
+        if len(fw.unit_levels) > 1:
+            raise FrameworkError(fw.id, [f"this framework scores several unit levels {list(fw.unit_levels)}: "
+                                         "give --level (units are ranked within one level)"])
+        return fw
+    if level not in fw.unit_levels:
+        raise FrameworkError(fw.id, [f"--level {level!r} is not one of {list(fw.unit_levels)}"])
+    return fw.for_level(level)
+
+
+def cmd_score(args) -> int:
+    fw = framework_for(args)
     inputs = read_long_csv(args.inputs)
     result = score(fw, inputs)
     out = result.scores[["entity", "year", "code", "level", "points", "max_points", "value", "rank",
@@ -50,15 +64,47 @@ def cmd_score(args) -> int:
 
 
 def cmd_describe(args) -> int:
-    fw = load_framework(args.framework)
+    fw = load_framework(args.framework) if getattr(args, "level", None) is None else framework_for(args)
     fw.describe()[["code", "parent", "name", "max_points"]].to_csv(sys.stdout, index=False)
     return 0
 
 
 def cmd_plan(args) -> int:
-    from scoring.planning import plan_cli
+    """`python -m scoring plan`: write PLAN.csv (or stdout) and a human summary on stderr."""
+    from scoring.planning import _stdout_to_stderr, make_plan, plan_to_csv_frame
 
-    return plan_cli(args)
+    target_rank = getattr(args, "target_rank", None)
+    target_total = getattr(args, "target_total", None)
+    if (target_rank is None) == (target_total is None):
+        print("error: give exactly one of --target-rank and --target-total", file=sys.stderr)
+        return 2
+    fw = framework_for(args)
+    inputs = read_long_csv(args.inputs)
+    try:
+        with _stdout_to_stderr():  # HiGHS may print a diagnostic line on the C-level stdout
+            plan = make_plan(fw, inputs, args.entity, args.year, target_rank=target_rank,
+                             target_total=target_total, max_gain=getattr(args, "max_gain", None))
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frame = plan_to_csv_frame(plan)
+    if getattr(args, "out", None):
+        frame.to_csv(args.out, index=False)
+        where = args.out
+    else:
+        frame.to_csv(sys.stdout, index=False)
+        where = "stdout"
+    print(plan.summary(), file=sys.stderr)
+    if not plan.reachable:
+        print(f"{where} holds the cheapest plan to reach rank {plan.rank_after} instead", file=sys.stderr)
+        return 4
+    if not plan.verified:
+        print("error: the plan did not pass the re-scoring check", file=sys.stderr)
+        return 5
+    print(f"plan: {len(frame)} change(s) written to {where}", file=sys.stderr)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,9 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--framework", required=True)
     s.add_argument("--inputs", required=True)
     s.add_argument("--out")
+    s.add_argument("--level", help="unit level to score (department, district, commune) for unit frameworks")
     s.set_defaults(fn=cmd_score)
     d = sub.add_parser("describe", help="print the framework tree as CSV (code,parent,name,max_points)")
     d.add_argument("--framework", required=True)
+    d.add_argument("--level", help="the tree as one unit level sees it (maxima recomputed)")
     d.set_defaults(fn=cmd_describe)
     pl = sub.add_parser("plan", help="least-effort plan for an entity to reach a rank")
     pl.add_argument("--framework", required=True)
@@ -82,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--max-gain", type=float, default=None,
                     help="largest rise of any ratio in percentage points as a fraction (0.3 = +30 pp)")
     pl.add_argument("--out")
+    pl.add_argument("--level", help="unit level (department, district, commune) for unit frameworks")
     pl.set_defaults(fn=cmd_plan)
     return p
 

@@ -67,7 +67,7 @@ solver's feasibility tolerance left it a hair short, it re-solves with a growing
 `whatif_total` is the fast path for interactive what-ifs: new totals and ranks from a ScoreResult's
 points matrix and a few changed leaf points, without re-scoring the inputs.
 
-CLI: `python -m scoring plan ...` (see `plan_cli`) writes PLAN.csv
+CLI: `python -m scoring plan ...` (see `scoring.cli.cmd_plan`) writes PLAN.csv
 (`indicator,variable,from_value,to_value,points_gain`, then more columns) and exits 0 when the target
 is reached, 4 when it is not reachable under the caps, 5 if the re-scoring check failed, 2 on a bad
 request.
@@ -839,42 +839,3 @@ def _stdout_to_stderr():
         sys.stdout.flush()
         os.dup2(saved, 1)
         os.close(saved)
-
-
-def plan_cli(args) -> int:
-    """`python -m scoring plan`: write PLAN.csv (or stdout) and a human summary on stderr."""
-    from scoring.cli import read_long_csv
-    from scoring.framework import load_framework
-
-    target_rank = getattr(args, "target_rank", None)
-    target_total = getattr(args, "target_total", None)
-    if (target_rank is None) == (target_total is None):
-        print("error: give exactly one of --target-rank and --target-total", file=sys.stderr)
-        return 2
-    fw = load_framework(args.framework)
-    inputs = read_long_csv(args.inputs)
-    try:
-        with _stdout_to_stderr():  # HiGHS may print a diagnostic line on the C-level stdout
-            plan = make_plan(fw, inputs, args.entity, args.year, target_rank=target_rank,
-                             target_total=target_total, max_gain=getattr(args, "max_gain", None))
-    except ValueError as exc:
-        if isinstance(exc, InputError):
-            raise
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    frame = plan_to_csv_frame(plan)
-    if getattr(args, "out", None):
-        frame.to_csv(args.out, index=False)
-        where = args.out
-    else:
-        frame.to_csv(sys.stdout, index=False)
-        where = "stdout"
-    print(plan.summary(), file=sys.stderr)
-    if not plan.reachable:
-        print(f"{where} holds the cheapest plan to reach rank {plan.rank_after} instead", file=sys.stderr)
-        return 4
-    if not plan.verified:
-        print("error: the plan did not pass the re-scoring check", file=sys.stderr)
-        return 5
-    print(f"plan: {len(frame)} change(s) written to {where}", file=sys.stderr)
-    return 0

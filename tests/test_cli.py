@@ -123,3 +123,43 @@ def test_missing_variable_and_missing_header(tmp_path):
 def test_unknown_framework_is_named():
     res = run_cli("describe", "--framework", "nope")
     assert res.returncode != 0 and "nope" in res.stderr and "dti_province_2025" in res.stderr
+
+
+# --- every framework, units below the province -----------------------------------------------------
+
+from scoring.framework import available_frameworks as _frameworks  # noqa: E402
+
+
+@pytest.mark.parametrize("framework_id", _frameworks())
+def test_describe_prints_every_node_of_every_framework(framework_id, capsys):
+    from scoring.cli import main
+    from scoring.framework import load_framework
+
+    assert main(["describe", "--framework", framework_id]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "code,parent,name,max_points"
+    assert out[1].startswith("total,,")
+    assert len(out) - 1 == len(load_framework(framework_id).nodes)
+
+
+def test_unit_framework_scores_and_plans_one_level(tmp_path, capsys):
+    from scoring.cli import main
+
+    sample = pd.read_csv(ROOT / "data/sample/SAMPLE_units_inputs_hue_units.csv")
+    communes = sample.loc[sample["entity"].str.startswith(("Phường", "Xã"))]
+    path = tmp_path / "xa.csv"
+    communes.to_csv(path, index=False)
+    assert main(["score", "--framework", "hue_units", "--inputs", str(path)]) == 2
+    assert "--level" in capsys.readouterr().err
+    out = tmp_path / "scores.csv"
+    assert main(["score", "--framework", "hue_units", "--inputs", str(path), "--level", "commune",
+                 "--out", str(out)]) == 0
+    scores = pd.read_csv(out)
+    totals = scores.loc[(scores["code"] == "total") & (scores["year"] == 2025)]
+    assert len(totals) == 20 and set(totals["max_points"]) == {500.0}
+    assert sorted(totals["rank"]) == list(range(1, 21))
+    worst = totals.sort_values("rank")["entity"].iloc[-1]
+    plan = tmp_path / "plan.csv"
+    assert main(["plan", "--framework", "hue_units", "--inputs", str(path), "--level", "commune", "--entity", worst,
+                 "--year", "2025", "--target-rank", "10", "--out", str(plan)]) == 0
+    assert len(pd.read_csv(plan)) > 0
