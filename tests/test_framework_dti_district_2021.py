@@ -114,6 +114,19 @@ def components(fw):
     return out
 
 
+# Seed section I (lines 5-79): main index → (components, criteria) as it states them. Section I numbers the
+# digital-economy training index 2.7 (no 2.6); the table numbers it 6. Section I says 07 criteria for
+# Xã hội số / Kiến tạo thể chế, the table has 8 (and the pillar's stated 47 agrees with the table).
+SECTION_I = {
+    "CQS.1": (3, 10), "CQS.2": (4, 10), "CQS.3": (7, 13), "CQS.4": (1, 4), "CQS.5": (11, 22), "CQS.6": (5, 6),
+    "CQS.7": (3, 12),
+    "KTS.1": (3, 8), "KTS.2": (3, 6), "KTS.3": (3, 7), "KTS.4": (2, 4), "KTS.5": (7, 15), "KTS.6": (1, 1),
+    "XHS.1": (3, 9), "XHS.2": (3, 7), "XHS.3": (2, 6), "XHS.4": (3, 5), "XHS.5": (4, 6), "XHS.6": (3, 3),
+    "XHS.7": (2, 10),
+}
+SECTION_I_VS_TABLE = {"XHS.2": (7, 8)}  # main index → (criteria stated in section I, criteria in the table)
+
+
 def test_loads_as_a_district_framework(fw):
     assert fw.id == FW_ID
     assert fw.unit_levels == ("district",)
@@ -249,3 +262,16 @@ def test_describe_prints_every_node(fw):
     codes = [line.split(",", 1)[0] for line in out.stdout.strip().splitlines()[1:]]
     assert codes == list(fw.nodes)
     assert len(codes) == 207
+
+
+@pytest.mark.parametrize("main,expected", SECTION_I.items(), ids=list(SECTION_I))
+def test_main_index_counts_match_section_one(fw, raw, main, expected):
+    n_components, n_criteria = expected
+    assert len([c for c in components(fw) if c.rsplit(".", 1)[0] == main]) == n_components
+    found = len([c for c in criteria(fw, raw) if c.startswith(main + ".")])
+    if main in SECTION_I_VS_TABLE:
+        stated, in_table = SECTION_I_VS_TABLE[main]
+        assert (n_criteria, found) == (stated, in_table)
+        assert "07" in fw.nodes[main.split(".")[0]].reading and "8" in fw.nodes[main.split(".")[0]].reading
+    else:
+        assert found == n_criteria
