@@ -40,7 +40,8 @@ def framework(framework_id: str):
 
 
 def framework_ids() -> list[str]:
-    return available_frameworks()
+    """Framework ids, the default (provincial) framework first: it is the one chosen on a first visit."""
+    return sorted(available_frameworks(), key=lambda fid: (fid != DEFAULT_FRAMEWORK, fid))
 
 
 @st.cache_data(show_spinner=False)
