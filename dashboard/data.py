@@ -156,12 +156,13 @@ def import_log() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _plan_targets(version: int) -> pd.DataFrame:
-    return store().plan_targets()
+def _plan_targets(version: int, province: str | None) -> pd.DataFrame:
+    return store().plan_targets(province)
 
 
-def plan_targets() -> pd.DataFrame:
-    return _plan_targets(data_version())
+def plan_targets(province: str | None = None) -> pd.DataFrame:
+    """Plan targets; with `province`, only the plans of that province (a plan belongs to its province)."""
+    return _plan_targets(data_version(), province)
 
 
 @st.cache_data(show_spinner=False)

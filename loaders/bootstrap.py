@@ -26,6 +26,7 @@ DEFAULT_FRAMEWORK = "dti_province_2025"
 PLAN_ENTITY = "Gia Lai"
 BOOTSTRAP_VERSION = "3"  # bump when default data changes; re-running is idempotent
 TARGETS_FILE = DATA / "targets" / "plan_targets.csv"
+PLANS_FILE = DATA / "targets" / "plans.csv"  # which province each plan belongs to
 MERGER_SOURCE = "Nghị quyết 202/2025/QH15 (shared/reference/provinces_2025.csv)"
 
 
@@ -112,6 +113,7 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
                                 "WHERE framework_id = ?", [DEFAULT_FRAMEWORK])
         if TARGETS_FILE.exists():
             store.replace_table(cur, "plan_targets", pd.read_csv(TARGETS_FILE, dtype={"target_id": str}))
+            store.replace_table(cur, "plans", pd.read_csv(PLANS_FILE, dtype=str))
         for fw, parsed in sample_imports:
             store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                 framework_id=fw.id, flag="sample", imported_by="DTI Studio (dữ liệu mẫu)",

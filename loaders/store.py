@@ -71,6 +71,10 @@ SCHEMA = [
         plan_id VARCHAR NOT NULL, target_id VARCHAR PRIMARY KEY, level VARCHAR, area VARCHAR,
         text_vi VARCHAR, text_en VARCHAR, metric_kind VARCHAR, target_value DOUBLE, unit VARCHAR,
         target_year INTEGER, lead_agency VARCHAR, co_agencies VARCHAR, source_quote VARCHAR, reading VARCHAR)""",
+    # Whose plan a target list is: plans belong to a province (34-group name), shown only on it.
+    """CREATE TABLE IF NOT EXISTS plans (
+        plan_id VARCHAR PRIMARY KEY, province VARCHAR NOT NULL, province_at_issue VARCHAR, title_vi VARCHAR,
+        title_en VARCHAR, source VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS target_progress (
         import_id BIGINT NOT NULL, target_id VARCHAR NOT NULL, year INTEGER NOT NULL, value DOUBLE NOT NULL,
         flag VARCHAR NOT NULL, source_row INTEGER)""",
@@ -171,7 +175,7 @@ class Store:
     def replace_table(self, cur, table: str, df: pd.DataFrame, where: str = "", params: list | None = None):
         """Replace rows of a known table with a DataFrame's rows (columns matched by name)."""
         if table not in {"entities", "published_results", "plan_values", "frameworks", "framework_nodes",
-                         "plan_targets"}:
+                         "plan_targets", "plans"}:
             raise ValueError(f"not a replaceable table: {table}")
         cur.execute(f"DELETE FROM {table} {where}", params or [])
         self._insert_frame(cur, table, df)
@@ -323,8 +327,14 @@ class Store:
 
         return self.write(write)
 
-    def plan_targets(self) -> pd.DataFrame:
-        return self.query("SELECT * FROM plan_targets ORDER BY plan_id, target_id")
+    def plan_targets(self, province: str | None = None) -> pd.DataFrame:
+        """Plan targets with their plan's province; one province's only when `province` is given."""
+        return self.query("""
+            SELECT t.*, p.province FROM plan_targets t LEFT JOIN plans p USING (plan_id)
+            WHERE ? IS NULL OR p.province = ? ORDER BY t.plan_id, t.target_id""", [province, province])
+
+    def plans(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM plans ORDER BY plan_id")
 
     def target_progress(self) -> pd.DataFrame:
         """The latest imported value of each (target, year)."""

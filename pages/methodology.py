@@ -50,6 +50,8 @@ with right:
     st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {', '.join(node.implementing_agencies) or '—'}")
     st.markdown(f"**{ctx.t('ui.methodology.frequency')}:** {node.frequency or '—'}")
     st.markdown(f"**{ctx.t('ui.methodology.target')}:** {node.target_text or '—'}")
+    if node.covers:
+        st.markdown(f"**{ctx.t('ui.methodology.covers')}:** {', '.join(node.covers)}")
     if node.evidence:
         st.markdown(f"**{ctx.t('ui.methodology.evidence')}:**")
         st.text(node.evidence)

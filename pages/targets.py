@@ -17,7 +17,9 @@ def fmt_target(value, kind):
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
 st.title(ctx.t("ui.targets.title", entity=sel.focus, year=sel.year or ""))
-if widgets.need_scores(ctx):
+if not sel.is_province:
+    st.caption(ctx.t("ui.targets.units_note"))
+elif widgets.need_scores(ctx):
     result, year = ctx.result, sel.year
     widgets.origin_badge(ctx, year)
     plan = data.plan_values(fw.id)
@@ -61,10 +63,11 @@ if widgets.need_scores(ctx):
                                          k: ctx.t(f"ui.targets.{k}") for k in ("points", "target", "max")}),
                   key="target_chart")
 
-st.subheader(ctx.t("ui.targets.plans_title"))
-targets = data.plan_targets()
+owner = sel.focus if sel.is_province else sel.province
+st.subheader(ctx.t("ui.targets.plans_title", province=owner))
+targets = data.plan_targets(owner) if sel.group != "63" else data.plan_targets().iloc[0:0]
 if targets.empty:
-    st.info(ctx.t("ui.targets.plans_empty"))
+    st.info(ctx.t("ui.targets.plans_empty", province=owner))
 else:
     st.caption(ctx.t("ui.targets.plans_note"))
     table = plan_progress(targets, data.target_progress())

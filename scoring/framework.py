@@ -66,6 +66,9 @@ class Node:
     # NOT_PRINTED = the seed prints none), with the reason in `discrepancy`.
     printed_max_points: float | str | None = None
     discrepancy: str = ""
+    # A leaf that scores several of the seed's criteria together (the seed gives one maximum for them):
+    # the codes of the criteria it covers, as the seed numbers them.
+    covers: tuple[str, ...] = ()
 
     @property
     def is_leaf(self) -> bool:
@@ -346,6 +349,7 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
             exemption=str(rn.get("exemption", "")),
             printed_max_points=_printed_max(rn.get("printed_max_points")),
             discrepancy=str(rn.get("discrepancy", "")),
+            covers=tuple(str(c) for c in rn.get("covers", ())),
         )
         problems.extend(f"node {code}: {p}" for p in _check_unit_fields(rn, unit_levels))
         if not nodes[code].name_vi:

@@ -193,6 +193,7 @@ def test_plan_page_reaches_the_target_and_reacts(app):
 
 
 def test_plan_targets_section_filters_by_plan_and_level(app):
+    app.sidebar.selectbox(key="w_focus").set_value("Huế").run()  # the plans are Huế's
     go(app, "pages/targets.py")
     table = app.dataframe[-1].value
     assert len(table) > 0 and set(table["Cấp"]) == {"Tỉnh"}
@@ -240,6 +241,7 @@ def test_data_page_imports_target_progress(app):
     assert any("1 giá trị" in s.value for s in app.success)
     app.button(key="commit_targets").click().run()
     assert len(data.store().target_progress()) == 1
+    app.sidebar.selectbox(key="w_focus").set_value("Huế").run()
     go(app, "pages/targets.py")
     table = app.dataframe[-1].value.set_index("Mã")
     assert table.loc["hue_dt_2025.05", "Tình trạng"] == "Chưa đạt"
@@ -251,6 +253,7 @@ def test_data_page_imports_target_progress(app):
                                                          ("district", 9, "670")])
 def test_internal_ranking_of_a_level(app, level, n_units, max_points):
     app.sidebar.selectbox(key="w_level").set_value(level).run()
+    app.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.sidebar.selectbox(key="w_province").value == "Huế"
     go(app, "pages/units.py")
@@ -268,6 +271,7 @@ def test_internal_ranking_of_a_level(app, level, n_units, max_points):
 
 def test_every_page_runs_on_communes(app):
     app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    app.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
     for page in ("overview", "rankings", "pillars", "trends", "whatif", "plan", "odds", "targets", "methodology",
                  "data"):
         go(app, f"pages/{page}.py")
@@ -276,3 +280,13 @@ def test_every_page_runs_on_communes(app):
     go(app, "pages/rankings.py")
     names = set(app.dataframe[0].value["Đơn vị"])
     assert "Phường Thuận Hóa" in names and not names & {"Gia Lai", "Sở Nội vụ", "Huyện A Lưới"}
+
+
+def test_plan_targets_belong_to_their_province(app):
+    go(app, "pages/targets.py")
+    assert "Gia Lai" in app.subheader[-1].value
+    assert any("Chưa có danh mục chỉ tiêu kế hoạch của Gia Lai" in i.value for i in app.info)
+    app.sidebar.selectbox(key="w_focus").set_value("Huế").run()
+    go(app, "pages/targets.py")
+    shown = app.dataframe[-1].value
+    assert len(shown) > 0 and shown.iloc[:, 0].str.startswith("hue_").all()
