@@ -53,7 +53,7 @@ def latex(rule: dict, max_points: float) -> str:
             if "threshold" in t:
                 x = r"[" + x + r" \ge " + f"{t['threshold']:g}" + "]"
             term = f"{t['points']:.4g}" + r" \times " + x
-            parts.append(r"\min(" + term + ", " + f"{t['cap']:g}" + ")" if "cap" in t else term)
+            parts.append(r"\min(" + term + ", " + f"{t['cap']:.4g}" + ")" if "cap" in t else term)
         return r"\text{points} = \min(" + " + ".join(parts) + ", " + m + ")"
     return r"\text{points} = \min(\max(" + rule.get("variable", "x") + ", 0), " + m + ")"
 
