@@ -52,6 +52,15 @@ def latex(rule: dict, max_points: float) -> str:
         return r"\text{points} = " + m + r" \times \min(" + terms + ", 1)"
     if kind == "count_capped":
         return r"\text{points} = \min(" + rule["variable"] + r" \times " + f"{rule['points_per_event']}" + ", " + m + ")"
+    if kind == "capped_sum":
+        parts = []
+        for t in rule["terms"]:
+            x = t["variable"] if "variable" in t else r"\frac{" + _sum(t["numerator"]) + "}{" + _sum(t["denominator"]) + "}"
+            if "threshold" in t:
+                x = r"[" + x + r" \ge " + f"{t['threshold']:g}" + "]"
+            term = f"{t['points']:.4g}" + r" \times " + x
+            parts.append(r"\min(" + term + ", " + f"{t['cap']:.4g}" + ")" if "cap" in t else term)
+        return r"\text{points} = \min(" + " + ".join(parts) + ", " + m + ")"
     return r"\text{points} = \min(\max(" + rule.get("variable", "x") + ", 0), " + m + ")"
 
 

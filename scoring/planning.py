@@ -98,7 +98,7 @@ MIP_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 60.0}
 # The "fewest indicators" stage only chooses among plans of optimal cost: any solution it has when
 # the time is up is still a cheapest plan, so it gets a short limit.
 FEWEST_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 2.0}
-UNPLANNED_RULES = {"inverse", "sum_of_ratios", "tiered"}
+UNPLANNED_RULES = {"inverse", "sum_of_ratios", "tiered", "capped_sum"}
 
 ACTION_COLUMNS = ["indicator", "name_vi", "lead_agency", "variable", "from_value", "to_value",
                   "ratio_from", "ratio_to", "points_from", "points_to", "points_gain", "cost"]

@@ -128,6 +128,26 @@ def gated_linear(ctx: RuleContext):
     return r, np.where(gate_open, np.clip(r, 0.0, 1.0) * ctx.max_points, 0.0)
 
 
+def capped_sum(ctx: RuleContext):
+    """Σ over terms of min(points × x, cap), capped at max. x is a variable's value (a count, or a
+    0/1 option) or a ratio; with a term `threshold`, x counts 1 when it reaches the threshold, else 0.
+    "Best option reached" criteria are sums too: their top option alone gives the maximum."""
+    total = np.zeros(len(ctx.years))
+    for term in ctx.rule["terms"]:
+        if "variable" in term:
+            x = ctx.values[term["variable"]].astype(float)
+        else:
+            x = ctx.ratio(term["numerator"], term["denominator"])
+        if "threshold" in term:
+            # Shares computed from counts can land a hair under the threshold (as in all_or_nothing).
+            x = np.where(x >= float(term["threshold"]) - 1e-12, 1.0, 0.0)
+        pts = float(term["points"]) * x
+        if "cap" in term:
+            pts = np.minimum(pts, float(term["cap"]))
+        total = total + pts
+    return None, np.minimum(total, ctx.max_points)
+
+
 def direct(ctx: RuleContext):
     return None, ctx.values[ctx.rule["variable"]].astype(float)
 
@@ -169,6 +189,11 @@ RULES: dict[str, RuleType] = {
     "gated_linear": RuleType(gated_linear, RATIO + ("gate", "minimum"), ("part_of_whole",),
                              "Điểm = Tỷ lệ × Điểm tối đa nếu biến điều kiện đạt mức tối thiểu, ngược lại 0",
                              "points = ratio × max once the gate variable reaches its minimum, else 0"),
+    "capped_sum": RuleType(capped_sum, ("terms",), ("part_of_whole",),
+                           "Điểm = Σ min(điểm mỗi đơn vị × giá trị, mức trần của mục), tối đa bằng Điểm tối đa "
+                           "(giá trị: số lần, mục có/không 0/1 hoặc tỷ lệ; mục có ngưỡng tính 1 khi đạt ngưỡng)",
+                           "points = Σ min(points per unit × value, the term's cap), capped at max "
+                           "(value: a count, a 0/1 option or a ratio; a term with a threshold counts 1 when reached)"),
     "direct": RuleType(direct, ("variable",), (),
                        "Điểm do hội đồng chấm trực tiếp (0 … Điểm tối đa)",
                        "points given directly by assessors (0 … max)"),
@@ -189,6 +214,8 @@ def variables_used(rule: dict[str, Any]) -> list[str]:
         names.append(item.get("var"))
     for term in rule.get("terms", []):
         names += list(term.get("numerator", [])) + list(term.get("denominator", []))
+        if "variable" in term:  # capped_sum terms on a count or a 0/1 option
+            names.append(term["variable"])
     return names
 
 
@@ -198,7 +225,8 @@ def ratio_pairs(rule: dict[str, Any]) -> list[tuple[list[str], list[str]]]:
     if "numerator" in rule:
         pairs.append((list(rule["numerator"]), list(rule["denominator"])))
     for term in rule.get("terms", []):
-        pairs.append((list(term["numerator"]), list(term["denominator"])))
+        if "numerator" in term:  # capped_sum terms may read a variable instead of a ratio
+            pairs.append((list(term["numerator"]), list(term["denominator"])))
     for level in rule.get("levels", []):
         pairs.append(([level["var"]], list(rule["denominator"])))
     return pairs
@@ -246,8 +274,38 @@ def validate_rule(rule: Any, declared: set[str]) -> list[str]:
     for key in ("items", "levels", "terms"):
         if key in rule and (not isinstance(rule[key], list) or not rule[key]):
             problems.append(f"rule {rtype}: '{key}' must be a non-empty list")
+    if rtype == "capped_sum":
+        problems += _capped_sum_problems(rule["terms"])
     if rtype == "weighted_items":
         total = sum(float(i.get("weight", 0)) for i in rule["items"])
         if abs(total - 1.0) > 1e-9:
             problems.append(f"rule weighted_items: item weights add up to {total:g}, not 1")
+    return problems
+
+
+CAPPED_TERM_KEYS = {"variable", "numerator", "denominator", "points", "cap", "threshold"}
+
+
+def _capped_sum_problems(terms: Any) -> list[str]:
+    if not isinstance(terms, list):
+        return []
+    problems = []
+    for i, term in enumerate(terms, start=1):
+        if not isinstance(term, dict):
+            problems.append(f"rule capped_sum: term {i} must be a table")
+            continue
+        unknown = sorted(set(term) - CAPPED_TERM_KEYS)
+        if unknown:
+            problems.append(f"rule capped_sum: term {i} has unknown key(s) {unknown}")
+        has_var, has_ratio = "variable" in term, "numerator" in term or "denominator" in term
+        if has_var == has_ratio or (has_ratio and not {"numerator", "denominator"} <= set(term)):
+            problems.append(f"rule capped_sum: term {i} needs either 'variable' or 'numerator' and 'denominator'")
+        for key in ("points", "cap", "threshold"):
+            if key not in term:
+                if key == "points":
+                    problems.append(f"rule capped_sum: term {i} is missing 'points'")
+                continue
+            v = term[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or (key == "threshold" and v <= 0):
+                problems.append(f"rule capped_sum: term {i} '{key}' must be a {'positive' if key == 'threshold' else 'non-negative'} number")
     return problems
