@@ -52,10 +52,10 @@ def commit_target_progress(store: Store, parsed, flag: str = "self_assessed", im
 LEVEL_LABELS_VI = {"province": "tỉnh", "department": "sở, ban, ngành", "district": "huyện", "commune": "xã, phường"}
 
 
-def validate_unit_list(source, file_name: str):
+def validate_unit_list(source, file_name: str, kind: str | None = None):
     from loaders.units import parse_units
 
-    return parse_units(source, file_name)
+    return parse_units(source, file_name, kind)
 
 
 def commit_unit_list(store: Store, province: str, parsed, flag: str = "self_assessed",

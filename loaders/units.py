@@ -147,9 +147,11 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[:MAX_CELL_CHARS] + "…"
 
 
-def _read_table(raw: bytes, file_name: str) -> tuple[pd.DataFrame | None, str | None, list[ImportProblem]]:
-    """The first sheet (or the CSV) as text columns; a read failure is one message, never an exception."""
-    lower = file_name.lower()
+def _read_table(raw: bytes, file_name: str, kind: str | None = None
+                ) -> tuple[pd.DataFrame | None, str | None, list[ImportProblem]]:
+    """The first sheet (or the CSV) as text columns; a read failure is one message, never an exception.
+    `kind` ("csv"/"xlsx") overrides the file name's extension (a table edited on screen has none)."""
+    lower = file_name.lower() if kind is None else f".{kind}"
     try:
         if lower.endswith(".xlsx"):
             import openpyxl
@@ -178,12 +180,12 @@ def _read_table(raw: bytes, file_name: str) -> tuple[pd.DataFrame | None, str | 
     return frame, sheet, []
 
 
-def parse_units(source, file_name: str) -> ParsedUnits:
+def parse_units(source, file_name: str, kind: str | None = None) -> ParsedUnits:
     """Read and check a unit list. Writes nothing."""
     raw = _read_bytes(source)
     sha = hashlib.sha256(raw).hexdigest()
     empty = pd.DataFrame(columns=["name", "level", "parent", "code", "valid_from", "valid_to", "aliases", "row"])
-    frame, sheet, problems = _read_table(raw, file_name)
+    frame, sheet, problems = _read_table(raw, file_name, kind)
     if frame is None:
         return ParsedUnits(empty, problems, file_name, sha)
     letter = sheet is not None

@@ -86,13 +86,38 @@ if current_units.empty:
     st.caption(ctx.t("ui.data.units_none", province=u_province))
 else:
     st.caption(ctx.t("ui.data.units_current", province=u_province, n=len(current_units)))
-    st.dataframe(pd.DataFrame({
-        ctx.t("ui.data.unit_name"): current_units["name"],
-        ctx.t("ui.data.unit_level"): [ctx.t(f"ui.levels.{lv}") for lv in current_units["level"]],
-        ctx.t("ui.data.unit_from"): [fmt.date(v) for v in current_units["valid_from"]],
-        ctx.t("ui.data.unit_to"): [fmt.date(v) for v in current_units["valid_to"]],
-        ctx.t("ui.data.unit_aliases"): current_units["aliases"].fillna(""),
-    }), hide_index=True, width="stretch", height=260)
+    # Edited in place; saving writes the edited table as a new version through the same checks as a file.
+    level_words = {lv: ctx.t(f"ui.levels.{lv}") for lv in ("department", "commune", "district")}
+    editable = pd.DataFrame({
+        "name": current_units["name"].astype(str),
+        "level": [level_words.get(lv, lv) for lv in current_units["level"]],
+        "valid_from": [fmt.date(v) for v in current_units["valid_from"]],
+        "valid_to": [fmt.date(v) for v in current_units["valid_to"]],
+        "aliases": current_units["aliases"].fillna("").astype(str),
+    })
+    edited_units = st.data_editor(
+        editable, key=f"units_editor_{u_province}", hide_index=True, width="stretch", height=280,
+        num_rows="dynamic",
+        column_config={"name": st.column_config.TextColumn(ctx.t("ui.data.unit_name"), required=True),
+                       "level": st.column_config.SelectboxColumn(ctx.t("ui.data.unit_level"),
+                                                                 options=list(level_words.values()), required=True),
+                       "valid_from": st.column_config.TextColumn(ctx.t("ui.data.unit_from")),
+                       "valid_to": st.column_config.TextColumn(ctx.t("ui.data.unit_to")),
+                       "aliases": st.column_config.TextColumn(ctx.t("ui.data.unit_aliases"))})
+    if st.button(ctx.t("ui.data.units_save"), key="units_save"):
+        words = {v: k for k, v in level_words.items()}
+        table = edited_units.assign(level=edited_units["level"].map(lambda w: {
+            "department": "Sở", "commune": "Xã", "district": "Huyện"}.get(words.get(w), w)))
+        table = table.rename(columns={"name": "Tên đơn vị", "level": "Cấp", "valid_from": "Hiệu lực từ",
+                                      "valid_to": "Hiệu lực đến", "aliases": "Tên khác"})
+        e_parsed = importer.validate_unit_list(table.to_csv(index=False).encode("utf-8"),
+                                               ctx.t("ui.data.units_edited_name"), kind="csv")
+        if e_parsed.ok:
+            uid = importer.commit_unit_list(data.store(), u_province, e_parsed, "self_assessed", who)
+            st.success(ctx.t("ui.data.units_committed", id=uid, n=len(e_parsed.data), province=u_province))
+        else:
+            st.error(ctx.t("ui.data.invalid", n=max(1, len(e_parsed.problems))))
+            st.text("\n".join(e_parsed.messages(lang)[:30]))
 u_file = st.file_uploader(ctx.t("ui.data.units_upload"), type=["csv", "xlsx"], key="upload_units")
 if u_file is not None:
     u_parsed = importer.validate_unit_list(u_file.getvalue(), u_file.name)
@@ -100,7 +125,7 @@ if u_file is not None:
         st.success(ctx.t("ui.data.units_valid", n=len(u_parsed.data), province=u_province))
         if st.button(ctx.t("ui.data.commit"), key="commit_units"):
             uid = importer.commit_unit_list(data.store(), u_province, u_parsed, flag, who)
-            st.success(ctx.t("ui.data.committed", id=uid, n=len(u_parsed.data)))
+            st.success(ctx.t("ui.data.units_committed", id=uid, n=len(u_parsed.data), province=u_province))
     else:
         st.error(ctx.t("ui.data.invalid", n=max(1, len(u_parsed.problems))))
         st.text("\n".join(u_parsed.messages(lang)[:30]))

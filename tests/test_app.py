@@ -290,3 +290,18 @@ def test_plan_targets_belong_to_their_province(app):
     go(app, "pages/targets.py")
     shown = app.dataframe[-1].value
     assert len(shown) > 0 and shown.iloc[:, 0].str.startswith("hue_").all()
+
+
+def test_unit_list_is_edited_on_screen_as_a_new_version(app):
+    from dashboard import data
+
+    go(app, "pages/data.py")
+    app.selectbox(key="units_province").set_value("Huế").run()
+    before = data.store().units("Huế")
+    assert len(before) == 43
+    app.button(key="units_save").click().run()
+    assert not app.exception
+    assert any("Đã ghi danh sách đơn vị của Huế" in s.value for s in app.success), [s.value for s in app.success]
+    after = data.store().units("Huế")
+    assert len(after) == 43 and after["import_id"].iloc[0] > before["import_id"].iloc[0]
+    assert dict(zip(after["name"], after["level"])) == dict(zip(before["name"], before["level"]))
