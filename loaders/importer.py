@@ -1,6 +1,8 @@
 """Import pipeline: parse and validate a user's file (nothing written), then commit it in one transaction."""
 from __future__ import annotations
 
+import pandas as pd
+
 from loaders.parsing import EntityResolver, ParsedImport, parse_inputs
 from loaders.store import Store
 from scoring.framework import Framework
@@ -113,14 +115,17 @@ def validate_unit_data(store: Store, framework: Framework, province: str, source
             valid = f"{_date_vi(u['valid_from']) or '…'} – {_date_vi(u['valid_to']) or '…'}"
             problems.append(ImportProblem(file_name, *where(i), "unit_not_valid_in_year", {
                 "value": data.at[i, "entity"], "year": int(year), "valid": valid}))
-    for i in data.index[level.isin(framework.unit_levels)]:
-        code, lv = data.at[i, "indicator"], level[i]
-        if code in framework.nodes and not framework.applies_to(code, lv):
-            key = ("applies", code, lv, data.at[i, "entity"])
-            if key not in seen:
-                seen.add(key)
-                problems.append(ImportProblem(file_name, *where(i), "criterion_not_for_level", {
-                    "value": data.at[i, "entity"], "indicator": code, "level": LEVEL_LABELS_VI.get(lv, lv)}))
+    # Applicability is decided once per distinct (criterion, level), then applied as a column mask.
+    pairs = pd.DataFrame({"indicator": data["indicator"], "level": level}).drop_duplicates()
+    bad_pairs = {(c, lv) for c, lv in zip(pairs["indicator"], pairs["level"])
+                 if lv in framework.unit_levels and c in framework.nodes and not framework.applies_to(c, lv)}
+    if bad_pairs:
+        mask = pd.Series(list(zip(data["indicator"], level)), index=data.index).isin(bad_pairs)
+        first = data.loc[mask].assign(level=level[mask]).drop_duplicates(["indicator", "level", "entity"])
+        for i in first.index[:200]:
+            problems.append(ImportProblem(file_name, *where(i), "criterion_not_for_level", {
+                "value": data.at[i, "entity"], "indicator": data.at[i, "indicator"],
+                "level": LEVEL_LABELS_VI.get(level[i], level[i])}))
     parsed.problems.extend(problems[:200])
     parsed.data = data.assign(entity_group=[unit_group(lv, province) for lv in level.fillna("province")])
     return parsed
@@ -138,5 +143,5 @@ def commit_unit_data(store: Store, parsed: ParsedImport, framework: Framework, f
 def _date_vi(value) -> str:
     if value is None or (isinstance(value, float) and value != value) or str(value) in ("NaT", "None", ""):
         return ""
-    ts = __import__("pandas").Timestamp(value)
+    ts = pd.Timestamp(value)
     return f"{ts.day:02d}/{ts.month:02d}/{ts.year}"
