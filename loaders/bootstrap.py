@@ -159,6 +159,14 @@ def load_sample_units(store: Store) -> None:
         store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
                             flag="sample", entity_group="units", imported_by="DTI Studio (dữ liệu mẫu)",
                             form=parsed.form, note=SAMPLE_NOTE)
+        appraised = SAMPLE_DIR / f"SAMPLE_units_appraised_{fid}.csv"
+        if appraised.exists() and not store.has_import(file_sha256(appraised)):
+            parsed = importer.validate_unit_data(store, fw, SAMPLE_UNITS_PROVINCE, appraised, appraised.name)
+            if not parsed.ok:
+                raise ValueError(f"{appraised.name}: " + "; ".join(parsed.messages("en")[:5]))
+            store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
+                                flag="sample", entity_group="units", basis="appraised",
+                                imported_by="DTI Studio (dữ liệu mẫu)", form=parsed.form, note=SAMPLE_NOTE)
 
 
 def file_sha256(path: Path) -> str:

@@ -8,7 +8,7 @@ from playwright.sync_api import sync_playwright
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAGES = ["", "rankings", "pillars", "trends", "whatif", "plan", "odds", "targets", "methodology", "data"]
+PAGES = ["", "rankings", "units", "pillars", "trends", "whatif", "plan", "odds", "targets", "methodology", "data"]
 
 url, out = sys.argv[1], Path(sys.argv[2] if len(sys.argv) > 2 else "artifacts/review")
 query = sys.argv[3] if len(sys.argv) > 3 else ""

@@ -305,3 +305,16 @@ def test_unit_list_is_edited_on_screen_as_a_new_version(app):
     after = data.store().units("Huế")
     assert len(after) == 43 and after["import_id"].iloc[0] > before["import_id"].iloc[0]
     assert dict(zip(after["name"], after["level"])) == dict(zip(before["name"], before["level"]))
+
+
+def test_unit_profile_shows_where_appraisal_changed_points(app):
+    app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    app.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
+    assert app.sidebar.radio(key="w_basis").value == "appraised"
+    go(app, "pages/units.py")
+    gap = app.dataframe[2].value
+    assert list(gap.columns)[1:] == ["Tự đánh giá", "Thẩm định", "Chênh lệch (thẩm định − tự đánh giá)"]
+    diffs = gap.iloc[:, 3].str.replace(".", "", regex=False).str.replace(",", ".").astype(float)
+    assert (diffs <= 0).all() and (diffs < 0).any()  # the SAMPLE appraisal only cuts
+    app.sidebar.radio(key="w_basis").set_value("self").run()
+    assert app.sidebar.selectbox(key="w_year").options[-1] == "2026"  # self-assessed years go further

@@ -25,7 +25,8 @@ def test_default_data_loaded_once(store):
     assert counts["entities"] == 34 + 63
     assert counts["published_results"] == len(pd.read_csv(ROOT / "data/reference/dti_public_results.csv"))
     # the provincial SAMPLE inputs, the SAMPLE unit list of Huế and one SAMPLE unit file per unit framework
-    unit_files = [p for p in (ROOT / "data/sample").glob("SAMPLE_units_inputs_*.csv")]
+    unit_files = [p for p in (ROOT / "data/sample").glob("SAMPLE_units_*.csv") if "_inputs_" in p.name
+                  or "_appraised_" in p.name]
     assert counts["imports"] == 2 + len(unit_files)
     assert counts["raw_inputs"] == len(pd.read_csv(sample_file())) + sum(len(pd.read_csv(p)) for p in unit_files)
     assert counts["units"] == len(pd.read_csv(ROOT / "data/sample/SAMPLE_units_Hue.csv"))

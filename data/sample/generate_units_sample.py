@@ -7,6 +7,8 @@
 - `SAMPLE_units_Hue.csv`: a unit list of Huế (the 34-group name of Thừa Thiên Huế): 14 departments,
   20 communes/wards (from 1 July 2025) and the 9 districts of the years before (abolished 1 July 2025).
   The names are those of real units, used only to make the sample readable; every figure is invented.
+- `SAMPLE_units_appraised_<framework>.csv`: SAMPLE appraised figures (thẩm định) for the years in
+  `APPRAISED_YEARS`: the self-assessed ones with about one criterion in five cut by the appraisal.
 - `SAMPLE_units_inputs_<framework>.csv`: long form `entity,year,indicator,variable,value` for every
   framework in `FRAMEWORK_YEARS` that exists in data/frameworks, for the levels it scores and the years
   below, every variable of every leaf that applies to the unit's level, so each unit-year scores cleanly.
@@ -121,6 +123,37 @@ def generate(fw: Framework, units: dict[str, list[str]], years: dict[str, tuple[
     return pd.DataFrame(records, columns=["entity", "year", "indicator", "variable", "value"])
 
 
+# Appraisal (thẩm định): which SAMPLE years get appraised figures, per framework and level.
+APPRAISED_YEARS = {"hue_units": {"department": (2025,), "commune": (2025,)},
+                   "dti_district_2021": {"district": (2021, 2022, 2023, 2024)}}
+
+
+def appraise(fw: Framework, self_values: pd.DataFrame, units: dict[str, list[str]], years: dict, seed: int) -> pd.DataFrame:
+    """SAMPLE appraised figures: the self-assessed ones, with about one criterion in five of each unit-year
+    cut by the appraisal (points or parts reduced by 10–50%, an item not accepted), as councils do."""
+    rng = np.random.default_rng([seed, 7, sum(map(ord, fw.id))])
+    level_of = {name: level for level, names in units.items() for name in names}
+    keep = self_values.apply(lambda r: int(r["year"]) in years.get(level_of.get(r["entity"]), ()), axis=1)
+    out = self_values.loc[keep].copy()
+    leaves = {leaf.code: leaf for leaf in fw.leaves}
+    cut_keys = {k for k in out[["entity", "year", "indicator"]].drop_duplicates().itertuples(index=False)
+                if rng.random() < 0.2}
+    factor = rng.uniform(0.5, 0.9, len(out))
+    values = out["value"].to_numpy(copy=True)
+    for i, (e, y, code, var) in enumerate(zip(out["entity"], out["year"], out["indicator"], out["variable"])):
+        if (e, y, code) not in cut_keys:
+            continue
+        leaf = leaves[code]
+        numerators = {n for num, _ in ratio_pairs(leaf.rule) for n in num}
+        if leaf.rule_type == "direct" or var in numerators:
+            values[i] = np.floor(values[i] * factor[i] * 10) / 10 if leaf.rule_type == "direct" \
+                else np.floor(values[i] * factor[i])
+        elif leaf.rule_type == "weighted_items" and values[i] == 1 and factor[i] < 0.7:
+            values[i] = 0.0
+    out["value"] = values
+    return out
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -138,6 +171,13 @@ def main(argv=None) -> None:
         df.to_csv(path, index=False)
         if not args.quiet:
             print(f"{path.name}: {len(df)} values, {df['entity'].nunique()} units, years {sorted(df['year'].unique())}")
+        if fid in APPRAISED_YEARS:
+            appraised = appraise(load_framework(fid), df, UNITS_BY_LEVEL, APPRAISED_YEARS[fid], args.seed)
+            apath = SAMPLE_DIR / f"SAMPLE_units_appraised_{fid}.csv"
+            appraised.to_csv(apath, index=False)
+            if not args.quiet:
+                changed = (appraised["value"].to_numpy() != df.loc[appraised.index, "value"].to_numpy()).sum()
+                print(f"{apath.name}: {len(appraised)} values, {changed} cut by the appraisal")
 
 
 if __name__ == "__main__":
