@@ -101,8 +101,8 @@ def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False
         t("ui.common.value", lang): rows["value"].astype(float).to_numpy(),
         t("ui.history.value_kind", lang): [kind_words(k, lang, c if with_constituents else "") or "—" for k, c in
                                            zip(rows["value_kind"], rows["constituent_kinds"])],
-        t("ui.common.rank", lang): _int_col(rows["rank"]).to_numpy(),
-        t("ui.rankings.n_ranked", lang): _int_col(rows["n_ranked"]).to_numpy(),
+        t("ui.common.rank", lang): _int_col(rows["rank"]).reset_index(drop=True),
+        t("ui.rankings.n_ranked", lang): _int_col(rows["n_ranked"]).reset_index(drop=True),
         t("ui.history.rank_kind", lang): [kind_words(k, lang) or "—" for k in rows["rank_kind"]],
     })
     if with_constituents:
