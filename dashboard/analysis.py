@@ -397,6 +397,15 @@ def kind_label(kind, label_of) -> str:
     return " + ".join(label_of(k) for k in str(kind).split("+"))
 
 
+def kind_words(kind, tr, constituent_kinds: str = "") -> str:
+    """A figure's kind in words through a translate callable `tr(key, **kw)` (keys `ui.kind.*`); a derived
+    value also says what its constituents' values were ('… — từ số liệu: Tổng hợp của bên thứ ba …')."""
+    words = kind_label(kind, lambda k: tr(f"ui.kind.{k}"))
+    if words and constituent_kinds:
+        words += " — " + tr("ui.kind.from", kinds=kind_label(constituent_kinds, lambda k: tr(f"ui.kind.{k}")))
+    return words
+
+
 def change_value_kinds(published: pd.DataFrame, changes: pd.DataFrame, group: str = "63") -> pd.Series:
     """How many of the values behind the given year-on-year changes are of each value kind
     (each change uses two values; a value used by two changes counts twice). Index: kind, sorted by count."""

@@ -81,12 +81,9 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 def kind_words(kind, lang: str, constituent_kinds: str = "") -> str:
     """A figure's kind in words of the UI language ('Công bố chính thức', 'Báo chí', 'Tổng hợp của bên
     thứ ba (không chính thức)', a combination joined by ' + ', or a derived kind with what it came from)."""
-    from dashboard.analysis import kind_label
+    from dashboard.analysis import kind_words as words
 
-    words = kind_label(kind, lambda k: t(f"ui.kind.{k}", lang))
-    if words and constituent_kinds:
-        words += " — " + t("ui.kind.from", lang, kinds=kind_label(constituent_kinds, lambda k: t(f"ui.kind.{k}", lang)))
-    return words
+    return words(kind, lambda key, **kw: t(key, lang, **kw), constituent_kinds)
 
 
 def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False) -> pd.DataFrame:

@@ -84,7 +84,8 @@ if widgets.need_scores(ctx):
         flags = sorted(set(data.flags_by_year(sel.framework_id, "34").query("year == @year")["flag"]))
         inp = briefing.prepare(result, sel.focus, year, data.current_inputs(sel.framework_id),
                                data.plan_values(sel.framework_id), flags, lang, name_of,
-                               lambda key, **kw: ctx.t(key, **kw))
+                               lambda key, **kw: ctx.t(key, **kw),
+                               baseline=analysis.baseline_2024(data.published(), data.entities("63")))
         return briefing.build_briefing(inp, lambda key, **kw: ctx.t(key, **kw), lambda v, d: fmt.number(v, d, lang))
 
     st.download_button(ctx.t("ui.briefing.download"), make_briefing, file_name=f"DTI_{sel.focus}_{year}.pptx",
