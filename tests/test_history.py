@@ -349,3 +349,37 @@ def test_odds_page_bootstrap_uses_the_real_changes(app, focus):
     assert not app.exception
     # Without removing the common rise (+100 points in 2022→2023) the others pull ahead of a fixed focus.
     assert app.metric[2].value != p_centred[1] or app.metric[0].value != p_centred[0]
+
+
+# --- an existing database file is upgraded -----------------------------------------------------------
+
+def test_schema_1_database_is_upgraded_and_reloaded(tmp_path):
+    import duckdb
+
+    from loaders.bootstrap import ensure_default_data
+    from loaders.store import SCHEMA_VERSION, Store
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1'), ('bootstrap_version', '2')")
+    con.execute("""CREATE TABLE published_results (
+        year INTEGER NOT NULL, entity_group VARCHAR NOT NULL, entity VARCHAR, published_name VARCHAR NOT NULL,
+        total_value DOUBLE, total_rank INTEGER, n_ranked INTEGER, gov_value DOUBLE, gov_rank INTEGER,
+        econ_value DOUBLE, econ_rank INTEGER, soc_value DOUBLE, soc_rank INTEGER,
+        source_url VARCHAR, quote VARCHAR, official BOOLEAN)""")
+    con.execute("INSERT INTO published_results (year, entity_group, entity, published_name, total_rank) "
+                "VALUES (2022, '63', 'Gia Lai', 'Gia Lai', 62)")
+    con.close()
+    store = Store(path)
+    try:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == "2"
+        assert ensure_default_data(store, with_sample=False) is True
+        pub = store.published_results()
+        assert len(pub) == 237
+        assert {"source_kind", "note", "value_kind", "rank_kind"} <= set(pub.columns)
+        assert pub["source_kind"].map(is_source_kind).all()
+        gl = pub.loc[(pub["year"] == 2022) & (pub["entity"] == "Gia Lai")].iloc[0]
+        assert (gl["value_kind"], gl["rank_kind"]) == ("third_party", "official")
+    finally:
+        store.close()
