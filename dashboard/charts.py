@@ -305,10 +305,17 @@ def history_chart(history: pd.DataFrame, highlight: list[str], kind_labels: dict
             line = dict(color=FOCUS_COLOR if i == 0 else palette[(i - 1) % len(palette)], width=4 if i == 0 else 2.5)
         else:
             line = dict(color="#d5dae0", width=1)
+        # The line is cut at each method break (no segment joins years measured by different methods).
+        xs, ys, symbols, texts = [], [], [], []
+        for _, r in g.iterrows():
+            if xs and any(xs[-1] is not None and xs[-1] < b <= r["year"] for b in (breaks or {})):
+                xs.append(None), ys.append(None), symbols.append("circle"), texts.append("")
+            xs.append(int(r["year"])), ys.append(float(r["value"]))
+            symbols.append(symbol(r["value_kind"])), texts.append(hover(r))
         fig.add_scatter(
-            x=g["year"], y=g["value"], mode="lines+markers", name=str(entity), showlegend=entity in highlight,
-            line=line, marker=dict(symbol=[symbol(k) for k in g["value_kind"]], size=9 if entity in highlight else 5),
-            text=[hover(r) for _, r in g.iterrows()], hovertemplate="%{text}<extra></extra>")
+            x=xs, y=ys, mode="lines+markers", name=str(entity), showlegend=entity in highlight, connectgaps=False,
+            line=line, marker=dict(symbol=symbols, size=9 if entity in highlight else 5),
+            text=texts, hovertemplate="%{text}<extra></extra>")
     for year, label in (breaks or {}).items():
         fig.add_vline(x=year - 0.5, line_dash="dot", line_color="#d68910",
                       annotation_text=label, annotation_position="top left")

@@ -93,14 +93,14 @@ def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False
 
     out = pd.DataFrame({
         t("ui.common.year", lang): rows["year"].astype(int).to_numpy(),
-        t("ui.history.period", lang): [t(f"ui.history.period_{method_period(y)}", lang) for y in rows["year"]],
         t("ui.common.province", lang): rows["entity"].to_numpy(),
         t("ui.common.value", lang): rows["value"].astype(float).to_numpy(),
-        t("ui.history.value_kind", lang): [kind_words(k, lang, c if with_constituents else "") or "—" for k, c in
-                                           zip(rows["value_kind"], rows["constituent_kinds"])],
         t("ui.common.rank", lang): _int_col(rows["rank"]).reset_index(drop=True),
         t("ui.rankings.n_ranked", lang): _int_col(rows["n_ranked"]).reset_index(drop=True),
         t("ui.history.rank_kind", lang): [kind_words(k, lang) or "—" for k in rows["rank_kind"]],
+        t("ui.history.value_kind", lang): [kind_words(k, lang, c if with_constituents else "") or "—" for k, c in
+                                           zip(rows["value_kind"], rows["constituent_kinds"])],
+        t("ui.history.period", lang): [t(f"ui.history.period_{method_period(y)}", lang) for y in rows["year"]],
     })
     if with_constituents:
         out[t("ui.history.constituents", lang)] = rows["constituents"].to_numpy()

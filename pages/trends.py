@@ -49,7 +49,8 @@ history = analysis.published_history(data.published(), e63)
 merged_into = e63.set_index("name")["merged_into"]
 if sel.group == "34":
     focus34 = sel.focus
-    focus63 = sorted(merged_into.index[merged_into == sel.focus])
+    # The constituent that gave the new province its name first (the focus line), then the others.
+    focus63 = sorted(merged_into.index[merged_into == sel.focus], key=lambda n: (n != sel.focus, n))
 else:
     focus34, focus63 = merged_into.get(sel.focus), [sel.focus]
 kinds = set(history["value_kind"].dropna()) | set(history["rank_kind"].dropna())
