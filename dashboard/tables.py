@@ -73,6 +73,9 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             else:
                 decimals = 2
             out[col] = _fmt_col(out[col], decimals, lang, col in signed_cols)
+        elif pd.api.types.is_integer_dtype(out[col]) and out[col].isna().any():
+            # Nullable integers (ranks) with gaps: the gap reads "—", not "None".
+            out[col] = out[col].map(lambda v: "—" if pd.isna(v) else str(int(v)))
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].where(out[col].notna(), "—")
     return out

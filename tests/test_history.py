@@ -302,7 +302,8 @@ def test_trends_page_gia_lai(app):
     t34, t63 = history_tables(app)
     gl = t34.set_index("Năm")
     assert set(gl["Tỉnh, thành phố"]) == {"Gia Lai"}
-    assert gl.loc[2024, "Hạng"] == 31 and gl.loc[2024, "Nguồn hạng"] == "Báo chí"
+    assert gl.loc[2024, "Hạng"] == "31" and gl.loc[2024, "Nguồn hạng"] == "Báo chí"
+    assert gl.loc[2020, "Hạng"] == "—" and gl.loc[2020, "Số tỉnh xếp hạng"] == "—"
     assert gl.loc[2024, "Giá trị (0–1)"] == "0,6129"
     assert gl.loc[2024, "Nguồn giá trị"].startswith("Suy ra (trung bình")
     assert gl.loc[2022, "Giai đoạn phương pháp"] == "2022–2024" and gl.loc[2020, "Giai đoạn phương pháp"].startswith("2020")
@@ -332,7 +333,7 @@ def test_trends_page_merged_province_and_63_focus(app):
     assert set(t34["Tỉnh hợp thành"]) == {"Phú Yên, Đắk Lắk"}
     assert set(t63["Tỉnh, thành phố"]) == {"Đắk Lắk", "Phú Yên"}
     dl = t34.set_index("Năm")
-    assert dl.loc[2024, "Nguồn hạng"] == "Suy ra (sắp xếp theo giá trị)" and dl.loc[2024, "Hạng"] == 29
+    assert dl.loc[2024, "Nguồn hạng"] == "Suy ra (sắp xếp theo giá trị)" and dl.loc[2024, "Hạng"] == "29"
     # A 63-group focus shows its own history and the province it became.
     app.sidebar.radio(key="w_group").set_value("63").run()
     app.sidebar.selectbox(key="w_focus").set_value("Phú Yên").run()
