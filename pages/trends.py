@@ -79,3 +79,11 @@ if focus34:
 else:
     st.info(ctx.t("ui.trends.no_focus34", entity=sel.focus))
 show_group("63", focus63, ctx.t("ui.trends.group63", entities=", ".join(focus63)), ctx.t("ui.trends.peers63"))
+
+with st.expander(ctx.t("ui.trends.all34")):
+    years34 = sorted(int(y) for y in history.loc[history["entity_group"] == "34", "year"].unique())
+    year34 = st.selectbox(ctx.t("ui.common.year"), years34, index=len(years34) - 1, key="hist_all34_year")
+    rows34 = history.loc[(history["entity_group"] == "34") & (history["year"] == year34)]
+    rows34 = rows34.sort_values(["rank", "entity"], na_position="last")
+    st.dataframe(tables.localise(tables.history_table(rows34, lang, with_constituents=True), lang), hide_index=True,
+                 width="stretch", height=420)

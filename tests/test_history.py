@@ -391,3 +391,32 @@ def test_schema_1_database_is_upgraded_and_reloaded(tmp_path):
         assert (gl["value_kind"], gl["rank_kind"]) == ("third_party", "official")
     finally:
         store.close()
+
+
+def test_trends_page_all_34_by_year(app):
+    go(app, "pages/trends.py")
+    app.selectbox(key="hist_all34_year").set_value(2024).run()
+    full = [t for t in history_tables(app) if len(t) == 34][0]
+    assert list(full["Hạng"].astype(int)) == list(range(1, 35))
+    kinds = full.set_index("Tỉnh, thành phố")
+    assert kinds.loc["Hà Nội", "Nguồn giá trị"] == "Báo chí" and kinds.loc["Gia Lai", "Nguồn hạng"] == "Báo chí"
+    assert kinds.loc["Quảng Ninh", "Nguồn hạng"] == "Suy ra (sắp xếp theo giá trị)"
+    app.selectbox(key="hist_all34_year").set_value(2020).run()
+    full = [t for t in history_tables(app) if len(t) == 34][0]
+    assert (full["Giá trị (0–1)"] != "—").sum() == 3 and (full["Hạng"] == "—").all()
+
+
+def test_rankings_63_table_labels_published_and_derived_ranks(app):
+    app.sidebar.radio(key="w_group").set_value("63").run()
+    go(app, "pages/rankings.py")
+    app.selectbox(key="pub_year").set_value(2023).run()
+    table = app.dataframe[0].value.set_index("Tỉnh, thành phố")
+    assert len(table) == 63
+    assert table.loc["Tuyên Quang", "Hạng"] == 38 and table.loc["Tuyên Quang", "Nguồn hạng"] == \
+        "Công bố chính thức + Tổng hợp của bên thứ ba (không chính thức)"
+    assert table.loc["Gia Lai", "Nguồn hạng"] == "Suy ra (sắp xếp theo giá trị)"
+    assert (table["Nguồn hạng"] == "Suy ra (sắp xếp theo giá trị)").sum() == 54
+    app.selectbox(key="pub_year").set_value(2022).run()
+    table = app.dataframe[0].value.set_index("Tỉnh, thành phố")
+    assert table.loc["Kon Tum", "Hạng"] == 45 and table.loc["Kon Tum", "Nguồn hạng"] == "Báo chí"
+    assert table.loc["Gia Lai", "Hạng"] == 62 and table.loc["Gia Lai", "Nguồn hạng"] == "Công bố chính thức"
