@@ -299,7 +299,7 @@ def history_figures(at):
 
 def test_trends_page_gia_lai(app):
     go(app, "pages/trends.py")
-    t34, t63 = history_tables(app)
+    t34, t63 = history_tables(app)[:2]
     gl = t34.set_index("Năm")
     assert set(gl["Tỉnh, thành phố"]) == {"Gia Lai"}
     assert gl.loc[2024, "Hạng"] == "31" and gl.loc[2024, "Nguồn hạng"] == "Báo chí"
@@ -329,7 +329,7 @@ def test_trends_page_merged_province_and_63_focus(app):
     # Đắk Lắk (34) = Đắk Lắk + Phú Yên (63).
     app.sidebar.selectbox(key="w_focus").set_value("Đắk Lắk").run()
     go(app, "pages/trends.py")
-    t34, t63 = history_tables(app)
+    t34, t63 = history_tables(app)[:2]
     assert set(t34["Tỉnh hợp thành"]) == {"Phú Yên, Đắk Lắk"}
     assert set(t63["Tỉnh, thành phố"]) == {"Đắk Lắk", "Phú Yên"}
     dl = t34.set_index("Năm")
@@ -338,7 +338,7 @@ def test_trends_page_merged_province_and_63_focus(app):
     app.sidebar.radio(key="w_group").set_value("63").run()
     app.sidebar.selectbox(key="w_focus").set_value("Phú Yên").run()
     go(app, "pages/trends.py")
-    t34, t63 = history_tables(app)
+    t34, t63 = history_tables(app)[:2]
     assert set(t34["Tỉnh, thành phố"]) == {"Đắk Lắk"} and set(t63["Tỉnh, thành phố"]) == {"Phú Yên"}
 
 
