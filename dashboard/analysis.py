@@ -199,33 +199,138 @@ def biggest_movers(result: ScoreResult, year: int, k: int = 5) -> pd.DataFrame:
     return pd.concat([up.assign(direction="up"), down.assign(direction="down")], ignore_index=True)
 
 
-def published_history_34(published: pd.DataFrame, entities63: pd.DataFrame) -> pd.DataFrame:
-    """Published totals on the 34-province map: the 2024 (34) publication as published, and
-    63-province years mapped onto the 34 as the average of their constituents' values (as the
-    2024 publication did) only where every constituent's value was published — otherwise missing.
+# --- published history (2020–2024) -----------------------------------------------------------------
+# Kinds of a shown published figure. A published field carries its source kind (`official`, `press`,
+# `third_party` or a combination such as `official+third_party`, from the reference file); a figure we
+# derive carries one of these two:
+DERIVED_MEAN = "derived_mean"   # a 34-group value = mean of the constituents' published totals (the published rule)
+DERIVED_SORT = "derived_sort"   # a rank from sorting a year's values, when every province of the group has one
+METHOD_BREAKS = (2022, 2025)    # first years measured by a new method: compare within a period only
+HISTORY_COLUMNS = ["year", "entity_group", "entity", "value", "value_kind", "rank", "rank_kind", "n_ranked",
+                   "constituents", "constituent_kinds", "source_url", "note"]
 
-    Returns: year, entity, value, rank, n_ranked, basis ('published_34' | 'mapped_from_63'), constituents.
+
+def method_period(year: int) -> int:
+    """Index of the method period a year belongs to (0: before 2022, 1: 2022–2024, 2: from 2025)."""
+    return sum(int(year) >= b for b in METHOD_BREAKS)
+
+
+def _union_kinds(kinds) -> str:
+    parts = sorted({k for kind in kinds if isinstance(kind, str) and kind for k in kind.split("+")})
+    return "+".join(parts)
+
+
+def _with_derived_ranks(frame: pd.DataFrame, group_size: int) -> pd.DataFrame:
+    """Fill missing ranks by sorting the year's values (competition ranks 1, 2, 2, 4), labelled
+    DERIVED_SORT — only in a year where every province of the group has a value. Published ranks are
+    never replaced (a published rank may differ from the sort of rounded values, e.g. Kon Tum 2022)."""
+    from scoring.engine import rank_values
+
+    parts = []
+    for _, g in frame.groupby("year", sort=True):
+        g = g.copy()
+        complete = g["value"].notna().sum() == group_size and g["entity"].nunique() == group_size
+        if complete:
+            sorted_rank = pd.Series(rank_values(g["value"].to_numpy()), index=g.index)
+            fill = g["rank"].isna()
+            g.loc[fill, "rank"] = sorted_rank[fill]
+            g.loc[fill, "rank_kind"] = DERIVED_SORT
+            g.loc[fill, "n_ranked"] = group_size
+        parts.append(g)
+    out = pd.concat(parts, ignore_index=True) if parts else frame
+    out["rank"] = pd.to_numeric(out["rank"], errors="coerce").astype("Int64")
+    out["n_ranked"] = pd.to_numeric(out["n_ranked"], errors="coerce").astype("Int64")
+    return out
+
+
+def _published_rows(published: pd.DataFrame, group: str) -> pd.DataFrame:
+    p = published.loc[published["entity_group"].astype(str) == group]
+    has_value, has_rank = p["total_value"].notna(), p["total_rank"].notna()
+    return pd.DataFrame({
+        "year": p["year"].astype(int).to_numpy(), "entity_group": group, "entity": p["entity"].to_numpy(),
+        "value": p["total_value"].astype(float).to_numpy(),
+        "value_kind": p["value_kind"].where(has_value, None).to_numpy(),
+        "rank": p["total_rank"].astype("Int64").to_numpy(),
+        "rank_kind": p["rank_kind"].where(has_rank, None).to_numpy(),
+        "n_ranked": p["n_ranked"].astype("Int64").to_numpy(),
+        "constituents": "", "constituent_kinds": "",
+        "source_url": p["source_url"].to_numpy(), "note": p["note"].to_numpy(),
+    })
+
+
+def published_history_63(published: pd.DataFrame, group_size: int = 63) -> pd.DataFrame:
+    """The 63-group history as published (one row per published year and province), with the kind of
+    each value and rank; ranks missing in a year where all 63 values are published are derived by
+    sorting (DERIVED_SORT). Columns: HISTORY_COLUMNS."""
+    rows = _published_rows(published, "63")
+    return _with_derived_ranks(rows, group_size).sort_values(["entity", "year"]).reset_index(drop=True)
+
+
+def published_history_34(published: pd.DataFrame, entities63: pd.DataFrame) -> pd.DataFrame:
+    """The history on the 34-province map, 2020–2024.
+
+    Per year and 34-group province: the published 34-group value/rank where published (2024), else the
+    value derived by the published rule — the mean of its constituents' 63-group totals of that year,
+    only when EVERY constituent has one (else missing), kind DERIVED_MEAN, with `constituents` and the
+    kinds of their values in `constituent_kinds`. Ranks: published where published, else by sorting
+    when all 34 have a value (DERIVED_SORT). Columns: HISTORY_COLUMNS.
     """
-    rows = []
     merged_into = entities63.set_index("name")["merged_into"]
-    members = merged_into.groupby(merged_into).apply(lambda s: sorted(s.index)).to_dict()
-    p34 = published.loc[published["entity_group"] == "34"]
-    for _, r in p34.iterrows():
-        rows.append({"year": int(r["year"]), "entity": r["entity"], "value": r["total_value"],
-                     "rank": r["total_rank"], "n_ranked": r["n_ranked"], "basis": "published_34",
-                     "constituents": ""})
-    p63 = published.loc[published["entity_group"] == "63"]
-    for year, grp in p63.groupby("year"):
-        if int(year) in set(p34["year"].astype(int)):
-            continue
-        values = grp.set_index("entity")["total_value"]
+    members = {new: sorted(g.index) for new, g in merged_into.groupby(merged_into)}
+    p34 = _published_rows(published, "34").set_index(["year", "entity"])
+    p63 = _published_rows(published, "63")
+    years = sorted(set(p63["year"]) | {y for y, _ in p34.index})
+    rows = []
+    for year in years:
+        values = p63.loc[p63["year"] == year].set_index("entity")
         for new, olds in members.items():
-            vals = [values.get(o, np.nan) for o in olds]
-            value = float(np.mean(vals)) if all(not pd.isna(v) for v in vals) else np.nan
-            rows.append({"year": int(year), "entity": new, "value": value, "rank": pd.NA, "n_ranked": pd.NA,
-                         "basis": "mapped_from_63", "constituents": ", ".join(olds)})
-    out = pd.DataFrame(rows)
+            vals = [values["value"].get(o, np.nan) for o in olds]
+            complete = all(not pd.isna(v) for v in vals)
+            row = {"year": int(year), "entity_group": "34", "entity": new,
+                   "value": float(np.mean(vals)) if complete else np.nan,
+                   "value_kind": DERIVED_MEAN if complete else None, "rank": pd.NA, "rank_kind": None,
+                   "n_ranked": pd.NA, "constituents": ", ".join(olds),
+                   "constituent_kinds": _union_kinds(values["value_kind"].get(o) for o in olds) if complete else "",
+                   "source_url": None, "note": None}
+            if (year, new) in p34.index:
+                pub = p34.loc[(year, new)]
+                if not pd.isna(pub["value"]):
+                    row.update(value=float(pub["value"]), value_kind=pub["value_kind"], constituent_kinds="")
+                if not pd.isna(pub["rank"]):
+                    row.update(rank=int(pub["rank"]), rank_kind=pub["rank_kind"], n_ranked=pub["n_ranked"])
+                row.update(source_url=pub["source_url"], note=pub["note"])
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    out = _with_derived_ranks(out, len(members))
     return out.sort_values(["entity", "year"]).reset_index(drop=True)
+
+
+def published_history(published: pd.DataFrame, entities63: pd.DataFrame) -> pd.DataFrame:
+    """Both groups' histories in one long frame (HISTORY_COLUMNS)."""
+    return pd.concat([published_history_63(published, len(entities63)),
+                      published_history_34(published, entities63)], ignore_index=True)
+
+
+def baseline_2024(published: pd.DataFrame, entities63: pd.DataFrame, year: int = 2024) -> pd.DataFrame:
+    """The 2024 baseline of each of the 34 provinces, to compare its own 2025 data with.
+
+    One row per 34-group province: `value` (0–1) and `rank` (of `n_ranked`) — published where the 34-group
+    publication has them, derived otherwise (value: DERIVED_MEAN of the constituents' 2024 totals; rank:
+    DERIVED_SORT of the 34 values) — each with its kind (`value_kind`, `rank_kind`), plus `points`
+    (value × 1000, the published scale), `constituents`, `constituent_kinds`, `source_url`, `note`.
+    A value or rank that can be neither published nor derived stays missing (kind None).
+    """
+    hist = published_history_34(published, entities63)
+    out = hist.loc[hist["year"] == year].drop(columns=["entity_group"]).copy()
+    out.insert(out.columns.get_loc("value") + 1, "points", out["value"] * 1000)
+    return out.sort_values(["rank", "entity"], na_position="last").reset_index(drop=True)
+
+
+def history_of(history: pd.DataFrame, group: str, entities: list[str]) -> pd.DataFrame:
+    """The rows of one group for the given entities (in that order), by year."""
+    h = history.loc[(history["entity_group"] == group) & history["entity"].isin(entities)]
+    order = {e: i for i, e in enumerate(entities)}
+    return h.assign(_o=h["entity"].map(order)).sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
 
 
 def component_table(series: pd.DataFrame, labels: dict[str, str], series_names: dict[str, str]) -> pd.DataFrame:
@@ -328,3 +433,35 @@ def basis_gap(self_result: ScoreResult | None, appraised: ScoreResult | None, ye
     m["difference"] = m["appraised_points"] - m["self_points"]
     m["entity"], m["code"] = m["entity"].astype(str), m["code"].astype(str)
     return m.reset_index(drop=True)
+
+
+# --- kinds of published figures ---------------------------------------------------------------------
+
+def kind_label(kind, label_of) -> str:
+    """Words for a kind: each part of a combination labelled (`label_of("official")` …), joined by " + "."""
+    if kind is None or (not isinstance(kind, str) and pd.isna(kind)) or not str(kind):
+        return ""
+    return " + ".join(label_of(k) for k in str(kind).split("+"))
+
+
+def kind_words(kind, tr, constituent_kinds: str = "") -> str:
+    """A figure's kind in words through a translate callable `tr(key, **kw)` (keys `ui.kind.*`); a derived
+    value also says what its constituents' values were ('… — từ số liệu: Tổng hợp của bên thứ ba …')."""
+    words = kind_label(kind, lambda k: tr(f"ui.kind.{k}"))
+    if words and constituent_kinds:
+        words += " — " + tr("ui.kind.from", kinds=kind_label(constituent_kinds, lambda k: tr(f"ui.kind.{k}")))
+    return words
+
+
+def change_value_kinds(published: pd.DataFrame, changes: pd.DataFrame, group: str = "63") -> pd.Series:
+    """How many of the values behind the given year-on-year changes are of each value kind
+    (each change uses two values; a value used by two changes counts twice). Index: kind, sorted by count."""
+    p = published.loc[published["entity_group"].astype(str) == group].set_index(["entity", "year"])["value_kind"]
+    keys = list(zip(changes["entity"], changes["year_from"])) + list(zip(changes["entity"], changes["year_to"]))
+    kinds = pd.Series([p.get(k) for k in keys], dtype=object).dropna()
+    return kinds.value_counts()
+
+
+def kinds_text(counts: pd.Series, label_of, lang: str = "vi") -> str:
+    """'250 × Tổng hợp của bên thứ ba (không chính thức); 2 × Báo chí' from change_value_kinds."""
+    return "; ".join(f"{int(n)} × {kind_label(k, label_of)}" for k, n in counts.items())

@@ -5,7 +5,7 @@ Pure: takes the analysis results and a translate function, returns the .pptx byt
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
@@ -38,6 +38,7 @@ class BriefingInput:
     plan: object | None  # scoring.planning.Plan to the top 20 (or None)
     agencies: pd.DataFrame  # analysis.agency_summary
     origin: list[str]  # value flags of the figures shown (e.g. ["sample"])
+    published: list[str] = field(default_factory=list)  # published 2024 baseline lines, each with its kind
 
 
 def _text(slide, left, top, width, height, text, size=18, bold=False, color=DARK):
@@ -109,7 +110,7 @@ def build_briefing(inp: BriefingInput, t: Callable[..., str], num: Callable[[flo
     for n, gap in ov.gaps.items():
         lines.append(t("ui.briefing.in_top", n=n) if ov.rank is not None and ov.rank <= n
                      else t("ui.briefing.gap", n=n, points=num(gap, 2)))
-    _text(s, Inches(0.6), Inches(1.4), Inches(12.1), Inches(5), lines, size=22)
+    _text(s, Inches(0.6), Inches(1.4), Inches(12.1), Inches(5), lines + inp.published, size=22)
     _sample_banner(s, inp, t)
 
     # 3. Main indices (native bar chart, one colour per main index)
@@ -197,8 +198,12 @@ def build_briefing(inp: BriefingInput, t: Callable[..., str], num: Callable[[flo
 
 
 def prepare(result, entity: str, year: int, inputs: pd.DataFrame, plan_values: pd.DataFrame, origin: list[str],
-            lang: str, name_of: Callable, t_lang: Callable[..., str]) -> BriefingInput:
-    """Gather everything the briefing shows, from the scoring engine and the planner."""
+            lang: str, name_of: Callable, t_lang: Callable[..., str],
+            baseline: pd.DataFrame | None = None) -> BriefingInput:
+    """Gather everything the briefing shows, from the scoring engine and the planner.
+
+    `baseline`: `analysis.baseline_2024(...)`; when given, the entity's published 2024 rank and value
+    are added to the headline slide, each with its kind in words (published, press, third-party, derived)."""
     from dashboard import analysis
     from scoring import montecarlo, planning
 
@@ -218,4 +223,18 @@ def prepare(result, entity: str, year: int, inputs: pd.DataFrame, plan_values: p
         weaknesses=weaknesses,
         main_labels={m.code: f"{m.code}. {name_of(m, lang)}" for m in fw.main_indices()},
         node_names={c: name_of(n, lang) for c, n in fw.nodes.items()}, plan=plan,
-        agencies=analysis.agency_summary(progress), origin=origin)
+        agencies=analysis.agency_summary(progress), origin=origin,
+        published=published_lines(baseline, entity, lang, t_lang))
+
+
+def published_lines(baseline: pd.DataFrame | None, entity: str, lang: str, t_lang: Callable[..., str]) -> list[str]:
+    """The entity's 2024 baseline as one line: rank and value, each with its kind in words."""
+    from dashboard import analysis, fmt
+
+    if baseline is None or entity not in set(baseline["entity"]):
+        return []
+    r = baseline.loc[baseline["entity"] == entity].iloc[0]
+    rank = "—" if pd.isna(r["rank"]) else fmt.rank(r["rank"], r["n_ranked"])
+    return [t_lang("ui.briefing.published_2024", rank=rank, rank_kind=analysis.kind_words(r["rank_kind"], t_lang) or "—",
+                   value=fmt.number(r["value"], 4, lang),
+                   value_kind=analysis.kind_words(r["value_kind"], t_lang, r["constituent_kinds"]) or "—")]

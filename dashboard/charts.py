@@ -268,27 +268,63 @@ def main_index_lines(df: pd.DataFrame, lang: str = "vi", title: str | None = Non
     return _layout(fig, lang, height=420, title=title)
 
 
-def history_chart(history: pd.DataFrame, focus: str, basis_labels: dict[str, str], break_label: str = "",
-                  lang: str = "vi", title: str | None = None) -> go.Figure:
-    """Published 0–1 values over the years on the 34-province map; the focus in red; mapped years dotted;
-    a vertical marker where the method changed (2024 publication for 34 provinces)."""
+def history_chart(history: pd.DataFrame, highlight: list[str], kind_labels: dict[str, str],
+                  breaks: dict[int, str] | None = None, lang: str = "vi", title: str | None = None,
+                  rank_word: str = "#", number=None) -> go.Figure:
+    """Published 0–1 totals of one group over the years (`analysis.published_history_*` rows).
+
+    Every province in light grey for context; `highlight` in colour (its first entry, the focus, in red).
+    Marker by the value's kind: filled circle = a published value (official or press), filled diamond =
+    a third-party compiled value, open circle = a value derived by the published averaging rule.
+    Hover: value, its kind in words (`kind_labels[kind]`), and the rank with its kind. `breaks`:
+    {first year of a new method: label} drawn as a dotted line before that year.
+    """
+    number = number or (lambda v, d: f"{v:.{d}f}")
+    palette = ["#1f6fb2", "#16957f", "#d68910", "#7b4fb0", "#4f8a1f", "#555f6d"]
     fig = go.Figure()
     h = history.dropna(subset=["value"])
-    for entity, g in h.groupby("entity"):
-        g = g.sort_values("year")
-        is_focus = entity == focus
+
+    def symbol(kind) -> str:
+        kind = str(kind or "")
+        if kind.startswith("derived"):
+            return "circle-open"
+        return "diamond" if kind == "third_party" else "circle"
+
+    def hover(r) -> str:
+        text = f"{r['entity']} {int(r['year'])}: {number(r['value'], 4)} ({kind_labels.get(r['value_kind'], '')})"
+        if not pd.isna(r["rank"]):
+            n = "" if pd.isna(r["n_ranked"]) else f"/{int(r['n_ranked'])}"
+            text += f"<br>{rank_word} {int(r['rank'])}{n} ({kind_labels.get(r['rank_kind'], '')})"
+        return text
+
+    order = sorted(h["entity"].unique(), key=lambda e: (e in highlight, -highlight.index(e) if e in highlight else 0))
+    for entity in order:
+        g = h.loc[h["entity"] == entity].sort_values("year")
+        if entity in highlight:
+            i = highlight.index(entity)
+            line = dict(color=FOCUS_COLOR if i == 0 else palette[(i - 1) % len(palette)], width=4 if i == 0 else 2.5)
+        else:
+            line = dict(color="#d5dae0", width=1)
+        # The line is cut at each method break (no segment joins years measured by different methods).
+        xs, ys, symbols, texts = [], [], [], []
+        for _, r in g.iterrows():
+            if xs and any(xs[-1] is not None and xs[-1] < b <= r["year"] for b in (breaks or {})):
+                xs.append(None), ys.append(None), symbols.append("circle"), texts.append("")
+            xs.append(int(r["year"])), ys.append(float(r["value"]))
+            symbols.append(symbol(r["value_kind"])), texts.append(hover(r))
         fig.add_scatter(
-            x=g["year"], y=g["value"], mode="lines+markers", name=entity, showlegend=is_focus,
-            line=dict(color=FOCUS_COLOR if is_focus else "#c5ccd3", width=4 if is_focus else 1),
-            marker=dict(symbol=["circle" if b == "published_34" else "circle-open" for b in g["basis"]], size=8),
-            customdata=[basis_labels.get(b, b) for b in g["basis"]],
-            hovertemplate=f"{entity} %{{x}}: %{{y:.4f}} (%{{customdata}})<extra></extra>")
-    for year in sorted(set(history.loc[history["basis"] == "published_34", "year"])):
+            x=xs, y=ys, mode="lines+markers", name=str(entity), showlegend=entity in highlight, connectgaps=False,
+            line=line, marker=dict(symbol=symbols, size=9 if entity in highlight else 5),
+            text=texts, hovertemplate="%{text}<extra></extra>")
+    for year, label in (breaks or {}).items():
         fig.add_vline(x=year - 0.5, line_dash="dot", line_color="#d68910",
-                      annotation_text=break_label, annotation_position="top left")
+                      annotation_text=label, annotation_position="top left")
+    years = sorted(set(history["year"]) | set(breaks or {}))
+    if years:
+        fig.update_xaxes(range=[min(years) - 0.4, max(years) + 0.4])
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(range=[0, 1], gridcolor="#eef1f4")
-    return _layout(fig, lang, height=420, title=title)
+    return _layout(fig, lang, height=440, title=title)
 
 
 def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi", title: str | None = None,

@@ -73,21 +73,42 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             else:
                 decimals = 2
             out[col] = _fmt_col(out[col], decimals, lang, col in signed_cols)
+        elif pd.api.types.is_integer_dtype(out[col]) and out[col].isna().any():
+            # Nullable integers (ranks) with gaps: the gap reads "—", not "None".
+            out[col] = out[col].map(lambda v: "—" if pd.isna(v) else str(int(v)))
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].where(out[col].notna(), "—")
     return out
 
 
-def published_table(published: pd.DataFrame, group: str, lang: str) -> pd.DataFrame:
-    p = published.loc[published["entity_group"] == group]
-    return pd.DataFrame({
-        "year": p["year"].astype(int),
-        t("ui.common.rank", lang): _int_col(p["total_rank"]),
-        t("ui.common.province", lang): p["published_name"],
-        t("ui.common.value", lang): p["total_value"],
-        t("ui.rankings.n_ranked", lang): _int_col(p["n_ranked"]),
-        t("ui.rankings.source", lang): p["source_url"],
-    }).sort_values(["year", t("ui.common.rank", lang)])
+def kind_words(kind, lang: str, constituent_kinds: str = "") -> str:
+    """A figure's kind in words of the UI language ('Công bố chính thức', 'Báo chí', 'Tổng hợp của bên
+    thứ ba (không chính thức)', a combination joined by ' + ', or a derived kind with what it came from)."""
+    from dashboard.analysis import kind_words as words
+
+    return words(kind, lambda key, **kw: t(key, lang, **kw), constituent_kinds)
+
+
+def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False) -> pd.DataFrame:
+    """Published history rows (analysis.published_history_*) for display: every value and rank with its kind
+    in words, the method period of its year and the source."""
+    from dashboard.analysis import method_period
+
+    out = pd.DataFrame({
+        t("ui.common.year", lang): rows["year"].astype(int).to_numpy(),
+        t("ui.common.province", lang): rows["entity"].to_numpy(),
+        t("ui.common.value", lang): rows["value"].astype(float).to_numpy(),
+        t("ui.common.rank", lang): _int_col(rows["rank"]).reset_index(drop=True),
+        t("ui.rankings.n_ranked", lang): _int_col(rows["n_ranked"]).reset_index(drop=True),
+        t("ui.history.rank_kind", lang): [kind_words(k, lang) or "—" for k in rows["rank_kind"]],
+        t("ui.history.value_kind", lang): [kind_words(k, lang, c if with_constituents else "") or "—" for k, c in
+                                           zip(rows["value_kind"], rows["constituent_kinds"])],
+        t("ui.history.period", lang): [t(f"ui.history.period_{method_period(y)}", lang) for y in rows["year"]],
+    })
+    if with_constituents:
+        out[t("ui.history.constituents", lang)] = rows["constituents"].to_numpy()
+    out[t("ui.rankings.source", lang)] = rows["source_url"].to_numpy()
+    return out
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "DTI") -> bytes:
@@ -115,9 +136,3 @@ def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("ui.rankings.change", lang): signed_ints(part["rank_change"]),
         t("ui.rankings.points_change", lang): part["points_change"],
     })
-
-
-def history_frame(history: pd.DataFrame, lang: str) -> pd.DataFrame:
-    wide = history.pivot_table(index="entity", columns="year", values="value", aggfunc="first", dropna=False)
-    wide.columns = [str(c) for c in wide.columns]
-    return wide.reset_index().rename(columns={"entity": t("ui.common.province", lang)})

@@ -16,10 +16,18 @@ import duckdb
 import pandas as pd
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dti_studio.duckdb"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Upgrades of an existing file, by the version they bring it to (CREATE … IF NOT EXISTS covers new tables).
+# 2: published_results gains its provenance (`source_kind`, `note`) and the kind of its value and rank;
+#    loaders.bootstrap bumps BOOTSTRAP_VERSION with it, so the rows are reloaded with these filled.
+MIGRATIONS = {
+    "2": [f"ALTER TABLE published_results ADD COLUMN IF NOT EXISTS {col} VARCHAR"
+          for col in ("source_kind", "note", "value_kind", "rank_kind")],
+}
 
 VALUE_FLAGS = [
-    ("published", "Số liệu công bố chính thức", "Published officially"),
+    ("published", "Số liệu đã công bố (chính thức, báo chí hoặc tổng hợp của bên thứ ba — ghi theo từng dòng)",
+     "Published figures (official, press or a third-party compilation — stated per row)"),
     ("plan", "Số liệu từ kế hoạch của tỉnh (KH 18/KH-UBND Gia Lai)", "From the province's plan (Gia Lai 18/KH-UBND)"),
     ("sample", "DỮ LIỆU MẪU (SAMPLE) — sinh tự động, không phải số liệu thật",
      "SAMPLE data — generated, not real figures"),
@@ -58,7 +66,10 @@ SCHEMA = [
         year INTEGER NOT NULL, entity_group VARCHAR NOT NULL, entity VARCHAR, published_name VARCHAR NOT NULL,
         total_value DOUBLE, total_rank INTEGER, n_ranked INTEGER, gov_value DOUBLE, gov_rank INTEGER,
         econ_value DOUBLE, econ_rank INTEGER, soc_value DOUBLE, soc_rank INTEGER,
-        source_url VARCHAR, quote VARCHAR, official BOOLEAN)""",
+        source_url VARCHAR, quote VARCHAR, official BOOLEAN,
+        source_kind VARCHAR,                    -- official | press | third_party, or a combination (a+b)
+        note VARCHAR,                           -- which fields come from where
+        value_kind VARCHAR, rank_kind VARCHAR)  -- the kind of total_value and of total_rank""",
     """CREATE TABLE IF NOT EXISTS plan_values (
         framework_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, code VARCHAR NOT NULL,
         points_2024 DOUBLE, max_qd405 DOUBLE, max_draft DOUBLE, target_points DOUBLE,
@@ -154,7 +165,13 @@ class Store:
         def create(cur):
             for stmt in SCHEMA:
                 cur.execute(stmt)
-            cur.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+            found = cur.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if found is not None:
+                for version in sorted(MIGRATIONS, key=int):
+                    if int(found[0]) < int(version):
+                        for stmt in MIGRATIONS[version]:
+                            cur.execute(stmt)
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
             for flag in VALUE_FLAGS:
                 cur.execute("INSERT OR REPLACE INTO value_flags VALUES (?, ?, ?)", list(flag))
 

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, fmt, tables, widgets
+from dashboard import analysis, charts, data, fmt, tables, widgets
 from scoring import montecarlo
 
 ctx = widgets.context()
@@ -26,10 +26,17 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
     focus_points = c3.number_input(ctx.t("ui.odds.focus_points"), 0.0, float(ctx.framework.max_points),
                                    float(round(totals[sel.focus], 2)), step=5.0, key="odds_focus_points",
                                    help=ctx.t("ui.odds.focus_points_help"))
-    changes = montecarlo.published_changes(data.published()) * ctx.framework.max_points
+    changes = None
+    if method == "bootstrap":
+        b1, b2 = st.columns(2)
+        centre = b1.checkbox(ctx.t("ui.odds.centre"), value=True, key="odds_centre", help=ctx.t("ui.odds.centre_help"))
+        scale_fw = b2.checkbox(ctx.t("ui.odds.scale", max=fmt.number(ctx.framework.max_points, 0, lang)), value=True,
+                               key="odds_scale", help=ctx.t("ui.odds.scale_help"))
+        scale = float(ctx.framework.max_points) if scale_fw else 1000.0
+        real = montecarlo.year_on_year_changes(data.published(), scale=scale, center=centre)
+        changes = real["change"].to_numpy()
     sim = montecarlo.simulate_ranks(totals, sel.focus, focus_points, n_draws=10_000, seed=2025, method=method,
-                                    sd=float(sd), changes=changes if method == "bootstrap" else None,
-                                    center=method == "bootstrap", max_total=ctx.framework.max_points)
+                                    sd=float(sd), changes=changes, max_total=ctx.framework.max_points)
     m1, m2, m3 = st.columns(3)
     top_a, top_b = sel.target_ranks
     m1.metric(ctx.t("ui.odds.p_top", n=top_a), fmt.percent(sim.p_top(top_a), 1, lang))
@@ -38,9 +45,15 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
     m3.metric(ctx.t("ui.odds.band"), f"{best}–{worst}")
     st.info(montecarlo.rank_band_note(sim, lang), icon=":material/insights:")
     if method == "bootstrap":
-        st.caption(ctx.t("ui.odds.bootstrap_note", n=len(changes)))
-    widgets.chart(charts.rank_distribution(pd.Series(sim.ranks), target_ranks=sel.target_ranks, lang=lang, title=ctx.t("ui.odds.distribution"),
-                                           x_title=ctx.t("ui.common.rank"), y_title=ctx.t("ui.odds.share")),
+        kinds = analysis.change_value_kinds(data.published(), real)
+        st.caption(ctx.t("ui.odds.bootstrap_note", n=len(real), provinces=real["entity"].nunique(),
+                         pairs=", ".join(f"{a}→{b}" for a, b in real[["year_from", "year_to"]].drop_duplicates()
+                                         .itertuples(index=False)),
+                         scale=fmt.number(scale, 0, lang),
+                         sd=fmt.number(float(real["change"].std()), 1, lang),
+                         kinds=analysis.kinds_text(kinds, lambda k: ctx.t(f"ui.kind.{k}"), lang)))
+    widgets.chart(charts.rank_distribution(pd.Series(sim.ranks), target_ranks=sel.target_ranks, lang=lang,
+                                           title=ctx.t("ui.odds.distribution"), x_title=ctx.t("ui.common.rank"), y_title=ctx.t("ui.odds.share")),
                   key="odds_dist")
     st.subheader(ctx.t("ui.odds.competitors"))
     comp = sim.competitors(6)

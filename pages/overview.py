@@ -16,14 +16,12 @@ if sel.is_province and sel.group == "63":
         st.markdown(ctx.t("ui.overview.merged_into", entity=sel.focus, new=merged))
         st.button(ctx.t("ui.overview.switch_to", new=merged), key="switch_34",
                   on_click=controls.focus_on_34, args=(merged,))
-    published = data.published()
-    mine = tables.published_table(published.loc[published["entity"] == sel.focus], "63", lang)
+    rows = analysis.history_of(analysis.published_history_63(data.published()), "63", [sel.focus])
     st.subheader(ctx.t("ui.overview.published_history"))
-    if mine.empty:
+    if rows.empty:
         st.info(ctx.t("ui.overview.no_published", entity=sel.focus))
     else:
-        st.dataframe(tables.localise(mine.rename(columns={"year": ctx.t("ui.common.year")}), lang), hide_index=True,
-                     width="stretch")
+        st.dataframe(tables.localise(tables.history_table(rows, lang), lang), hide_index=True, width="stretch")
     st.stop()
 if widgets.need_scores(ctx):
     result, year = ctx.result, sel.year
@@ -89,7 +87,8 @@ if widgets.need_scores(ctx):
         flags = sorted(set(data.flags_by_year(sel.framework_id, "34").query("year == @year")["flag"]))
         inp = briefing.prepare(result, sel.focus, year, ctx.inputs(),
                                data.plan_values(sel.framework_id), flags, lang, name_of,
-                               lambda key, **kw: ctx.t(key, **kw))
+                               lambda key, **kw: ctx.t(key, **kw),
+                               baseline=analysis.baseline_2024(data.published(), data.entities("63")))
         return briefing.build_briefing(inp, lambda key, **kw: ctx.t(key, **kw), lambda v, d: fmt.number(v, d, lang))
 
     if not sel.is_province:

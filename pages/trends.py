@@ -1,7 +1,7 @@
 """Xu hướng — totals and main indices over the years, rank trajectories, slope chart, movers, history."""
 import streamlit as st
 
-from dashboard import analysis, charts, data, tables, widgets
+from dashboard import analysis, charts, data, fmt, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -47,10 +47,46 @@ if not sel.is_province:
     st.stop()  # the published history is of provinces
 st.subheader(ctx.t("ui.trends.history"))
 st.caption(ctx.t("ui.trends.history_note"))
-history = analysis.published_history_34(data.published(), data.entities("63"))
-focus_hist = history.loc[history["entity"] == sel.focus] if sel.group == "34" else history.iloc[0:0]
-widgets.chart(charts.history_chart(history, sel.focus, {b: ctx.t(f"ui.trends.basis_{b}") for b in
-                                                         ("published_34", "mapped_from_63")},
-                                   break_label=ctx.t("ui.trends.series_break"), lang=lang), key="trend_history")
-st.dataframe(tables.localise(tables.history_frame(history, lang), lang), hide_index=True, width="stretch",
-             height=320)
+e63 = data.entities("63")
+history = analysis.published_history(data.published(), e63)
+merged_into = e63.set_index("name")["merged_into"]
+if sel.group == "34":
+    focus34 = sel.focus
+    # The constituent that gave the new province its name first (the focus line), then the others.
+    focus63 = sorted(merged_into.index[merged_into == sel.focus], key=lambda n: (n != sel.focus, n))
+else:
+    focus34, focus63 = merged_into.get(sel.focus), [sel.focus]
+kinds = set(history["value_kind"].dropna()) | set(history["rank_kind"].dropna())
+kind_labels = {k: tables.kind_words(k, lang) for k in kinds}
+breaks = {y: ctx.t("ui.trends.series_break", year=y) for y in analysis.METHOD_BREAKS}
+st.caption(ctx.t("ui.trends.markers"))
+
+
+def show_group(group: str, focus: list[str], title: str, peers_label: str) -> None:
+    st.markdown(f"#### {title}")
+    names = sorted(set(history.loc[history["entity_group"] == group, "entity"]) - set(focus))
+    peers = st.multiselect(peers_label, names, key=f"hist_peers{group}", max_selections=5,
+                           placeholder=ctx.t("ui.trends.compare_placeholder"))
+    shown = focus + peers
+    widgets.chart(charts.history_chart(history.loc[history["entity_group"] == group], shown, kind_labels,
+                                       breaks=breaks, lang=lang, rank_word=ctx.t("ui.common.rank"),
+                                       number=lambda v, d: fmt.number(v, d, lang)),
+                  key=f"trend_history{group}")
+    rows = analysis.history_of(history, group, shown)
+    st.dataframe(tables.localise(tables.history_table(rows, lang, with_constituents=group == "34"), lang),
+                 hide_index=True, width="stretch")
+
+
+if focus34:
+    show_group("34", [focus34], ctx.t("ui.trends.group34", entity=focus34), ctx.t("ui.trends.peers34"))
+else:
+    st.info(ctx.t("ui.trends.no_focus34", entity=sel.focus))
+show_group("63", focus63, ctx.t("ui.trends.group63", entities=", ".join(focus63)), ctx.t("ui.trends.peers63"))
+
+with st.expander(ctx.t("ui.trends.all34")):
+    years34 = sorted(int(y) for y in history.loc[history["entity_group"] == "34", "year"].unique())
+    year34 = st.selectbox(ctx.t("ui.common.year"), years34, index=len(years34) - 1, key="hist_all34_year")
+    rows34 = history.loc[(history["entity_group"] == "34") & (history["year"] == year34)]
+    rows34 = rows34.sort_values(["rank", "entity"], na_position="last")
+    st.dataframe(tables.localise(tables.history_table(rows34, lang, with_constituents=True), lang), hide_index=True,
+                 width="stretch", height=420)

@@ -68,14 +68,9 @@ def published_changes(published: pd.DataFrame) -> np.ndarray:
     consecutive years, both with a published `total_value`. Multiply by 1000 to use them as
     changes in points (`simulate_ranks(..., method="bootstrap", changes=published_changes(df) * 1000)`).
 
-    They are few: the reference file `data/reference/dti_public_results.csv` publishes mostly ranks,
-    and only a handful of provinces have values in consecutive years: 8 changes, from Đà Nẵng (4),
-    Kon Tum (2), Ninh Bình (1) and Thừa Thiên - Huế (1), 2020–2024, all in the 63-province
-    ranking; none yet in the 34-province ranking (only 2024 is published). Most date from
-    2020–2022, when every province's value rose sharply, so they carry a strong upward drift
-    (mean +0.112, sd 0.069 on the 0–1 scale): with the focus held fixed this drift alone pushes the
-    focus down. As a noise model for *relative* movement, centre them (`center=True` in
-    `simulate_ranks`) or let the focus draw too (`focus_fixed=False`).
+    With the 2022–2024 totals of all 63 provinces in the reference file this gives every consecutive
+    pair of years, including the few 2020→2021→2022 ones; `year_on_year_changes` picks the pairs and
+    the group explicitly (what the rank-odds page uses).
     """
     ent = _pick(published, "entity", "province")
     grp = _pick(published, "entity_group", "group")
@@ -95,6 +90,42 @@ def published_changes(published: pd.DataFrame) -> np.ndarray:
             & df["year"].sub(df["year"].shift()).eq(1))
     changes = df["value"].diff()[same].to_numpy(dtype=float)
     return changes[np.isfinite(changes)]
+
+
+REAL_CHANGE_PAIRS = ((2022, 2023), (2023, 2024))  # one method (2022–2024), every province valued
+
+
+def year_on_year_changes(published: pd.DataFrame, *, group: str = "63",
+                         pairs=REAL_CHANGE_PAIRS, scale: float = 1.0, center: bool = False) -> pd.DataFrame:
+    """The real year-on-year changes of the published totals: one row per province and pair of years.
+
+    `published` has `year`, `entity` (or `province`), `entity_group` (or `group`) and `total_value`
+    (0–1). For each (from, to) in `pairs`, a province of `group` with a value in both years gives one
+    change `(value_to − value_from) × scale` — `scale=1000` turns the 0–1 scale into points of a
+    1000-point framework. Provinces lacking either value give none (nothing is filled in).
+    Returns: entity, year_from, year_to, change — sorted by pair, then entity.
+    """
+    ent = _pick(published, "entity", "province")
+    grp = _pick(published, "entity_group", "group")
+    df = published.loc[published[grp].astype(str) == str(group), ["year", ent, "total_value"]].copy()
+    df.columns = ["year", "entity", "value"]
+    df["year"] = pd.to_numeric(df["year"], errors="coerce")
+    df["value"] = pd.to_numeric(df["value"], errors="coerce")
+    df = df.dropna(subset=["year", "value"]).groupby(["entity", "year"], as_index=False)["value"].mean()
+    wide = df.pivot(index="entity", columns="year", values="value")
+    parts = []
+    for a, b in pairs:
+        if a not in wide.columns or b not in wide.columns:
+            continue
+        diff = (wide[b] - wide[a]).dropna() * float(scale)
+        if center and len(diff):
+            diff = diff - diff.mean()
+        parts.append(pd.DataFrame({"entity": diff.index.astype(str), "year_from": int(a), "year_to": int(b),
+                                   "change": diff.to_numpy(dtype=float)}))
+    if not parts:
+        return pd.DataFrame({"entity": pd.Series(dtype=str), "year_from": pd.Series(dtype=int),
+                             "year_to": pd.Series(dtype=int), "change": pd.Series(dtype=float)})
+    return pd.concat(parts, ignore_index=True)
 
 
 # --- draws --------------------------------------------------------------------------------------

@@ -52,3 +52,18 @@ def test_english_briefing_without_sample_label():
     _, prs = deck("en", origin=("self_assessed",))
     text = all_text(prs)
     assert "673.64/1,000" in text and "SAMPLE" not in text
+
+
+def test_briefing_states_the_published_2024_baseline_with_its_kinds():
+    from dashboard import analysis
+    from loaders.bootstrap import entity_frames, published_frame
+
+    entities = entity_frames()
+    baseline = analysis.baseline_2024(published_frame(entities), entities.loc[entities["entity_group"] == "63"])
+    inp = briefing.prepare(RESULT, "Gia Lai", 2025, INPUTS, PLAN, ["sample"], "vi", name_of,
+                           lambda k, **kw: t(k, "vi", **kw), baseline=baseline)
+    raw = briefing.build_briefing(inp, lambda k, **kw: t(k, "vi", **kw), lambda v, d: fmt.number(v, d, "vi"))
+    text = all_text(Presentation(io.BytesIO(raw)))
+    assert ("hạng 31/34 — Báo chí; giá trị 0,6129 — Suy ra (trung bình các tỉnh hợp thành) — "
+            "từ số liệu: Tổng hợp của bên thứ ba (không chính thức)") in text
+    assert deck()[0].published == []  # without a baseline nothing is claimed

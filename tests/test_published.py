@@ -7,6 +7,9 @@ from tests.conftest import ROOT
 
 PUBLISHED = pd.read_csv(ROOT / "data" / "reference" / "dti_public_results.csv", dtype={"group": str})
 GROUPS = sorted({(int(y), g) for y, g in zip(PUBLISHED["year"], PUBLISHED["group"])})
+# Values printed rounded by the press, whose sorted place differs from the published rank
+# (shared/README.md: Kon Tum 2022 "0,54", officially 45th, sorts 47th among the compiled values).
+ROUNDED = {(2022, "63", "Kon Tum")}
 
 
 @pytest.mark.parametrize("year,group", GROUPS)
@@ -15,6 +18,8 @@ GROUPS = sorted({(int(y), g) for y, g in zip(PUBLISHED["year"], PUBLISHED["group
 def test_order_of_published_values_matches_published_ranks(year, group, value_col, rank_col):
     rows = PUBLISHED.loc[(PUBLISHED["year"] == year) & (PUBLISHED["group"] == group)]
     rows = rows.dropna(subset=[value_col, rank_col])
+    if value_col == "total_value":
+        rows = rows.loc[[(year, group, p) not in ROUNDED for p in rows["province"]]]
     if len(rows) < 2:
         pytest.skip("fewer than two published values")
     ours = rank_values(rows[value_col])
@@ -31,3 +36,11 @@ def test_2022_complete_ranking_is_a_competition_ranking():
 
 def test_ties_are_competition_ranked():
     assert list(rank_values([0.8, 0.7, 0.7, 0.6])) == [1, 2, 2, 4]
+
+
+def test_the_rounded_exception_is_real():
+    """Kon Tum 2022: a press value rounded to 2 decimals, its published rank kept (45), though it sorts 47th."""
+    y = PUBLISHED.loc[(PUBLISHED["year"] == 2022) & (PUBLISHED["group"] == "63")]
+    kt = y.loc[y["province"] == "Kon Tum"].iloc[0]
+    assert kt["total_value"] == 0.54 and kt["total_rank"] == 45 and kt["source_kind"] == "press"
+    assert list(rank_values(y["total_value"]))[list(y["province"]).index("Kon Tum")] == 47

@@ -66,15 +66,15 @@ LAST_VALUE_2024 = 0.6000  # SAMPLE choice for rank 34 (nothing published)
 TOLERANCE_POINTS = 0.01  # every total is within this many points (of 1000) of its target
 
 # Fixed 2024 order (rank 1 → 34). Published ranks (dti_public_results.csv, 2024, group 34): Hà Nội 1,
-# Huế 2, Hải Phòng 3, Hồ Chí Minh 4, Thanh Hóa 5, Điện Biên 6, Hà Tĩnh 7, Thái Nguyên 8, Khánh Hòa 16,
+# Huế 2, Hải Phòng 3, Hồ Chí Minh 4, Thanh Hóa 5, Điện Biên 6, Hà Tĩnh 7, Thái Nguyên 8, Lào Cai 14, Khánh Hòa 16,
 # Đà Nẵng 17, Gia Lai 31 — the generator checks this list against the file. Cao Bằng last follows the
 # headline of the cited VTC News article ("… Cao Bằng đứng cuối bảng"). The rest is OUR SAMPLE ORDER,
 # loosely after the 2022–2023 63-province ranks of each new province's larger parts.
 LADDER_2024 = [
     "Hà Nội", "Huế", "Hải Phòng", "Hồ Chí Minh", "Thanh Hóa", "Điện Biên", "Hà Tĩnh", "Thái Nguyên",
-    "Quảng Ninh", "Cần Thơ", "Bắc Ninh", "Lạng Sơn", "Ninh Bình", "Phú Thọ", "Tây Ninh",
+    "Quảng Ninh", "Cần Thơ", "Bắc Ninh", "Lạng Sơn", "Ninh Bình", "Lào Cai", "Phú Thọ",
     "Khánh Hòa", "Đà Nẵng",
-    "Đồng Nai", "Lào Cai", "Quảng Ngãi", "Vĩnh Long", "Lâm Đồng", "Đồng Tháp", "Hưng Yên",
+    "Tây Ninh", "Đồng Nai", "Quảng Ngãi", "Vĩnh Long", "Lâm Đồng", "Đồng Tháp", "Hưng Yên",
     "Tuyên Quang", "Sơn La", "Nghệ An", "Quảng Trị", "An Giang", "Đắk Lắk",
     "Gia Lai", "Cà Mau", "Lai Châu", "Cao Bằng",
 ]
