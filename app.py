@@ -27,6 +27,10 @@ PAGES = [
 ]
 nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
                      for path, key, icon in PAGES])
+# A page first opened without the frame (see below) asked to be shown inside it.
+wanted = st.session_state.pop("_wanted_page", None)
+if wanted:
+    st.switch_page(wanted, query_params=st.query_params.to_dict())
 
 if sel.present:
     st.markdown(controls.PRESENTATION_CSS, unsafe_allow_html=True)
@@ -38,6 +42,7 @@ else:
 # very first request of a server (or an AppTest run) targets that page; pages then draw the shared
 # controls themselves. This flag tells them the frame has already done it in this run.
 st.session_state["_frame_active"] = True
+st.session_state["_frame_seen"] = True
 try:
     nav.run()
 except Exception as exc:  # a bug must never show a traceback to users; tests set DTI_STUDIO_RAISE=1

@@ -100,6 +100,18 @@ def units(province: str | None = None) -> pd.DataFrame:
     return df if province is None else df.loc[df["province"] == province]
 
 
+@st.cache_data(show_spinner=False)
+def _criterion_leads(framework_id: str, province: str, version: int, stamp: str) -> pd.DataFrame:
+    return store().criterion_leads(framework_id, province)
+
+
+def criterion_leads(framework_id: str, province: str) -> dict[str, str]:
+    """code → the lead agency the province assigned (only assigned, non-empty ones)."""
+    stamp = str(store().query("SELECT max(assigned_at) AS t FROM criterion_leads").iloc[0, 0])
+    df = _criterion_leads(framework_id, province, data_version(), stamp)
+    return {c: a for c, a in zip(df["code"], df["lead_agency"]) if isinstance(a, str) and a}
+
+
 def unit_levels_with_data() -> list[str]:
     """Unit levels for which some province has a unit list and some framework scores them."""
     df = _units(data_version())

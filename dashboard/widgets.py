@@ -41,8 +41,20 @@ def context() -> PageContext:
     ss = st.session_state
     if ss.get("_frame_active"):
         sel = controls.current()
-    else:  # the page runs without the frame (see app.py): draw the shared controls here
-        sel = controls.sidebar()
+    else:
+        # The page runs without the frame (Streamlit's multipage-v1 quirk, see app.py): go through the
+        # frame instead, which then opens this page inside the navigation (same URL and query).
+        import inspect
+        from pathlib import Path
+
+        # Only for a session the frame has never run in (a shared link opened on a fresh server):
+        # later runs may carry widget changes, which a page switch would drop.
+        caller = Path(inspect.stack()[1].filename)
+        if caller.parent.name == "pages" and not ss.get("_frame_seen"):
+            ss["_wanted_page"] = f"pages/{caller.name}"
+            ss["_frame_seen"] = True
+            st.switch_page("app.py", query_params=st.query_params.to_dict())
+        sel = controls.sidebar()  # fallback: draw the shared controls here
     fw = data.framework_view(sel.framework_id, sel.level)
     return PageContext(sel=sel, lang=sel.lang, framework=fw,
                        result=data.scores(sel.framework_id, sel.score_group, sel.basis))

@@ -96,6 +96,11 @@ SCHEMA = [
         parent VARCHAR, code VARCHAR, valid_from DATE, valid_to DATE, aliases VARCHAR, source_row INTEGER)""",
     # Which assessment a value is: the unit's own ('self') or the province's appraisal ('appraised').
     """ALTER TABLE raw_inputs ADD COLUMN IF NOT EXISTS basis VARCHAR DEFAULT 'self'""",
+    # The department a province assigns to follow each criterion of a unit framework (the seeds of
+    # the unit frameworks name none); one row per change, the latest per (framework, province, code) holds.
+    """CREATE TABLE IF NOT EXISTS criterion_leads (
+        framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, code VARCHAR NOT NULL, lead_agency VARCHAR,
+        assigned_by VARCHAR, assigned_at TIMESTAMP NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS effort_weights (
         framework_id VARCHAR NOT NULL, code VARCHAR NOT NULL, cost_per_point DOUBLE NOT NULL,
         PRIMARY KEY (framework_id, code))""",
@@ -405,6 +410,31 @@ class Store:
     def delete_scenario(self, framework_id: str, name: str) -> None:
         self.write(lambda c: c.execute("DELETE FROM scenarios WHERE framework_id = ? AND name = ?",
                                        [framework_id, name]))
+
+    def criterion_leads(self, framework_id: str, province: str) -> pd.DataFrame:
+        """The current lead agency the province assigned to each criterion (code, lead_agency, who, when)."""
+        return self.query("""
+            SELECT code, lead_agency, assigned_by, assigned_at FROM criterion_leads
+            WHERE framework_id = ? AND province = ?
+            QUALIFY row_number() OVER (PARTITION BY code ORDER BY assigned_at DESC) = 1
+            ORDER BY code""", [framework_id, province])
+
+    def assign_criterion_leads(self, framework_id: str, province: str, leads: dict[str, str],
+                               assigned_by: str | None = None) -> int:
+        """Record the changed assignments (history kept: a change is a new row). Returns how many changed."""
+        current = self.criterion_leads(framework_id, province).set_index("code")["lead_agency"].to_dict()
+        changed = {c: (a or "").strip() for c, a in leads.items() if (a or "").strip() != (current.get(c) or "")}
+        if not changed:
+            return 0
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+
+        def write(c):
+            for code, agency in changed.items():
+                c.execute("INSERT INTO criterion_leads VALUES (?, ?, ?, ?, ?, ?)",
+                          [framework_id, province, code, agency or None, assigned_by, now])
+
+        self.write(write)
+        return len(changed)
 
     def effort_weights(self, framework_id: str) -> pd.DataFrame:
         return self.query("SELECT code, cost_per_point FROM effort_weights WHERE framework_id = ?", [framework_id])

@@ -34,13 +34,33 @@ if widgets.need_scores(ctx):
     st.subheader(ctx.t("ui.units.weakest", province=sel.province))
     st.caption(ctx.t("ui.units.weakest_rule"))
     weak = analysis.weakest_criteria(result, year, k=10)
+    assigned = data.criterion_leads(sel.framework_id, sel.province)
     st.dataframe(tables.localise(pd.DataFrame({
         ctx.t("ui.methodology.code"): weak["code"],
         ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in weak["code"]],
         ctx.t("ui.units.avg_share"): [fmt.percent(v, 1, lang) for v in weak["avg_value"]],
         ctx.t("ui.units.below_half"): [f"{b}/{n}" for b, n in zip(weak["below_half"], weak["n_units"])],
-        ctx.t("ui.methodology.lead"): [x or ctx.t("ui.units.no_lead") for x in weak["lead_agency"]],
+        ctx.t("ui.methodology.lead"): [x or assigned.get(c) or ctx.t("ui.units.no_lead")
+                                       for c, x in zip(weak["code"], weak["lead_agency"])],
     }), lang), hide_index=True, width="stretch")
+    with st.expander(ctx.t("ui.units.assign_title")):
+        # The seeds of the unit frameworks name no lead agency: the province assigns one per criterion.
+        st.caption(ctx.t("ui.units.assign_help"))
+        leaf_codes = [leaf.code for leaf in ctx.framework.leaves]
+        leads_table = pd.DataFrame({
+            "code": leaf_codes, "name": [ctx.node_name(c) for c in leaf_codes],
+            "lead": [ctx.framework.nodes[c].lead_agency or assigned.get(c, "") for c in leaf_codes]})
+        edited_leads = st.data_editor(
+            leads_table, key=f"leads_{sel.framework_id}_{sel.province}", hide_index=True, width="stretch",
+            disabled=["code", "name"], height=320,
+            column_config={"code": ctx.t("ui.methodology.code"), "name": ctx.t("ui.methodology.indicator"),
+                           "lead": st.column_config.TextColumn(ctx.t("ui.methodology.lead"), max_chars=120)})
+        if st.button(ctx.t("ui.units.assign_save"), key="assign_leads"):
+            n = data.store().assign_criterion_leads(
+                sel.framework_id, sel.province,
+                {c: a for c, a in zip(edited_leads["code"], edited_leads["lead"])
+                 if not ctx.framework.nodes[c].lead_agency}, assigned_by=None)
+            st.success(ctx.t("ui.units.assign_saved", n=n))
 
     st.subheader(ctx.t("ui.units.profile", entity=sel.focus))
     if sel.focus in set(table["entity"]):

@@ -318,3 +318,17 @@ def test_unit_profile_shows_where_appraisal_changed_points(app):
     assert (diffs <= 0).all() and (diffs < 0).any()  # the SAMPLE appraisal only cuts
     app.sidebar.radio(key="w_basis").set_value("self").run()
     assert app.sidebar.selectbox(key="w_year").options[-1] == "2026"  # self-assessed years go further
+
+
+def test_province_assigns_criterion_leads_shown_on_weak_criteria(app):
+    app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    app.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
+    go(app, "pages/units.py")
+    weakest = app.dataframe[1].value
+    code = weakest.iloc[0, 0]
+    assert weakest.iloc[0, -1] == "Chưa phân công"
+    from dashboard import data
+
+    data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"})
+    app.run()
+    assert app.dataframe[1].value.iloc[0, -1] == "Sở Khoa học và Công nghệ"

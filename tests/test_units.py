@@ -165,3 +165,13 @@ def test_unit_list_is_versioned(hue):
     hue.save_units("Huế", parsed.data, file_name="moi.csv", sha256=parsed.sha256, flag="self_assessed")
     assert hue.units("Huế")["name"].tolist() == ["Sở Nội vụ"]
     assert hue.query("SELECT count(DISTINCT import_id) AS n FROM units WHERE province = 'Huế'").iloc[0, 0] >= 2
+
+
+def test_criterion_leads_keep_their_history(store):
+    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ", "I.2": ""}) == 1
+    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ"}) == 0  # unchanged
+    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Văn phòng UBND"}) == 1
+    leads = store.criterion_leads("hue_units", "Huế").set_index("code")["lead_agency"]
+    assert leads.to_dict() == {"I.4": "Văn phòng UBND"}
+    assert store.query("SELECT count(*) FROM criterion_leads").iloc[0, 0] == 2
+    assert store.criterion_leads("hue_units", "Gia Lai").empty
