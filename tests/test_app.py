@@ -312,7 +312,7 @@ def test_unit_profile_shows_where_appraisal_changed_points(app):
     app.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
     assert app.sidebar.radio(key="w_basis").value == "appraised"
     go(app, "pages/units.py")
-    gap = app.dataframe[2].value
+    gap = next(d.value for d in app.dataframe if "Chênh lệch (thẩm định − tự đánh giá)" in d.value.columns)
     assert list(gap.columns)[1:] == ["Tự đánh giá", "Thẩm định", "Chênh lệch (thẩm định − tự đánh giá)"]
     diffs = gap.iloc[:, 3].str.replace(".", "", regex=False).str.replace(",", ".").astype(float)
     assert (diffs <= 0).all() and (diffs < 0).any()  # the SAMPLE appraisal only cuts
