@@ -11,14 +11,16 @@ st.caption(ctx.t("ui.methodology.version", version=fw.version, source=fw.source)
 
 st.subheader(ctx.t("ui.methodology.tree"))
 tree = fw.describe()
+# A framework whose document names lead agencies: a missing one is unreadable OCR; otherwise none is named.
+no_lead = ctx.t("ui.methodology.unknown_agency") if any(n.lead_agency for n in fw.leaves) \
+    else ctx.t("ui.methodology.no_agency_in_document")
 tree_view = pd.DataFrame({
     ctx.t("ui.methodology.code"): tree["code"],
     ctx.t("ui.methodology.indicator"): ["    " * max(lv - 1, 0) + ctx.node_name(c)
                                         for c, lv in zip(tree["code"], tree["level"])],
     ctx.t("ui.methodology.max"): tree["max_points"],
-    ctx.t("ui.methodology.rule"): tree["rule"],
-    ctx.t("ui.methodology.lead"): [a or ("" if not r else ctx.t("ui.methodology.unknown_agency"))
-                                   for a, r in zip(tree["lead_agency"], tree["rule"])],
+    ctx.t("ui.methodology.rule"): [ctx.t(f"ui.rules.{r}") if r else "" for r in tree["rule"]],
+    ctx.t("ui.methodology.lead"): [a or ("" if not r else no_lead) for a, r in zip(tree["lead_agency"], tree["rule"])],
 })
 full = data.framework(fw.id)
 if len(full.unit_levels) > 1:
@@ -46,7 +48,7 @@ with left:
                                 ctx.t("ui.methodology.var_unit"): v.unit} for v in node.variables]),
                  hide_index=True, width="stretch")
 with right:
-    st.markdown(f"**{ctx.t('ui.methodology.lead')}:** {node.lead_agency or ctx.t('ui.methodology.unknown_agency')}")
+    st.markdown(f"**{ctx.t('ui.methodology.lead')}:** {node.lead_agency or no_lead}")
     st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {', '.join(node.implementing_agencies) or '—'}")
     st.markdown(f"**{ctx.t('ui.methodology.frequency')}:** {node.frequency or '—'}")
     st.markdown(f"**{ctx.t('ui.methodology.target')}:** {node.target_text or '—'}")

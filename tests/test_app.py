@@ -332,3 +332,25 @@ def test_province_assigns_criterion_leads_shown_on_weak_criteria(app):
     data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"})
     app.run()
     assert app.dataframe[1].value.iloc[0, -1] == "Sở Khoa học và Công nghệ"
+
+
+def test_methodology_of_a_unit_framework_lists_levels_and_discrepancies(app):
+    app.sidebar.selectbox(key="w_level").set_value("district").run()
+    app.sidebar.selectbox(key="w_framework_id").set_value("dti_district_2021").run()
+    go(app, "pages/methodology.py")
+    tree = app.dataframe[0].value
+    assert "direct" not in set(tree["Quy tắc"]) and "Chấm điểm trực tiếp" in set(tree["Quy tắc"])
+    assert "Văn bản không nêu" in set(tree["Cơ quan chủ trì theo dõi, đánh giá"])
+    gaps = next(d.value for d in app.dataframe if "Điểm in trong văn bản" in d.value.columns)
+    from scoring import load_framework
+
+    assert len(gaps) == len(load_framework("dti_district_2021").discrepancies())
+    assert "Không in" in set(gaps["Điểm in trong văn bản"])
+
+
+def test_every_rule_type_has_words_in_both_catalogs():
+    from dashboard.i18n import catalog
+    from scoring.rules import RULES
+
+    for lang in ("vi", "en"):
+        assert {k.split(".")[-1] for k in catalog(lang) if k.startswith("ui.rules.")} == set(RULES)
