@@ -85,6 +85,10 @@ def validate_unit_data(store: Store, framework: Framework, province: str, source
         parsed.data = parsed.data.iloc[0:0]
         return parsed
     parsed = parse_inputs(source, file_name, framework, resolver_for_units(units))
+    for p in parsed.problems:  # name problems speak of the province's units, not of provinces
+        if p.code in ("unknown_entity", "missing_entity"):
+            p.code = f"unit_{p.code}"
+            p.params = dict(p.params, province=province, n_units=len(units))
     data = parsed.data
     if data.empty:
         return parsed

@@ -129,7 +129,7 @@ def test_unit_data_lands_in_each_units_group(hue, fw):
     ("Sở Nội vụ,2025,I.2,a,3", "criterion_not_for_level"),
     ("Phường Thuận Hóa,2024,I.1,points,3", "unit_not_valid_in_year"),
     ("Huyện Phú Vang,2026,I.1,points,3", "unit_not_valid_in_year"),
-    ("Phường Không Có,2025,I.1,points,3", "unknown_entity"),
+    ("Phường Không Có,2025,I.1,points,3", "unit_unknown_entity"),
 ])
 def test_unit_data_refusals_write_nothing(hue, fw, row, code):
     before = hue.counts()["raw_inputs"]
