@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.fmt import number as fmt_number
 from dashboard.fmt import plotly_separators
 
 FONT = "Inter, 'Source Sans Pro', 'DejaVu Sans', 'Liberation Sans', sans-serif"
@@ -308,3 +309,130 @@ def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
                     hovertemplate="%{x:,.2f}<extra>%{fullData.name}</extra>")
     fig.update_layout(barmode="overlay", yaxis=dict(tickfont=dict(size=11)))
     return _layout(fig, lang, height=max(420, 26 * len(p) + 120), title=title)
+
+
+# --- geographic map (offline) ---------------------------------------------------------------------
+
+# A white background with no tile source. MapLibre needs a glyph URL to draw text on the map; a
+# data: URL that never resolves makes it draw the labels with the browser's own font instead
+# ("rendering locally"), so the map fetches nothing from the network (plotly's built-in "white-bg"
+# style points its glyphs at fonts.openmaptiles.org).
+OFFLINE_MAP_STYLE = {
+    "version": 8, "sources": {},
+    "glyphs": "data:application/x-protobuf;base64,{fontstack}{range}",
+    "layers": [{"id": "white-bg", "type": "background", "paint": {"background-color": "#FFFFFF"}}],
+}
+# A fixed view over the mainland and both archipelagos (Web Mercator, MapLibre 512-px tiles).
+MAP_VIEW = {"center": {"lon": 109.9, "lat": 15.1}, "zoom": 4.75}
+NO_DATA_COLOR = "#e4e7eb"
+MAP_LINE_COLOR = "#ffffff"
+FOCUS_LINE_COLOR = "#111827"
+# MapLibre text takes a font stack name; drawn locally (see OFFLINE_MAP_STYLE) with the browser's sans-serif.
+MAP_TEXT_FONT = "Open Sans Regular"
+
+
+def _map_features(geojson: dict, kind: str) -> list[dict]:
+    return [f for f in geojson["features"] if f["properties"].get("kind") == kind]
+
+
+def _unbreakable(text: str, keep_break_before: str | None = None) -> str:
+    """MapLibre wraps map text at about 10 characters: join words with no-break spaces, keeping
+    one break before `keep_break_before` ("Quần đảo Hoàng Sa" / "(Đà Nẵng)")."""
+    text = text.replace("<br>", " ")
+    if keep_break_before and f" {keep_break_before}" in text:
+        head, tail = text.split(f" {keep_break_before}", 1)
+        return f"{_unbreakable(head)} {keep_break_before}{_unbreakable(tail)}"
+    return text.replace(" ", "\u00a0")
+
+
+def _east_edge(feature: dict) -> tuple[float, float]:
+    """Where a label can sit just east of a province, at its label latitude."""
+    lat = feature["properties"]["label_lat"]
+    geom = feature["geometry"]
+    polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+    near = [x for poly in polys for x, y in poly[0] if abs(y - lat) < 0.3]
+    every = [x for poly in polys for x, _ in poly[0]]
+    return (max(near or every) + 0.1, lat)
+
+
+def _collection(features: list[dict]) -> dict:
+    """Each trace carries only its own outlines (the figure goes to the browser on every rerun)."""
+    return {"type": "FeatureCollection", "features": features}
+
+
+def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: str = "vi", *,
+                 value_col: str = "value", title: str | None = None, colorbar_title: str = "",
+                 archipelago_labels: dict[str, str] | None = None, source_note: str = "",
+                 no_data_label: str = "—", reverse: bool = False, decimals: int = 1,
+                 value_fmt=None, height: int = 780) -> go.Figure:
+    """Choropleth of the provinces on their real outlines (offline: own GeoJSON, no tiles, no CDN).
+
+    `values` has `entity` and `value_col`; provinces without a value are drawn grey. The archipelagos
+    (features of kind "archipelago", each with the `province` it belongs to) always show, coloured
+    like their province, with a label from `archipelago_labels` (keyed by feature id). The focus
+    province gets a thick dark outline and its name on the map. `reverse=True` for ranks (1 = dark).
+    """
+    fmt_value = value_fmt or (lambda v: fmt_number(v, decimals, lang))
+    v = values.dropna(subset=[value_col]).set_index("entity")[value_col].astype(float)
+    provinces = _map_features(geojson, "province")
+    islands = _map_features(geojson, "archipelago")
+    labels = archipelago_labels or {}
+
+    def value_of(feature) -> float:
+        name = feature["properties"].get("province") or feature["id"]
+        return float(v.get(name, np.nan))
+
+    def display(feature) -> str:
+        return labels.get(feature["id"], feature["id"]) if feature["properties"]["kind"] == "archipelago" \
+            else feature["id"]
+
+    every = provinces + islands
+    missing = [f for f in every if np.isnan(value_of(f))]
+    shown = [f for f in every if not np.isnan(value_of(f))]
+    fig = go.Figure()
+    if missing:  # drawn grey, so a province (or an archipelago) without a value still shows
+        fig.add_trace(go.Choroplethmap(
+            geojson=_collection(missing), locations=[f["id"] for f in missing], z=[0] * len(missing),
+            featureidkey="id", colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False,
+            marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
+            customdata=[f"{display(f)}: {no_data_label}" for f in missing],
+            hovertemplate="%{customdata}<extra></extra>", name=""))
+    if shown:
+        z = [value_of(f) for f in shown]
+        fig.add_trace(go.Choroplethmap(
+            geojson=_collection(shown), locations=[f["id"] for f in shown], z=z, featureidkey="id",
+            colorscale="Blues", reversescale=reverse, zmin=min(z), zmax=max(z),
+            marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
+            colorbar=dict(title=dict(text=colorbar_title), thickness=14, len=0.6, y=0.55, tickformat=",~f"),
+            customdata=[f"{display(f)}: {fmt_value(x)}" for f, x in zip(shown, z)],
+            hovertemplate="%{customdata}<extra></extra>", name=""))
+    focus_feats = [f for f in provinces if f["id"] == focus]
+    if focus_feats:
+        fig.add_trace(go.Choroplethmap(
+            geojson=_collection(focus_feats), locations=[focus], z=[0], featureidkey="id",
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker=dict(line=dict(color=FOCUS_LINE_COLOR, width=3)), hoverinfo="skip", name=focus))
+        east, lat = _east_edge(focus_feats[0])
+        fv = float(v.get(focus, np.nan))
+        fig.add_trace(go.Scattermap(
+            lon=[east], lat=[lat], mode="markers+text", hoverinfo="skip",
+            marker=dict(size=1, opacity=0), textposition="middle right",
+            text=[_unbreakable(f"{focus}: {fmt_value(fv)}" if not np.isnan(fv) else focus)],
+            textfont=dict(family=MAP_TEXT_FONT, size=14, color=FOCUS_LINE_COLOR), name=focus))
+    if islands:
+        fig.add_trace(go.Scattermap(
+            lon=[f["properties"]["label_lon"] for f in islands],
+            lat=[f["properties"]["label_lat"] + 0.35 for f in islands],
+            # (text alone leaves MapLibre a NaN text offset: an invisible marker anchors the label)
+            mode="markers+text", marker=dict(size=1, opacity=0),
+            text=[_unbreakable(labels.get(f["id"], f["id"]), keep_break_before="(") for f in islands],
+            hoverinfo="skip",
+            textfont=dict(family=MAP_TEXT_FONT, size=12, color="#1f4e79"), textposition="top center", name=""))
+    fig.update_layout(map=dict(style=OFFLINE_MAP_STYLE, **MAP_VIEW), showlegend=False)
+    if source_note:
+        fig.add_annotation(text=source_note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                           yanchor="top", yshift=-6, showarrow=False, align="left",
+                           font=dict(size=11, color="#52606d"))
+    fig = _layout(fig, lang, height=height, title=title)
+    fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 20, b=44 if source_note else 10))
+    return fig
