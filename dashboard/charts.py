@@ -324,6 +324,8 @@ OFFLINE_MAP_STYLE = {
 }
 # A fixed view over the mainland and both archipelagos (Web Mercator, MapLibre 512-px tiles).
 MAP_VIEW = {"center": {"lon": 109.9, "lat": 15.1}, "zoom": 4.75}
+# Archipelago feature ids in data/geo/*.geojson → their label key in locales (ui.map.<key>).
+ARCHIPELAGO_LABEL_KEYS = {"QĐ Hoàng Sa": "hoang_sa", "QĐ Trường Sa": "truong_sa"}
 NO_DATA_COLOR = "#e4e7eb"
 MAP_LINE_COLOR = "#ffffff"
 FOCUS_LINE_COLOR = "#111827"
@@ -418,7 +420,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
             lon=[east], lat=[lat], mode="markers+text", hoverinfo="skip",
             marker=dict(size=1, opacity=0), textposition="middle right",
             text=[_unbreakable(f"{focus}: {fmt_value(fv)}" if not np.isnan(fv) else focus)],
-            textfont=dict(family=MAP_TEXT_FONT, size=14, color=FOCUS_LINE_COLOR), name=focus))
+            textfont=dict(family=MAP_TEXT_FONT, color=FOCUS_LINE_COLOR), name=focus))
     if islands:
         fig.add_trace(go.Scattermap(
             lon=[f["properties"]["label_lon"] for f in islands],
@@ -427,7 +429,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
             mode="markers+text", marker=dict(size=1, opacity=0),
             text=[_unbreakable(labels.get(f["id"], f["id"]), keep_break_before="(") for f in islands],
             hoverinfo="skip",
-            textfont=dict(family=MAP_TEXT_FONT, size=12, color="#1f4e79"), textposition="top center", name=""))
+            textfont=dict(family=MAP_TEXT_FONT, color="#1f4e79"), textposition="top center", name=""))
     fig.update_layout(map=dict(style=OFFLINE_MAP_STYLE, **MAP_VIEW), showlegend=False)
     if source_note:
         fig.add_annotation(text=source_note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
