@@ -5,6 +5,8 @@ number separators follow the UI language (Vietnamese 1.234,56).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -313,38 +315,39 @@ def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
 
 # --- geographic map (offline) ---------------------------------------------------------------------
 
-# A white background with no tile source. MapLibre needs a glyph URL to draw text on the map; a
-# data: URL that never resolves makes it draw the labels with the browser's own font instead
-# ("rendering locally"), so the map fetches nothing from the network (plotly's built-in "white-bg"
-# style points its glyphs at fonts.openmaptiles.org).
-OFFLINE_MAP_STYLE = {
-    "version": 8, "sources": {},
-    "glyphs": "data:application/x-protobuf;base64,{fontstack}{range}",
-    "layers": [{"id": "white-bg", "type": "background", "paint": {"background-color": "#FFFFFF"}}],
-}
 # A fixed view over the mainland and both archipelagos (Web Mercator, MapLibre 512-px tiles).
-MAP_VIEW = {"center": {"lon": 109.9, "lat": 15.1}, "zoom": 4.75}
+MAP_VIEW = {"center": {"lon": 109.9, "lat": 14.95}, "zoom": 4.7}
 # Archipelago feature ids in data/geo/*.geojson → their label key in locales (ui.map.<key>).
 ARCHIPELAGO_LABEL_KEYS = {"QĐ Hoàng Sa": "hoang_sa", "QĐ Trường Sa": "truong_sa"}
 NO_DATA_COLOR = "#e4e7eb"
+# "Blues" without its near-white end, so the lowest value still stands out from the white sea.
+MAP_COLORSCALE = [[0.0, "#d6e6f4"], [0.25, "#9ecae1"], [0.5, "#5aa1cf"], [0.75, "#2171b5"], [1.0, "#08306b"]]
 MAP_LINE_COLOR = "#ffffff"
 FOCUS_LINE_COLOR = "#111827"
-# MapLibre text takes a font stack name; drawn locally (see OFFLINE_MAP_STYLE) with the browser's sans-serif.
-MAP_TEXT_FONT = "Open Sans Regular"
 
 
 def _map_features(geojson: dict, kind: str) -> list[dict]:
     return [f for f in geojson["features"] if f["properties"].get("kind") == kind]
 
 
-def _unbreakable(text: str, keep_break_before: str | None = None) -> str:
-    """MapLibre wraps map text at about 10 characters: join words with no-break spaces, keeping
-    one break before `keep_break_before` ("Quần đảo Hoàng Sa" / "(Đà Nẵng)")."""
-    text = text.replace("<br>", " ")
-    if keep_break_before and f" {keep_break_before}" in text:
-        head, tail = text.split(f" {keep_break_before}", 1)
-        return f"{_unbreakable(head)} {keep_break_before}{_unbreakable(tail)}"
-    return text.replace(" ", "\u00a0")
+def _map_shift(lon: float, lat: float) -> tuple[float, float]:
+    """Pixel offset of (lon, lat) from the centre of the map at MAP_VIEW (Web Mercator, 512-px world at
+    zoom 0, y up). Labels are plotly annotations placed at the centre of the plot area and shifted by
+    this much: SVG text, so the map needs no font (glyph) download, and they stay put at any width."""
+    world = 512 * 2 ** MAP_VIEW["zoom"]
+
+    def xy(lo, la):
+        return (lo + 180) / 360 * world, math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / (2 * math.pi) * world
+
+    x, y = xy(lon, lat)
+    x0, y0 = xy(MAP_VIEW["center"]["lon"], MAP_VIEW["center"]["lat"])
+    return x - x0, y - y0
+
+
+def _map_label(fig: go.Figure, lon: float, lat: float, text: str, **kw) -> None:
+    dx, dy = _map_shift(lon, lat)
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, xshift=dx, yshift=dy,
+                       showarrow=False, **kw)
 
 
 def _east_edge(feature: dict) -> tuple[float, float]:
@@ -403,7 +406,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
         z = [value_of(f) for f in shown]
         fig.add_trace(go.Choroplethmap(
             geojson=_collection(shown), locations=[f["id"] for f in shown], z=z, featureidkey="id",
-            colorscale="Blues", reversescale=reverse, zmin=min(z), zmax=max(z),
+            colorscale=MAP_COLORSCALE, reversescale=reverse, zmin=min(z), zmax=max(z),
             marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
             colorbar=dict(title=dict(text=colorbar_title), thickness=14, len=0.6, y=0.55, tickformat=",~f"),
             customdata=[f"{display(f)}: {fmt_value(x)}" for f, x in zip(shown, z)],
@@ -416,25 +419,22 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
             marker=dict(line=dict(color=FOCUS_LINE_COLOR, width=3)), hoverinfo="skip", name=focus))
         east, lat = _east_edge(focus_feats[0])
         fv = float(v.get(focus, np.nan))
-        fig.add_trace(go.Scattermap(
-            lon=[east], lat=[lat], mode="markers+text", hoverinfo="skip",
-            marker=dict(size=1, opacity=0), textposition="middle right",
-            text=[_unbreakable(f"{focus}: {fmt_value(fv)}" if not np.isnan(fv) else focus)],
-            textfont=dict(family=MAP_TEXT_FONT, color=FOCUS_LINE_COLOR), name=focus))
-    if islands:
-        fig.add_trace(go.Scattermap(
-            lon=[f["properties"]["label_lon"] for f in islands],
-            lat=[f["properties"]["label_lat"] + 0.35 for f in islands],
-            # (text alone leaves MapLibre a NaN text offset: an invisible marker anchors the label)
-            mode="markers+text", marker=dict(size=1, opacity=0),
-            text=[_unbreakable(labels.get(f["id"], f["id"]), keep_break_before="(") for f in islands],
-            hoverinfo="skip",
-            textfont=dict(family=MAP_TEXT_FONT, color="#1f4e79"), textposition="top center", name=""))
-    fig.update_layout(map=dict(style=OFFLINE_MAP_STYLE, **MAP_VIEW), showlegend=False)
-    if source_note:
-        fig.add_annotation(text=source_note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
-                           yanchor="top", yshift=-6, showarrow=False, align="left",
-                           font=dict(size=11, color="#52606d"))
+        _map_label(fig, east, lat, f"<b>{focus}</b>: {fmt_value(fv)}" if not np.isnan(fv) else f"<b>{focus}</b>",
+                   xanchor="left", yanchor="middle", font=dict(color=FOCUS_LINE_COLOR),
+                   bgcolor="rgba(255,255,255,0.85)", borderpad=2)
+    for f in islands:
+        text = labels.get(f["id"], f["id"]).replace("<br>", " ").replace(" (", "<br>(", 1)
+        _map_label(fig, f["properties"]["label_lon"], f["properties"]["label_lat"] + 0.25, text,
+                   xanchor="center", yanchor="bottom", font=dict(color="#1f4e79"))
+    # "white-bg": no tiles; with no text on the map itself MapLibre fetches nothing.
+    fig.update_layout(map=dict(style="white-bg", **MAP_VIEW), showlegend=False)
+    note_lines = 0
+    if source_note:  # wrapped, never cut: about 80 characters fit a 600-px plot at 12 px
+        note = wrap_label(source_note, width=80, max_lines=4)
+        note_lines = note.count("<br>") + 1
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                           yanchor="top", yshift=-4, showarrow=False, align="left",
+                           font=dict(size=12, color="#52606d"))
     fig = _layout(fig, lang, height=height, title=title)
-    fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 20, b=44 if source_note else 10))
+    fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 20, b=12 + 16 * note_lines))
     return fig

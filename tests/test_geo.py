@@ -141,20 +141,39 @@ def test_map_colours_every_province_outlines_the_focus_and_writes_vietnamese_num
     focus = [t for t in fig.data if t.type == "choroplethmap" and list(t.locations) == ["Gia Lai"]]
     assert len(focus) == 1 and focus[0].marker.line.width >= 2.5
     assert focus[0].marker.line.color == charts.FOCUS_LINE_COLOR
-    texts = [s for t in fig.data if t.type == "scattermap" for s in t.text]
-    assert "Quần\u00a0đảo\u00a0Hoàng\u00a0Sa (Đà\u00a0Nẵng)" in texts
-    assert "Quần\u00a0đảo\u00a0Trường\u00a0Sa (Khánh\u00a0Hòa)" in texts
-    assert any(s.startswith("Gia\u00a0Lai:") for s in texts)
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Quần đảo Hoàng Sa<br>(Đà Nẵng)" in texts and "Quần đảo Trường Sa<br>(Khánh Hòa)" in texts
+    assert f"<b>Gia Lai</b>: {whole},{frac}" in texts
     assert any("ODbL" in a.text for a in fig.layout.annotations)
 
 
-def test_map_needs_no_network():
+@pytest.mark.parametrize("lon,lat,right,up", [
+    (charts.MAP_VIEW["center"]["lon"], charts.MAP_VIEW["center"]["lat"], 0, 0),
+    (112.0, 16.5, 1, 1), (114.5, 8.5, 1, -1), (102.5, 22.0, -1, 1), (105.0, 8.6, -1, -1),
+])
+def test_map_labels_sit_where_their_place_is(lon, lat, right, up):
+    dx, dy = charts._map_shift(lon, lat)
+    assert (dx > 0) - (dx < 0) == right and (dy > 0) - (dy < 0) == up
+
+
+def test_the_whole_country_fits_the_fixed_view():
+    """From Lũng Cú (23.4°N) and Lai Châu (102.1°E) to the south and east of Trường Sa (6.2°N, 117.5°E):
+    inside the plot area of the default height, and within a 640-px-wide plot."""
     fig = build_map(analysis.ranking_table(RESULT, 2025))
-    style = fig.layout.map.style
-    assert isinstance(style, dict) and style["sources"] == {}
-    assert not style["glyphs"].startswith("http")
+    half_height = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / 2
+    for lon, lat in [(102.1, 23.4), (117.5, 6.2), (102.1, 6.2), (117.5, 23.4)]:
+        dx, dy = charts._map_shift(lon, lat)
+        assert abs(dx) < 320 and abs(dy) < half_height, (lon, lat, dx, dy, half_height)
+    note = [a for a in fig.layout.annotations if "ODbL" in a.text][0]
+    assert all(len(line) <= 80 for line in note.text.split("<br>"))
+
+
+def test_map_needs_no_network():
+    """No tiles (white-bg) and no text on the map layer (text there would make MapLibre download glyphs)."""
+    fig = build_map(analysis.ranking_table(RESULT, 2025))
+    assert fig.layout.map.style == "white-bg"
     assert "http" not in json.dumps(fig.to_plotly_json()["layout"]["map"])
-    assert all(t.type in ("choroplethmap", "scattermap") for t in fig.data)
+    assert all(t.type == "choroplethmap" for t in fig.data)
     lon, lat = fig.layout.map.center.lon, fig.layout.map.center.lat
     assert 108 <= lon <= 112 and 13 <= lat <= 17
 
@@ -210,9 +229,9 @@ def test_rankings_page_shows_the_geographic_map_by_default_and_the_tile_map_on_r
     shown = [t for t in traces if t["type"] == "choroplethmap" and "colorbar" in t][0]
     assert len(shown["locations"]) == 36
     assert any(t["type"] == "choroplethmap" and t["locations"] == ["Gia Lai"] for t in traces)
-    texts = [s for t in traces if t["type"] == "scattermap" for s in t["text"]]
-    assert any("Hoàng" in s for s in texts) and any("Trường" in s for s in texts)
-    assert "ODbL" in json.dumps(fig["layout"]["annotations"], ensure_ascii=False)
+    texts = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "Quần đảo Hoàng Sa<br>(Đà Nẵng)" in texts and "Quần đảo Trường Sa<br>(Khánh Hòa)" in texts
+    assert any("ODbL" in s for s in texts) and any(s.startswith("<b>Gia Lai</b>: ") for s in texts)
     assert any("Hoàng Sa" in c.value for c in app.caption)
     radio.set_value("tiles").run()
     assert not _maps(app) and any("Bản đồ dạng ô" in c.value for c in app.caption)
