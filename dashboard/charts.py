@@ -330,11 +330,11 @@ def _map_features(geojson: dict, kind: str) -> list[dict]:
     return [f for f in geojson["features"] if f["properties"].get("kind") == kind]
 
 
-def _map_shift(lon: float, lat: float) -> tuple[float, float]:
+def _map_shift(lon: float, lat: float, zoom: float | None = None) -> tuple[float, float]:
     """Pixel offset of (lon, lat) from the centre of the map at MAP_VIEW (Web Mercator, 512-px world at
     zoom 0, y up). Labels are plotly annotations placed at the centre of the plot area and shifted by
     this much: SVG text, so the map needs no font (glyph) download, and they stay put at any width."""
-    world = 512 * 2 ** MAP_VIEW["zoom"]
+    world = 512 * 2 ** (MAP_VIEW["zoom"] if zoom is None else zoom)
 
     def xy(lo, la):
         return (lo + 180) / 360 * world, math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / (2 * math.pi) * world
@@ -344,8 +344,8 @@ def _map_shift(lon: float, lat: float) -> tuple[float, float]:
     return x - x0, y - y0
 
 
-def _map_label(fig: go.Figure, lon: float, lat: float, text: str, **kw) -> None:
-    dx, dy = _map_shift(lon, lat)
+def _map_label(fig: go.Figure, lon: float, lat: float, text: str, zoom: float, **kw) -> None:
+    dx, dy = _map_shift(lon, lat, zoom)
     fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, xshift=dx, yshift=dy,
                        showarrow=False, **kw)
 
@@ -369,14 +369,16 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
                  value_col: str = "value", title: str | None = None, colorbar_title: str = "",
                  archipelago_labels: dict[str, str] | None = None, source_note: str = "",
                  no_data_label: str = "—", reverse: bool = False, decimals: int = 1,
-                 value_fmt=None, height: int = 780) -> go.Figure:
+                 value_fmt=None, height: int = 780, scale: float = 1.0) -> go.Figure:
     """Choropleth of the provinces on their real outlines (offline: own GeoJSON, no tiles, no CDN).
 
     `values` has `entity` and `value_col`; provinces without a value are drawn grey. The archipelagos
     (features of kind "archipelago", each with the `province` it belongs to) always show, coloured
     like their province, with a label from `archipelago_labels` (keyed by feature id). The focus
     province gets a thick dark outline and its name on the map. `reverse=True` for ranks (1 = dark).
+    `scale`: the figure will be shown that many times taller (presentation mode): the map zooms to match.
     """
+    zoom = MAP_VIEW["zoom"] + math.log2(scale)
     fmt_value = value_fmt or (lambda v: fmt_number(v, decimals, lang))
     v = values.dropna(subset=[value_col]).set_index("entity")[value_col].astype(float)
     provinces = _map_features(geojson, "province")
@@ -408,7 +410,9 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
             geojson=_collection(shown), locations=[f["id"] for f in shown], z=z, featureidkey="id",
             colorscale=MAP_COLORSCALE, reversescale=reverse, zmin=min(z), zmax=max(z),
             marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
-            colorbar=dict(title=dict(text=colorbar_title), thickness=14, len=0.6, y=0.55, tickformat=",~f"),
+            # Inside the plot, over the empty top-right corner: the map keeps the full width.
+            colorbar=dict(title=dict(text=colorbar_title), thickness=12, len=0.42, x=0.99, xanchor="right",
+                          y=0.98, yanchor="top", tickformat=",~f", bgcolor="rgba(255,255,255,0.8)"),
             customdata=[f"{display(f)}: {fmt_value(x)}" for f, x in zip(shown, z)],
             hovertemplate="%{customdata}<extra></extra>", name=""))
     focus_feats = [f for f in provinces if f["id"] == focus]
@@ -419,15 +423,15 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
             marker=dict(line=dict(color=FOCUS_LINE_COLOR, width=3)), hoverinfo="skip", name=focus))
         east, lat = _east_edge(focus_feats[0])
         fv = float(v.get(focus, np.nan))
-        _map_label(fig, east, lat, f"<b>{focus}</b>: {fmt_value(fv)}" if not np.isnan(fv) else f"<b>{focus}</b>",
-                   xanchor="left", yanchor="middle", font=dict(color=FOCUS_LINE_COLOR),
+        label = f"<b>{focus}</b>: {fmt_value(fv)}" if not np.isnan(fv) else f"<b>{focus}</b>"
+        _map_label(fig, east, lat, label, zoom, xanchor="left", yanchor="middle", font=dict(color=FOCUS_LINE_COLOR),
                    bgcolor="rgba(255,255,255,0.85)", borderpad=2)
     for f in islands:
         text = labels.get(f["id"], f["id"]).replace("<br>", " ").replace(" (", "<br>(", 1)
-        _map_label(fig, f["properties"]["label_lon"], f["properties"]["label_lat"] + 0.25, text,
+        _map_label(fig, f["properties"]["label_lon"], f["properties"]["label_lat"] + 0.25, text, zoom,
                    xanchor="center", yanchor="bottom", font=dict(color="#1f4e79"))
     # "white-bg": no tiles; with no text on the map itself MapLibre fetches nothing.
-    fig.update_layout(map=dict(style="white-bg", **MAP_VIEW), showlegend=False)
+    fig.update_layout(map=dict(style="white-bg", center=MAP_VIEW["center"], zoom=zoom), showlegend=False)
     note_lines = 0
     if source_note:  # wrapped, never cut: about 80 characters fit a 600-px plot at 12 px
         note = wrap_label(source_note, width=80, max_lines=4)

@@ -25,7 +25,8 @@ if sel.group == "63":
         title=ctx.t("ui.rankings.geo_title_63", year=year), colorbar_title=ctx.t("ui.map.rank_title"),
         archipelago_labels=island_labels, source_note=ctx.t("ui.map.source_63"),
         no_data_label=ctx.t("ui.map.no_data"),
-        value_fmt=lambda r: ctx.t("ui.map.rank_of", rank=fmt.rank(r, n_ranked))), key="rank_geo63")
+        value_fmt=lambda r: ctx.t("ui.map.rank_of", rank=fmt.rank(r, n_ranked)),
+        scale=1.1 if sel.present else 1.0), key="rank_geo63")
     st.caption(ctx.t("ui.rankings.geo_note_63"))
     st.stop()
 
@@ -70,7 +71,7 @@ if widgets.need_scores(ctx):
             bar_table, data.geojson("34"), sel.focus, lang, value_col="bar_value",
             title=ctx.t("ui.rankings.geo_title", what=what), colorbar_title=ctx.t("ui.common.points"),
             archipelago_labels=island_labels, source_note=ctx.t("ui.map.source"),
-            no_data_label=ctx.t("ui.map.no_data")), key="rank_geo")
+            no_data_label=ctx.t("ui.map.no_data"), scale=1.1 if sel.present else 1.0), key="rank_geo")
         st.caption(ctx.t("ui.rankings.geo_note", focus=sel.focus))
     else:
         map_fig = charts.tile_map(bar_table, sel.focus, "bar_value", {}, lang,

@@ -158,14 +158,26 @@ def test_map_labels_sit_where_their_place_is(lon, lat, right, up):
 
 def test_the_whole_country_fits_the_fixed_view():
     """From Lũng Cú (23.4°N) and Lai Châu (102.1°E) to the south and east of Trường Sa (6.2°N, 117.5°E):
-    inside the plot area of the default height, and within a 640-px-wide plot."""
+    inside the plot area of the default height, and within a 640-px-wide plot (Streamlit's narrow
+    layout leaves about 680 px); in presentation mode (scale 1.1) within 680 px."""
     fig = build_map(analysis.ranking_table(RESULT, 2025))
     half_height = (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / 2
     for lon, lat in [(102.1, 23.4), (117.5, 6.2), (102.1, 6.2), (117.5, 23.4)]:
         dx, dy = charts._map_shift(lon, lat)
         assert abs(dx) < 320 and abs(dy) < half_height, (lon, lat, dx, dy, half_height)
+        big = charts._map_shift(lon, lat, charts.MAP_VIEW["zoom"] + math.log2(1.1))
+        assert abs(big[0]) < 340 and abs(big[1]) < 1.1 * half_height
     note = [a for a in fig.layout.annotations if "ODbL" in a.text][0]
     assert all(len(line) <= 80 for line in note.text.split("<br>"))
+
+
+def test_presentation_scale_zooms_the_map_and_keeps_labels_on_their_places():
+    table = analysis.ranking_table(RESULT, 2025)
+    normal, big = build_map(table), build_map(table, scale=1.25)
+    assert big.layout.map.zoom == pytest.approx(normal.layout.map.zoom + math.log2(1.25))
+    for a, b in zip(normal.layout.annotations, big.layout.annotations):
+        if a.xshift is not None:
+            assert b.xshift == pytest.approx(1.25 * a.xshift) and b.yshift == pytest.approx(1.25 * a.yshift)
 
 
 def test_map_needs_no_network():
