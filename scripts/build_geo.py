@@ -45,6 +45,7 @@ DECIMALS = 3            # ≈ 100 m: far below one screen pixel at country scale
 ARCHIPELAGOS = {
     "Hoàng Sa": {
         "province": "Đà Nẵng",
+        "label": (112.4, 17.25),  # label anchor (bottom centre of the text): above the islands, clear of Quảng Trị
         "islands": {
             "Phú Lâm": (112.34, 16.83), "Cây": (112.26, 16.98), "Linh Côn": (112.73, 16.67),
             "Đá Bắc": (111.50, 17.08), "Hoàng Sa": (111.61, 16.53), "Hữu Nhật": (111.58, 16.58),
@@ -54,6 +55,7 @@ ARCHIPELAGOS = {
     },
     "Trường Sa": {
         "province": "Khánh Hòa",
+        "label": (115.4, 11.5),   # east of centre: clear of a label on Khánh Hòa or Lâm Đồng
         "islands": {
             "Song Tử Tây": (114.33, 11.43), "Song Tử Đông": (114.36, 11.45), "Thị Tứ": (114.28, 11.05),
             "Loại Ta": (114.42, 10.67), "Sơn Ca": (114.48, 10.38), "Ba Bình": (114.36, 10.38),
@@ -156,12 +158,10 @@ def archipelago_features(group: str) -> list[dict]:
         circles = shapely.union_all([Point(lon, lat).buffer(ISLAND_RADIUS, quad_segs=4)
                                      for lon, lat in spec["islands"].values()])
         circles = shapely.union_all([shapely.Polygon(g.exterior) for g in getattr(circles, "geoms", [circles])])
-        lons = [p[0] for p in spec["islands"].values()]
-        lats = [p[1] for p in spec["islands"].values()]
         feats.append({"type": "Feature", "id": f"QĐ {name}",
                       "properties": {"name": f"QĐ {name}", "kind": "archipelago", "province": spec["province"],
-                                     "group": group, "label_lon": round(sum(lons) / len(lons), 2),
-                                     "label_lat": round(max(lats), 2),
+                                     "group": group, "label_lon": spec["label"][0],
+                                     "label_lat": spec["label"][1],
                                      "islands": sorted(spec["islands"])},
                       "geometry": _rounded(circles)})
     return feats

@@ -259,3 +259,22 @@ def test_rankings_page_63_group_maps_the_published_ranks(app):
     assert shown["reversescale"] is True and len(shown["locations"]) == 65  # 63 + 2 archipelagos
     hover = dict(zip(shown["locations"], shown["customdata"]))
     assert hover["Gia Lai"] == "Gia Lai: hạng 62/63"
+
+
+@pytest.mark.parametrize("group,focus", [("34", n) for n in REF.new] + [("63", n) for n in REF.old])
+def test_focus_label_clears_the_archipelago_labels_and_the_edge(group, focus):
+    """Boxes estimated at 14 px type (≈ 7,5 px a character, 20 px a line): the label east of each of the
+    34 (and the 63) provinces touches neither archipelago label and ends inside a 680-px-wide plot."""
+    gj = load(group)
+    feature = next(f for f in gj["features"] if f["id"] == focus)
+    east, lat = charts._east_edge(feature)
+    x0, y0 = charts._map_shift(east, lat)
+    width = 7.5 * len(f"{focus}: 888,8")
+    focus_box = (x0, y0 - 10, x0 + width, y0 + 10)
+    assert focus_box[2] < 340
+    for island in (f for f in gj["features"] if f["properties"]["kind"] == "archipelago"):
+        cx, by = charts._map_shift(island["properties"]["label_lon"], island["properties"]["label_lat"] + 0.25)
+        half = 7.5 * len("Quần đảo Trường Sa") / 2
+        box = (cx - half, by, cx + half, by + 40)
+        overlap = not (focus_box[2] < box[0] or box[2] < focus_box[0] or focus_box[3] < box[1] or box[3] < focus_box[1])
+        assert not overlap, (focus, island["id"], focus_box, box)
