@@ -247,6 +247,12 @@ def test_rankings_page_shows_the_geographic_map_by_default_and_the_tile_map_on_r
     assert any("Hoàng Sa" in c.value for c in app.caption)
     radio.set_value("tiles").run()
     assert not _maps(app) and any("Bản đồ dạng ô" in c.value for c in app.caption)
+    radio.set_value("geo").run()
+    app.sidebar.selectbox(key="w_lang").set_value("en").run()
+    assert app.radio(key="rank_map_kind").options == ["Geographic map", "Tile map"]
+    (fig,) = _maps(app)
+    texts = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "Hoàng Sa archipelago<br>(Đà Nẵng)" in texts and fig["layout"]["separators"] == ".,"
 
 
 def test_rankings_page_63_group_maps_the_published_ranks(app):
