@@ -412,7 +412,8 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
             marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
             # Inside the plot, over the empty top-right corner: the map keeps the full width.
             colorbar=dict(title=dict(text=colorbar_title[:1].upper() + colorbar_title[1:]), thickness=12,
-                          len=0.42, x=0.99, xanchor="right", y=0.98, yanchor="top", tickformat=",~f", bgcolor="rgba(255,255,255,0.8)"),
+                          len=0.42, x=0.99, xanchor="right", y=0.98, yanchor="top", tickformat=",~f",
+                          bgcolor="rgba(255,255,255,0.8)"),
             customdata=[f"{display(f)}: {fmt_value(x)}" for f, x in zip(shown, z)],
             hovertemplate="%{customdata}<extra></extra>", name=""))
     focus_feats = [f for f in provinces if f["id"] == focus]
