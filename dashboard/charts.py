@@ -5,10 +5,13 @@ number separators follow the UI language (Vietnamese 1.234,56).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.fmt import number as fmt_number
 from dashboard.fmt import plotly_separators
 
 FONT = "Inter, 'Source Sans Pro', 'DejaVu Sans', 'Liberation Sans', sans-serif"
@@ -344,3 +347,135 @@ def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
                     hovertemplate="%{x:,.2f}<extra>%{fullData.name}</extra>")
     fig.update_layout(barmode="overlay", yaxis=dict(tickfont=dict(size=11)))
     return _layout(fig, lang, height=max(420, 26 * len(p) + 120), title=title)
+
+
+# --- geographic map (offline) ---------------------------------------------------------------------
+
+# A fixed view over the mainland and both archipelagos (Web Mercator, MapLibre 512-px tiles).
+MAP_VIEW = {"center": {"lon": 109.9, "lat": 14.95}, "zoom": 4.7}
+# Archipelago feature ids in data/geo/*.geojson → their label key in locales (ui.map.<key>).
+ARCHIPELAGO_LABEL_KEYS = {"QĐ Hoàng Sa": "hoang_sa", "QĐ Trường Sa": "truong_sa"}
+NO_DATA_COLOR = "#e4e7eb"
+# "Blues" without its near-white end, so the lowest value still stands out from the white sea.
+MAP_COLORSCALE = [[0.0, "#d6e6f4"], [0.25, "#9ecae1"], [0.5, "#5aa1cf"], [0.75, "#2171b5"], [1.0, "#08306b"]]
+MAP_LINE_COLOR = "#ffffff"
+FOCUS_LINE_COLOR = "#111827"
+
+
+def _map_features(geojson: dict, kind: str) -> list[dict]:
+    return [f for f in geojson["features"] if f["properties"].get("kind") == kind]
+
+
+def _map_shift(lon: float, lat: float, zoom: float | None = None) -> tuple[float, float]:
+    """Pixel offset of (lon, lat) from the centre of the map at MAP_VIEW (Web Mercator, 512-px world at
+    zoom 0, y up). Labels are plotly annotations placed at the centre of the plot area and shifted by
+    this much: SVG text, so the map needs no font (glyph) download, and they stay put at any width."""
+    world = 512 * 2 ** (MAP_VIEW["zoom"] if zoom is None else zoom)
+
+    def xy(lo, la):
+        return (lo + 180) / 360 * world, math.log(math.tan(math.pi / 4 + math.radians(la) / 2)) / (2 * math.pi) * world
+
+    x, y = xy(lon, lat)
+    x0, y0 = xy(MAP_VIEW["center"]["lon"], MAP_VIEW["center"]["lat"])
+    return x - x0, y - y0
+
+
+def _map_label(fig: go.Figure, lon: float, lat: float, text: str, zoom: float, **kw) -> None:
+    dx, dy = _map_shift(lon, lat, zoom)
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0.5, y=0.5, xshift=dx, yshift=dy,
+                       showarrow=False, **kw)
+
+
+def _east_edge(feature: dict) -> tuple[float, float]:
+    """Where a label can sit just east of a province, at its label latitude."""
+    lat = feature["properties"]["label_lat"]
+    geom = feature["geometry"]
+    polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
+    near = [x for poly in polys for x, y in poly[0] if abs(y - lat) < 0.3]
+    every = [x for poly in polys for x, _ in poly[0]]
+    return (max(near or every) + 0.1, lat)
+
+
+def _collection(features: list[dict]) -> dict:
+    """Each trace carries only its own outlines (the figure goes to the browser on every rerun)."""
+    return {"type": "FeatureCollection", "features": features}
+
+
+def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: str = "vi", *,
+                 value_col: str = "value", title: str | None = None, colorbar_title: str = "",
+                 archipelago_labels: dict[str, str] | None = None, source_note: str = "",
+                 no_data_label: str = "—", reverse: bool = False, decimals: int = 1,
+                 value_fmt=None, height: int = 780, scale: float = 1.0) -> go.Figure:
+    """Choropleth of the provinces on their real outlines (offline: own GeoJSON, no tiles, no CDN).
+
+    `values` has `entity` and `value_col`; provinces without a value are drawn grey. The archipelagos
+    (features of kind "archipelago", each with the `province` it belongs to) always show, coloured
+    like their province, with a label from `archipelago_labels` (keyed by feature id). The focus
+    province gets a thick dark outline and its name on the map. `reverse=True` for ranks (1 = dark).
+    `scale`: the figure will be shown that many times taller (presentation mode): the map zooms to match.
+    """
+    zoom = MAP_VIEW["zoom"] + math.log2(scale)
+    fmt_value = value_fmt or (lambda v: fmt_number(v, decimals, lang))
+    v = values.dropna(subset=[value_col]).set_index("entity")[value_col].astype(float)
+    provinces = _map_features(geojson, "province")
+    islands = _map_features(geojson, "archipelago")
+    labels = archipelago_labels or {}
+
+    def value_of(feature) -> float:
+        name = feature["properties"].get("province") or feature["id"]
+        return float(v.get(name, np.nan))
+
+    def display(feature) -> str:
+        return labels.get(feature["id"], feature["id"]) if feature["properties"]["kind"] == "archipelago" \
+            else feature["id"]
+
+    every = provinces + islands
+    missing = [f for f in every if np.isnan(value_of(f))]
+    shown = [f for f in every if not np.isnan(value_of(f))]
+    fig = go.Figure()
+    if missing:  # drawn grey, so a province (or an archipelago) without a value still shows
+        fig.add_trace(go.Choroplethmap(
+            geojson=_collection(missing), locations=[f["id"] for f in missing], z=[0] * len(missing),
+            featureidkey="id", colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]], showscale=False,
+            marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
+            customdata=[f"{display(f)}: {no_data_label}" for f in missing],
+            hovertemplate="%{customdata}<extra></extra>", name=""))
+    if shown:
+        z = [value_of(f) for f in shown]
+        fig.add_trace(go.Choroplethmap(
+            geojson=_collection(shown), locations=[f["id"] for f in shown], z=z, featureidkey="id",
+            colorscale=MAP_COLORSCALE, reversescale=reverse, zmin=min(z), zmax=max(z),
+            marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
+            # Inside the plot, over the empty top-right corner: the map keeps the full width.
+            colorbar=dict(title=dict(text=colorbar_title[:1].upper() + colorbar_title[1:]), thickness=12,
+                          len=0.42, x=0.99, xanchor="right", y=0.98, yanchor="top", tickformat=",~f",
+                          bgcolor="rgba(255,255,255,0.8)"),
+            customdata=[f"{display(f)}: {fmt_value(x)}" for f, x in zip(shown, z)],
+            hovertemplate="%{customdata}<extra></extra>", name=""))
+    focus_feats = [f for f in provinces if f["id"] == focus]
+    if focus_feats:
+        fig.add_trace(go.Choroplethmap(
+            geojson=_collection(focus_feats), locations=[focus], z=[0], featureidkey="id",
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker=dict(line=dict(color=FOCUS_LINE_COLOR, width=3)), hoverinfo="skip", name=focus))
+        east, lat = _east_edge(focus_feats[0])
+        fv = float(v.get(focus, np.nan))
+        label = f"<b>{focus}</b>: {fmt_value(fv)}" if not np.isnan(fv) else f"<b>{focus}</b>"
+        _map_label(fig, east, lat, label, zoom, xanchor="left", yanchor="middle", font=dict(color=FOCUS_LINE_COLOR),
+                   bgcolor="rgba(255,255,255,0.85)", borderpad=2)
+    for f in islands:
+        text = labels.get(f["id"], f["id"]).replace("<br>", " ").replace(" (", "<br>(", 1)
+        _map_label(fig, f["properties"]["label_lon"], f["properties"]["label_lat"] + 0.25, text, zoom,
+                   xanchor="center", yanchor="bottom", font=dict(color="#1f4e79"))
+    # "white-bg": no tiles; with no text on the map itself MapLibre fetches nothing.
+    fig.update_layout(map=dict(style="white-bg", center=MAP_VIEW["center"], zoom=zoom), showlegend=False)
+    note_lines = 0
+    if source_note:  # wrapped, never cut: about 80 characters fit a 600-px plot at 12 px
+        note = wrap_label(source_note, width=80, max_lines=4)
+        note_lines = note.count("<br>") + 1
+        fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=0, xanchor="left",
+                           yanchor="top", yshift=-4, showarrow=False, align="left",
+                           font=dict(size=12, color="#52606d"))
+    fig = _layout(fig, lang, height=height, title=title)
+    fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 20, b=12 + 16 * note_lines))
+    return fig

@@ -6,7 +6,9 @@
 """
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -185,3 +187,14 @@ def _target_progress(version: int) -> pd.DataFrame:
 def target_progress() -> pd.DataFrame:
     return _target_progress(data_version())
 
+
+
+GEO_DIR = Path(__file__).resolve().parents[1] / "data" / "geo"
+
+
+@st.cache_data(show_spinner=False)
+def geojson(group: str = "34") -> dict:
+    """Province outlines (data/geo/vn_provinces_<group>.geojson, built by scripts/build_geo.py; ODbL)."""
+    if group not in ("34", "63"):
+        raise ValueError(f"no outlines for province group {group!r}")
+    return json.loads((GEO_DIR / f"vn_provinces_{group}.geojson").read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ from dashboard import analysis, charts, data, fmt, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
+island_labels = {fid: ctx.t(f"ui.map.{key}") for fid, key in charts.ARCHIPELAGO_LABEL_KEYS.items()}
 
 if sel.is_province and sel.group == "63":
     st.title(ctx.t("ui.rankings.published_title"))
@@ -17,6 +18,17 @@ if sel.is_province and sel.group == "63":
     shown = tables.history_table(rows, lang).drop(columns=[ctx.t("ui.common.year")])
     st.dataframe(tables.localise(shown, lang), hide_index=True, width="stretch", height=560)
     tables.download_buttons(shown, f"dti_published_{year}_63", lang)
+    pub_all = data.published()
+    ranks = pub_all.loc[(pub_all["entity_group"] == "63") & (pub_all["year"] == year)]
+    n_ranked = ranks["n_ranked"].max() if ranks["n_ranked"].notna().any() else None
+    widgets.chart(charts.province_map(
+        ranks, data.geojson("63"), sel.focus, lang, value_col="total_rank", reverse=True,
+        title=ctx.t("ui.rankings.geo_title_63", year=year), colorbar_title=ctx.t("ui.map.rank_title"),
+        archipelago_labels=island_labels, source_note=ctx.t("ui.map.source_63"),
+        no_data_label=ctx.t("ui.map.no_data"),
+        value_fmt=lambda r: ctx.t("ui.map.rank_of", rank=fmt.rank(r, n_ranked)),
+        scale=1.1 if sel.present else 1.0), key="rank_geo63")
+    st.caption(ctx.t("ui.rankings.geo_note_63"))
     st.stop()
 
 st.title(ctx.t("ui.rankings.title", year=sel.year or ""))
@@ -56,11 +68,21 @@ if widgets.need_scores(ctx):
     if not sel.is_province:
         st.stop()  # the map is of provinces
     what = ctx.t("ui.rankings.by_total") if sort_code == "total" else labels[sort_code]
-    map_fig = charts.tile_map(bar_table, sel.focus, "bar_value", {}, lang,
-                              title=ctx.t("ui.rankings.map_title", what=what),
-                              colorbar_title=ctx.t("ui.common.points"),
-                              archipelago_labels={k: ctx.t(f"ui.map.{k}") for k in
-                                                  ("archipelago_hoang_sa", "archipelago_truong_sa")},
-                              fmt=lambda v: fmt.number(v, 1, lang))
-    widgets.chart(map_fig, key="rank_map")
-    st.caption(ctx.t("ui.rankings.map_note"))
+    map_kind = st.radio(ctx.t("ui.rankings.map_kind"), ["geo", "tiles"], horizontal=True, key="rank_map_kind",
+                        format_func=lambda k: ctx.t(f"ui.rankings.map_{k}"))
+    if map_kind == "geo":
+        widgets.chart(charts.province_map(
+            bar_table, data.geojson("34"), sel.focus, lang, value_col="bar_value",
+            title=ctx.t("ui.rankings.geo_title", what=what), colorbar_title=ctx.t("ui.common.points"),
+            archipelago_labels=island_labels, source_note=ctx.t("ui.map.source"),
+            no_data_label=ctx.t("ui.map.no_data"), scale=1.1 if sel.present else 1.0), key="rank_geo")
+        st.caption(ctx.t("ui.rankings.geo_note", focus=sel.focus))
+    else:
+        map_fig = charts.tile_map(bar_table, sel.focus, "bar_value", {}, lang,
+                                  title=ctx.t("ui.rankings.map_title", what=what),
+                                  colorbar_title=ctx.t("ui.common.points"),
+                                  archipelago_labels={k: ctx.t(f"ui.map.{k}") for k in
+                                                      ("archipelago_hoang_sa", "archipelago_truong_sa")},
+                                  fmt=lambda v: fmt.number(v, 1, lang))
+        widgets.chart(map_fig, key="rank_map")
+        st.caption(ctx.t("ui.rankings.map_note"))
