@@ -17,6 +17,10 @@ class PageContext:
     result: object  # ScoreResult or None
 
     def t(self, key: str, **kw) -> str:
+        # Every string may say who the others are: the other provinces, or the other units of the level.
+        scope = "province" if self.sel.is_province else "unit"
+        kw.setdefault("others", t(f"ui.scope.others_{scope}", self.lang))
+        kw.setdefault("avg_scope", t(f"ui.scope.avg_{scope}", self.lang))
         return t(key, self.lang, **kw)
 
     def node_name(self, code: str) -> str:
