@@ -21,7 +21,7 @@ import streamlit as st
 
 from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
 from loaders.store import Store, default_db_path
-from scoring import load_framework, planning, score, whatif
+from scoring import load_framework, montecarlo, planning, score, whatif
 from scoring.framework import available_frameworks
 
 
@@ -110,6 +110,29 @@ def plan(framework_id: str, entity: str, year: int, *, target_rank: int | None =
     return _plan(framework_id, group, data_version(), entity, int(year), target_rank,
                  None if target_total is None else float(target_total), float(max_gain), costs,
                  tuple(sorted(locked)), tuple(sorted(tuple(x) for x in not_achievable)), float(growth))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rank_odds(framework_id: str, group: str, version: int, year: int, focus: str, focus_points, method: str,
+               sd: float, n_draws: int, seed: int):
+    fw = framework(framework_id)
+    totals = _scores(framework_id, group, version).total(year).set_index("entity")["points"]
+    changes = None
+    if method == "bootstrap":
+        changes = montecarlo.published_changes(_published(version)) * fw.max_points
+    return montecarlo.simulate_ranks(totals, focus, focus_points, n_draws=n_draws, seed=seed, method=method,
+                                     sd=sd, changes=changes, center=method == "bootstrap",
+                                     max_total=fw.max_points)
+
+
+def rank_odds(framework_id: str, year: int, focus: str, focus_points: float | None = None, *,
+              method: str = "normal", sd: float = 20.0, n_draws: int = 10_000, seed: int = 2025,
+              group: str = "34"):
+    """montecarlo.simulate_ranks of the focus against that year's totals (the bootstrap draws from
+    the published changes, centred), cached on every argument and the data version."""
+    return _rank_odds(framework_id, group, data_version(), int(year), focus,
+                      None if focus_points is None else float(focus_points), method, float(sd), int(n_draws),
+                      int(seed))
 
 
 @st.cache_data(show_spinner=False)

@@ -68,8 +68,8 @@ with st.expander(ctx.t("ui.data.targets_upload")):
 st.subheader(ctx.t("ui.data.template"))
 st.caption(ctx.t("ui.data.template_help"))
 entities = list(data.entities("34")["name"])
-years = sorted({int(y) for y in data.current_inputs(fw.id)["year"]} | {2025, 2026})
-st.download_button(ctx.t("ui.data.template"), build_template(fw, entities, years, lang),
+years = sorted({int(y) for y in data.current_inputs(fw.id)["year"].unique()} | {2025, 2026})
+st.download_button(ctx.t("ui.data.template"), lambda: build_template(fw, entities, years, lang),  # on click
                    file_name=f"mau_nhap_lieu_{fw.id}.xlsx", key="dl_template",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -22,9 +22,7 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
                                    float(round(totals[sel.focus], 2)), step=5.0, key="odds_focus_points",
                                    help=ctx.t("ui.odds.focus_points_help"))
     changes = montecarlo.published_changes(data.published()) * ctx.framework.max_points
-    sim = montecarlo.simulate_ranks(totals, sel.focus, focus_points, n_draws=10_000, seed=2025, method=method,
-                                    sd=float(sd), changes=changes if method == "bootstrap" else None,
-                                    center=method == "bootstrap", max_total=ctx.framework.max_points)
+    sim = data.rank_odds(sel.framework_id, year, sel.focus, focus_points, method=method, sd=float(sd))  # cached
     m1, m2, m3 = st.columns(3)
     m1.metric(ctx.t("ui.odds.p_top", n=20), fmt.percent(sim.p_top(20), 1, lang))
     m2.metric(ctx.t("ui.odds.p_top", n=15), fmt.percent(sim.p_top(15), 1, lang))

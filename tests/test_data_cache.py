@@ -67,3 +67,33 @@ def test_download_files_are_built_on_click_only(app, monkeypatch):
     buttons = [b for b in app.get("download_button") if b.proto.label.endswith("Excel")
                or "xlsx" in b.proto.label.lower() or "Excel" in b.proto.label]
     assert buttons and built == []  # the workbook was not built during the run
+
+
+def test_rank_band_and_odds_are_simulated_once_per_set_of_arguments(app, monkeypatch):
+    from scoring import montecarlo
+
+    calls = []
+    real = montecarlo.simulate_ranks
+    monkeypatch.setattr(montecarlo, "simulate_ranks", lambda *a, **k: calls.append(k) or real(*a, **k))
+    st.cache_data.clear()  # the fixture's first run already simulated the overview's band
+    app.run()  # overview: the rank band
+    app.run()
+    assert len(calls) == 1
+    app.switch_page("pages/odds.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.run()
+    assert len(calls) == 2 and calls[-1]["method"] == "normal"
+    app.radio(key="odds_method").set_value("bootstrap").run()
+    assert len(calls) == 3 and calls[-1]["center"] and len(calls[-1]["changes"]) > 0
+
+
+def test_template_is_built_on_click_only(app, monkeypatch):
+    from loaders import templates
+
+    built = []
+    real = templates.build_template
+    monkeypatch.setattr(templates, "build_template", lambda *a, **k: built.append(1) or real(*a, **k))
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.get("download_button")  # the template button is there
+    assert built == []
