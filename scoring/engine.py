@@ -249,7 +249,7 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and distinct values of a column. Arrow-backed strings (pandas 3's default) use
     Arrow's dictionary encoding, several times faster than a hash factorize on millions of rows."""
     pa_array = getattr(series.array, "_pa_array", None)
-    if pa_array is not None and series.notna().all():
+    if pa_array is not None and pa_array.null_count == 0:
         import pyarrow.compute as pc
 
         encoded = pc.dictionary_encode(pa_array.combine_chunks() if hasattr(pa_array, "combine_chunks")
@@ -263,6 +263,8 @@ def _clean_codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Factorize a text column, stripping each *distinct* value once (fast on millions of rows)."""
     codes, uniques = _factorize(series)
     cleaned = np.array([str(u).strip() for u in uniques], dtype=object)
+    if all(isinstance(u, str) for u in uniques) and (cleaned == uniques).all():
+        return codes, cleaned  # already clean and distinct: no remapping of the rows
     codes2, uniques2 = pd.factorize(cleaned)
     return codes2[codes], np.asarray(uniques2, dtype=object)
 
