@@ -275,40 +275,47 @@ def normalise_inputs(inputs: pd.DataFrame) -> tuple[pd.DataFrame, list[InputProb
     if missing:
         return inputs, [_problem("missing_column", f"input table needs columns {INPUT_COLUMNS}; "
                                                    f"missing {missing}")]
-    df = pd.DataFrame(index=pd.RangeIndex(len(inputs)))
-    df["line"] = inputs["line"].to_numpy() if "line" in inputs.columns else np.arange(2, len(inputs) + 2)
-    df["not_applicable"] = (inputs["not_applicable"].fillna(False).astype(bool).to_numpy()
-                            if "not_applicable" in inputs.columns else False)
+    n = len(inputs)
+    lines = inputs["line"].to_numpy() if "line" in inputs.columns else np.arange(2, n + 2)
+    not_applicable = (inputs["not_applicable"].fillna(False).astype(bool).to_numpy()
+                      if "not_applicable" in inputs.columns else np.zeros(n, dtype=bool))
+    columns = {}
     for col in ("entity", "indicator", "variable"):
         codes, uniques = _clean_codes(inputs[col])
-        df[col] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+        columns[col] = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
     problems = []
-    if pd.api.types.is_integer_dtype(inputs["year"]):
-        years = inputs["year"].astype("float64")
+    year_col = inputs["year"]
+    if pd.api.types.is_integer_dtype(year_col) and not year_col.hasnans:  # the usual case: no copy, no check
+        year_arr = year_col.to_numpy(dtype=np.int64)
+        bad_year = np.zeros(n, dtype=bool)
     else:
-        codes, uniques = pd.factorize(inputs["year"], use_na_sentinel=False)
-        years = pd.Series(pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
-                          .to_numpy(dtype=float)[codes])
-    if pd.api.types.is_integer_dtype(inputs["year"]):
-        bad_year = np.zeros(len(inputs), dtype=bool)
-    else:
+        if pd.api.types.is_integer_dtype(year_col):
+            years = pd.Series(year_col.to_numpy(dtype=float, na_value=np.nan))
+        else:
+            codes, uniques = pd.factorize(year_col, use_na_sentinel=False)
+            years = pd.Series(pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce")
+                              .to_numpy(dtype=float)[codes])
         bad_year = (years.isna() | (years % 1 != 0)).to_numpy()
-    if pd.api.types.is_float_dtype(inputs["value"]) or pd.api.types.is_integer_dtype(inputs["value"]):
-        values = inputs["value"].astype("float64").reset_index(drop=True)
+        year_arr = years.fillna(-1).to_numpy().astype("int64")
+    value_col = inputs["value"]
+    if pd.api.types.is_float_dtype(value_col) or pd.api.types.is_integer_dtype(value_col):
+        values = value_col.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        values = pd.to_numeric(inputs["value"].reset_index(drop=True), errors="coerce").astype("float64")
-    bad_value = values.isna().to_numpy() & ~df["not_applicable"].to_numpy(dtype=bool)
-    raw = inputs.reset_index(drop=True)
-    for i in np.flatnonzero(bad_year):
-        r = raw.iloc[i]
-        problems.append(_problem("bad_year", f"year must be a whole number like 2025, got {r['year']!r}",
-                                 df.at[i, "line"], r["entity"], None, r["indicator"], r["variable"]))
-    for i in np.flatnonzero(bad_value):
-        r = raw.iloc[i]
-        problems.append(_problem("not_numeric", f"value must be a number, got {r['value']!r}",
-                                 df.at[i, "line"], r["entity"], None, r["indicator"], r["variable"]))
-    df["year"] = years.fillna(-1).to_numpy().astype("int64")
-    df["value"] = values.to_numpy()
+        values = pd.to_numeric(value_col.reset_index(drop=True), errors="coerce").to_numpy(dtype="float64",
+                                                                                           na_value=np.nan)
+    bad_value = np.isnan(values) & ~not_applicable
+    if bad_year.any() or bad_value.any():
+        raw = inputs.reset_index(drop=True)
+        for i in np.flatnonzero(bad_year):
+            r = raw.iloc[i]
+            problems.append(_problem("bad_year", f"year must be a whole number like 2025, got {r['year']!r}",
+                                     lines[i], r["entity"], None, r["indicator"], r["variable"]))
+        for i in np.flatnonzero(bad_value):
+            r = raw.iloc[i]
+            problems.append(_problem("not_numeric", f"value must be a number, got {r['value']!r}",
+                                     lines[i], r["entity"], None, r["indicator"], r["variable"]))
+    df = pd.DataFrame({"line": lines, "not_applicable": not_applicable, **columns, "year": year_arr,
+                       "value": values}, index=pd.RangeIndex(n), copy=False)
     return df, problems
 
 
@@ -491,7 +498,7 @@ def score(framework: Framework, inputs: pd.DataFrame | InputMatrix, *, strict: b
         df, problems = normalise_inputs(inputs)
         if problems and problems[0].code == "missing_column":
             raise InputError(problems)
-        usable = (df["year"].to_numpy() >= 0) & (df["value"].notna().to_numpy()
+        usable = (df["year"].to_numpy() >= 0) & (~np.isnan(df["value"].to_numpy())
                                                  | df["not_applicable"].to_numpy(dtype=bool))
         matrix, more = build_matrix(framework, df if usable.all() else df.loc[usable])
         problems += more

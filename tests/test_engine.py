@@ -104,3 +104,16 @@ def test_without_inputs_keeps_everything_else():
     light = result.without_inputs()
     assert light.inputs.empty and len(result.inputs) == 12
     pd.testing.assert_frame_equal(light.scores, result.scores)
+
+
+@pytest.mark.parametrize("years,dtype,bad", [
+    ([2025, 2025], "int64", 0),
+    ([2025, None], "Int64", 1),          # nullable integers: a missing year is a problem, not dropped
+    ([2025, 2025.5], "float64", 1),
+    (["2025", "năm"], "str", 1),
+])
+def test_year_column_problems(years, dtype, bad):
+    fw = one_leaf_framework(LINEAR, "ab")
+    inputs = long_inputs([("A", 2025, {"a": 1.0, "b": 2.0})]).assign(year=pd.array(years, dtype=dtype))
+    result = score(fw, inputs, strict=False)
+    assert len([p for p in result.problems if p.code == "bad_year"]) == bad
