@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scoring.engine import build_matrix, normalise_inputs, score  # noqa: E402
+from scoring.engine import build_matrix, competition_ranks, normalise_inputs, score  # noqa: E402
 from scoring.framework import parse_framework  # noqa: E402
 
 from numpy_reference import reference_score  # noqa: E402
@@ -128,6 +128,14 @@ def engine_end_to_end(fw, inputs: pd.DataFrame, all_ranks: bool = True):
     return result
 
 
+def rank_time(result) -> float:
+    """Time the engine spent on its up-front ranks (total and main indices), measured again here."""
+    cols = np.flatnonzero(result._ranked)
+    t0 = time.perf_counter()
+    competition_ranks(result.points[:, cols], result.applicable_max[:, cols], result.rows["year"].to_numpy())
+    return time.perf_counter() - t0
+
+
 def compare_with_reference(fw, result, ref) -> None:
     """The engine and the numpy reference give the same rows, points, ranks and problem counts."""
     assert list(ref["entity"]) == list(result.rows["entity"]) and list(ref["year"]) == list(result.rows["year"])
@@ -185,7 +193,7 @@ def main() -> None:
 
     # Interleaved runs, so both see the same machine load.
     # Wall-clock and CPU time of this process (the machine is shared: CPU time is steadier).
-    t_engine, t_engine_lazy, t_ref, phases, cpu_ratio = [], [], [], [], []
+    t_engine, t_engine_lazy, t_ref, phases, cpu_ratio, phases_norank = [], [], [], [], [], []
     for _ in range(args.repeat):
         c0, t0 = time.process_time(), time.perf_counter()
         ref = reference_score(fw, inputs)
@@ -198,6 +206,13 @@ def main() -> None:
         t_engine_lazy.append(t2 - t1)
         t_engine.append(t3 - t1)
         cpu_ratio.append((c3 - c1) / (c1 - c0))
+        # Without ranks on either side (the ranking algorithms differ: argsort vs packed sort).
+        q0 = time.perf_counter()
+        reference_score(fw, inputs, with_ranks=False)
+        q1 = time.perf_counter()
+        r3 = score(fw, inputs, strict=False)
+        q2 = time.perf_counter()
+        phases_norank.append((q1 - q0, q2 - q1 - rank_time(r3)))
         p0 = time.perf_counter()
         df, _ = normalise_inputs(inputs)
         matrix, problems = build_matrix(fw, df)
@@ -223,6 +238,11 @@ def main() -> None:
     print(f"ratio engine default / numpy (all ranks):      median {med(ratios_lazy):.2f} "
           f"(min {ratios_lazy[0]:.2f}, max {ratios_lazy[-1]:.2f})")
     print(f"engine rate: {n_values / med(t_engine):,.0f} values/s (all ranks)")
+    nr = sorted(e / r for r, e in phases_norank)
+    print(f"without ranks (reference {med([p[0] for p in phases_norank]):.3f} s, engine "
+          f"{med([p[1] for p in phases_norank]):.3f} s): ratio median {med(nr):.2f} (min {nr[0]:.2f}, max {nr[-1]:.2f}); "
+          f"ranking all nodes: reference argsort ≈ {med(t_ref) - med([p[0] for p in phases_norank]):.3f} s, "
+          f"engine packed sort ≈ {med(t_engine) - med([p[1] for p in phases_norank]):.3f} s")
     d_layout, d_score, d_long = (med([p[i] for p in phases]) for i in range(3))
     print(f"\nphases (median): long → matrix {d_layout:.3f} s · rules + tree + main ranks {d_score:.3f} s · "
           f"long result table ({args.entities * args.years * len(fw.nodes):,} rows, all ranks) {d_long:.3f} s")

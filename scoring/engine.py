@@ -63,6 +63,8 @@ def _small_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
     offset = values - lo
     used = np.bincount(offset, minlength=hi - lo + 1) > 0
+    if used.all():  # consecutive years (the usual case): the offset is the code
+        return offset, np.arange(lo, hi + 1, dtype=np.int64)
     code_of = np.cumsum(used) - 1
     return code_of[offset], np.flatnonzero(used) + lo
 
