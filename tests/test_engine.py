@@ -117,3 +117,14 @@ def test_year_column_problems(years, dtype, bad):
     inputs = long_inputs([("A", 2025, {"a": 1.0, "b": 2.0})]).assign(year=pd.array(years, dtype=dtype))
     result = score(fw, inputs, strict=False)
     assert len([p for p in result.problems if p.code == "bad_year"]) == bad
+
+
+@pytest.mark.parametrize("years", [(2024, 2025), (2020, 2025), (2025, 2019, 2022)])
+def test_rows_are_sorted_by_year_then_entity_whatever_the_years(years):
+    fw = one_leaf_framework(LINEAR, "ab")
+    records = [(e, y, {"a": 1.0, "b": 2.0 + i}) for i, e in enumerate(["B", "A"]) for y in years]
+    result = score(fw, long_inputs(records))
+    expected = [(y, e) for y in sorted(years) for e in ("A", "B")]
+    assert list(zip(result.rows["year"], result.rows["entity"])) == expected
+    pts = result.points_wide().set_index(["entity", "year"])["X.1"]
+    assert all(pts[("A", y)] == pytest.approx(20 / 3) and pts[("B", y)] == pytest.approx(10.0) for y in years)
