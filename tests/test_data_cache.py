@@ -1,6 +1,5 @@
 """The cached data layer: results shared without copying (no input table, long table built once,
 frozen arrays), the plan cached on its arguments, downloads built only when asked."""
-import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
