@@ -1,13 +1,17 @@
 """Benchmark: score 3,321 entities × 100 criteria × 10 years with the vectorised engine.
 
 Run: python bench/bench_scoring.py [--entities 3321] [--years 10] [--criteria 100]
-Prints seconds and values/s per phase, and the speed-up against a straightforward per-row
-Python implementation of the same rules (timed on a slice and scaled per value).
+Prints the end-to-end time (long table → checks → matrix → rules → tree → ranks of every node)
+next to a hand-written numpy implementation with the same outputs (bench/numpy_reference.py),
+run interleaved in the same process, and their ratio (median and spread of paired runs); the
+outputs are asserted equal first, on clean and on spoiled inputs. `--per-row` adds the old
+per-row Python baseline.
 Not a test: timings depend on the machine (figures go into the issue notes).
 """
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -16,9 +20,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scoring.engine import build_matrix, normalise_inputs, score  # noqa: E402
+from scoring.engine import build_matrix, competition_ranks, normalise_inputs, score  # noqa: E402
 from scoring.framework import parse_framework  # noqa: E402
+
+from numpy_reference import reference_score  # noqa: E402
 
 RULE_CYCLE = ["linear", "threshold", "weighted_items", "count_capped", "direct", "all_or_nothing"]
 
@@ -108,13 +115,63 @@ def per_row_python(fw, df: pd.DataFrame) -> dict:
     return totals
 
 
+def _spread(times: list[float]) -> str:
+    t = sorted(times)
+    return f"median {statistics.median(t):.3f} s (min {t[0]:.3f}, max {t[-1]:.3f}, n={len(t)})"
+
+
+def engine_end_to_end(fw, inputs: pd.DataFrame, all_ranks: bool = True):
+    """What the app does: long inputs -> checked matrix -> rules -> tree -> ranks (all nodes)."""
+    result = score(fw, inputs, strict=False)
+    if all_ranks:
+        _ = result.ranks  # the nodes below the main indices are ranked on demand: force them here
+    return result
+
+
+def rank_time(result) -> float:
+    """Time the engine spent on its up-front ranks (total and main indices), measured again here."""
+    cols = np.flatnonzero(result._ranked)
+    t0 = time.perf_counter()
+    competition_ranks(result.points[:, cols], result.applicable_max[:, cols], result.rows["year"].to_numpy())
+    return time.perf_counter() - t0
+
+
+def compare_with_reference(fw, result, ref) -> None:
+    """The engine and the numpy reference give the same rows, points, ranks and problem counts."""
+    assert list(ref["entity"]) == list(result.rows["entity"]) and list(ref["year"]) == list(result.rows["year"])
+    assert ref["codes"] == result.codes
+    np.testing.assert_array_equal(ref["points"], result.points)
+    np.testing.assert_array_equal(ref["ranks"], result.ranks)
+    engine_counts: dict[str, int] = {}
+    for p in result.problems:
+        engine_counts[p.code] = engine_counts.get(p.code, 0) + 1
+    assert engine_counts == ref["problems"], (engine_counts, ref["problems"])
+
+
+def spoil(fw, inputs: pd.DataFrame) -> pd.DataFrame:
+    """A few bad values of each kind the benchmark's rules can meet (checks must agree)."""
+    out = inputs.copy()
+    value = out["value"].to_numpy().copy()
+    kinds = {leaf.rule["type"]: leaf.code for leaf in reversed(fw.leaves)}
+    rng = np.random.default_rng(7)
+    for kind, var, bad in [("linear", "b", 0.0), ("threshold", "a", 1e9), ("weighted_items", "item1", 0.5),
+                           ("direct", "p", 99.0), ("count_capped", "n", -1.0)]:
+        if kind not in kinds:
+            continue
+        rows = np.flatnonzero((out["indicator"] == kinds[kind]).to_numpy() & (out["variable"] == var).to_numpy())
+        value[rng.choice(rows, 3, replace=False)] = bad
+    out["value"] = value
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entities", type=int, default=3321)
     ap.add_argument("--years", type=int, default=10)
     ap.add_argument("--criteria", type=int, default=100)
     ap.add_argument("--baseline-entities", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--per-row", action="store_true", help="also time the per-row Python baseline on a slice")
     ap.add_argument("--one-variable", action="store_true",
                     help="only one-variable rules (items, counts, direct): exactly criteria × entity-years values")
     args = ap.parse_args()
@@ -122,44 +179,84 @@ def main() -> None:
     fw = synthetic_framework(args.criteria, one_variable=args.one_variable)
     inputs = synthetic_inputs(fw, args.entities, args.years)
     n_values = len(inputs)
-    print(f"framework: {len(fw.leaves)} criteria, {len(fw.input_columns())} input variables; "
+    print(f"framework: {len(fw.leaves)} criteria, {len(fw.nodes)} nodes, {len(fw.input_columns())} input variables; "
           f"{args.entities} entities × {args.years} years = {args.entities * args.years:,} entity-years; "
           f"{n_values:,} input values")
 
-    runs = []
-    for _ in range(args.repeat):  # the first run pays for page faults of fresh arrays: report the median
-        t0 = time.perf_counter()
+    # Same outputs: clean inputs, then inputs with bad values of every kind.
+    compare_with_reference(fw, engine_end_to_end(fw, inputs), reference_score(fw, inputs))
+    bad = spoil(fw, inputs)
+    bad_result = engine_end_to_end(fw, bad)
+    compare_with_reference(fw, bad_result, reference_score(fw, bad))
+    print(f"same outputs as the numpy reference: points, ranks of all {len(fw.nodes)} nodes, rows; "
+          f"problems on spoiled inputs {sorted({p.code for p in bad_result.problems})}")
+
+    # Interleaved runs, so both see the same machine load.
+    # Wall-clock and CPU time of this process (the machine is shared: CPU time is steadier).
+    t_engine, t_engine_lazy, t_ref, phases, cpu_ratio, phases_norank = [], [], [], [], [], []
+    for _ in range(args.repeat):
+        c0, t0 = time.process_time(), time.perf_counter()
+        ref = reference_score(fw, inputs)
+        c1, t1 = time.process_time(), time.perf_counter()
+        result = engine_end_to_end(fw, inputs, all_ranks=False)
+        t2 = time.perf_counter()
+        _ = result.ranks
+        c3, t3 = time.process_time(), time.perf_counter()
+        t_ref.append(t1 - t0)
+        t_engine_lazy.append(t2 - t1)
+        t_engine.append(t3 - t1)
+        cpu_ratio.append((c3 - c1) / (c1 - c0))
+        # Without ranks on either side (the ranking algorithms differ: argsort vs packed sort).
+        q0 = time.perf_counter()
+        reference_score(fw, inputs, with_ranks=False)
+        q1 = time.perf_counter()
+        r3 = score(fw, inputs, strict=False)
+        q2 = time.perf_counter()
+        phases_norank.append((q1 - q0, q2 - q1 - rank_time(r3)))
+        p0 = time.perf_counter()
         df, _ = normalise_inputs(inputs)
         matrix, problems = build_matrix(fw, df)
-        t1 = time.perf_counter()
-        result = score(fw, matrix)
-        t2 = time.perf_counter()
-        _ = result.scores
-        t3 = time.perf_counter()
-        assert not problems and not result.problems
-        runs.append((t1 - t0, t2 - t1, t3 - t2))
-    runs.sort(key=lambda r: r[0] + r[1])
-    d_layout, d_score, d_long = runs[len(runs) // 2]
-    t0, t1, t2, t3 = 0.0, d_layout, d_layout + d_score, d_layout + d_score + d_long
-    print(f"median of {args.repeat} runs:")
+        p1 = time.perf_counter()
+        r2 = score(fw, matrix)
+        p2 = time.perf_counter()
+        _ = r2.scores
+        p3 = time.perf_counter()
+        phases.append((p1 - p0, p2 - p1, p3 - p2))
+        assert not problems and not r2.problems
+        del ref, result, r2
+    med = statistics.median
+    print(f"\nnumpy reference (checks, points, all ranks):   {_spread(t_ref)}")
+    print(f"engine, all ranks:                            {_spread(t_engine)}")
+    print(f"engine, total + main indices ranked (default):  {_spread(t_engine_lazy)}")
+    ratios = sorted(e / r for e, r in zip(t_engine, t_ref))
+    print(f"ratio engine / numpy (all ranks), per paired run: median {med(ratios):.2f} "
+          f"(min {ratios[0]:.2f}, max {ratios[-1]:.2f})   target <= 1.5")
+    cpu_ratio.sort()
+    print(f"same ratio on CPU time of the process:          median {med(cpu_ratio):.2f} "
+          f"(min {cpu_ratio[0]:.2f}, max {cpu_ratio[-1]:.2f})")
+    ratios_lazy = sorted(e / r for e, r in zip(t_engine_lazy, t_ref))
+    print(f"ratio engine default / numpy (all ranks):      median {med(ratios_lazy):.2f} "
+          f"(min {ratios_lazy[0]:.2f}, max {ratios_lazy[-1]:.2f})")
+    print(f"engine rate: {n_values / med(t_engine):,.0f} values/s (all ranks)")
+    nr = sorted(e / r for r, e in phases_norank)
+    print(f"without ranks (reference {med([p[0] for p in phases_norank]):.3f} s, engine "
+          f"{med([p[1] for p in phases_norank]):.3f} s): ratio median {med(nr):.2f} (min {nr[0]:.2f}, max {nr[-1]:.2f}); "
+          f"ranking all nodes: reference argsort ≈ {med(t_ref) - med([p[0] for p in phases_norank]):.3f} s, "
+          f"engine packed sort ≈ {med(t_engine) - med([p[1] for p in phases_norank]):.3f} s")
+    d_layout, d_score, d_long = (med([p[i] for p in phases]) for i in range(3))
+    print(f"\nphases (median): long → matrix {d_layout:.3f} s · rules + tree + main ranks {d_score:.3f} s · "
+          f"long result table ({args.entities * args.years * len(fw.nodes):,} rows, all ranks) {d_long:.3f} s")
 
-    print(f"long → matrix (check, pivot):    {t1 - t0:6.3f} s")
-    print(f"score + aggregate + rank:         {t2 - t1:6.3f} s   ({n_values / (t2 - t1):,.0f} values/s)")
-    print(f"end to end from long inputs:      {t2 - t0:6.3f} s   ({n_values / (t2 - t0):,.0f} values/s)")
-    print(f"long result table ({len(result.scores):,} rows): {t3 - t2:6.3f} s (built lazily, on demand)")
-
-    base_inputs = inputs.loc[inputs["entity"].isin({f"E{i:05d}" for i in range(args.baseline_entities)})]
-    b0 = time.perf_counter()
-    totals = per_row_python(fw, base_inputs)
-    b1 = time.perf_counter()
-    base_rate = len(base_inputs) / (b1 - b0)
-    # Same answers on the slice:
-    check = result.points_wide().set_index(["entity", "year"])["total"]
-    worst = max(abs(check.loc[k] - v) for k, v in list(totals.items())[:2000])
-    print(f"per-row Python baseline: {len(base_inputs):,} values in {b1 - b0:.3f} s ({base_rate:,.0f} values/s); "
-          f"max |difference| vs engine {worst:.2e}")
-    print(f"speed-up (score end to end vs per-row Python): {n_values / (t2 - t0) / base_rate:,.1f}×; "
-          f"projected per-row time for the full set: {n_values / base_rate:,.1f} s")
+    if args.per_row:
+        base_inputs = inputs.loc[inputs["entity"].isin({f"E{i:05d}" for i in range(args.baseline_entities)})]
+        b0 = time.perf_counter()
+        totals = per_row_python(fw, base_inputs)
+        b1 = time.perf_counter()
+        base_rate = len(base_inputs) / (b1 - b0)
+        check = engine_end_to_end(fw, inputs).points_wide().set_index(["entity", "year"])["total"]
+        worst = max(abs(check.loc[k] - v) for k, v in list(totals.items())[:2000])
+        print(f"per-row Python baseline: {len(base_inputs):,} values in {b1 - b0:.3f} s ({base_rate:,.0f} values/s); "
+              f"max |difference| vs engine {worst:.2e}; engine is {n_values / med(t_engine) / base_rate:,.1f}× faster")
 
 
 if __name__ == "__main__":

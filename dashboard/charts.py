@@ -91,10 +91,12 @@ def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cuto
     t = table.sort_values(value_col, ascending=True)
     labels = [entity_labels.get(e, e) if entity_labels else e for e in t["entity"]]
     colors = [FOCUS_COLOR if e == focus else OTHER_COLOR for e in t["entity"]]
+    # One colour per bar: plotly would check each of the thousands of colour strings one by one
+    # (≈ 0.1 s at 3,321 units); they are two constants here, so the trace skips that check.
     fig = go.Figure(go.Bar(
-        y=labels, x=t[value_col], orientation="h", marker_color=colors,
+        y=labels, x=t[value_col].to_numpy(dtype=float), orientation="h", marker=dict(color=colors),
         customdata=t[["rank"]].to_numpy(),
-        hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>",
+        hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>", _validate=len(colors) <= 200,
     ))
     ranked = table.sort_values(value_col, ascending=False)[value_col].dropna().to_numpy()
     for n in cutoffs:
@@ -145,24 +147,53 @@ def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[
     return _layout(fig, lang, height=560, title=title).update_layout(margin=dict(l=120, r=120))
 
 
+def gapped_lines(df: pd.DataFrame, key_col: str, x_col: str, y_col: str,
+                 extra: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Many lines as one trace: x and y of every group (sorted by key, then x) joined with a NaN gap
+    between groups (plotly breaks a line at a gap), and per point the key and the `extra` columns
+    (None in the gaps). One trace draws as one path, however many entities there are."""
+    d = df.sort_values([key_col, x_col], kind="stable")
+    keys = d[key_col].to_numpy(dtype=object)
+    n = len(d)
+    breaks = np.flatnonzero(keys[1:] != keys[:-1]) + 1 if n else np.empty(0, dtype=np.int64)
+    at = np.arange(n) + np.searchsorted(breaks, np.arange(n), side="right")  # shifted past the gaps
+    size = n + len(breaks)
+    x, y = np.full(size, np.nan), np.full(size, np.nan)
+    x[at] = d[x_col].to_numpy(dtype=float)
+    y[at] = d[y_col].to_numpy(dtype=float)
+    cols = {}
+    for col in (key_col, *extra):
+        cols[col] = np.full(size, None, dtype=object)
+        cols[col][at] = d[col].to_numpy(dtype=object)
+    return x, y, cols
+
+
 def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_col: str = "entity",
                 highlight: list[str] | None = None, lang: str = "vi", title: str | None = None,
                 y_title: str = "", dashed: pd.Series | None = None) -> go.Figure:
-    """Lines over years per entity (others grey, the focus and highlighted ones coloured)."""
+    """Lines over years: every other entity in ONE grey trace (lines split by gaps, so the figure
+    does not grow with the number of entities), then the highlighted ones and the focus on top,
+    each its own coloured trace with a legend entry."""
     fig = go.Figure()
-    highlight = highlight or []
+    highlight = [h for h in (highlight or []) if h != focus]
     palette = ["#1f6fb2", "#16957f", "#d68910", "#7b4fb0", "#4f8a1f"]
-    for i, (name, g) in enumerate(sorted(df.groupby(color_col), key=lambda kv: (kv[0] == focus, kv[0] in highlight))):
-        g = g.sort_values("year")
+    names = df[color_col]
+    others = df.loc[~names.isin([focus, *highlight])]
+    if len(others):
+        x, y, cols = gapped_lines(others, color_col, "year", value_col)
+        fig.add_scatter(x=x, y=y, customdata=cols[color_col], mode="lines", name="", showlegend=False,
+                        line=dict(color="#c5ccd3", width=1), connectgaps=False,
+                        hovertemplate="%{customdata} %{x}: %{y:,.2f}<extra></extra>")
+    for name in [*highlight, focus]:
+        g = df.loc[names == name].sort_values("year")
+        if g.empty:
+            continue
         if name == focus:
             line = dict(color=FOCUS_COLOR, width=4)
-        elif name in highlight:
-            line = dict(color=palette[highlight.index(name) % len(palette)], width=2.5)
         else:
-            line = dict(color="#c5ccd3", width=1)
+            line = dict(color=palette[highlight.index(name) % len(palette)], width=2.5)
         fig.add_scatter(x=g["year"], y=g[value_col], mode="lines+markers", name=str(name), line=line,
-                        showlegend=name == focus or name in highlight,
-                        hovertemplate=f"{name} %{{x}}: %{{y:,.2f}}<extra></extra>")
+                        showlegend=True, hovertemplate=f"{name} %{{x}}: %{{y:,.2f}}<extra></extra>")
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
     return _layout(fig, lang, height=420, title=title)
@@ -171,7 +202,8 @@ def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_c
 def rank_trajectories(df: pd.DataFrame, focus: str, highlight: list[str] | None = None, lang: str = "vi",
                       title: str | None = None, y_title: str = "") -> go.Figure:
     fig = trend_lines(df, focus, value_col="rank", highlight=highlight, lang=lang, title=title, y_title=y_title)
-    fig.update_yaxes(autorange="reversed", dtick=5)
+    # A tick every 5 ranks for a few dozen entities; plotly's own ticks beyond that.
+    fig.update_yaxes(autorange="reversed", dtick=5 if df["entity"].nunique() <= 60 else None)
     for tr in fig.data:
         tr.hovertemplate = tr.hovertemplate.replace("%{y:,.2f}", "#%{y}")
     return fig
@@ -179,19 +211,31 @@ def rank_trajectories(df: pd.DataFrame, focus: str, highlight: list[str] | None 
 
 def slope_chart(df: pd.DataFrame, year_a: int, year_b: int, focus: str, value_col: str = "points",
                 lang: str = "vi", title: str | None = None) -> go.Figure:
-    """Two columns (years), one line per entity; the focus in red, risers green, fallers grey."""
+    """Two columns (years), one line per entity; the focus in red, risers green, fallers grey.
+    Risers and fallers are one trace each (segments split by gaps); the focus is its own trace."""
     a = df.loc[df["year"] == year_a].set_index("entity")[value_col]
     b = df.loc[df["year"] == year_b].set_index("entity")[value_col]
     common = a.index.intersection(b.index)
+    a, b = a.loc[common], b.loc[common]
     fig = go.Figure()
-    for e in common:
-        rising = b[e] >= a[e]
-        color = FOCUS_COLOR if e == focus else ("#4f8a1f" if rising else "#9aa5b1")
-        fig.add_scatter(x=[str(year_a), str(year_b)], y=[a[e], b[e]], mode="lines+markers+text",
-                        line=dict(color=color, width=4 if e == focus else 1.5),
-                        text=["", e] if e == focus else ["", ""], textposition="middle right",
-                        name=e, showlegend=False, hovertemplate=f"{e}: %{{y:,.2f}}<extra></extra>")
-    fig.update_xaxes(type="category")
+    xa, xb = str(year_a), str(year_b)
+    rising = (b >= a).to_numpy()
+    is_focus = (common == focus)
+    for mask, color in ((~is_focus & rising, "#4f8a1f"), (~is_focus & ~rising, "#9aa5b1")):
+        if not mask.any():
+            continue
+        n = int(mask.sum())
+        x = np.tile(np.array([xa, xb, None], dtype=object), n)
+        y = np.column_stack([a.to_numpy()[mask], b.to_numpy()[mask], np.full(n, np.nan)]).reshape(-1)
+        who = np.repeat(np.asarray(common[mask], dtype=object), 3)
+        fig.add_scatter(x=x, y=y, customdata=who, mode="lines+markers", line=dict(color=color, width=1.5),
+                        marker=dict(size=5), name="", showlegend=False, connectgaps=False,
+                        hovertemplate="%{customdata}: %{y:,.2f}<extra></extra>")
+    if is_focus.any():
+        fig.add_scatter(x=[xa, xb], y=[a[focus], b[focus]], mode="lines+markers+text",
+                        line=dict(color=FOCUS_COLOR, width=4), text=["", focus], textposition="middle right",
+                        name=focus, showlegend=False, hovertemplate=f"{focus}: %{{y:,.2f}}<extra></extra>")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[xa, xb])
     return _layout(fig, lang, height=480, title=title).update_layout(margin=dict(r=110))
 
 
@@ -300,25 +344,39 @@ def history_chart(history: pd.DataFrame, highlight: list[str], kind_labels: dict
             text += f"<br>{rank_word} {int(r['rank'])}{n} ({kind_labels.get(r['rank_kind'], '')})"
         return text
 
-    order = sorted(h["entity"].unique(), key=lambda e: (e in highlight, -highlight.index(e) if e in highlight else 0))
-    for entity in order:
+    # Every other province in ONE grey trace (lines split at gaps and at method breaks), then the
+    # highlighted ones on top: the figure does not grow with the number of provinces.
+    cuts = sorted(breaks or {})
+    others = h.loc[~h["entity"].isin(highlight)]
+    if len(others):
+        segment = others["entity"].astype(str) + "|" + np.searchsorted(cuts, others["year"].to_numpy(),
+                                                                        side="right").astype(str)
+        x, y, cols = gapped_lines(others.assign(segment=segment), "segment", "year", "value", extra=("entity",))
+        texts = np.full(len(x), "", dtype=object)
+        keyed = others.assign(segment=segment).sort_values(["segment", "year"], kind="stable")
+        texts[~np.isnan(x)] = [hover(r) for _, r in keyed.iterrows()]
+        kinds = np.full(len(x), None, dtype=object)
+        kinds[~np.isnan(x)] = keyed["value_kind"].to_numpy(dtype=object)
+        fig.add_scatter(
+            x=x, y=y, mode="lines+markers", name="", showlegend=False, connectgaps=False,
+            line=dict(color="#d5dae0", width=1), marker=dict(symbol=[symbol(k) for k in kinds], size=5),
+            text=texts, hovertemplate="%{text}<extra></extra>")
+    for entity in reversed(highlight):
         g = h.loc[h["entity"] == entity].sort_values("year")
-        if entity in highlight:
-            i = highlight.index(entity)
-            line = dict(color=FOCUS_COLOR if i == 0 else palette[(i - 1) % len(palette)], width=4 if i == 0 else 2.5)
-        else:
-            line = dict(color="#d5dae0", width=1)
+        if g.empty:
+            continue
+        i = highlight.index(entity)
+        line = dict(color=FOCUS_COLOR if i == 0 else palette[(i - 1) % len(palette)], width=4 if i == 0 else 2.5)
         # The line is cut at each method break (no segment joins years measured by different methods).
         xs, ys, symbols, texts = [], [], [], []
         for _, r in g.iterrows():
-            if xs and any(xs[-1] is not None and xs[-1] < b <= r["year"] for b in (breaks or {})):
+            if xs and any(xs[-1] is not None and xs[-1] < b <= r["year"] for b in cuts):
                 xs.append(None), ys.append(None), symbols.append("circle"), texts.append("")
             xs.append(int(r["year"])), ys.append(float(r["value"]))
             symbols.append(symbol(r["value_kind"])), texts.append(hover(r))
         fig.add_scatter(
-            x=xs, y=ys, mode="lines+markers", name=str(entity), showlegend=entity in highlight, connectgaps=False,
-            line=line, marker=dict(symbol=symbols, size=9 if entity in highlight else 5),
-            text=texts, hovertemplate="%{text}<extra></extra>")
+            x=xs, y=ys, mode="lines+markers", name=str(entity), showlegend=True, connectgaps=False,
+            line=line, marker=dict(symbol=symbols, size=9), text=texts, hovertemplate="%{text}<extra></extra>")
     for year, label in (breaks or {}).items():
         fig.add_vline(x=year - 0.5, line_dash="dot", line_color="#d68910",
                       annotation_text=label, annotation_position="top left")

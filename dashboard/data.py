@@ -1,8 +1,15 @@
 """Cached data access for the pages: the only module using st.cache_*.
 
 - one DuckDB connection per server (`st.cache_resource`), a cursor per query inside Store;
-- data (frameworks, scores, published results) through `st.cache_data`, keyed by the store's
-  data version (the latest import id) so an import shows up at once.
+- data (frameworks, scores, published results) keyed by the store's data version (the latest
+  import id) so an import shows up at once;
+- the big objects (the current inputs, the ScoreResult with its long table) are kept once per
+  server with `st.cache_resource` and handed out without copying: `st.cache_data` would pickle
+  them and unpickle a fresh copy on every rerun of every page (hundreds of MB at commune scale),
+  and the long table would be rebuilt each time. They are shared between sessions, so they are
+  read-only: their numpy arrays are frozen, and callers must not modify their DataFrames in place
+  (filtering, `.loc[...]`, `.assign(...)` and `.copy()` all give new frames);
+- heavy computations (the plan's MILP) are cached on their arguments and the data version.
 """
 from __future__ import annotations
 
@@ -10,13 +17,15 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+
 from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
 from loaders.store import Store, default_db_path
-from scoring import load_framework, score
 from loaders.units import split_group
+from scoring import load_framework, montecarlo, planning, score, whatif
 from scoring.framework import available_frameworks
 
 
@@ -36,8 +45,9 @@ def data_version() -> int:
     return int(df.iloc[0, 0])
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def framework(framework_id: str):
+    """A parsed framework (frozen dataclasses: shared, not copied)."""
     return load_framework(framework_id)
 
 
@@ -57,29 +67,44 @@ def frameworks_for_level(level: str) -> list[str]:
     return [f for f in framework_ids() if level in framework(f).unit_levels]
 
 
-@st.cache_data(show_spinner=False)
+def _view_of(framework_id: str, group: str):
+    return framework_view(framework_id, split_group(group)[0])
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self") -> pd.DataFrame:
     return store().current_inputs(framework_id, group, basis)
 
 
 def current_inputs(framework_id: str, group: str = "34", basis: str = "self") -> pd.DataFrame:
+    """The current long inputs of a group on one basis (shared, not copied: do not modify in place)."""
     return _current_inputs(framework_id, group, data_version(), basis)
 
 
-@st.cache_data(show_spinner=False)
+def _freeze(result) -> None:
+    for arr in (result.points, result.applicable_max, result.ratio_values, result.ranks, result.values):
+        arr.flags.writeable = False
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
 def _scores(framework_id: str, group: str, version: int, basis: str = "self"):
     inputs = _current_inputs(framework_id, group, version, basis)
     if inputs.empty:
         return None
-    level, _ = split_group(group)
-    fw = framework_view(framework_id, level)
+    fw = _view_of(framework_id, group)  # a unit group is scored on the framework as its level sees it
     inputs = inputs.loc[inputs["indicator"].isin([leaf.code for leaf in fw.leaves])]
-    return score(fw, inputs, strict=False)
+    # The cached result does not carry the inputs (current_inputs() has them); its long tables
+    # (all ranks included) are built here, once per data version.
+    result = score(fw, inputs, strict=False).without_inputs()
+    _ = result.scores, result.ratios
+    _freeze(result)
+    return result
 
 
 def scores(framework_id: str, group: str = "34", basis: str = "self"):
     """The ScoreResult of every entity-year with inputs in the store (None when there are none).
-    A unit group ("<level>@<province>") is scored on the framework as that level sees it."""
+    A unit group ("<level>@<province>") is scored on the framework as that level sees it.
+    Shared between sessions and reruns, not copied: read it, do not modify it in place."""
     return _scores(framework_id, group, data_version(), basis)
 
 
@@ -119,6 +144,56 @@ def unit_levels_with_data() -> list[str]:
     df = _units(data_version())
     scored = {lv for f in framework_ids() for lv in framework(f).unit_levels}
     return [lv for lv in ("department", "commune", "district") if lv in set(df["level"]) and lv in scored]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _plan(framework_id: str, group: str, version: int, entity: str, year: int, target_rank, target_total,
+          max_gain: float, cost_per_point: tuple, locked: tuple, not_achievable: tuple, growth: float,
+          basis: str = "self"):
+    fw = _view_of(framework_id, group)
+    inputs = _current_inputs(framework_id, group, version, basis)
+    inputs = inputs.loc[inputs["indicator"].isin([leaf.code for leaf in fw.leaves])]
+    competitors = None
+    if growth:
+        totals = _scores(framework_id, group, version, basis).total(year).set_index("entity")["points"]
+        competitors = whatif.project_totals(totals.drop(index=entity), growth, fw.max_points)
+    return planning.make_plan(
+        fw, inputs.loc[inputs["year"] == year], entity, year, target_rank=target_rank, target_total=target_total,
+        max_gain=max_gain, cost_per_point=dict(cost_per_point), locked=set(locked),
+        item_achievable={key: False for key in not_achievable}, competitor_totals=competitors)
+
+
+def plan(framework_id: str, entity: str, year: int, *, target_rank: int | None = None,
+         target_total: float | None = None, max_gain: float = 0.3, cost_per_point: dict | None = None,
+         locked=(), not_achievable=(), growth: float = 0.0, group: str = "34", basis: str = "self"):
+    """planning.make_plan on the current inputs of `year`, cached on every argument and the data
+    version: a rerun that changes nothing does not solve the MILP again. `not_achievable` lists
+    (indicator, item) pairs; `growth` projects the other entities' totals (whatif.project_totals)."""
+    costs = tuple(sorted((str(k), float(v)) for k, v in (cost_per_point or {}).items()))
+    return _plan(framework_id, group, data_version(), entity, int(year), target_rank,
+                 None if target_total is None else float(target_total), float(max_gain), costs,
+                 tuple(sorted(locked)), tuple(sorted(tuple(x) for x in not_achievable)), float(growth), basis)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rank_odds(framework_id: str, group: str, version: int, year: int, focus: str, focus_points, method: str,
+               sd: float, n_draws: int, seed: int, basis: str = "self", changes: tuple | None = None):
+    fw = _view_of(framework_id, group)
+    totals = _scores(framework_id, group, version, basis).total(year).set_index("entity")["points"]
+    return montecarlo.simulate_ranks(totals, focus, focus_points, n_draws=n_draws, seed=seed, method=method,
+                                     sd=sd, changes=None if changes is None else np.asarray(changes),
+                                     max_total=fw.max_points)
+
+
+def rank_odds(framework_id: str, year: int, focus: str, focus_points: float | None = None, *,
+              method: str = "normal", sd: float = 20.0, n_draws: int = 10_000, seed: int = 2025,
+              group: str = "34", basis: str = "self", changes=None):
+    """montecarlo.simulate_ranks of the focus against that year's totals of the group, cached on every
+    argument and the data version. The bootstrap draws from `changes` (the caller's real changes,
+    already centred/scaled as the user chose)."""
+    return _rank_odds(framework_id, group, data_version(), int(year), focus,
+                      None if focus_points is None else float(focus_points), method, float(sd), int(n_draws),
+                      int(seed), basis, None if changes is None else tuple(float(c) for c in changes))
 
 
 @st.cache_data(show_spinner=False)

@@ -119,12 +119,14 @@ def to_excel_bytes(frame: pd.DataFrame, sheet: str = "DTI") -> bytes:
 
 
 def download_buttons(frame: pd.DataFrame, stem: str, lang: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame."""
+    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame.
+    The files are built only when a button is clicked (Streamlit calls the function then, outside
+    the script run: it must not use st.*), not on every rerun."""
     raw = frame.copy()
     c1, c2 = st.columns(2)
-    c1.download_button(t("ui.common.download_csv", lang), raw.to_csv(index=False).encode("utf-8-sig"),
+    c1.download_button(t("ui.common.download_csv", lang), lambda: raw.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}")
-    c2.download_button(t("ui.common.download_xlsx", lang), to_excel_bytes(raw),
+    c2.download_button(t("ui.common.download_xlsx", lang), lambda: to_excel_bytes(raw),
                        file_name=f"{stem}.xlsx", key=f"dl_xlsx_{stem}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

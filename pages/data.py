@@ -133,8 +133,8 @@ if u_file is not None:
 st.subheader(ctx.t("ui.data.template"))
 st.caption(ctx.t("ui.data.template_help"))
 entities = list(data.entities("34")["name"]) if sel.is_province else list(data.entities(sel.group)["name"])
-years = sorted({int(y) for y in ctx.inputs()["year"]} | {2025, 2026})
-st.download_button(ctx.t("ui.data.template"), build_template(fw, entities, years, lang),
+years = sorted({int(y) for y in ctx.inputs()["year"].unique()} | {2025, 2026})
+st.download_button(ctx.t("ui.data.template"), lambda: build_template(fw, entities, years, lang),  # on click
                    file_name=f"mau_nhap_lieu_{fw.id}.xlsx", key="dl_template",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -35,8 +35,8 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
         scale = float(ctx.framework.max_points) if scale_fw else 1000.0
         real = montecarlo.year_on_year_changes(data.published(), scale=scale, center=centre)
         changes = real["change"].to_numpy()
-    sim = montecarlo.simulate_ranks(totals, sel.focus, focus_points, n_draws=10_000, seed=2025, method=method,
-                                    sd=float(sd), changes=changes, max_total=ctx.framework.max_points)
+    sim = data.rank_odds(sel.framework_id, year, sel.focus, focus_points, method=method, sd=float(sd),
+                         group=sel.score_group, basis=sel.basis, changes=changes)  # cached
     m1, m2, m3 = st.columns(3)
     top_a, top_b = sel.target_ranks
     m1.metric(ctx.t("ui.odds.p_top", n=top_a), fmt.percent(sim.p_top(top_a), 1, lang))

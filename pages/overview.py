@@ -45,11 +45,10 @@ if widgets.need_scores(ctx):
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
 
     # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
-    totals = result.total(year).set_index("entity")["points"]
     # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
     band_sd = 0.02 * ctx.framework.max_points
-    band_sim = montecarlo.simulate_ranks(totals, sel.focus, n_draws=10_000, seed=2025, sd=band_sd,
-                                         max_total=ctx.framework.max_points)
+    band_sim = data.rank_odds(sel.framework_id, year, sel.focus, sd=band_sd, group=sel.score_group,
+                              basis=sel.basis)  # cached
     st.caption(ctx.t("ui.overview.band", sd=fmt.number(band_sd, 1, lang), best=band_sim.band(0.8)[0],
                      worst=band_sim.band(0.8)[1])
                + " " + montecarlo.rank_band_note(band_sim, lang))

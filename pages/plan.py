@@ -3,13 +3,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, fmt, tables, widgets
-from scoring import planning, whatif
+from scoring import whatif
 
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
 if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.year or "")):
     result, year, entity = ctx.result, sel.year, sel.focus
-    inputs = ctx.inputs()
     top_a, top_b = (str(n) for n in sel.target_ranks)
 
     c1, c2, c3 = st.columns(3)
@@ -51,14 +50,11 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
             data.store().save_effort_weights(fw.id, dict(zip(edited["code"], edited["cost"])))
             st.success(ctx.t("ui.plan.weights_saved"))
 
-    totals = result.total(year).set_index("entity")["points"]
-    competitors = whatif.project_totals(totals.drop(index=entity), growth, fw.max_points) if growth else None
-    year_inputs = inputs.loc[inputs["year"] == year]
-    plan = planning.make_plan(
-        fw, year_inputs, entity, year, target_rank=target_rank, target_total=target_total, max_gain=max_gain,
-        cost_per_point=dict(zip(edited["code"], edited["cost"])), locked=set(locked),
-        item_achievable={(n.rsplit(".", 1)[0], n.rsplit(".", 1)[1]): False for n in not_achievable},
-        competitor_totals=competitors)
+    plan = data.plan(  # cached on its arguments and the data version: a rerun does not re-solve
+        fw.id, entity, year, target_rank=target_rank, target_total=target_total, max_gain=max_gain,
+        cost_per_point=dict(zip(edited["code"], edited["cost"])), locked=locked,
+        not_achievable=[tuple(n.rsplit(".", 1)) for n in not_achievable], growth=growth,
+        group=sel.score_group, basis=sel.basis)
 
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(ctx.t("ui.plan.needed"), fmt.number(plan.points_needed, 2, lang))

@@ -689,7 +689,7 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
                             & (after.rows["year"].to_numpy() == year))[0]
         plan.total_after = float(after.points[ra, 0])
         if competitor_totals is None:
-            plan.rank_after = int(after.ranks[ra, 0])
+            plan.rank_after = int(after.rank_of(after.codes[0])[ra])
         else:
             plan.rank_after = _rank_against(plan.total_after / float(after.applicable_max[ra, 0]), other_vals)
         ok = plan.rank_after <= eff_goal if eff_kind == "rank" else plan.total_after >= eff_goal - TIE_EPS

@@ -62,3 +62,65 @@ def test_waterfall_and_rank_distribution():
     assert fig.data[0].text[-1] == "607,50"
     dist = charts.rank_distribution(pd.Series([20, 20, 21, 15]))
     assert list(dist.data[0].x) == [15, 20, 21]
+
+
+def many_entities(n: int, years=(2023, 2024, 2025)) -> pd.DataFrame:
+    rows = [{"entity": f"Xã {i:04d}", "year": y, "points": 500 + (i * 37 % 400) + 10 * k, "rank": 1 + (i + k) % n}
+            for i in range(n) for k, y in enumerate(years)]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("n", [3, 34, 700])
+@pytest.mark.parametrize("builder", ["trend_lines", "rank_trajectories"])
+def test_trend_charts_do_not_grow_with_the_number_of_entities(n, builder):
+    df = many_entities(n)
+    focus, peers = "Xã 0001", ["Xã 0002"]
+    fig = getattr(charts, builder)(df, focus, highlight=peers, lang="vi")
+    assert len(fig.data) == 3  # the others in one trace, the peer, the focus (drawn last, on top)
+    others, peer, mine = fig.data
+    assert (peer.name, mine.name) == ("Xã 0002", focus) and mine.line.color == charts.FOCUS_COLOR
+    assert not others.showlegend and peer.showlegend and mine.showlegend
+    # n - 2 lines of 3 points, separated by n - 3 gaps; each point's entity in the hover data.
+    assert len(others.x) == 3 * (n - 2) + (n - 3)
+    assert sum(v is None for v in others.customdata) == n - 3
+    import math
+    assert sum(math.isnan(v) for v in others.y) == n - 3
+    first = others.customdata[0]
+    assert first == "Xã 0000" and list(others.x[:3]) == [2023, 2024, 2025]
+    expected_hover = "#%{y}" if builder == "rank_trajectories" else "%{y:,.2f}"
+    assert all(expected_hover in tr.hovertemplate for tr in fig.data)
+    assert "%{customdata}" in others.hovertemplate
+    assert fig.layout.separators == ",."
+
+
+def test_gapped_lines_keeps_each_entity_values_in_year_order():
+    df = pd.DataFrame({"entity": ["b", "a", "b", "a"], "year": [2025, 2025, 2024, 2024], "points": [4, 2, 3, 1]})
+    x, y, cols = charts.gapped_lines(df, "entity", "year", "points")
+    assert list(cols["entity"]) == ["a", "a", None, "b", "b"]
+    assert [v for v in y if v == v] == [1, 2, 3, 4] and x[2] != x[2]  # NaN gap between the two lines
+
+
+@pytest.mark.parametrize("n", [4, 700])
+def test_slope_chart_has_at_most_three_traces(n):
+    df = many_entities(n, years=(2024, 2025))
+    fig = charts.slope_chart(df, 2024, 2025, "Xã 0001", lang="vi")
+    assert len(fig.data) <= 3
+    focus = fig.data[-1]
+    assert focus.name == "Xã 0001" and list(focus.text) == ["", "Xã 0001"]
+    segments = sum(len(tr.x) // 3 for tr in fig.data[:-1])
+    assert segments == n - 1
+
+
+def test_history_chart_others_in_one_trace():
+    history = pd.DataFrame({"entity": ["A", "A", "B", "B", "Gia Lai", "Gia Lai"], "year": [2021, 2022] * 3,
+                            "value": [0.4, 0.5, 0.3, 0.35, 0.45, 0.5],
+                            "value_kind": ["press", "third_party"] * 3, "rank": [None] * 6, "n_ranked": [None] * 6,
+                            "rank_kind": [None] * 6})
+    fig = charts.history_chart(history, ["Gia Lai"], {"press": "báo chí", "third_party": "bên thứ ba"},
+                               breaks={2022: "phương pháp mới"})
+    assert len(fig.data) == 2 and fig.data[1].name == "Gia Lai"
+    others = fig.data[0]
+    # A and B, each cut at the 2022 method break: four one-point segments joined by gaps
+    assert list(others.x[~pd.isna(others.x)]) == [2021, 2022, 2021, 2022]
+    assert sum(pd.isna(others.x)) == 3
+    assert list(others.marker.symbol)[:1] == ["circle"] and "diamond" in list(others.marker.symbol)

@@ -210,11 +210,13 @@ def test_history_table_words_every_kind(lang):
 
 def test_history_chart_hover_names_the_kind_of_every_point():
     labels = {k: tables.kind_words(k, "vi") for k in set(HISTORY["value_kind"].dropna()) | set(HISTORY["rank_kind"].dropna())}
-    fig = charts.history_chart(H63, ["Gia Lai"], labels, breaks={2022: "Đổi phương pháp (2022)"}, rank_word="Hạng")
+    fig = charts.history_chart(H63, ["Gia Lai", "Đà Nẵng"], labels, breaks={2022: "Đổi phương pháp (2022)"},
+                               rank_word="Hạng")
+    assert len(fig.data) == 3  # the other provinces in one grey trace, then the two highlighted ones
     n_points = 0
     for trace in fig.data:
         for x, text in zip(trace.x, trace.text):
-            if x is None:  # the cut at a method break
+            if x is None or x != x:  # a cut: at a method break, or between provinces in the grey trace
                 assert text == ""
                 continue
             n_points += 1
