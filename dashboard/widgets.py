@@ -21,6 +21,7 @@ class PageContext:
         scope = "province" if self.sel.is_province else "unit"
         kw.setdefault("others", t(f"ui.scope.others_{scope}", self.lang))
         kw.setdefault("avg_scope", t(f"ui.scope.avg_{scope}", self.lang))
+        kw.setdefault("avg_scope_cap", t(f"ui.scope.avg_cap_{scope}", self.lang))
         return t(key, self.lang, **kw)
 
     def node_name(self, code: str) -> str:

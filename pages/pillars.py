@@ -20,7 +20,8 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
     }
     main_codes = [m.code for m in ctx.framework.main_indices()]
     series = analysis.radar_series(result, year, sel.focus, main_codes, peer=peer, target_rank=sel.target_ranks[0])
-    widgets.chart(charts.radar(series, ctx.labels(main_codes), names, lang, title=ctx.t("ui.pillars.main_radar"),
+    widgets.chart(charts.radar(series, ctx.labels(main_codes), names, lang,
+                               title=ctx.t("ui.pillars.main_radar", n=len(main_codes)),
                                points_label=ctx.t("ui.common.points")), key="radar_main")
 
     # One main index at a time: drawing all six component radars made the page slow to open.
