@@ -74,8 +74,9 @@ def _field(v, name: str, default=""):
     return (v.get(name, default) if isinstance(v, dict) else getattr(v, name, default)) or default
 
 
-def action_rows(plan, framework: Framework, lang: str, t: Callable[..., str]) -> pd.DataFrame:
-    """One row per action: agency, sentence, indicator, name, points gained, effort (for tables)."""
+def action_rows(plan, framework: Framework, lang: str, t: Callable[..., str], limit: int = MAX_WHAT) -> pd.DataFrame:
+    """One row per action: agency, sentence, indicator, name, points gained, effort, and `what` (the
+    sentence without its agency). `limit`: characters kept of a variable's meaning."""
     rows = []
     a = plan.actions if plan is not None else None
     if a is None or a.empty:
@@ -85,7 +86,7 @@ def action_rows(plan, framework: Framework, lang: str, t: Callable[..., str]) ->
         v = _variable(framework, r.indicator, r.variable)
         meaning = _field(v, "meaning_en" if lang == "en" else "meaning_vi") or _field(v, "meaning_vi") \
             or (leaf.name_en if lang == "en" and leaf.name_en else leaf.name_vi)
-        what = short_meaning(meaning)
+        what = short_meaning(meaning, limit)
         unit = _field(v, "unit")
         if lang == "en":
             unit = UNITS_EN.get(unit, unit)
