@@ -148,7 +148,8 @@ class _Deck:
         s = self.prs.slides.add_slide(self.blank)
         self.n += 1
         _rect(s, 0, 0, WIDE[0], Inches(1.05), NAVY)
-        _text(s, Inches(0.45), Inches(0.08), Inches(12.4), Inches(0.92), title, size=24, bold=True, color=WHITE,
+        _text(s, Inches(0.45), Inches(0.08), Inches(12.4), Inches(0.92), title, size=24 if len(title) <= 64 else 21,
+              bold=True, color=WHITE,
               anchor=MSO_ANCHOR.MIDDLE, space_after=0)
         self._frame(s)
         return s

@@ -105,11 +105,9 @@ if widgets.need_scores(ctx):
     def make_pdf() -> bytes:
         from dashboard import briefing
 
-        try:
-            return briefing.to_pdf(make_briefing(), lambda key, **kw: ctx.t(key, **kw))
-        except briefing.BriefingError as exc:
-            st.error(str(exc))
-            return b""
+        # Streamlit commands are ignored inside a download callable: the button only shows when
+        # LibreOffice exists (else a message says why); a failed conversion raises BriefingError.
+        return briefing.to_pdf(make_briefing(), lambda key, **kw: ctx.t(key, **kw))
 
     if not sel.is_province:
         st.stop()  # the steering-committee briefing is about the province's DTI
