@@ -621,7 +621,8 @@ def prepare(result, entity: str, year: int, inputs: pd.DataFrame, plan_values: p
     sim = montecarlo.simulate_ranks(totals, entity, n_draws=10_000, seed=2025, sd=20.0, max_total=fw.max_points)
     strengths, weaknesses = analysis.strengths_and_weaknesses(result, entity, year)
     year_inputs = inputs.loc[pd.to_numeric(inputs["year"], errors="coerce") == year]
-    caps = planning.growth_caps(planning.growth_from_history(fw, inputs, entity, year))
+    caps = planning.growth_caps(planning.growth_from_history(fw, plan_text.history_basis(inputs, entity, year),
+                                                             entity, year))
     plans, sentences, rows = {}, {}, {}
     for n in target_ranks:
         if ov.n_ranked >= n:

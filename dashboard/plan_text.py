@@ -61,6 +61,27 @@ def agency_text(lead: str | None, t: Callable[..., str]) -> str:
     return ", ".join(parts) if parts else t("ui.plan.agency_unknown")
 
 
+def item_label(framework: Framework, code: str, var: str, lang: str = "vi") -> str:
+    """A yes/no item as people read it: '1.4 — thực hiện tái cấu trúc hạ tầng …' (no variable names)."""
+    v = _variable(framework, code, var)
+    meaning = _field(v, "meaning_en" if lang == "en" else "meaning_vi") or _field(v, "meaning_vi") or var
+    return f"{code} — {short_meaning(meaning, 80)}"
+
+
+def history_basis(inputs: pd.DataFrame, entity: str, year: int) -> pd.DataFrame:
+    """The rows a province's own pace may be read from: SAMPLE rows never set the pace of real data.
+
+    When the entity's figures of `year` are not all SAMPLE (`flag` column), SAMPLE rows are left out
+    (a real 2025 against a sample 2024 is no pace at all); SAMPLE figures are compared with SAMPLE."""
+    if "flag" not in inputs.columns:
+        return inputs
+    own = inputs.loc[(inputs["entity"].astype(str) == str(entity))
+                     & (pd.to_numeric(inputs["year"], errors="coerce") == int(year))]
+    if len(own) and (own["flag"].astype(str) == "sample").all():
+        return inputs
+    return inputs.loc[inputs["flag"].astype(str) != "sample"]
+
+
 def _variable(framework: Framework, code: str, var: str):
     for v in framework.nodes[code].variables:
         if v.get("name") == var if isinstance(v, dict) else getattr(v, "name", None) == var:

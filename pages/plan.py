@@ -26,7 +26,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                        help=ctx.t("ui.plan.growth_help")) / 100
     growth = c3.slider(ctx.t("ui.whatif.growth"), 0, 50, 0, step=5, format="%d%%", key="plan_growth",
                        help=ctx.t("ui.whatif.growth_help")) / 100
-    history = planning.growth_from_history(fw, inputs, entity, year)
+    history = planning.growth_from_history(fw, plan_text.history_basis(inputs, entity, year), entity, year)
     max_growth = planning.growth_caps(history) if mode == "history" else common
 
     leaf_codes = [leaf.code for leaf in fw.leaves]
@@ -36,7 +36,8 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                                 placeholder=ctx.t("ui.trends.compare_placeholder"))
         item_names = [f"{c}.{v}" for c in leaf_codes for v in whatif.editable_items(fw, c)]
         not_achievable = st.multiselect(ctx.t("ui.plan.not_achievable"), item_names, key="plan_items",
-                                        placeholder=ctx.t("ui.trends.compare_placeholder"))
+                                        placeholder=ctx.t("ui.trends.compare_placeholder"),
+                                        format_func=lambda n: plan_text.item_label(fw, *n.rsplit(".", 1), lang))
         saved = data.store().effort_weights(fw.id).set_index("code")["cost_per_point"]
         weights = pd.DataFrame({
             "code": leaf_codes, "name": [labels[c] for c in leaf_codes],

@@ -198,6 +198,16 @@ def test_plan_page_reaches_the_target_and_reacts(app):
     assert any("Không đạt được" in e.value for e in app.error)
 
 
+def test_plan_page_in_english_and_items_in_words(app):
+    app.sidebar.selectbox(key="w_lang").set_value("en").run()
+    go(app, "pages/plan.py")
+    assert [h.value for h in app.subheader[:2]] == ["To reach the top 20", "To reach the top 15"]
+    text = " ".join(m.value for m in app.markdown)
+    assert ": raise " in text and " from " in text and " people " in text
+    options = app.multiselect(key="plan_items").options
+    assert options and not any("item" in o for o in options)
+
+
 def test_plan_targets_section_filters_by_plan_and_level(app):
     app.sidebar.selectbox(key="w_focus").set_value("Huế").run()  # the plans are Huế's
     go(app, "pages/targets.py")
