@@ -173,7 +173,10 @@ class _Deck:
             run.text = t("ui.briefing.sample")
             _run_style(run, 16, True, RED)
 
-    def picture(self, s, png: bytes, left, top, width, height):
+    def picture(self, s, png: bytes | None, left, top, width, height):
+        if png is None:
+            _text(s, left, top, width, Inches(1.0), self.t("ui.briefing.no_image"), size=18, color=GREY)
+            return
         s.shapes.add_picture(io.BytesIO(png), left, top, width, height)
 
     def table(self, s, frame: pd.DataFrame, left, top, width, col_widths=None, font=14, header_font=14,
@@ -214,8 +217,16 @@ _KALEIDO_LOCK = threading.Lock()
 _KALEIDO_STARTED = False
 
 
-def _png(fig: go.Figure, width_in: float, height_in: float) -> bytes:
-    """The figure as a PNG sized for `width_in` × `height_in` inches of slide (kaleido, one server)."""
+def _png(fig: go.Figure, width_in: float, height_in: float) -> bytes | None:
+    """The figure as a PNG sized for `width_in` × `height_in` inches of slide (kaleido, one server);
+    None when no image can be made here (no kaleido or no Chromium): the slide then says so."""
+    try:
+        return _kaleido_png(fig, width_in, height_in)
+    except Exception:  # noqa: BLE001 - any failure of the headless browser: the deck is still made
+        return None
+
+
+def _kaleido_png(fig: go.Figure, width_in: float, height_in: float) -> bytes:
     global _KALEIDO_STARTED
     import kaleido
 

@@ -100,8 +100,10 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         shown = {ctx.t("ui.targets.agency"): agencies["agency"]}
         for n in sel.target_ranks:
             label = ctx.t("ui.plan.plan_for", n=n) if sel.is_province else ctx.t("ui.plan.plan_for_unit", n=n)
-            shown[f"{label}: {ctx.t('ui.plan.actions_count')}"] = agencies.get(f"actions_{n}", 0)
-            shown[f"{label}: {ctx.t('ui.plan.gain').lower()}"] = agencies.get(f"points_{n}", 0.0)
+            acts = pd.Series(agencies.get(f"actions_{n}", 0), index=agencies.index)
+            pts = pd.Series(agencies.get(f"points_{n}", 0.0), index=agencies.index, dtype=float)
+            shown[f"{label}: {ctx.t('ui.plan.actions_count')}"] = acts.where(acts > 0).astype("Int64")  # 0 -> "—"
+            shown[f"{label}: {ctx.t('ui.plan.gain').lower()}"] = pts.where(acts > 0)
         shown[ctx.t("ui.methodology.code")] = agencies["indicators"]
         st.dataframe(tables.localise(pd.DataFrame(shown), lang), hide_index=True, width="stretch")
 

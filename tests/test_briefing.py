@@ -185,3 +185,14 @@ def test_scoring_does_not_import_reports():
     for path in (ROOT / "scoring").glob("*.py"):
         src = path.read_text(encoding="utf-8")
         assert "import reports" not in src and "from reports" not in src, path
+
+
+def test_deck_without_chart_images_still_made(monkeypatch):
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("no chromium")
+
+    monkeypatch.setattr(briefing, "_kaleido_png", no_browser)
+    _, _, prs = make("vi", baseline=False)
+    text = "\n".join(x for s in prs.slides for x in slide_texts(s))
+    assert "Không tạo được hình biểu đồ" in text and "673,64" in text
+    assert not any(sh.shape_type == 13 for s in prs.slides for sh in s.shapes)
