@@ -285,7 +285,7 @@ def radar_figure(inp: BriefingInput, t) -> go.Figure:
                     for c in list(inp.radar.loc[inp.radar["series"] == _series_of(inp, tr.name), "code"])
                     + list(inp.radar.loc[inp.radar["series"] == _series_of(inp, tr.name), "code"])[:1]]
     fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", angle=90, tickfont=dict(size=13)),
-                                 angularaxis=dict(tickfont=dict(size=15))),
+                                 angularaxis=dict(tickfont=dict(size=17))),
                       margin=dict(l=150, r=150, t=40, b=20),
                       legend=dict(orientation="v", x=1.02, xanchor="left", y=0.5, yanchor="middle"))
     return fig
