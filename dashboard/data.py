@@ -146,10 +146,9 @@ def unit_levels_with_data() -> list[str]:
     return [lv for lv in ("department", "commune", "district") if lv in set(df["level"]) and lv in scored]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=64)
 def _plan(framework_id: str, group: str, version: int, entity: str, year: int, target_rank, target_total,
-          max_gain: float, cost_per_point: tuple, locked: tuple, not_achievable: tuple, growth: float,
-          basis: str = "self"):
+          max_growth, difficulty: tuple, locked: tuple, not_achievable: tuple, growth: float, basis: str):
     fw = _view_of(framework_id, group)
     inputs = _current_inputs(framework_id, group, version, basis)
     inputs = inputs.loc[inputs["indicator"].isin([leaf.code for leaf in fw.leaves])]
@@ -159,19 +158,24 @@ def _plan(framework_id: str, group: str, version: int, entity: str, year: int, t
         competitors = whatif.project_totals(totals.drop(index=entity), growth, fw.max_points)
     return planning.make_plan(
         fw, inputs.loc[inputs["year"] == year], entity, year, target_rank=target_rank, target_total=target_total,
-        max_gain=max_gain, cost_per_point=dict(cost_per_point), locked=set(locked),
+        max_growth=dict(max_growth) if isinstance(max_growth, tuple) else max_growth,
+        difficulty=dict(difficulty), locked=set(locked),
         item_achievable={key: False for key in not_achievable}, competitor_totals=competitors)
 
 
 def plan(framework_id: str, entity: str, year: int, *, target_rank: int | None = None,
-         target_total: float | None = None, max_gain: float = 0.3, cost_per_point: dict | None = None,
-         locked=(), not_achievable=(), growth: float = 0.0, group: str = "34", basis: str = "self"):
-    """planning.make_plan on the current inputs of `year`, cached on every argument and the data
-    version: a rerun that changes nothing does not solve the MILP again. `not_achievable` lists
-    (indicator, item) pairs; `growth` projects the other entities' totals (whatif.project_totals)."""
-    costs = tuple(sorted((str(k), float(v)) for k, v in (cost_per_point or {}).items()))
+         target_total: float | None = None, max_growth: float | dict | None = None,
+         difficulty: dict | None = None, locked=(), not_achievable=(), growth: float = 0.0,
+         group: str = "34", basis: str = "self"):
+    """planning.make_plan on the current inputs of `year` of a group, cached on every argument and the data
+    version: a rerun that changes nothing does not solve the MILP again. `max_growth`: one yearly rate or
+    one per figure; `difficulty`: 1–5 per indicator; `not_achievable` lists (indicator, item) pairs;
+    `growth` projects the other entities' totals (whatif.project_totals)."""
+    growth_key = (tuple(sorted(((k, float(v)) for k, v in max_growth.items()), key=repr))
+                  if isinstance(max_growth, dict) else (None if max_growth is None else float(max_growth)))
+    diff_key = tuple(sorted((str(k), float(v)) for k, v in (difficulty or {}).items()))
     return _plan(framework_id, group, data_version(), entity, int(year), target_rank,
-                 None if target_total is None else float(target_total), float(max_gain), costs,
+                 None if target_total is None else float(target_total), growth_key, diff_key,
                  tuple(sorted(locked)), tuple(sorted(tuple(x) for x in not_achievable)), float(growth), basis)
 
 

@@ -1,85 +1,157 @@
-"""Tìm phương án — the cheapest set of improvements that reaches a chosen rank or total (exact MILP)."""
+"""Tìm phương án — the least-effort actions that reach the top 20 and the top 15, side by side (exact MILP).
+
+Feasibility on the raw figures: denominators never change; each moved figure rises at most by a yearly
+rate (the province's own pace, or one common rate); effort = difficulty (1–5, set by the office) × the
+rise relative to today. The actions read as sentences for their lead agency.
+"""
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, tables, widgets
-from scoring import whatif
+from dashboard import data, fmt, plan_text, tables, widgets
+from scoring import planning, whatif
 
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
 if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.year or "")):
     result, year, entity = ctx.result, sel.year, sel.focus
-    top_a, top_b = (str(n) for n in sel.target_ranks)
+    inputs = ctx.inputs()
+    tr = lambda key, **kw: ctx.t(key, **kw)  # noqa: E731
 
-    c1, c2, c3 = st.columns(3)
-    kind = c1.radio(ctx.t("ui.plan.target_kind"), [top_a, top_b, "rank", "total"], key="plan_kind",
-                    format_func=lambda k: (ctx.t(f"ui.plan.kind_{k}") if sel.is_province or not k.isdigit()
-                                           else ctx.t("ui.plan.kind_top", n=k)))
-    target_rank = int(kind) if kind.isdigit() else None
-    target_total = None
-    if kind == "rank":
-        n_entities = len(result.total(year))
-        target_rank = int(c1.number_input(ctx.t("ui.plan.rank_n"), 1, max(1, n_entities), min(10, n_entities),
-                                          key="plan_rank_n"))
-    elif kind == "total":
-        target_total = float(c1.number_input(ctx.t("ui.plan.total"), 0.0, fw.max_points,
-                                             round(0.75 * fw.max_points), step=10.0,
-                                             key="plan_total"))
-    max_gain = c2.slider(ctx.t("ui.plan.max_gain"), 5, 100, 30, step=5, format="%d", key="plan_max_gain",
-                         help=ctx.t("ui.plan.max_gain_help")) / 100
+    # --- feasibility: the yearly rise of each figure ---------------------------------------------------
+    c1, c2, c3 = st.columns([2, 2, 2])
+    mode = c1.radio(ctx.t("ui.plan.growth_mode"), ["history", "common"], key="plan_growth_mode",
+                    format_func=lambda m: ctx.t(f"ui.plan.growth_{m}"), help=ctx.t("ui.plan.growth_help"))
+    common = c2.slider(ctx.t("ui.plan.growth_pct"), 5, 50, int(round(100 * planning.DEFAULT_GROWTH)), step=5,
+                       format="%d%%", key="plan_growth_pct", disabled=mode != "common",
+                       help=ctx.t("ui.plan.growth_help")) / 100
     growth = c3.slider(ctx.t("ui.whatif.growth"), 0, 50, 0, step=5, format="%d%%", key="plan_growth",
                        help=ctx.t("ui.whatif.growth_help")) / 100
+    history = planning.growth_from_history(fw, plan_text.history_basis(inputs, entity, year), entity, year)
+    max_growth = planning.growth_caps(history) if mode == "history" else common
 
     leaf_codes = [leaf.code for leaf in fw.leaves]
     labels = ctx.labels(leaf_codes)
-    with st.expander(ctx.t("ui.plan.settings")):
+    with st.expander(ctx.t("ui.plan.settings2")):
         locked = st.multiselect(ctx.t("ui.plan.locked"), leaf_codes, key="plan_locked", format_func=labels.get,
                                 placeholder=ctx.t("ui.trends.compare_placeholder"))
         item_names = [f"{c}.{v}" for c in leaf_codes for v in whatif.editable_items(fw, c)]
         not_achievable = st.multiselect(ctx.t("ui.plan.not_achievable"), item_names, key="plan_items",
-                                        placeholder=ctx.t("ui.trends.compare_placeholder"))
+                                        placeholder=ctx.t("ui.trends.compare_placeholder"),
+                                        format_func=lambda n: plan_text.item_label(fw, *n.rsplit(".", 1), lang))
         saved = data.store().effort_weights(fw.id).set_index("code")["cost_per_point"]
-        weights = pd.DataFrame({"code": leaf_codes, "name": [labels[c] for c in leaf_codes],
-                                "cost": [float(saved.get(c, 1.0)) for c in leaf_codes]})
-        edited = st.data_editor(weights, key="plan_weights", hide_index=True, width="stretch", disabled=["code", "name"],
-                                column_config={"cost": st.column_config.NumberColumn(ctx.t("ui.plan.cost"), min_value=0.01,
-                                                                                     step=0.5),
-                                               "name": ctx.t("ui.methodology.indicator"),
-                                               "code": ctx.t("ui.methodology.code")})
-        if st.button(ctx.t("ui.plan.save_weights"), key="plan_save_weights"):
-            data.store().save_effort_weights(fw.id, dict(zip(edited["code"], edited["cost"])))
-            st.success(ctx.t("ui.plan.weights_saved"))
+        weights = pd.DataFrame({
+            "code": leaf_codes, "name": [labels[c] for c in leaf_codes],
+            "difficulty": [int(min(5, max(1, round(float(saved.get(c, planning.DEFAULT_DIFFICULTY))))))
+                           for c in leaf_codes]})
+        edited = st.data_editor(
+            weights, key="plan_difficulty", hide_index=True, width="stretch", disabled=["code", "name"],
+            column_config={"difficulty": st.column_config.NumberColumn(ctx.t("ui.plan.difficulty"), min_value=1,
+                                                                       max_value=5, step=1, format="%d"),
+                           "name": ctx.t("ui.methodology.indicator"), "code": ctx.t("ui.methodology.code")})
+        if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty"):
+            data.store().save_effort_weights(fw.id, dict(zip(edited["code"], edited["difficulty"])))
+            st.success(ctx.t("ui.plan.difficulty_saved"))
+    difficulty = {c: float(d) for c, d in zip(edited["code"], edited["difficulty"]) if pd.notna(d)}
+    st.caption(ctx.t("ui.plan.difficulty_note"))
+    if mode == "history":
+        st.caption(ctx.t("ui.plan.growth_note", min=fmt.percent(planning.MIN_GROWTH, 0, lang),
+                         max=fmt.percent(planning.MAX_HISTORY_GROWTH, 0, lang),
+                         default=fmt.percent(planning.DEFAULT_GROWTH, 0, lang)))
 
-    plan = data.plan(  # cached on its arguments and the data version: a rerun does not re-solve
-        fw.id, entity, year, target_rank=target_rank, target_total=target_total, max_gain=max_gain,
-        cost_per_point=dict(zip(edited["code"], edited["cost"])), locked=locked,
-        not_achievable=[tuple(n.rsplit(".", 1)) for n in not_achievable], growth=growth,
-        group=sel.score_group, basis=sel.basis)
+    # Every plan is cached on its arguments and the data version: a rerun does not solve again.
+    common_args = dict(max_growth=max_growth, difficulty=difficulty, locked=locked,
+                       not_achievable=[tuple(n.rsplit(".", 1)) for n in not_achievable], growth=growth,
+                       group=sel.score_group, basis=sel.basis)
 
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric(ctx.t("ui.plan.needed"), fmt.number(plan.points_needed, 2, lang))
-    m2.metric(ctx.t("ui.plan.after"), fmt.number(plan.total_after, 2, lang),
-              delta=fmt.number(plan.total_after - plan.total_before, 2, lang, signed=True))
-    m3.metric(ctx.t("ui.common.rank"), f"{plan.rank_before} → {plan.rank_after}")
-    m4.metric(ctx.t("ui.plan.cost_total"), fmt.number(plan.cost, 2, lang))
-    if plan.reachable:
-        st.success(ctx.t("ui.plan.reachable", n=len(plan.actions)), icon=":material/check_circle:")
-    else:
-        st.error(ctx.t("ui.plan.unreachable", best=plan.best_reachable_rank,
-                       total=fmt.number(plan.max_total, 2, lang)), icon=":material/block:")
-    a = plan.actions
-    if not a.empty:
-        raw = pd.DataFrame({
-            ctx.t("ui.methodology.code"): a["indicator"],
-            ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in a["indicator"]],
-            ctx.t("ui.methodology.var_name"): a["variable"],
-            ctx.t("ui.plan.from"): a["from_value"], ctx.t("ui.plan.to"): a["to_value"],
-            ctx.t("ui.plan.ratio_from"): a["ratio_from"], ctx.t("ui.plan.ratio_to"): a["ratio_to"],
-            ctx.t("ui.plan.gain"): a["points_gain"],
-            ctx.t("ui.methodology.lead"): [x or ctx.t("ui.methodology.unknown_agency") for x in a["lead_agency"]],
-        })
-        st.dataframe(tables.localise(raw, lang), hide_index=True, width="stretch")
-        tables.download_buttons(raw, f"phuong_an_{entity}_{year}_top{target_rank or 'total'}", lang)
-    for note in plan.notes:
-        st.caption(note)
+    def show_plan(plan, n: int, box) -> None:
+        head = ctx.t("ui.plan.plan_for", n=n) if sel.is_province else ctx.t("ui.plan.plan_for_unit", n=n)
+        box.subheader(head)
+        m1, m2, m3 = box.columns(3)
+        m1.metric(ctx.t("ui.plan.needed"), fmt.number(plan.points_needed, 2, lang))
+        m2.metric(ctx.t("ui.common.rank"), f"{plan.rank_before} → {plan.rank_after}")
+        m3.metric(ctx.t("ui.plan.effort_total"), fmt.number(plan.cost, 2, lang))
+        if plan.actions.empty and plan.reachable:
+            box.success(ctx.t("ui.plan.already", rank=plan.rank_before, n=n), icon=":material/check_circle:")
+            return
+        if plan.reachable:
+            box.success(ctx.t("ui.plan.reachable", n=len(plan.actions)), icon=":material/check_circle:")
+        else:
+            box.error(ctx.t("ui.plan.unreachable", best=plan.best_reachable_rank,
+                            total=fmt.number(plan.max_total, 2, lang)), icon=":material/block:")
+        box.markdown("\n".join(f"{i}. {s}" for i, s in
+                               enumerate(plan_text.sentences(plan, fw, lang, tr), start=1)))
+
+    plans = {}
+    cols = st.columns(2)
+    for n, box in zip(sel.target_ranks, cols):
+        plans[str(n)] = data.plan(fw.id, entity, year, target_rank=int(n), **common_args)
+        show_plan(plans[str(n)], int(n), box)
+
+    skipped = sorted({note.split(":", 1)[0] for p in plans.values() for note in p.notes
+                      if ":" in note and note.split(":", 1)[0] in fw.nodes})
+    if skipped:
+        st.caption(ctx.t("ui.plan.not_planned", codes=", ".join(skipped)))
+
+    agencies = plan_text.by_agency(plans, fw, lang, tr)
+    if len(agencies) and "agency" in agencies:
+        st.subheader(ctx.t("ui.plan.actions_title"))
+        shown = {ctx.t("ui.targets.agency"): agencies["agency"]}
+        for n in sel.target_ranks:
+            label = ctx.t("ui.plan.plan_for", n=n) if sel.is_province else ctx.t("ui.plan.plan_for_unit", n=n)
+            acts = pd.Series(agencies.get(f"actions_{n}", 0), index=agencies.index)
+            pts = pd.Series(agencies.get(f"points_{n}", 0.0), index=agencies.index, dtype=float)
+            shown[f"{label}: {ctx.t('ui.plan.actions_count')}"] = acts.where(acts > 0).astype("Int64")  # 0 -> "—"
+            shown[f"{label}: {ctx.t('ui.plan.gain').lower()}"] = pts.where(acts > 0)
+        shown[ctx.t("ui.methodology.code")] = agencies["indicators"]
+        st.dataframe(tables.localise(pd.DataFrame(shown), lang), hide_index=True, width="stretch")
+
+    with st.expander(ctx.t("ui.plan.details")):
+        frames = []
+        for key, plan in plans.items():
+            a, rows = plan.actions, plan_text.action_rows(plan, fw, lang, tr)
+            if a.empty:
+                continue
+            frames.append(pd.DataFrame({
+                ctx.t("ui.plan.plan_col"): ctx.t("ui.plan.plan_for", n=key),
+                ctx.t("ui.methodology.code"): a["indicator"].to_numpy(),
+                ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in a["indicator"]],
+                ctx.t("ui.plan.sentence_col"): rows["sentence"].to_numpy(),
+                ctx.t("ui.plan.from"): a["from_value"].to_numpy(), ctx.t("ui.plan.to"): a["to_value"].to_numpy(),
+                ctx.t("ui.plan.max_to_col"): a["max_to_value"].to_numpy(),
+                ctx.t("ui.plan.cap_col"): (100 * a["growth_cap"]).to_numpy(),
+                ctx.t("ui.plan.gain"): a["points_gain"].to_numpy(),
+                ctx.t("ui.plan.effort_col"): a["cost"].to_numpy(),
+            }))
+        if frames:
+            raw = pd.concat(frames, ignore_index=True)
+            st.dataframe(tables.localise(raw, lang), hide_index=True, width="stretch")
+            tables.download_buttons(raw, f"phuong_an_{entity}_{year}", lang)
+
+    # --- any other target ------------------------------------------------------------------------------
+    with st.expander(ctx.t("ui.plan.other_target")):
+        kind = st.radio(ctx.t("ui.plan.target_kind"), ["rank", "total"], key="plan_kind", horizontal=True,
+                        format_func=lambda k: ctx.t(f"ui.plan.kind_{k}"))
+        target_rank = target_total = None
+        if kind == "rank":
+            n_entities = len(result.total(year))
+            target_rank = int(st.number_input(ctx.t("ui.plan.rank_n"), 1, max(1, n_entities), min(10, n_entities),
+                                              key="plan_rank_n"))
+
+        else:
+            target_total = float(st.number_input(ctx.t("ui.plan.total"), 0.0, float(fw.max_points),
+                                                 float(round(0.75 * fw.max_points)), step=10.0, format="%.0f",
+                                                 key="plan_total"))
+
+        other = data.plan(fw.id, entity, year, target_rank=target_rank, target_total=target_total, **common_args)
+        m1, m2, m3 = st.columns(3)
+        m1.metric(ctx.t("ui.plan.after"), fmt.number(other.total_after, 2, lang),
+                  delta=fmt.number(other.total_after - other.total_before, 2, lang, signed=True))
+        m2.metric(ctx.t("ui.common.rank"), f"{other.rank_before} → {other.rank_after}")
+        m3.metric(ctx.t("ui.plan.effort_total"), fmt.number(other.cost, 2, lang))
+        if other.reachable:
+            st.success(ctx.t("ui.plan.reachable", n=len(other.actions)), icon=":material/check_circle:")
+        else:
+            st.error(ctx.t("ui.plan.unreachable", best=other.best_reachable_rank,
+                           total=fmt.number(other.max_total, 2, lang)), icon=":material/block:")
+        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(plan_text.sentences(other, fw, lang, tr), start=1)))
     st.caption(ctx.t("ui.plan.method_note"))

@@ -80,10 +80,20 @@ def cmd_plan(args) -> int:
         return 2
     fw = framework_for(args)
     inputs = read_long_csv(args.inputs)
+    growth_arg = getattr(args, "max_growth", None)
     try:
+        if growth_arg is None:
+            max_growth, difficulty = None, None  # legacy: only --max-gain, cost on points
+        elif str(growth_arg).strip().lower() == "history":
+            from scoring.planning import growth_caps, growth_from_history
+            max_growth = growth_caps(growth_from_history(fw, inputs, args.entity, args.year))
+            difficulty = {}
+        else:
+            max_growth, difficulty = float(growth_arg), {}
         with _stdout_to_stderr():  # HiGHS may print a diagnostic line on the C-level stdout
             plan = make_plan(fw, inputs, args.entity, args.year, target_rank=target_rank,
-                             target_total=target_total, max_gain=getattr(args, "max_gain", None))
+                             target_total=target_total, max_gain=getattr(args, "max_gain", None),
+                             max_growth=max_growth, difficulty=difficulty)
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise
@@ -129,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     pl.add_argument("--target-total", type=float)
     pl.add_argument("--max-gain", type=float, default=None,
                     help="largest rise of any ratio in percentage points as a fraction (0.3 = +30 pp)")
+    pl.add_argument("--max-growth", default=None,
+                    help="largest yearly rise of a moved numerator, as a fraction (0.2 = +20 %%), or 'history' "
+                         "(the entity's growth between its last two years, within 10-50 %%, else 20 %%); "
+                         "denominators never change; the cost is then difficulty 3 x relative change")
     pl.add_argument("--out")
     pl.add_argument("--level", help="unit level (department, district, commune) for unit frameworks")
     pl.set_defaults(fn=cmd_plan)

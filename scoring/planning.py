@@ -50,7 +50,23 @@ change; leaves that are not applicable to the entity never change. Keys of `caps
 `cost_per_point` and `locked` may be inner codes ("6" = every leaf of main index 6); the nearest
 code wins.
 
-*Objective.* Minimise Σ cost_per_point[leaf] × points gained (default 1 per point) subject to
+*Growth caps (`max_growth`), the feasibility people think in.* A denominator (population, staff,
+households) is a fact, never a lever. The moved numerator variable x may rise at most by a fraction g
+in the year: x_new <= x·(1 + g), in whole steps (so a value of 0 cannot start under a % cap; said in
+the notes). `max_growth` is one fraction for every lever variable, or a mapping {(code, variable): g}
+(or {code: g}); variables missing from a mapping get DEFAULT_GROWTH (+20 %). `growth_from_history`
+gives the usual mapping: the growth of each variable between the entity's last two years, floored at
+MIN_GROWTH (+10 %) and capped at MAX_HISTORY_GROWTH (+50 %), else DEFAULT_GROWTH. Items stay yes/no
+(`item_achievable`); direct points are not capped by growth. Growth caps combine with `max_gain`
+and `caps` (the tightest wins).
+
+*Effort (`difficulty`).* When `difficulty` is given ({code: 1..5}, inner codes spread, missing leaves
+DEFAULT_DIFFICULTY = 3), the cost of an action is difficulty × the raw change relative to the current
+value, Δx / x (Δx / one step when x = 0); an item achieved counts as a relative change of 1; direct
+points count Δpoints / maximum. So "+11 % staff on a difficulty-3 indicator" costs 0.33. Without
+`difficulty` the legacy cost applies: cost_per_point × points gained (`Plan.effort` says which).
+
+*Objective.* Minimise the cost (above; legacy: Σ cost_per_point[leaf] × points gained) subject to
 total_before + Σ gain >= required. Among the cheapest plans a second solve picks one that changes the
 fewest indicators (with 1 per point every plan that gains exactly the missing points costs the same;
 fewer, larger actions are easier to assign to a lead agency).
@@ -101,10 +117,16 @@ FEWEST_OPTIONS = {"mip_rel_gap": 1e-9, "time_limit": 2.0}
 UNPLANNED_RULES = {"inverse", "sum_of_ratios", "tiered", "capped_sum"}
 
 ACTION_COLUMNS = ["indicator", "name_vi", "lead_agency", "variable", "from_value", "to_value",
-                  "ratio_from", "ratio_to", "points_from", "points_to", "points_gain", "cost"]
+                  "ratio_from", "ratio_to", "points_from", "points_to", "points_gain", "cost",
+                  "max_to_value", "growth_cap"]
+# Feasibility on raw variables (the plan a steering committee can accept):
+MIN_GROWTH = 0.10  # the province's own growth is floored at +10 % a year
+MAX_HISTORY_GROWTH = 0.50  # ... and capped at +50 % a year (one odd year is not a pace to plan on)
+DEFAULT_GROWTH = 0.20  # +20 % a year where the province has no two years of the variable
+DEFAULT_DIFFICULTY = 3.0  # difficulty 1 (easy) .. 5 (hard) per indicator, set by the office
 PLAN_CSV_COLUMNS = ["indicator", "variable", "from_value", "to_value", "points_gain"]
 PLAN_CSV_EXTRA = ["entity", "year", "name_vi", "lead_agency", "ratio_from", "ratio_to", "points_from",
-                  "points_to", "cost"]
+                  "points_to", "cost", "max_to_value", "growth_cap"]
 
 
 @dataclass
@@ -127,6 +149,7 @@ class Plan:
     verified: bool = True  # re-scoring the applied plan reaches the (effective) target
     optimal: bool = True  # the solver proved optimality
     notes: list[str] = field(default_factory=list)
+    effort: str = "points"  # "points": cost = cost_per_point × points; "relative": difficulty × Δx / x
 
     @property
     def target_rank(self) -> int | None:
@@ -235,17 +258,42 @@ def _rank_against(own_value: float, others: np.ndarray) -> int:
 class _Lever:
     """One leaf's decision variables (local columns), its gain expression and extra rows."""
 
-    def __init__(self, leaf: Node, values: dict[str, float], year: int, p0: float, cost: float):
+    def __init__(self, leaf: Node, values: dict[str, float], year: int, p0: float, cost: float,
+                 difficulty: float | None = None):
         self.leaf, self.values, self.year, self.p0, self.cost = leaf, dict(values), year, p0, cost
+        self.difficulty = difficulty  # None: cost on points (cost × points); else difficulty × relative change
+        self.base = 1.0  # the value a raw change is relative to (set by the lever)
         self.cols: list[tuple[float, float, int]] = []  # (lb, ub, integrality)
         self.gain: list[tuple[int, float]] = []  # (local col, points per unit)
+        self.raw: list[float] = []  # change of the raw variable per unit of each column
         self.rows: list[tuple[dict[int, float], float, float]] = []
 
-    def add_col(self, lb, ub, integer, gain_coef):
+    def add_col(self, lb, ub, integer, gain_coef, raw_per_unit=0.0):
         self.cols.append((float(lb), float(ub), int(integer)))
         j = len(self.cols) - 1
         self.gain.append((j, float(gain_coef)))
+        self.raw.append(float(raw_per_unit))
         return j
+
+    growth: float | None = None  # the largest relative rise of the moved variable this year (None: no cap)
+
+    def max_value(self, var: str) -> float:
+        """The largest value the growth cap allows for `var` (NaN when no growth cap applies)."""
+        x0, step = getattr(self, "x0", None), getattr(self, "step", None)
+        if self.growth is None or x0 is None or var != getattr(self, "var", None):
+            return float("nan")
+        return round(x0 + _growth_kmax(x0, step, self.growth) * step, getattr(self, "dec", MAX_DECIMALS))
+
+    def col_cost(self, j: int) -> float:
+        """Cost of one unit of local column j: points × cost, or difficulty × raw change / base."""
+        if self.difficulty is None:
+            return self.gain[j][1] * self.cost
+        return self.difficulty * self.raw[j] / self.base
+
+    def action_cost(self, var: str, old: float, new: float, points_gain: float) -> float:
+        if self.difficulty is None:
+            return points_gain * self.cost
+        return self.difficulty * (float(new) - float(old)) / self.base
 
     @property
     def useful(self) -> bool:
@@ -258,10 +306,11 @@ class _Lever:
 class _StepLever(_Lever):
     """Concave rules (linear, threshold, count_capped): gain = min(a·k, G), k whole steps of `var`."""
 
-    def __init__(self, leaf, values, year, p0, cost, var, a, G, kmax_cap):
-        super().__init__(leaf, values, year, p0, cost)
+    def __init__(self, leaf, values, year, p0, cost, var, a, G, kmax_cap, difficulty=None):
+        super().__init__(leaf, values, year, p0, cost, difficulty)
         self.var, self.x0 = var, float(values[var])
         self.step, self.dec = _step_of(self.x0)
+        self.base = self.x0 if self.x0 > 0 else self.step
         a = a * self.step  # a is given per unit of the variable
         self.a, self.G = a, G
         self.fine = a < FINE_STEP_POINTS
@@ -279,11 +328,11 @@ class _StepLever(_Lever):
         if kmax <= 0:
             return
         if self.fine:
-            self.add_col(0.0, min(G, a * kmax), 0, 1.0)
+            self.add_col(0.0, min(G, a * kmax), 0, 1.0, self.step / a)
         else:
-            k1 = self.add_col(0.0, min(kf, kmax), 1, a)
+            k1 = self.add_col(0.0, min(kf, kmax), 1, a, self.step)
             if extra > 0 and kc <= kmax:
-                y = self.add_col(0.0, 1.0, 1, extra)
+                y = self.add_col(0.0, 1.0, 1, extra, (kc - kf) * self.step)
                 self.rows.append(({k1: 1.0, y: -float(kf)}, 0.0, np.inf))
 
     def value_at(self, k: int) -> float:
@@ -326,10 +375,11 @@ class _StepLever(_Lever):
 class _ReachLever(_Lever):
     """all_or_nothing: the full gain once the ratio reaches its threshold (binary)."""
 
-    def __init__(self, leaf, values, year, p0, cost, var, num, den, t, kmax_cap):
-        super().__init__(leaf, values, year, p0, cost)
+    def __init__(self, leaf, values, year, p0, cost, var, num, den, t, kmax_cap, difficulty=None):
+        super().__init__(leaf, values, year, p0, cost, difficulty)
         self.var, self.x0 = var, float(values[var])
         self.step, self.dec = _step_of(self.x0)
+        self.base = self.x0 if self.x0 > 0 else self.step
         G = leaf.max_points - p0
         if G <= 1e-12:
             return
@@ -344,7 +394,7 @@ class _ReachLever(_Lever):
         self.k_needed = k
         if kmax_cap is not None and k > kmax_cap:
             return
-        self.add_col(0.0, 1.0, 1, G)
+        self.add_col(0.0, 1.0, 1, G, k * self.step)
 
     def value_at(self, k):
         return round(self.x0 + k * self.step, self.dec)
@@ -361,15 +411,15 @@ class _ReachLever(_Lever):
 class _ItemsLever(_Lever):
     """weighted_items: each achievable item still at 0 can become 1 (binary)."""
 
-    def __init__(self, leaf, values, year, p0, cost, achievable, cap):
-        super().__init__(leaf, values, year, p0, cost)
+    def __init__(self, leaf, values, year, p0, cost, achievable, cap, difficulty=None):
+        super().__init__(leaf, values, year, p0, cost, difficulty)
         self.items = []
         share0 = sum(float(i["weight"]) * float(values[i["var"]]) for i in leaf.rule["items"])
         coefs = {}
         for item in leaf.rule["items"]:
             var, w = item["var"], float(item["weight"])
             if float(values[var]) == 0.0 and w > 0 and achievable.get((leaf.code, var), True):
-                j = self.add_col(0.0, 1.0, 1, leaf.max_points * w)
+                j = self.add_col(0.0, 1.0, 1, leaf.max_points * w, 1.0)  # an item: 0 -> 1, effort 1
                 self.items.append((j, var))
                 coefs[j] = w
         if cap is not None and coefs:
@@ -382,12 +432,13 @@ class _ItemsLever(_Lever):
 class _DirectLever(_Lever):
     """direct: assessed points may rise up to the maximum (or caps[code])."""
 
-    def __init__(self, leaf, values, year, p0, cost, cap):
-        super().__init__(leaf, values, year, p0, cost)
+    def __init__(self, leaf, values, year, p0, cost, cap, difficulty=None):
+        super().__init__(leaf, values, year, p0, cost, difficulty)
         self.var = leaf.rule["variable"]
+        self.base = leaf.max_points  # assessed points: the change relative to the maximum
         hi = leaf.max_points if cap is None else min(leaf.max_points, float(cap))
         if hi - p0 > 1e-12:
-            self.add_col(0.0, hi - p0, 0, 1.0)
+            self.add_col(0.0, hi - p0, 0, 1.0, 1.0)
         self.hi = hi
 
     def decode(self, x):
@@ -397,24 +448,52 @@ class _DirectLever(_Lever):
         return [(self.var, new)]
 
 
+def _growth_kmax(x0: float, step: float, growth: float | None) -> int | None:
+    """Whole steps a raw value may rise when it may grow by at most `growth` (a fraction) in the year."""
+    if growth is None:
+        return None
+    return max(0, _floor_steps(x0 * float(growth) / step)) if x0 > 0 else 0
+
+
+def _min_k(*ks):
+    ks = [k for k in ks if k is not None]
+    return min(ks) if ks else None
+
+
+def lever_variable(leaf: Node) -> str | None:
+    """The raw variable a plan moves for a leaf: the first numerator variable not in the denominator,
+    the count of count_capped, the assessed points of direct; None for items and unplanned rules."""
+    rule = leaf.rule
+    rtype = rule["type"]
+    if rtype == "count_capped" or rtype == "direct":
+        return rule["variable"]
+    if rtype in ("linear", "threshold", "all_or_nothing"):
+        movable = [v for v in rule["numerator"] if v not in rule["denominator"]]
+        return movable[0] if movable else None
+    return None
+
+
 def _build_lever(leaf: Node, values: dict[str, float], year: int, p0: float, cost: float, *,
-                 max_gain: float | None, cap: float | None, achievable: dict) -> _Lever | str:
+                 max_gain: float | None, cap: float | None, achievable: dict,
+                 growth: float | None = None, difficulty: float | None = None) -> _Lever | str:
     """The lever of one leaf, or a sentence saying why the leaf is not planned."""
     rule, rtype, M = leaf.rule, leaf.rule["type"], leaf.max_points
     years = np.array([year], dtype=np.int64)
     if rtype in UNPLANNED_RULES:
         return f"{leaf.code}: rule {rtype} is not planned (kept at its current points)"
     if rtype == "weighted_items":
-        return _ItemsLever(leaf, values, year, p0, cost, achievable, cap)
+        return _ItemsLever(leaf, values, year, p0, cost, achievable, cap, difficulty)
     if rtype == "direct":
-        return _DirectLever(leaf, values, year, p0, cost, cap)
+        return _DirectLever(leaf, values, year, p0, cost, cap, difficulty)
     if rtype == "count_capped":
         var = rule["variable"]
         ppe = float(np.asarray(resolve_param(rule["points_per_event"], years)).reshape(-1)[0])
         top = min(float(np.asarray(resolve_param(rule.get("cap", M), years)).reshape(-1)[0]), M)
-        step, _ = _step_of(float(values[var]))
-        kmax = None if cap is None else _floor_steps((float(cap) - float(values[var])) / step)
-        return _StepLever(leaf, values, year, p0, cost, var, ppe, max(0.0, top - p0), kmax)
+        x0 = float(values[var])
+        step, _ = _step_of(x0)
+        kmax = None if cap is None else _floor_steps((float(cap) - x0) / step)
+        kmax = _min_k(kmax, _growth_kmax(x0, step, growth))
+        return _StepLever(leaf, values, year, p0, cost, var, ppe, max(0.0, top - p0), kmax, difficulty)
     # ratio rules: linear, threshold, all_or_nothing
     num_vars, den_vars = list(rule["numerator"]), list(rule["denominator"])
     movable = [v for v in num_vars if v not in den_vars]
@@ -434,9 +513,10 @@ def _build_lever(leaf: Node, values: dict[str, float], year: int, p0: float, cos
         hi = min(hi, float(cap))
     step, _ = _step_of(float(values[var]))
     kmax = None if not math.isfinite(hi) else max(0, _floor_steps((hi * den - num) / step))
+    kmax = _min_k(kmax, _growth_kmax(float(values[var]), step, growth))
     if rtype == "all_or_nothing":
         t = float(np.asarray(resolve_param(rule.get("threshold", 1.0), years)).reshape(-1)[0])
-        return _ReachLever(leaf, values, year, p0, cost, var, num, den, t, kmax)
+        return _ReachLever(leaf, values, year, p0, cost, var, num, den, t, kmax, difficulty)
     if rtype == "linear":
         a = M / den
     elif rtype == "threshold":
@@ -444,7 +524,7 @@ def _build_lever(leaf: Node, values: dict[str, float], year: int, p0: float, cos
         a = M / (t * den)
     else:
         return f"{leaf.code}: rule {rtype} is not planned (kept at its current points)"
-    return _StepLever(leaf, values, year, p0, cost, var, a, max(0.0, M - p0), kmax)
+    return _StepLever(leaf, values, year, p0, cost, var, a, max(0.0, M - p0), kmax, difficulty)
 
 
 # --- the MILP ------------------------------------------------------------------------------------------
@@ -466,7 +546,7 @@ class _Model:
         for lv, off in zip(levers, self.offsets):
             for j, coef in lv.gain:
                 self.gain[off + j] = coef
-                self.cost[off + j] = coef * lv.cost
+                self.cost[off + j] = lv.col_cost(j)
             for coefs, a, b in lv.rows:
                 row = np.zeros(n)
                 for j, v in coefs.items():
@@ -563,7 +643,9 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
               max_gain: float | None = None, cost_per_point: dict[str, float] | None = None,
               caps: dict[str, float] | None = None, locked: set[str] | None = None,
               item_achievable: dict[tuple[str, str], bool] | None = None,
-              competitor_totals: pd.Series | None = None) -> Plan:
+              competitor_totals: pd.Series | None = None,
+              max_growth: float | dict | None = None,
+              difficulty: dict[str, float] | None = None) -> Plan:
     """The cheapest set of input changes that brings `entity` in `year` to `target_rank` or `target_total`.
 
     See the module docstring for the model. Raises ValueError for a bad request and InputError when
@@ -582,6 +664,29 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
     caps_leaf = _per_leaf(framework, caps, "caps")
     locked_leaf = set(_per_leaf(framework, {c: True for c in (locked or ())}, "locked"))
     achievable = dict(item_achievable or {})
+    if isinstance(max_growth, dict):
+        growth_of = {(str(k[0]), str(k[1])) if isinstance(k, tuple) else (str(k), None): float(v)
+                     for k, v in max_growth.items()}
+        if any(g < 0 or not math.isfinite(g) for g in growth_of.values()):
+            raise ValueError("max_growth values must be finite and not negative")
+    else:
+        if max_growth is not None and (max_growth < 0 or not math.isfinite(max_growth)):
+            raise ValueError(f"max_growth must not be negative (got {max_growth})")
+        growth_of = {}
+    diff_leaf = None
+    if difficulty is not None:
+        diff_leaf = {leaf.code: DEFAULT_DIFFICULTY for leaf in framework.leaves}
+        diff_leaf.update(_per_leaf(framework, difficulty, "difficulty"))
+        if any(d <= 0 or not math.isfinite(d) for d in diff_leaf.values()):
+            raise ValueError("difficulty values must be finite and positive")
+
+    def growth_for(code: str) -> float | None:
+        if not isinstance(max_growth, dict):
+            return None if max_growth is None else float(max_growth)
+        var = lever_variable(framework.nodes[code])
+        if (code, var) in growth_of:
+            return growth_of[(code, var)]
+        return growth_of.get((code, None), DEFAULT_GROWTH)
 
     base = score(framework, inputs_long, strict=False)
     rows = base.rows
@@ -611,8 +716,14 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
             continue  # not applicable to this entity
         values = {v: raw.get((leaf.code, v), np.nan) for v in leaf.variable_names()}
         p0 = float(base.points[r, pos[leaf.code]])
+        g = growth_for(leaf.code) if leaf.rule["type"] not in ("weighted_items", "direct") else None
         lv = _build_lever(leaf, values, year, p0, float(costs.get(leaf.code, 1.0)), max_gain=max_gain,
-                          cap=caps_leaf.get(leaf.code), achievable=achievable)
+                          cap=caps_leaf.get(leaf.code), achievable=achievable, growth=g,
+                          difficulty=None if diff_leaf is None else float(diff_leaf[leaf.code]))
+        if not isinstance(lv, str):
+            lv.growth = g
+            if g is not None and getattr(lv, "x0", None) == 0.0 and leaf.rule["type"] != "direct":
+                notes.append(f"{leaf.code}: {lv.var} is 0; a growth cap in % cannot start it (not planned)")
         if isinstance(lv, str):
             notes.append(lv)
         elif lv.useful:
@@ -670,7 +781,8 @@ def make_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str, year
                 required_points=float(required) if math.isfinite(required) else 0.0,
                 reachable=reachable, best_reachable_rank=best_rank, total_before=total_before,
                 total_after=total_before, rank_before=rank_before, rank_after=rank_before, cost=0.0,
-                actions=empty, n_ranked=n_ranked, max_total=max_total, notes=notes)
+                actions=empty, n_ranked=n_ranked, max_total=max_total, notes=notes,
+                effort="points" if diff_leaf is None else "relative")
     if reaches(total_before, eff_kind, eff_goal):
         return plan
 
@@ -722,7 +834,8 @@ def _actions(model: _Model, x: np.ndarray) -> pd.DataFrame:
             out.append({"indicator": lv.leaf.code, "name_vi": lv.leaf.name_vi, "lead_agency": lv.leaf.lead_agency,
                         "variable": var, "from_value": float(old), "to_value": float(new),
                         "ratio_from": ratio, "ratio_to": ratio2, "points_from": pts, "points_to": pts2,
-                        "points_gain": pts2 - pts, "cost": (pts2 - pts) * lv.cost})
+                        "points_gain": pts2 - pts, "cost": lv.action_cost(var, old, new, pts2 - pts),
+                        "max_to_value": lv.max_value(var), "growth_cap": lv.growth})
             ratio, pts = ratio2, pts2
     if not out:
         return pd.DataFrame(columns=ACTION_COLUMNS)
@@ -756,6 +869,47 @@ def apply_plan(inputs_long: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     if added:
         out = pd.concat([out, pd.DataFrame(added)], ignore_index=True)
     return out
+
+
+# --- growth caps from the province's own history ------------------------------------------------------
+
+def growth_from_history(framework: Framework, inputs_long: pd.DataFrame, entity: str, year: int, *,
+                        minimum: float = MIN_GROWTH, maximum: float = MAX_HISTORY_GROWTH,
+                        default: float = DEFAULT_GROWTH) -> pd.DataFrame:
+    """The largest yearly rise allowed for each variable a plan moves, from the entity's own history.
+
+    For every leaf with a lever variable (`lever_variable`): the growth of that variable between the
+    last two years the entity has it (years <= `year`), floored at `minimum` and capped at `maximum`;
+    `default` where fewer than two years exist or the earlier value is not positive. Columns: indicator, variable, growth,
+    source ("history" | "default"), year_from, year_to, value_from, value_to.
+    """
+    df, _ = normalise_inputs(inputs_long)
+    sub = df.loc[(df["entity"].astype(str) == str(entity)).to_numpy() & (df["year"].to_numpy() <= int(year))]
+    sub = sub.loc[sub["value"].notna()]
+    by_key = {}
+    for (ind, var), g in sub.groupby(["indicator", "variable"], sort=False):
+        g = g.sort_values("year")
+        by_key[(str(ind), str(var))] = (g["year"].to_numpy(), g["value"].to_numpy(dtype=float))
+    rows = []
+    for leaf in framework.leaves:
+        var = lever_variable(leaf)
+        if var is None or leaf.rule["type"] == "direct":
+            continue
+        years, vals = by_key.get((leaf.code, var), (np.array([]), np.array([])))
+        row = {"indicator": leaf.code, "variable": var, "growth": float(default), "source": "default",
+               "year_from": None, "year_to": None, "value_from": np.nan, "value_to": np.nan}
+        if len(years) >= 2 and vals[-2] > 0:
+            g = float(vals[-1] / vals[-2] - 1.0)
+            row.update(growth=min(float(maximum), max(float(minimum), g)), source="history", year_from=int(years[-2]),
+                       year_to=int(years[-1]), value_from=float(vals[-2]), value_to=float(vals[-1]))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["indicator", "variable", "growth", "source", "year_from", "year_to",
+                                       "value_from", "value_to"])
+
+
+def growth_caps(table: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """`growth_from_history` as the `max_growth` mapping make_plan takes."""
+    return {(str(i), str(v)): float(g) for i, v, g in zip(table["indicator"], table["variable"], table["growth"])}
 
 
 # --- fast what-if --------------------------------------------------------------------------------------
@@ -819,6 +973,8 @@ def plan_to_csv_frame(plan: Plan) -> pd.DataFrame:
         "points_from": a["points_from"].astype(float).round(6),
         "points_to": a["points_to"].astype(float).round(6),
         "cost": a["cost"].astype(float).round(6),
+        "max_to_value": [format_value(v) if pd.notna(v) else "" for v in a["max_to_value"]],
+        "growth_cap": a["growth_cap"].astype(float).round(6),
     })
     return out[PLAN_CSV_COLUMNS + PLAN_CSV_EXTRA]
 

@@ -180,16 +180,32 @@ def test_overview_shows_rank_band(app):
 
 def test_plan_page_reaches_the_target_and_reacts(app):
     go(app, "pages/plan.py")
-    metrics = [m.value for m in app.metric]
-    assert metrics[2] == "27 → 20" and app.success
-    actions = app.dataframe[-1].value
-    assert len(actions) >= 1 and "Sở" in " ".join(actions.iloc[:, -1])
-    app.radio(key="plan_kind").set_value("15").run()
-    assert app.metric[2].value.endswith("→ 15")
+    # the top-20 and the top-15 plans side by side, as sentences for agencies
+    assert [h.value for h in app.subheader[:2]] == ["Để vào nhóm 20", "Để vào nhóm 15"]
+    ranks = [m.value for m in app.metric if m.label == "Hạng"]
+    assert ranks[0].startswith("27 → ") and ranks[1].startswith("27 → ")
+    text = " ".join(m.value for m in app.markdown)
+    assert "Sở " in text and " từ " in text and " lên " in text and "%)" in text
+    assert "Biến" not in text and "0,0" not in text.replace("0,0 điểm", "")
+    agencies = next(d.value for d in app.dataframe if "Cơ quan chủ trì" in d.value.columns)
+    assert len(agencies) >= 1 and agencies.iloc[:, 2].str.contains(",").any()  # Vietnamese decimals
+    app.radio(key="plan_growth_mode").set_value("common").run()
+    app.slider(key="plan_growth_pct").set_value(5).run()
+    assert not app.exception
+    assert any("Không đạt được" in e.value for e in app.error)  # +5 % a year is not enough for the top 15
     app.radio(key="plan_kind").set_value("rank").run()
     app.number_input(key="plan_rank_n").set_value(1).run()
-    app.slider(key="plan_max_gain").set_value(5).run()
-    assert app.error and "Không đạt được" in app.error[0].value
+    assert any("Không đạt được" in e.value for e in app.error)
+
+
+def test_plan_page_in_english_and_items_in_words(app):
+    app.sidebar.selectbox(key="w_lang").set_value("en").run()
+    go(app, "pages/plan.py")
+    assert [h.value for h in app.subheader[:2]] == ["To reach the top 20", "To reach the top 15"]
+    text = " ".join(m.value for m in app.markdown)
+    assert ": raise " in text and " from " in text and " people " in text
+    options = app.multiselect(key="plan_items").options
+    assert options and not any("item" in o for o in options)
 
 
 def test_plan_targets_section_filters_by_plan_and_level(app):

@@ -46,13 +46,14 @@ def test_plan_is_solved_once_per_set_of_arguments(app, monkeypatch):
     monkeypatch.setattr(planning, "make_plan", lambda *a, **k: calls.append(k) or real(*a, **k))
     app.switch_page("pages/plan.py").run()
     assert not app.exception, [e.value for e in app.exception]
-    assert len(calls) == 1
-    app.run()  # a rerun with the same choices
-    assert len(calls) == 1
-    app.radio(key="plan_kind").set_value("15").run()
-    assert len(calls) == 2 and calls[-1]["target_rank"] == 15
-    app.radio(key="plan_kind").set_value("20").run()  # back to a plan already solved
-    assert len(calls) == 2
+    # the top-20 and top-15 plans side by side, and the "other target" (rank 10 by default)
+    assert sorted(c["target_rank"] for c in calls) == [10, 15, 20]
+    app.run()  # a rerun with the same choices solves nothing again
+    assert len(calls) == 3
+    app.radio(key="plan_kind").set_value("total").run()
+    assert len(calls) == 4 and calls[-1]["target_total"] is not None
+    app.radio(key="plan_kind").set_value("rank").run()  # back to a plan already solved
+    assert len(calls) == 4
 
 
 def test_download_files_are_built_on_click_only(app, monkeypatch):

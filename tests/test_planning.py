@@ -64,7 +64,7 @@ def test_sample_plan_reaches_target_after_rescoring(fw, sample, target):
     assert len(plan.actions) > 0
     assert list(plan.actions.columns) == ["indicator", "name_vi", "lead_agency", "variable", "from_value",
                                           "to_value", "ratio_from", "ratio_to", "points_from", "points_to",
-                                          "points_gain", "cost"]
+                                          "points_gain", "cost", "max_to_value", "growth_cap"]
     after = score(fw, apply_plan(sample, plan))
     assert rank_of(after, "Gia Lai", 2025) <= target
     assert rank_of(after, "Gia Lai", 2025) == plan.rank_after
@@ -420,3 +420,232 @@ def test_other_rule_types_direct_count_capped_and_unplanned():
     # nothing reaches 1st place under that cap: best rank is the current one, no action
     plan3 = make_plan(framework, inputs, "E", 2025, target_rank=1, caps={"B.2": 2})
     assert not plan3.reachable and plan3.best_reachable_rank == 2 and plan3.actions.empty
+
+
+# --- feasibility on raw variables: growth caps, fixed denominators, difficulty × relative change -------
+
+from scoring.planning import (DEFAULT_GROWTH, MAX_HISTORY_GROWTH, MIN_GROWTH, growth_caps,  # noqa: E402
+                              growth_from_history, lever_variable)
+
+
+def denominator_vars(leaf):
+    rule = leaf.rule
+    if rule["type"] in ("linear", "threshold", "all_or_nothing", "inverse", "gated_linear"):
+        return set(rule["denominator"])
+    return set()
+
+
+def assert_growth_respected(framework, inputs, plan, caps):
+    """Only lever (numerator) variables move, never beyond x·(1+g); no denominator changes."""
+    for a in plan.actions.itertuples(index=False):
+        leaf = framework.nodes[a.indicator]
+        if leaf.rule["type"] == "weighted_items":
+            continue
+        assert a.variable == lever_variable(leaf), a
+        assert a.variable not in denominator_vars(leaf), a
+        g = caps if not isinstance(caps, dict) else caps.get((a.indicator, a.variable), DEFAULT_GROWTH)
+        assert a.growth_cap == pytest.approx(g)
+        assert a.to_value <= a.from_value * (1 + g) + 1e-9, a
+        assert a.to_value <= a.max_to_value + 1e-9, a
+    after = apply_plan(inputs, plan)
+    key = ["entity", "year", "indicator", "variable"]
+    merged = inputs.astype({"value": float}).merge(after.astype({"value": float}), on=key, suffixes=("", "_new"))
+    merged = merged.loc[merged["value"] != merged["value_new"]]
+    for r in merged.itertuples(index=False):
+        leaf = framework.nodes[r.indicator]
+        assert r.variable not in denominator_vars(leaf), r
+        assert (r.entity, int(r.year)) == (plan.entity, plan.year)
+
+
+@pytest.mark.parametrize("target", [20, 15])
+@pytest.mark.parametrize("growth", ["history", 0.2, 0.1])
+def test_sample_plan_within_growth_caps(fw, sample, target, growth):
+    caps = growth_caps(growth_from_history(fw, sample, "Gia Lai", 2025)) if growth == "history" else growth
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=target, max_growth=caps, difficulty={})
+    assert plan.verified and plan.effort == "relative"
+    assert len(plan.actions) > 0
+    assert_growth_respected(fw, sample, plan, caps)
+    after = score(fw, apply_plan(sample, plan))
+    assert rank_of(after, "Gia Lai", 2025) == plan.rank_after
+    assert plan.rank_after <= target if plan.reachable else plan.rank_after == plan.best_reachable_rank
+    # cost = difficulty (3 by default) × relative change of each moved value (an item counts 1)
+    for a in plan.actions.itertuples(index=False):
+        rel = 1.0 if fw.nodes[a.indicator].rule["type"] == "weighted_items" else (a.to_value - a.from_value) / a.from_value
+        assert a.cost == pytest.approx(3.0 * rel)
+
+
+def test_sample_plan_no_staff_explosion(fw, sample):
+    # the old plan raised 2.2 (dedicated DX staff) from 162 to 3,408 people in a year
+    plan = make_plan(fw, sample, "Gia Lai", 2025, target_rank=15, max_growth=0.2, difficulty={"2.2": 1.0})
+    staff = plan.actions.loc[plan.actions["indicator"] == "2.2"]
+    assert (staff["to_value"] <= 194).all()  # floor(162 × 1.2)
+
+
+def test_difficulty_steers_the_plan(fw, sample):
+    cheap = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_growth=0.2, difficulty={})
+    used = set(cheap.actions["indicator"])
+    hard = make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_growth=0.2,
+                     difficulty={**{c: 1.0 for c in [leaf.code for leaf in fw.leaves]}, **{c: 5.0 for c in used}})
+    assert hard.reachable
+    assert set(hard.actions["indicator"]) != used
+    with pytest.raises(ValueError):
+        make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, difficulty={"2.2": 0.0})
+    with pytest.raises(ValueError):
+        make_plan(fw, sample, "Gia Lai", 2025, target_rank=20, max_growth=-0.1)
+
+
+def hist_frame(rows):
+    return pd.DataFrame(rows, columns=["entity", "year", "indicator", "variable", "value"])
+
+
+@pytest.mark.parametrize("values, growth, source", [
+    ({2024: 100.0, 2025: 130.0}, 0.30, "history"),            # own pace
+    ({2024: 100.0, 2025: 102.0}, MIN_GROWTH, "history"),      # floored
+    ({2024: 100.0, 2025: 90.0}, MIN_GROWTH, "history"),       # a fall: the floor
+    ({2024: 100.0, 2025: 900.0}, MAX_HISTORY_GROWTH, "history"),  # one odd year is capped
+    ({2023: 100.0, 2024: 200.0, 2025: 220.0}, 0.10, "history"),  # the last two years only
+    ({2025: 100.0}, DEFAULT_GROWTH, "default"),               # one year: the default
+    ({2024: 0.0, 2025: 5.0}, DEFAULT_GROWTH, "default"),      # no positive base
+    ({2024: 100.0, 2025: 150.0, 2026: 100.0}, 0.50, "history"),  # years after the plan year are ignored
+])
+def test_growth_from_history(values, growth, source):
+    framework = tiny_framework()
+    rows = []
+    for y, v in values.items():
+        rows += [("E", y, "A.1", "a", v), ("E", y, "A.1", "b", 1000.0)]
+    table = growth_from_history(framework, hist_frame(rows), "E", 2025).set_index("indicator")
+    assert table.loc["A.1", "growth"] == pytest.approx(growth)
+    assert table.loc["A.1", "source"] == source
+    assert table.loc["A.2", "source"] == "default"  # no data at all for A.2
+    assert "A.4" not in table.index  # items are yes/no, not grown
+
+
+def hand_case():
+    """E: 1.1 has 8/100 (linear), 2.x the staff ratio 162/2000 (threshold 10 %), an item; K is ahead."""
+    raw = {
+        "framework": {"id": "hand", "version": "t", "name_vi": "Tay"},
+        "node": [
+            {"code": "A", "parent": "total", "name_vi": "A", "max_points": 70.0},
+            {"code": "A.1", "parent": "A", "name_vi": "A.1", "max_points": 20.0,
+             "rule": {"type": "linear", "numerator": ["a"], "denominator": ["b"]},
+             "variables": [{"name": "a"}, {"name": "b"}]},
+            {"code": "A.2", "parent": "A", "name_vi": "A.2", "max_points": 30.0,
+             "rule": {"type": "threshold", "numerator": ["a", "b"], "denominator": ["c", "d"], "threshold": 0.1},
+             "variables": [{"name": v} for v in "abcd"]},
+            {"code": "A.3", "parent": "A", "name_vi": "A.3", "max_points": 20.0,
+             "rule": {"type": "weighted_items", "items": [{"var": "item1", "weight": 1.0}]},
+             "variables": [{"name": "item1"}]},
+        ],
+    }
+    framework = parse_framework(raw)
+    rows = [("E", 2025, "A.1", "a", 8.0), ("E", 2025, "A.1", "b", 100.0),
+            ("E", 2025, "A.2", "a", 162.0), ("E", 2025, "A.2", "b", 20.0), ("E", 2025, "A.2", "c", 2000.0),
+            ("E", 2025, "A.2", "d", 3000.0), ("E", 2025, "A.3", "item1", 0.0),
+            ("K", 2025, "A.1", "a", 30.0), ("K", 2025, "A.1", "b", 100.0),
+            ("K", 2025, "A.2", "a", 300.0), ("K", 2025, "A.2", "b", 30.0), ("K", 2025, "A.2", "c", 2000.0),
+            ("K", 2025, "A.2", "d", 3000.0), ("K", 2025, "A.3", "item1", 0.0)]
+    return framework, hist_frame(rows)
+
+
+def test_hand_case_growth_cap_and_fixed_denominators():
+    framework, inputs = hand_case()
+    # E 12,52 points, K 25,8. Without caps the old planner could raise staff to the full 10 % (480 more
+    # people); a +20 % cap allows 194. Everything allowed, maxed (an unreachable total):
+    plan = make_plan(framework, inputs, "E", 2025, target_total=1000.0, max_growth=0.2, difficulty={},
+                     item_achievable={("A.3", "item1"): False})
+    assert_growth_respected(framework, inputs, plan, 0.2)
+    acts = plan.actions.set_index("indicator")
+    assert acts.loc["A.2", "variable"] == "a" and acts.loc["A.2", "to_value"] <= 194
+    assert acts.loc["A.1", "to_value"] <= 9  # floor(8 × 1.2): 9.6 people is not a person
+    assert not plan.reachable and plan.total_after == pytest.approx(1.8 + 30 * (214 / 5000) / 0.1)
+    assert plan.actions["to_value"].tolist() == [9.0, 194.0]
+    top = make_plan(framework, inputs, "E", 2025, target_rank=1, max_growth=0.2, difficulty={},
+                    item_achievable={("A.3", "item1"): False})
+    assert not top.reachable and top.actions.empty  # K stays ahead: the cap binds, nothing helps
+    # with the item allowed it is reachable; the effort of the item is difficulty × 1
+    plan2 = make_plan(framework, inputs, "E", 2025, target_rank=1, max_growth=0.2, difficulty={"A.3": 1.0})
+    assert plan2.reachable and plan2.verified
+    assert plan2.actions["indicator"].tolist() == ["A.3"] and plan2.cost == pytest.approx(1.0)
+    assert_growth_respected(framework, inputs, plan2, 0.2)
+    # a per-variable mapping: 0 % on A.2.a keeps the staff as they are
+    plan3 = make_plan(framework, inputs, "E", 2025, target_total=1000.0,
+                      max_growth={("A.2", "a"): 0.0, ("A.1", "a"): 0.5}, difficulty={})
+    assert "A.2" not in set(plan3.actions["indicator"])
+    assert plan3.actions.set_index("indicator").loc["A.1", "to_value"] == 12.0
+
+
+def brute_force_growth(framework, own, competitors_total, difficulty, growth, achievable, total_max):
+    """Every whole-step plan within the growth caps: (relative-effort cost, total, rank)."""
+    choices = {}
+    for code in ("A.1", "A.2", "A.3"):
+        hi = min(DEN[code], int(np.floor(own[code] * (1 + growth) + 1e-9)))
+        choices[code] = range(own[code], max(own[code], hi) + 1)
+    for item in ("item1", "item2"):
+        choices[item] = [0, 1] if own[item] == 0 and achievable.get(("A.4", item), True) else [own[item]]
+    keys = list(choices)
+    combos = list(itertools.product(*(choices[k] for k in keys)))
+    rows = []
+    for i, combo in enumerate(combos):
+        rows += tiny_rows(f"c{i}", dict(zip(keys, combo)))
+    res = score(framework, to_frame(rows))
+    pw = res.points_wide().set_index("entity")
+    cost = {}
+    for i, combo in enumerate(combos):
+        st = dict(zip(keys, combo))
+        c = sum(difficulty[code] * (st[code] - own[code]) / own[code] for code in ("A.1", "A.2", "A.3")
+                if st[code] > own[code])
+        c += sum(difficulty["A.4"] for item in ("item1", "item2") if st[item] > own[item])
+        cost[f"c{i}"] = c
+    cost = pd.Series(cost)
+    total = pw["total"].loc[cost.index]
+    others = np.round(np.asarray(competitors_total) / total_max, 9)
+    rank = total.map(lambda t: 1 + int(np.count_nonzero(others > np.round(t / total_max, 9))))
+    # a plan that changes nothing of value is free; keep only combos that are improvements or none
+    return cost, total, rank
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_brute_force_growth_and_difficulty(seed):
+    rng = np.random.default_rng(100 + seed)
+    framework = tiny_framework()
+    own = {"A.1": int(rng.integers(1, 11)), "A.2": int(rng.integers(1, 11)), "A.3": int(rng.integers(1, 6)),
+           "item1": int(rng.integers(0, 2)), "item2": int(rng.integers(0, 2))}
+    competitors = {f"K{j}": random_state(rng) for j in range(int(rng.integers(2, 5)))}
+    rows = tiny_rows("E", own)
+    for name, st in competitors.items():
+        rows += tiny_rows(name, st)
+    inputs = to_frame(rows)
+    comp_totals = score(framework, inputs).total(2025).set_index("entity")["points"].drop("E").to_numpy()
+    difficulty = {code: float(rng.integers(1, 6)) for code in TINY_MAX}
+    growth = [0.2, 0.5, 1.0][seed % 3]
+    achievable = {("A.4", "item1"): bool(rng.integers(0, 2)), ("A.4", "item2"): True}
+    target = int(rng.integers(1, len(competitors) + 1))
+    plan = make_plan(framework, inputs, "E", 2025, target_rank=target, max_growth=growth, difficulty=difficulty,
+                     item_achievable=achievable)
+    cost, total, rank = brute_force_growth(framework, own, comp_totals, difficulty, growth, achievable,
+                                           framework.max_points)
+    assert plan.verified
+    goal = target if (rank <= target).any() else int(rank.min())
+    assert plan.reachable == bool((rank <= target).any())
+    assert plan.rank_after <= goal
+    assert plan.cost == pytest.approx(float(cost[rank <= goal].min()), abs=1e-6)
+    assert_growth_respected(framework, inputs, plan, growth)
+
+
+def test_cli_plan_max_growth(tmp_path):
+    out = tmp_path / "PLAN.csv"
+    res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                  "--target-rank", "20", "--max-growth", "0.2", "--out", str(out))
+    assert res.returncode in (0, 4), res.stderr
+    plan = pd.read_csv(out)
+    assert len(plan) > 0
+    assert (plan["to_value"] <= plan["from_value"] * 1.2 + 1e-9).all()
+    assert (plan["growth_cap"] == 0.2).all()
+    res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                  "--target-rank", "20", "--max-growth", "history", "--out", str(out))
+    assert res.returncode in (0, 4), res.stderr
+    plan = pd.read_csv(out)
+    assert ((plan["growth_cap"] >= MIN_GROWTH - 1e-12) & (plan["growth_cap"] <= MAX_HISTORY_GROWTH + 1e-12)).all()
+    bad = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                  "--target-rank", "20", "--max-growth", "-1")
+    assert bad.returncode == 2
