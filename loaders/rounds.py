@@ -1,0 +1,90 @@
+"""A data-collection round over the store: generate, receive, track, consolidate (issue 10).
+
+The pure pieces are in `loaders.collection`; this module ties them to `loaders.store.Store`.
+`actor` arguments are the free-text "người thực hiện" until editor sign-in lands (see `dashboard.widgets.actor`).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from loaders import collection as col
+from loaders.importer import resolver
+from loaders.store import Store
+from scoring.engine import score
+from scoring.framework import Framework
+
+
+def last_year_values(store: Store, framework: Framework, province: str, year: int) -> pd.DataFrame:
+    """The province's current figures of the previous year (self-assessed, sample or published as stored)."""
+    df = store.current_inputs(framework.id, "34", "self")
+    return df.loc[(df["entity"] == province) & (df["year"] == year - 1)]
+
+
+def _deadline(rnd: dict) -> date | None:
+    d = rnd.get("deadline")
+    if d is None or (isinstance(d, float) and d != d) or pd.isna(d):
+        return None
+    return pd.Timestamp(d).date()
+
+
+def generate(store: Store, framework: Framework, round_id: int, actor: str | None = None) -> tuple[bytes, dict]:
+    """Every agency's workbook of a round (zip), recorded as sent."""
+    rnd = store.round(round_id)
+    blob, names = col.build_round_zip(framework, rnd["province"], int(rnd["year"]), _deadline(rnd),
+                                      last_year_values(store, framework, rnd["province"], int(rnd["year"])),
+                                      rnd.get("label") or "")
+    store.record_sent(round_id, names, actor)
+    return blob, names
+
+
+def receive(store: Store, framework: Framework, round_id: int, agency: str, source: bytes, file_name: str,
+            actor: str | None = None, received_at=None) -> col.ReturnedWorkbook:
+    """Read one agency's returned workbook and log it; its values land only when it is valid, all at once."""
+    rnd = store.round(round_id)
+    read = col.read_returned_workbook(framework, agency, source, file_name, rnd["province"], int(rnd["year"]),
+                                      resolver(store, "34"))
+    store.record_collection_import(round_id, agency, file_name=file_name, sha256=read.sha256, ok=read.ok,
+                                   data=read.data if read.ok else None, n_missing=len(read.missing),
+                                   problems=[p.text() for p in read.problems],
+                                   evidence=read.evidence if read.ok else None, imported_by=actor,
+                                   received_at=received_at)
+    return read
+
+
+def consolidated(store: Store, framework: Framework, round_id: int) -> pd.DataFrame:
+    return col.consolidate(framework, store.round_values(round_id), store.round_evidence(round_id))
+
+
+def tracker(store: Store, framework: Framework, round_id: int, cons: pd.DataFrame | None = None,
+            today: date | None = None) -> pd.DataFrame:
+    rnd = store.round(round_id)
+    cons = consolidated(store, framework, round_id) if cons is None else cons
+    return col.tracker(framework, _deadline(rnd), store.round_sent(round_id), store.round_imports(round_id), cons,
+                       today)
+
+
+def self_scores(framework: Framework, cons: pd.DataFrame, province: str, year: int) -> pd.DataFrame:
+    """Points of the consolidated self-assessment, province alone (no rank): code, points, max_points.
+    A component with a figure missing has no points (never a guess); neither have its parents."""
+    inputs = col.scoring_inputs(cons, province, year)
+    if inputs.empty:
+        return pd.DataFrame({"code": list(framework.nodes), "points": float("nan"),
+                             "max_points": [n.max_points for n in framework.nodes.values()]})
+    res = score(framework, inputs, strict=False)
+    s = res.scores
+    s = s.loc[(s["entity"] == province) & (s["year"] == year), ["code", "points", "max_points"]]
+    return s.reset_index(drop=True)
+
+
+def official_comparison(store: Store, framework: Framework, round_id: int):
+    """(per node, per agency) comparison of the official points with the round's self-assessment;
+    None when no official result is stored for the round's province and year."""
+    rnd = store.round(round_id)
+    off = store.official_points(framework.id, rnd["province"], int(rnd["year"]))
+    if off.empty:
+        return None
+    cons = consolidated(store, framework, round_id)
+    mine = self_scores(framework, cons, rnd["province"], int(rnd["year"])).set_index("code")["points"]
+    return col.compare_official(framework, mine, off[["code", "points"]])

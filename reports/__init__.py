@@ -1,0 +1,1 @@
+"""Documents the office sends out (`python -m reports <command>`): request workbooks per agency, …"""
