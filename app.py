@@ -22,6 +22,7 @@ PAGES = [
     ("pages/plan.py", "ui.nav.plan", ":material/route:"),
     ("pages/odds.py", "ui.nav.odds", ":material/casino:"),
     ("pages/targets.py", "ui.nav.targets", ":material/assignment_ind:"),
+    ("pages/collection.py", "ui.nav.collection", ":material/inbox:"),
     ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),
     ("pages/data.py", "ui.nav.data", ":material/database:"),
 ]

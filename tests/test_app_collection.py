@@ -1,0 +1,75 @@
+"""AppTest of the data-collection page (issue 10): create a round, make the workbooks, receive one
+(valid) and one (refused), see the tracker and the consolidated view; official result against it."""
+import io
+import zipfile
+
+import pandas as pd
+
+from loaders import collection as col
+from tests.test_app import app, go  # noqa: F401  (fixture)
+from tests.test_collection import SAMPLE, fill, gia_lai
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def frame(at, i):
+    return at.dataframe[i].value
+
+
+def test_collection_page_round_trip(app):  # noqa: F811
+    at = go(app, "pages/collection.py")
+    assert at.title[0].value == "Thu thập số liệu"
+    assert any("chưa có đợt" in i.value for i in at.info)
+    at.text_input(key="col_label").set_value("Đợt 1").run()
+    at.text_input(key="col_who_new").set_value("Nguyễn Thị Lan").run()
+    at.button(key="col_create").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã tạo đợt số" in s.value for s in at.success)
+    at.text_input(key="col_who").set_value("Nguyễn Thị Lan").run()
+    at.button(key="col_generate").click().run()
+    assert any("Đã tạo 12 phiếu" in s.value for s in at.success)
+    blob = at.session_state["col_zip"][1]
+    z = zipfile.ZipFile(io.BytesIO(blob))
+    assert len(z.namelist()) == 12
+    tracker = frame(at, 0)
+    assert len(tracker) == 12 and set(tracker["Ngày gửi"]) != {"—"}
+
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    good = fill(z.read("cong_an_tinh_2025.xlsx"), values)
+    at.file_uploader(key="col_upload").upload("cong_an_tinh_2025.xlsx", good, XLSX).run()
+    assert at.selectbox(key="col_agency").value == "Công an tỉnh"  # read from the workbook
+    at.button(key="col_receive").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã nhận 6 giá trị" in s.value for s in at.success)
+    tracker = frame(at, 0).set_index("Cơ quan chủ trì")
+    assert tracker.loc["Công an tỉnh", "Tệp gần nhất hợp lệ"] == "Có"
+    assert tracker.loc["Công an tỉnh", "Số liệu còn thiếu (chỉ số)"] == "0"
+
+    bad = fill(z.read("thue_tinh_2025.xlsx"), values, override={("5.4", "a"): "nhiều"})
+    at.file_uploader(key="col_upload").upload("thue_tinh_2025.xlsx", bad, XLSX).run()
+    at.button(key="col_receive").click().run()
+    assert any("không ghi số liệu nào" in e.value for e in at.error)
+    problems = frame(at, 1)["Lỗi"].tolist()
+    assert any("nhiều" in p for p in problems)
+    tracker = frame(at, 0).set_index("Cơ quan chủ trì")
+    assert tracker.loc["Thuế tỉnh", "Tệp gần nhất hợp lệ"] == "Không"
+
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Giá trị đã nhận"] == "6/62" and metrics["Tổng điểm tự đánh giá"] == "—"
+    assert any("Còn thiếu số liệu" in w.value for w in at.warning)
+
+    # official result against the self-assessment (3.1 lost 2 points)
+    cons = frame(at, 2)
+    assert (cons["Tình trạng"] == "Đã nhận").sum() == 6
+    at.file_uploader(key="col_off").upload("ketqua.csv", b"code,points\n3.1,0\n", "text/csv").run()
+    at.button(key="col_off_save").click().run()
+    assert any("Đã ghi 1 điểm chính thức" in s.value for s in at.success)
+    lost = at.dataframe[-1].value
+    assert lost.iloc[0]["Cơ quan chủ trì"] == "Công an tỉnh"
+
+
+def test_collection_page_is_for_the_province(app):  # noqa: F811
+    app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    at = go(app, "pages/collection.py")
+    assert any("bộ chỉ số cấp tỉnh" in i.value for i in at.info)
+    assert not at.button  # nothing to create for units
