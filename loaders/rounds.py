@@ -88,3 +88,19 @@ def official_comparison(store: Store, framework: Framework, round_id: int):
     cons = consolidated(store, framework, round_id)
     mine = self_scores(framework, cons, rnd["province"], int(rnd["year"])).set_index("code")["points"]
     return col.compare_official(framework, mine, off[["code", "points"]])
+
+
+def round_status(store: Store, framework: Framework, province: str, year: int) -> dict | None:
+    """The latest collection round of a province-year: figures missing and figures received without the
+    evidence the framework requires (component codes). None when there is no round."""
+    rs = store.rounds(framework.id)
+    rs = rs.loc[(rs["province"] == province) & (rs["year"] == int(year))]
+    if rs.empty:
+        return None
+    rid = int(rs["round_id"].max())
+    cons = consolidated(store, framework, rid)
+    missing = cons.loc[cons["status"] == "missing", "indicator"]
+    no_ev = cons.loc[(cons["status"] == "received") & cons["evidence_required"] & ~cons["has_evidence"], "indicator"]
+    return {"round_id": rid, "n_figures": len(cons), "n_missing": len(missing),
+            "missing": list(dict.fromkeys(missing)), "n_without_evidence": len(no_ev),
+            "without_evidence": list(dict.fromkeys(no_ev))}

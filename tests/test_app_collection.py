@@ -73,3 +73,20 @@ def test_collection_page_is_for_the_province(app):  # noqa: F811
     at = go(app, "pages/collection.py")
     assert any("bộ chỉ số cấp tỉnh" in i.value for i in at.info)
     assert not at.button  # nothing to create for units
+
+
+def test_overview_flags_missing_and_unevidenced_figures_of_the_round(app):  # noqa: F811
+    from dashboard import data
+
+    store = data.store()
+    fw = data.framework("dti_province_2025")
+    from loaders import rounds
+
+    rid = store.create_round(fw.id, "Gia Lai", 2025, None, "", "Lan")
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    blob, names = rounds.generate(store, fw, rid, "Lan")
+    book = zipfile.ZipFile(io.BytesIO(blob)).read(names["Công an tỉnh"])
+    assert rounds.receive(store, fw, rid, "Công an tỉnh", fill(book, values, no_evidence={"6.1"}), "ca.xlsx").ok
+    at = go(app, "pages/overview.py")
+    flag = [w.value for w in at.warning if "Đợt thu thập số" in w.value]
+    assert len(flag) == 1 and "còn thiếu 56 giá trị" in flag[0] and "2 giá trị chưa có minh chứng (chỉ số 6.1)" in flag[0]
