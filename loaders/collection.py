@@ -94,6 +94,12 @@ def expected_cells(framework: Framework, codes: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["indicator", "variable"])
 
 
+def _lines(text: str, width: int) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide (row heights are not computed by
+    every spreadsheet program)."""
+    return max(1, math.ceil(len(text or "") / max(width - 2, 1)))
+
+
 def _vi_date(d: date | None) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
 
@@ -147,9 +153,11 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
     ]
     for i, (k, v) in enumerate(lines, start=1):
         guide.cell(row=i, column=1, value=safe_cell(k)).font = Font(bold=True)
-        guide.cell(row=i, column=2, value=safe_cell(v))
+        guide.cell(row=i, column=2, value=safe_cell(str(v))).alignment = Alignment(wrap_text=True, vertical="top")
+        guide.row_dimensions[i].height = 15 * _lines(str(v), 100)
     guide.column_dimensions["A"].width = 24
-    guide.column_dimensions["B"].width = 110
+    guide.column_dimensions["B"].width = 100
+    guide.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
 
     ws = wb.create_sheet(DATA_SHEET)
     title = f"Số liệu DTI năm {year} — {agency} — {province} — hạn nộp {_vi_date(deadline) or 'chưa định'}"
@@ -161,6 +169,7 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
         c.font = Font(bold=True)
         c.fill = head_fill
         c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[HEADER_ROW].height = 30
     fill = PatternFill("solid", fgColor="FFF2CC")
     r = HEADER_ROW + 1
     for code in codes:
@@ -173,8 +182,10 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
             }
             for key, val in values.items():
                 cell = ws.cell(row=r, column=COL[key], value=safe_cell(val))
-                cell.alignment = Alignment(wrap_text=key in ("indicator_name", "meaning"), vertical="top")
+                cell.alignment = Alignment(wrap_text=key in ("indicator_name", "meaning"), vertical="top",
+                                           horizontal="center" if key == "year" else None)
             ws.cell(row=r, column=COL["value"]).fill = fill
+            ws.row_dimensions[r].height = 15 * max(_lines(values["indicator_name"], 40), _lines(v.meaning_vi, 46))
             r += 1
     # A date typed in the date column is checked by Excel (a text date is read too).
     if r > HEADER_ROW + 1:
@@ -189,6 +200,13 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
     for key, w in widths.items():
         ws.column_dimensions[ws.cell(row=1, column=COL[key]).column_letter].width = w
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=COL["indicator_name"])
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    for sheet in (guide, ws):  # printed: A4 landscape, one page wide
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
     wb.active = 1
     buf = io.BytesIO()
     wb.save(buf)
