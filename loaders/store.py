@@ -133,6 +133,12 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS official_points (
         framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, year INTEGER NOT NULL, code VARCHAR NOT NULL,
         points DOUBLE NOT NULL, file_name VARCHAR, imported_by VARCHAR, imported_at TIMESTAMP NOT NULL)""",
+    # Two-year plans (scoring.plan2y) as made: settings, result and actions (JSON), who and when.
+    """CREATE TABLE IF NOT EXISTS office_plans (
+        plan_id BIGINT PRIMARY KEY, framework_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, year1 INTEGER,
+        year2 INTEGER, target1 INTEGER, target2 INTEGER, max_gain DOUBLE, method VARCHAR, cost DOUBLE,
+        optimal BOOLEAN, reachable BOOLEAN, actions_json VARCHAR, note VARCHAR, created_by VARCHAR,
+        created_at TIMESTAMP NOT NULL)""",
 ]
 
 BASES = ("self", "appraised")
@@ -610,3 +616,21 @@ class Store:
     def official_points(self, framework_id: str, province: str, year: int) -> pd.DataFrame:
         return self.query("SELECT * FROM official_points WHERE framework_id = ? AND province = ? AND year = ? "
                           "ORDER BY code", [framework_id, province, int(year)])
+
+    def save_office_plan(self, framework_id: str, plan, max_gain: float | None, created_by: str | None = None,
+                         note: str | None = None) -> int:
+        """Record a two-year plan (scoring.plan2y.TwoYearPlan) as made."""
+        def write(c) -> int:
+            pid = int(c.execute("SELECT nextval('collection_seq')").fetchone()[0])
+            c.execute("INSERT INTO office_plans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [pid, framework_id, plan.entity, plan.year1, plan.year2, plan.target1, plan.target2,
+                       max_gain, plan.method, None if plan.cost != plan.cost else float(plan.cost),
+                       bool(plan.optimal), bool(plan.reachable), plan.actions.to_json(orient="records"),
+                       note, created_by or None, self._now()])
+            return pid
+
+        return self.write(write)
+
+    def office_plans(self, framework_id: str, entity: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM office_plans WHERE framework_id = ? AND entity = ? ORDER BY plan_id DESC",
+                          [framework_id, entity])

@@ -90,3 +90,34 @@ def test_overview_flags_missing_and_unevidenced_figures_of_the_round(app):  # no
     at = go(app, "pages/overview.py")
     flag = [w.value for w in at.warning if "Đợt thu thập số" in w.value]
     assert len(flag) == 1 and "còn thiếu 56 giá trị" in flag[0] and "2 giá trị chưa có minh chứng (chỉ số 6.1)" in flag[0]
+
+
+def test_plan_page_two_years_and_appendix_documents(app):  # noqa: F811
+    import docx
+    import openpyxl
+
+    at = go(app, "pages/plan2y.py")
+    assert at.title[0].value == "Kế hoạch hai năm — Gia Lai"
+    assert at.number_input(key="p2_t1").value == 20 and at.number_input(key="p2_t2").value == 15
+    at.text_input(key="p2_who").set_value("Trần Văn Bình").run()
+    at.button(key="p2_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tổng điểm hiện tại"] == "673,64"
+    assert "hạng dự kiến" in str(at.metric[1].proto.delta)
+    tasks = at.dataframe[0].value
+    assert set(tasks["Năm"]) == {"2025", "2026"} and "Cơ quan phối hợp" in tasks.columns
+    assert any("ít nỗ lực nhất" in c.value for c in at.caption)
+    history = at.dataframe[-1].value
+    assert history.iloc[0]["Người thực hiện"] == "Trần Văn Bình"
+    plan = at.session_state["p2_plan"][3]
+    from reports.plan_appendix import build_docx, build_xlsx
+
+    doc = docx.Document(io.BytesIO(build_docx(plan, "DTI", True)))
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells][:4] == ["STT", "Năm", "Mã chỉ số", "Tên chỉ số thành phần"]
+    assert len(table.rows) == len(plan.actions) + 1
+    assert any("DỮ LIỆU MẪU" in p.text for p in doc.paragraphs)
+    ws = openpyxl.load_workbook(io.BytesIO(build_xlsx(plan, "DTI", True))).active
+    codes = [ws.cell(r, 3).value for r in range(1, ws.max_row + 1)]
+    assert set(plan.actions["indicator"]) <= set(codes)
