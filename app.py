@@ -23,6 +23,7 @@ PAGES = [
     ("pages/odds.py", "ui.nav.odds", ":material/casino:"),
     ("pages/targets.py", "ui.nav.targets", ":material/assignment_ind:"),
     ("pages/collection.py", "ui.nav.collection", ":material/inbox:"),
+    ("pages/progress.py", "ui.nav.progress", ":material/timeline:"),
     ("pages/plan2y.py", "ui.nav.plan2y", ":material/event_note:"),
     ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),
     ("pages/data.py", "ui.nav.data", ":material/database:"),

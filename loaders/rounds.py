@@ -104,3 +104,39 @@ def round_status(store: Store, framework: Framework, province: str, year: int) -
     return {"round_id": rid, "n_figures": len(cons), "n_missing": len(missing),
             "missing": list(dict.fromkeys(missing)), "n_without_evidence": len(no_ev),
             "without_evidence": list(dict.fromkeys(no_ev))}
+
+
+def receive_progress(store: Store, framework: Framework, province: str, year: int, as_of, agency: str,
+                     source: bytes, file_name: str, actor: str | None = None) -> col.ReturnedWorkbook:
+    """A dated progress update in the agency's request workbook: same checks; written only when valid."""
+    read = col.read_returned_workbook(framework, agency, source, file_name, province, int(year),
+                                      resolver(store, "34"))
+    if read.ok:
+        store.record_progress(framework.id, province, year, as_of, read.data, agency=agency, file_name=file_name,
+                              entered_by=actor)
+    return read
+
+
+def progress_view(store: Store, framework: Framework, province: str, year: int, peers_totals: pd.Series,
+                  n_draws: int = 10_000) -> dict | None:
+    """Everything the in-year progress page shows: points over time, the projected year-end values and
+    scores, and the projected rank with its band (others' totals of `year` moving ±2% of the maximum,
+    normal, as on the overview). None without any update."""
+    from scoring import montecarlo, progress
+
+    updates = store.progress_updates(framework.id, province, year)
+    if updates.empty:
+        return None
+    base = last_year_values(store, framework, province, year)
+    base = base.loc[~base["not_applicable"].astype(bool)] if "not_applicable" in base else base
+    over_time = progress.points_over_time(framework, base, updates, province, year)
+    projected = progress.project_year_end(framework, base, updates, year)
+    proj_scores = progress.score_values(framework, projected[["indicator", "variable", "value"]], province, year)
+    total = float(proj_scores.set_index("code")["points"].get("total", float("nan")))
+    sim = None
+    if total == total:
+        sim = montecarlo.simulate_ranks(peers_totals.drop(labels=[province], errors="ignore"), province,
+                                        focus_points=total, n_draws=n_draws, seed=2025,
+                                        sd=0.02 * framework.max_points, max_total=framework.max_points)
+    return {"updates": updates, "over_time": over_time, "projected": projected, "scores": proj_scores,
+            "total": total, "sim": sim}

@@ -139,6 +139,11 @@ SCHEMA = [
         year2 INTEGER, target1 INTEGER, target2 INTEGER, max_gain DOUBLE, method VARCHAR, cost DOUBLE,
         optimal BOOLEAN, reachable BOOLEAN, actions_json VARCHAR, note VARCHAR, created_by VARCHAR,
         created_at TIMESTAMP NOT NULL)""",
+    # In-year progress: dated values of a province's variables (quarterly or any date), from an agency.
+    """CREATE TABLE IF NOT EXISTS progress_updates (
+        framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, year INTEGER NOT NULL, as_of DATE NOT NULL,
+        indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL, value DOUBLE NOT NULL, agency VARCHAR,
+        file_name VARCHAR, entered_by VARCHAR, entered_at TIMESTAMP NOT NULL)""",
 ]
 
 BASES = ("self", "appraised")
@@ -634,3 +639,22 @@ class Store:
     def office_plans(self, framework_id: str, entity: str) -> pd.DataFrame:
         return self.query("SELECT * FROM office_plans WHERE framework_id = ? AND entity = ? ORDER BY plan_id DESC",
                           [framework_id, entity])
+
+    def record_progress(self, framework_id: str, province: str, year: int, as_of, data: pd.DataFrame, *,
+                        agency: str | None, file_name: str | None, entered_by: str | None = None) -> int:
+        """Write dated values (indicator, variable, value) of one update at once; N/A rows are skipped."""
+        d = data.loc[~data.get("not_applicable", pd.Series(False, index=data.index)).astype(bool)]
+        rows = pd.DataFrame({"framework_id": framework_id, "province": province, "year": int(year),
+                             "as_of": pd.Timestamp(as_of).date(), "indicator": d["indicator"].astype(str),
+                             "variable": d["variable"].astype(str), "value": d["value"].astype("float64"),
+                             "agency": agency, "file_name": file_name, "entered_by": entered_by or None,
+                             "entered_at": self._now()})
+        self.write(lambda c: self._insert_frame(c, "progress_updates", rows))
+        return len(rows)
+
+    def progress_updates(self, framework_id: str, province: str, year: int) -> pd.DataFrame:
+        """The latest entry of each (date, variable)."""
+        return self.query("""
+            SELECT * FROM progress_updates WHERE framework_id = ? AND province = ? AND year = ?
+            QUALIFY row_number() OVER (PARTITION BY as_of, indicator, variable ORDER BY entered_at DESC) = 1
+            ORDER BY as_of, indicator, variable""", [framework_id, province, int(year)])

@@ -121,3 +121,37 @@ def test_plan_page_two_years_and_appendix_documents(app):  # noqa: F811
     ws = openpyxl.load_workbook(io.BytesIO(build_xlsx(plan, "DTI", True))).active
     codes = [ws.cell(r, 3).value for r in range(1, ws.max_row + 1)]
     assert set(plan.actions["indicator"]) <= set(codes)
+
+
+def test_progress_page_update_projection_and_agency_chart(app):  # noqa: F811
+    from datetime import date
+
+    at = go(app, "pages/progress.py")
+    assert at.title[0].value == "Tiến độ trong năm 2025 — Gia Lai"
+    assert any("Chưa có lần cập nhật" in i.value for i in at.info)
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    at.selectbox(key="pg_agency").set_value("Công an tỉnh").run()
+    at.date_input(key="pg_as_of").set_value(date(2025, 9, 30)).run()
+    form = col.build_request_workbook(data_fw(), "Công an tỉnh", ["3.1", "3.2", "6.1"], "Gia Lai", 2025, None)
+    at.file_uploader(key="pg_upload").upload("ca_q3.xlsx", fill(form, values), XLSX).run()
+    at.text_input(key="pg_who").set_value("Lan").run()
+    at.button(key="pg_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã lưu 6 giá trị tính đến ngày 30/09/2025" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Hạng dự báo" in metrics and "Khoảng hạng (80%)" in metrics
+    at.selectbox(key="pg_view_agency").set_value("Công an tỉnh").run()
+    table = at.dataframe[-1].value
+    assert list(table["Mã"].unique()) == ["3.1", "3.2", "6.1"]
+    assert set(table["Ngày cập nhật"]) == {"30/09/2025"}
+    import json
+
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name") for t in fig["data"]]
+    assert any(n and n.startswith("3.1") for n in names) and any(n and "Mục tiêu" in n for n in names)
+
+
+def data_fw():
+    from scoring.framework import load_framework
+
+    return load_framework("dti_province_2025")
