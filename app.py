@@ -29,7 +29,7 @@ PAGES = [
     ("pages/data.py", "ui.nav.data", ":material/database:"),
 ]
 nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
-                     for path, key, icon in PAGES])
+                     for path, key, icon in PAGES], expanded=True)  # 14 pages: never hide some behind "View more"
 # A page first opened without the frame (see below) asked to be shown inside it.
 wanted = st.session_state.pop("_wanted_page", None)
 if wanted:

@@ -31,7 +31,8 @@ def progress_lines(over_time: pd.DataFrame, projected: pd.DataFrame, codes: list
             fig.add_trace(go.Scatter(x=[x0, x1], y=[t, t], mode="lines", line={"color": color, "dash": "dash",
                                                                                "width": 1},
                                      name=f"{code} · {names['target']}", legendgroup=code))
-    fig.update_layout(title=title, separators=separators, height=420, margin={"l": 40, "r": 20, "t": 60, "b": 40},
+    fig.update_xaxes(tickformat="%d/%m/%Y", hoverformat="%d/%m/%Y")  # dates the Vietnamese way, no month names
+    fig.update_layout(title=title, separators=separators, height=420 + 24 * len(codes), margin={"l": 40, "r": 20, "t": 60, "b": 40},
                       yaxis_title=names["points"], font={"family": "DejaVu Sans, Liberation Sans, sans-serif"},
                       legend={"orientation": "h", "y": -0.2})
     return fig
