@@ -494,7 +494,8 @@ def tracker(framework: Framework, deadline: date | None, sent: pd.DataFrame, att
 # --- the official result ----------------------------------------------------------------------------
 
 def parse_official(source: bytes, framework: Framework) -> tuple[pd.DataFrame, list[str]]:
-    """A small CSV of the official result: `code,points` (component, main index or `total`); Vietnamese
+    """A small CSV of the official result: `code,points` (component, main index or `total`; or the row
+    `value,<published DTI value 0–1>`, read as the total's points = value × maximum); Vietnamese
     numbers accepted. Returns (code, points) and the problems (line and what is expected)."""
     import csv
 
@@ -512,6 +513,17 @@ def parse_official(source: bytes, framework: Framework) -> tuple[pd.DataFrame, l
         if not row or all(not c.strip() for c in row):
             continue
         code = row[0].strip()
+        if fold(code) in ("value", "gia tri"):  # the published DTI value (0–1): total = value × maximum
+            try:
+                v = parse_number(row[1] if len(row) > 1 else "")
+            except ValueError:
+                problems.append(f"dòng {i}: giá trị «{row[1] if len(row) > 1 else ''}» không phải số.")
+                continue
+            if not 0 <= v <= 1:
+                problems.append(f"dòng {i}: giá trị DTI {v:g} ngoài khoảng 0–1.")
+                continue
+            out.append(("total", v * framework.max_points))
+            continue
         if code not in framework.nodes:
             problems.append(f"dòng {i}: mã «{code}» không có trong bộ chỉ số {framework.name_vi}.")
             continue

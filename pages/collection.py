@@ -25,7 +25,7 @@ def who_input(key: str) -> str | None:
     # Hook for editor sign-in (another change): a signed-in editor's name replaces the free text.
     signed = st.session_state.get("editor_name")
     if signed:
-        st.caption(ctx.t("ui.collection.signed_in", name=signed))
+        st.text(ctx.t("ui.collection.signed_in", name=signed))  # user text: never Markdown
         return signed
     return st.text_input(ctx.t("ui.collection.who"), key=key) or None
 

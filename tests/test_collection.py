@@ -253,6 +253,8 @@ def test_official_result_against_self_assessment(fw, sample, store, round_):
     ("code,points\n3.1,99\n", "ngoài khoảng"),
     ("x,y\n3.1,1\n", "tiêu đề"),
     ("code,points\n3.1,1\n3.1,2\n", "nhiều lần"),
+    ('code,points\nvalue,"1,2"\n', "ngoài khoảng 0–1"),
+    ('code,points\nvalue,"0,7"\ntotal,600\n', "nhiều lần"),  # the value is the total: given twice
 ])
 def test_official_file_problems(fw, text, problem):
     _, problems = col.parse_official(text.encode(), fw)
@@ -272,3 +274,8 @@ def test_cli_writes_one_workbook_per_agency(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "reports", "requests", "--framework", "hue_units", "--year",
                           "2025", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "units" in bad.stderr
+
+
+def test_official_published_value_is_the_total(fw):
+    off, problems = col.parse_official('code,points\nvalue,"0,7123"\n'.encode(), fw)
+    assert not problems and off.to_dict("records") == [{"code": "total", "points": pytest.approx(712.3)}]
