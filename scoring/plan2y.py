@@ -14,8 +14,9 @@ Model
 - *Effort*: Σ cost_per_point × points gained, over both years (default 1 per point), as in `make_plan`.
   The total effort of a plan depends only on the final state, so:
 
-1. *Lower bound*: the cheapest final state reaching the year-2 target from the start with the two-year
-   caps and no year-1 requirement (`make_plan` with per-leaf caps, year 2's rules).
+1. *Lower bound*: the larger of the cheapest final state reaching the year-2 target from the start with
+   the two-year caps and no year-1 requirement (`make_plan` with per-leaf caps, year 2's rules), and the
+   cheapest plan reaching the year-1 target alone (what year 1 gains stays in the final state).
 2. *Final first*: split that final state: year 1 = the cheapest part of it reaching the year-1 target
    (each leaf capped by min(final, one year's cap); leaves the final state does not touch locked; the
    part a leaf must already do in year 1 so that year 2's cap can finish it is applied first); year 2 =
@@ -23,7 +24,7 @@ Model
 3. *Year by year*: the cheapest plan to the year-1 target, then the cheapest from there to the year-2 target.
 
 The cheaper of 2 and 3 that reaches both targets is returned; `optimal` says its effort equals the lower
-bound of 1 (then no plan can be cheaper); otherwise the gap to the bound is reported (`lower_bound`).
+bound (then no plan can be cheaper); otherwise the gap to the bound is reported (`lower_bound`).
 Each year's plan is re-scored by `make_plan` (`verified`).
 """
 from __future__ import annotations
@@ -211,6 +212,8 @@ def make_two_year_plan(framework: Framework, inputs: pd.DataFrame, entity: str, 
     p1 = make_plan(fw, inputs, entity, year1, target_rank=target1, max_gain=max_gain, cost_per_point=cost_per_point)
     if p1.reachable:
         finish(p1, apply_plan(inputs, p1), "year_by_year")
+        # the cheapest year 1 alone is a lower bound too (what year 1 gains stays in the final state)
+        lower = max(lower, p1.cost) if math.isfinite(lower) else lower
 
     total_start = float(make_plan(fw, inputs, entity, year1, target_total=0.0).total_before)
     if not candidates:

@@ -156,3 +156,33 @@ def test_sample_gia_lai_top20_then_top15_applied_and_rescored():
             assert (a.to_value - a.from_value) / den <= 0.3 + 1e-9
     agencies = plan.by_agency()
     assert set(agencies["year"]) == {2025, 2026} and agencies["points_gain"].gt(0).all()
+
+
+def test_seeded_random_small_cases_against_brute_force():
+    """40 random small cases (peers, targets, yearly cap, costs): same reachability and same least effort
+    as brute force; `optimal` (proof by the lower bound) is never claimed wrongly."""
+    import random
+
+    rng = random.Random(7)
+    fw = parse_framework(SMALL)
+    n_reachable = n_proven = 0
+    for _ in range(40):
+        peers1 = {name: {("1.1", "a"): rng.randint(0, 10), ("1.2", "a"): rng.randint(0, 10),
+                         ("2.1", "item1"): rng.randint(0, 1)} for name in "PQR"[:rng.randint(1, 3)]}
+        inputs = small_inputs(peers1)
+        others1 = score(fw, inputs).total(2025).set_index("entity")["points"].drop("X").tolist()
+        peers2 = {k: rng.uniform(5, 38) for k in peers1}
+        t1 = rng.randint(1, len(peers1))
+        t2 = rng.randint(1, t1)
+        g = rng.choice([0.2, 0.3, 0.4])
+        costs = {c: rng.choice([0.5, 1, 2, 3]) for c in ("1.1", "1.2", "2.1")}
+        want = brute_force(fw, others1, list(peers2.values()), t1, t2, g, costs)
+        plan = make_two_year_plan(fw, inputs, "X", 2025, 2026, target1=t1, target2=t2,
+                                  peers_year2=pd.Series(peers2), max_gain=g, cost_per_point=costs)
+        assert plan.reachable == math.isfinite(want)
+        if plan.reachable:
+            n_reachable += 1
+            n_proven += plan.optimal
+            assert plan.cost == pytest.approx(want, abs=1e-6)
+            assert plan.lower_bound <= want + 1e-6
+    assert n_reachable >= 25 and n_proven >= n_reachable - 3
