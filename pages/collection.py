@@ -30,7 +30,7 @@ def who_input(key: str) -> str | None:
     return st.text_input(ctx.t("ui.collection.who"), key=key) or None
 
 
-if not sel.is_province or fw.unit_levels != ("province",):
+if not sel.is_province or sel.group == "63" or fw.unit_levels != ("province",):
     st.info(ctx.t("ui.collection.province_only"))
     st.stop()
 

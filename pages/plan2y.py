@@ -10,7 +10,7 @@ from scoring.plan2y import make_two_year_plan, project_peers
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
 st.title(ctx.t("ui.plan2y.title", entity=sel.focus))
-if not sel.is_province:
+if not sel.is_province or sel.group == "63":
     st.info(ctx.t("ui.plan2y.province_only"))
     st.stop()
 if widgets.need_scores(ctx):

@@ -14,7 +14,7 @@ ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 fw = data.framework(sel.framework_id)
 st.title(ctx.t("ui.progress.title", entity=sel.focus, year=sel.year or ""))
-if not sel.is_province or fw.unit_levels != ("province",):
+if not sel.is_province or sel.group == "63" or fw.unit_levels != ("province",):
     st.info(ctx.t("ui.collection.province_only"))
     st.stop()
 store = data.store()

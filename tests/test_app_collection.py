@@ -72,6 +72,10 @@ def test_collection_page_is_for_the_province(app):  # noqa: F811
     app.sidebar.selectbox(key="w_level").set_value("commune").run()
     at = go(app, "pages/collection.py")
     assert any("bộ chỉ số cấp tỉnh" in i.value for i in at.info)
+    app.sidebar.selectbox(key="w_level").set_value("province").run()
+    app.sidebar.radio(key="w_group").set_value("63").run()
+    at = go(app, "pages/progress.py")
+    assert any("nhóm 34 tỉnh" in i.value for i in at.info)
     assert not at.button  # nothing to create for units
 
 
