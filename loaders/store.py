@@ -104,6 +104,46 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS effort_weights (
         framework_id VARCHAR NOT NULL, code VARCHAR NOT NULL, cost_per_point DOUBLE NOT NULL,
         PRIMARY KEY (framework_id, code))""",
+    # Data-collection rounds (issue 10): a round asks each lead agency for the figures of the leaves it
+    # leads, for one framework, province and year, by a deadline. `*_by` is free text ("người thực hiện")
+    # until editor sign-in lands.
+    """CREATE SEQUENCE IF NOT EXISTS collection_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS collection_rounds (
+        round_id BIGINT PRIMARY KEY, framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL,
+        year INTEGER NOT NULL, deadline DATE, label VARCHAR, created_at TIMESTAMP NOT NULL, created_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS collection_sent (
+        round_id BIGINT NOT NULL, agency VARCHAR NOT NULL, file_name VARCHAR, sent_at TIMESTAMP NOT NULL,
+        sent_by VARCHAR)""",
+    # Every returned workbook, valid or not (its problems kept as text); values only for valid ones.
+    """CREATE TABLE IF NOT EXISTS collection_imports (
+        import_id BIGINT PRIMARY KEY, round_id BIGINT NOT NULL, agency VARCHAR NOT NULL, file_name VARCHAR,
+        sha256 VARCHAR, received_at TIMESTAMP NOT NULL, ok BOOLEAN NOT NULL, n_values INTEGER,
+        n_missing INTEGER, problems VARCHAR, imported_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS collection_values (
+        import_id BIGINT NOT NULL, round_id BIGINT NOT NULL, agency VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
+        variable VARCHAR NOT NULL, value DOUBLE, not_applicable BOOLEAN NOT NULL, sheet VARCHAR,
+        source_row INTEGER, source_column VARCHAR)""",
+    # Evidence (minh chứng) of a figure: from the returned workbook or added on screen (one row per change;
+    # the latest per figure holds). `file_path` is relative to the evidence folder beside the database.
+    """CREATE TABLE IF NOT EXISTS evidence (
+        round_id BIGINT NOT NULL, indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL, doc_number VARCHAR,
+        doc_date DATE, issuer VARCHAR, link VARCHAR, file_path VARCHAR, source VARCHAR, added_by VARCHAR,
+        added_at TIMESTAMP NOT NULL)""",
+    # The official (verified) result of a year, per node where published: points.
+    """CREATE TABLE IF NOT EXISTS official_points (
+        framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, year INTEGER NOT NULL, code VARCHAR NOT NULL,
+        points DOUBLE NOT NULL, file_name VARCHAR, imported_by VARCHAR, imported_at TIMESTAMP NOT NULL)""",
+    # Two-year plans (scoring.plan2y) as made: settings, result and actions (JSON), who and when.
+    """CREATE TABLE IF NOT EXISTS office_plans (
+        plan_id BIGINT PRIMARY KEY, framework_id VARCHAR NOT NULL, entity VARCHAR NOT NULL, year1 INTEGER,
+        year2 INTEGER, target1 INTEGER, target2 INTEGER, max_gain DOUBLE, method VARCHAR, cost DOUBLE,
+        optimal BOOLEAN, reachable BOOLEAN, actions_json VARCHAR, note VARCHAR, created_by VARCHAR,
+        created_at TIMESTAMP NOT NULL)""",
+    # In-year progress: dated values of a province's variables (quarterly or any date), from an agency.
+    """CREATE TABLE IF NOT EXISTS progress_updates (
+        framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, year INTEGER NOT NULL, as_of DATE NOT NULL,
+        indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL, value DOUBLE NOT NULL, agency VARCHAR,
+        file_name VARCHAR, entered_by VARCHAR, entered_at TIMESTAMP NOT NULL)""",
 ]
 
 BASES = ("self", "appraised")
@@ -446,3 +486,175 @@ class Store:
                 c.execute("INSERT INTO effort_weights VALUES (?, ?, ?)", [framework_id, code, float(w)])
 
         self.write(write)
+
+    # -- data-collection rounds (issue 10) -----------------------------------------------------------
+    @staticmethod
+    def _now():
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+
+    def create_round(self, framework_id: str, province: str, year: int, deadline, label: str = "",
+                     created_by: str | None = None) -> int:
+        def write(c) -> int:
+            rid = int(c.execute("SELECT nextval('collection_seq')").fetchone()[0])
+            c.execute("INSERT INTO collection_rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      [rid, framework_id, province, int(year), deadline, label or None, self._now(),
+                       created_by or None])
+            return rid
+
+        return self.write(write)
+
+    def rounds(self, framework_id: str | None = None) -> pd.DataFrame:
+        return self.query("SELECT * FROM collection_rounds WHERE ? IS NULL OR framework_id = ? "
+                          "ORDER BY round_id DESC", [framework_id, framework_id])
+
+    def round(self, round_id: int) -> dict | None:
+        df = self.query("SELECT * FROM collection_rounds WHERE round_id = ?", [int(round_id)])
+        return None if df.empty else df.iloc[0].to_dict()
+
+    def record_sent(self, round_id: int, files: dict[str, str], sent_by: str | None = None) -> None:
+        now = self._now()
+
+        def write(c):
+            for agency, name in files.items():
+                c.execute("INSERT INTO collection_sent VALUES (?, ?, ?, ?, ?)",
+                          [int(round_id), agency, name, now, sent_by or None])
+
+        self.write(write)
+
+    def round_sent(self, round_id: int) -> pd.DataFrame:
+        return self.query("SELECT * FROM collection_sent WHERE round_id = ? ORDER BY sent_at", [int(round_id)])
+
+    def record_collection_import(self, round_id: int, agency: str, *, file_name: str, sha256: str, ok: bool,
+                                 data: pd.DataFrame | None, n_missing: int, problems: list[str],
+                                 evidence: pd.DataFrame | None = None, imported_by: str | None = None,
+                                 received_at=None) -> int:
+        """Log one returned workbook; a valid one writes its values and evidence in the same transaction."""
+        def write(c) -> int:
+            iid = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
+            c.execute("INSERT INTO collection_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [iid, int(round_id), agency, file_name, sha256, received_at or self._now(), bool(ok),
+                       0 if data is None else len(data), int(n_missing), "\n".join(problems) or None,
+                       imported_by or None])
+            if ok and data is not None and not data.empty:
+                rows = pd.DataFrame({
+                    "import_id": iid, "round_id": int(round_id), "agency": agency,
+                    "indicator": data["indicator"].astype(str), "variable": data["variable"].astype(str),
+                    "value": pd.to_numeric(data["value"], errors="coerce").astype("float64"),
+                    "not_applicable": data["not_applicable"].astype(bool),
+                    "sheet": data["sheet"].astype(str), "source_row": data["row"].astype("int64"),
+                    "source_column": data["column"].astype(str)})
+                self._insert_frame(c, "collection_values", rows)
+            if ok and evidence is not None and not evidence.empty:
+                ev = pd.DataFrame({
+                    "round_id": int(round_id), "indicator": evidence["indicator"].astype(str),
+                    "variable": evidence["variable"].astype(str),
+                    "doc_number": evidence["doc_number"].astype(object),
+                    "doc_date": pd.to_datetime(evidence["doc_date"], errors="coerce").dt.date,
+                    "issuer": evidence["issuer"].astype(object), "link": evidence["link"].astype(object),
+                    "file_path": None, "source": f"workbook:{file_name}", "added_by": imported_by or None,
+                    "added_at": self._now()})
+                self._insert_frame(c, "evidence", ev)
+            return iid
+
+        return self.write(write)
+
+    def round_imports(self, round_id: int) -> pd.DataFrame:
+        return self.query("SELECT * FROM collection_imports WHERE round_id = ? ORDER BY import_id",
+                          [int(round_id)])
+
+    def round_values(self, round_id: int) -> pd.DataFrame:
+        """Values of the round's valid imports, with the agency and when they were received."""
+        return self.query("""
+            SELECT v.*, i.received_at, i.file_name FROM collection_values v JOIN collection_imports i
+            USING (import_id) WHERE v.round_id = ? ORDER BY v.import_id""", [int(round_id)])
+
+    def evidence_folder(self) -> Path:
+        """The folder of uploaded evidence files, beside the database file."""
+        base = Path(self.path) if self.path != ":memory:" else Path.cwd() / "memory"
+        return base.parent / f"{base.stem}_evidence"
+
+    def add_evidence(self, round_id: int, indicator: str, variable: str, *, doc_number: str | None = None,
+                     doc_date=None, issuer: str | None = None, link: str | None = None,
+                     file_name: str | None = None, file_bytes: bytes | None = None,
+                     added_by: str | None = None) -> str | None:
+        """Record the evidence of a figure; an uploaded file is stored in the evidence folder under a name
+        made of its SHA-256 (the original name kept after it). Returns the stored file's relative path."""
+        import hashlib
+        import re as _re
+
+        rel = None
+        if file_bytes is not None:
+            digest = hashlib.sha256(file_bytes).hexdigest()[:16]
+            safe = _re.sub(r"[^A-Za-z0-9._-]+", "_", Path(file_name or "tep").name)[-80:]
+            rel = f"{int(round_id)}/{digest}_{safe}"
+            target = self.evidence_folder() / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(file_bytes)
+        self.write(lambda c: c.execute(
+            "INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [int(round_id), indicator, variable, doc_number or None, doc_date, issuer or None, link or None,
+             rel, "screen", added_by or None, self._now()]))
+        return rel
+
+    def round_evidence(self, round_id: int) -> pd.DataFrame:
+        """The latest evidence of each figure of a round."""
+        return self.query("""
+            SELECT * FROM evidence WHERE round_id = ?
+            QUALIFY row_number() OVER (PARTITION BY indicator, variable ORDER BY added_at DESC) = 1
+            ORDER BY indicator, variable""", [int(round_id)])
+
+    def save_official_points(self, framework_id: str, province: str, year: int, points: pd.DataFrame, *,
+                             file_name: str, imported_by: str | None = None) -> None:
+        """Replace the official points of a province-year (code, points) with a new file's."""
+        rows = pd.DataFrame({"framework_id": framework_id, "province": province, "year": int(year),
+                             "code": points["code"].astype(str), "points": points["points"].astype("float64"),
+                             "file_name": file_name, "imported_by": imported_by or None,
+                             "imported_at": self._now()})
+
+        def write(c):
+            c.execute("DELETE FROM official_points WHERE framework_id = ? AND province = ? AND year = ?",
+                      [framework_id, province, int(year)])
+            self._insert_frame(c, "official_points", rows)
+
+        self.write(write)
+
+    def official_points(self, framework_id: str, province: str, year: int) -> pd.DataFrame:
+        return self.query("SELECT * FROM official_points WHERE framework_id = ? AND province = ? AND year = ? "
+                          "ORDER BY code", [framework_id, province, int(year)])
+
+    def save_office_plan(self, framework_id: str, plan, max_gain: float | None, created_by: str | None = None,
+                         note: str | None = None) -> int:
+        """Record a two-year plan (scoring.plan2y.TwoYearPlan) as made."""
+        def write(c) -> int:
+            pid = int(c.execute("SELECT nextval('collection_seq')").fetchone()[0])
+            c.execute("INSERT INTO office_plans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [pid, framework_id, plan.entity, plan.year1, plan.year2, plan.target1, plan.target2,
+                       max_gain, plan.method, None if plan.cost != plan.cost else float(plan.cost),
+                       bool(plan.optimal), bool(plan.reachable), plan.actions.to_json(orient="records"),
+                       note, created_by or None, self._now()])
+            return pid
+
+        return self.write(write)
+
+    def office_plans(self, framework_id: str, entity: str) -> pd.DataFrame:
+        return self.query("SELECT * FROM office_plans WHERE framework_id = ? AND entity = ? ORDER BY plan_id DESC",
+                          [framework_id, entity])
+
+    def record_progress(self, framework_id: str, province: str, year: int, as_of, data: pd.DataFrame, *,
+                        agency: str | None, file_name: str | None, entered_by: str | None = None) -> int:
+        """Write dated values (indicator, variable, value) of one update at once; N/A rows are skipped."""
+        d = data.loc[~data.get("not_applicable", pd.Series(False, index=data.index)).astype(bool)]
+        rows = pd.DataFrame({"framework_id": framework_id, "province": province, "year": int(year),
+                             "as_of": pd.Timestamp(as_of).date(), "indicator": d["indicator"].astype(str),
+                             "variable": d["variable"].astype(str), "value": d["value"].astype("float64"),
+                             "agency": agency, "file_name": file_name, "entered_by": entered_by or None,
+                             "entered_at": self._now()})
+        self.write(lambda c: self._insert_frame(c, "progress_updates", rows))
+        return len(rows)
+
+    def progress_updates(self, framework_id: str, province: str, year: int) -> pd.DataFrame:
+        """The latest entry of each (date, variable)."""
+        return self.query("""
+            SELECT * FROM progress_updates WHERE framework_id = ? AND province = ? AND year = ?
+            QUALIFY row_number() OVER (PARTITION BY as_of, indicator, variable ORDER BY entered_at DESC) = 1
+            ORDER BY as_of, indicator, variable""", [framework_id, province, int(year)])

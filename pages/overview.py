@@ -29,6 +29,14 @@ if widgets.need_scores(ctx):
         st.info(ctx.t("ui.empty.focus_not_scored", entity=sel.focus), icon=":material/info:")
         st.stop()
     widgets.origin_badge(ctx, year)
+    if sel.is_province:  # the province's own collection round of this year, if any (issue 10)
+        from loaders.rounds import round_status
+
+        status = round_status(data.store(), ctx.framework, sel.focus, year)
+        if status and (status["n_missing"] or status["n_without_evidence"]):
+            st.warning(ctx.t("ui.collection.overview_flag", id=status["round_id"], missing=status["n_missing"],
+                             codes=", ".join(status["missing"]) or "—", no_ev=status["n_without_evidence"],
+                             ev_codes=", ".join(status["without_evidence"]) or "—"), icon=":material/inbox:")
     ov = analysis.overview(result, sel.focus, year, target_ranks=sel.target_ranks)
 
     c1, c2, c3, c4 = st.columns(4)

@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True)
     b.add_argument("--db", default=None, help="DuckDB file (default: DTI_STUDIO_DB or data/dti_studio.duckdb)")
     b.set_defaults(fn=cmd_briefing)
+    from reports import requests as rq  # data-collection round: one workbook per lead agency
+
+    r = sub.add_parser("requests", help="one request workbook (.xlsx) per lead agency for a data-collection round")
+    rq.add_arguments(r)
+    r.set_defaults(fn=rq.run)
     return p
 
 

@@ -69,6 +69,8 @@ class Node:
     # A leaf that scores several of the seed's criteria together (the seed gives one maximum for them):
     # the codes of the criteria it covers, as the seed numbers them.
     covers: tuple[str, ...] = ()
+    # Whether the leaf's figures need evidence (minh chứng); None = the framework's `evidence_required`.
+    evidence_required: bool | None = None
 
     @property
     def is_leaf(self) -> bool:
@@ -350,6 +352,7 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
             printed_max_points=_printed_max(rn.get("printed_max_points")),
             discrepancy=str(rn.get("discrepancy", "")),
             covers=tuple(str(c) for c in rn.get("covers", ())),
+            evidence_required=None if rn.get("evidence_required") is None else bool(rn["evidence_required"]),
         )
         problems.extend(f"node {code}: {p}" for p in _check_unit_fields(rn, unit_levels))
         if not nodes[code].name_vi:

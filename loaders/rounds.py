@@ -1,0 +1,142 @@
+"""A data-collection round over the store: generate, receive, track, consolidate (issue 10).
+
+The pure pieces are in `loaders.collection`; this module ties them to `loaders.store.Store`.
+`actor` arguments are the free-text "người thực hiện" until editor sign-in lands (see `dashboard.widgets.actor`).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from loaders import collection as col
+from loaders.importer import resolver
+from loaders.store import Store
+from scoring.engine import score
+from scoring.framework import Framework
+
+
+def last_year_values(store: Store, framework: Framework, province: str, year: int) -> pd.DataFrame:
+    """The province's current figures of the previous year (self-assessed, sample or published as stored)."""
+    df = store.current_inputs(framework.id, "34", "self")
+    return df.loc[(df["entity"] == province) & (df["year"] == year - 1)]
+
+
+def _deadline(rnd: dict) -> date | None:
+    d = rnd.get("deadline")
+    if d is None or (isinstance(d, float) and d != d) or pd.isna(d):
+        return None
+    return pd.Timestamp(d).date()
+
+
+def generate(store: Store, framework: Framework, round_id: int, actor: str | None = None) -> tuple[bytes, dict]:
+    """Every agency's workbook of a round (zip), recorded as sent."""
+    rnd = store.round(round_id)
+    blob, names = col.build_round_zip(framework, rnd["province"], int(rnd["year"]), _deadline(rnd),
+                                      last_year_values(store, framework, rnd["province"], int(rnd["year"])),
+                                      rnd.get("label") or "")
+    store.record_sent(round_id, names, actor)
+    return blob, names
+
+
+def receive(store: Store, framework: Framework, round_id: int, agency: str, source: bytes, file_name: str,
+            actor: str | None = None, received_at=None) -> col.ReturnedWorkbook:
+    """Read one agency's returned workbook and log it; its values land only when it is valid, all at once."""
+    rnd = store.round(round_id)
+    read = col.read_returned_workbook(framework, agency, source, file_name, rnd["province"], int(rnd["year"]),
+                                      resolver(store, "34"))
+    store.record_collection_import(round_id, agency, file_name=file_name, sha256=read.sha256, ok=read.ok,
+                                   data=read.data if read.ok else None, n_missing=len(read.missing),
+                                   problems=[p.text() for p in read.problems],
+                                   evidence=read.evidence if read.ok else None, imported_by=actor,
+                                   received_at=received_at)
+    return read
+
+
+def consolidated(store: Store, framework: Framework, round_id: int) -> pd.DataFrame:
+    return col.consolidate(framework, store.round_values(round_id), store.round_evidence(round_id))
+
+
+def tracker(store: Store, framework: Framework, round_id: int, cons: pd.DataFrame | None = None,
+            today: date | None = None) -> pd.DataFrame:
+    rnd = store.round(round_id)
+    cons = consolidated(store, framework, round_id) if cons is None else cons
+    return col.tracker(framework, _deadline(rnd), store.round_sent(round_id), store.round_imports(round_id), cons,
+                       today)
+
+
+def self_scores(framework: Framework, cons: pd.DataFrame, province: str, year: int) -> pd.DataFrame:
+    """Points of the consolidated self-assessment, province alone (no rank): code, points, max_points.
+    A component with a figure missing has no points (never a guess); neither have its parents."""
+    inputs = col.scoring_inputs(cons, province, year)
+    if inputs.empty:
+        return pd.DataFrame({"code": list(framework.nodes), "points": float("nan"),
+                             "max_points": [n.max_points for n in framework.nodes.values()]})
+    res = score(framework, inputs, strict=False)
+    s = res.scores
+    s = s.loc[(s["entity"] == province) & (s["year"] == year), ["code", "points", "max_points"]]
+    return s.reset_index(drop=True)
+
+
+def official_comparison(store: Store, framework: Framework, round_id: int):
+    """(per node, per agency) comparison of the official points with the round's self-assessment;
+    None when no official result is stored for the round's province and year."""
+    rnd = store.round(round_id)
+    off = store.official_points(framework.id, rnd["province"], int(rnd["year"]))
+    if off.empty:
+        return None
+    cons = consolidated(store, framework, round_id)
+    mine = self_scores(framework, cons, rnd["province"], int(rnd["year"])).set_index("code")["points"]
+    return col.compare_official(framework, mine, off[["code", "points"]])
+
+
+def round_status(store: Store, framework: Framework, province: str, year: int) -> dict | None:
+    """The latest collection round of a province-year: figures missing and figures received without the
+    evidence the framework requires (component codes). None when there is no round."""
+    rs = store.rounds(framework.id)
+    rs = rs.loc[(rs["province"] == province) & (rs["year"] == int(year))]
+    if rs.empty:
+        return None
+    rid = int(rs["round_id"].max())
+    cons = consolidated(store, framework, rid)
+    missing = cons.loc[cons["status"] == "missing", "indicator"]
+    no_ev = cons.loc[(cons["status"] == "received") & cons["evidence_required"] & ~cons["has_evidence"], "indicator"]
+    return {"round_id": rid, "n_figures": len(cons), "n_missing": len(missing),
+            "missing": list(dict.fromkeys(missing)), "n_without_evidence": len(no_ev),
+            "without_evidence": list(dict.fromkeys(no_ev))}
+
+
+def receive_progress(store: Store, framework: Framework, province: str, year: int, as_of, agency: str,
+                     source: bytes, file_name: str, actor: str | None = None) -> col.ReturnedWorkbook:
+    """A dated progress update in the agency's request workbook: same checks; written only when valid."""
+    read = col.read_returned_workbook(framework, agency, source, file_name, province, int(year),
+                                      resolver(store, "34"))
+    if read.ok:
+        store.record_progress(framework.id, province, year, as_of, read.data, agency=agency, file_name=file_name,
+                              entered_by=actor)
+    return read
+
+
+def progress_view(store: Store, framework: Framework, province: str, year: int, peers_totals: pd.Series,
+                  n_draws: int = 10_000) -> dict | None:
+    """Everything the in-year progress page shows: points over time, the projected year-end values and
+    scores, and the projected rank with its band (others' totals of `year` moving ±2% of the maximum,
+    normal, as on the overview). None without any update."""
+    from scoring import montecarlo, progress
+
+    updates = store.progress_updates(framework.id, province, year)
+    if updates.empty:
+        return None
+    base = last_year_values(store, framework, province, year)
+    base = base.loc[~base["not_applicable"].astype(bool)] if "not_applicable" in base else base
+    over_time = progress.points_over_time(framework, base, updates, province, year)
+    projected = progress.project_year_end(framework, base, updates, year)
+    proj_scores = progress.score_values(framework, projected[["indicator", "variable", "value"]], province, year)
+    total = float(proj_scores.set_index("code")["points"].get("total", float("nan")))
+    sim = None
+    if total == total:
+        sim = montecarlo.simulate_ranks(peers_totals.drop(labels=[province], errors="ignore"), province,
+                                        focus_points=total, n_draws=n_draws, seed=2025,
+                                        sd=0.02 * framework.max_points, max_total=framework.max_points)
+    return {"updates": updates, "over_time": over_time, "projected": projected, "scores": proj_scores,
+            "total": total, "sim": sim}

@@ -1,0 +1,219 @@
+"""Thu thập số liệu — a data-collection round: one workbook per lead agency, a tracker, each returned
+workbook received on its own, the consolidated self-assessment, evidence per figure, the official result."""
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, fmt, tables, widgets
+from loaders import collection as col
+from loaders import rounds
+
+ctx = widgets.context()
+sel, lang = ctx.sel, ctx.lang
+st.title(ctx.t("ui.collection.title"))
+st.caption(ctx.t("ui.collection.intro"))
+store = data.store()
+fw = data.framework(sel.framework_id)
+
+
+def yes_no(flag) -> str:
+    if flag is None or (isinstance(flag, float) and flag != flag) or flag is pd.NA:
+        return "—"
+    return ctx.t("ui.collection.yes") if bool(flag) else ctx.t("ui.collection.no")
+
+
+def who_input(key: str) -> str | None:
+    # Hook for editor sign-in (another change): a signed-in editor's name replaces the free text.
+    signed = st.session_state.get("editor_name")
+    if signed:
+        st.text(ctx.t("ui.collection.signed_in", name=signed))  # user text: never Markdown
+        return signed
+    return st.text_input(ctx.t("ui.collection.who"), key=key) or None
+
+
+if not sel.is_province or sel.group == "63" or fw.unit_levels != ("province",):
+    st.info(ctx.t("ui.collection.province_only"))
+    st.stop()
+
+# -- the round --------------------------------------------------------------------------------------
+all_rounds = store.rounds(fw.id)
+all_rounds = all_rounds.loc[all_rounds["province"] == sel.focus]
+with st.expander(ctx.t("ui.collection.new_round"), expanded=all_rounds.empty):
+    c1, c2, c3 = st.columns(3)
+    year = c1.number_input(ctx.t("ui.common.year"), min_value=2020, max_value=2035, step=1,
+                           value=int(sel.year or 2025), key="col_year")
+    deadline = c2.date_input(ctx.t("ui.collection.deadline"), value=None, key="col_deadline", format="DD/MM/YYYY")
+    label = c3.text_input(ctx.t("ui.collection.label"), key="col_label")
+    creator = who_input("col_who_new")
+    if st.button(ctx.t("ui.collection.create"), type="primary", key="col_create"):
+        rid = store.create_round(fw.id, sel.focus, int(year), deadline, label, creator)
+        st.session_state["col_round"] = rid
+        st.success(ctx.t("ui.collection.created", id=rid))
+        all_rounds = store.rounds(fw.id)
+        all_rounds = all_rounds.loc[all_rounds["province"] == sel.focus]
+
+if all_rounds.empty:
+    st.info(ctx.t("ui.collection.no_round", province=sel.focus))
+    st.stop()
+
+
+def round_label(rid: int) -> str:
+    r = all_rounds.set_index("round_id").loc[rid]
+    return ctx.t("ui.collection.round_name", id=rid, year=int(r["year"]), label=r["label"] or "",
+                 deadline=fmt.date(r["deadline"]) or "—")
+
+
+ids = [int(x) for x in all_rounds["round_id"]]
+if st.session_state.get("col_round") not in ids:
+    st.session_state["col_round"] = ids[0]
+rid = st.selectbox(ctx.t("ui.collection.round"), ids, key="col_round", format_func=round_label)
+rnd = store.round(rid)
+year = int(rnd["year"])
+actor = who_input("col_who")
+
+# -- workbooks for the agencies ---------------------------------------------------------------------
+st.subheader(ctx.t("ui.collection.requests"))
+st.caption(ctx.t("ui.collection.requests_help"))
+if st.button(ctx.t("ui.collection.generate"), key="col_generate"):
+    blob, names = rounds.generate(store, fw, rid, actor)
+    st.session_state["col_zip"] = (rid, blob, len(names))
+zipped = st.session_state.get("col_zip")
+if zipped and zipped[0] == rid:
+    st.success(ctx.t("ui.collection.generated", n=zipped[2]))
+    st.download_button(ctx.t("ui.collection.download_zip"), zipped[1], file_name=f"phieu_thu_thap_DTI_{year}.zip",
+                       mime="application/zip", key="col_zip_dl")
+
+# -- tracker ----------------------------------------------------------------------------------------
+cons = rounds.consolidated(store, fw, rid)
+trk = rounds.tracker(store, fw, rid, cons)
+st.subheader(ctx.t("ui.collection.tracker"))
+view = pd.DataFrame({
+    ctx.t("ui.collection.agency"): trk["agency"],
+    ctx.t("ui.collection.indicators"): trk["indicators"],
+    ctx.t("ui.collection.sent"): [fmt.date(v) or "—" for v in trk["sent_at"]],
+    ctx.t("ui.collection.received"): [fmt.date(v) or "—" for v in trk["received_at"]],
+    ctx.t("ui.collection.n_files"): trk["n_files"],
+    ctx.t("ui.collection.valid"): [yes_no(v) for v in trk["last_valid"]],
+    ctx.t("ui.collection.missing"): [f"{n} ({m})" if n else "0" for n, m in zip(trk["n_missing"], trk["missing"])],
+    ctx.t("ui.collection.late"): [yes_no(v) for v in trk["late"]],
+    ctx.t("ui.collection.no_evidence"): [f"{n} ({m})" if n else "0"
+                                         for n, m in zip(trk["n_without_evidence"], trk["without_evidence"])],
+})
+st.dataframe(view, hide_index=True, width="stretch")
+
+# -- receive a returned workbook --------------------------------------------------------------------
+st.subheader(ctx.t("ui.collection.receive"))
+st.caption(ctx.t("ui.collection.receive_help"))
+agencies = list(col.agency_leaves(fw))
+up = st.file_uploader(ctx.t("ui.collection.upload"), type=["xlsx"], key="col_upload")
+if up is not None and st.session_state.get("col_guessed") != (up.name, up.size):
+    # a new file: the agency written on its instructions sheet is proposed (the user may change it)
+    st.session_state["col_guessed"] = (up.name, up.size)
+    guess = col.read_request_meta(up.getvalue()).get("agency")
+    if guess in agencies:
+        st.session_state["col_agency"] = guess
+agency = st.selectbox(ctx.t("ui.collection.agency"), agencies, key="col_agency")
+if up is not None and st.button(ctx.t("ui.collection.receive_button"), type="primary", key="col_receive"):
+    read = rounds.receive(store, fw, rid, agency, up.getvalue(), up.name, actor)
+    st.session_state["col_last"] = (read.ok, [p.text() for p in read.problems], len(read.data), len(read.missing))
+    st.rerun()
+last = st.session_state.pop("col_last", None)
+if last is not None:
+    ok, problems, n, n_missing = last
+    if ok:
+        st.success(ctx.t("ui.collection.received_ok", n=n, missing=n_missing))
+    else:
+        st.error(ctx.t("ui.collection.received_bad", n=len(problems)))
+        st.dataframe(pd.DataFrame({ctx.t("ui.collection.problem"): problems}), hide_index=True, width="stretch")
+
+# -- consolidated self-assessment -------------------------------------------------------------------
+st.subheader(ctx.t("ui.collection.consolidated", province=rnd["province"], year=year))
+pts = rounds.self_scores(fw, cons, rnd["province"], year).set_index("code")["points"]
+n_missing = int((cons["status"] == "missing").sum())
+m1, m2, m3 = st.columns(3)
+m1.metric(ctx.t("ui.collection.figures_received"), f"{int((cons['status'] == 'received').sum())}/{len(cons)}")
+m2.metric(ctx.t("ui.collection.figures_missing"), str(n_missing))
+m3.metric(ctx.t("ui.collection.self_total"), fmt.number(pts.get("total"), 2, lang))
+if n_missing:
+    st.warning(ctx.t("ui.collection.incomplete", codes=", ".join(dict.fromkeys(
+        cons.loc[cons["status"] == "missing", "indicator"]))))
+cview = pd.DataFrame({
+    ctx.t("ui.methodology.code"): cons["indicator"],
+    ctx.t("ui.methodology.indicator"): cons["name"],
+    ctx.t("ui.collection.variable"): cons["variable"] + " — " + cons["meaning"],
+    ctx.t("ui.collection.unit"): cons["unit"],
+    ctx.t("ui.collection.value"): ["N/A" if na else fmt.number(v, 2, lang).removesuffix(",00")
+                                   for v, na in zip(cons["value"], cons["not_applicable"])],
+    ctx.t("ui.collection.from_agency"): cons["agency"].fillna("—"),
+    ctx.t("ui.collection.status"): [ctx.t(f"ui.collection.status_{s}") for s in cons["status"]],
+    ctx.t("ui.collection.evidence"): [yes_no(h) if r else "—" for h, r in zip(cons["has_evidence"],
+                                                                              cons["status"] == "received")],
+    ctx.t("ui.collection.points"): [fmt.number(pts.get(c), 2, lang) for c in cons["indicator"]],
+})
+st.dataframe(cview, hide_index=True, width="stretch")
+long = col.consolidated_long(cons, rnd["province"], year)
+st.download_button(ctx.t("ui.collection.download_long"), long.to_csv(index=False).encode("utf-8"),
+                   file_name=f"tu_danh_gia_{year}.csv", mime="text/csv", key="col_long_dl",
+                   help=ctx.t("ui.collection.download_long_help"))
+
+# -- evidence per figure ----------------------------------------------------------------------------
+st.subheader(ctx.t("ui.collection.evidence_title"))
+st.caption(ctx.t("ui.collection.evidence_help"))
+figures = [f"{i}|{v}" for i, v in zip(cons["indicator"], cons["variable"])]
+fig = st.selectbox(ctx.t("ui.collection.figure"), figures, key="col_ev_fig",
+                   format_func=lambda k: f"{k.split('|')[0]} · {k.split('|')[1]}")
+e1, e2, e3 = st.columns(3)
+doc_number = e1.text_input(ctx.t("ui.collection.doc_number"), key="col_ev_num")
+doc_date = e2.date_input(ctx.t("ui.collection.doc_date"), value=None, key="col_ev_date", format="DD/MM/YYYY")
+issuer = e3.text_input(ctx.t("ui.collection.issuer"), key="col_ev_issuer")
+link = st.text_input(ctx.t("ui.collection.link"), key="col_ev_link")
+ev_file = st.file_uploader(ctx.t("ui.collection.ev_file"), key="col_ev_file")
+if st.button(ctx.t("ui.collection.ev_save"), key="col_ev_save"):
+    if not (doc_number or link or ev_file is not None):
+        st.error(ctx.t("ui.collection.ev_empty"))
+    else:
+        ind, var = fig.split("|")
+        store.add_evidence(rid, ind, var, doc_number=doc_number, doc_date=doc_date, issuer=issuer, link=link,
+                           file_name=ev_file.name if ev_file is not None else None,
+                           file_bytes=ev_file.getvalue() if ev_file is not None else None, added_by=actor)
+        st.success(ctx.t("ui.collection.ev_saved", figure=fig.replace("|", " · ")))
+ev = store.round_evidence(rid)
+if not ev.empty:
+    st.dataframe(pd.DataFrame({
+        ctx.t("ui.methodology.code"): ev["indicator"], ctx.t("ui.collection.variable"): ev["variable"],
+        ctx.t("ui.collection.doc_number"): ev["doc_number"].fillna("—"),
+        ctx.t("ui.collection.doc_date"): [fmt.date(d) or "—" for d in ev["doc_date"]],
+        ctx.t("ui.collection.issuer"): ev["issuer"].fillna("—"), ctx.t("ui.collection.link"): ev["link"].fillna("—"),
+        ctx.t("ui.collection.ev_file"): ev["file_path"].fillna("—"),
+        ctx.t("ui.collection.who"): ev["added_by"].fillna("—"),
+        ctx.t("ui.collection.when"): [fmt.date(d) for d in ev["added_at"]],
+    }), hide_index=True, width="stretch")
+
+# -- official result --------------------------------------------------------------------------------
+st.subheader(ctx.t("ui.collection.official_title", year=year))
+st.caption(ctx.t("ui.collection.official_help"))
+off_file = st.file_uploader(ctx.t("ui.collection.official_upload"), type=["csv"], key="col_off")
+if off_file is not None and st.button(ctx.t("ui.collection.official_save"), key="col_off_save"):
+    off, problems = col.parse_official(off_file.getvalue(), fw)
+    if problems:
+        st.error(ctx.t("ui.collection.received_bad", n=len(problems)))
+        st.dataframe(pd.DataFrame({ctx.t("ui.collection.problem"): problems}), hide_index=True, width="stretch")
+    else:
+        store.save_official_points(fw.id, rnd["province"], year, off, file_name=off_file.name, imported_by=actor)
+        st.success(ctx.t("ui.collection.official_saved", n=len(off)))
+compared = rounds.official_comparison(store, fw, rid)
+if compared is None:
+    st.info(ctx.t("ui.collection.official_none"))
+else:
+    comp, lost = compared
+    st.dataframe(tables.localise(pd.DataFrame({
+        ctx.t("ui.methodology.code"): comp["code"], ctx.t("ui.methodology.indicator"): comp["name"],
+        ctx.t("ui.collection.self_points"): comp["self_points"],
+        ctx.t("ui.collection.official_points"): comp["official_points"],
+        ctx.t("ui.collection.difference"): comp["difference"],
+        ctx.t("ui.collection.agency"): comp["lead_agency"],
+    }), lang), hide_index=True, width="stretch")
+    st.markdown(f"**{ctx.t('ui.collection.lost_title')}**")
+    st.caption(ctx.t("ui.collection.lost_help"))
+    st.dataframe(tables.localise(pd.DataFrame({
+        ctx.t("ui.collection.agency"): lost["agency"], ctx.t("ui.collection.points_lost"): lost["points_lost"],
+    }), lang), hide_index=True, width="stretch")

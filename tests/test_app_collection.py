@@ -1,0 +1,161 @@
+"""AppTest of the data-collection page (issue 10): create a round, make the workbooks, receive one
+(valid) and one (refused), see the tracker and the consolidated view; official result against it."""
+import io
+import zipfile
+
+import pandas as pd
+
+from loaders import collection as col
+from tests.test_app import app, go  # noqa: F401  (fixture)
+from tests.test_collection import SAMPLE, fill, gia_lai
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def frame(at, i):
+    return at.dataframe[i].value
+
+
+def test_collection_page_round_trip(app):  # noqa: F811
+    at = go(app, "pages/collection.py")
+    assert at.title[0].value == "Thu thập số liệu"
+    assert any("chưa có đợt" in i.value for i in at.info)
+    at.text_input(key="col_label").set_value("Đợt 1").run()
+    at.text_input(key="col_who_new").set_value("Nguyễn Thị Lan").run()
+    at.button(key="col_create").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã tạo đợt số" in s.value for s in at.success)
+    at.text_input(key="col_who").set_value("Nguyễn Thị Lan").run()
+    at.button(key="col_generate").click().run()
+    assert any("Đã tạo 12 phiếu" in s.value for s in at.success)
+    blob = at.session_state["col_zip"][1]
+    z = zipfile.ZipFile(io.BytesIO(blob))
+    assert len(z.namelist()) == 12
+    tracker = frame(at, 0)
+    assert len(tracker) == 12 and set(tracker["Ngày gửi"]) != {"—"}
+
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    good = fill(z.read("cong_an_tinh_2025.xlsx"), values)
+    at.file_uploader(key="col_upload").upload("cong_an_tinh_2025.xlsx", good, XLSX).run()
+    assert at.selectbox(key="col_agency").value == "Công an tỉnh"  # read from the workbook
+    at.button(key="col_receive").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã nhận 6 giá trị" in s.value for s in at.success)
+    tracker = frame(at, 0).set_index("Cơ quan chủ trì")
+    assert tracker.loc["Công an tỉnh", "Tệp gần nhất hợp lệ"] == "Có"
+    assert tracker.loc["Công an tỉnh", "Số liệu còn thiếu (chỉ số)"] == "0"
+
+    bad = fill(z.read("thue_tinh_2025.xlsx"), values, override={("5.4", "a"): "nhiều"})
+    at.file_uploader(key="col_upload").upload("thue_tinh_2025.xlsx", bad, XLSX).run()
+    at.button(key="col_receive").click().run()
+    assert any("không ghi số liệu nào" in e.value for e in at.error)
+    problems = frame(at, 1)["Lỗi"].tolist()
+    assert any("nhiều" in p for p in problems)
+    tracker = frame(at, 0).set_index("Cơ quan chủ trì")
+    assert tracker.loc["Thuế tỉnh", "Tệp gần nhất hợp lệ"] == "Không"
+
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Giá trị đã nhận"] == "6/62" and metrics["Tổng điểm tự đánh giá"] == "—"
+    assert any("Còn thiếu số liệu" in w.value for w in at.warning)
+
+    # official result against the self-assessment (3.1 lost 2 points)
+    cons = frame(at, 2)
+    assert (cons["Tình trạng"] == "Đã nhận").sum() == 6
+    at.file_uploader(key="col_off").upload("ketqua.csv", b"code,points\n3.1,0\n", "text/csv").run()
+    at.button(key="col_off_save").click().run()
+    assert any("Đã ghi 1 điểm chính thức" in s.value for s in at.success)
+    lost = at.dataframe[-1].value
+    assert lost.iloc[0]["Cơ quan chủ trì"] == "Công an tỉnh"
+
+
+def test_collection_page_is_for_the_province(app):  # noqa: F811
+    app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    at = go(app, "pages/collection.py")
+    assert any("bộ chỉ số cấp tỉnh" in i.value for i in at.info)
+    app.sidebar.selectbox(key="w_level").set_value("province").run()
+    app.sidebar.radio(key="w_group").set_value("63").run()
+    at = go(app, "pages/progress.py")
+    assert any("nhóm 34 tỉnh" in i.value for i in at.info)
+    assert not at.button  # nothing to create for units
+
+
+def test_overview_flags_missing_and_unevidenced_figures_of_the_round(app):  # noqa: F811
+    from dashboard import data
+
+    store = data.store()
+    fw = data.framework("dti_province_2025")
+    from loaders import rounds
+
+    rid = store.create_round(fw.id, "Gia Lai", 2025, None, "", "Lan")
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    blob, names = rounds.generate(store, fw, rid, "Lan")
+    book = zipfile.ZipFile(io.BytesIO(blob)).read(names["Công an tỉnh"])
+    assert rounds.receive(store, fw, rid, "Công an tỉnh", fill(book, values, no_evidence={"6.1"}), "ca.xlsx").ok
+    at = go(app, "pages/overview.py")
+    flag = [w.value for w in at.warning if "Đợt thu thập số" in w.value]
+    assert len(flag) == 1 and "còn thiếu 56 giá trị" in flag[0] and "2 giá trị chưa có minh chứng (chỉ số 6.1)" in flag[0]
+
+
+def test_plan_page_two_years_and_appendix_documents(app):  # noqa: F811
+    import docx
+    import openpyxl
+
+    at = go(app, "pages/plan2y.py")
+    assert at.title[0].value == "Kế hoạch hai năm — Gia Lai"
+    assert at.number_input(key="p2_t1").value == 20 and at.number_input(key="p2_t2").value == 15
+    at.text_input(key="p2_who").set_value("Trần Văn Bình").run()
+    at.button(key="p2_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tổng điểm hiện tại"] == "673,64"
+    assert "hạng dự kiến" in str(at.metric[1].proto.delta)
+    tasks = at.dataframe[0].value
+    assert set(tasks["Năm"]) == {"2025", "2026"} and "Cơ quan phối hợp" in tasks.columns
+    assert any("ít nỗ lực nhất" in c.value for c in at.caption)
+    history = at.dataframe[-1].value
+    assert history.iloc[0]["Người thực hiện"] == "Trần Văn Bình"
+    plan = at.session_state["p2_plan"][3]
+    from reports.plan_appendix import build_docx, build_xlsx
+
+    doc = docx.Document(io.BytesIO(build_docx(plan, "DTI", True)))
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells][:4] == ["STT", "Năm", "Mã chỉ số", "Tên chỉ số thành phần"]
+    assert len(table.rows) == len(plan.actions) + 1
+    assert any("DỮ LIỆU MẪU" in p.text for p in doc.paragraphs)
+    ws = openpyxl.load_workbook(io.BytesIO(build_xlsx(plan, "DTI", True))).active
+    codes = [ws.cell(r, 3).value for r in range(1, ws.max_row + 1)]
+    assert set(plan.actions["indicator"]) <= set(codes)
+
+
+def test_progress_page_update_projection_and_agency_chart(app):  # noqa: F811
+    from datetime import date
+
+    at = go(app, "pages/progress.py")
+    assert at.title[0].value == "Tiến độ trong năm 2025 — Gia Lai"
+    assert any("Chưa có lần cập nhật" in i.value for i in at.info)
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    at.selectbox(key="pg_agency").set_value("Công an tỉnh").run()
+    at.date_input(key="pg_as_of").set_value(date(2025, 9, 30)).run()
+    form = col.build_request_workbook(data_fw(), "Công an tỉnh", ["3.1", "3.2", "6.1"], "Gia Lai", 2025, None)
+    at.file_uploader(key="pg_upload").upload("ca_q3.xlsx", fill(form, values), XLSX).run()
+    at.text_input(key="pg_who").set_value("Lan").run()
+    at.button(key="pg_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã lưu 6 giá trị tính đến ngày 30/09/2025" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert "Hạng dự báo" in metrics and "Khoảng hạng (80%)" in metrics
+    at.selectbox(key="pg_view_agency").set_value("Công an tỉnh").run()
+    table = at.dataframe[-1].value
+    assert list(table["Mã"].unique()) == ["3.1", "3.2", "6.1"]
+    assert set(table["Ngày cập nhật"]) == {"30/09/2025"}
+    import json
+
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [t.get("name") for t in fig["data"]]
+    assert any(n and n.startswith("3.1") for n in names) and any(n and "Mục tiêu" in n for n in names)
+
+
+def data_fw():
+    from scoring.framework import load_framework
+
+    return load_framework("dti_province_2025")

@@ -1,0 +1,281 @@
+"""Data-collection round (issue 10): agency workbooks out, filled workbooks back, tracker, consolidation, score."""
+import io
+import subprocess
+import sys
+import zipfile
+from datetime import date, datetime
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from loaders import collection as col
+from loaders import rounds
+from scoring.cli import read_long_csv
+from scoring.engine import score
+from scoring.framework import load_framework
+from tests.conftest import ROOT
+from tests.helpers import one_leaf_framework
+
+SAMPLE = ROOT / "data" / "sample" / "SAMPLE_inputs_dti_province_2025.csv"
+DEADLINE = date(2026, 3, 15)
+ON_TIME = datetime(2026, 3, 10, 9, 0)
+LATE = datetime(2026, 3, 20, 16, 30)
+
+
+@pytest.fixture(scope="module")
+def fw():
+    return load_framework("dti_province_2025")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str})
+
+
+def gia_lai(sample, year=2025):
+    df = sample.loc[(sample["entity"] == "Gia Lai") & (sample["year"] == year)]
+    return df.set_index(["indicator", "variable"])["value"]
+
+
+def fill(blob, values, *, only=None, evidence=True, no_evidence=(), override=None, extra_rows=()):
+    """Fill a request workbook as an agency would: values of the listed indicators (all by default), a
+    document per row except for `no_evidence` indicators; `override` {(indicator, variable): text}."""
+    wb = openpyxl.load_workbook(io.BytesIO(blob))
+    ws = wb[col.DATA_SHEET]
+    for r in range(col.HEADER_ROW + 1, ws.max_row + 1):
+        code, var = ws.cell(r, col.COL["indicator"]).value, ws.cell(r, col.COL["variable"]).value
+        if only is not None and code not in only:
+            continue
+        v = (override or {}).get((code, var), values[(code, var)])
+        ws.cell(r, col.COL["value"]).value = v
+        if evidence and code not in no_evidence:
+            ws.cell(r, col.COL["doc_number"]).value = f"{r}/BC-{code}"
+            ws.cell(r, col.COL["doc_date"]).value = "05/03/2026"
+            ws.cell(r, col.COL["issuer"]).value = "UBND tỉnh Gia Lai"
+    for row in extra_rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture()
+def round_(store, fw):
+    rid = store.create_round(fw.id, "Gia Lai", 2025, DEADLINE, "Đợt 1/2026", "Nguyễn Thị Lan")
+    blob, names = rounds.generate(store, fw, rid, "Nguyễn Thị Lan")
+    z = zipfile.ZipFile(io.BytesIO(blob))
+    books = {agency: z.read(name) for agency, name in names.items()}
+    return rid, books
+
+
+def test_one_workbook_per_lead_agency_holding_only_its_indicators(fw, round_, store):
+    rid, books = round_
+    leads = col.agency_leaves(fw)
+    assert set(books) == set(leads)
+    assert len(books) == 12  # 11 agencies named by the appendix + 6.4, whose lead it does not name
+    assert leads[col.UNASSIGNED] == ["6.4"]
+    for agency in ("Sở Khoa học và Công nghệ", "Sở Nội vụ", "Sở Y tế", "Sở Giáo dục và Đào tạo"):
+        assert "2.4" in leads[agency]  # a shared lead "A; B; C; D" asks each of them
+    for agency, blob in books.items():
+        wb = openpyxl.load_workbook(io.BytesIO(blob))
+        assert wb.sheetnames == [col.GUIDE_SHEET, col.DATA_SHEET]
+        ws = wb[col.DATA_SHEET]
+        assert [c.value for c in ws[col.HEADER_ROW]][:5] == ["Tỉnh", "Năm", "Mã chỉ số", "Mã biến", "Giá trị"]
+        codes = {ws.cell(r, 3).value for r in range(col.HEADER_ROW + 1, ws.max_row + 1)}
+        assert codes == set(leads[agency]), agency
+        assert "15/03/2026" in ws["A1"].value and agency in ws["A1"].value
+        guide = {r[0]: r[1] for r in wb[col.GUIDE_SHEET].iter_rows(values_only=True)}
+        assert guide["Cơ quan chủ trì"] == agency and guide["Hạn nộp"] == "15/03/2026"
+    # last year's (2024) value of Gia Lai beside each variable, Vietnamese format
+    ws = openpyxl.load_workbook(io.BytesIO(books["Công an tỉnh"]))[col.DATA_SHEET]
+    first = [c.value for c in ws[col.HEADER_ROW + 1]]
+    assert first[2:4] == ["3.1", "a"] and first[col.COL["last_year"] - 1] not in (None, "")
+    assert set(store.round_sent(rid)["agency"]) == set(leads)
+
+
+def test_round_trip_late_error_partial_then_complete_and_scored(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    error_agency, late_agency, partial_agency = "Sở Tài chính", "Thống kê tỉnh", "Công an tỉnh"
+    for agency, blob in books.items():
+        if agency == error_agency:
+            bad = fill(blob, values, override={("4.6", "a"): "khoảng 12 tỷ"})
+            read = rounds.receive(store, fw, rid, agency, bad, "tai_chinh.xlsx", "Lan", ON_TIME)
+            assert not read.ok
+            text = "\n".join(p.text() for p in read.problems)
+            assert "khoảng 12 tỷ" in text and "Số liệu" in text and "E" in text
+        elif agency == partial_agency:
+            part = fill(blob, values, only={"3.1", "3.2"}, no_evidence={"3.2"})
+            read = rounds.receive(store, fw, rid, agency, part, "cong_an.xlsx", "Lan", ON_TIME)
+            assert read.ok and list(read.missing["indicator"].unique()) == ["6.1"]
+        else:
+            when = LATE if agency == late_agency else ON_TIME
+            read = rounds.receive(store, fw, rid, agency, fill(blob, values), f"{agency}.xlsx", "Lan", when)
+            assert read.ok, [p.text() for p in read.problems]
+
+    cons = rounds.consolidated(store, fw, rid)
+    trk = rounds.tracker(store, fw, rid, cons, today=date(2026, 3, 25)).set_index("agency")
+    assert trk.loc[error_agency, "last_valid"] is False or trk.loc[error_agency, "last_valid"] == False  # noqa: E712
+    assert trk.loc[error_agency, "n_missing"] == 5 and trk.loc[error_agency, "missing"] == "4.6, 5.2"
+    assert bool(trk.loc[error_agency, "late"])  # nothing valid and the deadline has passed
+    assert bool(trk.loc[late_agency, "late"]) and not bool(trk.loc["Sở Công Thương", "late"])
+    assert trk.loc[partial_agency, "missing"] == "6.1" and trk.loc[partial_agency, "n_missing"] == 2
+    assert trk.loc[partial_agency, "without_evidence"] == "3.2" and trk.loc[partial_agency, "n_without_evidence"] == 2
+    assert trk["n_files"].sum() == 12
+    assert trk.loc[[a for a in trk.index if a not in (error_agency, partial_agency)], "n_missing"].eq(0).all()
+    missing = cons.loc[cons["status"] == "missing"]
+    assert sorted(missing["indicator"].unique()) == ["4.6", "5.2", "6.1"]
+    # nothing of the refused file was written
+    assert not store.round_values(rid)["agency"].eq(error_agency).any()
+    # incomplete: the total has no points (never guessed), complete components do
+    pts = rounds.self_scores(fw, cons, "Gia Lai", 2025).set_index("code")["points"]
+    assert pd.isna(pts["total"]) and pd.isna(pts["4.6"]) and not pd.isna(pts["3.1"])
+
+    # the error corrected and the missing component sent: all received, the score is the sample's
+    rounds.receive(store, fw, rid, error_agency, fill(books[error_agency], values), "tai_chinh_2.xlsx", "Lan", LATE)
+    rounds.receive(store, fw, rid, partial_agency, fill(books[partial_agency], values, only={"6.1"}),
+                   "cong_an_2.xlsx", "Lan", ON_TIME)
+    cons = rounds.consolidated(store, fw, rid)
+    assert (cons["status"] == "received").all()
+    # 3.1 stayed from the first file of Công an tỉnh (a file only replaces what it gives)
+    assert cons.set_index(["indicator", "variable"]).loc[("3.1", "a"), "value"] == values[("3.1", "a")]
+    trk = rounds.tracker(store, fw, rid, cons, today=date(2026, 3, 25)).set_index("agency")
+    assert trk.loc[error_agency, "last_valid"] and bool(trk.loc[error_agency, "late"])
+    expected = score(fw, sample.loc[(sample["entity"] == "Gia Lai") & (sample["year"] == 2025)])
+    want = expected.scores.set_index("code")["points"]
+    got = rounds.self_scores(fw, cons, "Gia Lai", 2025).set_index("code")["points"]
+    assert got["total"] == pytest.approx(want["total"], abs=1e-9)
+    assert got["total"] == pytest.approx(673.64, abs=0.01)  # the overview's sample figure for Gia Lai 2025
+
+    # the consolidated long CSV is what `python -m scoring score` reads, and scores the same
+    csv = col.consolidated_long(cons, "Gia Lai", 2025)
+    path = store.evidence_folder().parent / "consolidated.csv"
+    csv.to_csv(path, index=False)
+    rescored = score(fw, read_long_csv(path)).scores.set_index("code")["points"]
+    assert rescored["total"] == pytest.approx(want["total"], abs=1e-6)
+
+
+def test_an_indicator_the_agency_does_not_lead_is_refused_by_name_and_cell(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    blob = fill(books["Sở Y tế"], values, extra_rows=[("Gia Lai", 2025, "3.1", "a", 5)])
+    read = rounds.receive(store, fw, rid, "Sở Y tế", blob, "y_te.xlsx", "Lan", ON_TIME)
+    assert not read.ok
+    msg = [p for p in read.problems if "3.1" in p.message]
+    assert len(msg) == 1 and "Công an tỉnh" in msg[0].message and msg[0].row == col.HEADER_ROW + 3
+    assert msg[0].sheet == col.DATA_SHEET and msg[0].column == "E"
+    assert store.round_values(rid).empty  # all-or-nothing: 2.4 of the same file was not kept either
+
+
+@pytest.mark.parametrize("cell, why", [
+    (("Đà Nẵng", 2025), "tỉnh"),
+    (("Gia Lai", 2024), "năm 2024"),
+])
+def test_other_province_or_year_refused(fw, sample, store, round_, cell, why):
+    rid, books = round_
+    values = gia_lai(sample)
+    wb = openpyxl.load_workbook(io.BytesIO(fill(books["Thuế tỉnh"], values)))
+    ws = wb[col.DATA_SHEET]
+    ws.cell(col.HEADER_ROW + 1, 1).value, ws.cell(col.HEADER_ROW + 1, 2).value = cell
+    buf = io.BytesIO()
+    wb.save(buf)
+    read = rounds.receive(store, fw, rid, "Thuế tỉnh", buf.getvalue(), "thue.xlsx", None, ON_TIME)
+    assert not read.ok and any(why in p.message for p in read.problems)
+
+
+def test_formula_like_text_is_neutralised_in_the_workbook():
+    hostile = "=HYPERLINK(\"http://x\",\"y\")"
+    fw1 = one_leaf_framework({"type": "linear", "numerator": ["a"], "denominator": ["b"]}, ["a", "b"],
+                             lead_agency="@Sở A; -Sở B")
+    assert col.agency_leaves(fw1) == {"@Sở A": ["X.1"], "-Sở B": ["X.1"]}
+    blob = col.build_request_workbook(fw1, "@Sở A", ["X.1"], "+Gia Lai", 2025, None, round_label=hostile)
+    wb = openpyxl.load_workbook(io.BytesIO(blob))
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert "'" + hostile in texts and "'@Sở A" in texts
+    for value, out in [("=1+1", "'=1+1"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("a=b", "a=b"), (5, 5)]:
+        assert col.safe_cell(value) == out
+
+
+def test_evidence_required_reading(fw):
+    assert all(col.evidence_required(fw, leaf.code) for leaf in fw.leaves)
+    fw1 = one_leaf_framework({"type": "direct", "variable": "a"}, ["a"], evidence_required=False)
+    assert not col.evidence_required(fw1, "X.1")
+
+
+def test_evidence_added_on_screen_with_a_file_beside_the_database(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    rounds.receive(store, fw, rid, "Thuế tỉnh", fill(books["Thuế tỉnh"], values, evidence=False), "t.xlsx",
+                   "Lan", ON_TIME)
+    cons = rounds.consolidated(store, fw, rid)
+    assert not cons.loc[cons["indicator"] == "5.4", "has_evidence"].any()
+    rel = store.add_evidence(rid, "5.4", "a", doc_number="45/BC-CT", doc_date=date(2026, 3, 1),
+                             issuer="Thuế tỉnh", file_name="../../bao cao.pdf", file_bytes=b"%PDF-1.4 x",
+                             added_by="Lan")
+    stored = store.evidence_folder() / rel
+    assert stored.read_bytes() == b"%PDF-1.4 x" and stored.parent.parent.parent == store.evidence_folder().parent
+    assert ".." not in rel
+    cons = rounds.consolidated(store, fw, rid).set_index(["indicator", "variable"])
+    assert cons.loc[("5.4", "a"), "has_evidence"] and not cons.loc[("5.4", "b"), "has_evidence"]
+    trk = rounds.tracker(store, fw, rid).set_index("agency")
+    assert trk.loc["Thuế tỉnh", "n_without_evidence"] == 1
+
+
+def test_official_result_against_self_assessment(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    for agency, blob in books.items():
+        rounds.receive(store, fw, rid, agency, fill(blob, values), f"{agency}.xlsx", "Lan", ON_TIME)
+    cons = rounds.consolidated(store, fw, rid)
+    mine = rounds.self_scores(fw, cons, "Gia Lai", 2025).set_index("code")["points"]
+    csv = (f"code,points\n3.1;{mine['3.1'] - 4:.4f}\n2.4,{mine['2.4'] - 2:.4f}\n5.1,{mine['5.1']:.4f}\n"
+           .replace(";", ","))
+    off, problems = col.parse_official(csv.encode(), fw)
+    assert not problems
+    store.save_official_points(fw.id, "Gia Lai", 2025, off, file_name="ketqua.csv", imported_by="Lan")
+    comp, lost = rounds.official_comparison(store, fw, rid)
+    comp = comp.set_index("code")
+    assert comp.loc["3.1", "difference"] == pytest.approx(-4, abs=1e-3)
+    assert comp.loc["5.1", "difference"] == pytest.approx(0, abs=1e-3)
+    lost = lost.set_index("agency")["points_lost"]
+    assert lost["Công an tỉnh"] == pytest.approx(4, abs=1e-3)
+    # 2.4 is led by four agencies: its 2 points lost are split between them
+    for agency in ("Sở Khoa học và Công nghệ", "Sở Nội vụ", "Sở Y tế", "Sở Giáo dục và Đào tạo"):
+        assert lost[agency] == pytest.approx(0.5, abs=1e-3)
+    assert lost.sum() == pytest.approx(6, abs=1e-3)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("ma,diem\n9.9,3\n", "9.9"),
+    ("code,points\n3.1,abc\n", "abc"),
+    ("code,points\n3.1,99\n", "ngoài khoảng"),
+    ("x,y\n3.1,1\n", "tiêu đề"),
+    ("code,points\n3.1,1\n3.1,2\n", "nhiều lần"),
+    ('code,points\nvalue,"1,2"\n', "ngoài khoảng 0–1"),
+    ('code,points\nvalue,"0,7"\ntotal,600\n', "nhiều lần"),  # the value is the total: given twice
+])
+def test_official_file_problems(fw, text, problem):
+    _, problems = col.parse_official(text.encode(), fw)
+    assert any(problem in p for p in problems), problems
+
+
+def test_cli_writes_one_workbook_per_agency(tmp_path):
+    out = tmp_path / "req"
+    proc = subprocess.run([sys.executable, "-m", "reports", "requests", "--framework", "dti_province_2025",
+                           "--year", "2025", "--out", str(out), "--deadline", "2026-03-15",
+                           "--inputs", str(SAMPLE)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.name for p in out.glob("*.xlsx"))
+    assert len(files) == 12 and "cong_an_tinh_2025.xlsx" in files and "so_y_te_2025.xlsx" in files
+    ws = openpyxl.load_workbook(out / "cong_an_tinh_2025.xlsx")[col.DATA_SHEET]
+    assert ws.cell(col.HEADER_ROW + 1, col.COL["last_year"]).value not in (None, "")
+    bad = subprocess.run([sys.executable, "-m", "reports", "requests", "--framework", "hue_units", "--year",
+                          "2025", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "units" in bad.stderr
+
+
+def test_official_published_value_is_the_total(fw):
+    off, problems = col.parse_official('code,points\nvalue,"0,7123"\n'.encode(), fw)
+    assert not problems and off.to_dict("records") == [{"code": "total", "points": pytest.approx(712.3)}]
