@@ -1,0 +1,11 @@
+"""Every limit the import path enforces, in one place. Each one is stated to the user in the message
+that refuses a file (see locales/<lang>/loader.toml), so a limit is never silent."""
+
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # the file as uploaded (CSV or .xlsx)
+MAX_XML_BYTES = 512 * 1024 * 1024  # an .xlsx's unpacked parts (sheet XML, shared strings), counted while streaming
+MAX_ROWS = 2_000_000  # rows of one CSV or of all sheets together, counted while reading
+MAX_CELLS = 6_000_000  # filled cells of a file (CSV: rows × columns), counted while reading
+MAX_COLUMNS = 16_384  # Excel's own column limit (XFD)
+MAX_CELL_CHARS = 32_767  # Excel's own cell-text limit; a longer cell is refused, never truncated silently
+MESSAGE_VALUE_CHARS = 80  # a cell's text quoted in a message is cut to this many characters + "…"
+MAX_PROBLEMS_PER_KIND = 100  # messages built per kind of problem; the rest are counted in one summary message
