@@ -475,6 +475,10 @@ HEADER_ALIASES: dict[str, str] = {
 NOTE_COLUMNS = frozenset(_header_key(a) for a in ["ghi chú", "note", "notes", "nguồn", "source", "stt", "tt", "#"])
 SKIPPED_SHEETS = frozenset(fold(s) for s in ["Hướng dẫn", "Danh mục", "Instructions", "Lists"])
 _CODE_LIKE = re.compile(r"[\w]+(?:\.[\w]+)+")
+_MOJIBAKE_LEAD = re.compile(
+    "[ÃÄÅÆ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)  # the same without its slow second branch, which _decode_csv checks with two plain searches
 _MOJIBAKE = re.compile(
     "[ÃÄÅÆ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
     "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]|á[º»]"
@@ -644,6 +648,14 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return codes.astype(np.int64), list(uniques)
 
 
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Codes of the distinct (a, b) code pairs (in order of first appearance) and those pairs."""
+    nb = int(b.max()) + 2 if len(b) else 1
+    combined = (a + 1) * nb + (b + 1)
+    codes, uniques = pd.factorize(combined)
+    return codes.astype(np.int64), [(int(u // nb) - 1, int(u % nb) - 1) for u in uniques]
+
+
 def _map(codes: np.ndarray, per_unique: list[Any] | np.ndarray, missing: Any, dtype=object) -> np.ndarray:
     table = np.empty(len(per_unique) + 1, dtype=dtype)
     table[:-1] = per_unique if len(per_unique) else []
@@ -806,7 +818,7 @@ class _Reader:
             return
         self.forms.append(header.form)
         data = np.flatnonzero(grid.row_numbers > header.row)
-        if grid.field_counts is not None or not grid.letters:
+        if not grid.letters:  # a CSV
             self.extra_fields(grid, header, header_cells, data)
         if header.form == "long":
             self.read_long(grid, header, header_cells, data)
@@ -921,7 +933,7 @@ class _Reader:
         var_text = [_cell_text(u) for u in var_u]
         indicator = _map(ind_codes, ind_text, "")
         variable = _map(var_codes, var_text, "")
-        pair_codes, pair_u = pd.factorize(pd.MultiIndex.from_arrays([ind_codes, var_codes]))
+        pair_codes, pair_u = _pairs(ind_codes, var_codes)
         status = []  # 0 known, 1 unknown indicator, 2 unknown variable
         for ic, vc in pair_u:
             ind = ind_text[ic] if ic >= 0 else ""
@@ -1026,7 +1038,10 @@ class _Reader:
         en = _map(codes, [i[2] for i in info], math.nan, dtype=float)
         evidence = _map(codes, [i[3] for i in info], _EV_NONE, dtype=np.int64)
         # kind and unit of each cell's variable (unknown variables: any reading possible)
-        pair_codes, pair_u = pd.factorize(pd.MultiIndex.from_arrays([cells["indicator"], cells["variable"]]))
+        ic, iu = _factorize(cells["indicator"])
+        vc, vu = _factorize(cells["variable"])
+        pair_codes, pair_idx = _pairs(ic, vc)
+        pair_u = [(iu[a] if a >= 0 else "", vu[b] if b >= 0 else "") for a, b in pair_idx]
         pair_kind = [self.kinds.get((a, b), (KIND_AMOUNT, ""))[0] for a, b in pair_u]
         kind = np.asarray(pair_kind, dtype=object)[pair_codes] if len(pair_u) else np.empty(0, dtype=object)
         # the convention: of the variable's own cells if they show one, else of the whole file
@@ -1100,7 +1115,11 @@ class _Reader:
             "column": pd.Series(labels[keep], dtype=object),
         }, columns=DATA_COLUMNS)
         key_cols = ["entity", "year", "indicator", "variable"]
-        dup = rec.duplicated(subset=key_cols, keep="first").to_numpy()
+        e_codes, _ = _factorize(cells["entity"][keep])
+        y_codes, _ = pd.factorize(cells["year"][keep])
+        ey = e_codes * (int(y_codes.max()) + 1 if len(y_codes) else 1) + y_codes
+        combined = ey * (len(pair_u) + 1) + pair_codes[keep]
+        dup = pd.Series(combined).duplicated(keep="first").to_numpy()
         if dup.any():
             firsts = rec.loc[~dup].set_index(key_cols)
             dup_rows = rec.loc[dup]
@@ -1322,14 +1341,21 @@ def _decode_csv(raw: bytes) -> str | None:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
             return None
+        return None if (_MOJIBAKE_LEAD.search(text) or "áº" in text or "á»" in text) else text
     else:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return None
-    if _MOJIBAKE.search(text):
+    if any(seq in raw for seq in _MOJIBAKE_BYTES) and (
+            _MOJIBAKE_LEAD.search(text) or "áº" in text or "á»" in text):
         return None
     return text
+
+
+# UTF-8 bytes of the characters mojibake starts with (Ã Ä Å Æ, "áº", "á»"): a fast test on the bytes
+# (UTF-16 files are checked on their text).
+_MOJIBAKE_BYTES = (b"\xc3\x83", b"\xc3\x84", b"\xc3\x85", b"\xc3\x86", b"\xc3\xa1\xc2\xba", b"\xc3\xa1\xc2\xbb")
 
 
 def _csv_delimiter(text: str, reader: _Reader) -> str:
@@ -1337,7 +1363,7 @@ def _csv_delimiter(text: str, reader: _Reader) -> str:
     first_line = next((line for line in text[:1_000_000].splitlines() if line.strip()), "")
     candidates = sorted([";", ",", "\t"], key=lambda d: -first_line.count(d))
     for delim in candidates:
-        rows = csv_head_rows(text, delim, HEADER_SCAN_ROWS)
+        rows = csv_head_rows(text[:1_000_000], delim, HEADER_SCAN_ROWS)
         header = reader.find_header(list(enumerate(rows, start=1)))
         if header is not None and header.form in ("long", "wide"):
             return delim

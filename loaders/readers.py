@@ -76,7 +76,6 @@ class Grid:
     letters: bool  # Excel: columns named by letter; CSV: by header name
     row_numbers: np.ndarray  # int64, ascending, 1-based
     columns: dict[int, np.ndarray] = field(default_factory=dict)  # column index -> object array
-    field_counts: np.ndarray | None = None  # CSV: fields per row as written (None for Excel)
 
     @property
     def width(self) -> int:
@@ -97,16 +96,6 @@ class Grid:
         return not any(pd.notna(col).any() for col in self.columns.values()) if self.columns else True
 
 
-def _blank_to_none(values: np.ndarray) -> np.ndarray:
-    """Object array with "" and whitespace-only text made None."""
-    s = pd.Series(values, dtype=object)
-    text = s.map(lambda v: v if isinstance(v, str) else "x", na_action="ignore")
-    blank = text.notna() & (pd.Series(text, dtype="string").str.strip() == "").fillna(False).astype(bool)
-    out = values.copy()
-    out[blank.to_numpy()] = None
-    return out
-
-
 # --- CSV ------------------------------------------------------------------------------------------
 
 def csv_head_rows(text: str, delimiter: str, n: int) -> list[list[Any]]:
@@ -125,7 +114,8 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
     if n_lines > limits.MAX_ROWS:
         add("too_many_rows", None, None, None, limit=limits.MAX_ROWS)
         return None
-    width = max(map(lambda line: line.count(delimiter), text.split("\n"))) + 1
+    # Width from the first lines; a longer row later makes pandas refuse, and the csv module reads it.
+    width = max(line.count(delimiter) for line in text[:200_000].split("\n")[:1000]) + 1
     if width > limits.MAX_COLUMNS:
         add("too_many_columns", None, None, None, limit=limits.MAX_COLUMNS)
         return None
@@ -139,9 +129,23 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
                             quoting=csv.QUOTE_MINIMAL, doublequote=True, low_memory=False, index_col=False)
     except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
         frame = None
+    too_long = []
+    columns: dict[int, np.ndarray] = {}
     if frame is not None:
-        columns = {i: frame[i].to_numpy(dtype=object) for i in range(width)}
-        counts = _field_counts_from_text(text, delimiter, len(frame))
+        counts = None
+        for i in range(width):
+            s = frame[i]
+            lengths = s.str.len()
+            if (lengths > limits.MAX_CELL_CHARS).any():
+                for r in np.flatnonzero((lengths > limits.MAX_CELL_CHARS).to_numpy()):
+                    too_long.append((int(r) + 1, i, int(lengths.iloc[r]), s.iloc[r]))
+            blank = (s.str.strip() == "").to_numpy(dtype=bool)
+            if blank.all():
+                continue
+            arr = s.to_numpy(dtype=object)
+            arr[blank] = None
+            columns[i] = arr
+        n = len(frame)
     else:
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -152,40 +156,23 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
         if len(rows) * max(width, 1) > limits.MAX_CELLS:
             add("too_many_cells", None, None, None, limit=limits.MAX_CELLS)
             return None
-        counts = np.array([len(r) for r in rows], dtype=np.int64)
-        padded = [r + [""] * (width - len(r)) for r in rows]
-        matrix = np.array(padded, dtype=object).reshape(len(rows), width)
-        columns = {i: matrix[:, i].copy() for i in range(width)}
-    n = len(next(iter(columns.values()))) if columns else 0
-    grid = Grid(None, False, np.arange(1, n + 1, dtype=np.int64), {}, counts)
-    too_long = []
-    for i, col in columns.items():
-        lengths = pd.Series(col, dtype="string").str.len().to_numpy(dtype=np.int64, na_value=0)
-        long_rows = np.flatnonzero(lengths > limits.MAX_CELL_CHARS)
-        for r in long_rows:
-            too_long.append((int(r) + 1, i, int(lengths[r]), col[r]))
-        col = _blank_to_none(col)
-        if pd.notna(col).any():
-            grid.columns[i] = col
+        counts = None
+        n = len(rows)
+        for r, row in enumerate(rows):
+            for i, c in enumerate(row):
+                if len(c) > limits.MAX_CELL_CHARS:
+                    too_long.append((r + 1, i, len(c), c))
+        for i in range(width):
+            arr = np.array([row[i] if i < len(row) and row[i].strip() else None for row in rows] + [None],
+                           dtype=object)[:-1]
+            if pd.notna(arr).any():
+                columns[i] = arr
     if too_long:
-        for row, i, n_chars, value in sorted(too_long):
-            add("cell_too_long", None, row, str(i + 1), n_chars=n_chars, limit=limits.MAX_CELL_CHARS, value=value)
+        for row, i, n_chars, value in sorted(too_long)[: limits.MAX_PROBLEMS_PER_KIND]:
+            add("cell_too_long", None, row, str(i + 1), n_chars=n_chars, limit=limits.MAX_CELL_CHARS,
+                value=value[: limits.MESSAGE_VALUE_CHARS + 1])
         return None
-    return grid
-
-
-def _field_counts_from_text(text: str, delimiter: str, n_rows: int) -> np.ndarray | None:
-    """Fields per row when every row is one line (no quoted delimiters or line breaks): the count of
-    delimiters + 1. None when quotes make that unreliable (then extra fields are found from the cells)."""
-    if '"' in text:
-        return None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines = lines[:-1]
-    if len(lines) != n_rows:
-        return None
-    return np.fromiter((line.count(delimiter) + 1 if line.strip("\r") else 0 for line in lines),
-                       dtype=np.int64, count=len(lines))
+    return Grid(None, False, np.arange(1, n + 1, dtype=np.int64), columns)
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
