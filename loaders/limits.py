@@ -9,3 +9,4 @@ MAX_COLUMNS = 16_384  # Excel's own column limit (XFD)
 MAX_CELL_CHARS = 32_767  # Excel's own cell-text limit; a longer cell is refused, never truncated silently
 MESSAGE_VALUE_CHARS = 80  # a cell's text quoted in a message is cut to this many characters + "…"
 MAX_PROBLEMS_PER_KIND = 100  # messages built per kind of problem; the rest are counted in one summary message
+MAX_TARGET_ROWS = 10_000  # rows of a target-progress file (a few dozen targets × years)
