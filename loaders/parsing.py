@@ -364,11 +364,12 @@ def shorten(text: Any, limit: int = limits.MESSAGE_VALUE_CHARS) -> str:
     return s if len(s) <= limit else s[:limit] + "…"
 
 
+_USER_TEXT_PARAMS = frozenset({"value", "suggestion", "formula", "error", "extension", "first_column"})
+
+
 def _display(value: Any, lang: str) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return shorten(value)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
@@ -414,7 +415,8 @@ class ImportProblem:
     def message(self, lang: str = "vi") -> str:
         cat = load_catalog(lang)
         template = cat.get(self.code) or load_catalog("vi").get(self.code) or cat["unknown_problem"]
-        values = _Defaulting({k: _display(v, lang) for k, v in self.params.items()})
+        values = _Defaulting({k: shorten(v) if k in _USER_TEXT_PARAMS and isinstance(v, str) else _display(v, lang)
+                              for k, v in self.params.items()})
         for suffix in ("_vi", f"_{lang}"):  # language-specific params: indicator_name_en → {indicator_name}
             for k, v in self.params.items():
                 if k.endswith(suffix):

@@ -443,8 +443,13 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
                         except ValueError:
                             value = v
                         else:
+                            if value != value or value in (float("inf"), float("-inf")):
+                                value = v  # NaN / INF kept as written: a filled cell, refused as not finite
+                                continue_date = False
+                            else:
+                                continue_date = True
                             s = c.get("s")
-                            if s is not None and date_styles and s.isdigit() and int(s) in date_styles:
+                            if continue_date and s is not None and date_styles and s.isdigit() and int(s) in date_styles:
                                 try:
                                     value = from_excel(value, epoch)
                                 except (ValueError, OverflowError, TypeError):
