@@ -21,6 +21,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -250,7 +251,7 @@ def read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool] = la
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         names = set(zf.namelist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
         add("unreadable", None, None, None, error=type(exc).__name__)
         return []
     budget = [limits.MAX_XML_BYTES]
@@ -297,7 +298,8 @@ def read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool] = la
         add("xml_error", None, exc.position[0] if exc.position else None, None, part=_part_name(exc),
             error=_xml_error_text(exc))
         return []
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, RuntimeError,
+            NotImplementedError, TypeError, AttributeError) as exc:  # a damaged package
         add("unreadable", None, None, None, error=type(exc).__name__)
         return []
 
@@ -481,8 +483,11 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
     except (IndexError, ValueError, OverflowError) as exc:  # a shared-string index or a reference out of range
         add("sheet_unreadable", title, row_number or None, None, error=type(exc).__name__)
         return None
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         add("unreadable", None, None, None, error=type(exc).__name__)
+        return None
+    except (TypeError, AttributeError, KeyError) as exc:  # damaged content in an unexpected place
+        add("sheet_unreadable", title, row_number or None, None, error=type(exc).__name__)
         return None
     all_rows = np.unique(np.fromiter((r for rows in col_rows.values() for r in rows), dtype=np.int64))
     grid = Grid(title, True, all_rows, {})
