@@ -125,7 +125,7 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
         return None
     frame = None
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=str,
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
                             keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                             quoting=csv.QUOTE_MINIMAL, doublequote=True, low_memory=False, index_col=False)
     except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
@@ -135,16 +135,18 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
     if frame is not None:
         counts = None
         for i in range(width):
-            s = frame[i]
-            lengths = s.str.len()
-            if (lengths > limits.MAX_CELL_CHARS).any():
-                for r in np.flatnonzero((lengths > limits.MAX_CELL_CHARS).to_numpy()):
-                    too_long.append((int(r) + 1, i, int(lengths.iloc[r]), s.iloc[r]))
-            blank = (s.str.strip() == "").to_numpy(dtype=bool)
+            arr = frame[i].to_numpy(dtype=object)  # Python str objects, as read
+            n_arr = len(arr)
+            lengths = np.fromiter(map(len, arr), dtype=np.int64, count=n_arr)
+            if n_arr and lengths.max() > limits.MAX_CELL_CHARS:
+                for r in np.flatnonzero(lengths > limits.MAX_CELL_CHARS):
+                    too_long.append((int(r) + 1, i, int(lengths[r]), arr[r]))
+            blank = (lengths == 0) | np.fromiter(map(str.isspace, arr), dtype=bool, count=n_arr)
             if blank.all():
                 continue
-            arr = s.to_numpy(dtype=object)
-            arr[blank] = None
+            if blank.any():
+                arr = arr.copy()
+                arr[blank] = None
             columns[i] = arr
         n = len(frame)
     else:
