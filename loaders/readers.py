@@ -405,24 +405,26 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
                 for c in row_el:
                     ref = c.get("r")
                     if ref:
-                        m = _CELL_REF.match(ref)
-                        if m is None:
-                            raise ValueError(f"cell reference {ref[:20]}")
-                        col = _column_index(m.group(1), letter_cache)
+                        letters = ref.rstrip("0123456789")
+                        idx = letter_cache.get(letters)
+                        if idx is None:
+                            if not letters or not letters.isalpha() or not letters.isupper() or len(letters) > 3:
+                                raise ValueError(f"cell reference {ref[:20]}")
+                            idx = _column_index(letters, letter_cache)
+                        col = idx
                     else:
                         col += 1
                     if col >= limits.MAX_COLUMNS:
                         raise LimitExceeded("too_many_columns", limit=limits.MAX_COLUMNS)
                     t = c.get("t")
-                    v = formula = inline = None
-                    for ch in c:
-                        tag = ch.tag
-                        if tag == v_tag:
-                            v = ch.text
-                        elif tag == f_tag:
-                            formula = ch.text or ""
-                        elif tag == is_tag:
-                            inline = "".join(x.text or "" for x in ch.iter(t_tag))
+                    v = c.findtext(v_tag)
+                    formula = c.find(f_tag)
+                    if formula is not None:
+                        formula = formula.text or ""
+                    inline = None
+                    if t == "inlineStr":
+                        node = c.find(is_tag)
+                        inline = "".join(x.text or "" for x in node.iter(t_tag)) if node is not None else None
                     if t == "inlineStr":
                         value: Any = inline if inline is not None else v
                     elif v is None or v == "":
