@@ -1002,27 +1002,25 @@ class _Reader:
             return
         entity, year = self.row_keys(grid, header, header_cells, pos)
         # the filled cells, row by row then column by column (the order a reader of the sheet meets them)
-        rix, kix = [], []
+        rix, kix, vals = [], [], []
         for k, f in enumerate(filled):
             r = np.flatnonzero(f[use])
             rix.append(r)
             kix.append(np.full(len(r), k, dtype=np.int64))
-        rix_a, kix_a = np.concatenate(rix), np.concatenate(kix)
+            vals.append(grid.column(var_cols[k][0])[pos][r])
+        rix_a, kix_a, vals_a = np.concatenate(rix), np.concatenate(kix), np.concatenate(vals)
         order = np.lexsort((kix_a, rix_a))
-        rix_a, kix_a = rix_a[order], kix_a[order]
+        rix_a, kix_a, vals_a = rix_a[order], kix_a[order], vals_a[order]
         col_index = np.array([c[0] for c in var_cols], dtype=np.int64)
         labels = np.array([c[4] for c in var_cols], dtype=object)
         inds = np.array([c[2] for c in var_cols], dtype=object)
         vars_ = np.array([c[3] for c in var_cols], dtype=object)
-        matrix = np.empty((len(pos), len(var_cols)), dtype=object)
-        for k, (i, *_) in enumerate(var_cols):
-            matrix[:, k] = grid.column(i)[pos]
         n = len(rix_a)
         self.parts.append({
             "table": np.full(n, self.table_seq, dtype=np.int64), "row": grid.row_numbers[pos][rix_a].astype(np.int64),
             "col": col_index[kix_a], "label": labels[kix_a], "sheet": np.full(n, grid.sheet, dtype=object),
             "entity": entity[rix_a], "year": year[rix_a], "indicator": inds[kix_a], "variable": vars_[kix_a],
-            "known": np.ones(n, dtype=bool), "cell": matrix[rix_a, kix_a],
+            "known": np.ones(n, dtype=bool), "cell": vals_a,
         })
 
     # -- every value cell of the file together: numbers, records, duplicates --
