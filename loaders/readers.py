@@ -10,7 +10,8 @@ here raises to the caller except for programming errors.
 - CSV: pandas' C reader (`dtype=str`, no NA guessing), the delimiter chosen on the first rows; the
   standard `csv` module (field limit raised) only when pandas refuses the layout (quoted line breaks
   that change the field count).
-- .xlsx: the package parts are streamed with lxml `iterparse` (entities never resolved, no network):
+- .xlsx: the package parts are streamed with ElementTree's pull parser (expat: no external entities,
+  entity expansion capped), bounded memory:
   every `<row>`/`<c>` is read whatever the sheet's `<dimension>` says, shared strings, inline strings,
   booleans, errors, dates (by the cell's number format, as Excel shows them) and formulas (the cached
   value, or a `FormulaCell` when there is none) are decoded, and a malformed part is one message.
@@ -22,6 +23,7 @@ import io
 import re
 import zipfile
 import zlib
+from xml.etree import ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -205,19 +207,37 @@ class _CountingReader(io.RawIOBase):
         return len(data)
 
 
-def _iterparse(fh, tag):
-    from lxml import etree
-
-    return etree.iterparse(fh, events=("end",), tag=tag, resolve_entities=False, no_network=True,
-                           load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
+def _iterparse(fh, tag: str, parent: str):
+    """Yield each `tag` element when it ends, then empty it: what is left of it (an empty element in its
+    parent, about 70 bytes) is bounded by the row limit. Only end events are asked for (half the
+    events of start+end). Expat (ElementTree's C parser) never loads external entities and caps entity
+    expansion; a malformed part raises ET.ParseError, turned into a message by the caller."""
+    parser = ET.XMLPullParser(events=("end",))
+    feed, read_events = parser.feed, parser.read_events
+    while True:
+        chunk = fh.read(1 << 16)
+        if chunk:
+            feed(chunk)
+        else:
+            parser.close()
+        for _, el in read_events():
+            if el.tag == tag:
+                yield el
+                el.clear()
+        if not chunk:
+            return
 
 
 def _parse_small(zf: zipfile.ZipFile, name: str, budget: list[int]):
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     with zf.open(name) as fh:
-        return etree.parse(_CountingReader(fh, budget), parser).getroot()
+        parser = ET.XMLParser()
+        reader = _CountingReader(fh, budget)
+        while True:
+            chunk = reader.read(1 << 16)
+            if not chunk:
+                break
+            parser.feed(chunk)
+        return parser.close()
 
 
 def _resolve_target(base_dir: str, target: str) -> str:
@@ -248,8 +268,6 @@ def _column_index(letters: str, cache: dict[str, int]) -> int:
 def read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool] = lambda title: False,
                     only_first: bool = False) -> list[Grid]:
     """Every worksheet (in workbook order) as a Grid; problems are added, never raised."""
-    from lxml import etree
-
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         names = set(zf.namelist())
@@ -296,9 +314,8 @@ def read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool] = la
     except LimitExceeded as exc:
         add(exc.code, None, None, None, **exc.params)
         return []
-    except etree.XMLSyntaxError as exc:
-        add("xml_error", None, exc.position[0] if exc.position else None, None, part=_part_name(exc),
-            error=_xml_error_text(exc))
+    except ET.ParseError as exc:
+        add("xml_error", None, None, None, error=_xml_error_text(exc))
         return []
     except (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, RuntimeError,
             NotImplementedError, TypeError, AttributeError) as exc:  # a damaged package
@@ -321,34 +338,26 @@ def read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool] = la
     return grids
 
 
-def _part_name(exc) -> str:
-    return ""
-
-
 def _xml_error_text(exc) -> str:
-    msg = getattr(exc, "msg", None) or str(exc)
-    return msg.split(",")[0][:60]
+    """"not well-formed (invalid token): line 2, column 7" → "XML: not well-formed (invalid token)"."""
+    return "XML: " + str(exc).split(":")[0][:60]
 
 
 def _shared_strings(zf, rels, names, ns, budget, add) -> list[str] | None:
     target = next((t for kind, t in rels.values() if kind.endswith("/sharedStrings")), None)
     if target is None or target not in names:
         return []
-    si_tag, t_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}rPh"
+    si_tag, t_tag, r_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}r", f"{{{ns}}}rPh"
     out: list[str] = []
     with zf.open(target) as fh:
-        for _, si in _iterparse(_CountingReader(fh, budget), si_tag):
+        for si in _iterparse(_CountingReader(fh, budget), si_tag, f"{{{ns}}}sst"):
             parts = []
-            for t in si.iter(t_tag):
-                parent = t.getparent()
-                if parent is not None and parent.tag == rph_tag:
-                    continue
-                if t.text:
-                    parts.append(t.text)
+            for child in si:  # <t>, or rich-text runs <r><t>; phonetic runs <rPh> are not the text
+                if child.tag == t_tag:
+                    parts.append(child.text or "")
+                elif child.tag == r_tag:
+                    parts.extend(t.text or "" for t in child.iter(t_tag))
             out.append("".join(parts))
-            si.clear()
-            while si.getprevious() is not None:
-                del si.getparent()[0]
             if len(out) > limits.MAX_CELLS:
                 raise LimitExceeded("too_many_cells", limit=limits.MAX_CELLS)
     return out
@@ -382,7 +391,6 @@ def _date_styles(zf, rels, names, ns, budget) -> set[int]:
 
 
 def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, counters, add) -> Grid | None:
-    from lxml import etree
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
     epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
@@ -393,7 +401,7 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
     row_number = 0
     try:
         with zf.open(target) as fh:
-            for _, row_el in _iterparse(_CountingReader(fh, budget), row_tag):
+            for row_el in _iterparse(_CountingReader(fh, budget), row_tag, f"{{{ns}}}sheetData"):
                 r_attr = row_el.get("r")
                 row_number = int(r_attr) if r_attr and r_attr.isdigit() else row_number + 1
                 if row_number > 1_048_576 or row_number < 1:
@@ -418,22 +426,39 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
                         raise LimitExceeded("too_many_columns", limit=limits.MAX_COLUMNS)
                     t = c.get("t")
                     v = c.findtext(v_tag)
-                    formula = c.find(f_tag)
-                    if formula is not None:
-                        formula = formula.text or ""
-                    inline = None
-                    if t == "inlineStr":
-                        node = c.find(is_tag)
-                        inline = "".join(x.text or "" for x in node.iter(t_tag)) if node is not None else None
-                    if t == "inlineStr":
-                        value: Any = inline if inline is not None else v
-                    elif v is None or v == "":
-                        if formula is not None:
-                            value = FormulaCell(formula)
+                    if t is None or t == "n":
+                        if not v:
+                            formula = c.find(f_tag)
+                            if formula is None:
+                                continue  # an empty (styled) cell
+                            value: Any = FormulaCell(formula.text or "")
                         else:
-                            continue  # an empty (styled) cell
+                            try:
+                                value = float(v)
+                            except ValueError:
+                                value = v
+                            else:
+                                if value - value != 0:  # NaN or ±INF: kept as written, refused as not finite
+                                    value = v
+                                elif date_styles:
+                                    st = c.get("s")
+                                    if st is not None and st.isdigit() and int(st) in date_styles:
+                                        try:
+                                            value = from_excel(value, epoch)
+                                        except (ValueError, OverflowError, TypeError):
+                                            pass
                     elif t == "s":
+                        if not v:
+                            continue
                         value = shared[int(v)]
+                    elif t == "inlineStr":
+                        node = c.find(is_tag)
+                        value = "".join(x.text or "" for x in node.iter(t_tag)) if node is not None else v
+                    elif not v:
+                        formula = c.find(f_tag)
+                        if formula is None:
+                            continue
+                        value = FormulaCell(formula.text or "")
                     elif t == "str" or t == "e":
                         value = v
                     elif t == "b":
@@ -444,31 +469,14 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
                         except ValueError:
                             value = v
                     else:
-                        try:
-                            value = float(v)
-                        except ValueError:
-                            value = v
-                        else:
-                            if value != value or value in (float("inf"), float("-inf")):
-                                value = v  # NaN / INF kept as written: a filled cell, refused as not finite
-                                continue_date = False
-                            else:
-                                continue_date = True
-                            s = c.get("s")
-                            if continue_date and s is not None and date_styles and s.isdigit() and int(s) in date_styles:
-                                try:
-                                    value = from_excel(value, epoch)
-                                except (ValueError, OverflowError, TypeError):
-                                    pass
-                    if isinstance(value, str):
+                        value = v
+                    if value.__class__ is str:
                         if len(value) > limits.MAX_CELL_CHARS:
                             add("cell_too_long", title, row_number, _letter(col), n_chars=len(value),
-                                limit=limits.MAX_CELL_CHARS, value=value)
-                            value = None
-                        elif not value.strip():
+                                limit=limits.MAX_CELL_CHARS, value=value[: limits.MESSAGE_VALUE_CHARS + 1])
                             continue
-                    if value is None:
-                        continue
+                        if not value or value.isspace():
+                            continue
                     counters["cells"] += 1
                     if counters["cells"] > limits.MAX_CELLS:
                         raise LimitExceeded("too_many_cells", limit=limits.MAX_CELLS)
@@ -478,10 +486,7 @@ def _read_sheet(zf, target, title, ns, shared, date_styles, date1904, budget, co
                         lst = col_rows[col]
                     lst.append(row_number)
                     col_vals[col].append(value)
-                row_el.clear()
-                while row_el.getprevious() is not None:
-                    del row_el.getparent()[0]
-    except etree.XMLSyntaxError as exc:
+    except ET.ParseError as exc:
         add("xml_error", title, row_number + 1 if row_number else None, None, error=_xml_error_text(exc))
         return None
     except (IndexError, ValueError, OverflowError) as exc:  # a shared-string index or a reference out of range
