@@ -560,12 +560,15 @@ def classify_value(cell: Any) -> tuple[int, float, float, int]:
         return _NUM, v, v, _EV_NONE
     if not isinstance(cell, str):
         return _BAD, math.nan, math.nan, _EV_NONE
-    if is_not_applicable(cell):
-        return _NA, math.nan, math.nan, _EV_NONE
     s = cell.strip()
+    if s.isdigit() and s.isascii():  # the common case: a plain whole number
+        v = float(s)
+        return (_NUM, v, v, _EV_NONE) if math.isfinite(v) else (_NONFINITE, math.nan, math.nan, _EV_NONE)
     if not s:
         return _BAD, math.nan, math.nan, _EV_NONE
-    word = fold(s)
+    if is_not_applicable(cell):
+        return _NA, math.nan, math.nan, _EV_NONE
+    word = fold(s) if not (s[0].isdigit() or s[0] in "+-\u2212.,") else ""
     if word in YES_WORDS:
         return _YES, 1.0, 1.0, _EV_NONE
     if word in NO_WORDS:
@@ -639,6 +642,11 @@ def parse_year(cell: Any) -> int | None:
     if not year.is_integer() or not YEAR_MIN <= year <= YEAR_MAX:
         return None
     return int(year)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """True where an object array holds a value (grids keep None for an empty cell, never NaN)."""
+    return np.not_equal(values, None)
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
@@ -875,7 +883,7 @@ class _Reader:
                 break
             self.add("missing_entity", grid.sheet, int(rows[p]), e_col, key=(self.table_seq, int(rows[p]), 0, 0, 0),
                      n_entities=len(self.resolver), example=self.example_entity())
-        unknown = np.flatnonzero((codes >= 0) & pd.isna(entity))
+        unknown = np.flatnonzero((codes >= 0) & ~_filled(entity))
         hints: dict[int, tuple] = {}
         for n, p in enumerate(unknown):
             if not self.wants("unknown_entity"):
@@ -921,7 +929,7 @@ class _Reader:
         i_col = self.column_label(grid, header_cells, idx["indicator"])
         var_col = self.column_label(grid, header_cells, idx["variable"])
         value = grid.column(idx["value"])[data]
-        use = pd.notna(value) & ~self._header_repeat(grid.column(idx["entity"])[data])
+        use = _filled(value) & ~self._header_repeat(grid.column(idx["entity"])[data])
         pos = data[use]
         self.n_rows += len(pos)
         if not len(pos):
@@ -975,7 +983,7 @@ class _Reader:
             self.wide_columns.setdefault((grid.sheet, name), col)
         # Unknown columns are reported once, at the header, when they hold data that would be lost.
         for i, text in header.other_cols:
-            if i not in grid.columns or not pd.notna(grid.columns[i][data]).any():
+            if i not in grid.columns or not _filled(grid.columns[i][data]).any():
                 continue
             col = self.column_label(grid, header_cells, i)
             key = (self.table_seq, header.row, 0, i, 0)
@@ -993,7 +1001,7 @@ class _Reader:
                          example=self.example_column(), suggestion=_closest(text, self.columns))
         if not var_cols or not len(data):
             return
-        filled = [pd.notna(grid.column(i)[data]) for i, *_ in var_cols]
+        filled = [_filled(grid.column(i)[data]) for i, *_ in var_cols]
         any_filled = np.logical_or.reduce(filled)
         use = any_filled & ~self._header_repeat(grid.column(header.roles["entity"])[data])
         pos = data[use]
@@ -1094,7 +1102,7 @@ class _Reader:
                          **self._value_params(code, cells, p, vi[p], en[p], conv[p], kind[p], value[p]))
 
         # records: known variable, entity and year read, value read (first of duplicates kept)
-        keep = cells["known"] & ok & pd.notna(cells["entity"]) & (cells["year"] >= 0)
+        keep = cells["known"] & ok & _filled(cells["entity"]) & (cells["year"] >= 0)
         unread = ~ok
         if unread.any():
             self.unreadable = set(zip(cells["entity"][unread], cells["year"][unread].tolist(),

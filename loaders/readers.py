@@ -96,7 +96,7 @@ class Grid:
         return [self.columns[i][pos] if i in self.columns else None for i in range(width)]
 
     def is_empty(self) -> bool:
-        return not any(pd.notna(col).any() for col in self.columns.values()) if self.columns else True
+        return not any(np.not_equal(col, None).any() for col in self.columns.values()) if self.columns else True
 
 
 # --- CSV ------------------------------------------------------------------------------------------
