@@ -700,6 +700,8 @@ class _Reader:
         self.n_rows = 0
         self.table_seq = 0
         self.parts: list[dict[str, np.ndarray]] = []  # the value cells of each table, in file order
+        self.pair_ids: dict[tuple[str, str], int] = {}  # (indicator, variable) text -> id, for the whole file
+        self.entity_ids: dict[str, int] = {}  # canonical entity -> id
         self.wide_columns: dict[tuple[str | None, str], str] = {}
         self.records = pd.DataFrame()
         self.unreadable: set[tuple] = set()
@@ -861,6 +863,12 @@ class _Reader:
             self.add("extra_fields", grid.sheet, row, str(n_header + 1), key=(self.table_seq, row, 5, 0, 0),
                      n_fields=int(last[p]) + 1, n_header=n_header, value=first_val[p])
 
+    def _pair_id(self, indicator: str, variable: str) -> int:
+        return self.pair_ids.setdefault((indicator, variable), len(self.pair_ids))
+
+    def _entity_id(self, name: str | None) -> int:
+        return -1 if name is None else self.entity_ids.setdefault(name, len(self.entity_ids))
+
     def _header_repeat(self, entity_raw: np.ndarray) -> np.ndarray:
         codes, uniques = _factorize(entity_raw)
         flags = [isinstance(u, str) and HEADER_ALIASES.get(_header_key(u)) == "entity" for u in uniques]
@@ -877,6 +885,7 @@ class _Reader:
         codes, uniques = _factorize(e_raw)
         names = [self.resolver.resolve(u) for u in uniques]  # the resolver caches each text too
         entity = _map(codes, names, None)
+        self._last_entity_id = _map(codes, [self._entity_id(nm) for nm in names], -1, dtype=np.int64)
         for p in np.flatnonzero(codes == -1):
             if not self.wants("missing_entity"):
                 self.count("missing_entity", int((codes[p:] == -1).sum()))
@@ -951,6 +960,8 @@ class _Reader:
             leaf = self.leaves.get(ind)
             status.append(1 if leaf is None else (0 if var in leaf.variable_names() else 2))
         pair_status = np.asarray(status, dtype=np.int64)[pair_codes]
+        pair_gid = np.asarray([self._pair_id(ind_text[a] if a >= 0 else "", var_text[b] if b >= 0 else "")
+                               for a, b in pair_u], dtype=np.int64)[pair_codes]
         for p in np.flatnonzero(pair_status > 0):
             ind, var, row = indicator[p], variable[p], int(rows[p])
             if pair_status[p] == 1:
@@ -974,6 +985,7 @@ class _Reader:
             "col": np.full(n, idx["value"], dtype=np.int64), "label": np.full(n, v_col, dtype=object),
             "sheet": np.full(n, grid.sheet, dtype=object), "entity": entity, "year": year,
             "indicator": indicator, "variable": variable, "known": pair_status == 0, "cell": value[use],
+            "pair": pair_gid, "entity_id": self._last_entity_id,
         })
 
     def read_wide(self, grid: Grid, header: _Header, header_cells: list[Any], data: np.ndarray) -> None:
@@ -1028,6 +1040,8 @@ class _Reader:
             "table": np.full(n, self.table_seq, dtype=np.int64), "row": grid.row_numbers[pos][rix_a].astype(np.int64),
             "col": col_index[kix_a], "label": labels[kix_a], "sheet": np.full(n, grid.sheet, dtype=object),
             "entity": entity[rix_a], "year": year[rix_a], "indicator": inds[kix_a], "variable": vars_[kix_a],
+            "pair": np.asarray([self._pair_id(c[2], c[3]) for c in var_cols], dtype=np.int64)[kix_a],
+            "entity_id": self._last_entity_id[rix_a],
             "known": np.ones(n, dtype=bool), "cell": vals_a,
         })
 
@@ -1046,10 +1060,8 @@ class _Reader:
         en = _map(codes, [i[2] for i in info], math.nan, dtype=float)
         evidence = _map(codes, [i[3] for i in info], _EV_NONE, dtype=np.int64)
         # kind and unit of each cell's variable (unknown variables: any reading possible)
-        ic, iu = _factorize(cells["indicator"])
-        vc, vu = _factorize(cells["variable"])
-        pair_codes, pair_idx = _pairs(ic, vc)
-        pair_u = [(iu[a] if a >= 0 else "", vu[b] if b >= 0 else "") for a, b in pair_idx]
+        pair_codes = cells["pair"]
+        pair_u = list(self.pair_ids)  # id order
         pair_kind = [self.kinds.get((a, b), (KIND_AMOUNT, ""))[0] for a, b in pair_u]
         kind = np.asarray(pair_kind, dtype=object)[pair_codes] if len(pair_u) else np.empty(0, dtype=object)
         # the convention: of the variable's own cells if they show one, else of the whole file
@@ -1123,7 +1135,7 @@ class _Reader:
             "column": pd.Series(labels[keep], dtype=object),
         }, columns=DATA_COLUMNS)
         key_cols = ["entity", "year", "indicator", "variable"]
-        e_codes, _ = _factorize(cells["entity"][keep])
+        e_codes = cells["entity_id"][keep]
         y_codes, _ = pd.factorize(cells["year"][keep])
         ey = e_codes * (int(y_codes.max()) + 1 if len(y_codes) else 1) + y_codes
         combined = ey * (len(pair_u) + 1) + pair_codes[keep]
