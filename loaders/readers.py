@@ -269,6 +269,18 @@ def read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool] = la
                     only_first: bool = False) -> list[Grid]:
     """Every worksheet (in workbook order) as a Grid; problems are added, never raised."""
     try:
+        return _read_xlsx_grids(raw, add, skip_sheet, only_first)
+    except LimitExceeded as exc:
+        add(exc.code, None, None, None, **exc.params)
+    except MemoryError:
+        add("too_many_cells", None, None, None, limit=limits.MAX_CELLS)
+    except Exception as exc:  # noqa: BLE001 - a damaged package in a way not foreseen above is still unreadable
+        add("unreadable", None, None, None, error=type(exc).__name__)
+    return []
+
+
+def _read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool], only_first: bool) -> list[Grid]:
+    try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         names = set(zf.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, ValueError, EOFError) as exc:
