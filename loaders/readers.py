@@ -297,6 +297,10 @@ def _read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool], on
         return []
     budget = [limits.MAX_XML_BYTES]
     counters = {"rows": 0, "cells": 0}
+    declared = sum(info.file_size for info in zf.infolist() if info.filename.endswith(".xml"))
+    if declared > limits.MAX_XML_BYTES:  # refused at once when the package says so honestly
+        add("xml_too_large", None, None, None, limit=limits.MAX_XML_BYTES // (1024 * 1024))
+        return []
     try:
         workbook_path = "xl/workbook.xml"
         if "_rels/.rels" in names:
