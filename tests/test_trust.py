@@ -295,12 +295,11 @@ def test_unpacked_xlsx_size_is_limited(fw, resolver, monkeypatch, declared_ok):
     table = [LONG] + [["Gia Lai", 2015 + i, "C.1", v, 1] for i in range(20) for v in ("a", "b")]
     raw = xlsx_bytes({"S": table})
     monkeypatch.setattr(limits, "MAX_XML_BYTES", 3 * 1024 * 1024)
-    if declared_ok:  # a sheet that unpacks to 4 MB (a long run of empty styled cells) but says 4 MB
-        raw = _xlsx_with(table, lambda xml: xml.replace("</sheetData>", '<row r="100">' + '<c s="0"/>' * 700_000 + "</row></sheetData>"))
-    else:
+    # a sheet that unpacks to 4 MB (a long run of empty styled cells)
+    raw = _xlsx_with(table, lambda xml: xml.replace("</sheetData>", '<row r="100">' + '<c s="0"/>' * 700_000 + "</row></sheetData>"))
+    if not declared_ok:
         import loaders.readers as readers
         monkeypatch.setattr(readers.zipfile.ZipFile, "infolist", lambda self: [])  # the package declares nothing
-        raw = _xlsx_with(table, lambda xml: xml.replace("</sheetData>", '<row r="100">' + '<c s="0"/>' * 700_000 + "</row></sheetData>"))
     parsed = parse_inputs(raw, "z.xlsx", fw, resolver)
     assert [p.code for p in parsed.problems] == ["xml_too_large"] and parsed.data.empty
     assert "3 MB" in parsed.problems[0].message()
