@@ -12,7 +12,22 @@ Two layouts are read, on CSV and on every sheet of an .xlsx workbook:
   The header row is searched in the first 5 rows, so a row of human labels may sit above it (the
   Excel template made by `loaders.templates` puts labels in row 1 and machine codes in row 2).
 
-Number formats (`parse_number`): Vietnamese first. A dot followed by exactly three digits is a
+Reading is vectorised (issue 11): the file is read into columns (`loaders.readers`: pandas' C
+reader for CSV, a streaming lxml reader for .xlsx that reads every row whatever `<dimension>` says),
+each distinct entity, year, indicator/variable and value text is read once, and every check runs on
+whole columns. Every limit of `loaders.limits` is checked while reading and stated in its message;
+messages quote at most MESSAGE_VALUE_CHARS characters of a cell and at most MAX_PROBLEMS_PER_KIND
+messages of a kind are built. `parse_inputs` never raises for anything in a file.
+
+Reading numbers without guessing (issue 9): a text whose separator may group thousands or mark
+decimals ("1.234", "931,895": one dot or comma, then exactly three digits) is read with the file's own
+convention — of the variable's column if its other cells show one ("0,85" or "1.234.567": Vietnamese;
+"12.5" or "1,234,567": English), else of the whole file — and otherwise only when the variable's unit
+leaves one reading (a count of people cannot be 1.234); else it is refused, naming both readings.
+Yes/no words are read only for 0/1 items; non-finite numbers (1e309, NaN), negative or fractional
+years, CSV rows with more fields than the header and formulas without a saved result are refused.
+
+Context-free number formats (`parse_number`, used where no column context exists): Vietnamese first. A dot followed by exactly three digits is a
 thousands separator ("1.234" = 1234, the Vietnamese convention, although an English reader would
 read 1.234); a comma alone is a decimal comma ("0,85", and so "1,234" = 1.234); when both appear the
 last one is the decimal separator ("1.234,56" and "1,234.56" = 1234.56); spaces group thousands;
@@ -37,6 +52,8 @@ from typing import Any, Iterable, NamedTuple
 import numpy as np
 import pandas as pd
 
+from loaders import limits
+from loaders.readers import FormulaCell, Grid, _XLBool, csv_head_rows, read_csv_grid, read_xlsx_grids
 from scoring.engine import score
 from scoring.framework import Framework, Node
 from scoring.rules import NUMERIC_PARAMS, param_years_covered, ratio_pairs
@@ -44,6 +61,7 @@ from scoring.rules import NUMERIC_PARAMS, param_years_covered, ratio_pairs
 __all__ = [
     "DATA_COLUMNS", "DEFAULT_ALIASES", "EntityResolver", "ImportProblem", "ParsedImport", "ProvinceReference",
     "fold", "format_number", "is_not_applicable", "load_catalog", "load_provinces", "parse_inputs", "parse_number",
+    "parse_year", "shorten", "variable_kind",
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,8 +126,8 @@ def parse_number(text: Any) -> float:
     Vietnamese convention) and "1,234" as 1.234 (comma = decimal). "0.123" and "12.5" have a decimal
     point (no thousands group starts with 0; "12.5" has no group of three digits).
     """
-    if isinstance(text, bool):
-        return 1.0 if text else 0.0
+    if isinstance(text, (bool, _XLBool)):
+        return 1.0 if (text if isinstance(text, bool) else text.value) else 0.0
     if isinstance(text, (int, float, np.integer, np.floating)):
         value = float(text)
         if not math.isfinite(value):
@@ -138,7 +156,7 @@ def parse_number(text: Any) -> float:
             raise ValueError(f"not a number: {text!r}")
         s = _SPACE_CHARS.sub("", s)
     value = _parse_unsigned(s, spaced)
-    if value is None:
+    if value is None or not math.isfinite(value):
         raise ValueError(f"not a number: {text!r}")
     if negative:
         value = -value
@@ -149,7 +167,8 @@ def _parse_unsigned(s: str, spaced: bool) -> float | None:
     if s.isdigit() and s.isascii():
         return float(s)
     if _SCIENTIFIC.fullmatch(s):
-        return float(s)
+        value = float(s)
+        return value if math.isfinite(value) else None
     dots, commas = s.count("."), s.count(",")
     if dots and commas:
         dec, thou = (",", ".") if s.rfind(",") > s.rfind(".") else (".", ",")
@@ -335,6 +354,19 @@ class _Defaulting(dict):
         return "?"
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shorten(text: Any, limit: int = limits.MESSAGE_VALUE_CHARS) -> str:
+    """A user's text as quoted in a message: control characters made visible as "�" and cut to
+    `limit` characters + "…" (a message never echoes a whole 100,000-character cell)."""
+    s = _CONTROL_CHARS.sub("\ufffd", str(text))
+    return s if len(s) <= limit else s[:limit] + "…"
+
+
+_USER_TEXT_PARAMS = frozenset({"value", "suggestion", "formula", "error", "extension", "first_column"})
+
+
 def _display(value: Any, lang: str) -> str:
     if value is None:
         return ""
@@ -351,13 +383,13 @@ def _location(cat: dict[str, Any], file: str | None, sheet: str | None, row: int
               column: str | None, excel: bool) -> str:
     parts = []
     if file:
-        parts.append(cat["where_file"].format(file=file))
+        parts.append(cat["where_file"].format(file=shorten(file, 2 * limits.MESSAGE_VALUE_CHARS)))
     if sheet:
-        parts.append(cat["where_sheet"].format(sheet=sheet))
+        parts.append(cat["where_sheet"].format(sheet=shorten(sheet)))
     if row:
         parts.append(cat["where_row"].format(row=row))
     if column:
-        parts.append(cat["where_column_letter" if excel else "where_column_name"].format(column=column))
+        parts.append(cat["where_column_letter" if excel else "where_column_name"].format(column=shorten(column)))
     return ", ".join(parts)
 
 
@@ -383,7 +415,8 @@ class ImportProblem:
     def message(self, lang: str = "vi") -> str:
         cat = load_catalog(lang)
         template = cat.get(self.code) or load_catalog("vi").get(self.code) or cat["unknown_problem"]
-        values = _Defaulting({k: _display(v, lang) for k, v in self.params.items()})
+        values = _Defaulting({k: shorten(v) if k in _USER_TEXT_PARAMS and isinstance(v, str) else _display(v, lang)
+                              for k, v in self.params.items()})
         for suffix in ("_vi", f"_{lang}"):  # language-specific params: indicator_name_en → {indicator_name}
             for k, v in self.params.items():
                 if k.endswith(suffix):
@@ -394,6 +427,8 @@ class ImportProblem:
             first_sheet = self.params.get("first_sheet")
             values["first"] = _location(cat, None, first_sheet if first_sheet != self.sheet else None,
                                         self.params["first_row"], self.params.get("first_column"), self.excel)
+        if "kind_code" in self.params:
+            values["kind"] = cat.get("kinds", {}).get(self.params["kind_code"], self.params["kind_code"])
         values.update(file=self.file, sheet=self.sheet or "", row=self.row or "", column=self.column or "",
                       code=self.code, where=self.where(lang))
         text = template.format_map(values)
@@ -444,6 +479,10 @@ HEADER_ALIASES: dict[str, str] = {
 NOTE_COLUMNS = frozenset(_header_key(a) for a in ["ghi chú", "note", "notes", "nguồn", "source", "stt", "tt", "#"])
 SKIPPED_SHEETS = frozenset(fold(s) for s in ["Hướng dẫn", "Danh mục", "Instructions", "Lists"])
 _CODE_LIKE = re.compile(r"[\w]+(?:\.[\w]+)+")
+_MOJIBAKE_LEAD = re.compile(
+    "[ÃÄÅÆ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)  # the same without its slow second branch, which _decode_csv checks with two plain searches
 _MOJIBAKE = re.compile(
     "[ÃÄÅÆ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
     "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]|á[º»]"
@@ -464,19 +503,179 @@ def _is_empty(value: Any) -> bool:
 
 @dataclass
 class _Header:
-    row: int  # 0-based index in the table
+    row: int  # 1-based row number of the header
     form: str  # long | wide | partial
     roles: dict[str, int]
     var_cols: list[tuple[int, str, str, str]]  # (index, wide name, indicator, variable)
     other_cols: list[tuple[int, str]]  # (index, header text) not recognised
 
 
-@dataclass
-class _Table:
-    rows: list[list[Any]]
-    sheet: str | None  # None for CSV
-    letters: bool  # Excel: columns named by letter; CSV: by header name
+# --- numbers read in bulk: each distinct text once, then decided per column --------------------
 
+# status of a distinct cell value
+_NUM, _AMB, _NA, _YES, _NO, _BAD, _NONFINITE, _FORMULA = range(8)
+# evidence a number gives about the file's convention
+_EV_NONE, _EV_VI, _EV_EN = 0, 1, 2
+# kinds of variable (from the framework): what readings are possible
+KIND_ITEM, KIND_COUNT, KIND_AMOUNT = "item", "count", "amount"
+# Units that are measured, not counted (a fractional value is normal); any other non-empty unit counts things.
+AMOUNT_UNIT_WORDS = ("%", "ty le", "phan tram", "dong", "nghin", "trieu", "ty ", "diem", "gio", "ngay", "thang",
+                     "mbps", "gbps", "gb", "mb", "km", "ha", "m2", "percent", "ratio", "rate", "per", "/")
+_AMBIGUOUS = re.compile(r"[1-9]\d{0,2}([.,])\d{3}")
+
+
+def variable_kind(leaf: Node, var) -> str:
+    """item (0/1: yes/no words allowed), count (whole numbers: people, units, files) or amount (anything else)."""
+    from scoring.rules import item_variables
+
+    rule = leaf.rule or {}
+    unit = (var.unit or "").strip()
+    if unit == "0/1" or var.name in item_variables(rule):
+        return KIND_ITEM
+    if rule.get("type") == "direct" and rule.get("variable") == var.name:
+        return KIND_AMOUNT  # points given by assessors (may be 7,5)
+    if rule.get("type") == "count_capped" and rule.get("variable") == var.name:
+        return KIND_COUNT
+    if not unit:
+        return KIND_AMOUNT  # nothing says it counts: any reading is possible
+    folded = " " + fold(unit) + " "
+    if any(w in folded or w in unit for w in AMOUNT_UNIT_WORDS):
+        return KIND_AMOUNT
+    return KIND_COUNT
+
+
+def classify_value(cell: Any) -> tuple[int, float, float, int]:
+    """(status, reading with Vietnamese separators, reading with English separators, evidence).
+
+    The two readings differ only for an ambiguous text (status _AMB): one dot or comma followed by
+    exactly three digits, e.g. "1.234" (1234 or 1.234) or "931,895" (931.895 or 931895)."""
+    if isinstance(cell, _XLBool):
+        return (_YES if cell.value else _NO), float(cell.value), float(cell.value), _EV_NONE
+    if isinstance(cell, FormulaCell):
+        return _FORMULA, math.nan, math.nan, _EV_NONE
+    if isinstance(cell, bool):
+        return (_YES if cell else _NO), float(cell), float(cell), _EV_NONE
+    if isinstance(cell, (int, float, np.integer, np.floating)):
+        v = float(cell)
+        if not math.isfinite(v):
+            return _NONFINITE, math.nan, math.nan, _EV_NONE
+        return _NUM, v, v, _EV_NONE
+    if not isinstance(cell, str):
+        return _BAD, math.nan, math.nan, _EV_NONE
+    s = cell.strip()
+    if s.isdigit() and s.isascii():  # the common case: a plain whole number
+        v = float(s)
+        return (_NUM, v, v, _EV_NONE) if math.isfinite(v) else (_NONFINITE, math.nan, math.nan, _EV_NONE)
+    if not s:
+        return _BAD, math.nan, math.nan, _EV_NONE
+    if is_not_applicable(cell):
+        return _NA, math.nan, math.nan, _EV_NONE
+    word = fold(s) if not (s[0].isdigit() or s[0] in "+-\u2212.,") else ""
+    if word in YES_WORDS:
+        return _YES, 1.0, 1.0, _EV_NONE
+    if word in NO_WORDS:
+        return _NO, 0.0, 0.0, _EV_NONE
+    low = s.lower()
+    if low.lstrip("+-\u2212") in ("nan", "inf", "infinity", "-inf", "+inf"):
+        return _NONFINITE, math.nan, math.nan, _EV_NONE
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1].strip()
+    s = s.replace("\u2212", "-")
+    negative = s[:1] == "-"
+    if s[:1] in "+-":
+        s = s[1:].strip()
+    spaced = bool(_SPACE_CHARS.search(s))
+    if spaced:
+        if not _SPACE_GROUPED.fullmatch(s):
+            return _BAD, math.nan, math.nan, _EV_NONE
+        s = _SPACE_CHARS.sub("", s)
+    sign = -1.0 if negative else 1.0
+    scale = 0.01 if percent else 1.0
+    m = None if spaced else _AMBIGUOUS.fullmatch(s)
+    if m:
+        sep = m.group(1)
+        grouped = float(s.replace(sep, ""))
+        decimal = float(s.replace(sep, "."))
+        vi, en = (grouped, decimal) if sep == "." else (decimal, grouped)
+        return _AMB, sign * vi * scale, sign * en * scale, _EV_NONE
+    try:
+        value = float(s) if _SCIENTIFIC.fullmatch(s) else _parse_unsigned(s, spaced)
+    except (ValueError, OverflowError):
+        value = None
+    if value is None:
+        return _BAD, math.nan, math.nan, _EV_NONE
+    if not math.isfinite(value):
+        return _NONFINITE, math.nan, math.nan, _EV_NONE
+    value = sign * value * scale
+    return _NUM, value, value, _evidence(s)
+
+
+def _evidence(s: str) -> int:
+    """Which convention an unambiguous number shows: Vietnamese (comma decimal / dot groups) or English."""
+    dots, commas = s.count("."), s.count(",")
+    if dots and commas:
+        return _EV_VI if s.rfind(",") > s.rfind(".") else _EV_EN
+    if commas:
+        return _EV_EN if commas > 1 else _EV_VI
+    if dots:
+        return _EV_VI if dots > 1 else _EV_EN
+    return _EV_NONE
+
+
+def parse_year(cell: Any) -> int | None:
+    """2025, 2025.0, "2025", "2024.0", "năm 2025" → the year; anything else (negative, fractional,
+    a date, out of YEAR_MIN..YEAR_MAX) → None."""
+    if isinstance(cell, (bool, _XLBool, FormulaCell, datetime, date, time)):
+        return None
+    if isinstance(cell, (int, float, np.integer, np.floating)):
+        year = float(cell)
+        if not math.isfinite(year):
+            return None
+    elif isinstance(cell, str):
+        s = unicodedata.normalize("NFD", cell.strip().lower()).replace("đ", "d")
+        s = "".join(ch for ch in s if not unicodedata.combining(ch))
+        m = re.fullmatch(r"(?:nam\s*)?(\d{4})(?:[.,]0+)?", s)
+        if not m:
+            return None
+        year = float(m.group(1))
+    else:
+        return None
+    if not year.is_integer() or not YEAR_MIN <= year <= YEAR_MAX:
+        return None
+    return int(year)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """True where an object array holds a value (grids keep None for an empty cell, never NaN)."""
+    return np.not_equal(values, None)
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes (-1 for None) and the distinct values, in order of first appearance. Objects are keyed by
+    type as well as value, so 1.0 and "1" and TRUE stay apart."""
+    if len(values) == 0:
+        return np.empty(0, dtype=np.int64), []
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64), list(uniques)
+
+
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Codes of the distinct (a, b) code pairs (in order of first appearance) and those pairs."""
+    nb = int(b.max()) + 2 if len(b) else 1
+    combined = (a + 1) * nb + (b + 1)
+    codes, uniques = pd.factorize(combined)
+    return codes.astype(np.int64), [(int(u // nb) - 1, int(u % nb) - 1) for u in uniques]
+
+
+def _map(codes: np.ndarray, per_unique: list[Any] | np.ndarray, missing: Any, dtype=object) -> np.ndarray:
+    table = np.empty(len(per_unique) + 1, dtype=dtype)
+    table[:-1] = per_unique if len(per_unique) else []
+    table[-1] = missing
+    return table[codes]  # code -1 picks the last slot
+
+
+# --- the reader ------------------------------------------------------------------------------------
 
 class _Reader:
     def __init__(self, framework: Framework, resolver: EntityResolver, file_name: str, default_year: int | None):
@@ -488,25 +687,60 @@ class _Reader:
         self.columns: dict[str, tuple[str, str]] = {
             f"{leaf.code}.{v.name}": (leaf.code, v.name) for leaf in framework.leaves for v in leaf.variables
         }
+        self.kinds: dict[tuple[str, str], tuple[str, str]] = {
+            (leaf.code, v.name): (variable_kind(leaf, v), v.unit or "") for leaf in framework.leaves for v in leaf.variables
+        }
         lowered: dict[str, list[str]] = {}
         for name in self.columns:
             lowered.setdefault(name.lower(), []).append(name)
         self.columns_ci = {k: v[0] for k, v in lowered.items() if len(v) == 1}
         self.problems: list[ImportProblem] = []
-        self.records: list[tuple] = []  # entity, year, indicator, variable, value, na, sheet, row, column
-        self.seen: dict[tuple, tuple[str | None, int, str]] = {}
+        self._staged: list[tuple[tuple, int, ImportProblem]] = []
+        self._per_kind: dict[str, int] = {}
+        self._first_of_kind: dict[str, ImportProblem] = {}
         self.forms: list[str] = []
         self.n_rows = 0
-        # (entity, year, indicator, variable) of cells that could not be read: already reported, so
-        # the engine's "missing variable" for them would only repeat the problem
-        self.unreadable: set[tuple] = set()
-        self.negative: set[tuple] = set()  # (entity, year, indicator, variable) of negative cells, reported
-        # (sheet, wide column name) -> column label, to point at an empty cell of a missing variable
+        self.table_seq = 0
+        self.parts: list[dict[str, np.ndarray]] = []  # the value cells of each table, in file order
+        self.pair_ids: dict[tuple[str, str], int] = {}  # (indicator, variable) text -> id, for the whole file
+        self.entity_ids: dict[str, int] = {}  # canonical entity -> id
         self.wide_columns: dict[tuple[str | None, str], str] = {}
+        self.records = pd.DataFrame()
+        self.unreadable: set[tuple] = set()
+        self.negative: set[tuple] = set()
 
-    # -- helpers --
-    def add(self, code: str, sheet: str | None, row: int | None, column: str | None, **params: Any) -> None:
-        self.problems.append(ImportProblem(self.file, sheet, row, column, code, params))
+    # -- problems: staged with a sort key (file order), built at most MAX_PROBLEMS_PER_KIND per kind --
+    def add(self, code: str, sheet: str | None, row: int | None, column: str | None, key: tuple | None = None,
+            **params: Any) -> None:
+        n = self._per_kind.get(code, 0) + 1
+        self._per_kind[code] = n
+        if n > limits.MAX_PROBLEMS_PER_KIND:
+            return
+        problem = ImportProblem(self.file, sheet, row, column, code, params)
+        self._first_of_kind.setdefault(code, problem)
+        self._staged.append((key or (self.table_seq, row or 0, 9, 0, 0), len(self._staged), problem))
+
+    def wants(self, code: str) -> bool:
+        """False once the kind's cap is reached (the caller may then skip building expensive params)."""
+        return self._per_kind.get(code, 0) < limits.MAX_PROBLEMS_PER_KIND
+
+    def count(self, code: str, n: int) -> None:
+        """Count n problems of a kind that are not built (beyond the cap)."""
+        self._per_kind[code] = self._per_kind.get(code, 0) + n
+
+    def flush(self) -> None:
+        """Move the staged problems, in file order, to self.problems; one summary per capped kind."""
+        self._staged.sort(key=lambda t: (t[0], t[1]))
+        self.problems.extend(p for _, _, p in self._staged)
+        self._staged = []
+        for code, n in self._per_kind.items():
+            if n > limits.MAX_PROBLEMS_PER_KIND and code != "more_problems":
+                first = self._first_of_kind[code]
+                self.problems.append(ImportProblem(
+                    self.file, None, None, None, "more_problems",
+                    {"n": n - limits.MAX_PROBLEMS_PER_KIND, "limit": limits.MAX_PROBLEMS_PER_KIND, "kind_code": code,
+                     "first_sheet": first.sheet, "first_row": first.row, "first_column": first.column}))
+                self._per_kind[code] = limits.MAX_PROBLEMS_PER_KIND
 
     def example_column(self) -> str:
         return next(iter(self.columns), "4.4.a")
@@ -550,204 +784,409 @@ class _Reader:
             form = ""
         return _Header(0, form, roles, var_cols, other)
 
-    def find_header(self, rows: list[list[Any]]) -> _Header | None:
+    def find_header(self, rows: list[tuple[int, list[Any]]]) -> _Header | None:
+        """rows: (row number, cells) of the first HEADER_SCAN_ROWS rows."""
         partial = None
-        for r, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
+        for number, cells in rows:
+            if number > HEADER_SCAN_ROWS:
+                break
             header = self.classify_header(cells)
-            header.row = r
+            header.row = number
             if header.form in ("long", "wide"):
                 return header
             if header.form == "partial" and partial is None:
                 partial = header
         return partial
 
-    def column_label(self, table: _Table, header_cells: list[Any], i: int) -> str:
-        if table.letters:
+    @staticmethod
+    def head_rows(grid: Grid) -> list[tuple[int, list[Any]]]:
+        n = int(np.searchsorted(grid.row_numbers, HEADER_SCAN_ROWS, side="right"))
+        return [(int(grid.row_numbers[p]), grid.row(p)) for p in range(n)]
+
+    def column_label(self, grid: Grid, header_cells: list[Any], i: int) -> str:
+        if grid.letters:
             return _letter(i)
         text = _cell_text(header_cells[i]) if i < len(header_cells) else ""
         return text or str(i + 1)
 
-    def parse_year(self, cell: Any) -> int | None:
-        if isinstance(cell, bool) or isinstance(cell, (datetime, date, time)):
-            return None
-        if isinstance(cell, (int, float)):
-            year = float(cell)
-        else:
-            m = re.fullmatch(r"(?:nam\s*)?(\d{4})(?:[.,]0+)?", fold(cell))
-            if not m:
-                return None
-            year = float(m.group(1))
-        if not year.is_integer() or not YEAR_MIN <= year <= YEAR_MAX:
-            return None
-        return int(year)
-
-    def row_keys(self, table: _Table, cells: list[Any], excel_row: int, header: _Header,
-                 header_cells: list[Any]) -> tuple[str | None, int | None]:
-        """Entity and year of a data row; adds the problems when they cannot be read."""
-        e_idx = header.roles["entity"]
-        e_cell = cells[e_idx] if e_idx < len(cells) else None
-        e_col = self.column_label(table, header_cells, e_idx)
-        entity = None
-        if _is_empty(e_cell):
-            self.add("missing_entity", table.sheet, excel_row, e_col, n_entities=len(self.resolver),
-                     example=self.example_entity())
-        else:
-            entity = self.resolver.resolve(e_cell)
-            if entity is None:
-                text = _cell_text(e_cell)
-                self.add("unknown_entity", table.sheet, excel_row, e_col, value=text,
-                         n_entities=len(self.resolver), example=self.example_entity(),
-                         merged_into=self.resolver.successor(text), suggestion=self.resolver.suggest(text))
-        y_idx = header.roles.get("year")
-        if y_idx is None:
-            return entity, self.default_year
-        y_cell = cells[y_idx] if y_idx < len(cells) else None
-        y_col = self.column_label(table, header_cells, y_idx)
-        if _is_empty(y_cell):
-            if self.default_year is not None:
-                return entity, self.default_year
-            self.add("missing_year", table.sheet, excel_row, y_col, min=YEAR_MIN, max=YEAR_MAX)
-            return entity, None
-        year = self.parse_year(y_cell)
-        if year is None:
-            self.add("bad_year", table.sheet, excel_row, y_col, value=_cell_text(y_cell), min=YEAR_MIN, max=YEAR_MAX)
-        return entity, year
-
-    def read_value(self, table: _Table, cell: Any, excel_row: int, col: str,
-                   indicator: str, variable: str) -> tuple[float, bool] | None:
-        if is_not_applicable(cell):
-            return math.nan, True
-        try:
-            value = parse_number(cell)
-        except ValueError:
-            self.add("not_a_number", table.sheet, excel_row, col, value=_cell_text(cell),
-                     indicator=indicator, variable=variable)
-            return None
-        if value < 0:
-            self.add("negative", table.sheet, excel_row, col, value=value, indicator=indicator, variable=variable)
-        return value, False
-
-    def record(self, entity, year, indicator, variable, value, na, sheet, excel_row, col) -> None:
-        key = (entity, year, indicator, variable)
-        first = self.seen.get(key)
-        if first is not None:
-            self.add("duplicate", sheet, excel_row, col, entity=entity, year=year, indicator=indicator,
-                     variable=variable, first_sheet=first[0], first_row=first[1], first_column=first[2])
-            return
-        self.seen[key] = (sheet, excel_row, col)
-        self.records.append((entity, year, indicator, variable, value, na, sheet or "", excel_row, col))
-
     # -- one table (a CSV or one sheet) --
-    def read_table(self, table: _Table) -> None:
-        rows = table.rows
-        if not any(not _is_empty(c) for cells in rows for c in cells):
+    def read_table(self, grid: Grid) -> None:
+        self.table_seq += 1
+        if grid.is_empty():
             return  # an empty sheet holds nothing to import
-        header = self.find_header(rows)
+        head = self.head_rows(grid)
+        header = self.find_header(head)
         if header is None:
-            self.add("header_not_recognised", table.sheet, None, None, rows=HEADER_SCAN_ROWS,
+            self.add("header_not_recognised", grid.sheet, None, None, rows=HEADER_SCAN_ROWS,
                      example=self.example_column())
             return
-        header_cells = rows[header.row]
+        header_cells = next(cells for number, cells in head if number == header.row)
         if header.form == "partial":
             missing = [] if ("year" in header.roles or self.default_year is not None) else ["year"]
             if any(r in header.roles for r in ("indicator", "variable", "value")):
                 missing += [r for r in ("indicator", "variable", "value") if r not in header.roles]
             else:
                 missing.append("wide_codes")
-            self.add("missing_columns", table.sheet, header.row + 1, None, missing_roles=missing,
+            self.add("missing_columns", grid.sheet, header.row, None, missing_roles=missing,
                      example=self.example_column())
             return
         self.forms.append(header.form)
-        data_rows = rows[header.row + 1:]
-        first_row = header.row + 2  # 1-based row number of data_rows[0]
+        data = np.flatnonzero(grid.row_numbers > header.row)
+        if not grid.letters:  # a CSV
+            self.extra_fields(grid, header, header_cells, data)
         if header.form == "long":
-            self.read_long(table, header, header_cells, data_rows, first_row)
+            self.read_long(grid, header, header_cells, data)
         else:
-            self.read_wide(table, header, header_cells, data_rows, first_row)
+            self.read_wide(grid, header, header_cells, data)
 
-    def _is_header_repeat(self, cells: list[Any], header: _Header) -> bool:
+    def extra_fields(self, grid: Grid, header: _Header, header_cells: list[Any], data: np.ndarray) -> None:
+        """A CSV row with more filled fields than the header has columns (e.g. an unquoted 14,569)."""
+        n_header = len(header_cells)
+        while n_header and _is_empty(header_cells[n_header - 1]):
+            n_header -= 1
+        n_header = max(n_header, max((i for i, c in enumerate(header_cells) if not _is_empty(c)), default=-1) + 1)
+        extra_cols = sorted(i for i in grid.columns if i >= n_header)
+        if not extra_cols or not len(data):
+            return
+        filled = np.zeros(len(data), dtype=bool)
+        last = np.full(len(data), -1, dtype=np.int64)
+        first_val = np.full(len(data), None, dtype=object)
+        for i in extra_cols:
+            col = grid.columns[i][data]
+            has = pd.notna(col)
+            first_val = np.where(has & ~filled, col, first_val)
+            filled |= has
+            last = np.where(has, i, last)
+        for p in np.flatnonzero(filled):
+            if not self.wants("extra_fields"):
+                self.count("extra_fields", int(filled[p:].sum()))
+                break
+            row = int(grid.row_numbers[data[p]])
+            self.add("extra_fields", grid.sheet, row, str(n_header + 1), key=(self.table_seq, row, 5, 0, 0),
+                     n_fields=int(last[p]) + 1, n_header=n_header, value=first_val[p])
+
+    def _pair_id(self, indicator: str, variable: str) -> int:
+        return self.pair_ids.setdefault((indicator, variable), len(self.pair_ids))
+
+    def _entity_id(self, name: str | None) -> int:
+        return -1 if name is None else self.entity_ids.setdefault(name, len(self.entity_ids))
+
+    def _header_repeat(self, entity_raw: np.ndarray) -> np.ndarray:
+        codes, uniques = _factorize(entity_raw)
+        flags = [isinstance(u, str) and HEADER_ALIASES.get(_header_key(u)) == "entity" for u in uniques]
+        return _map(codes, flags, False, dtype=bool)
+
+    def row_keys(self, grid: Grid, header: _Header, header_cells: list[Any], pos: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+        """Entity (canonical name or None) and year (or -1) of the rows at positions `pos`; adds the
+        problems of those that cannot be read. Each distinct entity and year text is read once."""
+        rows = grid.row_numbers[pos]
         e_idx = header.roles["entity"]
-        cell = cells[e_idx] if e_idx < len(cells) else None
-        return isinstance(cell, str) and HEADER_ALIASES.get(_header_key(cell)) == "entity"
+        e_col = self.column_label(grid, header_cells, e_idx)
+        e_raw = grid.column(e_idx)[pos]
+        codes, uniques = _factorize(e_raw)
+        names = [self.resolver.resolve(u) for u in uniques]  # the resolver caches each text too
+        entity = _map(codes, names, None)
+        self._last_entity_id = _map(codes, [self._entity_id(nm) for nm in names], -1, dtype=np.int64)
+        for p in np.flatnonzero(codes == -1):
+            if not self.wants("missing_entity"):
+                self.count("missing_entity", int((codes[p:] == -1).sum()))
+                break
+            self.add("missing_entity", grid.sheet, int(rows[p]), e_col, key=(self.table_seq, int(rows[p]), 0, 0, 0),
+                     n_entities=len(self.resolver), example=self.example_entity())
+        unknown = np.flatnonzero((codes >= 0) & ~_filled(entity))
+        hints: dict[int, tuple] = {}
+        for n, p in enumerate(unknown):
+            if not self.wants("unknown_entity"):
+                self.count("unknown_entity", len(unknown) - n)
+                break
+            c = int(codes[p])
+            if c not in hints:
+                text = _cell_text(uniques[c])
+                hints[c] = (text, self.resolver.successor(text), self.resolver.suggest(text))
+            text, successor, suggestion = hints[c]
+            self.add("unknown_entity", grid.sheet, int(rows[p]), e_col, key=(self.table_seq, int(rows[p]), 0, 0, 0),
+                     value=text, n_entities=len(self.resolver), example=self.example_entity(),
+                     merged_into=successor, suggestion=suggestion)
+        y_idx = header.roles.get("year")
+        default = -1 if self.default_year is None else self.default_year
+        if y_idx is None:
+            return entity, np.full(len(pos), default, dtype=np.int64)
+        y_col = self.column_label(grid, header_cells, y_idx)
+        y_raw = grid.column(y_idx)[pos]
+        codes, uniques = _factorize(y_raw)
+        parsed = [parse_year(u) for u in uniques]
+        year = _map(codes, [-2 if y is None else y for y in parsed], default, dtype=np.int64)
+        if self.default_year is None:
+            for p in np.flatnonzero(codes == -1):
+                if not self.wants("missing_year"):
+                    self.count("missing_year", int((codes[p:] == -1).sum()))
+                    break
+                self.add("missing_year", grid.sheet, int(rows[p]), y_col, key=(self.table_seq, int(rows[p]), 1, 0, 0),
+                         min=YEAR_MIN, max=YEAR_MAX)
+        bad = np.flatnonzero(year == -2)
+        for n, p in enumerate(bad):
+            if not self.wants("bad_year"):
+                self.count("bad_year", len(bad) - n)
+                break
+            self.add("bad_year", grid.sheet, int(rows[p]), y_col, key=(self.table_seq, int(rows[p]), 1, 0, 0),
+                     value=_cell_text(uniques[int(codes[p])]), min=YEAR_MIN, max=YEAR_MAX)
+        year[year == -2] = -1
+        return entity, year
 
-    def read_long(self, table, header, header_cells, data_rows, first_row) -> None:
+    def read_long(self, grid: Grid, header: _Header, header_cells: list[Any], data: np.ndarray) -> None:
         idx = header.roles
-        v_col = self.column_label(table, header_cells, idx["value"])
-        i_col = self.column_label(table, header_cells, idx["indicator"])
-        var_col = self.column_label(table, header_cells, idx["variable"])
+        v_col = self.column_label(grid, header_cells, idx["value"])
+        i_col = self.column_label(grid, header_cells, idx["indicator"])
+        var_col = self.column_label(grid, header_cells, idx["variable"])
+        value = grid.column(idx["value"])[data]
+        use = _filled(value) & ~self._header_repeat(grid.column(idx["entity"])[data])
+        pos = data[use]
+        self.n_rows += len(pos)
+        if not len(pos):
+            return
+        rows = grid.row_numbers[pos]
+        entity, year = self.row_keys(grid, header, header_cells, pos)
+        # indicator and variable: each distinct (indicator, variable) text pair once
+        ind_codes, ind_u = _factorize(grid.column(idx["indicator"])[pos])
+        var_codes, var_u = _factorize(grid.column(idx["variable"])[pos])
+        ind_text = [_cell_text(u) for u in ind_u]
+        var_text = [_cell_text(u) for u in var_u]
+        indicator = _map(ind_codes, ind_text, "")
+        variable = _map(var_codes, var_text, "")
+        pair_codes, pair_u = _pairs(ind_codes, var_codes)
+        status = []  # 0 known, 1 unknown indicator, 2 unknown variable
+        for ic, vc in pair_u:
+            ind = ind_text[ic] if ic >= 0 else ""
+            var = var_text[vc] if vc >= 0 else ""
+            leaf = self.leaves.get(ind)
+            status.append(1 if leaf is None else (0 if var in leaf.variable_names() else 2))
+        pair_status = np.asarray(status, dtype=np.int64)[pair_codes]
+        pair_gid = np.asarray([self._pair_id(ind_text[a] if a >= 0 else "", var_text[b] if b >= 0 else "")
+                               for a, b in pair_u], dtype=np.int64)[pair_codes]
+        for p in np.flatnonzero(pair_status > 0):
+            ind, var, row = indicator[p], variable[p], int(rows[p])
+            if pair_status[p] == 1:
+                if self.wants("unknown_indicator"):
+                    self.add("unknown_indicator", grid.sheet, row, i_col, key=(self.table_seq, row, 2, 0, 0),
+                             value=ind, framework=self.fw.id, example=", ".join(list(self.leaves)[:5]),
+                             suggestion=_closest(ind, self.leaves))
+                else:
+                    self.count("unknown_indicator", 1)
+            else:
+                leaf = self.leaves[ind]
+                if self.wants("unknown_variable"):
+                    self.add("unknown_variable", grid.sheet, row, var_col, key=(self.table_seq, row, 3, 0, 0),
+                             value=var, indicator=ind, expected=", ".join(leaf.variable_names()),
+                             suggestion=_closest(var, leaf.variable_names()))
+                else:
+                    self.count("unknown_variable", 1)
+        n = len(pos)
+        self.parts.append({
+            "table": np.full(n, self.table_seq, dtype=np.int64), "row": rows.astype(np.int64),
+            "col": np.full(n, idx["value"], dtype=np.int64), "label": np.full(n, v_col, dtype=object),
+            "sheet": np.full(n, grid.sheet, dtype=object), "entity": entity, "year": year,
+            "indicator": indicator, "variable": variable, "known": pair_status == 0, "cell": value[use],
+            "pair": pair_gid, "entity_id": self._last_entity_id,
+        })
 
-        def at(cells, role):
-            i = idx.get(role)
-            return cells[i] if i is not None and i < len(cells) else None
-
-        for offset, cells in enumerate(data_rows):
-            excel_row = first_row + offset
-            value_cell = at(cells, "value")
-            if _is_empty(value_cell) or self._is_header_repeat(cells, header):
-                continue  # an empty value is a value not provided
-            self.n_rows += 1
-            entity, year = self.row_keys(table, cells, excel_row, header, header_cells)
-            indicator = _cell_text(at(cells, "indicator"))
-            variable = _cell_text(at(cells, "variable"))
-            known = True
-            leaf = self.leaves.get(indicator)
-            if leaf is None:
-                known = False
-                self.add("unknown_indicator", table.sheet, excel_row, i_col, value=indicator,
-                         framework=self.fw.id, example=", ".join(list(self.leaves)[:5]),
-                         suggestion=_closest(indicator, self.leaves))
-            elif variable not in leaf.variable_names():
-                known = False
-                self.add("unknown_variable", table.sheet, excel_row, var_col, value=variable, indicator=indicator,
-                         expected=", ".join(leaf.variable_names()),
-                         suggestion=_closest(variable, leaf.variable_names()))
-            parsed = self.read_value(table, value_cell, excel_row, v_col, indicator, variable)
-            if parsed is None:
-                self.unreadable.add((entity, year, indicator, variable))
-            elif known and entity is not None and year is not None:
-                if parsed[0] < 0:
-                    self.negative.add((entity, year, indicator, variable))
-                self.record(entity, year, indicator, variable, parsed[0], parsed[1], table.sheet, excel_row, v_col)
-
-    def read_wide(self, table, header, header_cells, data_rows, first_row) -> None:
-        var_cols = [(i, name, ind, var, self.column_label(table, header_cells, i))
+    def read_wide(self, grid: Grid, header: _Header, header_cells: list[Any], data: np.ndarray) -> None:
+        var_cols = [(i, name, ind, var, self.column_label(grid, header_cells, i))
                     for i, name, ind, var in header.var_cols]
         for i, name, _, _, col in var_cols:
-            self.wide_columns.setdefault((table.sheet, name), col)
+            self.wide_columns.setdefault((grid.sheet, name), col)
         # Unknown columns are reported once, at the header, when they hold data that would be lost.
         for i, text in header.other_cols:
-            if not any(i < len(cells) and not _is_empty(cells[i]) for cells in data_rows):
+            if i not in grid.columns or not _filled(grid.columns[i][data]).any():
                 continue
-            col = self.column_label(table, header_cells, i)
+            col = self.column_label(grid, header_cells, i)
+            key = (self.table_seq, header.row, 0, i, 0)
             prefix, _, variable = text.rpartition(".")
             if prefix in self.leaves:
-                self.add("unknown_variable", table.sheet, header.row + 1, col, value=variable, indicator=prefix,
+                self.add("unknown_variable", grid.sheet, header.row, col, key=key, value=variable, indicator=prefix,
                          expected=", ".join(self.leaves[prefix].variable_names()),
                          suggestion=_closest(variable, self.leaves[prefix].variable_names()))
             elif _CODE_LIKE.fullmatch(text):
-                self.add("unknown_indicator", table.sheet, header.row + 1, col, value=prefix or text,
+                self.add("unknown_indicator", grid.sheet, header.row, col, key=key, value=prefix or text,
                          framework=self.fw.id, example=", ".join(list(self.leaves)[:5]),
                          suggestion=_closest(prefix or text, self.leaves))
             else:
-                self.add("unknown_column", table.sheet, header.row + 1, col, value=text,
+                self.add("unknown_column", grid.sheet, header.row, col, key=key, value=text,
                          example=self.example_column(), suggestion=_closest(text, self.columns))
-        for offset, cells in enumerate(data_rows):
-            n = len(cells)
-            filled = [(cells[i], name, ind, var, col) for i, name, ind, var, col in var_cols
-                      if i < n and not _is_empty(cells[i])]
-            if not filled or self._is_header_repeat(cells, header):
-                continue  # a row without values is a row not provided (e.g. the template's own rows)
-            excel_row = first_row + offset
-            self.n_rows += 1
-            entity, year = self.row_keys(table, cells, excel_row, header, header_cells)
-            for cell, name, indicator, variable, col in filled:
-                parsed = self.read_value(table, cell, excel_row, col, indicator, variable)
-                if parsed is None:
-                    self.unreadable.add((entity, year, indicator, variable))
-                elif entity is not None and year is not None:
-                    if parsed[0] < 0:
-                        self.negative.add((entity, year, indicator, variable))
-                    self.record(entity, year, indicator, variable, parsed[0], parsed[1], table.sheet, excel_row, col)
+        if not var_cols or not len(data):
+            return
+        filled = [_filled(grid.column(i)[data]) for i, *_ in var_cols]
+        any_filled = np.logical_or.reduce(filled)
+        use = any_filled & ~self._header_repeat(grid.column(header.roles["entity"])[data])
+        pos = data[use]
+        self.n_rows += len(pos)
+        if not len(pos):
+            return
+        entity, year = self.row_keys(grid, header, header_cells, pos)
+        # the filled cells, row by row then column by column (the order a reader of the sheet meets them)
+        rix, kix, vals = [], [], []
+        for k, f in enumerate(filled):
+            r = np.flatnonzero(f[use])
+            rix.append(r)
+            kix.append(np.full(len(r), k, dtype=np.int64))
+            vals.append(grid.column(var_cols[k][0])[pos][r])
+        rix_a, kix_a, vals_a = np.concatenate(rix), np.concatenate(kix), np.concatenate(vals)
+        order = np.lexsort((kix_a, rix_a))
+        rix_a, kix_a, vals_a = rix_a[order], kix_a[order], vals_a[order]
+        col_index = np.array([c[0] for c in var_cols], dtype=np.int64)
+        labels = np.array([c[4] for c in var_cols], dtype=object)
+        inds = np.array([c[2] for c in var_cols], dtype=object)
+        vars_ = np.array([c[3] for c in var_cols], dtype=object)
+        n = len(rix_a)
+        self.parts.append({
+            "table": np.full(n, self.table_seq, dtype=np.int64), "row": grid.row_numbers[pos][rix_a].astype(np.int64),
+            "col": col_index[kix_a], "label": labels[kix_a], "sheet": np.full(n, grid.sheet, dtype=object),
+            "entity": entity[rix_a], "year": year[rix_a], "indicator": inds[kix_a], "variable": vars_[kix_a],
+            "pair": np.asarray([self._pair_id(c[2], c[3]) for c in var_cols], dtype=np.int64)[kix_a],
+            "entity_id": self._last_entity_id[rix_a],
+            "known": np.ones(n, dtype=bool), "cell": vals_a,
+        })
+
+    # -- every value cell of the file together: numbers, records, duplicates --
+    def read_values(self) -> None:
+        if not self.parts:
+            self.records = _empty_records()
+            return
+        cells = {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+        self.parts = []
+        n = len(cells["cell"])
+        codes, uniques = _factorize(cells["cell"])
+        info = [classify_value(u) for u in uniques]
+        status = _map(codes, [i[0] for i in info], _BAD, dtype=np.int64)
+        vi = _map(codes, [i[1] for i in info], math.nan, dtype=float)
+        en = _map(codes, [i[2] for i in info], math.nan, dtype=float)
+        evidence = _map(codes, [i[3] for i in info], _EV_NONE, dtype=np.int64)
+        # kind and unit of each cell's variable (unknown variables: any reading possible)
+        pair_codes = cells["pair"]
+        pair_u = list(self.pair_ids)  # id order
+        pair_kind = [self.kinds.get((a, b), (KIND_AMOUNT, ""))[0] for a, b in pair_u]
+        kind = np.asarray(pair_kind, dtype=object)[pair_codes] if len(pair_u) else np.empty(0, dtype=object)
+        # the convention: of the variable's own cells if they show one, else of the whole file
+        ev_vi = np.bincount(pair_codes, weights=evidence == _EV_VI, minlength=len(pair_u)) > 0
+        ev_en = np.bincount(pair_codes, weights=evidence == _EV_EN, minlength=len(pair_u)) > 0
+        file_vi, file_en = bool((evidence == _EV_VI).any()), bool((evidence == _EV_EN).any())
+        file_conv = _EV_VI if file_vi and not file_en else _EV_EN if file_en and not file_vi else _EV_NONE
+        var_conv = np.where(ev_vi & ~ev_en, _EV_VI, np.where(ev_en & ~ev_vi, _EV_EN, file_conv))
+        conv = var_conv[pair_codes] if len(pair_u) else np.empty(0, dtype=np.int64)
+
+        def admissible(v: np.ndarray) -> np.ndarray:
+            whole = np.isfinite(v) & (np.floor(v) == v)
+            return np.where(kind == KIND_ITEM, (v == 0) | (v == 1), np.where(kind == KIND_COUNT, whole, True))
+
+        value = np.where(status == _NUM, vi, math.nan)
+        amb = status == _AMB
+        refuse_amb = np.zeros(n, dtype=bool)
+        if amb.any():
+            a_vi, a_en = admissible(vi), admissible(en)
+            # The file's convention decides unless it gives a reading the unit excludes while the other
+            # reading fits. Without a convention the documented (Vietnamese) reading is taken only when
+            # it is the one reading the unit allows ("1.234" people = 1234); otherwise refused, both
+            # readings named ("931,895" people: 931.895 cannot count people, 931895 breaks the convention).
+            take_vi = amb & (((conv == _EV_VI) & (a_vi | ~a_en)) | ((conv == _EV_NONE) & a_vi & ~a_en))
+            take_en = amb & (conv == _EV_EN) & (a_en | ~a_vi)
+            value = np.where(take_vi, vi, np.where(take_en, en, value))
+            refuse_amb = amb & ~take_vi & ~take_en
+        words = (status == _YES) | (status == _NO)
+        word_ok = words & (kind == KIND_ITEM)
+        value = np.where(word_ok, vi, value)
+        na = status == _NA
+        ok = (status == _NUM) | (amb & ~refuse_amb) | word_ok | na
+        negative = ok & ~na & (value < 0)
+
+        # problems, cell by cell in file order
+        sheet, rows, labels = cells["sheet"], cells["row"], cells["label"]
+        table, cols = cells["table"], cells["col"]
+        bad_kinds = [
+            ((status == _BAD), "not_a_number"), ((status == _NONFINITE), "not_finite"),
+            ((status == _FORMULA), "formula_no_value"), (refuse_amb, "ambiguous_number"),
+            (words & ~word_ok, "word_not_number"), (negative, "negative"),
+        ]
+        for mask, code in bad_kinds:
+            where = np.flatnonzero(mask)
+            for m, p in enumerate(where):
+                if not self.wants(code):
+                    self.count(code, len(where) - m)
+                    break
+                self.add(code, sheet[p], int(rows[p]), labels[p], key=(int(table[p]), int(rows[p]), 4, int(cols[p]), 0),
+                         **self._value_params(code, cells, p, vi[p], en[p], conv[p], kind[p], value[p]))
+
+        # records: known variable, entity and year read, value read (first of duplicates kept)
+        keep = cells["known"] & ok & _filled(cells["entity"]) & (cells["year"] >= 0)
+        unread = ~ok
+        if unread.any():
+            self.unreadable = set(zip(cells["entity"][unread], cells["year"][unread].tolist(),
+                                      cells["indicator"][unread], cells["variable"][unread]))
+        neg = negative & keep
+        if neg.any():
+            self.negative = set(zip(cells["entity"][neg], cells["year"][neg].tolist(),
+                                    cells["indicator"][neg], cells["variable"][neg]))
+        rec = pd.DataFrame({
+            "entity": pd.Series(cells["entity"][keep], dtype=object),
+            "year": cells["year"][keep].astype(np.int64),
+            "indicator": pd.Series(cells["indicator"][keep], dtype=object),
+            "variable": pd.Series(cells["variable"][keep], dtype=object),
+            "value": value[keep].astype(float),
+            "not_applicable": na[keep],
+            "sheet": pd.Series(np.where(pd.isna(sheet[keep]), "", sheet[keep]), dtype=object),
+            "row": rows[keep].astype(np.int64),
+            "column": pd.Series(labels[keep], dtype=object),
+        }, columns=DATA_COLUMNS)
+        key_cols = ["entity", "year", "indicator", "variable"]
+        e_codes = cells["entity_id"][keep]
+        y_codes, _ = pd.factorize(cells["year"][keep])
+        ey = e_codes * (int(y_codes.max()) + 1 if len(y_codes) else 1) + y_codes
+        combined = ey * (len(pair_u) + 1) + pair_codes[keep]
+        dup = pd.Series(combined).duplicated(keep="first").to_numpy()
+        if dup.any():
+            firsts = rec.loc[~dup].set_index(key_cols)
+            dup_rows = rec.loc[dup]
+            d_table, d_col = table[keep][dup], cols[keep][dup]
+            for m, (t, c, r) in enumerate(zip(d_table, d_col, dup_rows.itertuples(index=False))):
+                if not self.wants("duplicate"):
+                    self.count("duplicate", len(dup_rows) - m)
+                    break
+                first = firsts.loc[(r.entity, r.year, r.indicator, r.variable)]
+                self.add("duplicate", r.sheet or None, int(r.row), r.column, key=(int(t), int(r.row), 4, int(c), 1),
+                         entity=r.entity, year=int(r.year), indicator=r.indicator, variable=r.variable,
+                         first_sheet=first["sheet"] or None, first_row=int(first["row"]), first_column=first["column"])
+            rec = rec.loc[~dup].reset_index(drop=True)
+        self.records = rec
+
+    def _value_params(self, code, cells, p, vi, en, conv, kind, value) -> dict[str, Any]:
+        cell = cells["cell"][p]
+        indicator, variable = cells["indicator"][p], cells["variable"][p]
+        params: dict[str, Any] = {"value": _cell_text(cell), "indicator": indicator, "variable": variable}
+        unit = self.kinds.get((indicator, variable), (KIND_AMOUNT, ""))[1]
+        params["unit"] = unit
+        if code == "negative":
+            params["value"] = float(value)
+        elif code == "formula_no_value":
+            params["formula"] = str(cell)
+        elif code == "ambiguous_number":
+            text = str(cell).strip()
+            sep = "." if "." in text else ","
+            grouped, decimal = (vi, en) if sep == "." else (en, vi)
+            params.update(separator=sep, reading_grouped=f"{grouped:.0f}", reading_decimal=float(decimal))
+            if kind == KIND_COUNT and conv == _EV_EN:
+                reason = "ambiguous_reason_count_english"
+            elif kind == KIND_COUNT:
+                reason = "ambiguous_reason_count"
+            elif kind == KIND_ITEM:
+                reason = "ambiguous_reason_item"
+            else:
+                reason = "ambiguous_reason_none"
+            for lang in ("vi", "en"):
+                params[f"reason_{lang}"] = load_catalog(lang)[reason].format(
+                    unit=unit or ("số lượng" if lang == "vi" else "a quantity"))
+        elif code == "word_not_number":
+            for lang in ("vi", "en"):
+                params[f"unit_text_{lang}"] = load_catalog(lang)["unit_text"].format(unit=unit) if unit else ""
+        return params
 
     # -- the scoring engine's own checks --
     def engine_checks(self) -> None:
@@ -761,24 +1200,17 @@ class _Reader:
         Filtering (rather than scoring a pruned framework) keeps the engine the single source of the
         checks. The engine lists at most 50 problems of a kind per leaf and variable.
         """
-        if not self.records:
-            return
         recs = self.records
-        df = pd.DataFrame({
-            "entity": [r[0] for r in recs],
-            "year": np.array([r[1] for r in recs], dtype=np.int64),
-            "indicator": [r[2] for r in recs],
-            "variable": [r[3] for r in recs],
-            "value": np.array([r[4] for r in recs], dtype=float),
-            "not_applicable": np.array([r[5] for r in recs], dtype=bool),
-            "line": np.arange(1, len(recs) + 1, dtype=np.int64),  # line i = self.records[i - 1]
-        })
-        touched = {(r[0], r[1], r[2]) for r in recs}
-        values = {(r[0], r[1], r[2], r[3]): r[4] for r in recs}
-        first_of = {}
-        for r in recs:
-            first_of.setdefault((r[0], r[1], r[2]), r)
+        if recs.empty:
+            return
+        df = recs[["entity", "year", "indicator", "variable", "value", "not_applicable"]].assign(
+            line=np.arange(1, len(recs) + 1, dtype=np.int64))  # line i = recs.iloc[i - 1]
         result = score(self.fw, df, strict=False)
+        first = recs.drop_duplicates(subset=["entity", "year", "indicator"], keep="first")
+        first_of = first.set_index(["entity", "year", "indicator"])
+        if result.problems:
+            values = recs.set_index(["entity", "year", "indicator", "variable"])["value"]
+            touched = first_of.index
         seen: set[tuple] = set()
         for p in result.problems:
             if p.code in ("negative", "year_not_covered"):
@@ -792,17 +1224,18 @@ class _Reader:
                 continue  # a ratio with a negative term: the negative cell is reported already
             leaf = self.leaves.get(p.indicator)
             if p.line:
-                rec = recs[p.line - 1]
-                sheet, row, col = rec[6] or None, rec[7], rec[8]
+                rec = recs.iloc[p.line - 1]
+                sheet, row, col = rec["sheet"] or None, int(rec["row"]), rec["column"]
             else:
                 # No cell holds a missing variable. In a wide table the entity-year's row does, and
                 # the variable's (empty) cell when the sheet has that column; in a long table only
                 # the sheet is known and the message names entity, year and indicator.
-                rec = first_of.get((p.entity, p.year, p.indicator))
-                sheet = (rec[6] or None) if rec is not None else None
+                key = (p.entity, p.year, p.indicator)
+                rec = first_of.loc[key] if key in first_of.index else None
+                sheet = (rec["sheet"] or None) if rec is not None else None
                 row = col = None
-                if rec is not None and self._record_is_wide(rec):
-                    row = rec[7]
+                if rec is not None and (sheet, f"{rec.name[2]}.{rec['variable']}") in self.wide_columns:
+                    row = int(rec["row"])
                     col = self.wide_columns.get((sheet, f"{p.indicator}.{p.variable}"))
             key = (p.code, sheet, row, col, p.entity, p.year, p.indicator, p.variable)
             if key in seen:
@@ -824,46 +1257,44 @@ class _Reader:
                     params.update(numerator="+".join(num), denominator="+".join(den),
                                   numerator_value=_sum(values, p, num), denominator_value=_sum(values, p, den))
             elif p.code in ("item_not_binary", "points_out_of_range") and leaf is not None:
-                params.update(value=values.get((p.entity, p.year, p.indicator, p.variable), math.nan),
+                params.update(value=float(values.get((p.entity, p.year, p.indicator, p.variable), math.nan)),
                               max_points=leaf.max_points)
             code = p.code if p.code in _ENGINE_CODES else "engine_other"
-            self.add(code, sheet, row, col, **params)
-        self.years_covered({k: r for k, r in first_of.items() if not r[5]})  # an N/A leaf needs no parameter
+            self.problems.append(ImportProblem(self.file, sheet, row, col, code, params))
+        self.years_covered(first.loc[~first["not_applicable"].to_numpy()])  # an N/A leaf needs no parameter
 
-    def _record_is_wide(self, rec: tuple) -> bool:
-        return (rec[6] or None, f"{rec[2]}.{rec[3]}") in self.wide_columns
-
-    def years_covered(self, first_of: dict) -> None:
+    def years_covered(self, first: pd.DataFrame) -> None:
         """A year-dependent parameter without a value for a year the file gives for that indicator."""
-        years_by_leaf: dict[str, set[int]] = {}
-        for entity, year, indicator in first_of:
-            years_by_leaf.setdefault(indicator, set()).add(year)
-        for code, years in years_by_leaf.items():
+        if first.empty:
+            return
+        pairs = first[["indicator", "year"]].drop_duplicates()
+        for code, years in pairs.groupby("indicator", sort=False)["year"]:
             rule = self.leaves[code].rule
             raws = [rule[p] for p in NUMERIC_PARAMS if p in rule]
-            bad = sorted(y for y in years if not all(param_years_covered(raw, y) for raw in raws))
+            if not any(isinstance(raw, dict) for raw in raws):
+                continue
+            bad = sorted(int(y) for y in set(years.tolist()) if not all(param_years_covered(raw, y) for raw in raws))
             if not bad:
                 continue
-            rec = next(r for k, r in first_of.items() if k[2] == code and k[1] == bad[0])
+            rec = first.loc[(first["indicator"] == code) & (first["year"] == bad[0])].iloc[0]
             covered = _merge_ranges({(b["from"], b["to"]) for raw in raws if isinstance(raw, dict)
                                      for b in raw["by_year"]})
-            self.add("year_not_covered", rec[6] or None, rec[7], rec[8], indicator=code,
-                     **_names(self.leaves[code]), years=", ".join(str(y) for y in bad),
-                     covered=", ".join(f"{a}–{b}" for a, b in covered))
+            self.problems.append(ImportProblem(
+                self.file, rec["sheet"] or None, int(rec["row"]), rec["column"], "year_not_covered",
+                dict(indicator=code, **_names(self.leaves[code]), years=", ".join(str(y) for y in bad),
+                     covered=", ".join(f"{a}–{b}" for a, b in covered))))
 
     def data_frame(self) -> pd.DataFrame:
-        recs = self.records
-        return pd.DataFrame({
-            "entity": pd.Series([r[0] for r in recs], dtype=object),
-            "year": np.array([r[1] for r in recs], dtype=np.int64),
-            "indicator": pd.Series([r[2] for r in recs], dtype=object),
-            "variable": pd.Series([r[3] for r in recs], dtype=object),
-            "value": np.array([r[4] for r in recs], dtype=float),
-            "not_applicable": np.array([r[5] for r in recs], dtype=bool),
-            "sheet": pd.Series([r[6] for r in recs], dtype=object),
-            "row": np.array([r[7] for r in recs], dtype=np.int64),
-            "column": pd.Series([r[8] for r in recs], dtype=object),
-        }, columns=DATA_COLUMNS)
+        return self.records if len(self.records.columns) else _empty_records()
+
+
+def _empty_records() -> pd.DataFrame:
+    return pd.DataFrame({
+        "entity": pd.Series([], dtype=object), "year": np.array([], dtype=np.int64),
+        "indicator": pd.Series([], dtype=object), "variable": pd.Series([], dtype=object),
+        "value": np.array([], dtype=float), "not_applicable": np.array([], dtype=bool),
+        "sheet": pd.Series([], dtype=object), "row": np.array([], dtype=np.int64),
+        "column": pd.Series([], dtype=object)}, columns=DATA_COLUMNS)
 
 
 _ENGINE_CODES = {"missing_variable", "zero_denominator", "part_exceeds_whole", "item_not_binary",
@@ -910,15 +1341,17 @@ def _letter(index: int) -> str:
 
 # --- file reading --------------------------------------------------------------------------------
 
-def _read_bytes(source: Any) -> bytes:
+def _read_bytes(source: Any, limit: int | None = None) -> bytes:
+    """The bytes of a path, bytes or file object; with `limit`, at most limit + 1 bytes are read."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source)
     if isinstance(source, (str, Path)):
-        return Path(source).read_bytes()
+        with Path(source).open("rb") as fh:
+            return fh.read(-1 if limit is None else limit + 1)
     if hasattr(source, "getvalue"):  # e.g. io.BytesIO, Streamlit's UploadedFile
         return bytes(source.getvalue())
     if hasattr(source, "read"):
-        return bytes(source.read())
+        return bytes(source.read(-1 if limit is None else limit + 1))
     raise TypeError(f"source must be a path, bytes or a file object, not {type(source).__name__}")
 
 
@@ -930,35 +1363,45 @@ def _decode_csv(raw: bytes) -> str | None:
             text = raw.decode("utf-16")
         except UnicodeDecodeError:
             return None
+        return None if (_MOJIBAKE_LEAD.search(text) or "áº" in text or "á»" in text) else text
     else:
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return None
-    if _MOJIBAKE.search(text):
+    if any(seq in raw for seq in _MOJIBAKE_BYTES) and (
+            _MOJIBAKE_LEAD.search(text) or "áº" in text or "á»" in text):
         return None
     return text
 
 
-def _csv_rows(text: str, reader: _Reader) -> list[list[Any]]:
-    """Split with the delimiter (; , or tab) that yields a recognised header, most frequent first."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
+# UTF-8 bytes of the characters mojibake starts with (Ã Ä Å Æ, "áº", "á»"): a fast test on the bytes
+# (UTF-16 files are checked on their text).
+_MOJIBAKE_BYTES = (b"\xc3\x83", b"\xc3\x84", b"\xc3\x85", b"\xc3\x86", b"\xc3\xa1\xc2\xba", b"\xc3\xa1\xc2\xbb")
+
+
+def _csv_delimiter_for(text: str) -> str:
+    """The most frequent of ; , and tab in the first non-blank line (small files without a reader)."""
+    first_line = next((line for line in text[:1_000_000].splitlines() if line.strip()), "")
+    return max([",", ";", "\t"], key=lambda d: first_line.count(d))
+
+
+def _csv_delimiter(text: str, reader: _Reader) -> str:
+    """The delimiter (; , or tab) that yields a recognised header in the first rows, most frequent first."""
+    first_line = next((line for line in text[:1_000_000].splitlines() if line.strip()), "")
     candidates = sorted([";", ",", "\t"], key=lambda d: -first_line.count(d))
-    best = None
     for delim in candidates:
-        rows = [[c if c.strip() else None for c in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delim)]
-        if best is None:
-            best = rows
-        header = reader.find_header(rows)
+        rows = csv_head_rows(text[:1_000_000], delim, HEADER_SCAN_ROWS)
+        header = reader.find_header(list(enumerate(rows, start=1)))
         if header is not None and header.form in ("long", "wide"):
-            return rows
-    return best or []
+            return delim
+    return candidates[0]
 
 
 def parse_inputs(source: Any, file_name: str | None, framework: Framework,
                  resolver: EntityResolver | None = None, default_year: int | None = None) -> ParsedImport:
-    """Read a CSV or Excel (.xlsx) file of inputs into a ParsedImport (data + problems). Writes nothing.
+    """Read a CSV or Excel (.xlsx) file of inputs into a ParsedImport (data + problems). Writes nothing,
+    never raises for anything in the file: every failure is an ImportProblem naming the file.
 
     `source`: a path, bytes or a file object; `file_name` gives the type (by extension) and names the
     file in messages (default: the path's name). `resolver` maps entity names (default: the 34
@@ -966,27 +1409,24 @@ def parse_inputs(source: Any, file_name: str | None, framework: Framework,
     """
     if file_name is None:
         file_name = Path(source).name if isinstance(source, (str, Path)) else "?"
-    raw = _read_bytes(source)
+    raw = _read_bytes(source, limits.MAX_UPLOAD_BYTES)
     resolver = resolver or EntityResolver.provinces_2025()
     reader = _Reader(framework, resolver, file_name, default_year)
-    ext = Path(file_name).suffix.lower()
-    if ext in CSV_EXTENSIONS:
-        text = _decode_csv(raw)
-        if text is None:
-            reader.add("encoding", None, None, None)
-        elif not text.strip():
-            reader.add("empty_file", None, None, None)
-        else:
-            reader.read_table(_Table(_csv_rows(text, reader), None, letters=False))
-    elif ext in EXCEL_EXTENSIONS:
-        _read_workbook(raw, reader)
-    else:
-        reader.add("file_type", None, None, None, extension=ext or file_name)
-
-    if not reader.problems and not reader.records:
-        # nothing recognised at all, or recognised tables (e.g. an unfilled template) without a value
-        reader.add("no_values" if reader.forms else "empty_file", None, None, None)
-    reader.engine_checks()
+    try:
+        _read_file(raw, file_name, reader)
+        reader.flush()
+        if not reader.problems and reader.records.empty:
+            # nothing recognised at all, or recognised tables (e.g. an unfilled template) without a value
+            reader.add("no_values" if reader.forms else "empty_file", None, None, None)
+            reader.flush()
+        reader.engine_checks()
+    except MemoryError:
+        reader.problems = [ImportProblem(file_name, None, None, None, "too_many_cells", {"limit": limits.MAX_CELLS})]
+        reader.records = _empty_records()
+    except Exception as exc:  # noqa: BLE001 - the last net: a user never sees a traceback
+        reader.problems.append(ImportProblem(file_name, None, None, None, "read_failed",
+                                             {"error": type(exc).__name__}))
+        reader.records = _empty_records()
     return ParsedImport(
         data=reader.data_frame(),
         problems=reader.problems,
@@ -997,20 +1437,34 @@ def parse_inputs(source: Any, file_name: str | None, framework: Framework,
     )
 
 
-def _read_workbook(raw: bytes, reader: _Reader) -> None:
-    import openpyxl  # local: only Excel imports need it
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # corrupt zip, .xls renamed .xlsx, encrypted file…
-        reader.add("unreadable", None, None, None, error=type(exc).__name__)
+def _read_file(raw: bytes, file_name: str, reader: _Reader) -> None:
+    ext = Path(file_name).suffix.lower()
+    if len(raw) > limits.MAX_UPLOAD_BYTES:
+        reader.add("too_large", None, None, None, limit_mb=limits.MAX_UPLOAD_BYTES // (1024 * 1024))
         return
-    try:
-        for ws in wb.worksheets:
-            if fold(ws.title) in SKIPPED_SHEETS:
-                continue
-            rows = [[None if isinstance(c, str) and not c.strip() else c for c in row]
-                    for row in ws.iter_rows(values_only=True)]
-            reader.read_table(_Table(rows, ws.title, letters=True))
-    finally:
-        wb.close()
+    if ext in CSV_EXTENSIONS:
+        text = _decode_csv(raw)
+        if text is None:
+            reader.add("encoding", None, None, None)
+        elif not text.strip():
+            reader.add("empty_file", None, None, None)
+        else:
+            grid = read_csv_grid(text, _csv_delimiter(text, reader), reader.add)
+            if grid is not None:
+                reader.read_table(grid)
+                reader.read_values()
+    elif ext in EXCEL_EXTENSIONS:
+        grids = read_xlsx_grids(raw, reader.add, skip_sheet=lambda title: fold(title) in SKIPPED_SHEETS)
+        if any(p.code in _FILE_FATAL for _, _, p in reader._staged):
+            return
+        for grid in grids:
+            reader.read_table(grid)
+        reader.read_values()
+    else:
+        reader.add("file_type", None, None, None, extension=ext or file_name)
+
+
+# Reading problems after which nothing of the file is read (a half-read file is never imported).
+_FILE_FATAL = {"unreadable", "xml_error", "sheet_unreadable", "too_many_rows", "too_many_cells",
+               "too_many_columns", "xml_too_large", "too_large"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

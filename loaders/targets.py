@@ -5,18 +5,23 @@ file, row, column and what is expected. Percent targets take a share (0–1, or 
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import math
 from dataclasses import dataclass
 
-import openpyxl
+import numpy as np
 import pandas as pd
 
-from loaders.parsing import YEAR_MAX, YEAR_MIN, ImportProblem, _decode_csv, _read_bytes, fold, parse_number
+from loaders import limits
+from loaders.parsing import (
+    _EV_EN, _EV_NONE, _EV_VI, _AMB, _FORMULA, _NA, _NO, _NONFINITE, _NUM, _YES, EXCEL_EXTENSIONS, YEAR_MAX, YEAR_MIN,
+    ImportProblem, _cell_text, _csv_delimiter_for, _decode_csv, _read_bytes, classify_value, fold, parse_year,
+)
+from loaders.readers import read_csv_grid, read_xlsx_grids
 
 COLUMNS = {"target_id": ("target_id", "ma chi tieu", "chi tieu", "target"),
            "year": ("year", "nam"), "value": ("value", "gia tri", "ket qua", "thuc hien")}
+MAX_TARGET_ROWS = limits.MAX_TARGET_ROWS
 
 
 @dataclass
@@ -34,34 +39,58 @@ class ParsedTargets:
         return [p.message(lang) for p in self.problems]
 
 
-def _rows(raw: bytes, file_name: str) -> tuple[list[list], list[ImportProblem]]:
-    if file_name.lower().endswith(".xlsx"):
-        try:
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 — any unreadable workbook is one clear message
-            return [], [ImportProblem(file_name, None, None, None, "unreadable", {"error": type(exc).__name__})]
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)], []
-    if not file_name.lower().endswith(".csv"):
+def _rows(raw: bytes, file_name: str) -> tuple[list[tuple[int, list]], list[ImportProblem]]:
+    """(row number, cells) of the first sheet or the CSV, read with the importer's readers and limits."""
+    problems: list[ImportProblem] = []
+
+    def add(code, sheet, row, column, **params):
+        problems.append(ImportProblem(file_name, sheet, row, column, code, params))
+
+    lower = file_name.lower()
+    if len(raw) > limits.MAX_UPLOAD_BYTES:
+        add("too_large", None, None, None, limit_mb=limits.MAX_UPLOAD_BYTES // (1024 * 1024))
+        return [], problems
+    if any(lower.endswith(ext) for ext in EXCEL_EXTENSIONS):
+        grids = read_xlsx_grids(raw, add, only_first=True)
+    elif lower.endswith(".csv"):
+        text = _decode_csv(raw)
+        if text is None:
+            return [], [ImportProblem(file_name, None, None, None, "encoding", {})]
+        grid = read_csv_grid(text, _csv_delimiter_for(text), add) if text.strip() else None
+        grids = [grid] if grid is not None else []
+    else:
         ext = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
         return [], [ImportProblem(file_name, None, None, None, "file_type", {"extension": ext})]
-    text = _decode_csv(raw)
-    if text is None:
-        return [], [ImportProblem(file_name, None, None, None, "encoding", {})]
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    delim = ";" if first.count(";") > first.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)], []
+    if problems or not grids:
+        return [], problems
+    grid = grids[0]
+    if len(grid) > MAX_TARGET_ROWS:
+        add("too_many_rows", grid.sheet, None, None, limit=MAX_TARGET_ROWS)
+        return [], problems
+    return [(int(n), grid.row(p)) for p, n in enumerate(grid.row_numbers)], problems
 
 
 def parse_target_progress(source, file_name: str, targets: pd.DataFrame) -> ParsedTargets:
-    raw = _read_bytes(source)
-    rows, problems = _rows(raw, file_name)
+    """Never raises for anything in the file: every failure is a named problem."""
+    raw = _read_bytes(source, limits.MAX_UPLOAD_BYTES)
     sha = hashlib.sha256(raw).hexdigest()
     empty = pd.DataFrame(columns=["target_id", "year", "value", "row"])
+    try:
+        return _parse(raw, file_name, targets, sha, empty)
+    except Exception as exc:  # noqa: BLE001 - the last net: a user never sees a traceback
+        return ParsedTargets(empty, [ImportProblem(file_name, None, None, None, "read_failed",
+                                                   {"error": type(exc).__name__})], file_name, sha)
+
+
+def _parse(raw: bytes, file_name: str, targets: pd.DataFrame, sha: str, empty: pd.DataFrame) -> ParsedTargets:
+    rows, problems = _rows(raw, file_name)
     if problems:
         return ParsedTargets(empty, problems, file_name, sha)
     if not rows:
         return ParsedTargets(empty, [ImportProblem(file_name, None, None, None, "empty_file", {})], file_name, sha)
-    header = [fold(c or "") for c in rows[0]]
+    sheet = None
+    head_number, head = rows[0]
+    header = [fold(_cell_text(c)) for c in head]
     where = {}
     for role, aliases in COLUMNS.items():
         folded = {fold(a) for a in aliases}
@@ -70,44 +99,66 @@ def parse_target_progress(source, file_name: str, targets: pd.DataFrame) -> Pars
                 where[role] = i
     missing = [r for r in COLUMNS if r not in where]
     if missing:
-        return ParsedTargets(empty, [ImportProblem(file_name, None, 1, None, "target_header",
+        return ParsedTargets(empty, [ImportProblem(file_name, sheet, head_number, None, "target_header",
                                                    {"missing": ", ".join(missing)})], file_name, sha)
+    label = {role: _cell_text(head[i]) or str(i + 1) for role, i in where.items()}
     known = targets.set_index("target_id")
+    body = [(n, r) for n, r in rows[1:] if any(c is not None for c in r)]
+    cell = lambda r, role: r[where[role]] if where[role] < len(r) else None  # noqa: E731
+    # the file's own way of writing decimals settles "1.234" / "0,125"-like values, never a guess
+    infos = [classify_value(cell(r, "value")) for _, r in body]
+    has_vi = any(i[0] == _NUM and i[3] == _EV_VI for i in infos)
+    has_en = any(i[0] == _NUM and i[3] == _EV_EN for i in infos)
+    conv = _EV_VI if has_vi and not has_en else _EV_EN if has_en and not has_vi else _EV_NONE
     out, seen = [], {}
-    for n, r in enumerate(rows[1:], start=2):
-        if not any(c not in (None, "") for c in r):
-            continue
-        cell = lambda role: r[where[role]] if where[role] < len(r) else None  # noqa: E731
-        tid = str(cell("target_id") or "").strip()
+    for (n, r), (status, vi, en, _) in zip(body, infos):
+        tid = _cell_text(cell(r, "target_id"))
         if tid not in known.index:
-            problems.append(ImportProblem(file_name, None, n, rows[0][where["target_id"]], "unknown_target",
+            problems.append(ImportProblem(file_name, None, n, label["target_id"], "unknown_target",
                                           {"value": tid, "example": known.index[0] if len(known) else ""}))
             continue
-        try:
-            year = int(parse_number(cell("year")))
-            if not YEAR_MIN <= year <= YEAR_MAX:
-                raise ValueError
-        except (ValueError, TypeError):
-            problems.append(ImportProblem(file_name, None, n, rows[0][where["year"]], "bad_year",
-                                          {"value": cell("year"), "min": YEAR_MIN, "max": YEAR_MAX}))
+        year = parse_year(cell(r, "year"))
+        if year is None:
+            problems.append(ImportProblem(file_name, None, n, label["year"], "bad_year",
+                                          {"value": _cell_text(cell(r, "year")), "min": YEAR_MIN, "max": YEAR_MAX}))
             continue
-        try:
-            value = parse_number(cell("value"))
-        except (ValueError, TypeError):
-            problems.append(ImportProblem(file_name, None, n, rows[0][where["value"]], "not_a_number",
-                                          {"value": cell("value")}))
+        raw_value = cell(r, "value")
+        params = {"value": _cell_text(raw_value), "indicator": tid, "variable": "value", "unit": ""}
+        if status == _AMB and conv == _EV_NONE:
+            text = str(raw_value).strip()
+            sep = "." if "." in text else ","
+            grouped, decimal = (vi, en) if sep == "." else (en, vi)
+            params.update(separator=sep, reading_grouped=f"{grouped:.0f}", reading_decimal=float(decimal),
+                          reason_vi="", reason_en="")
+            problems.append(ImportProblem(file_name, None, n, label["value"], "ambiguous_number", params))
+            continue
+        code = {_NONFINITE: "not_finite", _FORMULA: "formula_no_value", _YES: "word_not_number",
+                _NO: "word_not_number", _NA: "not_a_number"}.get(status)
+        if status not in (_NUM, _AMB) and code is None:
+            code = "not_a_number"
+        if code:
+            if code == "formula_no_value":
+                params["formula"] = str(raw_value)
+            problems.append(ImportProblem(file_name, None, n, label["value"], code, params))
+            continue
+        value = en if (status == _AMB and conv == _EV_EN) else vi
+        if not math.isfinite(value):
+            problems.append(ImportProblem(file_name, None, n, label["value"], "not_finite", params))
             continue
         if known.loc[tid, "metric_kind"] in ("percent", "share_of_grdp") and not 0 <= value <= 1:
-            problems.append(ImportProblem(file_name, None, n, rows[0][where["value"]], "target_share_range",
+            problems.append(ImportProblem(file_name, None, n, label["value"], "target_share_range",
                                           {"value": value, "target": tid}))
             continue
         if (tid, year) in seen:
-            problems.append(ImportProblem(file_name, None, n, rows[0][where["target_id"]], "target_duplicate",
+            problems.append(ImportProblem(file_name, None, n, label["target_id"], "target_duplicate",
                                           {"value": tid, "year": year, "first_row": seen[(tid, year)]}))
             continue
         seen[(tid, year)] = n
-        out.append({"target_id": tid, "year": year, "value": value, "row": n})
-    return ParsedTargets(pd.DataFrame(out) if out else empty, problems, file_name, sha)
+        out.append({"target_id": tid, "year": year, "value": float(value), "row": n})
+        if len(problems) > limits.MAX_PROBLEMS_PER_KIND * 5:
+            break
+    return ParsedTargets(pd.DataFrame(out) if out else empty, problems[: limits.MAX_PROBLEMS_PER_KIND * 5],
+                         file_name, sha)
 
 
 def progress_table(targets: pd.DataFrame, progress: pd.DataFrame) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from loaders.parsing import YEAR_MAX, YEAR_MIN, format_number, load_catalog
+from loaders.safe_output import neutralise_workbook
 from scoring.framework import Framework, Node
 from scoring.rules import item_variables
 
@@ -244,6 +245,7 @@ def build_template(framework: Framework, entities: list[str], years: list[int], 
     wb.properties.title = t["title"]
     wb.properties.subject = f"{framework.id}@{framework.version}"
     wb.properties.creator = "DTI Studio"
+    neutralise_workbook(wb)  # no cell (an entity or unit name…) can start a formula
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

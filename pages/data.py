@@ -35,7 +35,8 @@ if uploaded is not None:
                 else importer.validate_unit_data(data.store(), fw, sel.province, raw, uploaded.name))
         except Exception as exc:  # an unreadable file is explained, never a traceback
             st.session_state["parsed"] = None
-            st.error(ctx.t("ui.data.read_error", file=uploaded.name, reason=str(exc)))
+            st.error(ctx.t("ui.data.invalid", n=1))
+            st.text(ctx.t("ui.data.read_error", file=uploaded.name, reason=str(exc)))  # plain text, no Markdown
         st.session_state["parsed_key"] = cache_key
     parsed = st.session_state.get("parsed")
     if parsed is not None:
@@ -54,7 +55,7 @@ if uploaded is not None:
             st.error(ctx.t("ui.data.invalid", n=len(parsed.problems)))
             messages = parsed.messages(lang)
             for m in messages[:30]:
-                st.markdown(f"- {m}")
+                st.text(f"• {m}")  # plain text: a cell or file name is never read as Markdown/HTML
             if len(messages) > 30:
                 st.caption(ctx.t("ui.data.errors_more", n=len(messages) - 30))
 
@@ -73,7 +74,7 @@ with st.expander(ctx.t("ui.data.targets_upload")):
         else:
             st.error(ctx.t("ui.data.invalid", n=max(1, len(t_parsed.problems))))
             for m in t_parsed.messages(lang)[:30]:
-                st.markdown(f"- {m}")
+                st.text(f"• {m}")
 
 st.subheader(ctx.t("ui.data.units_title"))
 st.caption(ctx.t("ui.data.units_help"))
