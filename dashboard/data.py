@@ -30,8 +30,7 @@ def store() -> Store:
 
 
 def data_version() -> int:
-    df = store().query("SELECT coalesce(max(import_id), 0) AS v FROM imports")
-    return int(df.iloc[0, 0])
+    return store().data_version()  # grows with every write (imports, rollbacks, settings)
 
 
 @st.cache_data(show_spinner=False)
@@ -128,6 +127,7 @@ def _flags(framework_id: str, group: str, version: int) -> pd.DataFrame:
 
 _CURRENT_FLAGS = """
     SELECT year, flag FROM raw_inputs WHERE framework_id = ? AND entity_group = ?
+      AND import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
     QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
 """
 

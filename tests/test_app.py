@@ -329,7 +329,8 @@ def test_province_assigns_criterion_leads_shown_on_weak_criteria(app):
     assert weakest.iloc[0, -1] == "Chưa phân công"
     from dashboard import data
 
-    data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"})
+    data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"},
+                                         "kiểm thử")
     app.run()
     assert app.dataframe[1].value.iloc[0, -1] == "Sở Khoa học và Công nghệ"
 
