@@ -250,6 +250,8 @@ class Store:
     """
 
     WRITE_WAIT = float(os.environ.get("DTI_STUDIO_WRITE_WAIT", "60"))
+    after_write = None   # a callable(store) run after each committed write (set by loaders.backup)
+    notice = None        # (code, params) a fault found when opening, for the user
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False):
         self.path = str(path or default_db_path())
@@ -295,6 +297,14 @@ class Store:
             pass
         return key
 
+    def lost(self) -> bool:
+        """Whether the database file is gone or was replaced since this store opened it."""
+        try:
+            self.check_file()
+        except DatabaseLost:
+            return True
+        return False
+
     def check_file(self) -> None:
         """Refuse to go on when the database file is gone or another file took its place."""
         if self.memory:
@@ -328,6 +338,8 @@ class Store:
         with self._guard:
             key = self._file_key()
             if key is None:
+                if self._snap is not None:  # keep reading what we had; writes are refused (check_file)
+                    return self._snap[1]
                 raise DatabaseLost("deleted", self.path)
             if self._snap is not None and self._snap[0] == key:
                 return self._snap[1]
@@ -437,11 +449,15 @@ class Store:
         for attempt in range(retries):
             try:
                 with self.transaction() as cur:
-                    return fn(cur)
+                    result = fn(cur)
+                break
             except duckdb.TransactionException as exc:
                 if "onflict" not in str(exc) or attempt == retries - 1:
                     raise
                 time.sleep(0.02 * (attempt + 1))
+        if self.after_write is not None:
+            self.after_write(self)  # e.g. loaders.backup keeps the users' imports exported
+        return result
 
     def data_version(self) -> int:
         """A number that grows with every write (imports, rollbacks, scenarios, weights …)."""
