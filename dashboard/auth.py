@@ -130,3 +130,36 @@ def require_reader(lang: str) -> None:
     st.title("DTI Studio")
     st.info(t("ui.auth.read_required", lang))
     st.stop()
+
+
+# -- faults and guarded writes -------------------------------------------------------------------------
+
+def is_fault(exc: BaseException) -> bool:
+    """A database fault or a refused change (explained to the user), not a bug."""
+    from loaders.store import StoreError
+
+    return isinstance(exc, StoreError)
+
+
+def explain_error(exc: BaseException, lang: str) -> str:
+    """Vietnamese words for a fault; a bug gets the general message (details go to the log)."""
+    if is_fault(exc):
+        return t(f"ui.faults.{exc.code}", lang, path=getattr(exc, "path", ""))
+    return t("ui.faults.unexpected", lang, kind=type(exc).__name__)
+
+
+def write(lang: str, fn):
+    """Run a data change `fn(who)` for the signed-in editor, explaining a refusal or a fault in words
+    instead of raising. Returns fn's result (True when it returns None), or None when nothing was written."""
+    name = editor()
+    if name is None:
+        st.error(t("ui.faults.editor_required", lang))
+        return None
+    try:
+        result = fn(name)
+        return True if result is None else result
+    except Exception as exc:  # noqa: BLE001 — faults are explained; bugs go to the frame's handler
+        if not is_fault(exc):
+            raise
+        st.error(explain_error(exc, lang), icon=":material/error:")
+        return None

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, tables, widgets
+from dashboard import auth, data, fmt, tables, widgets
 from scoring import planning, whatif
 
 ctx = widgets.context()
@@ -47,9 +47,12 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                                                                                      step=0.5),
                                                "name": ctx.t("ui.methodology.indicator"),
                                                "code": ctx.t("ui.methodology.code")})
-        if st.button(ctx.t("ui.plan.save_weights"), key="plan_save_weights"):
-            data.store().save_effort_weights(fw.id, dict(zip(edited["code"], edited["cost"])))
-            st.success(ctx.t("ui.plan.weights_saved"))
+        editor = auth.explain_if_reader(lang)
+        if st.button(ctx.t("ui.plan.save_weights"), key="plan_save_weights", disabled=not editor,
+                     help=None if editor else auth.reason(lang)):
+            if auth.write(lang, lambda who: data.store().save_effort_weights(
+                    fw.id, dict(zip(edited["code"], edited["cost"])), who=who)):
+                st.success(ctx.t("ui.plan.weights_saved"))
 
     totals = result.total(year).set_index("entity")["points"]
     competitors = whatif.project_totals(totals.drop(index=entity), growth, fw.max_points) if growth else None
