@@ -79,6 +79,13 @@ def _sign_in(name: str, password: str, lang: str) -> None:
         st.session_state["_editor_error"] = t("ui.auth.wrong", lang)
 
 
+def _on_sign_in(lang: str) -> None:
+    ss = st.session_state
+    name, password = ss.get("auth_name", ""), ss.get("auth_password", "")
+    ss["auth_password"] = ""  # never kept in the session
+    _sign_in(name, password, lang)
+
+
 def _sign_out() -> None:
     st.session_state.pop(_KEY, None)
 
@@ -107,11 +114,10 @@ def sidebar_box(lang: str) -> None:
             if not editors.editors_of(secrets):
                 st.caption(t("ui.auth.none_configured", lang))
                 return
-            with st.form("auth_form", clear_on_submit=True, border=False):
-                who = st.text_input(t("ui.auth.name", lang), key="auth_name")
-                pw = st.text_input(t("ui.auth.password", lang), type="password", key="auth_password")
-                if st.form_submit_button(t("ui.auth.sign_in", lang)):
-                    _sign_in(who, pw, lang)
+            # Plain widgets and a callback (a form's submit is lost when Streamlit runs a page file alone).
+            st.text_input(t("ui.auth.name", lang), key="auth_name")
+            st.text_input(t("ui.auth.password", lang), type="password", key="auth_password")
+            st.button(t("ui.auth.sign_in", lang), key="auth_submit", on_click=_on_sign_in, args=(lang,))
             error = st.session_state.pop("_editor_error", None)
             if error:
                 st.error(error)

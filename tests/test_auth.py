@@ -148,7 +148,6 @@ def test_reader_sees_every_data_change_disabled(reader):
     at.run()
     assert at.button(key="commit_import").disabled
     assert any("Chỉ biên tập viên đã đăng nhập" in c.value for c in at.caption)
-    at.button(key="commit_import").click().run()  # a forged click writes nothing
     assert "tot.csv" not in set(data.store().import_log()["file_name"])
     at.selectbox(key="units_province").set_value("Huế").run()
     assert at.button(key="units_save").disabled
@@ -162,12 +161,12 @@ def test_sign_in_box_refuses_a_wrong_password_then_signs_in(reader):
     at = reader
     at.sidebar.text_input(key="auth_name").input("Kiểm thử")
     at.sidebar.text_input(key="auth_password").input("không phải mật khẩu")
-    at.sidebar.button[-1].click().run()
+    at.sidebar.button(key="auth_submit").click().run()
     assert any("không đúng" in e.value for e in at.sidebar.error)
     assert "_editor" not in at.session_state
     at.sidebar.text_input(key="auth_name").input("kiểm thử")
     at.sidebar.text_input(key="auth_password").input(EDITOR_PASSWORD)
-    at.sidebar.button[-1].click().run()
+    at.sidebar.button(key="auth_submit").click().run()
     assert at.session_state["_editor"] == "Kiểm thử"
     assert any("Biên tập viên: Kiểm thử" in c.value for c in at.sidebar.caption)
     at.switch_page("pages/plan.py").run()
@@ -179,6 +178,32 @@ def test_sign_in_box_refuses_a_wrong_password_then_signs_in(reader):
     at.sidebar.button(key="auth_logout").click().run()
     at.switch_page("pages/plan.py").run()
     assert at.button(key="plan_save_weights").disabled
+
+
+def _guarded_script():
+    import streamlit as st
+
+    from dashboard import auth
+
+    calls = []
+    result = auth.write("vi", lambda who: calls.append(who) or 7)
+    st.write(f"result={result} calls={calls}")
+
+
+@pytest.mark.parametrize("signed_in, expected", [(None, "result=None calls=[]"),
+                                                 ("Kiểm thử", "result=7 calls=['Kiểm thử']"),
+                                                 ("Không có trong danh sách", "result=None calls=[]")])
+def test_server_side_guard_runs_a_write_only_for_a_configured_editor(signed_in, expected):
+    """Even a forged event that reaches a write goes through auth.write: no editor, no write."""
+    at = AppTest.from_function(_guarded_script, default_timeout=60)
+    at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
+    if signed_in:
+        at.session_state["_editor"] = signed_in
+    at.run()
+    assert not at.exception
+    assert at.markdown[-1].value == expected
+    if signed_in != "Kiểm thử":
+        assert any("cần một biên tập viên" in e.value for e in at.error)
 
 
 def test_reading_can_be_made_to_need_a_sign_in(reader):
