@@ -123,7 +123,7 @@ def test_two_processes_write_and_read_one_database(store):
     store.close()
     db = store.path
     procs = [subprocess.Popen([sys.executable, "-c", WORKER.format(root=str(ROOT), db=db, n=8, who=f"P{k}",
-                                                                   year=2040 + k)],
+                                                                   year=2031 + k)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
              for k in range(2)]
     # this process reads meanwhile (a dashboard) and saves too
@@ -138,10 +138,10 @@ def test_two_processes_write_and_read_one_database(store):
         assert out.strip() == "0", err
     assert reads > 0
     log = mine.import_log()
-    assert {f"P{k}_{j}.csv" for k in range(2) for j in range(8)} <= set(log["file_name"])
+    assert {f"pP{k}_{j}.csv" for k in range(2) for j in range(8)} <= set(log["file_name"])
     assert len(mine.scenarios(DEFAULT_FRAMEWORK)) == 1
     for k in range(2):
-        assert gia_lai(mine, 2040 + k) == {"a": 7.0, "b": 100.0}
+        assert gia_lai(mine, 2031 + k) == {"a": 7.0, "b": 100.0}
     mine.close()
 
 
