@@ -347,7 +347,10 @@ class Store:
             import tempfile
 
             if self._snap_dir is None:
+                import atexit
+
                 self._snap_dir = tempfile.mkdtemp(prefix="dti_snapshot_")
+                atexit.register(shutil.rmtree, self._snap_dir, True)
             target = os.path.join(self._snap_dir, f"snap_{time.monotonic_ns()}.duckdb")
             lock = self.lock.hold(False, self.WRITE_WAIT) if self.lock else nullcontext()
             with lock:

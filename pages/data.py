@@ -176,8 +176,8 @@ else:
     with st.expander(ctx.t("ui.imports.rows_title", n=len(rows))):
         st.dataframe(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
     st.markdown(f"**{ctx.t('ui.imports.diff_title')}**")
-    st.dataframe(tables.import_diff_table(data.import_diff(int(picked)), lang), hide_index=True, width="stretch",
-                 height=240)
+    diff = tables.import_diff_table(data.import_diff(int(picked)), lang)
+    st.dataframe(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
     if pd.notna(info["rolled_back_at"]):
         st.caption(ctx.t("ui.imports.undo_already"))
     elif info["imported_by"] == "DTI Studio (dữ liệu mẫu)":
