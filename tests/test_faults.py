@@ -145,6 +145,30 @@ def test_two_processes_write_and_read_one_database(store):
     mine.close()
 
 
+def test_concurrent_saves_of_one_scenario_and_weights_never_fail(store):
+    """The issue saw 1 failure in 50 (no active transaction / duplicate key): threads now queue."""
+    import threading
+
+    errors = []
+
+    def saver(k):
+        for j in range(6):
+            try:
+                store.save_scenario("cùng tên", DEFAULT_FRAMEWORK, "Gia Lai", 2025, f'{{"k": {k}, "j": {j}}}', who=f"T{k}")
+                store.save_effort_weights(DEFAULT_FRAMEWORK, {"1.1": float(k), "1.2": float(j)}, who=f"T{k}")
+            except Exception as exc:  # noqa: BLE001 — collected and asserted below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=saver, args=(k,)) for k in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert len(store.scenarios(DEFAULT_FRAMEWORK)) == 1 and len(store.effort_weights(DEFAULT_FRAMEWORK)) == 2
+    assert (store.change_log()["action"] == "save_scenario").sum() == 48
+
+
 # --- faults at start and while running ----------------------------------------------------------------
 
 def test_missing_database_without_backup_starts_fresh(tmp_path):
