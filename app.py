@@ -4,13 +4,26 @@ import os
 
 import streamlit as st
 
-from dashboard import controls
+from dashboard import auth, controls, data
 from dashboard.i18n import t
 
 st.set_page_config(page_title="DTI Studio", page_icon="📊", layout="wide", initial_sidebar_state="expanded")
 
-sel = controls.sidebar()
+try:  # the shared controls read the database first: a fault there is explained, never Streamlit's English
+    sel = controls.sidebar()
+    notice = data.store_notice()
+except Exception as exc:  # noqa: BLE001
+    if os.environ.get("DTI_STUDIO_RAISE") and not auth.is_fault(exc):
+        raise
+    logging.getLogger("dti_studio").exception("controls failed")
+    st.title("DTI Studio")
+    st.error(auth.explain_error(exc, st.session_state.get("lang", "vi")), icon=":material/error:")
+    st.stop()
 lang = sel.lang
+auth.sidebar_box(lang)
+auth.require_reader(lang)
+if notice:
+    st.warning(t(f"ui.faults.{notice[0]}", lang, **notice[1]), icon=":material/warning:")
 
 PAGES = [
     ("pages/overview.py", "ui.nav.overview", ":material/dashboard:"),
@@ -49,9 +62,10 @@ st.session_state["_frame_seen"] = True
 try:
     nav.run()
 except Exception as exc:  # a bug must never show a traceback to users; tests set DTI_STUDIO_RAISE=1
-    if os.environ.get("DTI_STUDIO_RAISE"):
+    if os.environ.get("DTI_STUDIO_RAISE") and not auth.is_fault(exc):
         raise
     logging.getLogger("dti_studio").exception("page failed")
-    st.error(t("ui.app.unexpected", lang, kind=type(exc).__name__), icon=":material/error:")
+    st.error(auth.explain_error(exc, lang) if auth.is_fault(exc)
+             else t("ui.app.unexpected", lang, kind=type(exc).__name__), icon=":material/error:")
 finally:
     st.session_state["_frame_active"] = False

@@ -79,13 +79,13 @@ def main() -> None:
     parsed_units = importer.validate_unit_list(units_csv, "don_vi.csv")
     assert parsed_units.ok, parsed_units.messages()[:3]
     store.save_units(PROVINCE, parsed_units.data, file_name="don_vi.csv", sha256=parsed_units.sha256,
-                     flag="sample")
+                     flag="sample", imported_by="bench")
     full = load_framework(FRAMEWORK)
     parsed, t_validate = timed(lambda: importer.validate_unit_data(store, full, PROVINCE, data_csv, "so_lieu.csv"),
                                args.repeat)
     assert parsed.ok, parsed.messages()[:3]
     t0 = time.perf_counter()
-    importer.commit_unit_data(store, parsed, full, flag="sample")
+    importer.commit_unit_data(store, parsed, full, flag="sample", imported_by="bench")
     t_commit = time.perf_counter() - t0
     inputs = store.current_inputs(FRAMEWORK, f"district@{PROVINCE}")
     result, t_score = timed(lambda: score(fw, inputs, strict=False), args.repeat)

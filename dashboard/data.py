@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 
-from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
+from loaders.bootstrap import DEFAULT_FRAMEWORK
 from loaders.store import Store, default_db_path
 from loaders.units import split_group
 from scoring import load_framework, montecarlo, planning, score, whatif
@@ -31,9 +31,21 @@ from scoring.framework import available_frameworks
 
 @st.cache_resource(show_spinner=False)
 def get_store(path: str | None = None) -> Store:
-    store = Store(path or os.environ.get("DTI_STUDIO_DB") or default_db_path())
-    ensure_default_data(store)
+    """The server's store: opened with recovery (a missing/corrupt file rebuilt from the shipped data
+    and the users' backup, a read-only one opened for reading); what happened is in `store.notice`."""
+    from loaders.backup import open_with_recovery
+
+    store, notice = open_with_recovery(path or os.environ.get("DTI_STUDIO_DB") or default_db_path())
+    store.notice = notice
     return store
+
+
+def store_notice() -> tuple[str, dict] | None:
+    """What the user must know about the database now: a recovery at start, read-only, or lost."""
+    s = store()
+    if not s.memory and s.lost():
+        return "lost", {"path": s.path}
+    return s.notice
 
 
 def store() -> Store:
@@ -41,8 +53,7 @@ def store() -> Store:
 
 
 def data_version() -> int:
-    df = store().query("SELECT coalesce(max(import_id), 0) AS v FROM imports")
-    return int(df.iloc[0, 0])
+    return store().data_version()  # grows with every write (imports, rollbacks, settings)
 
 
 @st.cache_resource(show_spinner=False)
@@ -209,6 +220,7 @@ def _flags(framework_id: str, group: str, version: int) -> pd.DataFrame:
 
 _CURRENT_FLAGS = """
     SELECT year, flag FROM raw_inputs WHERE framework_id = ? AND entity_group = ?
+      AND import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
     QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
 """
 
@@ -246,6 +258,14 @@ def plan_values(framework_id: str = DEFAULT_FRAMEWORK) -> pd.DataFrame:
 
 def import_log() -> pd.DataFrame:
     return store().import_log()
+
+
+def import_rows(import_id: int) -> pd.DataFrame:
+    return store().import_rows(import_id)
+
+
+def import_diff(import_id: int) -> pd.DataFrame:
+    return store().import_diff(import_id)
 
 
 @st.cache_data(show_spinner=False)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from dashboard import fmt
 from dashboard.i18n import t
+from loaders.safe_output import neutralise_frame
 
 
 def _fmt_col(series: pd.Series, decimals: int, lang: str, signed: bool = False) -> pd.Series:
@@ -112,19 +113,25 @@ def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "DTI") -> bytes:
+    """An .xlsx of the frame; text cells that a spreadsheet would run as formulas are written as text."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        neutralise_frame(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
     return buf.getvalue()
 
 
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with BOM (Excel shows the diacritics), formula-like text cells neutralised."""
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
 def download_buttons(frame: pd.DataFrame, stem: str, lang: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame.
-    The files are built only when a button is clicked (Streamlit calls the function then, outside
-    the script run: it must not use st.*), not on every rerun."""
+    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame;
+    no cell can run as a formula (loaders.safe_output). The files are built only when a button is
+    clicked (Streamlit calls the function then, outside the script run: it must not use st.*)."""
     raw = frame.copy()
     c1, c2 = st.columns(2)
-    c1.download_button(t("ui.common.download_csv", lang), lambda: raw.to_csv(index=False).encode("utf-8-sig"),
+    c1.download_button(t("ui.common.download_csv", lang), lambda: to_csv_bytes(raw),
                        file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}")
     c2.download_button(t("ui.common.download_xlsx", lang), lambda: to_excel_bytes(raw),
                        file_name=f"{stem}.xlsx", key=f"dl_xlsx_{stem}",
@@ -138,3 +145,118 @@ def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("ui.rankings.change", lang): signed_ints(part["rank_change"]),
         t("ui.rankings.points_change", lang): part["points_change"],
     })
+
+
+# -- import history (pages/data.py) -----------------------------------------------------------------------
+
+def _stamp(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    ts = pd.Timestamp(value)
+    return f"{ts.day:02d}/{ts.month:02d}/{ts.year} {ts.hour:02d}:{ts.minute:02d}"
+
+
+def _text(value) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def import_form_words(form, lang: str) -> str:
+    key = f"ui.imports.form_{form}"
+    words = t(key, lang)
+    return words if words != key else t("ui.imports.form_long", lang).split(" (")[0]
+
+
+def import_history(log: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The import log in words: no identifiers, no empty markers; numbers as numbers."""
+    def scope(r) -> str:
+        if r.get("form") == "units" or r.get("framework_id") is None or pd.isna(r.get("framework_id")):
+            return _text(r.get("entity_group"))
+        group = _text(r.get("entity_group"))
+        return {"34": t("ui.controls.group_34", lang), "units": t("ui.common.unit", lang)}.get(group, group)
+
+    rows = []
+    for r in log.to_dict("records"):
+        rolled = _text(r.get("rolled_back_at"))
+        rows.append({
+            t("ui.imports.id", lang): int(r["import_id"]),
+            t("ui.imports.at", lang): _stamp(r["imported_at"]),
+            t("ui.imports.file", lang): _text(r["file_name"]),
+            t("ui.imports.form", lang): import_form_words(r.get("form"), lang),
+            t("ui.imports.scope", lang): scope(r),
+            t("ui.imports.rows", lang): int(r["n_rows"]),
+            t("ui.imports.kind", lang): t(f"ui.data.flag_{r['flag']}", lang)
+            + (f" — {_text(r.get('flag_source'))}" if _text(r.get("flag_source")) else ""),
+            t("ui.imports.by", lang): _text(r.get("imported_by")) or "—",
+            t("ui.imports.status", lang): t("ui.imports.rolled_back", lang, at=_stamp(r["rolled_back_at"]),
+                                            by=_text(r.get("rolled_back_by")))
+            if rolled else t("ui.imports.active", lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def import_diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """An import's values beside the values they replaced, with the kind of change in words."""
+    if diff.empty:
+        return diff
+    if "change" in diff and "previous_level" in diff:  # a unit list
+        return pd.DataFrame({
+            t("ui.data.unit_name", lang): diff["name"].map(_text),
+            t("ui.data.unit_level", lang): diff["level"].map(lambda v: t(f"ui.levels.{v}", lang) if _text(v) else "—"),
+            t("ui.imports.previous", lang): diff["previous_level"].map(
+                lambda v: t(f"ui.levels.{v}", lang) if _text(v) else "—"),
+            t("ui.imports.change", lang): diff["change"].map(lambda c: {
+                "added": t("ui.imports.diff_new", lang), "same": t("ui.imports.diff_same", lang)}.get(
+                    c, t("ui.imports.diff_changed", lang))),
+        })
+    prev = diff["previous_value"]
+    change = [t("ui.imports.diff_new", lang) if pd.isna(pi) else
+              t("ui.imports.diff_same", lang) if (pd.isna(v) and pd.isna(p)) or v == p else
+              t("ui.imports.diff_changed", lang)
+              for v, p, pi in zip(diff["value"], prev, diff["previous_import"])]
+    keys = [c for c in ("entity", "target_id", "year", "indicator", "variable") if c in diff]
+    headers = {"entity": t("ui.common.province", lang), "target_id": t("ui.methodology.code", lang),
+               "year": t("ui.common.year", lang), "indicator": t("ui.methodology.code", lang),
+               "variable": t("ui.methodology.variables", lang)}
+    out = pd.DataFrame({headers[k]: diff[k].astype(str) if k != "year" else diff[k].astype(int) for k in keys})
+    out[t("ui.imports.value", lang)] = diff["value"].map(lambda v: fmt.number(v, 2, lang))
+    out[t("ui.imports.previous", lang)] = prev.map(lambda v: fmt.number(v, 2, lang) if pd.notna(v) else "—")
+    out[t("ui.imports.previous_import", lang)] = diff["previous_import"].map(
+        lambda v: str(int(v)) if pd.notna(v) else "—")
+    out[t("ui.imports.change", lang)] = change
+    return out
+
+
+def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The rows an import wrote, with headers in words and values formatted (no identifiers)."""
+    vi = lang == "vi"
+    headers = {
+        "entity": t("ui.common.province", lang) + " / " + t("ui.common.unit", lang).lower(),
+        "year": t("ui.common.year", lang), "indicator": t("ui.methodology.code", lang),
+        "variable": t("ui.methodology.variables", lang), "value": t("ui.imports.value", lang),
+        "not_applicable": "Không áp dụng" if vi else "Not applicable", "basis": t("ui.controls.basis", lang),
+        "sheet": "Trang tính" if vi else "Sheet", "source_row": "Dòng" if vi else "Row",
+        "source_column": "Cột" if vi else "Column", "target_id": t("ui.methodology.code", lang),
+        "name": t("ui.data.unit_name", lang), "level": t("ui.data.unit_level", lang),
+        "parent": "Trực thuộc" if vi else "Parent", "code": t("ui.methodology.code", lang),
+        "valid_from": t("ui.data.unit_from", lang), "valid_to": t("ui.data.unit_to", lang),
+        "aliases": t("ui.data.unit_aliases", lang)}
+    out = pd.DataFrame(index=rows.index)
+    for col, head in headers.items():
+        if col not in rows or head in out:
+            continue
+        s = rows[col]
+        if col == "value":
+            out[head] = s.map(lambda v: fmt.number(v, 2, lang))
+        elif col == "not_applicable":
+            out[head] = s.map(lambda v: ("Có" if vi else "Yes") if v is True or v == 1 else "")
+        elif col == "basis":
+            out[head] = s.map(lambda v: t(f"ui.basis.{v}", lang) if _text(v) else "")
+        elif col == "level":
+            out[head] = s.map(lambda v: t(f"ui.levels.{v}", lang) if _text(v) else "")
+        elif col in ("valid_from", "valid_to"):
+            out[head] = s.map(fmt.date)
+        elif col in ("year", "source_row"):
+            out[head] = s.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        else:
+            out[head] = s.map(_text)
+    return out.reset_index(drop=True)

@@ -59,7 +59,11 @@ def context() -> PageContext:
             ss["_wanted_page"] = f"pages/{caller.name}"
             ss["_frame_seen"] = True
             st.switch_page("app.py", query_params=st.query_params.to_dict())
-        sel = controls.sidebar()  # fallback: draw the shared controls here
+        sel = controls.sidebar()  # fallback: draw the shared controls here (and the editor's box)
+        from dashboard import auth
+
+        auth.sidebar_box(sel.lang)
+        auth.require_reader(sel.lang)
     fw = data.framework_view(sel.framework_id, sel.level)
     return PageContext(sel=sel, lang=sel.lang, framework=fw,
                        result=data.scores(sel.framework_id, sel.score_group, sel.basis))

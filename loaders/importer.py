@@ -18,13 +18,13 @@ def validate(store: Store, framework: Framework, source, file_name: str, group: 
 
 
 def commit(store: Store, parsed: ParsedImport, framework: Framework, flag: str = "self_assessed",
-           imported_by: str | None = None, group: str = "34") -> int:
+           imported_by: str | None = None, group: str = "34", flag_source: str | None = None) -> int:
     """Write a validated import (all rows and its log line) in one transaction; refuse an invalid one."""
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
     return store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                framework_id=framework.id, flag=flag, entity_group=group,
-                               imported_by=imported_by or None, form=parsed.form)
+                               imported_by=imported_by or None, form=parsed.form, flag_source=flag_source)
 
 
 def import_file(store: Store, framework: Framework, source, file_name: str, flag: str = "self_assessed",
@@ -42,11 +42,12 @@ def validate_target_progress(store: Store, source, file_name: str):
     return parse_target_progress(source, file_name, store.plan_targets())
 
 
-def commit_target_progress(store: Store, parsed, flag: str = "self_assessed", imported_by: str | None = None) -> int:
+def commit_target_progress(store: Store, parsed, flag: str = "self_assessed", imported_by: str | None = None,
+                           flag_source: str | None = None) -> int:
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
     return store.record_target_progress(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
-                                        imported_by=imported_by or None)
+                                        imported_by=imported_by or None, flag_source=flag_source)
 
 
 # --- units below the province -----------------------------------------------------------------------
@@ -61,11 +62,11 @@ def validate_unit_list(source, file_name: str, kind: str | None = None):
 
 
 def commit_unit_list(store: Store, province: str, parsed, flag: str = "self_assessed",
-                     imported_by: str | None = None) -> int:
+                     imported_by: str | None = None, flag_source: str | None = None) -> int:
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
     return store.save_units(province, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
-                            imported_by=imported_by or None)
+                            imported_by=imported_by or None, flag_source=flag_source)
 
 
 def validate_unit_data(store: Store, framework: Framework, province: str, source, file_name: str) -> ParsedImport:
@@ -136,12 +137,12 @@ def validate_unit_data(store: Store, framework: Framework, province: str, source
 
 
 def commit_unit_data(store: Store, parsed: ParsedImport, framework: Framework, flag: str = "self_assessed",
-                     basis: str = "self", imported_by: str | None = None) -> int:
+                     basis: str = "self", imported_by: str | None = None, flag_source: str | None = None) -> int:
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
     return store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                framework_id=framework.id, flag=flag, entity_group="units", basis=basis,
-                               imported_by=imported_by or None, form=parsed.form)
+                               imported_by=imported_by or None, form=parsed.form, flag_source=flag_source)
 
 
 def _date_vi(value) -> str:

@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -146,12 +147,33 @@ SCHEMA = [
         file_name VARCHAR, entered_by VARCHAR, entered_at TIMESTAMP NOT NULL)""",
 ]
 
+SCHEMA += [
+    # Undo and history (issue 9): a rollback is recorded on its import, never a delete; the change log
+    # holds every other data change (scenarios, effort weights, lead agencies, rollbacks) with who/when.
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rolled_back_at TIMESTAMP",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rolled_back_by VARCHAR",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rollback_reason VARCHAR",
+    "ALTER TABLE imports ADD COLUMN IF NOT EXISTS flag_source VARCHAR",   # where 'published' figures come from
+    "ALTER TABLE scenarios ADD COLUMN IF NOT EXISTS saved_by VARCHAR",
+    "ALTER TABLE effort_weights ADD COLUMN IF NOT EXISTS saved_by VARCHAR",
+    "ALTER TABLE effort_weights ADD COLUMN IF NOT EXISTS saved_at TIMESTAMP",
+    """CREATE SEQUENCE IF NOT EXISTS change_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS change_log (
+        change_id BIGINT PRIMARY KEY, changed_at TIMESTAMP NOT NULL, changed_by VARCHAR NOT NULL,
+        action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR)""",
+]
+
+IMPORT_COLUMNS = ("import_id", "imported_at", "file_name", "sha256", "n_rows", "framework_id", "entity_group",
+                  "flag", "imported_by", "form", "note", "flag_source")
+ACTIVE = "import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)"
+
 BASES = ("self", "appraised")
 
 CURRENT_INPUTS_SQL = """
     SELECT entity, year, indicator, variable, value, not_applicable, flag, import_id
     FROM raw_inputs
     WHERE framework_id = ? AND entity_group = ? AND coalesce(basis, 'self') = ?
+      AND import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
     QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
     ORDER BY year, entity, indicator, variable
 """
@@ -161,50 +183,329 @@ def default_db_path() -> Path:
     return Path(os.environ.get("DTI_STUDIO_DB", DEFAULT_DB))
 
 
+# -- faults and access ---------------------------------------------------------------------------------
+class StoreError(RuntimeError):
+    """A database fault the user is told about in words (code → locales ui.faults.<code>)."""
+    code = "unexpected"
+
+    def __init__(self, detail: str = "", path: str = ""):
+        super().__init__(detail or self.code)
+        self.detail, self.path = detail, path
+
+
+class EditorRequired(StoreError, PermissionError):
+    """A data change without a signed-in editor's name."""
+    code = "editor_required"
+
+
+class DatabaseBusy(StoreError):
+    """Another process held the writer's lock longer than the wait allowed."""
+    code = "busy"
+
+
+class DatabaseLost(StoreError):
+    """The database file disappeared or was replaced while the app was running."""
+    code = "lost"
+
+
+class DatabaseReadOnly(StoreError):
+    """The database file (or its folder) cannot be written: the app opened it for reading only."""
+    code = "read_only"
+
+
+class DatabaseCorrupt(StoreError):
+    """The file is not a readable DuckDB database."""
+    code = "corrupt"
+
+
+def require_who(who: str | None, action: str = "") -> str:
+    """The editor's name of a data change; an empty one is refused (EditorRequired)."""
+    name = (who or "").strip()
+    if not name:
+        raise EditorRequired(action)
+    return name
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+_BUMP_VERSION = ("INSERT OR REPLACE INTO meta VALUES ('data_version', CAST(coalesce((SELECT TRY_CAST(value AS BIGINT) "
+                 "FROM meta WHERE key = 'data_version'), 0) + 1 AS VARCHAR))")
+_LOCK_MESSAGES = ("Could not set lock", "Conflicting lock")
+
+
+class _FileLock:
+    """An advisory lock beside the database (`<db>.lock`): writers hold it exclusively for one short
+    transaction; readers hold it shared while they copy the file into their snapshot. flock locks
+    belong to an open file, so threads of one process exclude each other as processes do."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    @contextmanager
+    def hold(self, exclusive: bool, timeout: float):
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            deadline = time.monotonic() + timeout
+            mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+            delay = 0.005
+            while True:
+                try:
+                    fcntl.flock(fd, mode)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise DatabaseBusy(f"lock {self.path} not obtained in {timeout:.0f} s", self.path)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.1)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def classify_open_error(exc: BaseException) -> type[StoreError]:
+    text = str(exc)
+    if any(m in text for m in _LOCK_MESSAGES):
+        return DatabaseBusy
+    if "Permission denied" in text or "Read-only file system" in text or "read-only" in text.lower():
+        return DatabaseReadOnly
+    return DatabaseCorrupt
+
+
 class Store:
+    """The DuckDB store of one database file, shared safely by many processes.
+
+    DuckDB lets one process hold a file open read-write and then nobody else may open it at all. So a
+    file store never keeps the file open: a write opens it read-write for one transaction under the
+    writer lock (`<db>.lock`, waited for with retries, never DuckDB's lock error) and closes it, which
+    checkpoints; reads go to this process's private snapshot copy of the file, refreshed whenever the
+    file changed (its size, time or inode). Before each write the file is checked to be the one opened
+    (a deleted or replaced database is never silently recreated). ":memory:" keeps one connection.
+    """
+
+    WRITE_WAIT = float(os.environ.get("DTI_STUDIO_WRITE_WAIT", "60"))
+    after_write = None   # a callable(store) run after each committed write (set by loaders.backup)
+    notice = None        # (code, params) a fault found when opening, for the user
+
     def __init__(self, path: str | Path | None = None, read_only: bool = False):
         self.path = str(path or default_db_path())
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(self.path, read_only=read_only)
-        if not read_only:
+        self.memory = self.path == ":memory:"
+        self.read_only = read_only
+        self._guard = threading.RLock()
+        self._snap = None          # (key, connection, snapshot path)
+        self._snap_dir = None
+        if self.memory:
+            self.con = duckdb.connect(self.path)
             self.init_schema()
+            return
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.lock = _FileLock(self.path + ".lock") if not read_only or os.access(
+            Path(self.path).parent, os.W_OK) else None
+        if not read_only:
+            if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
+                raise DatabaseReadOnly("file not writable", self.path)
+            if not os.access(Path(self.path).parent, os.W_OK):
+                raise DatabaseReadOnly("folder not writable", self.path)
+            self.init_schema()
+        elif not os.path.exists(self.path):
+            raise DatabaseLost("missing", self.path)
+        self._identity = self._file_identity()
+        self._reader()  # open the first snapshot now: a corrupt file is found at start
+
+    # -- files ---------------------------------------------------------------------------------------
+    def _file_identity(self):
+        st_ = os.stat(self.path)
+        return st_.st_dev, st_.st_ino
+
+    def _file_key(self):
+        """Changes whenever the database's content may have changed (the file or its WAL)."""
+        try:
+            st_ = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        key = (st_.st_dev, st_.st_ino, st_.st_size, st_.st_mtime_ns)
+        try:
+            w = os.stat(self.path + ".wal")
+            key += (w.st_size, w.st_mtime_ns)
+        except FileNotFoundError:
+            pass
+        return key
+
+    def lost(self) -> bool:
+        """Whether the database file is gone or was replaced since this store opened it."""
+        try:
+            self.check_file()
+        except DatabaseLost:
+            return True
+        return False
+
+    def check_file(self) -> None:
+        """Refuse to go on when the database file is gone or another file took its place."""
+        if self.memory:
+            return
+        if not os.path.exists(self.path):
+            raise DatabaseLost("deleted", self.path)
+        if getattr(self, "_identity", None) is not None and self._file_identity() != self._identity:
+            raise DatabaseLost("replaced", self.path)
+
+    def _connect_rw(self):
+        """Open the file read-write (we hold the writer lock); a process that keeps the file open
+        without the lock (an old version, a DuckDB shell) is waited for, then reported as busy."""
+        deadline = time.monotonic() + self.WRITE_WAIT
+        delay = 0.01
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.Error as exc:
+                kind = classify_open_error(exc)
+                if kind is not DatabaseBusy:
+                    raise kind(str(exc), self.path) from exc
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(str(exc), self.path) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    def _reader(self):
+        """The snapshot connection, refreshed when the file changed since it was copied."""
+        if self.memory:
+            return self.con
+        with self._guard:
+            key = self._file_key()
+            if key is None:
+                if self._snap is not None:  # keep reading what we had; writes are refused (check_file)
+                    return self._snap[1]
+                raise DatabaseLost("deleted", self.path)
+            if self._snap is not None and self._snap[0] == key:
+                return self._snap[1]
+            import shutil
+            import tempfile
+
+            if self._snap_dir is None:
+                import atexit
+
+                self._snap_dir = tempfile.mkdtemp(prefix="dti_snapshot_")
+                atexit.register(shutil.rmtree, self._snap_dir, True)
+            target = os.path.join(self._snap_dir, f"snap_{time.monotonic_ns()}.duckdb")
+            lock = self.lock.hold(False, self.WRITE_WAIT) if self.lock else nullcontext()
+            with lock:
+                key = self._file_key()
+                shutil.copyfile(self.path, target)
+                if os.path.exists(self.path + ".wal"):
+                    shutil.copyfile(self.path + ".wal", target + ".wal")
+            try:
+                con = duckdb.connect(target)  # a private copy: nobody else opens it
+            except duckdb.Error as exc:
+                raise DatabaseCorrupt(str(exc), self.path) from exc
+            old = self._snap
+            self._snap = (key, con, target)
+            if old is not None:
+                # Cursors still reading the old copy keep its database alive; the file can go now.
+                for f in (old[2], old[2] + ".wal"):
+                    try:
+                        os.remove(f)
+                    except FileNotFoundError:
+                        pass
+            return con
 
     def close(self) -> None:
-        self.con.close()
+        if self.memory:
+            self.con.close()
+            return
+        with self._guard:
+            if self._snap is not None:
+                self._snap[1].close()
+                self._snap = None
+            if self._snap_dir:
+                import shutil
+
+                shutil.rmtree(self._snap_dir, ignore_errors=True)
+                self._snap_dir = None
+
+    @property
+    def con(self):
+        """A connection for reading (the snapshot of a file store)."""
+        return self.__dict__["con"] if self.memory else self._reader()
+
+    @con.setter
+    def con(self, value):
+        self.__dict__["con"] = value
 
     # -- plumbing --------------------------------------------------------------------------------
     def query(self, sql: str, params: list | tuple = ()) -> pd.DataFrame:
-        cur = self.con.cursor()
+        cur = self._reader().cursor()
         try:
             return cur.execute(sql, list(params)).df()
         finally:
             cur.close()
 
+    @staticmethod
     @contextmanager
-    def transaction(self):
-        """One write transaction on its own cursor: committed whole or rolled back whole."""
-        cur = self.con.cursor()
+    def _transaction_on(con):
+        cur = con.cursor()
         try:
             cur.execute("BEGIN TRANSACTION")
             yield cur
             cur.execute("COMMIT")
         except BaseException:
-            cur.execute("ROLLBACK")
+            # After a failed COMMIT DuckDB has already ended the transaction: a ROLLBACK then fails with
+            # "no transaction is active" and would hide the real error (and skip the retry).
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
             raise
         finally:
             cur.close()
 
-    def write(self, fn, retries: int = 3):
-        """Run fn(cursor) in a transaction, retried on DuckDB's optimistic-concurrency conflict."""
+    @contextmanager
+    def transaction(self):
+        """One write transaction: committed whole or rolled back whole (under the writer lock)."""
+        if self.memory:
+            with self._transaction_on(self.con) as cur:
+                yield cur
+                cur.execute(_BUMP_VERSION)
+            return
+        if self.read_only:
+            raise DatabaseReadOnly("opened read-only", self.path)
+        with self.lock.hold(True, self.WRITE_WAIT):
+            if getattr(self, "_identity", None) is not None:
+                self.check_file()
+            con = self._connect_rw()
+            try:
+                with self._transaction_on(con) as cur:
+                    yield cur
+                    cur.execute(_BUMP_VERSION)
+            finally:
+                con.close()  # checkpoints: the file alone holds the data, readers may copy it
+            if getattr(self, "_identity", None) is None:
+                self._identity = self._file_identity()
+
+    def write(self, fn, retries: int = 5):
+        """Run fn(cursor) in one transaction, retried on DuckDB's optimistic-concurrency conflict
+        (a failed COMMIT included)."""
         for attempt in range(retries):
             try:
                 with self.transaction() as cur:
-                    return fn(cur)
+                    result = fn(cur)
+                break
             except duckdb.TransactionException as exc:
-                if "Conflict" not in str(exc) or attempt == retries - 1:
+                if "onflict" not in str(exc) or attempt == retries - 1:
                     raise
-                time.sleep(0.05 * (attempt + 1))
+                time.sleep(0.02 * (attempt + 1))
+        if self.after_write is not None:
+            self.after_write(self)  # e.g. loaders.backup keeps the users' imports exported
+        return result
+
+    def data_version(self) -> int:
+        """A number that grows with every write (imports, rollbacks, scenarios, weights …)."""
+        df = self.query("SELECT value FROM meta WHERE key = 'data_version'")
+        return 0 if df.empty else int(df.iloc[0, 0])
 
     def init_schema(self) -> None:
         def create(cur):
@@ -287,9 +588,11 @@ class Store:
 
     # -- units below the province ------------------------------------------------------------------
     def units(self, province: str | None = None, level: str | None = None) -> pd.DataFrame:
-        """The current unit list (latest units import of each province), optionally one province/level."""
-        return self.query("""
-            WITH latest AS (SELECT province, max(import_id) AS import_id FROM units GROUP BY province)
+        """The current unit list (latest units import of each province, not rolled back), optionally
+        one province/level."""
+        return self.query(f"""
+            WITH latest AS (SELECT province, max(import_id) AS import_id FROM units WHERE {ACTIVE}
+                            GROUP BY province)
             SELECT u.province, u.name, u.level, u.parent, u.code, u.valid_from, u.valid_to, u.aliases,
                    u.source_row, u.import_id
             FROM units u JOIN latest USING (province, import_id)
@@ -300,13 +603,14 @@ class Store:
         return self.query("SELECT DISTINCT province FROM units ORDER BY province")["province"].tolist()
 
     def save_units(self, province: str, units: pd.DataFrame, *, file_name: str, sha256: str, flag: str,
-                   imported_by: str | None = None, note: str | None = None, cur=None) -> int:
+                   imported_by: str | None = None, note: str | None = None, flag_source: str | None = None,
+                   cur=None) -> int:
         """Write a province's whole unit list as a new version (the previous one stays in history)."""
+        who = require_who(imported_by, "save_units")
+        self._check_flag(flag, flag_source)
         def write(c) -> int:
-            import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
-            c.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      [import_id, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, len(units),
-                       None, province, flag, imported_by, "units", note])
+            import_id = self._log_import(c, file_name, sha256, len(units), None, province, flag, who, "units",
+                                         note, flag_source)
             rows = pd.DataFrame({
                 "import_id": import_id, "province": province, "name": units["name"].astype(str),
                 "level": units["level"].astype(str),
@@ -335,21 +639,18 @@ class Store:
     # -- imports -----------------------------------------------------------------------------------
     def record_import(self, data: pd.DataFrame, *, file_name: str, sha256: str, framework_id: str,
                       flag: str, entity_group: str = "34", imported_by: str | None = None,
-                      form: str | None = None, note: str | None = None, basis: str = "self", cur=None) -> int:
+                      form: str | None = None, note: str | None = None, basis: str = "self",
+                      flag_source: str | None = None, cur=None) -> int:
         """Write one validated import (long DataFrame) and its log row in a single transaction.
         A unit import carries its rows' group in a column `entity_group` (units of several levels)."""
         if basis not in BASES:
             raise ValueError(f"unknown basis {basis!r}")
-        if flag not in {f[0] for f in VALUE_FLAGS}:
-            raise ValueError(f"unknown value flag {flag!r}")
+        who = require_who(imported_by, "record_import")
+        self._check_flag(flag, flag_source)
 
         def write(c) -> int:
-            import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
-            c.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [import_id, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, len(data),
-                 framework_id, entity_group, flag, imported_by, form, note],
-            )
+            import_id = self._log_import(c, file_name, sha256, len(data), framework_id, entity_group, flag, who,
+                                         form, note, flag_source)
             rows = pd.DataFrame({
                 "import_id": import_id,
                 "framework_id": framework_id,
@@ -374,13 +675,14 @@ class Store:
         return self.write(write)
 
     def record_target_progress(self, data: pd.DataFrame, *, file_name: str, sha256: str, flag: str,
-                               imported_by: str | None = None) -> int:
+                               imported_by: str | None = None, flag_source: str | None = None) -> int:
         """Write progress values of plan targets (target_id, year, value[, row]) and their log row at once."""
+        who = require_who(imported_by, "record_target_progress")
+        self._check_flag(flag, flag_source)
+
         def write(c) -> int:
-            import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
-            c.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      [import_id, datetime.now(timezone.utc).replace(tzinfo=None), file_name, sha256, len(data),
-                       "plan_targets", None, flag, imported_by, "targets", None])
+            import_id = self._log_import(c, file_name, sha256, len(data), "plan_targets", None, flag, who,
+                                         "targets", None, flag_source)
             rows = pd.DataFrame({"import_id": import_id, "target_id": data["target_id"].astype(str),
                                  "year": data["year"].astype("int64"), "value": data["value"].astype("float64"),
                                  "flag": flag, "source_row": data.get("row", pd.Series(0, index=data.index))})
@@ -400,8 +702,8 @@ class Store:
 
     def target_progress(self) -> pd.DataFrame:
         """The latest imported value of each (target, year)."""
-        return self.query("""
-            SELECT target_id, year, value, flag, import_id FROM target_progress
+        return self.query(f"""
+            SELECT target_id, year, value, flag, import_id FROM target_progress WHERE {ACTIVE}
             QUALIFY row_number() OVER (PARTITION BY target_id, year ORDER BY import_id DESC) = 1
             ORDER BY target_id, year""")
 
@@ -411,6 +713,111 @@ class Store:
     def import_log(self) -> pd.DataFrame:
         return self.query("SELECT * FROM imports ORDER BY import_id DESC")
 
+    # -- who changed what ---------------------------------------------------------------------------
+    @staticmethod
+    def _check_flag(flag: str, flag_source: str | None) -> None:
+        if flag not in {f[0] for f in VALUE_FLAGS}:
+            raise ValueError(f"unknown value flag {flag!r}")
+        if flag == "published" and not (flag_source or "").strip():
+            raise ValueError("figures marked 'published' need their source (flag_source)")
+
+    @staticmethod
+    def _log_import(c, file_name, sha256, n_rows, framework_id, entity_group, flag, who, form, note,
+                    flag_source) -> int:
+        import_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
+        cols = ", ".join(IMPORT_COLUMNS)
+        c.execute(f"INSERT INTO imports ({cols}) VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})",
+                  [import_id, _now(), file_name, sha256, n_rows, framework_id, entity_group, flag, who, form, note,
+                   flag_source])
+        return import_id
+
+    @staticmethod
+    def _log_change(c, who: str, action: str, target: str, detail: str = "") -> None:
+        change_id = int(c.execute("SELECT nextval('change_seq')").fetchone()[0])
+        c.execute("INSERT INTO change_log VALUES (?, ?, ?, ?, ?, ?)", [change_id, _now(), who, action, target, detail])
+
+    def change_log(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM change_log ORDER BY change_id DESC")
+
+    # -- undo and history of imports ------------------------------------------------------------------
+    def import_info(self, import_id: int) -> dict | None:
+        df = self.query("SELECT * FROM imports WHERE import_id = ?", [int(import_id)])
+        return None if df.empty else df.iloc[0].to_dict()
+
+    def import_rows(self, import_id: int) -> pd.DataFrame:
+        """The rows one import wrote (values, target progress or a unit list), as stored."""
+        info = self.import_info(import_id)
+        if info is None:
+            return pd.DataFrame()
+        form = info.get("form")
+        if form == "units":
+            return self.query("SELECT * EXCLUDE (import_id) FROM units WHERE import_id = ? ORDER BY level, name",
+                              [int(import_id)])
+        if form == "targets":
+            return self.query("SELECT * EXCLUDE (import_id) FROM target_progress WHERE import_id = ? "
+                              "ORDER BY target_id, year", [int(import_id)])
+        return self.query("SELECT * EXCLUDE (import_id) FROM raw_inputs WHERE import_id = ? "
+                          "ORDER BY entity, year, indicator, variable", [int(import_id)])
+
+    def import_diff(self, import_id: int) -> pd.DataFrame:
+        """Each value of an import next to the value it replaced: the latest earlier import (not rolled
+        back) of the same entity, year, indicator, variable and basis; `previous_import` is empty for a
+        value that was new. A unit list is compared name by name with the province's previous list."""
+        info = self.import_info(import_id)
+        if info is None:
+            return pd.DataFrame()
+        if info.get("form") == "units":
+            return self.query(f"""
+                WITH prev AS (SELECT max(import_id) AS pid FROM units WHERE province = ? AND import_id < ?
+                              AND {ACTIVE}),
+                     a AS (SELECT name, level FROM units WHERE import_id = ?),
+                     b AS (SELECT name, level, import_id FROM units, prev WHERE import_id = prev.pid)
+                SELECT coalesce(a.name, b.name) AS name, a.level AS level, b.level AS previous_level,
+                       b.import_id AS previous_import,
+                       CASE WHEN b.name IS NULL THEN 'added' WHEN a.name IS NULL THEN 'removed'
+                            WHEN a.level IS DISTINCT FROM b.level THEN 'changed' ELSE 'same' END AS change
+                FROM a FULL OUTER JOIN b USING (name) ORDER BY change, name""",
+                [info["entity_group"], int(import_id), int(import_id)])
+        if info.get("form") == "targets":
+            return self.query(f"""
+                SELECT n.target_id, n.year, n.value, p.value AS previous_value, p.import_id AS previous_import
+                FROM target_progress n LEFT JOIN LATERAL (
+                    SELECT value, import_id FROM target_progress o
+                    WHERE o.target_id = n.target_id AND o.year = n.year AND o.import_id < n.import_id AND {ACTIVE}
+                    ORDER BY o.import_id DESC LIMIT 1) p ON TRUE
+                WHERE n.import_id = ? ORDER BY n.target_id, n.year""", [int(import_id)])
+        return self.query(f"""
+            WITH n AS (SELECT * FROM raw_inputs WHERE import_id = ?),
+            o AS (SELECT r.entity, r.year, r.indicator, r.variable, coalesce(r.basis, 'self') AS basis,
+                         r.value, r.not_applicable, r.import_id
+                  FROM raw_inputs r
+                  WHERE r.import_id < ? AND r.framework_id = ? AND r.import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
+                  QUALIFY row_number() OVER (PARTITION BY r.entity_group, r.entity, r.year, r.indicator,
+                                             r.variable, coalesce(r.basis, 'self') ORDER BY r.import_id DESC) = 1)
+            SELECT n.entity, n.year, n.indicator, n.variable, n.value, o.value AS previous_value,
+                   o.import_id AS previous_import
+            FROM n LEFT JOIN o ON o.entity = n.entity AND o.year = n.year AND o.indicator = n.indicator
+                 AND o.variable = n.variable AND o.basis = coalesce(n.basis, 'self')
+            ORDER BY n.entity, n.year, n.indicator, n.variable""",
+            [int(import_id), int(import_id), info["framework_id"]])
+
+    def rollback_import(self, import_id: int, who: str, reason: str = "") -> None:
+        """Withdraw an import: its rows stay (inspectable) but no longer count; the values it had
+        replaced count again. Recorded on the import (who, when, why) and in the change log."""
+        who = require_who(who, "rollback_import")
+
+        def write(c):
+            found = c.execute("SELECT rolled_back_at FROM imports WHERE import_id = ?", [int(import_id)]).fetchone()
+            if found is None:
+                raise ValueError(f"no import {import_id}")
+            if found[0] is not None:
+                raise ValueError(f"import {import_id} already rolled back")
+            c.execute("UPDATE imports SET rolled_back_at = ?, rolled_back_by = ?, rollback_reason = ? "
+                      "WHERE import_id = ?", [_now(), who, reason or None, int(import_id)])
+            self._log_change(c, who, "rollback_import", str(int(import_id)), reason)
+
+        self.write(write)
+
     def current_inputs(self, framework_id: str, entity_group: str = "34", basis: str = "self") -> pd.DataFrame:
         """The latest imported value of every (entity, year, indicator, variable) on one basis
         ('self': the unit's own figures; 'appraised': the province's appraisal)."""
@@ -419,11 +826,11 @@ class Store:
     def bases(self, framework_id: str, entity_group: str) -> list[str]:
         """The assessment bases that have values for a framework and group, 'self' first."""
         df = self.query("SELECT DISTINCT coalesce(basis, 'self') AS basis FROM raw_inputs "
-                        "WHERE framework_id = ? AND entity_group = ?", [framework_id, entity_group])
+                        f"WHERE framework_id = ? AND entity_group = ? AND {ACTIVE}", [framework_id, entity_group])
         return [b for b in BASES if b in set(df["basis"])]
 
     def groups_with_inputs(self, framework_id: str) -> list[str]:
-        return self.query("SELECT DISTINCT entity_group FROM raw_inputs WHERE framework_id = ? ORDER BY 1",
+        return self.query(f"SELECT DISTINCT entity_group FROM raw_inputs WHERE framework_id = ? AND {ACTIVE} ORDER BY 1",
                           [framework_id])["entity_group"].tolist()
 
     def counts(self) -> dict[str, int]:
@@ -435,21 +842,32 @@ class Store:
 
     # -- scenarios and planner settings (what-if) --------------------------------------------------
     def save_scenario(self, name: str, framework_id: str, entity: str, year: int, changes_json: str,
-                      note: str = "") -> None:
+                      note: str = "", *, who: str | None = None) -> None:
+        """Save (or replace, by name) a scenario; who and when are kept on it and in the change log."""
+        who = require_who(who, "save_scenario")
+
         def write(c):
-            c.execute("DELETE FROM scenarios WHERE framework_id = ? AND name = ?", [framework_id, name])
-            c.execute("INSERT INTO scenarios VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      [name, framework_id, entity, year, datetime.now(timezone.utc).replace(tzinfo=None),
-                       changes_json, note])
+            c.execute("INSERT OR REPLACE INTO scenarios (name, framework_id, entity, year, created_at, changes_json, "
+                      "note, saved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      [name, framework_id, entity, year, _now(), changes_json, note, who])
+            self._log_change(c, who, "save_scenario", f"{framework_id}/{name}", changes_json)
 
         self.write(write)
 
     def scenarios(self, framework_id: str) -> pd.DataFrame:
         return self.query("SELECT * FROM scenarios WHERE framework_id = ? ORDER BY created_at DESC", [framework_id])
 
-    def delete_scenario(self, framework_id: str, name: str) -> None:
-        self.write(lambda c: c.execute("DELETE FROM scenarios WHERE framework_id = ? AND name = ?",
-                                       [framework_id, name]))
+    def delete_scenario(self, framework_id: str, name: str, *, who: str | None = None) -> None:
+        """Delete a scenario; its content stays in the change log."""
+        who = require_who(who, "delete_scenario")
+
+        def write(c):
+            old = c.execute("SELECT changes_json FROM scenarios WHERE framework_id = ? AND name = ?",
+                            [framework_id, name]).fetchone()
+            c.execute("DELETE FROM scenarios WHERE framework_id = ? AND name = ?", [framework_id, name])
+            self._log_change(c, who, "delete_scenario", f"{framework_id}/{name}", old[0] if old else "")
+
+        self.write(write)
 
     def criterion_leads(self, framework_id: str, province: str) -> pd.DataFrame:
         """The current lead agency the province assigned to each criterion (code, lead_agency, who, when)."""
@@ -462,28 +880,43 @@ class Store:
     def assign_criterion_leads(self, framework_id: str, province: str, leads: dict[str, str],
                                assigned_by: str | None = None) -> int:
         """Record the changed assignments (history kept: a change is a new row). Returns how many changed."""
+        who = require_who(assigned_by, "assign_criterion_leads")
         current = self.criterion_leads(framework_id, province).set_index("code")["lead_agency"].to_dict()
         changed = {c: (a or "").strip() for c, a in leads.items() if (a or "").strip() != (current.get(c) or "")}
         if not changed:
             return 0
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = _now()
 
         def write(c):
             for code, agency in changed.items():
                 c.execute("INSERT INTO criterion_leads VALUES (?, ?, ?, ?, ?, ?)",
-                          [framework_id, province, code, agency or None, assigned_by, now])
+                          [framework_id, province, code, agency or None, who, now])
 
         self.write(write)
         return len(changed)
 
     def effort_weights(self, framework_id: str) -> pd.DataFrame:
-        return self.query("SELECT code, cost_per_point FROM effort_weights WHERE framework_id = ?", [framework_id])
+        return self.query("SELECT code, cost_per_point, saved_by, saved_at FROM effort_weights WHERE framework_id = ?",
+                          [framework_id])
 
-    def save_effort_weights(self, framework_id: str, weights: dict[str, float]) -> None:
+    def save_effort_weights(self, framework_id: str, weights: dict[str, float], *, who: str | None = None) -> None:
+        """Replace a framework's effort weights (by criterion code); who and when kept, old ones logged."""
+        import json
+
+        who = require_who(who, "save_effort_weights")
+        now = _now()
+
         def write(c):
-            c.execute("DELETE FROM effort_weights WHERE framework_id = ?", [framework_id])
+            old = c.execute("SELECT code, cost_per_point FROM effort_weights WHERE framework_id = ?",
+                            [framework_id]).fetchall()
+            c.execute("DELETE FROM effort_weights WHERE framework_id = ? AND code NOT IN (SELECT unnest(?))",
+                      [framework_id, [str(k) for k in weights]])
             for code, w in weights.items():
-                c.execute("INSERT INTO effort_weights VALUES (?, ?, ?)", [framework_id, code, float(w)])
+                c.execute("INSERT OR REPLACE INTO effort_weights (framework_id, code, cost_per_point, saved_by, saved_at) "
+                          "VALUES (?, ?, ?, ?, ?)", [framework_id, code, float(w), who, now])
+            self._log_change(c, who, "save_effort_weights", framework_id,
+                             json.dumps({"before": dict(old), "after": {k: float(v) for k, v in weights.items()}},
+                                        ensure_ascii=False))
 
         self.write(write)
 

@@ -3,7 +3,7 @@ templates; import history; origin of the figures."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, tables, widgets
+from dashboard import auth, data, fmt, tables, widgets
 from loaders import importer
 from loaders.templates import build_template
 
@@ -16,10 +16,17 @@ st.subheader(ctx.t("ui.data.upload") if sel.is_province
              else ctx.t("ui.data.upload_units", province=sel.province, framework=fw.name_vi))
 uploaded = st.file_uploader(ctx.t("ui.data.upload"), type=["csv", "xlsx"], help=ctx.t("ui.data.upload_help"),
                             key="upload_file", label_visibility="collapsed")
+editor = auth.explain_if_reader(lang)  # every write below needs a signed-in editor (recorded as who)
 c1, c2 = st.columns(2)
 flag = c1.selectbox(ctx.t("ui.data.flag"), ["self_assessed", "published", "plan", "sample"], key="upload_flag",
                     format_func=lambda f: ctx.t(f"ui.data.flag_{f}"))
-who = c2.text_input(ctx.t("ui.data.imported_by"), key="upload_who")
+# Marking figures "published" is an explicit choice with its source, recorded on the import.
+flag_source = (c2.text_input(ctx.t("ui.auth.published_source"), key="upload_flag_source",
+                             help=ctx.t("ui.auth.published_source_help")).strip() if flag == "published" else "")
+if flag == "published" and not flag_source:
+    st.caption(ctx.t("ui.auth.published_needs_source"))
+can_write = editor and (flag != "published" or bool(flag_source))
+no_write_help = None if editor else auth.reason(lang)
 basis = "self"
 if not sel.is_province:
     basis = st.radio(ctx.t("ui.controls.basis"), ["self", "appraised"], horizontal=True, key="upload_basis",
@@ -46,11 +53,15 @@ if uploaded is not None:
                              years=years))
             with st.expander(ctx.t("ui.data.preview", n=len(parsed.data), form=parsed.form), expanded=True):
                 st.dataframe(parsed.data.head(200), hide_index=True, width="stretch")
-            if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import"):
-                import_id = (importer.commit(data.store(), parsed, fw, flag, who) if sel.is_province
-                             else importer.commit_unit_data(data.store(), parsed, fw, flag, basis, who))
-                st.session_state.pop("parsed_key", None)
-                st.success(ctx.t("ui.data.committed", id=import_id, n=len(parsed.data)))
+            if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import", disabled=not can_write,
+                         help=no_write_help):
+                import_id = auth.write(lang, lambda who: (
+                    importer.commit(data.store(), parsed, fw, flag, who, flag_source=flag_source or None)
+                    if sel.is_province else importer.commit_unit_data(data.store(), parsed, fw, flag, basis, who,
+                                                                      flag_source=flag_source or None)))
+                if import_id is not None:
+                    st.session_state.pop("parsed_key", None)
+                    st.success(ctx.t("ui.data.committed", id=import_id, n=len(parsed.data)))
         else:
             st.error(ctx.t("ui.data.invalid", n=len(parsed.problems)))
             messages = parsed.messages(lang)
@@ -68,9 +79,11 @@ with st.expander(ctx.t("ui.data.targets_upload")):
         if t_parsed.ok:
             st.success(ctx.t("ui.data.targets_valid", n=len(t_parsed.data)))
             st.dataframe(t_parsed.data, hide_index=True)
-            if st.button(ctx.t("ui.data.commit"), key="commit_targets"):
-                tid = importer.commit_target_progress(data.store(), t_parsed, flag, who)
-                st.success(ctx.t("ui.data.committed", id=tid, n=len(t_parsed.data)))
+            if st.button(ctx.t("ui.data.commit"), key="commit_targets", disabled=not can_write, help=no_write_help):
+                tid = auth.write(lang, lambda who: importer.commit_target_progress(
+                    data.store(), t_parsed, flag, who, flag_source=flag_source or None))
+                if tid is not None:
+                    st.success(ctx.t("ui.data.committed", id=tid, n=len(t_parsed.data)))
         else:
             st.error(ctx.t("ui.data.invalid", n=max(1, len(t_parsed.problems))))
             for m in t_parsed.messages(lang)[:30]:
@@ -105,7 +118,7 @@ else:
                        "valid_from": st.column_config.TextColumn(ctx.t("ui.data.unit_from")),
                        "valid_to": st.column_config.TextColumn(ctx.t("ui.data.unit_to")),
                        "aliases": st.column_config.TextColumn(ctx.t("ui.data.unit_aliases"))})
-    if st.button(ctx.t("ui.data.units_save"), key="units_save"):
+    if st.button(ctx.t("ui.data.units_save"), key="units_save", disabled=not editor, help=no_write_help):
         words = {v: k for k, v in level_words.items()}
         table = edited_units.assign(level=edited_units["level"].map(lambda w: {
             "department": "Sở", "commune": "Xã", "district": "Huyện"}.get(words.get(w), w)))
@@ -114,8 +127,10 @@ else:
         e_parsed = importer.validate_unit_list(table.to_csv(index=False).encode("utf-8"),
                                                ctx.t("ui.data.units_edited_name"), kind="csv")
         if e_parsed.ok:
-            uid = importer.commit_unit_list(data.store(), u_province, e_parsed, "self_assessed", who)
-            st.success(ctx.t("ui.data.units_committed", id=uid, n=len(e_parsed.data), province=u_province))
+            uid = auth.write(lang, lambda who: importer.commit_unit_list(data.store(), u_province, e_parsed,
+                                                                         "self_assessed", who))
+            if uid is not None:
+                st.success(ctx.t("ui.data.units_committed", id=uid, n=len(e_parsed.data), province=u_province))
         else:
             st.error(ctx.t("ui.data.invalid", n=max(1, len(e_parsed.problems))))
             st.text("\n".join(e_parsed.messages(lang)[:30]))
@@ -124,9 +139,11 @@ if u_file is not None:
     u_parsed = importer.validate_unit_list(u_file.getvalue(), u_file.name)
     if u_parsed.ok:
         st.success(ctx.t("ui.data.units_valid", n=len(u_parsed.data), province=u_province))
-        if st.button(ctx.t("ui.data.commit"), key="commit_units"):
-            uid = importer.commit_unit_list(data.store(), u_province, u_parsed, flag, who)
-            st.success(ctx.t("ui.data.units_committed", id=uid, n=len(u_parsed.data), province=u_province))
+        if st.button(ctx.t("ui.data.commit"), key="commit_units", disabled=not can_write, help=no_write_help):
+            uid = auth.write(lang, lambda who: importer.commit_unit_list(data.store(), u_province, u_parsed, flag,
+                                                                         who, flag_source=flag_source or None))
+            if uid is not None:
+                st.success(ctx.t("ui.data.units_committed", id=uid, n=len(u_parsed.data), province=u_province))
     else:
         st.error(ctx.t("ui.data.invalid", n=max(1, len(u_parsed.problems))))
         st.text("\n".join(u_parsed.messages(lang)[:30]))
@@ -143,8 +160,37 @@ st.subheader(ctx.t("ui.data.flags"))
 st.caption(ctx.t("ui.data.flags_note"))
 st.dataframe(data.flags_by_year(fw.id, sel.score_group), hide_index=True)
 
-st.subheader(ctx.t("ui.data.history"))
-st.dataframe(data.import_log(), hide_index=True, width="stretch")
+st.subheader(ctx.t("ui.imports.title"))
+st.caption(ctx.t("ui.imports.help"))
+log = data.import_log()
+if log.empty:
+    st.caption(ctx.t("ui.imports.none"))
+else:
+    st.dataframe(tables.import_history(log, lang), hide_index=True, width="stretch", height=260)
+    by_id = log.set_index("import_id")
+    picked = st.selectbox(ctx.t("ui.imports.pick"), list(log["import_id"]), key="history_pick",
+                          format_func=lambda i: ctx.t("ui.imports.pick_label", id=int(i),
+                                                      file=by_id.at[i, "file_name"],
+                                                      at=tables._stamp(by_id.at[i, "imported_at"])))
+    info = by_id.loc[picked]
+    rows = data.import_rows(int(picked))
+    with st.expander(ctx.t("ui.imports.rows_title", n=len(rows))):
+        st.dataframe(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
+    st.markdown(f"**{ctx.t('ui.imports.diff_title')}**")
+    diff = tables.import_diff_table(data.import_diff(int(picked)), lang)
+    st.dataframe(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
+    if pd.notna(info["rolled_back_at"]):
+        st.caption(ctx.t("ui.imports.undo_already"))
+    elif info["imported_by"] == "DTI Studio (dữ liệu mẫu)":
+        st.caption(ctx.t("ui.imports.undo_sample"))
+    else:
+        reason = st.text_input(ctx.t("ui.imports.undo_reason"), key=f"undo_reason_{picked}", disabled=not editor)
+        sure = st.checkbox(ctx.t("ui.imports.undo_confirm", id=int(picked), file=info["file_name"]),
+                           key=f"undo_sure_{picked}", disabled=not editor)
+        if st.button(ctx.t("ui.imports.undo"), key="undo_import", type="primary", disabled=not (editor and sure),
+                     help=no_write_help):
+            if auth.write(lang, lambda who: data.store().rollback_import(int(picked), who, reason.strip())):
+                st.success(ctx.t("ui.imports.undo_done", id=int(picked)))
 
 st.subheader(ctx.t("ui.data.published"))
 st.dataframe(tables.localise(data.published().drop(columns=["quote"]), lang), hide_index=True, width="stretch",

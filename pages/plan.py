@@ -7,7 +7,7 @@ rise relative to today. The actions read as sentences for their lead agency.
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, plan_text, tables, widgets
+from dashboard import auth, data, fmt, plan_text, tables, widgets
 from scoring import planning, whatif
 
 ctx = widgets.context()
@@ -48,9 +48,12 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
             column_config={"difficulty": st.column_config.NumberColumn(ctx.t("ui.plan.difficulty"), min_value=1,
                                                                        max_value=5, step=1, format="%d"),
                            "name": ctx.t("ui.methodology.indicator"), "code": ctx.t("ui.methodology.code")})
-        if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty"):
-            data.store().save_effort_weights(fw.id, dict(zip(edited["code"], edited["difficulty"])))
-            st.success(ctx.t("ui.plan.difficulty_saved"))
+        editor = auth.explain_if_reader(lang)
+        if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty", disabled=not editor,
+                     help=None if editor else auth.reason(lang)):
+            if auth.write(lang, lambda who: data.store().save_effort_weights(
+                    fw.id, dict(zip(edited["code"], edited["difficulty"])), who=who)):
+                st.success(ctx.t("ui.plan.difficulty_saved"))
     difficulty = {c: float(d) for c, d in zip(edited["code"], edited["difficulty"]) if pd.notna(d)}
     st.caption(ctx.t("ui.plan.difficulty_note"))
     if mode == "history":

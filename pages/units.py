@@ -4,7 +4,7 @@ appraisal changed the self-assessed points."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, charts, data, fmt, tables, widgets
+from dashboard import analysis, auth, charts, data, fmt, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -55,12 +55,15 @@ if widgets.need_scores(ctx):
             disabled=["code", "name"], height=320,
             column_config={"code": ctx.t("ui.methodology.code"), "name": ctx.t("ui.methodology.indicator"),
                            "lead": st.column_config.TextColumn(ctx.t("ui.methodology.lead"), max_chars=120)})
-        if st.button(ctx.t("ui.units.assign_save"), key="assign_leads"):
-            n = data.store().assign_criterion_leads(
+        editor = auth.explain_if_reader(lang)
+        if st.button(ctx.t("ui.units.assign_save"), key="assign_leads", disabled=not editor,
+                     help=None if editor else auth.reason(lang)):
+            n = auth.write(lang, lambda who: data.store().assign_criterion_leads(
                 sel.framework_id, sel.province,
                 {c: a for c, a in zip(edited_leads["code"], edited_leads["lead"])
-                 if not ctx.framework.nodes[c].lead_agency}, assigned_by=None)
-            st.success(ctx.t("ui.units.assign_saved", n=n))
+                 if not ctx.framework.nodes[c].lead_agency}, assigned_by=who))
+            if n is not None:
+                st.success(ctx.t("ui.units.assign_saved", n=int(n)))
 
     st.subheader(ctx.t("ui.units.profile", entity=sel.focus))
     if sel.focus in set(table["entity"]):

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, fmt, widgets
+from dashboard import auth, charts, data, fmt, widgets
 from scoring import whatif
 
 ctx = widgets.context()
@@ -93,9 +93,12 @@ if widgets.need_scores(ctx):
     st.subheader(ctx.t("ui.whatif.scenarios"))
     s1, s2 = st.columns([3, 1])
     name = s1.text_input(ctx.t("ui.whatif.name"), key="wi_name")
-    if s2.button(ctx.t("ui.whatif.save"), key="wi_save", disabled=not name.strip() or not changes):
-        data.store().save_scenario(name.strip(), fw.id, entity, year, whatif.changes_to_json(changes))
-        st.success(ctx.t("ui.whatif.saved", name=name.strip()))
+    editor = auth.explain_if_reader(lang)
+    if s2.button(ctx.t("ui.whatif.save"), key="wi_save", disabled=not editor or not name.strip() or not changes,
+                 help=None if editor else auth.reason(lang)):
+        if auth.write(lang, lambda who: data.store().save_scenario(name.strip(), fw.id, entity, year,
+                                                                    whatif.changes_to_json(changes), who=who)):
+            st.success(ctx.t("ui.whatif.saved", name=name.strip()))
     saved = data.store().scenarios(fw.id)
     if saved.empty:
         st.caption(ctx.t("ui.whatif.none_saved"))
@@ -129,6 +132,7 @@ if widgets.need_scores(ctx):
 
         d2.button(ctx.t("ui.whatif.load"), on_click=load_scenario, key="wi_load",
                   disabled=picked["entity"] != entity or int(picked["year"]) != year)
-        if d3.button(ctx.t("ui.whatif.delete"), key="wi_delete"):
-            data.store().delete_scenario(fw.id, pick)
-            st.rerun()
+        if d3.button(ctx.t("ui.whatif.delete"), key="wi_delete", disabled=not editor,
+                     help=None if editor else auth.reason(lang)):
+            if auth.write(lang, lambda who: data.store().delete_scenario(fw.id, pick, who=who)):
+                st.rerun()

@@ -19,11 +19,20 @@ def app(tmp_path, monkeypatch):
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    sign_in_editor(at)  # these tests change data; tests/test_auth.py covers a reader
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     yield at
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def sign_in_editor(at, name="Kiểm thử"):
+    """An editor configured in the app's secrets and signed in for this session."""
+    from tests.helpers import editor_secrets
+
+    at.secrets["dti_studio"] = editor_secrets(name)
+    at.session_state["_editor"] = name
 
 
 def charts(at):
@@ -345,7 +354,8 @@ def test_province_assigns_criterion_leads_shown_on_weak_criteria(app):
     assert weakest.iloc[0, -1] == "Chưa phân công"
     from dashboard import data
 
-    data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"})
+    data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"},
+                                         "kiểm thử")
     app.run()
     assert app.dataframe[1].value.iloc[0, -1] == "Sở Khoa học và Công nghệ"
 

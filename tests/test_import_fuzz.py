@@ -33,13 +33,13 @@ def _check_messages(parsed):
 def _commit_or_refuse(store, parsed):
     before = store.counts()
     if parsed.ok:
-        importer.commit(store, parsed, FW)
+        importer.commit(store, parsed, FW, imported_by="Kiểm thử")
         after = store.counts()
         assert after["raw_inputs"] == before["raw_inputs"] + len(parsed.data)
         assert after["imports"] == before["imports"] + 1
     else:
         with pytest.raises(ValueError):
-            importer.commit(store, parsed, FW)
+            importer.commit(store, parsed, FW, imported_by="Kiểm thử")
         assert store.counts() == before  # nothing written
 
 

@@ -102,7 +102,7 @@ def test_failure_inside_the_transaction_rolls_back(store, monkeypatch):
 
     monkeypatch.setattr(Store, "_insert_frame", staticmethod(exploding))
     with pytest.raises(RuntimeError):
-        importer.commit(store, parsed, fw)
+        importer.commit(store, parsed, fw, imported_by="kiểm thử")
     monkeypatch.setattr(Store, "_insert_frame", staticmethod(original))
     assert snapshot(store) == before
 
@@ -143,7 +143,7 @@ def test_template_import_score_round_trip(store, tmp_path):
 def test_latest_import_wins(store):
     fw = load_framework(DEFAULT_FRAMEWORK)
     content = long_csv([("Gia Lai", 2025, "1.1", "a", 10), ("Gia Lai", 2025, "1.1", "b", 10)])
-    parsed, import_id = importer.import_file(store, fw, content, "fix.csv")
+    parsed, import_id = importer.import_file(store, fw, content, "fix.csv", imported_by="kiểm thử")
     assert import_id is not None
     cur = store.current_inputs(DEFAULT_FRAMEWORK)
     row = cur.loc[(cur["entity"] == "Gia Lai") & (cur["year"] == 2025) & (cur["indicator"] == "1.1")]
@@ -187,7 +187,8 @@ def test_many_sessions_share_one_connection(store):
         try:
             for j in range(3):
                 content = long_csv([("Gia Lai", 2030 + k, "1.1", "a", j + 1), ("Gia Lai", 2030 + k, "1.1", "b", 10)])
-                _, import_id = importer.import_file(store, fw, content, f"s{k}_{j}.csv")
+                _, import_id = importer.import_file(store, fw, content, f"s{k}_{j}.csv",
+                                                       imported_by="kiểm thử")
                 ids.append(import_id)
                 assert len(store.current_inputs(DEFAULT_FRAMEWORK)) > 0
         except Exception as exc:  # noqa: BLE001 — collected and asserted below

@@ -23,7 +23,7 @@ def test_progress_import_and_status(store):
     parsed = importer.validate_target_progress(store, csv([("hue_dt_2025.05", 2024, "45%"),
                                                            ("hue_dt_2025.02", 2024, 1)]), "tien_do.csv")
     assert parsed.ok, parsed.messages()
-    importer.commit_target_progress(store, parsed)
+    importer.commit_target_progress(store, parsed, imported_by="kiểm thử")
     table = progress_table(store.plan_targets(), store.target_progress()).set_index("target_id")
     assert table.loc["hue_dt_2025.05", "latest_value"] == pytest.approx(0.45)
     assert table.loc["hue_dt_2025.05", "status"] == "not_met"  # target 60 %
@@ -44,5 +44,5 @@ def test_bad_progress_file_writes_nothing(store, rows, code, words):
     message = " ".join(parsed.messages("vi"))
     assert "xau.csv" in message and words in message and "dòng" in message
     with pytest.raises(ValueError):
-        importer.commit_target_progress(store, parsed)
+        importer.commit_target_progress(store, parsed, imported_by="kiểm thử")
     assert store.counts() == before

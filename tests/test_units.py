@@ -29,7 +29,8 @@ def fw():
 def hue(store):
     parsed = parse_units(UNITS_CSV.encode(), "don_vi.csv")
     assert parsed.ok, parsed.messages()
-    store.save_units("Huế", parsed.data, file_name="don_vi.csv", sha256=parsed.sha256, flag="self_assessed")
+    store.save_units("Huế", parsed.data, file_name="don_vi.csv", sha256=parsed.sha256, flag="self_assessed",
+                     imported_by="kiểm thử")
     return store
 
 
@@ -111,7 +112,7 @@ def test_unit_data_lands_in_each_units_group(hue, fw):
             "Sở Nội vụ,2025,I.1,points,9", "Sở Nội vụ,2025,II.1,item1,1", "Sở Nội vụ,2025,II.1,item2,0"]
     parsed = importer.validate_unit_data(hue, fw, "Huế", _data(rows), "so_lieu.csv")
     assert parsed.ok, parsed.messages()
-    importer.commit_unit_data(hue, parsed, fw)
+    importer.commit_unit_data(hue, parsed, fw, imported_by="kiểm thử")
     communes = hue.current_inputs("units_mini", "commune@Huế")
     assert set(communes["entity"]) == {"Phường Thuận Hóa", "Phường Phú Xuân"}
     res = score(fw.for_level("commune"), communes.drop(columns=["flag", "import_id"]))
@@ -138,7 +139,7 @@ def test_unit_data_refusals_write_nothing(hue, fw, row, code):
     msg = next(m for p, m in zip(parsed.problems, parsed.messages()) if p.code == code)
     assert "Tệp “so_lieu.csv”" in msg and "dòng 2" in msg
     with pytest.raises(ValueError):
-        importer.commit_unit_data(hue, parsed, fw)
+        importer.commit_unit_data(hue, parsed, fw, imported_by="kiểm thử")
     assert hue.counts()["raw_inputs"] == before
 
 
@@ -151,9 +152,9 @@ def test_unit_data_needs_a_unit_list(store, fw):
 def test_appraised_values_are_kept_beside_self_assessed(hue, fw):
     rows = ["Sở Nội vụ,2025,I.1,points,9"]
     p1 = importer.validate_unit_data(hue, fw, "Huế", _data(rows), "tu_danh_gia.csv")
-    importer.commit_unit_data(hue, p1, fw, basis="self")
+    importer.commit_unit_data(hue, p1, fw, basis="self", imported_by="kiểm thử")
     p2 = importer.validate_unit_data(hue, fw, "Huế", _data(["Sở Nội vụ,2025,I.1,points,7"]), "tham_dinh.csv")
-    importer.commit_unit_data(hue, p2, fw, basis="appraised")
+    importer.commit_unit_data(hue, p2, fw, basis="appraised", imported_by="kiểm thử")
     assert hue.bases("units_mini", "department@Huế") == ["self", "appraised"]
     self_v = hue.current_inputs("units_mini", "department@Huế", "self")["value"].tolist()
     appr_v = hue.current_inputs("units_mini", "department@Huế", "appraised")["value"].tolist()
@@ -162,15 +163,16 @@ def test_appraised_values_are_kept_beside_self_assessed(hue, fw):
 
 def test_unit_list_is_versioned(hue):
     parsed = parse_units("Tên đơn vị,Cấp\nSở Nội vụ,Sở\n".encode(), "moi.csv")
-    hue.save_units("Huế", parsed.data, file_name="moi.csv", sha256=parsed.sha256, flag="self_assessed")
+    hue.save_units("Huế", parsed.data, file_name="moi.csv", sha256=parsed.sha256, flag="self_assessed",
+                     imported_by="kiểm thử")
     assert hue.units("Huế")["name"].tolist() == ["Sở Nội vụ"]
     assert hue.query("SELECT count(DISTINCT import_id) AS n FROM units WHERE province = 'Huế'").iloc[0, 0] >= 2
 
 
 def test_criterion_leads_keep_their_history(store):
-    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ", "I.2": ""}) == 1
-    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ"}) == 0  # unchanged
-    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Văn phòng UBND"}) == 1
+    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ", "I.2": ""}, "kiểm thử") == 1
+    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ"}, "kiểm thử") == 0  # unchanged
+    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Văn phòng UBND"}, "kiểm thử") == 1
     leads = store.criterion_leads("hue_units", "Huế").set_index("code")["lead_agency"]
     assert leads.to_dict() == {"I.4": "Văn phòng UBND"}
     assert store.query("SELECT count(*) FROM criterion_leads").iloc[0, 0] == 2

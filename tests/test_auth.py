@@ -1,0 +1,215 @@
+"""Editors sign in; nothing changes data without one (store level and on screen)."""
+import subprocess
+import sys
+import tomllib
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from loaders import editors, importer
+from loaders.bootstrap import DEFAULT_FRAMEWORK
+from loaders.store import EditorRequired
+from scoring import load_framework
+from tests.conftest import ROOT
+from tests.helpers import EDITOR_PASSWORD, editor_secrets
+
+APP = str(ROOT / "app.py")
+GOOD = "entity,year,indicator,variable,value\nGia Lai,2026,1.1,a,5\nGia Lai,2026,1.1,b,10\n".encode()
+
+
+# --- hashing and checks (pure) ------------------------------------------------------------------------
+
+def test_hash_is_argon2id_and_verifies():
+    h = editors.hash_password("một mật khẩu dài")
+    assert h.startswith("$argon2id$") and "một mật khẩu dài" not in h
+    assert h != editors.hash_password("một mật khẩu dài")  # salted
+    table = {"Nguyễn Văn A": h}
+    assert editors.verify(table, "Nguyễn Văn A", "một mật khẩu dài") == "Nguyễn Văn A"
+    assert editors.verify(table, "  nguyễn  văn a ", "một mật khẩu dài") == "Nguyễn Văn A"
+
+
+@pytest.mark.parametrize("name, password", [
+    ("Nguyễn Văn A", "sai mật khẩu rồi"),      # wrong password
+    ("Nguyễn Văn B", "một mật khẩu dài"),      # unknown editor
+    ("Nguyễn Văn A", ""),                      # empty password
+    ("", "một mật khẩu dài"),                  # empty name
+    ("Hỏng", "một mật khẩu dài"),              # a stored value that is not a hash
+])
+def test_wrong_sign_in_is_refused(name, password):
+    table = {"Nguyễn Văn A": editors.hash_password("một mật khẩu dài"), "Hỏng": "một mật khẩu dài"}
+    assert editors.verify(table, name, password) is None
+
+
+def test_short_password_and_bad_name_refused():
+    with pytest.raises(ValueError):
+        editors.hash_password("ngắn")
+    with pytest.raises(ValueError):
+        editors.clean_name("a\x00b")
+
+
+def test_add_editor_command_keeps_the_rest_of_the_secrets(tmp_path):
+    path = tmp_path / "secrets.toml"
+    path.write_text('# cấu hình\n[auth]\nredirect_uri = "http://x/oauth2callback"\n\n[other]\nk = 1\n', encoding="utf-8")
+    for name in ("Trần Thị B", "Lê Văn C", "Trần Thị B"):  # the third call changes B's password
+        run = subprocess.run([sys.executable, "-m", "loaders.editors", "--secrets", str(path), "add", name,
+                              "--password-stdin"], input=f"{EDITOR_PASSWORD}\n", capture_output=True, text=True,
+                             cwd=ROOT, timeout=60)
+        assert run.returncode == 0, run.stderr
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert data["auth"]["redirect_uri"] == "http://x/oauth2callback" and data["other"]["k"] == 1
+    assert set(data["dti_studio"]["editors"]) == {"Trần Thị B", "Lê Văn C"}
+    assert editors.verify(editors.editors_of(data), "Trần Thị B", EDITOR_PASSWORD) == "Trần Thị B"
+    assert EDITOR_PASSWORD not in path.read_text(encoding="utf-8")
+    short = subprocess.run([sys.executable, "-m", "loaders.editors", "--secrets", str(path), "add", "D",
+                            "--password-stdin"], input="ngắn\n", capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert short.returncode == 1 and "D" not in tomllib.loads(path.read_text(encoding="utf-8"))["dti_studio"]["editors"]
+
+
+# --- the store refuses a change without an editor ------------------------------------------------------
+
+def _unit_list():
+    return importer.validate_unit_list("Tên đơn vị,Cấp\nSở Nội vụ,Sở\n".encode(), "dv.csv")
+
+
+WRITES = {
+    "import": lambda s, who: importer.commit(s, importer.validate(s, load_framework(DEFAULT_FRAMEWORK), GOOD, "a.csv"),
+                                             load_framework(DEFAULT_FRAMEWORK), imported_by=who),
+    "unit_list": lambda s, who: importer.commit_unit_list(s, "Huế", _unit_list(), imported_by=who),
+    "target_progress": lambda s, who: importer.commit_target_progress(
+        s, importer.validate_target_progress(s, b"target_id,year,value\nhue_dt_2025.05,2024,45%\n", "t.csv"),
+        imported_by=who),
+    "save_scenario": lambda s, who: s.save_scenario("k", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=who),
+    "delete_scenario": lambda s, who: s.delete_scenario(DEFAULT_FRAMEWORK, "k", who=who),
+    "effort_weights": lambda s, who: s.save_effort_weights(DEFAULT_FRAMEWORK, {"1.1": 2.0}, who=who),
+    "criterion_leads": lambda s, who: s.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ"}, who),
+    "rollback": lambda s, who: s.rollback_import(1, who),
+}
+
+
+@pytest.mark.parametrize("who", [None, "", "   "])
+def test_every_store_write_refuses_an_empty_editor(store, who):
+    before = (store.counts(), store.data_version(), len(store.change_log()))
+    for name, write in WRITES.items():
+        with pytest.raises(EditorRequired):
+            write(store, who)
+    assert (store.counts(), store.data_version(), len(store.change_log())) == before
+
+
+def test_the_same_writes_pass_with_an_editor_and_record_who(store):
+    for name, write in WRITES.items():
+        write(store, "Nguyễn Văn A")
+    log = store.import_log()
+    assert (log.head(3)["imported_by"] == "Nguyễn Văn A").all()
+    assert log.set_index("import_id").at[1, "rolled_back_by"] == "Nguyễn Văn A"
+    assert set(store.effort_weights(DEFAULT_FRAMEWORK)["saved_by"]) == {"Nguyễn Văn A"}
+    assert store.criterion_leads("hue_units", "Huế").iloc[0]["assigned_by"] == "Nguyễn Văn A"
+    actions = store.change_log()
+    assert {"save_scenario", "delete_scenario", "save_effort_weights", "rollback_import"} <= set(actions["action"])
+    assert set(actions["changed_by"]) == {"Nguyễn Văn A"}
+
+
+def test_published_needs_its_source(store):
+    fw = load_framework(DEFAULT_FRAMEWORK)
+    parsed = importer.validate(store, fw, GOOD, "cb.csv")
+    with pytest.raises(ValueError, match="source"):
+        importer.commit(store, parsed, fw, "published", "Nguyễn Văn A")
+    import_id = importer.commit(store, parsed, fw, "published", "Nguyễn Văn A",
+                                flag_source="Quyết định 1/QĐ-BTTTT")
+    assert store.import_info(import_id)["flag_source"] == "Quyết định 1/QĐ-BTTTT"
+
+
+# --- on screen ------------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def reader(tmp_path, monkeypatch):
+    """The app for a reader: editors exist, nobody is signed in."""
+    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "app.duckdb"))
+    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
+    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_reader_sees_every_data_change_disabled(reader):
+    from dashboard import data
+
+    at = reader
+    at.switch_page("pages/data.py").run()
+    at.get("file_uploader")[0].upload("tot.csv", GOOD, "text/csv")
+    at.run()
+    assert at.button(key="commit_import").disabled
+    assert any("Chỉ biên tập viên đã đăng nhập" in c.value for c in at.caption)
+    assert "tot.csv" not in set(data.store().import_log()["file_name"])
+    at.selectbox(key="units_province").set_value("Huế").run()
+    assert at.button(key="units_save").disabled
+    at.switch_page("pages/plan.py").run()
+    assert at.button(key="plan_save_difficulty").disabled
+    at.switch_page("pages/whatif.py").run()
+    assert at.button(key="wi_save").disabled
+
+
+def test_sign_in_box_refuses_a_wrong_password_then_signs_in(reader):
+    at = reader
+    at.sidebar.text_input(key="auth_name").input("Kiểm thử")
+    at.sidebar.text_input(key="auth_password").input("không phải mật khẩu")
+    at.sidebar.button(key="auth_submit").click().run()
+    assert any("không đúng" in e.value for e in at.sidebar.error)
+    assert "_editor" not in at.session_state
+    at.sidebar.text_input(key="auth_name").input("kiểm thử")
+    at.sidebar.text_input(key="auth_password").input(EDITOR_PASSWORD)
+    at.sidebar.button(key="auth_submit").click().run()
+    assert at.session_state["_editor"] == "Kiểm thử"
+    assert any("Biên tập viên: Kiểm thử" in c.value for c in at.sidebar.caption)
+    at.switch_page("pages/plan.py").run()
+    assert not at.button(key="plan_save_difficulty").disabled
+    at.button(key="plan_save_difficulty").click().run()
+    from dashboard import data
+
+    assert set(data.store().effort_weights(DEFAULT_FRAMEWORK)["saved_by"]) == {"Kiểm thử"}
+    at.sidebar.button(key="auth_logout").click().run()
+    at.switch_page("pages/plan.py").run()
+    assert at.button(key="plan_save_difficulty").disabled
+
+
+def _guarded_script():
+    import streamlit as st
+
+    from dashboard import auth
+
+    calls = []
+    result = auth.write("vi", lambda who: calls.append(who) or 7)
+    st.write(f"result={result} calls={calls}")
+
+
+@pytest.mark.parametrize("signed_in, expected", [(None, "result=None calls=[]"),
+                                                 ("Kiểm thử", "result=7 calls=['Kiểm thử']"),
+                                                 ("Không có trong danh sách", "result=None calls=[]")])
+def test_server_side_guard_runs_a_write_only_for_a_configured_editor(signed_in, expected):
+    """Even a forged event that reaches a write goes through auth.write: no editor, no write."""
+    at = AppTest.from_function(_guarded_script, default_timeout=60)
+    at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
+    if signed_in:
+        at.session_state["_editor"] = signed_in
+    at.run()
+    assert not at.exception
+    assert at.markdown[-1].value == expected
+    if signed_in != "Kiểm thử":
+        assert any("cần một biên tập viên" in e.value for e in at.error)
+
+
+def test_reading_can_be_made_to_need_a_sign_in(reader):
+    at = reader
+    at.secrets["dti_studio"] = dict(editor_secrets("Kiểm thử"), require_sign_in_to_read=True)
+    at.run()
+    assert not at.exception
+    assert any("chỉ dành cho người đã đăng nhập" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
