@@ -56,17 +56,20 @@ def frameworks_for_level(level: str) -> list[str]:
 
 
 @st.cache_data(show_spinner=False)
-def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self") -> pd.DataFrame:
-    return store().current_inputs(framework_id, group, basis)
+def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self",
+                    dataset: str | None = None) -> pd.DataFrame:
+    return store().current_inputs(framework_id, group, basis, dataset)
 
 
-def current_inputs(framework_id: str, group: str = "34", basis: str = "self") -> pd.DataFrame:
-    return _current_inputs(framework_id, group, data_version(), basis)
+def current_inputs(framework_id: str, group: str = "34", basis: str = "self",
+                   dataset: str | None = None) -> pd.DataFrame:
+    """The current inputs of ONE dataset ('own' or 'sample'; None = the group's default dataset)."""
+    return _current_inputs(framework_id, group, data_version(), basis, dataset)
 
 
 @st.cache_data(show_spinner=False)
-def _scores(framework_id: str, group: str, version: int, basis: str = "self"):
-    inputs = _current_inputs(framework_id, group, version, basis)
+def _scores(framework_id: str, group: str, version: int, basis: str = "self", dataset: str | None = None):
+    inputs = _current_inputs(framework_id, group, version, basis, dataset)
     if inputs.empty:
         return None
     level, _ = split_group(group)
@@ -75,10 +78,20 @@ def _scores(framework_id: str, group: str, version: int, basis: str = "self"):
     return score(fw, inputs, strict=False)
 
 
-def scores(framework_id: str, group: str = "34", basis: str = "self"):
-    """The ScoreResult of every entity-year with inputs in the store (None when there are none).
-    A unit group ("<level>@<province>") is scored on the framework as that level sees it."""
-    return _scores(framework_id, group, data_version(), basis)
+def scores(framework_id: str, group: str = "34", basis: str = "self", dataset: str | None = None):
+    """The ScoreResult of every entity-year with inputs in ONE dataset of the store (None when there are
+    none). A unit group ("<level>@<province>") is scored on the framework as that level sees it."""
+    return _scores(framework_id, group, data_version(), basis, dataset)
+
+
+@st.cache_data(show_spinner=False)
+def _datasets(framework_id: str, group: str, version: int, basis: str | None) -> list[str]:
+    return store().datasets(framework_id, group, basis)
+
+
+def datasets(framework_id: str, group: str, basis: str | None = None) -> list[str]:
+    """The datasets ('own', 'sample') with values for the framework and group, 'own' first."""
+    return _datasets(framework_id, group, data_version(), basis)
 
 
 @st.cache_data(show_spinner=False)
@@ -120,20 +133,14 @@ def unit_levels_with_data() -> list[str]:
 
 
 @st.cache_data(show_spinner=False)
-def _flags(framework_id: str, group: str, version: int) -> pd.DataFrame:
-    return store().query(
-        "SELECT year, flag, count(*) AS n FROM (" + _CURRENT_FLAGS + ") GROUP BY year, flag ORDER BY year, flag",
-        [framework_id, group])
+def _flags(framework_id: str, group: str, version: int, basis: str, dataset: str | None) -> pd.DataFrame:
+    return store().flags_by_year(framework_id, group, basis, dataset)
 
 
-_CURRENT_FLAGS = """
-    SELECT year, flag FROM raw_inputs WHERE framework_id = ? AND entity_group = ?
-    QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
-"""
-
-
-def flags_by_year(framework_id: str, group: str = "34") -> pd.DataFrame:
-    return _flags(framework_id, group, data_version())
+def flags_by_year(framework_id: str, group: str = "34", basis: str = "self",
+                  dataset: str | None = None) -> pd.DataFrame:
+    """year, flag, n of the current values of one dataset."""
+    return _flags(framework_id, group, data_version(), basis, dataset)
 
 
 @st.cache_data(show_spinner=False)

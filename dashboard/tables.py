@@ -136,3 +136,106 @@ def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("ui.rankings.change", lang): signed_ints(part["rank_change"]),
         t("ui.rankings.points_change", lang): part["points_change"],
     })
+
+
+# --- Data page tables: Vietnamese headers and words, no identifiers ------------------------------------
+
+def _flag_word(flag, lang: str) -> str:
+    return t(f"ui.data.flag_{flag}", lang) if isinstance(flag, str) and flag else "—"
+
+
+def preview_frame(parsed: pd.DataFrame, ctx) -> pd.DataFrame:
+    """An import's rows as the user reads them: unit, year, indicator, variable, value (Vietnamese format)."""
+    lang = ctx.lang
+    out = pd.DataFrame({
+        ctx.entity_word: parsed["entity"].astype(str).to_numpy(),
+        t("ui.common.year", lang): parsed["year"].astype(int).astype(str).to_numpy(),
+        t("ui.methodology.code", lang): parsed["indicator"].astype(str).to_numpy(),
+        t("ui.methodology.var_name", lang): parsed["variable"].astype(str).to_numpy(),
+        t("ui.data.value", lang): [t("ui.data.not_applicable", lang) if na else fmt.number(v, 4 if abs(v) < 1 else 2, lang)
+                                   .rstrip("0").rstrip(",.") if v == v else "—"
+                                   for v, na in zip(pd.to_numeric(parsed["value"], errors="coerce"),
+                                                    parsed.get("not_applicable", pd.Series(False, index=parsed.index)))],
+    })
+    return out.head(200)
+
+
+def flags_frame(flags: pd.DataFrame, ctx) -> pd.DataFrame:
+    """year, flag, n → Năm | Loại số liệu | Số giá trị (words, Vietnamese numbers)."""
+    lang = ctx.lang
+    return pd.DataFrame({
+        t("ui.common.year", lang): flags["year"].astype(int).astype(str).to_numpy(),
+        t("ui.data.flag", lang): [_flag_word(f, lang) for f in flags["flag"]],
+        t("ui.data.n_values", lang): [fmt.number(n, 0, lang) for n in flags["n"]],
+    })
+
+
+def import_log_frame(log: pd.DataFrame, ctx) -> pd.DataFrame:
+    """The import history in words: number, time, file, values, kind, what, who (no checksums or ids)."""
+    lang = ctx.lang
+
+    def what(form, group, fid) -> str:
+        if form == "remove_sample":
+            return t("ui.data.log_remove_sample", lang)
+        if form == "units":
+            return t("ui.data.log_units", lang)
+        if form == "targets":
+            return t("ui.data.log_targets", lang)
+        return t("ui.data.log_inputs", lang)
+
+    return pd.DataFrame({
+        t("ui.data.log_no", lang): [str(int(i)) for i in log["import_id"]],
+        t("ui.data.log_time", lang): [pd.Timestamp(ts).strftime("%d/%m/%Y %H:%M") if pd.notna(ts) else "—"
+                                      for ts in log["imported_at"]],
+        t("ui.data.log_file", lang): [f if isinstance(f, str) and f and f != "—" else "—" for f in log["file_name"]],
+        t("ui.data.log_what", lang): [what(f, g, i) for f, g, i in
+                                      zip(log["form"], log["entity_group"], log["framework_id"])],
+        t("ui.data.flag", lang): [_flag_word(f, lang) for f in log["flag"]],
+        t("ui.data.n_values", lang): [fmt.number(n, 0, lang) for n in log["n_rows"]],
+        t("ui.data.log_who", lang): [w if isinstance(w, str) and w else "—" for w in log["imported_by"]],
+    })
+
+
+def published_frame(published: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Published results with Vietnamese headers: year, group, province, values (0–1) and ranks, kinds, source."""
+    lang = ctx.lang
+
+    def num(col):
+        return [fmt.number(v, 4, lang) if pd.notna(v) else "—" for v in published[col]]
+
+    def rank(col):
+        return ["—" if pd.isna(v) else str(int(v)) for v in published[col]]
+
+    return pd.DataFrame({
+        t("ui.common.year", lang): published["year"].astype(int).astype(str).to_numpy(),
+        t("ui.controls.group", lang): [t(f"ui.data.group_{g}", lang) for g in published["entity_group"].astype(str)],
+        t("ui.common.province", lang): published["published_name"].astype(str).to_numpy(),
+        t("ui.data.pub_total", lang): num("total_value"),
+        t("ui.common.rank", lang): rank("total_rank"),
+        t("ui.rankings.n_ranked", lang): rank("n_ranked"),
+        t("ui.data.pub_gov", lang): num("gov_value"),
+        t("ui.data.pub_econ", lang): num("econ_value"),
+        t("ui.data.pub_soc", lang): num("soc_value"),
+        t("ui.history.value_kind", lang): [kind_words(k, lang) or "—" for k in published["value_kind"]],
+        t("ui.history.rank_kind", lang): [kind_words(k, lang) or "—" for k in published["rank_kind"]],
+        t("ui.rankings.source", lang): published["source_url"].to_numpy(),
+    })
+
+
+def plan_frame(plan: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Gia Lai's plan table (seed 001) as printed: code, name, 2024 points, maxima, target (the team's
+    readings of unreadable cells stay on the methodology page, in the 'văn bản gốc' expander)."""
+    lang = ctx.lang
+
+    def num(col):
+        return [fmt.number(v, 2, lang).rstrip("0").rstrip(",.") if pd.notna(v) else "—" for v in plan[col]]
+
+    return pd.DataFrame({
+        t("ui.methodology.code", lang): plan["code"].astype(str).to_numpy(),
+        t("ui.methodology.indicator", lang): [ctx.node_name(c) if c in ctx.framework.nodes else c
+                                              for c in plan["code"].astype(str)],
+        t("ui.data.plan_2024", lang): num("points_2024"),
+        "QĐ 405": num("max_qd405"),
+        t("ui.methodology.max_plan_table", lang): num("max_draft"),
+        t("ui.methodology.target", lang): num("target_points"),
+    })

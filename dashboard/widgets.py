@@ -24,7 +24,7 @@ class PageContext:
 
     def inputs(self):
         """The current raw inputs of the selection (the scored group, on the chosen basis)."""
-        df = data.current_inputs(self.sel.framework_id, self.sel.score_group, self.sel.basis)
+        df = data.current_inputs(self.sel.framework_id, self.sel.score_group, self.sel.basis, self.sel.dataset)
         return df.loc[df["indicator"].isin([leaf.code for leaf in self.framework.leaves])]
 
     @property
@@ -57,23 +57,31 @@ def context() -> PageContext:
         sel = controls.sidebar()  # fallback: draw the shared controls here
     fw = data.framework_view(sel.framework_id, sel.level)
     return PageContext(sel=sel, lang=sel.lang, framework=fw,
-                       result=data.scores(sel.framework_id, sel.score_group, sel.basis))
+                       result=data.scores(sel.framework_id, sel.score_group, sel.basis, sel.dataset))
+
+
+def origin_words(ctx: PageContext, year: int | None) -> str:
+    """One line saying where the figures on screen come from: the dataset (own data or SAMPLE) and the
+    kinds of its current values (self-assessed, published, plan). Used by badges, chart captions, slides."""
+    flags = data.flags_by_year(ctx.sel.framework_id, ctx.sel.score_group, ctx.sel.basis, ctx.sel.dataset)
+    if year is not None:
+        flags = flags.loc[flags["year"] == year]
+    kinds = [k for k in ("self_assessed", "published", "plan") if k in set(flags["flag"])]
+    if ctx.sel.is_sample:
+        return ctx.t("ui.origin.sample")
+    who = ctx.t("ui.origin.own_province") if ctx.sel.is_province else ctx.t("ui.origin.own_units")
+    return ctx.t("ui.origin.own", who=who, kinds=", ".join(ctx.t(f"ui.origin.kind_{k}") for k in kinds)
+                 or ctx.t("ui.origin.kind_self_assessed"))
 
 
 def origin_badge(ctx: PageContext, year: int | None) -> None:
-    """Say whether the figures on screen are published, from the plan, sample or self-assessed."""
-    flags = data.flags_by_year(ctx.sel.framework_id, ctx.sel.score_group)
-    if year is not None:
-        flags = flags.loc[flags["year"] == year]
-    kinds = sorted(set(flags["flag"]))
-    for kind in kinds:
-        text = ctx.t(f"ui.badge.{kind}")
-        if kind == "sample":
-            st.warning(text, icon=":material/science:")
-        elif kind == "published":
-            st.success(text, icon=":material/verified:")
-        else:
-            st.info(text, icon=":material/info:")
+    """Say where the figures on screen come from — always, whichever dataset is shown: SAMPLE as a
+    warning, the province's own data as a note (it stays visible after an own import)."""
+    text = origin_words(ctx, year)
+    if ctx.sel.is_sample:
+        st.warning(ctx.t("ui.badge.sample"), icon=":material/science:")
+    else:
+        st.info(text, icon=":material/verified:")
 
 
 def need_scores(ctx: PageContext) -> bool:

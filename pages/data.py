@@ -1,5 +1,7 @@
 """Dữ liệu — import CSV/Excel with a preview and validation report before anything is written;
 templates; import history; origin of the figures."""
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -27,7 +29,8 @@ if not sel.is_province:
 
 if uploaded is not None:
     raw = uploaded.getvalue()
-    cache_key = (uploaded.name, len(raw), fw.id, sel.province)
+    sha = hashlib.sha256(raw).hexdigest()
+    cache_key = (uploaded.name, sha, fw.id, sel.province)
     if st.session_state.get("parsed_key") != cache_key:
         try:
             st.session_state["parsed"] = (
@@ -38,18 +41,37 @@ if uploaded is not None:
             st.error(ctx.t("ui.data.read_error", file=uploaded.name, reason=str(exc)))
         st.session_state["parsed_key"] = cache_key
     parsed = st.session_state.get("parsed")
-    if parsed is not None:
+    written = st.session_state.get("import_written")
+    if written and written["key"] == cache_key:
+        # This very file was just written: say so, and only that (no "nothing written yet" beside it).
+        st.success(ctx.t("ui.data.committed", id=written["id"], n=written["n"]), icon=":material/check_circle:")
+        st.caption(ctx.t("ui.data.committed_next"))
+    elif parsed is not None:
         if parsed.ok:
             years = ", ".join(str(y) for y in sorted(parsed.data["year"].unique()))
             st.success(ctx.t("ui.data.valid", n=len(parsed.data), entities=parsed.data["entity"].nunique(),
                              years=years))
-            with st.expander(ctx.t("ui.data.preview", n=len(parsed.data), form=parsed.form), expanded=True):
-                st.dataframe(parsed.data.head(200), hide_index=True, width="stretch")
-            if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import"):
+            with st.expander(ctx.t("ui.data.preview", n=len(parsed.data)), expanded=True):
+                st.dataframe(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
+            # The same file (same checksum) is written again only after an explicit confirmation.
+            before = data.store().import_log()
+            before = before.loc[before["sha256"] == parsed.sha256]
+            confirmed = True
+            if len(before):
+                last = before.iloc[0]
+                st.warning(ctx.t("ui.data.duplicate", file=last["file_name"], id=int(last["import_id"]),
+                                 when=fmt.date(last["imported_at"])), icon=":material/content_copy:")
+                confirmed = st.checkbox(ctx.t("ui.data.duplicate_confirm"), key="confirm_duplicate")
+            if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import", disabled=not confirmed):
+                # Editor rights: a sign-in check belongs here (another change adds it).
                 import_id = (importer.commit(data.store(), parsed, fw, flag, who) if sel.is_province
                              else importer.commit_unit_data(data.store(), parsed, fw, flag, basis, who))
-                st.session_state.pop("parsed_key", None)
-                st.success(ctx.t("ui.data.committed", id=import_id, n=len(parsed.data)))
+                st.session_state["import_written"] = {"key": cache_key, "id": import_id, "n": len(parsed.data)}
+                st.session_state.pop("confirm_duplicate", None)
+                if flag != "sample":  # show what was just imported: the own dataset
+                    st.session_state["dataset"] = "own"
+                    st.session_state.pop("w_dataset", None)
+                st.rerun()
         else:
             st.error(ctx.t("ui.data.invalid", n=len(parsed.problems)))
             messages = parsed.messages(lang)
@@ -140,14 +162,30 @@ st.download_button(ctx.t("ui.data.template"), build_template(fw, entities, years
 
 st.subheader(ctx.t("ui.data.flags"))
 st.caption(ctx.t("ui.data.flags_note"))
-st.dataframe(data.flags_by_year(fw.id, sel.score_group), hide_index=True)
+for ds in data.datasets(fw.id, sel.score_group, sel.basis) or ["own"]:
+    st.markdown(f"**{ctx.t(f'ui.dataset.{ds}')}**")
+    st.dataframe(tables.flags_frame(data.flags_by_year(fw.id, sel.score_group, sel.basis, ds), ctx),
+                 hide_index=True)
+
+# The SAMPLE dataset can be removed (recorded in the import history). Editor rights: a sign-in check
+# belongs here (another change adds it); today anyone using the app may remove it.
+if "sample" in data.datasets(fw.id, sel.score_group):
+    with st.expander(ctx.t("ui.data.remove_sample_title")):
+        st.caption(ctx.t("ui.data.remove_sample_help"))
+        sure = st.checkbox(ctx.t("ui.data.remove_sample_confirm"), key="remove_sample_confirm")
+        if st.button(ctx.t("ui.data.remove_sample"), key="remove_sample", disabled=not sure):
+            n = data.store().remove_sample(fw.id, sel.score_group, who or None)
+            st.session_state["sample_removed"] = n
+            st.session_state.pop("remove_sample_confirm", None)
+            st.rerun()
+if st.session_state.get("sample_removed") is not None:
+    st.success(ctx.t("ui.data.sample_removed", n=fmt.number(st.session_state.pop("sample_removed"), 0, lang)))
 
 st.subheader(ctx.t("ui.data.history"))
-st.dataframe(data.import_log(), hide_index=True, width="stretch")
+st.dataframe(tables.import_log_frame(data.import_log(), ctx), hide_index=True, width="stretch")
 
 st.subheader(ctx.t("ui.data.published"))
-st.dataframe(tables.localise(data.published().drop(columns=["quote"]), lang), hide_index=True, width="stretch",
-             height=300, column_config={"source_url": st.column_config.LinkColumn("source_url")})
+st.dataframe(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
+             column_config={ctx.t("ui.rankings.source"): st.column_config.LinkColumn(ctx.t("ui.rankings.source"))})
 st.subheader(ctx.t("ui.data.plan"))
-st.dataframe(tables.localise(data.plan_values(fw.id).drop(columns=["framework_id", "source"]), lang),
-             hide_index=True, width="stretch")
+st.dataframe(tables.plan_frame(data.plan_values(fw.id), ctx), hide_index=True, width="stretch")

@@ -7,7 +7,8 @@ from dashboard import data, fmt, formulas, tables, widgets
 ctx = widgets.context()
 fw, lang = ctx.framework, ctx.lang
 st.title(ctx.t("ui.methodology.title", name=fw.name_en if lang == "en" else fw.name_vi))
-st.caption(ctx.t("ui.methodology.version", version=fw.version, source=fw.source))
+# The framework's source in words (its `source` field names seed files and lines: developer notes).
+st.caption(ctx.t("ui.methodology.source_of", source=ctx.t(f"ui.sources.{fw.id}")))
 
 st.subheader(ctx.t("ui.methodology.tree"))
 tree = fw.describe()
@@ -60,10 +61,13 @@ with right:
     if node.exemption:
         st.markdown(f"**{ctx.t('ui.methodology.exemption')}:**")
         st.text(node.exemption)
-if node.reading:
-    st.info(f"**{ctx.t('ui.methodology.reading')}:** {node.reading}", icon=":material/edit_note:")
+# The original text (scanned, as read) and the team's reading stay inside one "văn bản gốc" expander.
 with st.expander(ctx.t("ui.methodology.source")):
+    st.caption(ctx.t("ui.methodology.source_note"))
     st.code(node.source.strip(), language=None, wrap_lines=True)
+    if node.reading:
+        st.markdown(f"**{ctx.t('ui.methodology.reading')}:**")
+        st.code(node.reading, language=None, wrap_lines=True)
 
 gaps = full.discrepancies()
 if gaps:
@@ -76,8 +80,10 @@ if gaps:
         ctx.t("ui.methodology.printed"): [ctx.t("ui.methodology.not_printed") if g["printed"] is None
                                           else fmt.number(g["printed"], 2, lang) for g in gaps],
         ctx.t("ui.methodology.used"): [fmt.number(g["used"], 2, lang) for g in gaps],
-        ctx.t("ui.methodology.why"): [g["why"] for g in gaps],
     }), lang), hide_index=True, width="stretch")
+    with st.expander(ctx.t("ui.methodology.source_gaps")):
+        st.caption(ctx.t("ui.methodology.source_note"))
+        st.code("\n\n".join(f"{g['code']}: {g['why']}" for g in gaps), language=None, wrap_lines=True)
 
 plan = data.plan_values(fw.id)
 if not plan.empty:
@@ -92,6 +98,9 @@ if not plan.empty:
         ctx.t("ui.methodology.max_plan_table"): plan["max_draft"],
         "2024": plan["points_2024"],
         ctx.t("ui.methodology.target"): plan["target_points"],
-        ctx.t("ui.methodology.reading"): plan["reading"],
     })
     st.dataframe(tables.localise(view, lang), hide_index=True, width="stretch", height=480)
+    with st.expander(ctx.t("ui.methodology.source_plan")):
+        st.caption(ctx.t("ui.methodology.source_note"))
+        st.code("\n\n".join(f"{c}: {r}" for c, r in zip(plan["code"], plan["reading"]) if isinstance(r, str) and r),
+                language=None, wrap_lines=True)
