@@ -217,3 +217,23 @@ div[data-testid="stMetricValue"] {font-size: 3rem;}
 h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;}
 </style>
 """
+
+
+# Streamlit's own file-uploader chrome is English ("Upload", "200MB per file • CSV, XLSX") and has no
+# option to change it: in Vietnamese the words are replaced through CSS (the button and the drop zone keep
+# working; every uploader of the app takes CSV or Excel .xlsx).
+CHROME_CSS_VI = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp"; font-size: 0.875rem;}
+[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "Kéo thả tệp vào đây hoặc bấm Chọn tệp — CSV hoặc Excel (.xlsx), tối đa 200 MB mỗi tệp";
+  font-size: 0.875rem;}
+</style>
+"""
+
+
+def chrome_css(lang: str) -> str:
+    return CHROME_CSS_VI if lang == "vi" else ""

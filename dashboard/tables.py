@@ -81,6 +81,16 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+FOCUS_ROW_STYLE = "background-color: #fde2e2; color: #7a1010; font-weight: 700"
+
+
+def focus_rows(frame: pd.DataFrame, name_col: str, focus: str):
+    """The table with the focus entity's row highlighted (the same red as the charts' focus bar)."""
+    if name_col not in frame.columns:
+        return frame
+    return frame.style.apply(lambda row: [FOCUS_ROW_STYLE if row[name_col] == focus else ""] * len(row), axis=1)
+
+
 def kind_words(kind, lang: str, constituent_kinds: str = "") -> str:
     """A figure's kind in words of the UI language ('Công bố chính thức', 'Báo chí', 'Tổng hợp của bên
     thứ ba (không chính thức)', a combination joined by ' + ', or a derived kind with what it came from)."""
@@ -112,18 +122,47 @@ def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "DTI") -> bytes:
+    """Excel with numeric cells (sortable, summable) and a number format: Excel shows them with the
+    reader's own separators (1.234,56 in a Vietnamese-locale Excel)."""
+    from openpyxl.utils import get_column_letter
+
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        ws = writer.sheets[sheet[:31]]
+        for j, col in enumerate(frame.columns, start=1):
+            series = frame[col]
+            if pd.api.types.is_float_dtype(series):
+                vals = series.dropna()
+                fmt_code = "0.0000" if len(vals) and vals.abs().max() <= 1 else "#,##0.00"
+            elif pd.api.types.is_integer_dtype(series):
+                fmt_code = "0"
+            else:
+                fmt_code = None
+            if fmt_code:
+                for row in range(2, len(frame) + 2):
+                    ws.cell(row, j).number_format = fmt_code
+            width = max([len(str(col))] + [len(str(v)) for v in series.head(200)]) + 2
+            ws.column_dimensions[get_column_letter(j)].width = min(width, 60)
     return buf.getvalue()
 
 
+def to_csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
+    """CSV that opens correctly in Excel of the reader's language: UTF-8 with BOM (diacritics); in Vietnamese
+    ';' between fields and a decimal comma (a Vietnamese-locale Excel reads ',' as the decimal mark), no
+    thousands separator; in English ',' and a decimal point."""
+    if lang == "vi":
+        return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
 def download_buttons(frame: pd.DataFrame, stem: str, lang: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame."""
+    """CSV (BOM; Vietnamese: ';' and decimal comma) and Excel (numeric cells with a number format)."""
     raw = frame.copy()
     c1, c2 = st.columns(2)
-    c1.download_button(t("ui.common.download_csv", lang), raw.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}")
+    c1.download_button(t("ui.common.download_csv", lang), to_csv_bytes(raw, lang),
+                       file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}",
+                       help=t("ui.common.download_csv_help", lang))
     c2.download_button(t("ui.common.download_xlsx", lang), to_excel_bytes(raw),
                        file_name=f"{stem}.xlsx", key=f"dl_xlsx_{stem}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

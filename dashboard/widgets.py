@@ -109,9 +109,10 @@ def group_note(ctx: PageContext) -> None:
 
 def chart(fig, key: str | None = None) -> None:
     if st.session_state.get("present"):
-        # Projector: larger type and taller charts (the figure itself stays a pure builder's output).
-        fig.update_layout(font=dict(size=20), title_font=dict(size=26),
-                          height=int((fig.layout.height or 450) * 1.25))
+        # Projector: every font (tick labels a builder set too), marker and line larger, the chart taller.
+        from dashboard.charts import for_projector
+
+        fig = for_projector(fig)
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
 
 
@@ -125,3 +126,64 @@ def page_start(ctx: PageContext, title: str, *, note_group: bool = True) -> bool
         return False
     origin_badge(ctx, ctx.sel.year)
     return True
+
+
+def number_box(where, label: str, default: float, min_value: float, max_value: float, *, key: str, help: str | None = None,
+               lang: str = "vi", decimals: int = 2) -> float:
+    """A number typed and shown the Vietnamese way ("673,64", "1.234,5") — st.number_input shows "673.64"
+    whatever the language. Read with the importer's number parser; out of range or unreadable → the default,
+    with a message under the box."""
+    from dashboard import fmt
+    from loaders.parsing import parse_number
+
+    if key not in st.session_state:
+        st.session_state[key] = fmt.number(default, decimals, lang)
+    text = where.text_input(label, key=key, help=help)
+    try:
+        value = float(parse_number(text))
+    except (TypeError, ValueError):
+        value = float("nan")
+    if value != value or not (min_value <= value <= max_value):
+        where.caption(t("ui.common.number_invalid", lang, min=fmt.number(min_value, 0, lang),
+                        max=fmt.number(max_value, 0, lang), value=fmt.number(default, decimals, lang)))
+        return float(default)
+    return value
+
+
+def slider_steps(lo: float, hi: float, step: float, current: float, most: int = 200) -> list[float]:
+    """The values of a select_slider from lo to hi (at most `most` steps; the step grows by ×2, ×5, ×10 …),
+    with the current value always among them."""
+    span = max(hi - lo, 0.0)
+    for mult in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+        if span / (step * mult) <= most:
+            break
+    step = step * mult
+    n = int(round(span / step))
+    values = {round(lo + i * step, 4) for i in range(n + 1)} | {round(float(current), 4)}
+    return sorted(v for v in values if lo - 1e-9 <= v <= hi + 1e-9 or v == round(float(current), 4))
+
+
+def parse_edited_numbers(raw_table, new_text, shown_text):
+    """The raw variables table (name, …, current, new) with `new` read from the edited text cells
+    (Vietnamese numbers); a cell left as shown keeps the exact current value; unreadable cells keep the
+    current value and are returned by name."""
+    from loaders.parsing import parse_number
+
+    new, unreadable = [], []
+    for name, cur, text, shown in zip(raw_table.get("name", []), raw_table.get("current", []), list(new_text),
+                                      list(shown_text)):
+        if text == shown:
+            new.append(float(cur))
+            continue
+        try:
+            value = float(parse_number(text))
+            if value < 0:
+                raise ValueError(text)
+        except (TypeError, ValueError):
+            value = float(cur)
+            unreadable.append(str(name))
+        new.append(value)
+    out = raw_table.copy()
+    if len(out):
+        out["new"] = new
+    return out, unreadable

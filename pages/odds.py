@@ -23,9 +23,10 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
                               disabled=method != "normal", format_func=lambda v: fmt.percent(v / 100, 1, lang),
                               help=ctx.t("ui.odds.sd_help", max=fmt.number(ctx.framework.max_points, 0, lang)))
     sd = sd_pct / 100 * ctx.framework.max_points
-    focus_points = c3.number_input(ctx.t("ui.odds.focus_points"), 0.0, float(ctx.framework.max_points),
-                                   float(round(totals[sel.focus], 2)), step=5.0, key="odds_focus_points",
-                                   help=ctx.t("ui.odds.focus_points_help"))
+    # A text box read with the app's number parser: the value is shown and typed the Vietnamese way (673,64).
+    focus_points = widgets.number_box(c3, ctx.t("ui.odds.focus_points"), float(round(totals[sel.focus], 2)),
+                                      0.0, float(ctx.framework.max_points), key=f"odds_focus_points_{sel.focus}_{year}",
+                                      help=ctx.t("ui.odds.focus_points_help"), lang=lang)
     changes = None
     if method == "bootstrap":
         b1, b2 = st.columns(2)
@@ -59,7 +60,7 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
     comp = sim.competitors(6)
     st.dataframe(tables.localise(pd.DataFrame({
         ctx.entity_word: comp["entity"],
-        ctx.t("ui.odds.p_above"): comp["p_above"],
+        ctx.t("ui.odds.p_above"): [fmt.percent(p, 1, lang) for p in comp["p_above"]],
         ctx.t("ui.common.points"): comp["base_points"],
         ctx.t("ui.odds.gap"): comp["gap"],
     }), lang), hide_index=True, width="stretch")

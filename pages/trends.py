@@ -6,7 +6,8 @@ from dashboard import analysis, charts, data, fmt, tables, widgets
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 st.title(ctx.t("ui.trends.title", entity=sel.focus if sel.group != "63" else ""))
-widgets.group_note(ctx) if not sel.is_province else None
+if not sel.is_province:
+    widgets.group_note(ctx)
 if widgets.need_scores(ctx):
     result = ctx.result
     years = analysis.years_of(result)

@@ -131,3 +131,27 @@ def test_overview_after_own_import_uses_the_published_baseline(app):
     assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)
     assert {m.label: m.value for m in app.metric}["Xếp hạng"] == "27/34"
     assert any("cùng bộ số liệu (DỮ LIỆU MẪU)" in c.value for c in app.caption)
+
+
+def test_same_file_is_not_written_twice_without_confirmation(app):
+    from dashboard import data
+
+    content = "entity,year,indicator,variable,value\nGia Lai,2026,1.1,a,5\nGia Lai,2026,1.1,b,10\n".encode()
+    n0 = len(data.store().import_log())
+    upload_and_commit(app, "tot.csv", content)
+    # After a write: only the "written" state, no "nothing written yet" beside it, no second write button.
+    texts = [s.value for s in app.success]
+    assert any("Đã ghi lần nhập số" in t for t in texts) and not any("Chưa có gì được ghi" in t for t in texts)
+    assert not [b for b in app.button if b.key == "commit_import"]
+    assert len(data.store().import_log()) == n0 + 1
+    # The same content again (another name): a warning, the write button disabled until confirmed.
+    app.get("file_uploader")[0].upload("tot_copy.csv", content, "text/csv")
+    app.run()
+    assert any("đã được ghi ở lần nhập số" in w.value for w in app.warning)
+    assert app.button(key="commit_import").disabled
+    assert len(data.store().import_log()) == n0 + 1
+    app.checkbox(key="confirm_duplicate").check().run()
+    assert not app.button(key="commit_import").disabled
+    app.button(key="commit_import").click().run()
+    assert len(data.store().import_log()) == n0 + 2
+    assert any("Đã ghi lần nhập số" in s.value for s in app.success)
