@@ -270,7 +270,7 @@ def plan_frame(plan: pd.DataFrame, ctx) -> pd.DataFrame:
         return [fmt.number(v, 2, lang).rstrip("0").rstrip(",.") if pd.notna(v) else "—" for v in plan[col]]
 
     return pd.DataFrame({
-        t("ui.methodology.code", lang): plan["code"].astype(str).to_numpy(),
+        t("ui.methodology.code", lang): ["" if c == "total" else c for c in plan["code"].astype(str)],
         t("ui.methodology.indicator", lang): [ctx.node_name(c) if c in ctx.framework.nodes else c
                                               for c in plan["code"].astype(str)],
         t("ui.data.plan_2024", lang): num("points_2024"),

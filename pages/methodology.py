@@ -16,7 +16,7 @@ tree = fw.describe()
 no_lead = ctx.t("ui.methodology.unknown_agency") if any(n.lead_agency for n in fw.leaves) \
     else ctx.t("ui.methodology.no_agency_in_document")
 tree_view = pd.DataFrame({
-    ctx.t("ui.methodology.code"): tree["code"],
+    ctx.t("ui.methodology.code"): ["" if c == "total" else c for c in tree["code"]],
     ctx.t("ui.methodology.indicator"): ["    " * max(lv - 1, 0) + ctx.node_name(c)
                                         for c, lv in zip(tree["code"], tree["level"])],
     ctx.t("ui.methodology.max"): tree["max_points"],
@@ -42,7 +42,7 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(f"**{ctx.t('ui.methodology.formula_words')}:** {formulas.words(node.rule, lang)}")
     st.markdown(f"**{ctx.t('ui.methodology.formula_math')}:**")
-    st.latex(formulas.latex(node.rule, node.max_points))
+    st.latex(formulas.latex(node.rule, node.max_points, lang))
     st.markdown(f"**{ctx.t('ui.methodology.variables')}**")
     st.dataframe(pd.DataFrame([{ctx.t("ui.methodology.var_name"): v.name,
                                 ctx.t("ui.methodology.var_meaning"): v.meaning_en if lang == "en" else v.meaning_vi,
@@ -74,7 +74,7 @@ if gaps:
     st.subheader(ctx.t("ui.methodology.discrepancies"))
     st.caption(ctx.t("ui.methodology.discrepancies_note"))
     st.dataframe(tables.localise(pd.DataFrame({
-        ctx.t("ui.methodology.code"): [g["code"] for g in gaps],
+        ctx.t("ui.methodology.code"): ["" if g["code"] == "total" else g["code"] for g in gaps],
         ctx.t("ui.methodology.indicator"): [g["name_vi"] if lang == "vi" else ctx.node_name(g["code"])
                                             if g["code"] in fw.nodes else g["name_vi"] for g in gaps],
         ctx.t("ui.methodology.printed"): [ctx.t("ui.methodology.not_printed") if g["printed"] is None
@@ -91,7 +91,7 @@ if not plan.empty:
     st.caption(ctx.t("ui.methodology.compare_note"))
     draft = {c: n.max_points for c, n in fw.nodes.items()}
     view = pd.DataFrame({
-        ctx.t("ui.methodology.code"): plan["code"],
+        ctx.t("ui.methodology.code"): ["" if c == "total" else c for c in plan["code"]],
         ctx.t("ui.methodology.indicator"): [ctx.node_name(c) if c in fw.nodes else c for c in plan["code"]],
         "QĐ 405": plan["max_qd405"],
         ctx.t("ui.methodology.max_framework"): plan["code"].map(draft),

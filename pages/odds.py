@@ -61,7 +61,7 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
     st.dataframe(tables.localise(pd.DataFrame({
         ctx.entity_word: comp["entity"],
         ctx.t("ui.odds.p_above"): [fmt.percent(p, 1, lang) for p in comp["p_above"]],
-        ctx.t("ui.common.points"): comp["base_points"],
+        ctx.t("ui.common.points").capitalize(): comp["base_points"],
         ctx.t("ui.odds.gap"): comp["gap"],
     }), lang), hide_index=True, width="stretch")
     st.caption(ctx.t("ui.odds.method_note", draws="10.000" if lang == "vi" else "10,000"))

@@ -66,23 +66,31 @@ if widgets.need_scores(ctx):
         st.caption(ctx.t("ui.overview.change_same", year=chg.previous_year,
                          dataset=ctx.t(f"ui.dataset.{chg.basis}")))
 
-    # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
-    totals = result.total(year).set_index("entity")["points"]
-    # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
-    band_sd = 0.02 * ctx.framework.max_points
-    band_sim = montecarlo.simulate_ranks(totals, sel.focus, n_draws=10_000, seed=2025, sd=band_sd,
-                                         max_total=ctx.framework.max_points)
-    st.caption(ctx.t("ui.overview.band", sd=fmt.number(band_sd, 1, lang), best=band_sim.band(0.8)[0],
-                     worst=band_sim.band(0.8)[1])
-               + " " + montecarlo.rank_band_note(band_sim, lang))
+    # A dataset that scores only part of the group (e.g. the province's own file, without the others'
+    # figures): its rank, gaps and averages are among those entities only — said, and no top-N claims.
+    group_size = len(data.entities("34")) if sel.is_province else ov.n_ranked
+    partial = ov.n_ranked < group_size
+    if partial:
+        st.warning(ctx.t("ui.overview.partial_field", n=ov.n_ranked, total=group_size), icon=":material/group_off:")
+    else:
+        # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
+        totals = result.total(year).set_index("entity")["points"]
+        # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
+        band_sd = 0.02 * ctx.framework.max_points
+        band_sim = montecarlo.simulate_ranks(totals, sel.focus, n_draws=10_000, seed=2025, sd=band_sd,
+                                             max_total=ctx.framework.max_points)
+        st.caption(ctx.t("ui.overview.band", sd=fmt.number(band_sd, 1, lang), best=band_sim.band(0.8)[0],
+                         worst=band_sim.band(0.8)[1])
+                   + " " + montecarlo.rank_band_note(band_sim, lang))
 
-    g1, g2 = st.columns(2)
-    for col, n in zip((g1, g2), sel.target_ranks):
-        gap = ov.gaps[n]
-        if ov.rank is not None and ov.rank <= n:
-            col.success(ctx.t("ui.overview.in_top", n=n), icon=":material/check_circle:")
-        else:
-            col.warning(ctx.t("ui.overview.gap_top", n=n, points=fmt.number(gap, 2, lang)), icon=":material/flag:")
+        g1, g2 = st.columns(2)
+        for col, n in zip((g1, g2), sel.target_ranks):
+            gap = ov.gaps[n]
+            if ov.rank is not None and ov.rank <= n:
+                col.success(ctx.t("ui.overview.in_top", n=n), icon=":material/check_circle:")
+            else:
+                col.warning(ctx.t("ui.overview.gap_top", n=n, points=fmt.number(gap, 2, lang)),
+                            icon=":material/flag:")
 
     main_codes = [m.code for m in ctx.framework.main_indices()]
     widgets.chart(charts.main_index_bars(ov.main, ctx.labels(main_codes), lang,

@@ -126,6 +126,9 @@ def test_overview_after_own_import_uses_the_published_baseline(app):
     # The origin stays visible and says "own data"; no SAMPLE banner on the own dataset.
     assert any("số liệu của tỉnh" in i.value for i in app.info)
     assert not any("DỮ LIỆU MẪU" in w.value for w in app.warning)
+    # One province's own figures rank it 1 of 1: said, and no "in the top 20" claim from it.
+    assert any("mới có số liệu của 1/34" in w.value for w in app.warning)
+    assert not any("dẫn đầu" in s.value for s in app.success)
     # The switch to the SAMPLE dataset is there; SAMPLE is then compared with SAMPLE only.
     app.sidebar.radio(key="w_dataset").set_value("sample").run()
     assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)

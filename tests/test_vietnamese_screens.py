@@ -22,7 +22,8 @@ IDENTIFIERS = ("import_id", "sha256", "entity", "entity_group", "year", "flag", 
                "published_name", "not_applicable", "source_kind", "self_assessed", "imported_by")
 RULE_TYPES = ("linear", "threshold", "all_or_nothing", "weighted_items", "sum_of_ratios", "tiered", "count_capped",
               "inverse", "gated_linear", "capped_sum")
-WORDS = IDENTIFIERS + RULE_TYPES + ("OCR", "seed", "None", "nan", "NaN", "wide", "long")
+WORDS = IDENTIFIERS + RULE_TYPES + ("OCR", "seed", "None", "nan", "NaN", "wide", "long", "ratio", "points", "otherwise",
+                                  "total")
 WORD_RE = re.compile(r"(?<![\w/.-])(" + "|".join(re.escape(w) for w in WORDS) + r")(?![\w/-])")
 FILE_RE = re.compile(r"\w\.(txt|toml|py)\b")
 URL_RE = re.compile(r"https?://\S+")
