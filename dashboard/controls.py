@@ -215,6 +215,8 @@ div[data-testid="stMainBlockContainer"] {max-width: 100%; padding-top: 1rem;}
 html, body, [class*="css"] {font-size: 20px;}
 div[data-testid="stMetricValue"] {font-size: 3rem;}
 h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.05rem !important;}
+[data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] p {font-size: 1.1rem;}
 </style>
 """
 

@@ -56,6 +56,7 @@ def context() -> PageContext:
             st.switch_page("app.py", query_params=st.query_params.to_dict())
         sel = controls.sidebar()  # fallback: draw the shared controls here
     fw = data.framework_view(sel.framework_id, sel.level)
+    ss.pop("_origin_text", None)  # set again by this page's origin badge; charts print it under them
     return PageContext(sel=sel, lang=sel.lang, framework=fw,
                        result=data.scores(sel.framework_id, sel.score_group, sel.basis, sel.dataset))
 
@@ -78,6 +79,7 @@ def origin_badge(ctx: PageContext, year: int | None) -> None:
     """Say where the figures on screen come from — always, whichever dataset is shown: SAMPLE as a
     warning, the province's own data as a note (it stays visible after an own import)."""
     text = origin_words(ctx, year)
+    st.session_state["_origin_text"] = text
     if ctx.sel.is_sample:
         st.warning(ctx.t("ui.badge.sample"), icon=":material/science:")
     else:
@@ -107,13 +109,18 @@ def group_note(ctx: PageContext) -> None:
         st.info(ctx.t("ui.empty.group63_note"), icon=":material/info:")
 
 
-def chart(fig, key: str | None = None) -> None:
+def chart(fig, key: str | None = None, origin: str | bool = True) -> None:
+    """A plotly chart, scaled for the projector in presentation mode, with its data origin under it
+    (`origin=True`: the page's origin badge text; a string: that text; False: none)."""
     if st.session_state.get("present"):
         # Projector: every font (tick labels a builder set too), marker and line larger, the chart taller.
         from dashboard.charts import for_projector
 
         fig = for_projector(fig)
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    text = st.session_state.get("_origin_text") if origin is True else origin or None
+    if text:
+        st.caption(text)
 
 
 def page_start(ctx: PageContext, title: str, *, note_group: bool = True) -> bool:

@@ -121,10 +121,11 @@ def test_overview_after_own_import_uses_the_published_baseline(app):
     expected = own_points - gl["value"] * 1000
     assert total.delta == f"{'+' if expected > 0 else '-'}{abs(expected):,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
     text = " ".join(c.value for c in app.caption)
-    assert "kết quả đã công bố năm 2024" in text and "hạng 31/34 (Báo chí)" in text
+    assert "kết quả đã công bố năm 2024" in text and "hạng 31/34 — Báo chí" in text
     assert "Suy ra (trung bình các tỉnh hợp thành)" in text and "Chưa so sánh hạng" in text
     # The origin stays visible and says "own data"; no SAMPLE banner on the own dataset.
     assert any("số liệu của tỉnh" in i.value for i in app.info)
+    assert any(c.value.startswith("Nguồn: số liệu của tỉnh") for c in app.caption)  # under the chart too
     assert not any("DỮ LIỆU MẪU" in w.value for w in app.warning)
     # One province's own figures rank it 1 of 1: said, and no "in the top 20" claim from it.
     assert any("mới có số liệu của 1/34" in w.value for w in app.warning)
@@ -132,6 +133,7 @@ def test_overview_after_own_import_uses_the_published_baseline(app):
     # The switch to the SAMPLE dataset is there; SAMPLE is then compared with SAMPLE only.
     app.sidebar.radio(key="w_dataset").set_value("sample").run()
     assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)
+    assert any(c.value.startswith("Nguồn: DỮ LIỆU MẪU") for c in app.caption)
     assert {m.label: m.value for m in app.metric}["Xếp hạng"] == "27/34"
     assert any("cùng bộ số liệu (DỮ LIỆU MẪU)" in c.value for c in app.caption)
 
