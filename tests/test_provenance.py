@@ -160,3 +160,23 @@ def test_same_file_is_not_written_twice_without_confirmation(app):
     app.button(key="commit_import").click().run()
     assert len(data.store().import_log()) == n0 + 2
     assert any("Đã ghi lần nhập số" in s.value for s in app.success)
+
+
+def test_data_page_removes_the_sample_dataset_after_confirmation(app):
+    from dashboard import data
+
+    go(app, "pages/data.py")
+    assert app.button(key="remove_sample").disabled
+    app.checkbox(key="remove_sample_confirm").check().run()
+    app.button(key="remove_sample").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("Đã xóa bộ DỮ LIỆU MẪU" in s.value for s in app.success)
+    assert data.store().current_inputs("dti_province_2025", dataset="sample").empty
+    log = tables_text(app)
+    assert "Xóa bộ DỮ LIỆU MẪU" in log  # recorded in the import history, in words
+    go(app, "pages/overview.py")
+    assert any("Chưa có số liệu đầu vào" in i.value for i in app.info)  # nothing left to score: no SAMPLE shown
+
+
+def tables_text(app) -> str:
+    return " ".join(" ".join(map(str, df.value.astype(str).to_numpy().ravel())) for df in app.dataframe)
