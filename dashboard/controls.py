@@ -216,7 +216,10 @@ html, body, [class*="css"] {font-size: 20px;}
 div[data-testid="stMetricValue"] {font-size: 3rem;}
 h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;}
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.05rem !important;}
-[data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] p {font-size: 1.1rem;}
+[data-testid="stWidgetLabel"] p {font-size: 1.1rem;}
+div[data-testid="stMetricValue"], div[data-testid="stMetricValue"] p {font-size: 3rem !important;}
+div[data-testid="stMetricLabel"] p {font-size: 1.1rem !important;}
+div[data-testid="stMetricDelta"] div, div[data-testid="stMetricDelta"] p {font-size: 1.3rem !important;}
 </style>
 """
 
