@@ -48,6 +48,8 @@ wanted = st.session_state.pop("_wanted_page", None)
 if wanted:
     st.switch_page(wanted, query_params=st.query_params.to_dict())
 
+if controls.chrome_css(lang):
+    st.html(controls.chrome_css(lang))  # Streamlit's own English chrome in Vietnamese (file uploader)
 if sel.present:
     st.markdown(controls.PRESENTATION_CSS, unsafe_allow_html=True)
     st.button(t("ui.controls.exit_present", lang), on_click=controls.exit_presentation, type="secondary")

@@ -465,3 +465,74 @@ def change_value_kinds(published: pd.DataFrame, changes: pd.DataFrame, group: st
 def kinds_text(counts: pd.Series, label_of, lang: str = "vi") -> str:
     """'250 × Tổng hợp của bên thứ ba (không chính thức); 2 × Báo chí' from change_value_kinds."""
     return "; ".join(f"{int(n)} × {kind_label(k, label_of)}" for k, n in counts.items())
+
+
+BASELINE_YEAR = 2024
+
+
+@dataclass
+class YearChange:
+    """A year-on-year change that compares like with like, and says against what.
+
+    `basis`: 'own' / 'sample' (the previous year of the same dataset), 'published' (the official published
+    result of `previous_year`, for a province whose own data has no previous year), or None (nothing
+    comparable: no change is shown). `points_kind`/`rank_kind`: the kind of the baseline figures when
+    `basis == 'published'` (a source kind such as 'press', or DERIVED_MEAN / DERIVED_SORT)."""
+    basis: str | None
+    previous_year: int | None = None
+    previous_points: float | None = None
+    previous_rank: int | None = None
+    previous_n: int | None = None
+    points_change: float | None = None
+    rank_change: int | None = None   # positive = moved up
+    points_kind: str | None = None
+    rank_kind: str | None = None
+
+
+def year_change(result: ScoreResult, entity: str, year: int, dataset: str,
+                baseline: pd.DataFrame | None = None, baseline_year: int = BASELINE_YEAR) -> YearChange:
+    """The change of `entity`'s total from the previous year, like with like.
+
+    1. The previous year of the SAME dataset (own vs own, SAMPLE vs SAMPLE); a rank change only when
+       both years rank the same number of entities.
+    2. Else, for own data of `baseline_year + 1`, the published baseline (`baseline_2024` rows): points
+       against its value × the framework maximum where a value was published or derived, rank against its
+       rank only where the current year ranks as many entities as the baseline did.
+    3. Else nothing: SAMPLE figures are never compared with own ones, nor own figures with SAMPLE."""
+    s = result.scores
+    tot = s.loc[s["code"] == ROOT_CODE]
+    cur = tot.loc[(tot["year"] == year) & (tot["entity"] == entity)]
+    if cur.empty or pd.isna(cur["points"].iloc[0]):
+        return YearChange(basis=None)
+    points, rank, n_now = float(cur["points"].iloc[0]), cur["rank"].iloc[0], int(cur["n_ranked"].iloc[0])
+    max_points = float(cur["max_points"].iloc[0])
+    prev_years = [y for y in years_of(result) if y < year]
+    if prev_years:
+        py = max(prev_years)
+        prev = tot.loc[(tot["year"] == py) & (tot["entity"] == entity)]
+        if len(prev) and not pd.isna(prev["points"].iloc[0]):
+            p_rank, p_n = prev["rank"].iloc[0], int(prev["n_ranked"].iloc[0])
+            same_field = p_n == n_now and not pd.isna(p_rank) and not pd.isna(rank)
+            return YearChange(basis=dataset, previous_year=py, previous_points=float(prev["points"].iloc[0]),
+                              previous_rank=None if pd.isna(p_rank) else int(p_rank), previous_n=p_n,
+                              points_change=points - float(prev["points"].iloc[0]),
+                              rank_change=int(p_rank) - int(rank) if same_field else None)
+    if dataset != "own" or baseline is None or year != baseline_year + 1:
+        return YearChange(basis=None)
+    row = baseline.loc[baseline["entity"] == entity]
+    if row.empty:
+        return YearChange(basis=None)
+    b = row.iloc[0]
+    has_value = not pd.isna(b["value"])
+    has_rank = not pd.isna(b["rank"])
+    if not has_value and not has_rank:
+        return YearChange(basis=None)
+    b_points = float(b["value"]) * max_points if has_value else None
+    b_n = None if pd.isna(b["n_ranked"]) else int(b["n_ranked"])
+    comparable_rank = has_rank and not pd.isna(rank) and b_n == n_now
+    return YearChange(basis="published", previous_year=baseline_year, previous_points=b_points,
+                      previous_rank=int(b["rank"]) if has_rank else None, previous_n=b_n,
+                      points_change=points - b_points if has_value else None,
+                      rank_change=int(b["rank"]) - int(rank) if comparable_rank else None,
+                      points_kind=b["value_kind"] if has_value else None,
+                      rank_kind=b["rank_kind"] if has_rank else None)

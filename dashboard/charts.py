@@ -99,16 +99,25 @@ def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cuto
         hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>", _validate=len(colors) <= 200,
     ))
     ranked = table.sort_values(value_col, ascending=False)[value_col].dropna().to_numpy()
-    for n in cutoffs:
-        if len(ranked) >= n:
-            fig.add_vline(x=ranked[n - 1], line_dash="dash", line_color="#1f2933", line_width=1,
-                          annotation_text=cutoff_label.format(n=n), annotation_position="top")
+    # Cut-off lines are often a few points apart: the lower line's label goes to its left, the higher
+    # line's to its right, so "Nhóm 20" and "Nhóm 15" never print over each other.
+    lines = sorted(((float(ranked[n - 1]), n) for n in cutoffs if len(ranked) >= n))
+    for i, (x, n) in enumerate(lines):
+        side = "left" if i == 0 and len(lines) > 1 else "right"
+        fig.add_vline(x=x, line_dash="dash", line_color="#1f2933", line_width=1,
+                      annotation_text=cutoff_label.format(n=n), annotation_position=f"top {side}",
+                      annotation=dict(xanchor="right" if side == "left" else "left", yref="paper", y=1.0,
+                                      yanchor="bottom", font=dict(size=13, color="#1f2933")))
     fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25)
-    return _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
+    fig = _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
+    if lines:  # room above the bars for the cut-off labels, under the title
+        fig.update_layout(margin=dict(t=90 if title else 40))
+    return fig
 
 
-def wrap_label(text: str, width: int = 22, max_lines: int = 2) -> str:
-    """Break a long axis label into short lines (radar axes have little room)."""
+def wrap_label(text: str, width: int = 22, max_lines: int | None = None) -> str:
+    """Break a long axis label into short lines (radar axes have little room); never cut unless
+    `max_lines` is given."""
     words, lines, line = text.split(), [], ""
     for w in words:
         if line and len(line) + 1 + len(w) > width:
@@ -117,7 +126,7 @@ def wrap_label(text: str, width: int = 22, max_lines: int = 2) -> str:
         else:
             line = f"{line} {w}".strip()
     lines.append(line)
-    if len(lines) > max_lines:
+    if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: width - 1] + "…"
     return "<br>".join(lines)
@@ -131,7 +140,7 @@ def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[
         s = series.loc[series["series"] == name]
         if s.empty:
             continue
-        theta = [wrap_label(axis_labels.get(c, c)) for c in s["code"]]
+        theta = [wrap_label(axis_labels.get(c, c), width=20) for c in s["code"]]
         r = list(100 * s["value"])
         fig.add_trace(go.Scatterpolar(
             r=r + r[:1], theta=theta + theta[:1], name=series_names.get(name, name), mode="lines+markers",
@@ -144,7 +153,7 @@ def radar(series: pd.DataFrame, axis_labels: dict[str, str], series_names: dict[
         ))
     fig.update_layout(polar=dict(radialaxis=dict(range=[0, 100], ticksuffix="%", angle=90, tickfont=dict(size=10)),
                                  angularaxis=dict(tickfont=dict(size=12))))
-    return _layout(fig, lang, height=560, title=title).update_layout(margin=dict(l=120, r=120))
+    return _layout(fig, lang, height=600, title=title).update_layout(margin=dict(l=150, r=150, t=90, b=40))
 
 
 def gapped_lines(df: pd.DataFrame, key_col: str, x_col: str, y_col: str,
@@ -537,3 +546,46 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
     fig = _layout(fig, lang, height=height, title=title)
     fig.update_layout(margin=dict(l=10, r=10, t=60 if title else 20, b=12 + 16 * note_lines))
     return fig
+
+
+def for_projector(fig: go.Figure, factor: float = 1.5) -> go.Figure:
+    """The same figure, readable on a projector: every font (layout, titles, axes' tick labels — also
+    those a builder set explicitly —, legend, annotations, trace texts) and every marker and line scaled by
+    `factor`, the height by 1.25. Returns a new figure (the builder's output is left as it was)."""
+    out = go.Figure(fig)
+
+    def bigger(size, default):
+        return round((size or default) * factor, 1)
+
+    out.update_layout(font=dict(size=bigger(out.layout.font.size, 14)),
+                      height=int((out.layout.height or 450) * 1.25))
+    if out.layout.title and out.layout.title.text:
+        out.update_layout(title_font=dict(size=bigger(out.layout.title.font.size, 18)))
+    out.update_layout(legend_font=dict(size=bigger(out.layout.legend.font.size, out.layout.font.size / factor)))
+    for axis in list(out.layout):
+        if axis.startswith(("xaxis", "yaxis")):
+            ax = out.layout[axis]
+            ax.update(tickfont=dict(size=bigger(ax.tickfont.size, 14)))
+            if ax.title and ax.title.text:
+                ax.update(title_font=dict(size=bigger(ax.title.font.size, 14)))
+    for polar in [k for k in list(out.layout) if k.startswith("polar")]:
+        pl = out.layout[polar]
+        pl.radialaxis.update(tickfont=dict(size=bigger(pl.radialaxis.tickfont.size, 12)))
+        pl.angularaxis.update(tickfont=dict(size=bigger(pl.angularaxis.tickfont.size, 14)))
+    for ann in out.layout.annotations or ():
+        ann.update(font=dict(size=bigger(ann.font.size, 14)))
+    for trace in out.data:
+        if getattr(trace, "textfont", None) is not None:
+            size = trace.textfont.size
+            if isinstance(size, (int, float)) or size is None:
+                trace.textfont.size = bigger(size, 14)
+            else:
+                trace.textfont.size = [bigger(v, 14) for v in size]
+        marker = getattr(trace, "marker", None)
+        if marker is not None and "size" in marker and marker.size is not None:
+            marker.size = (marker.size * factor if isinstance(marker.size, (int, float))
+                           else [v * factor for v in marker.size])
+        line = getattr(trace, "line", None)
+        if line is not None and "width" in line and line.width is not None:
+            line.width = line.width * factor
+    return out

@@ -18,7 +18,9 @@ from dashboard.i18n import LANGS, t
 
 CONFIG = Path(__file__).resolve().parent.parent / "data" / "config.toml"
 QUERY_KEYS = {"lang": "lang", "fw": "framework", "year": "year", "group": "group", "focus": "focus",
-              "present": "present", "level": "level", "province": "province", "basis": "basis"}
+              "present": "present", "level": "level", "province": "province", "basis": "basis",
+              "dataset": "data"}
+DATASETS = ("own", "sample")
 LEVELS = ("province", "department", "commune", "district")
 
 
@@ -44,6 +46,11 @@ class Selection:
     level: str = "province"
     province: str | None = None   # whose units (unit levels only)
     basis: str = "self"           # 'self' (tự đánh giá) or 'appraised' (thẩm định), unit levels only
+    dataset: str = "own"          # 'own' (the province's/units' own figures) or 'sample' (SAMPLE data)
+
+    @property
+    def is_sample(self) -> bool:
+        return self.dataset == "sample"
 
     @property
     def is_province(self) -> bool:
@@ -80,6 +87,7 @@ def sidebar() -> Selection:
         ss["level"] = _from_query("level", "province") if _from_query("level", "province") in LEVELS else "province"
         ss["province"] = _from_query("province", None)
         ss["basis"] = _from_query("basis", "appraised")
+        ss["dataset"] = _from_query("dataset", None)
         ss["controls_initialised"] = True
 
     lang_now = ss["lang"]
@@ -130,7 +138,17 @@ def sidebar() -> Selection:
             elif bases:
                 ss["basis"] = bases[0]
         basis = ss.get("basis", "self") if level != "province" else "self"
-        result = data.scores(ss["framework_id"], group, basis) if fw_ids else None
+        # Which dataset: the group's own figures or the SAMPLE data — never a mix. The switch shows when
+        # both exist; a first visit (or a dataset that disappeared) gets 'own' when there is own data.
+        found = data.datasets(ss["framework_id"], group, basis) if fw_ids else []
+        if ss.get("dataset") not in found:
+            ss["dataset"] = found[0] if found else "own"
+            ss.pop("w_dataset", None)
+        if len(found) > 1:
+            widget(st.radio, "dataset", "ui.controls.dataset", found, horizontal=True,
+                   format_func=lambda d: t(f"ui.dataset.{d}", lang_now), help=t("ui.controls.dataset_help", lang_now))
+        dataset = ss["dataset"]
+        result = data.scores(ss["framework_id"], group, basis, dataset) if fw_ids else None
         years = years_of(result) if result is not None else []
         if years:
             widget(st.selectbox, "year", "ui.controls.year", years)
@@ -156,7 +174,7 @@ def sidebar() -> Selection:
     sel = current()
     wanted = {QUERY_KEYS["lang"]: sel.lang, QUERY_KEYS["fw"]: sel.framework_id, QUERY_KEYS["group"]: sel.group,
               QUERY_KEYS["focus"]: sel.focus, QUERY_KEYS["present"]: "1" if sel.present else "0",
-              QUERY_KEYS["level"]: sel.level}
+              QUERY_KEYS["level"]: sel.level, QUERY_KEYS["dataset"]: sel.dataset}
     if not sel.is_province:
         wanted[QUERY_KEYS["province"]] = sel.province or ""
         wanted[QUERY_KEYS["basis"]] = sel.basis
@@ -174,7 +192,8 @@ def current() -> Selection:
     return Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"), group=ss["group"],
                      focus=ss["focus"], present=bool(ss.get("present")), level=level,
                      province=ss.get("province") if level != "province" else None,
-                     basis=ss.get("basis", "self") if level != "province" else "self")
+                     basis=ss.get("basis", "self") if level != "province" else "self",
+                     dataset=ss.get("dataset") or "own")
 
 
 def focus_on_34(name: str) -> None:
@@ -196,5 +215,30 @@ div[data-testid="stMainBlockContainer"] {max-width: 100%; padding-top: 1rem;}
 html, body, [class*="css"] {font-size: 20px;}
 div[data-testid="stMetricValue"] {font-size: 3rem;}
 h1 {font-size: 3rem !important;} h2 {font-size: 2.3rem !important;}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 1.05rem !important;}
+[data-testid="stWidgetLabel"] p {font-size: 1.1rem;}
+div[data-testid="stMetricValue"], div[data-testid="stMetricValue"] p {font-size: 3rem !important;}
+div[data-testid="stMetricLabel"] p {font-size: 1.1rem !important;}
+div[data-testid="stMetricDelta"] div, div[data-testid="stMetricDelta"] p {font-size: 1.3rem !important;}
 </style>
 """
+
+
+# Streamlit's own file-uploader chrome is English ("Upload", "200MB per file • CSV, XLSX") and has no
+# option to change it: in Vietnamese the words are replaced through CSS (the button and the drop zone keep
+# working; every uploader of the app takes CSV or Excel .xlsx).
+CHROME_CSS_VI = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0;}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "Chọn tệp"; font-size: 0.875rem;}
+[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {
+  content: "Kéo thả tệp vào đây hoặc bấm Chọn tệp — CSV hoặc Excel (.xlsx), tối đa 200 MB mỗi tệp";
+  font-size: 0.875rem;}
+</style>
+"""
+
+
+def chrome_css(lang: str) -> str:
+    return CHROME_CSS_VI if lang == "vi" else ""

@@ -83,13 +83,16 @@ def _view_of(framework_id: str, group: str):
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self") -> pd.DataFrame:
-    return store().current_inputs(framework_id, group, basis)
+def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self",
+                    dataset: str | None = None) -> pd.DataFrame:
+    return store().current_inputs(framework_id, group, basis, dataset)
 
 
-def current_inputs(framework_id: str, group: str = "34", basis: str = "self") -> pd.DataFrame:
-    """The current long inputs of a group on one basis (shared, not copied: do not modify in place)."""
-    return _current_inputs(framework_id, group, data_version(), basis)
+def current_inputs(framework_id: str, group: str = "34", basis: str = "self",
+                   dataset: str | None = None) -> pd.DataFrame:
+    """The current inputs of ONE dataset ('own' or 'sample'; None = the group's default dataset), one
+    basis (shared, not copied: do not modify in place)."""
+    return _current_inputs(framework_id, group, data_version(), basis, dataset)
 
 
 def _freeze(result) -> None:
@@ -98,8 +101,8 @@ def _freeze(result) -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _scores(framework_id: str, group: str, version: int, basis: str = "self"):
-    inputs = _current_inputs(framework_id, group, version, basis)
+def _scores(framework_id: str, group: str, version: int, basis: str = "self", dataset: str | None = None):
+    inputs = _current_inputs(framework_id, group, version, basis, dataset)
     if inputs.empty:
         return None
     fw = _view_of(framework_id, group)  # a unit group is scored on the framework as its level sees it
@@ -112,11 +115,21 @@ def _scores(framework_id: str, group: str, version: int, basis: str = "self"):
     return result
 
 
-def scores(framework_id: str, group: str = "34", basis: str = "self"):
-    """The ScoreResult of every entity-year with inputs in the store (None when there are none).
-    A unit group ("<level>@<province>") is scored on the framework as that level sees it.
+def scores(framework_id: str, group: str = "34", basis: str = "self", dataset: str | None = None):
+    """The ScoreResult of every entity-year with inputs in ONE dataset of the store (None when there are
+    none). A unit group ("<level>@<province>") is scored on the framework as that level sees it.
     Shared between sessions and reruns, not copied: read it, do not modify it in place."""
-    return _scores(framework_id, group, data_version(), basis)
+    return _scores(framework_id, group, data_version(), basis, dataset)
+
+
+@st.cache_data(show_spinner=False)
+def _datasets(framework_id: str, group: str, version: int, basis: str | None) -> list[str]:
+    return store().datasets(framework_id, group, basis)
+
+
+def datasets(framework_id: str, group: str, basis: str | None = None) -> list[str]:
+    """The datasets ('own', 'sample') with values for the framework and group, 'own' first."""
+    return _datasets(framework_id, group, data_version(), basis)
 
 
 @st.cache_data(show_spinner=False)
@@ -159,13 +172,14 @@ def unit_levels_with_data() -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _plan(framework_id: str, group: str, version: int, entity: str, year: int, target_rank, target_total,
-          max_growth, difficulty: tuple, locked: tuple, not_achievable: tuple, growth: float, basis: str):
+          max_growth, difficulty: tuple, locked: tuple, not_achievable: tuple, growth: float, basis: str,
+          dataset: str | None = None):
     fw = _view_of(framework_id, group)
-    inputs = _current_inputs(framework_id, group, version, basis)
+    inputs = _current_inputs(framework_id, group, version, basis, dataset)
     inputs = inputs.loc[inputs["indicator"].isin([leaf.code for leaf in fw.leaves])]
     competitors = None
     if growth:
-        totals = _scores(framework_id, group, version, basis).total(year).set_index("entity")["points"]
+        totals = _scores(framework_id, group, version, basis, dataset).total(year).set_index("entity")["points"]
         competitors = whatif.project_totals(totals.drop(index=entity), growth, fw.max_points)
     return planning.make_plan(
         fw, inputs.loc[inputs["year"] == year], entity, year, target_rank=target_rank, target_total=target_total,
@@ -177,7 +191,7 @@ def _plan(framework_id: str, group: str, version: int, entity: str, year: int, t
 def plan(framework_id: str, entity: str, year: int, *, target_rank: int | None = None,
          target_total: float | None = None, max_growth: float | dict | None = None,
          difficulty: dict | None = None, locked=(), not_achievable=(), growth: float = 0.0,
-         group: str = "34", basis: str = "self"):
+         group: str = "34", basis: str = "self", dataset: str | None = None):
     """planning.make_plan on the current inputs of `year` of a group, cached on every argument and the data
     version: a rerun that changes nothing does not solve the MILP again. `max_growth`: one yearly rate or
     one per figure; `difficulty`: 1–5 per indicator; `not_achievable` lists (indicator, item) pairs;
@@ -187,14 +201,16 @@ def plan(framework_id: str, entity: str, year: int, *, target_rank: int | None =
     diff_key = tuple(sorted((str(k), float(v)) for k, v in (difficulty or {}).items()))
     return _plan(framework_id, group, data_version(), entity, int(year), target_rank,
                  None if target_total is None else float(target_total), growth_key, diff_key,
-                 tuple(sorted(locked)), tuple(sorted(tuple(x) for x in not_achievable)), float(growth), basis)
+                 tuple(sorted(locked)), tuple(sorted(tuple(x) for x in not_achievable)), float(growth), basis,
+                 dataset)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _rank_odds(framework_id: str, group: str, version: int, year: int, focus: str, focus_points, method: str,
-               sd: float, n_draws: int, seed: int, basis: str = "self", changes: tuple | None = None):
+               sd: float, n_draws: int, seed: int, basis: str = "self", changes: tuple | None = None,
+               dataset: str | None = None):
     fw = _view_of(framework_id, group)
-    totals = _scores(framework_id, group, version, basis).total(year).set_index("entity")["points"]
+    totals = _scores(framework_id, group, version, basis, dataset).total(year).set_index("entity")["points"]
     return montecarlo.simulate_ranks(totals, focus, focus_points, n_draws=n_draws, seed=seed, method=method,
                                      sd=sd, changes=None if changes is None else np.asarray(changes),
                                      max_total=fw.max_points)
@@ -202,31 +218,24 @@ def _rank_odds(framework_id: str, group: str, version: int, year: int, focus: st
 
 def rank_odds(framework_id: str, year: int, focus: str, focus_points: float | None = None, *,
               method: str = "normal", sd: float = 20.0, n_draws: int = 10_000, seed: int = 2025,
-              group: str = "34", basis: str = "self", changes=None):
+              group: str = "34", basis: str = "self", changes=None, dataset: str | None = None):
     """montecarlo.simulate_ranks of the focus against that year's totals of the group, cached on every
     argument and the data version. The bootstrap draws from `changes` (the caller's real changes,
     already centred/scaled as the user chose)."""
     return _rank_odds(framework_id, group, data_version(), int(year), focus,
                       None if focus_points is None else float(focus_points), method, float(sd), int(n_draws),
-                      int(seed), basis, None if changes is None else tuple(float(c) for c in changes))
+                      int(seed), basis, None if changes is None else tuple(float(c) for c in changes), dataset)
 
 
 @st.cache_data(show_spinner=False)
-def _flags(framework_id: str, group: str, version: int) -> pd.DataFrame:
-    return store().query(
-        "SELECT year, flag, count(*) AS n FROM (" + _CURRENT_FLAGS + ") GROUP BY year, flag ORDER BY year, flag",
-        [framework_id, group])
+def _flags(framework_id: str, group: str, version: int, basis: str, dataset: str | None) -> pd.DataFrame:
+    return store().flags_by_year(framework_id, group, basis, dataset)
 
 
-_CURRENT_FLAGS = """
-    SELECT year, flag FROM raw_inputs WHERE framework_id = ? AND entity_group = ?
-      AND import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
-    QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
-"""
-
-
-def flags_by_year(framework_id: str, group: str = "34") -> pd.DataFrame:
-    return _flags(framework_id, group, data_version())
+def flags_by_year(framework_id: str, group: str = "34", basis: str = "self",
+                  dataset: str | None = None) -> pd.DataFrame:
+    """year, flag, n of the current values of one dataset."""
+    return _flags(framework_id, group, data_version(), basis, dataset)
 
 
 @st.cache_data(show_spinner=False)

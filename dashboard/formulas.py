@@ -21,7 +21,23 @@ def _param_text(raw, lang: str, as_percent: bool = True) -> str:
     return fmt.percent(raw, 0, lang) if as_percent else fmt.number(raw, 2, lang)
 
 
-def latex(rule: dict, max_points: float) -> str:
+LATEX_WORDS_VI = {r"\text{ratio}": r"\text{tỷ lệ}", r"\text{points}": r"\text{điểm}",
+                  r"\text{otherwise}": r"\text{ngược lại}", r"\text{item}": r"\text{mục}"}
+
+
+def latex(rule: dict, max_points: float, lang: str = "en") -> str:
+    """The rule as a formula; in Vietnamese with Vietnamese words and decimal commas (0{,}5)."""
+    text = _latex(rule, max_points)
+    if lang == "vi":
+        import re
+
+        for en, vi in LATEX_WORDS_VI.items():
+            text = text.replace(en, vi)
+        text = re.sub(r"(?<=\d)\.(?=\d)", "{,}", text)
+    return text
+
+
+def _latex(rule: dict, max_points: float) -> str:
     kind = rule["type"]
     m = f"{max_points:g}"
     if kind in ("linear", "threshold", "all_or_nothing", "inverse"):

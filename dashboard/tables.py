@@ -82,6 +82,16 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+FOCUS_ROW_STYLE = "background-color: #fde2e2; color: #7a1010; font-weight: 700"
+
+
+def focus_rows(frame: pd.DataFrame, name_col: str, focus: str):
+    """The table with the focus entity's row highlighted (the same red as the charts' focus bar)."""
+    if name_col not in frame.columns:
+        return frame
+    return frame.style.apply(lambda row: [FOCUS_ROW_STYLE if row[name_col] == focus else ""] * len(row), axis=1)
+
+
 def kind_words(kind, lang: str, constituent_kinds: str = "") -> str:
     """A figure's kind in words of the UI language ('Công bố chính thức', 'Báo chí', 'Tổng hợp của bên
     thứ ba (không chính thức)', a combination joined by ' + ', or a derived kind with what it came from)."""
@@ -113,26 +123,51 @@ def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "DTI") -> bytes:
-    """An .xlsx of the frame; text cells that a spreadsheet would run as formulas are written as text."""
+    """Excel with numeric cells (sortable, summable) and a number format: Excel shows them with the
+    reader's own separators (1.234,56 in a Vietnamese-locale Excel)."""
+    from openpyxl.utils import get_column_letter
+
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        neutralise_frame(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
+        frame = neutralise_frame(frame)  # no text cell can run as a formula (loaders.safe_output)
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        ws = writer.sheets[sheet[:31]]
+        for j, col in enumerate(frame.columns, start=1):
+            series = frame[col]
+            if pd.api.types.is_float_dtype(series):
+                vals = series.dropna()
+                fmt_code = "0.0000" if len(vals) and vals.abs().max() <= 1 else "#,##0.00"
+            elif pd.api.types.is_integer_dtype(series):
+                fmt_code = "0"
+            else:
+                fmt_code = None
+            if fmt_code:
+                for row in range(2, len(frame) + 2):
+                    ws.cell(row, j).number_format = fmt_code
+            width = max([len(str(col))] + [len(str(v)) for v in series.head(200)]) + 2
+            ws.column_dimensions[get_column_letter(j)].width = min(width, 60)
     return buf.getvalue()
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV with BOM (Excel shows the diacritics), formula-like text cells neutralised."""
-    return neutralise_frame(frame).to_csv(index=False).encode("utf-8-sig")
+def to_csv_bytes(frame: pd.DataFrame, lang: str) -> bytes:
+    """CSV that opens correctly in Excel of the reader's language: UTF-8 with BOM (diacritics); in Vietnamese
+    ';' between fields and a decimal comma (a Vietnamese-locale Excel reads ',' as the decimal mark), no
+    thousands separator; in English ',' and a decimal point."""
+    frame = neutralise_frame(frame)  # no text cell can run as a formula (loaders.safe_output)
+    if lang == "vi":
+        return frame.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def download_buttons(frame: pd.DataFrame, stem: str, lang: str) -> None:
-    """CSV (UTF-8 with BOM so Excel shows the diacritics) and Excel downloads of a raw-number frame;
-    no cell can run as a formula (loaders.safe_output). The files are built only when a button is
-    clicked (Streamlit calls the function then, outside the script run: it must not use st.*)."""
+    """CSV (BOM; Vietnamese: ';' and decimal comma) and Excel (numeric cells with a number format); formula-like
+    text neutralised. Built only when a button is clicked (Streamlit calls the function then, outside the
+    script run: it must not use st.*)."""
     raw = frame.copy()
     c1, c2 = st.columns(2)
-    c1.download_button(t("ui.common.download_csv", lang), lambda: to_csv_bytes(raw),
-                       file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}")
+    c1.download_button(t("ui.common.download_csv", lang), lambda: to_csv_bytes(raw, lang),
+                       file_name=f"{stem}.csv", mime="text/csv", key=f"dl_csv_{stem}",
+                       help=t("ui.common.download_csv_help", lang))
     c2.download_button(t("ui.common.download_xlsx", lang), lambda: to_excel_bytes(raw),
                        file_name=f"{stem}.xlsx", key=f"dl_xlsx_{stem}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -145,6 +180,12 @@ def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("ui.rankings.change", lang): signed_ints(part["rank_change"]),
         t("ui.rankings.points_change", lang): part["points_change"],
     })
+
+
+def variable_words(variables: pd.Series, lang: str) -> pd.Series:
+    """Variable names as a reader sees them: the letters of a formula (a, b, item1) stay as the method
+    writes them; the judged-points variable of the unit frameworks reads as "điểm" / "points"."""
+    return variables.astype(str).map(lambda v: t("ui.common.points", lang) if v == "points" else v)
 
 
 # -- import history (pages/data.py) -----------------------------------------------------------------------
@@ -217,7 +258,8 @@ def import_diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
     headers = {"entity": t("ui.common.province", lang), "target_id": t("ui.methodology.code", lang),
                "year": t("ui.common.year", lang), "indicator": t("ui.methodology.code", lang),
                "variable": t("ui.methodology.variables", lang)}
-    out = pd.DataFrame({headers[k]: diff[k].astype(str) if k != "year" else diff[k].astype(int) for k in keys})
+    out = pd.DataFrame({headers[k]: (variable_words(diff[k], lang) if k == "variable" else diff[k].astype(str))
+                        if k != "year" else diff[k].astype(int) for k in keys})
     out[t("ui.imports.value", lang)] = diff["value"].map(lambda v: fmt.number(v, 2, lang))
     out[t("ui.imports.previous", lang)] = prev.map(lambda v: fmt.number(v, 2, lang) if pd.notna(v) else "—")
     out[t("ui.imports.previous_import", lang)] = diff["previous_import"].map(
@@ -257,6 +299,111 @@ def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[head] = s.map(fmt.date)
         elif col in ("year", "source_row"):
             out[head] = s.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        elif col == "variable":
+            out[head] = variable_words(s, lang)
         else:
             out[head] = s.map(_text)
     return out.reset_index(drop=True)
+
+
+# --- Data page tables: Vietnamese headers and words, no identifiers ------------------------------------
+
+def _flag_word(flag, lang: str) -> str:
+    return t(f"ui.data.flag_{flag}", lang) if isinstance(flag, str) and flag else "—"
+
+
+def preview_frame(parsed: pd.DataFrame, ctx) -> pd.DataFrame:
+    """An import's rows as the user reads them: unit, year, indicator, variable, value (Vietnamese format)."""
+    lang = ctx.lang
+    out = pd.DataFrame({
+        ctx.entity_word: parsed["entity"].astype(str).to_numpy(),
+        t("ui.common.year", lang): parsed["year"].astype(int).astype(str).to_numpy(),
+        t("ui.methodology.code", lang): parsed["indicator"].astype(str).to_numpy(),
+        t("ui.methodology.var_name", lang): variable_words(parsed["variable"], lang).to_numpy(),
+        t("ui.data.value", lang): [t("ui.data.not_applicable", lang) if na else fmt.number(v, 4 if abs(v) < 1 else 2, lang)
+                                   .rstrip("0").rstrip(",.") if v == v else "—"
+                                   for v, na in zip(pd.to_numeric(parsed["value"], errors="coerce"),
+                                                    parsed.get("not_applicable", pd.Series(False, index=parsed.index)))],
+    })
+    return out.head(200)
+
+
+def flags_frame(flags: pd.DataFrame, ctx) -> pd.DataFrame:
+    """year, flag, n → Năm | Loại số liệu | Số giá trị (words, Vietnamese numbers)."""
+    lang = ctx.lang
+    return pd.DataFrame({
+        t("ui.common.year", lang): flags["year"].astype(int).astype(str).to_numpy(),
+        t("ui.data.flag", lang): [_flag_word(f, lang) for f in flags["flag"]],
+        t("ui.data.n_values", lang): [fmt.number(n, 0, lang) for n in flags["n"]],
+    })
+
+
+def import_log_frame(log: pd.DataFrame, ctx) -> pd.DataFrame:
+    """The import history in words: number, time, file, values, kind, what, who (no checksums or ids)."""
+    lang = ctx.lang
+
+    def what(form, group, fid) -> str:
+        if form == "remove_sample":
+            return t("ui.data.log_remove_sample", lang)
+        if form == "units":
+            return t("ui.data.log_units", lang)
+        if form == "targets":
+            return t("ui.data.log_targets", lang)
+        return t("ui.data.log_inputs", lang)
+
+    return pd.DataFrame({
+        t("ui.data.log_no", lang): [str(int(i)) for i in log["import_id"]],
+        t("ui.data.log_time", lang): [pd.Timestamp(ts).strftime("%d/%m/%Y %H:%M") if pd.notna(ts) else "—"
+                                      for ts in log["imported_at"]],
+        t("ui.data.log_file", lang): [f if isinstance(f, str) and f and f != "—" else "—" for f in log["file_name"]],
+        t("ui.data.log_what", lang): [what(f, g, i) for f, g, i in
+                                      zip(log["form"], log["entity_group"], log["framework_id"])],
+        t("ui.data.flag", lang): [_flag_word(f, lang) for f in log["flag"]],
+        t("ui.data.n_values", lang): [fmt.number(n, 0, lang) for n in log["n_rows"]],
+        t("ui.data.log_who", lang): [w if isinstance(w, str) and w else "—" for w in log["imported_by"]],
+    })
+
+
+def published_frame(published: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Published results with Vietnamese headers: year, group, province, values (0–1) and ranks, kinds, source."""
+    lang = ctx.lang
+
+    def num(col):
+        return [fmt.number(v, 4, lang) if pd.notna(v) else "—" for v in published[col]]
+
+    def rank(col):
+        return ["—" if pd.isna(v) else str(int(v)) for v in published[col]]
+
+    return pd.DataFrame({
+        t("ui.common.year", lang): published["year"].astype(int).astype(str).to_numpy(),
+        t("ui.controls.group", lang): [t(f"ui.data.group_{g}", lang) for g in published["entity_group"].astype(str)],
+        t("ui.common.province", lang): published["published_name"].astype(str).to_numpy(),
+        t("ui.data.pub_total", lang): num("total_value"),
+        t("ui.common.rank", lang): rank("total_rank"),
+        t("ui.rankings.n_ranked", lang): rank("n_ranked"),
+        t("ui.data.pub_gov", lang): num("gov_value"),
+        t("ui.data.pub_econ", lang): num("econ_value"),
+        t("ui.data.pub_soc", lang): num("soc_value"),
+        t("ui.history.value_kind", lang): [kind_words(k, lang) or "—" for k in published["value_kind"]],
+        t("ui.history.rank_kind", lang): [kind_words(k, lang) or "—" for k in published["rank_kind"]],
+        t("ui.rankings.source", lang): published["source_url"].to_numpy(),
+    })
+
+
+def plan_frame(plan: pd.DataFrame, ctx) -> pd.DataFrame:
+    """Gia Lai's plan table (seed 001) as printed: code, name, 2024 points, maxima, target (the team's
+    readings of unreadable cells stay on the methodology page, in the 'văn bản gốc' expander)."""
+    lang = ctx.lang
+
+    def num(col):
+        return [fmt.number(v, 2, lang).rstrip("0").rstrip(",.") if pd.notna(v) else "—" for v in plan[col]]
+
+    return pd.DataFrame({
+        t("ui.methodology.code", lang): ["" if c == "total" else c for c in plan["code"].astype(str)],
+        t("ui.methodology.indicator", lang): [ctx.node_name(c) if c in ctx.framework.nodes else c
+                                              for c in plan["code"].astype(str)],
+        t("ui.data.plan_2024", lang): num("points_2024"),
+        "QĐ 405": num("max_qd405"),
+        t("ui.methodology.max_plan_table", lang): num("max_draft"),
+        t("ui.methodology.target", lang): num("target_points"),
+    })

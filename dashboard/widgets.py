@@ -29,7 +29,7 @@ class PageContext:
 
     def inputs(self):
         """The current raw inputs of the selection (the scored group, on the chosen basis)."""
-        df = data.current_inputs(self.sel.framework_id, self.sel.score_group, self.sel.basis)
+        df = data.current_inputs(self.sel.framework_id, self.sel.score_group, self.sel.basis, self.sel.dataset)
         return df.loc[df["indicator"].isin([leaf.code for leaf in self.framework.leaves])]
 
     @property
@@ -65,24 +65,34 @@ def context() -> PageContext:
         auth.sidebar_box(sel.lang)
         auth.require_reader(sel.lang)
     fw = data.framework_view(sel.framework_id, sel.level)
+    ss.pop("_origin_text", None)  # set again by this page's origin badge; charts print it under them
     return PageContext(sel=sel, lang=sel.lang, framework=fw,
-                       result=data.scores(sel.framework_id, sel.score_group, sel.basis))
+                       result=data.scores(sel.framework_id, sel.score_group, sel.basis, sel.dataset))
+
+
+def origin_words(ctx: PageContext, year: int | None) -> str:
+    """One line saying where the figures on screen come from: the dataset (own data or SAMPLE) and the
+    kinds of its current values (self-assessed, published, plan). Used by badges, chart captions, slides."""
+    flags = data.flags_by_year(ctx.sel.framework_id, ctx.sel.score_group, ctx.sel.basis, ctx.sel.dataset)
+    if year is not None:
+        flags = flags.loc[flags["year"] == year]
+    kinds = [k for k in ("self_assessed", "published", "plan") if k in set(flags["flag"])]
+    if ctx.sel.is_sample:
+        return ctx.t("ui.origin.sample")
+    who = ctx.t("ui.origin.own_province") if ctx.sel.is_province else ctx.t("ui.origin.own_units")
+    return ctx.t("ui.origin.own", who=who, kinds=", ".join(ctx.t(f"ui.origin.kind_{k}") for k in kinds)
+                 or ctx.t("ui.origin.kind_self_assessed"))
 
 
 def origin_badge(ctx: PageContext, year: int | None) -> None:
-    """Say whether the figures on screen are published, from the plan, sample or self-assessed."""
-    flags = data.flags_by_year(ctx.sel.framework_id, ctx.sel.score_group)
-    if year is not None:
-        flags = flags.loc[flags["year"] == year]
-    kinds = sorted(set(flags["flag"]))
-    for kind in kinds:
-        text = ctx.t(f"ui.badge.{kind}")
-        if kind == "sample":
-            st.warning(text, icon=":material/science:")
-        elif kind == "published":
-            st.success(text, icon=":material/verified:")
-        else:
-            st.info(text, icon=":material/info:")
+    """Say where the figures on screen come from — always, whichever dataset is shown: SAMPLE as a
+    warning, the province's own data as a note (it stays visible after an own import)."""
+    text = origin_words(ctx, year)
+    st.session_state["_origin_text"] = text
+    if ctx.sel.is_sample:
+        st.warning(ctx.t("ui.badge.sample"), icon=":material/science:")
+    else:
+        st.info(text, icon=":material/verified:")
 
 
 def need_scores(ctx: PageContext) -> bool:
@@ -108,12 +118,18 @@ def group_note(ctx: PageContext) -> None:
         st.info(ctx.t("ui.empty.group63_note"), icon=":material/info:")
 
 
-def chart(fig, key: str | None = None) -> None:
+def chart(fig, key: str | None = None, origin: str | bool = True) -> None:
+    """A plotly chart, scaled for the projector in presentation mode, with its data origin under it
+    (`origin=True`: the page's origin badge text; a string: that text; False: none)."""
     if st.session_state.get("present"):
-        # Projector: larger type and taller charts (the figure itself stays a pure builder's output).
-        fig.update_layout(font=dict(size=20), title_font=dict(size=26),
-                          height=int((fig.layout.height or 450) * 1.25))
+        # Projector: every font (tick labels a builder set too), marker and line larger, the chart taller.
+        from dashboard.charts import for_projector
+
+        fig = for_projector(fig)
     st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+    text = st.session_state.get("_origin_text") if origin is True else origin or None
+    if text:
+        st.caption(text)
 
 
 def page_start(ctx: PageContext, title: str, *, note_group: bool = True) -> bool:
@@ -126,3 +142,64 @@ def page_start(ctx: PageContext, title: str, *, note_group: bool = True) -> bool
         return False
     origin_badge(ctx, ctx.sel.year)
     return True
+
+
+def number_box(where, label: str, default: float, min_value: float, max_value: float, *, key: str, help: str | None = None,
+               lang: str = "vi", decimals: int = 2) -> float:
+    """A number typed and shown the Vietnamese way ("673,64", "1.234,5") — st.number_input shows "673.64"
+    whatever the language. Read with the importer's number parser; out of range or unreadable → the default,
+    with a message under the box."""
+    from dashboard import fmt
+    from loaders.parsing import parse_number
+
+    if key not in st.session_state:
+        st.session_state[key] = fmt.number(default, decimals, lang)
+    text = where.text_input(label, key=key, help=help)
+    try:
+        value = float(parse_number(text))
+    except (TypeError, ValueError):
+        value = float("nan")
+    if value != value or not (min_value <= value <= max_value):
+        where.caption(t("ui.common.number_invalid", lang, min=fmt.number(min_value, 0, lang),
+                        max=fmt.number(max_value, 0, lang), value=fmt.number(default, decimals, lang)))
+        return float(default)
+    return value
+
+
+def slider_steps(lo: float, hi: float, step: float, current: float, most: int = 200) -> list[float]:
+    """The values of a select_slider from lo to hi (at most `most` steps; the step grows by ×2, ×5, ×10 …),
+    with the current value always among them."""
+    span = max(hi - lo, 0.0)
+    for mult in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000):
+        if span / (step * mult) <= most:
+            break
+    step = step * mult
+    n = int(round(span / step))
+    values = {round(lo + i * step, 4) for i in range(n + 1)} | {round(float(current), 4)}
+    return sorted(v for v in values if lo - 1e-9 <= v <= hi + 1e-9 or v == round(float(current), 4))
+
+
+def parse_edited_numbers(raw_table, new_text, shown_text):
+    """The raw variables table (name, …, current, new) with `new` read from the edited text cells
+    (Vietnamese numbers); a cell left as shown keeps the exact current value; unreadable cells keep the
+    current value and are returned by name."""
+    from loaders.parsing import parse_number
+
+    new, unreadable = [], []
+    for name, cur, text, shown in zip(raw_table.get("name", []), raw_table.get("current", []), list(new_text),
+                                      list(shown_text)):
+        if text == shown:
+            new.append(float(cur))
+            continue
+        try:
+            value = float(parse_number(text))
+            if value < 0:
+                raise ValueError(text)
+        except (TypeError, ValueError):
+            value = float(cur)
+            unreadable.append(str(name))
+        new.append(value)
+    out = raw_table.copy()
+    if len(out):
+        out["new"] = new
+    return out, unreadable

@@ -168,11 +168,16 @@ IMPORT_COLUMNS = ("import_id", "imported_at", "file_name", "sha256", "n_rows", "
 ACTIVE = "import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)"
 
 BASES = ("self", "appraised")
+# Datasets: SAMPLE figures never mix with a province's own. 'own' = every value whose flag is not
+# 'sample' (self-assessed, published, plan imports); 'sample' = the generated SAMPLE data only.
+# Current inputs are read inside ONE dataset, so a real import never half-shadows SAMPLE rows.
+DATASETS = ("own", "sample")
+_DATASET_WHERE = {"own": "flag <> 'sample'", "sample": "flag = 'sample'"}
 
 CURRENT_INPUTS_SQL = """
     SELECT entity, year, indicator, variable, value, not_applicable, flag, import_id
     FROM raw_inputs
-    WHERE framework_id = ? AND entity_group = ? AND coalesce(basis, 'self') = ?
+    WHERE framework_id = ? AND entity_group = ? AND coalesce(basis, 'self') = ? AND {dataset}
       AND import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
     QUALIFY row_number() OVER (PARTITION BY entity, year, indicator, variable ORDER BY import_id DESC) = 1
     ORDER BY year, entity, indicator, variable
@@ -818,10 +823,61 @@ class Store:
 
         self.write(write)
 
-    def current_inputs(self, framework_id: str, entity_group: str = "34", basis: str = "self") -> pd.DataFrame:
+    def datasets(self, framework_id: str, entity_group: str, basis: str | None = None) -> list[str]:
+        """The datasets ('own', 'sample') that have values for a framework and group (any basis when None),
+        'own' first."""
+        df = self.query("SELECT DISTINCT CASE WHEN flag = 'sample' THEN 'sample' ELSE 'own' END AS ds "
+                        "FROM raw_inputs WHERE framework_id = ? AND entity_group = ? "
+                        "AND (? IS NULL OR coalesce(basis, 'self') = ?)",
+                        [framework_id, entity_group, basis, basis])
+        return [d for d in DATASETS if d in set(df["ds"])]
+
+    def default_dataset(self, framework_id: str, entity_group: str, basis: str | None = None) -> str:
+        """'own' when the group has any own data, else 'sample'."""
+        found = self.datasets(framework_id, entity_group, basis)
+        return found[0] if found else "own"
+
+    def current_inputs(self, framework_id: str, entity_group: str = "34", basis: str = "self",
+                       dataset: str | None = None) -> pd.DataFrame:
         """The latest imported value of every (entity, year, indicator, variable) on one basis
-        ('self': the unit's own figures; 'appraised': the province's appraisal)."""
-        return self.query(CURRENT_INPUTS_SQL, [framework_id, entity_group, basis])
+        ('self': the unit's own figures; 'appraised': the province's appraisal) inside ONE dataset
+        ('own' or 'sample'; None = the default dataset: 'own' when the group has own data)."""
+        if dataset is None:
+            dataset = self.default_dataset(framework_id, entity_group, basis)
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}")
+        return self.query(CURRENT_INPUTS_SQL.format(dataset=_DATASET_WHERE[dataset]),
+                          [framework_id, entity_group, basis])
+
+    def flags_by_year(self, framework_id: str, entity_group: str = "34", basis: str = "self",
+                      dataset: str | None = None) -> pd.DataFrame:
+        """year, flag, n: the flags of the current values of one dataset."""
+        cur = self.current_inputs(framework_id, entity_group, basis, dataset)
+        if cur.empty:
+            return pd.DataFrame({"year": pd.Series(dtype="int64"), "flag": pd.Series(dtype="str"),
+                                 "n": pd.Series(dtype="int64")})
+        return (cur.groupby(["year", "flag"]).size().rename("n").reset_index()
+                .sort_values(["year", "flag"]).reset_index(drop=True))
+
+    def remove_sample(self, framework_id: str, entity_group: str, removed_by: str | None = None) -> int:
+        """Remove the SAMPLE dataset of a framework and group (its values; the import log keeps the
+        SAMPLE imports and gains one row recording the removal). Returns the number of values removed.
+        Editor rights are checked by the caller (the Data page), not here."""
+        who = require_who(removed_by, "remove_sample")
+
+        def write(c) -> int:
+            n = int(c.execute("SELECT count(*) FROM raw_inputs WHERE framework_id = ? AND entity_group = ? "
+                              "AND flag = 'sample'", [framework_id, entity_group]).fetchone()[0])
+            if n == 0:
+                return 0
+            c.execute("DELETE FROM raw_inputs WHERE framework_id = ? AND entity_group = ? AND flag = 'sample'",
+                      [framework_id, entity_group])
+            self._log_import(c, "—", "", n, framework_id, entity_group, "sample", who, "remove_sample",
+                             f"removed the SAMPLE dataset ({n} values)", None)
+            self._log_change(c, who, "remove_sample", f"{framework_id}/{entity_group}", f"{n} values")
+            return n
+
+        return self.write(write)
 
     def bases(self, framework_id: str, entity_group: str) -> list[str]:
         """The assessment bases that have values for a framework and group, 'self' first."""

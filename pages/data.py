@@ -1,5 +1,7 @@
 """Dữ liệu — import CSV/Excel with a preview and validation report before anything is written;
 templates; import history; origin of the figures."""
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -34,7 +36,8 @@ if not sel.is_province:
 
 if uploaded is not None:
     raw = uploaded.getvalue()
-    cache_key = (uploaded.name, len(raw), fw.id, sel.province)
+    sha = hashlib.sha256(raw).hexdigest()
+    cache_key = (uploaded.name, sha, fw.id, sel.province)
     if st.session_state.get("parsed_key") != cache_key:
         try:
             st.session_state["parsed"] = (
@@ -46,22 +49,40 @@ if uploaded is not None:
             st.text(ctx.t("ui.data.read_error", file=uploaded.name, reason=str(exc)))  # plain text, no Markdown
         st.session_state["parsed_key"] = cache_key
     parsed = st.session_state.get("parsed")
-    if parsed is not None:
+    written = st.session_state.get("import_written")
+    if written and written["key"] == cache_key:
+        # This very file was just written: say so, and only that (no "nothing written yet" beside it).
+        st.success(ctx.t("ui.data.committed", id=written["id"], n=written["n"]), icon=":material/check_circle:")
+        st.caption(ctx.t("ui.data.committed_next"))
+    elif parsed is not None:
         if parsed.ok:
             years = ", ".join(str(y) for y in sorted(parsed.data["year"].unique()))
             st.success(ctx.t("ui.data.valid", n=len(parsed.data), entities=parsed.data["entity"].nunique(),
                              years=years))
-            with st.expander(ctx.t("ui.data.preview", n=len(parsed.data), form=parsed.form), expanded=True):
-                st.dataframe(parsed.data.head(200), hide_index=True, width="stretch")
-            if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import", disabled=not can_write,
-                         help=no_write_help):
+            with st.expander(ctx.t("ui.data.preview", n=len(parsed.data)), expanded=True):
+                st.dataframe(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
+            # The same file (same checksum) is written again only after an explicit confirmation.
+            before = data.store().import_log()
+            before = before.loc[before["sha256"] == parsed.sha256]
+            confirmed = True
+            if len(before):
+                last = before.iloc[0]
+                st.warning(ctx.t("ui.data.duplicate", file=last["file_name"], id=int(last["import_id"]),
+                                 when=fmt.date(last["imported_at"])), icon=":material/content_copy:")
+                confirmed = st.checkbox(ctx.t("ui.data.duplicate_confirm"), key="confirm_duplicate")
+            if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import",
+                         disabled=not (can_write and confirmed), help=no_write_help):
                 import_id = auth.write(lang, lambda who: (
                     importer.commit(data.store(), parsed, fw, flag, who, flag_source=flag_source or None)
                     if sel.is_province else importer.commit_unit_data(data.store(), parsed, fw, flag, basis, who,
                                                                       flag_source=flag_source or None)))
                 if import_id is not None:
-                    st.session_state.pop("parsed_key", None)
-                    st.success(ctx.t("ui.data.committed", id=import_id, n=len(parsed.data)))
+                    st.session_state["import_written"] = {"key": cache_key, "id": import_id, "n": len(parsed.data)}
+                    st.session_state.pop("confirm_duplicate", None)
+                    if flag != "sample":  # show what was just imported: the own dataset
+                        st.session_state["dataset"] = "own"
+                        st.session_state.pop("w_dataset", None)
+                    st.rerun()
         else:
             st.error(ctx.t("ui.data.invalid", n=len(parsed.problems)))
             messages = parsed.messages(lang)
@@ -158,7 +179,25 @@ st.download_button(ctx.t("ui.data.template"), lambda: build_template(fw, entitie
 
 st.subheader(ctx.t("ui.data.flags"))
 st.caption(ctx.t("ui.data.flags_note"))
-st.dataframe(data.flags_by_year(fw.id, sel.score_group), hide_index=True)
+for ds in data.datasets(fw.id, sel.score_group, sel.basis) or ["own"]:
+    st.markdown(f"**{ctx.t(f'ui.dataset.{ds}')}**")
+    st.dataframe(tables.flags_frame(data.flags_by_year(fw.id, sel.score_group, sel.basis, ds), ctx),
+                 hide_index=True)
+
+# The SAMPLE dataset can be removed by an editor (recorded in the import history and the change log).
+if "sample" in data.datasets(fw.id, sel.score_group):
+    with st.expander(ctx.t("ui.data.remove_sample_title")):
+        st.caption(ctx.t("ui.data.remove_sample_help"))
+        sure = st.checkbox(ctx.t("ui.data.remove_sample_confirm"), key="remove_sample_confirm", disabled=not editor)
+        if st.button(ctx.t("ui.data.remove_sample"), key="remove_sample", disabled=not (editor and sure),
+                     help=no_write_help):
+            n = auth.write(lang, lambda who: data.store().remove_sample(fw.id, sel.score_group, who))
+            if n is not None:
+                st.session_state["sample_removed"] = n
+                st.session_state.pop("remove_sample_confirm", None)
+                st.rerun()
+if st.session_state.get("sample_removed") is not None:
+    st.success(ctx.t("ui.data.sample_removed", n=fmt.number(st.session_state.pop("sample_removed"), 0, lang)))
 
 st.subheader(ctx.t("ui.imports.title"))
 st.caption(ctx.t("ui.imports.help"))
@@ -193,8 +232,7 @@ else:
                 st.success(ctx.t("ui.imports.undo_done", id=int(picked)))
 
 st.subheader(ctx.t("ui.data.published"))
-st.dataframe(tables.localise(data.published().drop(columns=["quote"]), lang), hide_index=True, width="stretch",
-             height=300, column_config={"source_url": st.column_config.LinkColumn("source_url")})
+st.dataframe(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
+             column_config={ctx.t("ui.rankings.source"): st.column_config.LinkColumn(ctx.t("ui.rankings.source"))})
 st.subheader(ctx.t("ui.data.plan"))
-st.dataframe(tables.localise(data.plan_values(fw.id).drop(columns=["framework_id", "source"]), lang),
-             hide_index=True, width="stretch")
+st.dataframe(tables.plan_frame(data.plan_values(fw.id), ctx), hide_index=True, width="stretch")

@@ -7,7 +7,8 @@ from dashboard import data, fmt, formulas, tables, widgets
 ctx = widgets.context()
 fw, lang = ctx.framework, ctx.lang
 st.title(ctx.t("ui.methodology.title", name=fw.name_en if lang == "en" else fw.name_vi))
-st.caption(ctx.t("ui.methodology.version", version=fw.version, source=fw.source))
+# The framework's source in words (its `source` field names seed files and lines: developer notes).
+st.caption(ctx.t("ui.methodology.source_of", source=ctx.t(f"ui.sources.{fw.id}")))
 
 st.subheader(ctx.t("ui.methodology.tree"))
 tree = fw.describe()
@@ -15,7 +16,7 @@ tree = fw.describe()
 no_lead = ctx.t("ui.methodology.unknown_agency") if any(n.lead_agency for n in fw.leaves) \
     else ctx.t("ui.methodology.no_agency_in_document")
 tree_view = pd.DataFrame({
-    ctx.t("ui.methodology.code"): tree["code"],
+    ctx.t("ui.methodology.code"): ["" if c == "total" else c for c in tree["code"]],
     ctx.t("ui.methodology.indicator"): ["    " * max(lv - 1, 0) + ctx.node_name(c)
                                         for c, lv in zip(tree["code"], tree["level"])],
     ctx.t("ui.methodology.max"): tree["max_points"],
@@ -41,7 +42,7 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(f"**{ctx.t('ui.methodology.formula_words')}:** {formulas.words(node.rule, lang)}")
     st.markdown(f"**{ctx.t('ui.methodology.formula_math')}:**")
-    st.latex(formulas.latex(node.rule, node.max_points))
+    st.latex(formulas.latex(node.rule, node.max_points, lang))
     st.markdown(f"**{ctx.t('ui.methodology.variables')}**")
     st.dataframe(pd.DataFrame([{ctx.t("ui.methodology.var_name"): v.name,
                                 ctx.t("ui.methodology.var_meaning"): v.meaning_en if lang == "en" else v.meaning_vi,
@@ -60,24 +61,29 @@ with right:
     if node.exemption:
         st.markdown(f"**{ctx.t('ui.methodology.exemption')}:**")
         st.text(node.exemption)
-if node.reading:
-    st.info(f"**{ctx.t('ui.methodology.reading')}:** {node.reading}", icon=":material/edit_note:")
+# The original text (scanned, as read) and the team's reading stay inside one "văn bản gốc" expander.
 with st.expander(ctx.t("ui.methodology.source")):
+    st.caption(ctx.t("ui.methodology.source_note"))
     st.code(node.source.strip(), language=None, wrap_lines=True)
+    if node.reading:
+        st.markdown(f"**{ctx.t('ui.methodology.reading')}:**")
+        st.code(node.reading, language=None, wrap_lines=True)
 
 gaps = full.discrepancies()
 if gaps:
     st.subheader(ctx.t("ui.methodology.discrepancies"))
     st.caption(ctx.t("ui.methodology.discrepancies_note"))
     st.dataframe(tables.localise(pd.DataFrame({
-        ctx.t("ui.methodology.code"): [g["code"] for g in gaps],
+        ctx.t("ui.methodology.code"): ["" if g["code"] == "total" else g["code"] for g in gaps],
         ctx.t("ui.methodology.indicator"): [g["name_vi"] if lang == "vi" else ctx.node_name(g["code"])
                                             if g["code"] in fw.nodes else g["name_vi"] for g in gaps],
         ctx.t("ui.methodology.printed"): [ctx.t("ui.methodology.not_printed") if g["printed"] is None
                                           else fmt.number(g["printed"], 2, lang) for g in gaps],
         ctx.t("ui.methodology.used"): [fmt.number(g["used"], 2, lang) for g in gaps],
-        ctx.t("ui.methodology.why"): [g["why"] for g in gaps],
     }), lang), hide_index=True, width="stretch")
+    with st.expander(ctx.t("ui.methodology.source_gaps")):
+        st.caption(ctx.t("ui.methodology.source_note"))
+        st.code("\n\n".join(f"{g['code']}: {g['why']}" for g in gaps), language=None, wrap_lines=True)
 
 plan = data.plan_values(fw.id)
 if not plan.empty:
@@ -85,13 +91,16 @@ if not plan.empty:
     st.caption(ctx.t("ui.methodology.compare_note"))
     draft = {c: n.max_points for c, n in fw.nodes.items()}
     view = pd.DataFrame({
-        ctx.t("ui.methodology.code"): plan["code"],
+        ctx.t("ui.methodology.code"): ["" if c == "total" else c for c in plan["code"]],
         ctx.t("ui.methodology.indicator"): [ctx.node_name(c) if c in fw.nodes else c for c in plan["code"]],
         "QĐ 405": plan["max_qd405"],
         ctx.t("ui.methodology.max_framework"): plan["code"].map(draft),
         ctx.t("ui.methodology.max_plan_table"): plan["max_draft"],
         "2024": plan["points_2024"],
         ctx.t("ui.methodology.target"): plan["target_points"],
-        ctx.t("ui.methodology.reading"): plan["reading"],
     })
     st.dataframe(tables.localise(view, lang), hide_index=True, width="stretch", height=480)
+    with st.expander(ctx.t("ui.methodology.source_plan")):
+        st.caption(ctx.t("ui.methodology.source_note"))
+        st.code("\n\n".join(f"{c}: {r}" for c, r in zip(plan["code"], plan["reading"]) if isinstance(r, str) and r),
+                language=None, wrap_lines=True)

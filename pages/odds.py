@@ -23,9 +23,10 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
                               disabled=method != "normal", format_func=lambda v: fmt.percent(v / 100, 1, lang),
                               help=ctx.t("ui.odds.sd_help", max=fmt.number(ctx.framework.max_points, 0, lang)))
     sd = sd_pct / 100 * ctx.framework.max_points
-    focus_points = c3.number_input(ctx.t("ui.odds.focus_points"), 0.0, float(ctx.framework.max_points),
-                                   float(round(totals[sel.focus], 2)), step=5.0, key="odds_focus_points",
-                                   help=ctx.t("ui.odds.focus_points_help"))
+    # A text box read with the app's number parser: the value is shown and typed the Vietnamese way (673,64).
+    focus_points = widgets.number_box(c3, ctx.t("ui.odds.focus_points"), float(round(totals[sel.focus], 2)),
+                                      0.0, float(ctx.framework.max_points), key=f"odds_focus_points_{sel.focus}_{year}",
+                                      help=ctx.t("ui.odds.focus_points_help"), lang=lang)
     changes = None
     if method == "bootstrap":
         b1, b2 = st.columns(2)
@@ -36,7 +37,7 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
         real = montecarlo.year_on_year_changes(data.published(), scale=scale, center=centre)
         changes = real["change"].to_numpy()
     sim = data.rank_odds(sel.framework_id, year, sel.focus, focus_points, method=method, sd=float(sd),
-                         group=sel.score_group, basis=sel.basis, changes=changes)  # cached
+                         group=sel.score_group, basis=sel.basis, changes=changes, dataset=sel.dataset)  # cached
     m1, m2, m3 = st.columns(3)
     top_a, top_b = sel.target_ranks
     m1.metric(ctx.t("ui.odds.p_top", n=top_a), fmt.percent(sim.p_top(top_a), 1, lang))
@@ -59,8 +60,8 @@ if widgets.page_start(ctx, ctx.t("ui.odds.title", entity=sel.focus, year=sel.yea
     comp = sim.competitors(6)
     st.dataframe(tables.localise(pd.DataFrame({
         ctx.entity_word: comp["entity"],
-        ctx.t("ui.odds.p_above"): comp["p_above"],
-        ctx.t("ui.common.points"): comp["base_points"],
+        ctx.t("ui.odds.p_above"): [fmt.percent(p, 1, lang) for p in comp["p_above"]],
+        ctx.t("ui.common.points").capitalize(): comp["base_points"],
         ctx.t("ui.odds.gap"): comp["gap"],
     }), lang), hide_index=True, width="stretch")
     st.caption(ctx.t("ui.odds.method_note", draws="10.000" if lang == "vi" else "10,000"))

@@ -39,35 +39,65 @@ if widgets.need_scores(ctx):
                              ev_codes=", ".join(status["without_evidence"]) or "—"), icon=":material/inbox:")
     ov = analysis.overview(result, sel.focus, year, target_ranks=sel.target_ranks)
 
+    # Year-on-year change, like with like: the same dataset's previous year, else (own data of 2025) the
+    # published 2024 result; never SAMPLE against own figures. `chg.basis` says which (None: no change shown).
+    baseline = analysis.baseline_2024(data.published(), data.entities("63")) if sel.is_province else None
+    chg = analysis.year_change(result, sel.focus, year, sel.dataset, baseline)
+    tr = lambda key, **kw: ctx.t(key, **kw)  # noqa: E731
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)), fmt.number(ov.points, 2, lang),
-              delta=None if ov.points_change is None else fmt.number(ov.points_change, 2, lang, signed=True),
+              delta=None if chg.points_change is None else fmt.number(chg.points_change, 2, lang, signed=True),
               help=ctx.t("ui.overview.total_help"))
     c2.metric(ctx.t("ui.overview.value"), fmt.number(ov.value, 4, lang), help=ctx.t("ui.overview.value_help"))
     c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
-              delta=None if ov.rank_change is None else ctx.t("ui.overview.places", n=f"{ov.rank_change:+d}"
-                                                              if ov.rank_change else "0"),
-              delta_color="normal" if ov.rank_change else "off",
-              help=ctx.t("ui.overview.rank_help", year=ov.previous_year or "—"))
+              delta=None if chg.rank_change is None else ctx.t("ui.overview.places", n=f"{chg.rank_change:+d}"
+                                                               if chg.rank_change else "0"),
+              delta_color="normal" if chg.rank_change else "off",
+              help=ctx.t("ui.overview.rank_help", year=chg.previous_year or "—"))
     c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang) if ov.next_entity else "—",
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
+    if chg.basis is None:
+        st.caption(ctx.t("ui.overview.change_none"))
+    elif chg.basis == "published":
+        parts = []
+        if chg.previous_rank is not None:
+            parts.append(ctx.t("ui.overview.change_pub_rank", rank=fmt.rank(chg.previous_rank, chg.previous_n),
+                               kind=analysis.kind_words(chg.rank_kind, tr)))
+        if chg.previous_points is not None:
+            parts.append(ctx.t("ui.overview.change_pub_points", points=fmt.number(chg.previous_points, 2, lang),
+                               kind=analysis.kind_words(chg.points_kind, tr)))
+        note = ctx.t("ui.overview.change_published", year=chg.previous_year, parts="; ".join(parts))
+        if chg.rank_change is None and chg.previous_rank is not None:
+            note += " " + ctx.t("ui.overview.change_no_rank", year=year, n=ov.n_ranked, n_prev=chg.previous_n or "—")
+        st.caption(note)
+    else:
+        st.caption(ctx.t("ui.overview.change_same", year=chg.previous_year,
+                         dataset=ctx.t(f"ui.dataset.{chg.basis}")))
 
-    # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
-    # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
-    band_sd = 0.02 * ctx.framework.max_points
-    band_sim = data.rank_odds(sel.framework_id, year, sel.focus, sd=band_sd, group=sel.score_group,
-                              basis=sel.basis)  # cached
-    st.caption(ctx.t("ui.overview.band", sd=fmt.number(band_sd, 1, lang), best=band_sim.band(0.8)[0],
-                     worst=band_sim.band(0.8)[1])
-               + " " + montecarlo.rank_band_note(band_sim, lang))
+    # A dataset that scores only part of the group (e.g. the province's own file, without the others'
+    # figures): its rank, gaps and averages are among those entities only — said, and no top-N claims.
+    group_size = len(data.entities("34")) if sel.is_province else ov.n_ranked
+    partial = ov.n_ranked < group_size
+    if partial:
+        st.warning(ctx.t("ui.overview.partial_field", n=ov.n_ranked, total=group_size), icon=":material/group_off:")
+    else:
+        # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
+        # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
+        band_sd = 0.02 * ctx.framework.max_points
+        band_sim = data.rank_odds(sel.framework_id, year, sel.focus, sd=band_sd, group=sel.score_group,
+                                  basis=sel.basis, dataset=sel.dataset)  # cached
+        st.caption(ctx.t("ui.overview.band", sd=fmt.number(band_sd, 1, lang), best=band_sim.band(0.8)[0],
+                         worst=band_sim.band(0.8)[1])
+                   + " " + montecarlo.rank_band_note(band_sim, lang))
 
-    g1, g2 = st.columns(2)
-    for col, n in zip((g1, g2), sel.target_ranks):
-        gap = ov.gaps[n]
-        if ov.rank is not None and ov.rank <= n:
-            col.success(ctx.t("ui.overview.in_top", n=n), icon=":material/check_circle:")
-        else:
-            col.warning(ctx.t("ui.overview.gap_top", n=n, points=fmt.number(gap, 2, lang)), icon=":material/flag:")
+        g1, g2 = st.columns(2)
+        for col, n in zip((g1, g2), sel.target_ranks):
+            gap = ov.gaps[n]
+            if ov.rank is not None and ov.rank <= n:
+                col.success(ctx.t("ui.overview.in_top", n=n), icon=":material/check_circle:")
+            else:
+                col.warning(ctx.t("ui.overview.gap_top", n=n, points=fmt.number(gap, 2, lang)),
+                            icon=":material/flag:")
 
     main_codes = [m.code for m in ctx.framework.main_indices()]
     widgets.chart(charts.main_index_bars(ov.main, ctx.labels(main_codes), lang,
@@ -91,7 +121,8 @@ if widgets.need_scores(ctx):
     def briefing_input():
         from dashboard import briefing  # python-pptx and kaleido load only when a briefing is asked for
 
-        flags = sorted(set(data.flags_by_year(sel.framework_id, "34").query("year == @year")["flag"]))
+        flags = sorted(set(data.flags_by_year(sel.framework_id, "34", "self", sel.dataset)
+                           .query("year == @year")["flag"]))
         published, e63 = data.published(), data.entities("63")
         saved = data.store().effort_weights(sel.framework_id)
         geo = getattr(data, "geojson", None)  # the geographic map, where it exists

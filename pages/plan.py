@@ -64,7 +64,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
     # Every plan is cached on its arguments and the data version: a rerun does not solve again.
     common_args = dict(max_growth=max_growth, difficulty=difficulty, locked=locked,
                        not_achievable=[tuple(n.rsplit(".", 1)) for n in not_achievable], growth=growth,
-                       group=sel.score_group, basis=sel.basis)
+                       group=sel.score_group, basis=sel.basis, dataset=sel.dataset)
 
     def show_plan(plan, n: int, box) -> None:
         head = ctx.t("ui.plan.plan_for", n=n) if sel.is_province else ctx.t("ui.plan.plan_for_unit", n=n)

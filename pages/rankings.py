@@ -54,8 +54,9 @@ if widgets.need_scores(ctx):
         rank_col, value_col = "rank", "points"
         raw = tables.component_frame(table, ctx)
 
-    st.dataframe(tables.localise(raw, lang), hide_index=True, width="stretch",
-                 height=min(36 * (len(raw) + 1) + 4, 720))
+    st.dataframe(tables.focus_rows(tables.localise(raw, lang), ctx.entity_word, sel.focus), hide_index=True,
+                 width="stretch", height=min(36 * (len(raw) + 1) + 4, 720))
+    st.caption(ctx.t("ui.rankings.focus_row", entity=sel.focus))
     tables.download_buttons(raw, f"dti_ranking_{sort_code}_{year}", lang)
 
     bar_table = pd.DataFrame({"entity": table["entity"], "bar_value": table[value_col], "rank": table[rank_col]})

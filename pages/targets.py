@@ -61,7 +61,8 @@ elif widgets.need_scores(ctx):
     widgets.chart(charts.target_bars(progress, ctx.labels([c for c in progress["code"]]), lang,
                                      title=ctx.t("ui.targets.chart"), names={
                                          k: ctx.t(f"ui.targets.{k}") for k in ("points", "target", "max")}),
-                  key="target_chart")
+                  key="target_chart",
+                  origin=f"{st.session_state.get('_origin_text', '')} {ctx.t('ui.origin.plan_targets')}".strip())
 
 owner = sel.focus if sel.is_province else sel.province
 st.subheader(ctx.t("ui.targets.plans_title", province=owner))

@@ -6,7 +6,8 @@ from dashboard import analysis, charts, data, fmt, tables, widgets
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 st.title(ctx.t("ui.trends.title", entity=sel.focus if sel.group != "63" else ""))
-widgets.group_note(ctx) if not sel.is_province else None
+if not sel.is_province:
+    widgets.group_note(ctx)
 if widgets.need_scores(ctx):
     result = ctx.result
     years = analysis.years_of(result)
@@ -71,7 +72,7 @@ def show_group(group: str, focus: list[str], title: str, peers_label: str) -> No
     widgets.chart(charts.history_chart(history.loc[history["entity_group"] == group], shown, kind_labels,
                                        breaks=breaks, lang=lang, rank_word=ctx.t("ui.common.rank"),
                                        number=lambda v, d: fmt.number(v, d, lang)),
-                  key=f"trend_history{group}")
+                  key=f"trend_history{group}", origin=ctx.t("ui.origin.published"))
     rows = analysis.history_of(history, group, shown)
     st.dataframe(tables.localise(tables.history_table(rows, lang, with_constituents=group == "34"), lang),
                  hide_index=True, width="stretch")

@@ -42,9 +42,14 @@ if widgets.need_scores(ctx):
                     key = f"{prefix}{code}"
                     if key not in st.session_state:
                         st.session_state[key] = round(c["current"] * scale, 2)
-                    new = st.slider(label, float(c["min"] * scale), float(c["max"] * scale), step=0.5 if scale > 1 else 0.01,
-                                    key=key, format="%.1f%%" if c["percent"] else "%.2f",
-                                    help=ctx.t("ui.whatif.current", value=fmt.number(c["current"] * scale, 2, lang)))
+                    # A select_slider: its values are shown the Vietnamese way (60,5%), st.slider's are not (60.5%).
+                    options = widgets.slider_steps(float(c["min"] * scale), float(c["max"] * scale),
+                                                   0.5 if scale > 1 else 0.01, st.session_state[key])
+                    pct = c["percent"]
+                    new = st.select_slider(label, options, key=key,
+                                           format_func=lambda v, pct=pct: fmt.number(v, 1, lang) + "%" if pct
+                                           else fmt.number(v, 2, lang),
+                                           help=ctx.t("ui.whatif.current", value=fmt.number(c["current"] * scale, 2, lang)))
                     ratios[code] = new / scale
                 elif c["kind"] == "items":
                     st.markdown(f"**{label}**")
@@ -59,13 +64,23 @@ if widgets.need_scores(ctx):
 
     with st.expander(ctx.t("ui.whatif.raw_editor")):
         st.caption(ctx.t("ui.whatif.raw_editor_help"))
-        edited = st.data_editor(
-            whatif.variables_table(fw, values, lang), key=f"{prefix}editor", hide_index=True, width="stretch",
-            disabled=["name", "indicator", "meaning", "unit", "current"],
-            column_config={"new": st.column_config.NumberColumn(ctx.t("ui.whatif.new_value"), min_value=0.0),
-                           "current": st.column_config.NumberColumn(ctx.t("ui.whatif.before")),
-                           "meaning": ctx.t("ui.methodology.var_meaning"), "unit": ctx.t("ui.methodology.var_unit"),
-                           "name": ctx.t("ui.methodology.var_name"), "indicator": ctx.t("ui.methodology.code")})
+        # Values shown and typed the Vietnamese way (1.234,5): text cells read with the importer's parser.
+        raw_table = whatif.variables_table(fw, values, lang)
+        shown = pd.DataFrame({
+            ctx.t("ui.methodology.var_name"): raw_table["name"] if len(raw_table) else [],
+            ctx.t("ui.methodology.var_meaning"): raw_table["meaning"] if len(raw_table) else [],
+            ctx.t("ui.methodology.var_unit"): raw_table["unit"] if len(raw_table) else [],
+            ctx.t("ui.whatif.before"): [fmt.number(v, 2, lang) for v in raw_table.get("current", [])],
+            ctx.t("ui.whatif.new_value"): [fmt.number(v, 2, lang) for v in raw_table.get("new", [])],
+        })
+        edited_text = st.data_editor(
+            shown, key=f"{prefix}editor", hide_index=True, width="stretch",
+            disabled=[ctx.t("ui.methodology.var_name"), ctx.t("ui.methodology.var_meaning"),
+                      ctx.t("ui.methodology.var_unit"), ctx.t("ui.whatif.before")])
+        edited, unreadable = widgets.parse_edited_numbers(raw_table, edited_text[ctx.t("ui.whatif.new_value")],
+                                                          shown[ctx.t("ui.whatif.new_value")])
+        for name in unreadable:
+            st.warning(ctx.t("ui.whatif.unreadable", name=name))
 
     # Direct edits of raw variables take precedence over the sliders for the same variable.
     changes = {**whatif.changes_from_controls(fw, values, ratios, items), **whatif.changes_from_table(edited)}

@@ -151,7 +151,9 @@ def test_whatif_slider_changes_points_and_rank_and_saves(app):
     go(app, "pages/whatif.py")
     metrics = [m.value for m in app.metric]
     assert metrics[:2] == ["673,64", "27/34"]
-    app.slider(key="wi_Gia Lai_2025_6.3").set_value(70.0).run()
+    slider = app.select_slider(key="wi_Gia Lai_2025_6.3")
+    assert "70,0%" in slider.options  # values shown the Vietnamese way
+    slider.set_value(70.0).run()
     metrics = [m.value for m in app.metric]
     assert metrics[1] != "27/34" and metrics[0] != "673,64"
     assert len(app.get("plotly_chart")) == 1  # the waterfall
@@ -177,7 +179,9 @@ def test_rank_odds_follow_the_focus_points(app):
     go(app, "pages/odds.py")
     p20 = app.metric[0].value
     assert p20 == "0,0%"  # 27th with fixed points: the top 20 is out of reach by noise alone
-    app.number_input(key="odds_focus_points").set_value(720.0).run()
+    box = app.text_input(key="odds_focus_points_Gia Lai_2025")
+    assert box.value == "673,64"  # shown the Vietnamese way, read with the importer's number parser
+    box.input("720,5").run()
     assert app.metric[0].value != p20 and "–" in app.metric[2].value
     assert "dao động" in app.info[0].value or "ổn định" in app.info[0].value
     assert len(app.get("plotly_chart")) == 1

@@ -321,7 +321,7 @@ def test_downloads_neutralise_formula_cells(cell, written):
     frame = pd.DataFrame({"Tên": [cell], "Điểm": [-1.5]})
     assert neutralise_frame(frame)["Tên"].iloc[0] == written
     assert neutralise_frame(frame)["Điểm"].iloc[0] == -1.5  # numbers stay numbers
-    csv = pd.read_csv(io.BytesIO(tables.to_csv_bytes(frame)), encoding="utf-8-sig", keep_default_na=False)
+    csv = pd.read_csv(io.BytesIO(tables.to_csv_bytes(frame, "en")), encoding="utf-8-sig", keep_default_na=False)
     assert str(csv["Tên"].iloc[0]) == written.replace("\r", "") or str(csv["Tên"].iloc[0]).startswith("'")
     ws = openpyxl.load_workbook(io.BytesIO(tables.to_excel_bytes(frame))).active
     assert (ws.cell(2, 1).value or "") == written and ws.cell(2, 2).value == -1.5
