@@ -3,7 +3,7 @@ workbook received on its own, the consolidated self-assessment, evidence per fig
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, tables, widgets
+from dashboard import auth, data, fmt, tables, widgets
 from loaders import collection as col
 from loaders import rounds
 
@@ -22,12 +22,14 @@ def yes_no(flag) -> str:
 
 
 def who_input(key: str) -> str | None:
-    # Hook for editor sign-in (another change): a signed-in editor's name replaces the free text.
-    signed = st.session_state.get("editor_name")
+    """The signed-in editor who does what follows (recorded with it); None for a reader, whose
+    data-changing buttons are disabled with the reason (issue 9: every data change needs an editor)."""
+    signed = auth.editor()
     if signed:
         st.text(ctx.t("ui.collection.signed_in", name=signed))  # user text: never Markdown
         return signed
-    return st.text_input(ctx.t("ui.collection.who"), key=key) or None
+    st.caption(auth.reason(lang))
+    return None
 
 
 if not sel.is_province or sel.group == "63" or fw.unit_levels != ("province",):
@@ -44,7 +46,7 @@ with st.expander(ctx.t("ui.collection.new_round"), expanded=all_rounds.empty):
     deadline = c2.date_input(ctx.t("ui.collection.deadline"), value=None, key="col_deadline", format="DD/MM/YYYY")
     label = c3.text_input(ctx.t("ui.collection.label"), key="col_label")
     creator = who_input("col_who_new")
-    if st.button(ctx.t("ui.collection.create"), type="primary", key="col_create"):
+    if st.button(ctx.t("ui.collection.create"), type="primary", key="col_create", disabled=creator is None):
         rid = store.create_round(fw.id, sel.focus, int(year), deadline, label, creator)
         st.session_state["col_round"] = rid
         st.success(ctx.t("ui.collection.created", id=rid))
@@ -73,7 +75,7 @@ actor = who_input("col_who")
 # -- workbooks for the agencies ---------------------------------------------------------------------
 st.subheader(ctx.t("ui.collection.requests"))
 st.caption(ctx.t("ui.collection.requests_help"))
-if st.button(ctx.t("ui.collection.generate"), key="col_generate"):
+if st.button(ctx.t("ui.collection.generate"), key="col_generate", disabled=actor is None):
     blob, names = rounds.generate(store, fw, rid, actor)
     st.session_state["col_zip"] = (rid, blob, len(names))
 zipped = st.session_state.get("col_zip")
@@ -112,7 +114,8 @@ if up is not None and st.session_state.get("col_guessed") != (up.name, up.size):
     if guess in agencies:
         st.session_state["col_agency"] = guess
 agency = st.selectbox(ctx.t("ui.collection.agency"), agencies, key="col_agency")
-if up is not None and st.button(ctx.t("ui.collection.receive_button"), type="primary", key="col_receive"):
+if up is not None and st.button(ctx.t("ui.collection.receive_button"), type="primary", key="col_receive",
+                                disabled=actor is None):
     read = rounds.receive(store, fw, rid, agency, up.getvalue(), up.name, actor)
     st.session_state["col_last"] = (read.ok, [p.text() for p in read.problems], len(read.data), len(read.missing))
     st.rerun()
@@ -167,7 +170,7 @@ doc_date = e2.date_input(ctx.t("ui.collection.doc_date"), value=None, key="col_e
 issuer = e3.text_input(ctx.t("ui.collection.issuer"), key="col_ev_issuer")
 link = st.text_input(ctx.t("ui.collection.link"), key="col_ev_link")
 ev_file = st.file_uploader(ctx.t("ui.collection.ev_file"), key="col_ev_file")
-if st.button(ctx.t("ui.collection.ev_save"), key="col_ev_save"):
+if st.button(ctx.t("ui.collection.ev_save"), key="col_ev_save", disabled=actor is None):
     if not (doc_number or link or ev_file is not None):
         st.error(ctx.t("ui.collection.ev_empty"))
     else:
@@ -192,7 +195,8 @@ if not ev.empty:
 st.subheader(ctx.t("ui.collection.official_title", year=year))
 st.caption(ctx.t("ui.collection.official_help"))
 off_file = st.file_uploader(ctx.t("ui.collection.official_upload"), type=["csv"], key="col_off")
-if off_file is not None and st.button(ctx.t("ui.collection.official_save"), key="col_off_save"):
+if off_file is not None and st.button(ctx.t("ui.collection.official_save"), key="col_off_save",
+                                      disabled=actor is None):
     off, problems = col.parse_official(off_file.getvalue(), fw)
     if problems:
         st.error(ctx.t("ui.collection.received_bad", n=len(problems)))

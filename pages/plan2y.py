@@ -3,7 +3,7 @@ over, peers projected on their trend), per agency, with its appendix in Excel an
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, tables, widgets
+from dashboard import auth, data, fmt, tables, widgets
 from reports.plan_appendix import build_docx, build_xlsx
 from scoring.plan2y import make_two_year_plan, project_peers
 
@@ -29,8 +29,10 @@ if widgets.need_scores(ctx):
     peers = project_peers(prev, now, fw.max_points)
     st.caption(ctx.t("ui.plan2y.peers_note", year0=year1 - 1, year1=year1, year2=year2)
                if not prev.empty else ctx.t("ui.plan2y.peers_flat", year2=year2))
-    who = st.session_state.get("editor_name") or st.text_input(ctx.t("ui.collection.who"), key="p2_who") or None
-    if st.button(ctx.t("ui.plan2y.make"), type="primary", key="p2_make"):
+    who = auth.editor()  # saving a plan needs a signed-in editor (recorded as who)
+    if who is None:
+        st.caption(auth.reason(lang))
+    if st.button(ctx.t("ui.plan2y.make"), type="primary", key="p2_make", disabled=who is None):
         inputs = ctx.inputs()
         plan = make_two_year_plan(fw, inputs.loc[inputs["year"] == year1], sel.focus, year1, year2,
                                   target1=target1, target2=target2, peers_year2=peers, max_gain=max_gain)

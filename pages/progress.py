@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, office_charts, widgets
+from dashboard import auth, data, fmt, office_charts, widgets
 from loaders import collection as col
 from loaders import rounds
 from scoring import montecarlo
@@ -32,8 +32,10 @@ with st.expander(ctx.t("ui.progress.add"), expanded=False):
         file_name=f"cap_nhat_{col.file_stem(agency)}_{year}.xlsx", key="pg_form",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     up = st.file_uploader(ctx.t("ui.collection.upload"), type=["xlsx"], key="pg_upload")
-    who = st.session_state.get("editor_name") or st.text_input(ctx.t("ui.collection.who"), key="pg_who") or None
-    if up is not None and st.button(ctx.t("ui.progress.save"), type="primary", key="pg_save"):
+    who = auth.editor()  # every data change needs a signed-in editor (recorded as who)
+    if who is None:
+        st.caption(auth.reason(lang))
+    if up is not None and st.button(ctx.t("ui.progress.save"), type="primary", key="pg_save", disabled=who is None):
         read = rounds.receive_progress(store, fw, sel.focus, year, as_of, agency, up.getvalue(), up.name, who)
         if read.ok:
             st.success(ctx.t("ui.progress.saved", n=len(read.data), date=fmt.date(as_of)))

@@ -21,11 +21,9 @@ def test_collection_page_round_trip(app):  # noqa: F811
     assert at.title[0].value == "Thu thập số liệu"
     assert any("chưa có đợt" in i.value for i in at.info)
     at.text_input(key="col_label").set_value("Đợt 1").run()
-    at.text_input(key="col_who_new").set_value("Nguyễn Thị Lan").run()
     at.button(key="col_create").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã tạo đợt số" in s.value for s in at.success)
-    at.text_input(key="col_who").set_value("Nguyễn Thị Lan").run()
     at.button(key="col_generate").click().run()
     assert any("Đã tạo 12 phiếu" in s.value for s in at.success)
     blob = at.session_state["col_zip"][1]
@@ -103,7 +101,6 @@ def test_plan_page_two_years_and_appendix_documents(app):  # noqa: F811
     at = go(app, "pages/plan2y.py")
     assert at.title[0].value == "Kế hoạch hai năm — Gia Lai"
     assert at.number_input(key="p2_t1").value == 20 and at.number_input(key="p2_t2").value == 15
-    at.text_input(key="p2_who").set_value("Trần Văn Bình").run()
     at.button(key="p2_make").click().run()
     assert not at.exception, [e.value for e in at.exception]
     metrics = {m.label: m.value for m in at.metric}
@@ -113,7 +110,7 @@ def test_plan_page_two_years_and_appendix_documents(app):  # noqa: F811
     assert set(tasks["Năm"]) == {"2025", "2026"} and "Cơ quan phối hợp" in tasks.columns
     assert any("ít nỗ lực nhất" in c.value for c in at.caption)
     history = at.dataframe[-1].value
-    assert history.iloc[0]["Người thực hiện"] == "Trần Văn Bình"
+    assert history.iloc[0]["Người thực hiện"] == "Kiểm thử"  # the signed-in editor
     plan = at.session_state["p2_plan"][3]
     from reports.plan_appendix import build_docx, build_xlsx
 
@@ -138,7 +135,6 @@ def test_progress_page_update_projection_and_agency_chart(app):  # noqa: F811
     at.date_input(key="pg_as_of").set_value(date(2025, 9, 30)).run()
     form = col.build_request_workbook(data_fw(), "Công an tỉnh", ["3.1", "3.2", "6.1"], "Gia Lai", 2025, None)
     at.file_uploader(key="pg_upload").upload("ca_q3.xlsx", fill(form, values), XLSX).run()
-    at.text_input(key="pg_who").set_value("Lan").run()
     at.button(key="pg_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã lưu 6 giá trị tính đến ngày 30/09/2025" in s.value for s in at.success)

@@ -155,6 +155,10 @@ def test_reader_sees_every_data_change_disabled(reader):
     assert at.button(key="plan_save_difficulty").disabled
     at.switch_page("pages/whatif.py").run()
     assert at.button(key="wi_save").disabled
+    at.switch_page("pages/collection.py").run()  # the office's year: rounds, workbooks, evidence, plans
+    assert at.button(key="col_create").disabled
+    at.switch_page("pages/plan2y.py").run()
+    assert at.button(key="p2_make").disabled
 
 
 def test_sign_in_box_refuses_a_wrong_password_then_signs_in(reader):
