@@ -29,14 +29,16 @@ if widgets.need_scores(ctx):
     peers = project_peers(prev, now, fw.max_points)
     st.caption(ctx.t("ui.plan2y.peers_note", year0=year1 - 1, year1=year1, year2=year2)
                if not prev.empty else ctx.t("ui.plan2y.peers_flat", year2=year2))
-    who = auth.editor()  # saving a plan needs a signed-in editor (recorded as who)
+    # Anyone may work out a plan; it is stored (with who and when) only for a signed-in editor.
+    who = auth.editor()
     if who is None:
         st.caption(auth.reason(lang))
-    if st.button(ctx.t("ui.plan2y.make"), type="primary", key="p2_make", disabled=who is None):
+    if st.button(ctx.t("ui.plan2y.make"), type="primary", key="p2_make"):
         inputs = ctx.inputs()
         plan = make_two_year_plan(fw, inputs.loc[inputs["year"] == year1], sel.focus, year1, year2,
                                   target1=target1, target2=target2, peers_year2=peers, max_gain=max_gain)
-        data.store().save_office_plan(fw.id, plan, max_gain, who)
+        if who is not None:
+            data.store().save_office_plan(fw.id, plan, max_gain, who)
         st.session_state["p2_plan"] = (sel.focus, fw.id, year1, plan)
     kept = st.session_state.get("p2_plan")
     if kept and kept[:3] == (sel.focus, fw.id, year1):

@@ -157,8 +157,12 @@ def test_reader_sees_every_data_change_disabled(reader):
     assert at.button(key="wi_save").disabled
     at.switch_page("pages/collection.py").run()  # the office's year: rounds, workbooks, evidence, plans
     assert at.button(key="col_create").disabled
-    at.switch_page("pages/plan2y.py").run()
-    assert at.button(key="p2_make").disabled
+    at.switch_page("pages/plan2y.py").run()  # a reader may work a plan out; it is not stored
+    n_saved = len(data.store().query("SELECT * FROM office_plans"))
+    at.button(key="p2_make").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.metric  # the plan is shown to the reader …
+    assert len(data.store().query("SELECT * FROM office_plans")) == n_saved  # … and not stored
 
 
 def test_sign_in_box_refuses_a_wrong_password_then_signs_in(reader):
