@@ -76,9 +76,10 @@ def field_kinds(source_kind: str, note: str | None) -> tuple[str, str]:
 
 def published_frame(entities: pd.DataFrame) -> pd.DataFrame:
     raw = pd.read_csv(REFERENCE / "dti_public_results.csv", dtype={"group": str})
-    resolved = []
-    for _, r in raw.iterrows():
-        resolved.append(resolver_for(entities, r["group"]).resolve(r["province"]))
+    # One resolver per group, each distinct (group, name) resolved once (first-run start-up time).
+    resolvers = {g: resolver_for(entities, g) for g in raw["group"].unique()}
+    names = {(g, n): resolvers[g].resolve(n) for g, n in set(zip(raw["group"], raw["province"]))}
+    resolved = [names[(g, n)] for g, n in zip(raw["group"], raw["province"])]
     if any(x is None for x in resolved):
         bad = raw.loc[[x is None for x in resolved], "province"].tolist()
         raise ValueError(f"published results name unknown provinces: {bad}")
