@@ -39,3 +39,27 @@ def editor_secrets(name: str = "Kiểm thử") -> dict:
     if name not in _EDITOR_HASHES:
         _EDITOR_HASHES[name] = hash_password(EDITOR_PASSWORD)
     return {"editors": {name: _EDITOR_HASHES[name]}}
+
+
+def app_session(tmp_path, monkeypatch, db_name: str = "app.duckdb", prepare=None):
+    """An AppTest of app.py on its own temporary database, caches cleared before and after (a generator
+    for pytest fixtures: `yield from app_session(...)`). `prepare(at)` runs before the first run
+    (secrets, a signed-in editor). Page bugs raise here (DTI_STUDIO_RAISE)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / db_name))
+    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
+    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if prepare is not None:
+        prepare(at)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    yield at
+    st.cache_data.clear()
+    st.cache_resource.clear()

@@ -2,10 +2,10 @@
 import json
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.helpers import app_session
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120
@@ -13,18 +13,8 @@ TIMEOUT = 120
 
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "app.duckdb"))
-    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
-    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")  # let page bugs surface as exceptions here
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    sign_in_editor(at)  # these tests change data; tests/test_auth.py covers a reader
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    # these tests change data, so an editor is signed in; tests/test_auth.py covers a reader
+    yield from app_session(tmp_path, monkeypatch, prepare=sign_in_editor)
 
 
 def sign_in_editor(at, name="Kiểm thử"):

@@ -5,7 +5,6 @@ import tomllib
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from loaders import editors, importer
@@ -13,7 +12,7 @@ from loaders.bootstrap import DEFAULT_FRAMEWORK
 from loaders.store import EditorRequired
 from scoring import load_framework
 from tests.conftest import ROOT
-from tests.helpers import EDITOR_PASSWORD, editor_secrets
+from tests.helpers import app_session, EDITOR_PASSWORD, editor_secrets
 
 APP = str(ROOT / "app.py")
 GOOD = "entity,year,indicator,variable,value\nGia Lai,2026,1.1,a,5\nGia Lai,2026,1.1,b,10\n".encode()
@@ -125,18 +124,11 @@ def test_published_needs_its_source(store):
 @pytest.fixture()
 def reader(tmp_path, monkeypatch):
     """The app for a reader: editors exist, nobody is signed in."""
-    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "app.duckdb"))
-    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
-    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
-    st.cache_resource.clear()
+
+    def editors_exist(at):
+        at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
+
+    yield from app_session(tmp_path, monkeypatch, prepare=editors_exist)
 
 
 def test_reader_sees_every_data_change_disabled(reader):

@@ -2,26 +2,13 @@
 frozen arrays), the plan cached on its arguments, downloads built only when asked."""
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
-APP = str(ROOT / "app.py")
+from tests.helpers import app_session
 
 
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "app.duckdb"))
-    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
-    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from app_session(tmp_path, monkeypatch)
 
 
 def test_scores_are_shared_light_and_read_only(app):

@@ -5,13 +5,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from dashboard import analysis, charts, tables
 from loaders.bootstrap import entity_frames, field_kinds, published_frame
 from scoring import montecarlo
 from tests.conftest import ROOT
+from tests.helpers import app_session
 
 RAW = pd.read_csv(ROOT / "data" / "reference" / "dti_public_results.csv", dtype={"group": str})
 ENTITIES = entity_frames()
@@ -266,22 +265,10 @@ def test_change_value_kinds_counts_both_ends():
 
 # --- pages (AppTest) -------------------------------------------------------------------------------------
 
-APP = str(ROOT / "app.py")
-
 
 @pytest.fixture()
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("DTI_STUDIO_DB", str(tmp_path / "history.duckdb"))
-    monkeypatch.delenv("DTI_STUDIO_FOCUS", raising=False)
-    monkeypatch.setenv("DTI_STUDIO_RAISE", "1")
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    yield at
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    yield from app_session(tmp_path, monkeypatch, "history.duckdb")
 
 
 def go(at, page):
