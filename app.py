@@ -36,13 +36,16 @@ PAGES = [
     ("pages/odds.py", "ui.nav.odds", ":material/casino:"),
     ("pages/targets.py", "ui.nav.targets", ":material/assignment_ind:"),
     ("pages/collection.py", "ui.nav.collection", ":material/inbox:"),
+    ("pages/round.py", "ui.nav.round", ":material/how_to_vote:"),
+    ("pages/self_assessment.py", "ui.nav.self_assessment", ":material/edit_document:"),
+    ("pages/appraisal.py", "ui.nav.appraisal", ":material/fact_check:"),
     ("pages/progress.py", "ui.nav.progress", ":material/timeline:"),
     ("pages/plan2y.py", "ui.nav.plan2y", ":material/event_note:"),
     ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),
     ("pages/data.py", "ui.nav.data", ":material/database:"),
 ]
 nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
-                     for path, key, icon in PAGES], expanded=True)  # 14 pages: never hide some behind "View more"
+                     for path, key, icon in PAGES], expanded=True)  # 17 pages: never hide some behind "View more"
 # A page first opened without the frame (see below) asked to be shown inside it.
 wanted = st.session_state.pop("_wanted_page", None)
 if wanted:

@@ -1,9 +1,15 @@
-"""Who is using the dashboard: the editor's sign-in box (sidebar) and the checks pages make before a
-data change. The hashing and the rules are in loaders/editors.py (pure); this is the Streamlit glue.
+"""Who is using the dashboard: the sign-in box (sidebar) and the checks pages make before a change.
+The hashing and the rules are in loaders/editors.py and loaders/appraisal.py (pure / service); this is
+the Streamlit glue.
 
-- With an OIDC provider in `.streamlit/secrets.toml` ([auth]), editors sign in through `st.login`;
-  `dti_studio.editor_emails` limits which of its users edit.
-- Otherwise editors sign in with a name and password checked against `dti_studio.editors` (argon2 hashes).
+Three roles (`current_user()` returns the actor dict {"name", "role", "account", "unit"}):
+- editor (office staff): `.streamlit/secrets.toml` — with an OIDC provider ([auth]) through `st.login`
+  (`dti_studio.editor_emails` limits which of its users edit), otherwise a name and password checked
+  against `dti_studio.editors` (argon2 hashes). `editor()` means editors only: every data change of the
+  other pages stays editor-only.
+- unit / council: accounts an editor issued for an appraisal round (DuckDB table `accounts`, argon2
+  hashes), signed in with the same box (editors are tried first), or an OIDC user whose email is an
+  account's email.
 - Reading needs no sign-in unless `dti_studio.require_sign_in_to_read = true`.
 """
 from __future__ import annotations
@@ -16,7 +22,9 @@ from dashboard.i18n import t
 from loaders import editors
 
 _KEY = "_editor"           # the signed-in editor's name (password sign-in), kept in the session only
-_FAILS = "_editor_fails"   # failed attempts of this session (each one waits longer)
+_ACCOUNT = "_account"      # the signed-in account's actor dict (unit user or council member), session only
+_FAILS = "_editor_fails"   # failed attempts of this session, editors and accounts alike (each one waits longer)
+ROLES = ("editor", "unit", "council")
 
 
 def _secrets() -> dict:
@@ -36,17 +44,115 @@ def _oidc_user() -> tuple[str, str] | None:
     return None
 
 
+def _store():
+    from dashboard import data
+
+    return data.store()
+
+
+def _all_accounts():
+    """Every issued account (no hashes), all provinces; memoised per data version in the session (read
+    on every run by the sidebar box). None when the store has no accounts table yet."""
+    from loaders import appraisal
+
+    store = _store()
+    version = store.data_version()
+    memo = st.session_state.get("_accounts_memo")
+    if memo and memo[0] == version:
+        return memo[1]
+    try:
+        df = appraisal.accounts(store, None)
+    except Exception:  # noqa: BLE001 — a database without the round tables (older file): no accounts
+        df = None
+    st.session_state["_accounts_memo"] = (version, df)
+    return df
+
+
+def _active(df, column: str, value: str):
+    """The active account row whose `column` equals `value` (emails without regard to case), or None."""
+    if df is None or df.empty or not value:
+        return None
+    col = df[column].astype("string").str.casefold()
+    rows = df.loc[(col == str(value).casefold()) & df["disabled_at"].isna()]
+    return None if rows.empty else rows.iloc[0]
+
+
+def _actor_of(row) -> dict:
+    return {"name": str(row["display_name"]), "role": str(row["role"]), "account": str(row["account"]),
+            "unit": None if row["unit"] is None or row["unit"] != row["unit"] else str(row["unit"]),
+            "province": str(row["province"])}
+
+
+def _oidc_role(secrets: dict) -> dict | None:
+    """The OIDC user as an actor: an editor named in `editor_emails`, else the account with that email,
+    else an editor when no `editor_emails` list is given (every user of the provider edits)."""
+    user = _oidc_user()
+    if not user:
+        return None
+    name, email = user
+    listed = editors.settings(secrets).get("editor_emails")
+    if listed and editors.oidc_editor(secrets, email):
+        return {"name": name, "role": "editor", "account": None, "unit": None}
+    row = _active(_all_accounts(), "email", email) if email else None
+    if row is not None:
+        return _actor_of(row)
+    if not listed:
+        return {"name": name, "role": "editor", "account": None, "unit": None}
+    return None
+
+
 def editor() -> str | None:
-    """The signed-in editor's name, or None (a reader)."""
+    """The signed-in editor's name, or None (a reader, a unit user or a council member)."""
     secrets = _secrets()
     if editors.oidc_configured(secrets):
-        user = _oidc_user()
-        if user and editors.oidc_editor(secrets, user[1]):
-            return user[0]
+        actor = _oidc_role(secrets)
+        if actor and actor["role"] == "editor":
+            return actor["name"]
     name = st.session_state.get(_KEY)
     if name and name in editors.editors_of(secrets):
         return name
     return None
+
+
+def current_user() -> dict | None:
+    """Who is signed in, as the actor dict of the round's service calls: {"name", "role" ('editor' |
+    'unit' | 'council'), "account" (login or None), "unit" (the unit's name or None)} — or None (a reader).
+    An account is checked against the database on every run: a disabled account is signed out."""
+    name = editor()
+    if name:
+        return {"name": name, "role": "editor", "account": None, "unit": None}
+    secrets = _secrets()
+    if editors.oidc_configured(secrets):
+        actor = _oidc_role(secrets)
+        if actor:
+            return actor
+    actor = st.session_state.get(_ACCOUNT)
+    if not actor:
+        return None
+    row = _active(_all_accounts(), "account", actor.get("account") or "")
+    if row is None:
+        st.session_state.pop(_ACCOUNT, None)
+        return None
+    return _actor_of(row)
+
+
+def role_words(actor: dict, lang: str) -> str:
+    """Who is signed in, in words: "Cán bộ Sở/Văn phòng: …", "Đơn vị: Phường Thuận Hóa",
+    "Thành viên Hội đồng thẩm định: …" (names escaped: they are user text)."""
+    if actor["role"] == "editor":
+        return t("ui.auth.signed_in", lang, name=plain(actor["name"]))
+    if actor["role"] == "unit":
+        return t("ui.auth.role_unit", lang, unit=plain(actor.get("unit") or actor["name"]))
+    return t("ui.auth.role_council", lang, name=plain(actor["name"]))
+
+
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~:$&=\"'")
+
+
+def plain(text) -> str:
+    """User text made safe inside a Markdown string (captions, alerts): every Markdown/HTML sign escaped,
+    so a name like "**x** <b>" or ":red[x]" shows as typed."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text)).replace("\n", " ")
 
 
 def can_edit() -> bool:
@@ -67,16 +173,30 @@ def explain_if_reader(lang: str) -> bool:
 
 
 def _sign_in(name: str, password: str, lang: str) -> None:
-    fails = st.session_state.get(_FAILS, 0)
+    ss = st.session_state
+    fails = ss.get(_FAILS, 0)
     if fails:
         time.sleep(min(0.5 * 2 ** (fails - 1), 8.0))  # slows guessing down; the hash itself costs ~50 ms
     found = editors.verify(editors.editors_of(_secrets()), name, password)
+    actor = None
+    if not found:  # then an active account of the database (also hashed when the name is unknown)
+        from loaders import appraisal
+
+        try:
+            actor = appraisal.authenticate(_store(), name, password)
+        except Exception:  # noqa: BLE001 — a database that cannot be read: not signed in, same message
+            actor = None
     if found:
-        st.session_state[_KEY] = found
-        st.session_state[_FAILS] = 0
+        ss[_KEY] = found
+        ss.pop(_ACCOUNT, None)
+        ss[_FAILS] = 0
+    elif actor:
+        ss[_ACCOUNT] = dict(actor)
+        ss.pop(_KEY, None)
+        ss[_FAILS] = 0
     else:
-        st.session_state[_FAILS] = fails + 1
-        st.session_state["_editor_error"] = t("ui.auth.wrong", lang)
+        ss[_FAILS] = fails + 1
+        ss["_editor_error"] = t("ui.auth.wrong", lang)
 
 
 def _on_sign_in(lang: str) -> None:
@@ -88,15 +208,18 @@ def _on_sign_in(lang: str) -> None:
 
 def _sign_out() -> None:
     st.session_state.pop(_KEY, None)
+    st.session_state.pop(_ACCOUNT, None)
 
 
 def sidebar_box(lang: str) -> None:
     """The editor's box at the bottom of the sidebar: who is signed in and sign out, or sign in."""
     secrets = _secrets()
     with st.sidebar:
-        name = editor()
-        if name:
-            st.caption(t("ui.auth.signed_in", lang, name=name))
+        actor = current_user()
+        if actor:
+            st.caption(role_words(actor, lang))
+            if actor["role"] == "editor":
+                st.caption(t("ui.auth.role_editor", lang))
             if editors.oidc_configured(secrets) and _oidc_user():
                 st.button(t("ui.auth.sign_out", lang), key="auth_logout", on_click=st.logout)
             else:
@@ -105,13 +228,14 @@ def sidebar_box(lang: str) -> None:
         with st.expander(t("ui.auth.box", lang), icon=":material/person:"):
             if editors.oidc_configured(secrets):
                 user = _oidc_user()
-                if user:  # signed in but not on the editors' list
-                    st.caption(t("ui.auth.not_editor", lang, name=user[0]))
+                if user:  # signed in but neither on the editors' list nor an account's email
+                    st.caption(t("ui.auth.not_editor", lang, name=plain(user[0])))
                     st.button(t("ui.auth.sign_out", lang), key="auth_logout", on_click=st.logout)
                 else:
                     st.button(t("ui.auth.sign_in_oidc", lang), key="auth_login", on_click=st.login)
                 return
-            if not editors.editors_of(secrets):
+            accounts = _all_accounts()
+            if not editors.editors_of(secrets) and (accounts is None or accounts.empty):
                 st.caption(t("ui.auth.none_configured", lang))
                 return
             # Plain widgets and a callback (a form's submit is lost when Streamlit runs a page file alone).
@@ -131,7 +255,7 @@ def require_reader(lang: str) -> None:
     if editors.oidc_configured(secrets):
         if _oidc_user():
             return
-    elif editor():
+    elif current_user():
         return
     st.title("DTI Studio")
     st.info(t("ui.auth.read_required", lang))
@@ -150,7 +274,8 @@ def is_fault(exc: BaseException) -> bool:
 def explain_error(exc: BaseException, lang: str) -> str:
     """Vietnamese words for a fault; a bug gets the general message (details go to the log)."""
     if is_fault(exc):
-        return t(f"ui.faults.{exc.code}", lang, path=getattr(exc, "path", ""))
+        return t(f"ui.faults.{exc.code}", lang, path=getattr(exc, "path", ""),
+                 detail=plain(getattr(exc, "detail", "") or ""))
     return t("ui.faults.unexpected", lang, kind=type(exc).__name__)
 
 
@@ -163,6 +288,25 @@ def write(lang: str, fn):
         return None
     try:
         result = fn(name)
+        return True if result is None else result
+    except Exception as exc:  # noqa: BLE001 — faults are explained; bugs go to the frame's handler
+        if not is_fault(exc):
+            raise
+        st.error(explain_error(exc, lang), icon=":material/error:")
+        return None
+
+
+def act(lang: str, fn, roles: tuple[str, ...] = ROLES):
+    """Run a change `fn(actor)` for the signed-in user (the actor dict) when their role is one of `roles`,
+    explaining a refusal or a fault in words instead of raising (the service layer checks again what the
+    actor may do: own unit, assigned criteria). Returns fn's result (True for None), or None."""
+    actor = current_user()
+    if actor is None or actor["role"] not in roles:
+        key = "ui.faults.editor_required" if tuple(roles) == ("editor",) else "ui.round.sign_in_required"
+        st.error(t(key, lang), icon=":material/lock:")
+        return None
+    try:
+        result = fn(actor)
         return True if result is None else result
     except Exception as exc:  # noqa: BLE001 — faults are explained; bugs go to the frame's handler
         if not is_fault(exc):

@@ -1,0 +1,204 @@
+"""What the appraisal-round pages show (issue 12): the round's framework, the points a form gives right now,
+tables with Vietnamese headers and words. No Streamlit, no SQL: the pages stay thin and these are tested
+without a server. The data come from loaders/appraisal.py (the service layer), the points from the engine."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from dashboard import fmt
+from dashboard.i18n import t
+
+STATUSES = ("not_started", "draft", "submitted", "withdrawn", "locked")
+
+
+def is_missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value)) or bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def text(value) -> str:
+    """User text or a stored label for a table cell: '—' when missing."""
+    return "—" if is_missing(value) or str(value) == "" else str(value)
+
+
+def number_text(value, lang: str = "vi") -> str:
+    """A raw value as typed back into a box: 12 → "12", 0.5 → "0,5", 1234.25 → "1.234,25"."""
+    if is_missing(value):
+        return ""
+    v = float(value)
+    if v == int(v):
+        return fmt.number(v, 0, lang)
+    out = fmt.number(v, 4, lang)
+    sep = "," if lang == "vi" else "."
+    return out.rstrip("0").rstrip(sep)
+
+
+def points_text(value, lang: str = "vi") -> str:
+    return "—" if is_missing(value) else fmt.number(float(value), 2, lang)
+
+
+def stamp(value) -> str:
+    """A timestamp as dd/mm/yyyy hh:mm (stored naive UTC; shown in Vietnam time, UTC+7)."""
+    if is_missing(value):
+        return "—"
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    ts = ts.tz_convert("Asia/Ho_Chi_Minh")
+    return f"{ts.day:02d}/{ts.month:02d}/{ts.year} {ts.hour:02d}:{ts.minute:02d}"
+
+
+def status_word(status, lang: str) -> str:
+    return t(f"ui.round.status_{status}", lang) if status in STATUSES else text(status)
+
+
+def round_status_word(status, lang: str) -> str:
+    return t(f"ui.round.round_{status}", lang) if status in ("open", "past_deadline", "closed") else text(status)
+
+
+def round_label(row, lang: str) -> str:
+    """"Số 3 · Xã, phường · Huế · 2025 — Đợt 1 (hạn 15/12/2025, đang mở)"."""
+    return t("ui.round.round_label", lang, id=int(row["round_id"]), level=t(f"ui.levels.{row['level']}", lang),
+             province=row["province"], year=int(row["year"]), label=text(row.get("label")),
+             deadline=stamp(row["deadline"]).split(" ")[0], status=round_status_word(row.get("status"), lang))
+
+
+def yes_no(flag, lang: str) -> str:
+    if is_missing(flag):
+        return "—"
+    return t("ui.round.yes", lang) if bool(flag) else t("ui.round.no", lang)
+
+
+# -- points of a form ---------------------------------------------------------------------------------
+
+def form_inputs(form: pd.DataFrame, unit: str, year: int, values: dict | None = None) -> pd.DataFrame:
+    """The form as the engine's long inputs (entity, year, indicator, variable, value, not_applicable), with
+    `values` {(code, variable): float | None | "na"} typed on screen but not saved yet laid over it."""
+    rows = []
+    for code, var, value, na in zip(form["code"], form["variable"], form["value"], form["not_applicable"]):
+        if values and (code, var) in values:
+            typed = values[(code, var)]
+            na, value = typed == "na", (None if typed == "na" else typed)
+        rows.append({"entity": unit, "year": int(year), "indicator": code, "variable": var,
+                     "value": float("nan") if is_missing(value) else float(value),
+                     "not_applicable": bool(na) if not is_missing(na) else False})
+    return pd.DataFrame(rows, columns=["entity", "year", "indicator", "variable", "value", "not_applicable"])
+
+
+def points_now(framework, form: pd.DataFrame, unit: str, year: int, values: dict | None = None) -> dict[str, float]:
+    """code → the points the form gives right now (leaves and their parents, 'total'), by the scoring
+    engine on the level's framework view; a criterion with a value missing has no points (NaN)."""
+    from scoring import score
+
+    inputs = form_inputs(form, unit, year, values)
+    usable = inputs.loc[inputs["value"].notna() | inputs["not_applicable"]]
+    if usable.empty:
+        return {}
+    result = score(framework, usable, strict=False)
+    df = result.scores
+    df = df.loc[(df["entity"] == unit) & (df["year"] == int(year))]
+    return {c: float(p) for c, p in zip(df["code"], df["points"])}
+
+
+def criteria(framework) -> list[tuple[str, str, list[str]]]:
+    """(main code, main name, leaf codes) in framework order: the groups the form is shown by."""
+    out = []
+    leaves = [leaf.code for leaf in framework.leaves]
+    for main in framework.main_indices():
+        codes = [c for c in leaves if framework.ancestor_at_level(c, main.level) == main.code]
+        if codes:
+            out.append((main.code, main.name_vi, codes))
+    return out
+
+
+# -- tables -------------------------------------------------------------------------------------------
+
+def unit_table(per_unit: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The per-unit progress with Vietnamese headers and words (one row per unit of the round)."""
+    def col(name, default=None):
+        return per_unit[name] if name in per_unit.columns else pd.Series([default] * len(per_unit), dtype=object)
+
+    return pd.DataFrame({
+        t("ui.round.col_unit", lang): [text(u) for u in col("unit")],
+        t("ui.round.col_status", lang): [status_word(s, lang) for s in col("status")],
+        t("ui.round.col_submitted_at", lang): [stamp(v) for v in col("submitted_at")],
+        t("ui.round.col_late", lang): [yes_no(v, lang) for v in col("late")],
+        t("ui.round.col_unit_deadline", lang): [stamp(v) for v in col("deadline")],
+        t("ui.round.col_missing_evidence", lang): [int(v) if not is_missing(v) else 0
+                                                   for v in col("missing_evidence", 0)],
+        t("ui.round.col_decided", lang): [f"{int(d or 0)}/{int(n or 0)}" for d, n in
+                                          zip(col("decided", 0), col("to_decide", col("n_criteria", 0)))],
+    })
+
+
+def member_table(per_member: pd.DataFrame, lang: str) -> pd.DataFrame:
+    def col(name, default=None):
+        return per_member[name] if name in per_member.columns else pd.Series([default] * len(per_member),
+                                                                               dtype=object)
+
+    return pd.DataFrame({
+        t("ui.round.col_member", lang): [text(v) for v in col("display_name", None)]
+        if "display_name" in per_member.columns else [text(v) for v in col("account")],
+        t("ui.round.col_n_criteria", lang): [int(v or 0) for v in col("n_criteria", 0)],
+        t("ui.round.col_decided_n", lang): [int(v or 0) for v in col("decided", 0)],
+        t("ui.round.col_to_decide", lang): [int(v or 0) for v in col("to_decide", 0)],
+        t("ui.round.col_stale", lang): [int(v or 0) for v in col("stale", 0)],
+    })
+
+
+def gap_table(gap: pd.DataFrame, lang: str, numeric: bool = False) -> pd.DataFrame:
+    """unit × criterion × appraiser: self points, appraised points, difference, reason. `numeric` keeps the
+    points as numbers (downloads: Excel cells stay numeric); else Vietnamese text (1.234,56)."""
+    def pts(series):
+        return series.astype(float) if numeric else [points_text(v, lang) for v in series]
+
+    return pd.DataFrame({
+        t("ui.round.col_unit", lang): [text(v) for v in gap["unit"]],
+        t("ui.round.col_code", lang): [text(v) for v in gap["code"]],
+        t("ui.round.col_criterion", lang): [text(v) for v in gap["name"]],
+        t("ui.round.col_appraiser", lang): [text(v) for v in gap["appraiser"]],
+        t("ui.round.col_self_points", lang): pts(gap["self_points"]),
+        t("ui.round.col_appraised_points", lang): pts(gap["appraised_points"]),
+        t("ui.round.col_difference", lang): (gap["difference"].astype(float) if numeric else
+                                             [("—" if is_missing(v) else fmt.number(float(v), 2, lang, signed=True))
+                                              for v in gap["difference"]]),
+        t("ui.round.col_reason", lang): [text(v) for v in gap["reason"]],
+    })
+
+
+def passwords_table(issued: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The one-time list of issued accounts (Đơn vị/Thành viên, Tên đăng nhập, Mật khẩu)."""
+    return pd.DataFrame({
+        t("ui.round.col_holder", lang): [text(v) for v in issued["display_name"]],
+        t("ui.round.col_login", lang): [text(v) for v in issued["account"]],
+        t("ui.round.col_password", lang): [text(v) for v in issued["password"]],
+    })
+
+
+def accounts_table(accounts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        t("ui.round.col_holder", lang): [text(v) for v in accounts["display_name"]],
+        t("ui.round.col_role", lang): [t(f"ui.round.role_{r}", lang) for r in accounts["role"]],
+        t("ui.round.col_login", lang): [text(v) for v in accounts["account"]],
+        t("ui.round.col_email", lang): [text(v) for v in accounts.get("email", pd.Series([None] * len(accounts)))],
+        t("ui.round.col_created", lang): [stamp(v) for v in accounts.get("created_at",
+                                                                         pd.Series([None] * len(accounts)))],
+        t("ui.round.col_disabled", lang): [stamp(v) if not is_missing(v) else "—"
+                                           for v in accounts.get("disabled_at", pd.Series([None] * len(accounts)))],
+    })
+
+
+def evidence_uploader_css(lang: str, key: str) -> str:
+    """The evidence uploader's drop-zone words in Vietnamese (Streamlit's are English and say "CSV, XLSX"
+    for the app's other uploaders): scoped to the widget `key` (Streamlit's st-key-<key> class)."""
+    if lang != "vi":
+        return ""
+    words = t("ui.selfform.dropzone", lang).replace('"', "'")
+    return (f'<style>.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span::after '
+            f'{{content: "{words}"; font-size: 0.875rem;}}</style>')
