@@ -53,14 +53,14 @@ def _store():
 def _all_accounts():
     """Every issued account (no hashes), all provinces; memoised per data version in the session (read
     on every run by the sidebar box). None when the store has no accounts table yet."""
-    from loaders import appraisal
-
     store = _store()
     version = store.data_version()
     memo = st.session_state.get("_accounts_memo")
     if memo and memo[0] == version:
         return memo[1]
     try:
+        from loaders import appraisal
+
         df = appraisal.accounts(store, None)
     except Exception:  # noqa: BLE001 — a database without the round tables (older file): no accounts
         df = None
@@ -180,9 +180,9 @@ def _sign_in(name: str, password: str, lang: str) -> None:
     found = editors.verify(editors.editors_of(_secrets()), name, password)
     actor = None
     if not found:  # then an active account of the database (also hashed when the name is unknown)
-        from loaders import appraisal
-
         try:
+            from loaders import appraisal
+
             actor = appraisal.authenticate(_store(), name, password)
         except Exception:  # noqa: BLE001 — a database that cannot be read: not signed in, same message
             actor = None
