@@ -213,3 +213,112 @@ def test_reading_can_be_made_to_need_a_sign_in(reader):
     assert not at.exception
     assert any("chỉ dành cho người đã đăng nhập" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+# --- roles (issue 12): editors, unit users, council members ---------------------------------------------
+
+@pytest.mark.parametrize("text, shown", [
+    ("Phường Thuận Hóa", "Phường Thuận Hóa"),
+    ("**đậm** <b>x</b>", "\\*\\*đậm\\*\\* \\<b\\>x\\</b\\>"),
+    (":red[đỏ] :material/lock:", "\\:red\\[đỏ\\] \\:material/lock\\:"),
+    ("[bấm](http://x)", "\\[bấm\\]\\(http\\://x\\)"),
+    ("dòng 1\ndòng 2", "dòng 1 dòng 2"),
+])
+def test_user_text_is_escaped_inside_markdown(text, shown):
+    from dashboard.auth import plain
+
+    assert plain(text) == shown
+
+
+ACCOUNTS = pd.DataFrame({
+    "account": ["phuong-thuan-hoa", "hd-nguyen-van-a", "xa-cu"],
+    "role": ["unit", "council", "unit"],
+    "province": ["Huế", "Huế", "Huế"],
+    "unit": ["Phường Thuận Hóa", None, "Xã Cũ"],
+    "display_name": ["Phường Thuận Hóa", "Nguyễn Văn A", "Xã Cũ"],
+    "email": ["thuanhoa@hue.gov.vn", "A@Hue.gov.vn", "cu@hue.gov.vn"],
+    "disabled_at": [pd.NaT, pd.NaT, pd.Timestamp("2026-01-01")],
+})
+
+
+def _who_script():
+    import streamlit as st
+
+    from dashboard import auth
+
+    user = auth.current_user()
+    st.write(f"editor={auth.editor()} role={user and user['role']} name={user and user['name']} "
+             f"unit={user and user['unit']}")
+
+
+OIDC = {"redirect_uri": "http://localhost/oauth2callback", "cookie_secret": "x" * 32, "client_id": "id",
+        "client_secret": "s", "server_metadata_url": "http://idp/.well-known/openid-configuration"}
+
+
+@pytest.mark.parametrize("session, oidc_user, editor_emails, expected", [
+    # password sign-in
+    ({}, None, None, "editor=None role=None name=None unit=None"),
+    ({"_editor": "Kiểm thử"}, None, None, "editor=Kiểm thử role=editor name=Kiểm thử unit=None"),
+    ({"_account": {"account": "phuong-thuan-hoa"}}, None, None,
+     "editor=None role=unit name=Phường Thuận Hóa unit=Phường Thuận Hóa"),
+    ({"_account": {"account": "hd-nguyen-van-a"}}, None, None,
+     "editor=None role=council name=Nguyễn Văn A unit=None"),
+    ({"_account": {"account": "xa-cu"}}, None, None, "editor=None role=None name=None unit=None"),  # disabled
+    ({"_account": {"account": "khong-co"}}, None, None, "editor=None role=None name=None unit=None"),
+    # OIDC: a listed editor email edits; an account's email is that account; nobody else edits when listed
+    ({}, ("Trần B", "b@hue.gov.vn"), ["b@hue.gov.vn"], "editor=Trần B role=editor name=Trần B unit=None"),
+    ({}, ("Chị A", "a@hue.gov.vn"), ["b@hue.gov.vn"], "editor=None role=council name=Nguyễn Văn A unit=None"),
+    ({}, ("Thuận Hóa", "thuanhoa@hue.gov.vn"), None,
+     "editor=None role=unit name=Phường Thuận Hóa unit=Phường Thuận Hóa"),
+    ({}, ("Ai đó", "x@gmail.com"), ["b@hue.gov.vn"], "editor=None role=None name=None unit=None"),
+    ({}, ("Ai đó", "x@gmail.com"), None, "editor=Ai đó role=editor name=Ai đó unit=None"),  # no list: all edit
+    ({}, ("Cũ", "cu@hue.gov.vn"), ["b@hue.gov.vn"], "editor=None role=None name=None unit=None"),  # disabled
+])
+def test_current_user_roles(monkeypatch, session, oidc_user, editor_emails, expected):
+    from dashboard import auth
+
+    monkeypatch.setattr(auth, "_all_accounts", lambda: ACCOUNTS)
+    monkeypatch.setattr(auth, "_oidc_user", lambda: oidc_user)
+    at = AppTest.from_function(_who_script, default_timeout=60)
+    section = editor_secrets("Kiểm thử")
+    if editor_emails:
+        section = dict(section, editor_emails=editor_emails)
+    at.secrets["dti_studio"] = section
+    if oidc_user:
+        at.secrets["auth"] = OIDC
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.markdown[-1].value == expected
+
+
+def _act_script():
+    import streamlit as st
+
+    from dashboard import auth
+
+    calls = []
+    result = auth.act("vi", lambda actor: calls.append(actor["role"]) or 5, roles=("unit",))
+    st.write(f"result={result} calls={calls}")
+
+
+@pytest.mark.parametrize("session, expected", [
+    ({}, "result=None calls=[]"),
+    ({"_editor": "Kiểm thử"}, "result=None calls=[]"),        # an editor is not a unit
+    ({"_account": {"account": "hd-nguyen-van-a"}}, "result=None calls=[]"),
+    ({"_account": {"account": "phuong-thuan-hoa"}}, "result=5 calls=['unit']"),
+])
+def test_act_runs_only_for_the_roles_asked(monkeypatch, session, expected):
+    from dashboard import auth
+
+    monkeypatch.setattr(auth, "_all_accounts", lambda: ACCOUNTS)
+    at = AppTest.from_function(_act_script, default_timeout=60)
+    at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    assert at.markdown[-1].value == expected
+    if expected.startswith("result=None"):
+        assert any("đăng nhập với đúng vai trò" in e.value for e in at.error)
