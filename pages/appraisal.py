@@ -115,19 +115,20 @@ for _, pair in shown.iloc[(int(page) - 1) * PAGE_SIZE: int(page) * PAGE_SIZE].it
                                            rv.text(e.get("issuer")), rv.text(e.get("link"))) if x != "—")
             c_text, c_file = st.columns([3, 1])
             c_text.text(ctx.t("ui.appraise.evidence_line", text=words or rv.text(e.get("file_name"))))
-            if not rv.is_missing(e.get("file_name")):
-                blob = appraisal.evidence_file(store, int(e["evidence_id"]), user)
-                if blob is not None:
-                    c_file.download_button(ctx.t("ui.appraise.download"), blob, file_name=str(e["file_name"]),
-                                           key=f"{key}_ev_{int(e['evidence_id'])}")
+            if not rv.is_missing(e.get("file_path")):
+                path = appraisal.evidence_path(store, rid, str(e["file_path"]))
+                if path.exists():  # read only when clicked
+                    c_file.download_button(ctx.t("ui.appraise.download"), lambda p=path: p.read_bytes(),
+                                           file_name=str(e["file_path"]), key=f"{key}_ev_{int(e['evidence_id'])}",
+                                           help=rv.text(e.get("file_name")))
         na_allowed = bool(first.get("na_allowed"))
         typed, bad = {}, False
         cols = st.columns(min(len(rows), 3) + 1)
         for i, (_, r) in enumerate(rows.iterrows()):
             var = r["variable"]
-            self_text = ctx.t("ui.selfform.na_short") if r.get("not_applicable") is True \
-                else rv.number_text(r.get("value"), lang) or "—"
-            start = r.get("decided_value") if not rv.is_missing(r.get("decided_by")) else r.get("value")
+            self_text = ctx.t("ui.selfform.na_short") if bool(r.get("self_na")) \
+                else rv.number_text(r.get("self_value"), lang) or "—"
+            start = r.get("decided_value") if not rv.is_missing(r.get("decided_by")) else r.get("self_value")
             box = f"{key}_{var}"
             if box not in st.session_state:
                 st.session_state[box] = rv.number_text(start, lang)
@@ -151,7 +152,11 @@ for _, pair in shown.iloc[(int(page) - 1) * PAGE_SIZE: int(page) * PAGE_SIZE].it
                                help=ctx.t("ui.appraise.reason_help"))
         if not rv.is_missing(first.get("reply")) and str(first.get("reply")):
             st.text(ctx.t("ui.appraise.reply", text=str(first["reply"])))
-        if st.button(ctx.t("ui.appraise.save"), key=f"{key}_save", disabled=closed or bad, type="primary"):
+        can = bool(first.get("can_decide"))
+        if not can and not closed:
+            st.caption(":material/hourglass_empty: " + ctx.t("ui.appraise.cannot_yet"))
+        if st.button(ctx.t("ui.appraise.save"), key=f"{key}_save", disabled=closed or bad or not can,
+                     type="primary"):
             values = {v: (None if na else x) for v, x in typed.items()}
             if not na and any(x is None for x in values.values()):
                 st.error(ctx.t("ui.appraise.value_missing"))

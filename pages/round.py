@@ -75,6 +75,7 @@ if st.session_state.get("rd_round") not in ids:
     st.session_state["rd_round"] = int(mine["round_id"].max()) if not mine.empty else max(ids)
 rid = st.selectbox(ctx.t("ui.round.round"), ids, key="rd_round", format_func=labels.get)
 info = appraisal.round_info(store, rid)
+fw_full = data.framework(info["framework_id"])  # the service takes the framework; it views it by level
 fw = data.framework_view(info["framework_id"], info["level"])
 closed = info.get("status") == "closed"
 if info.get("dataset") == "sample":
@@ -86,7 +87,7 @@ if last and last[0] == rid:
     st.success(ctx.t("ui.round.closed_ok", without=last[1], kept=last[2]))
 
 # -- progress at a glance -----------------------------------------------------------------------------
-summary, per_unit, per_member = appraisal.progress(store, fw, rid)
+summary, per_unit, per_member = appraisal.progress(store, fw_full, rid)
 st.subheader(ctx.t("ui.round.progress"))
 m = st.columns(6)
 m[0].metric(ctx.t("ui.round.m_units"), str(int(summary.get("n_units", 0))))
@@ -113,12 +114,16 @@ if not per_member.empty:
 if closed:
     st.subheader(ctx.t("ui.round.gap_title"))
     st.caption(ctx.t("ui.round.gap_help"))
-    gap = appraisal.gap(store, fw, rid)
-    if gap.empty:
+    gap = appraisal.gap(store, fw_full, rid)
+    changed = gap.loc[gap["difference"].fillna(0).abs() > 1e-9]
+    only_changed = st.checkbox(ctx.t("ui.round.gap_only_changed", n=len(changed), total=len(gap)), value=True,
+                               key="rd_gap_changed")
+    shown_gap = changed if only_changed else gap
+    if shown_gap.empty:
         st.info(ctx.t("ui.round.gap_empty"))
     else:
-        st.dataframe(rv.gap_table(gap, lang), hide_index=True, width="stretch")
-        tables.download_buttons(rv.gap_table(gap, lang, numeric=True), f"chenh_lech_vong_{rid}", lang)
+        st.dataframe(rv.gap_table(shown_gap, lang), hide_index=True, width="stretch")
+        tables.download_buttons(rv.gap_table(shown_gap, lang, numeric=True), f"chenh_lech_vong_{rid}", lang)
 
 if not is_editor:
     if user is None:
@@ -248,7 +253,7 @@ with tab_close:
                             help=ctx.t("ui.round.keep_self_help"))
     sure = st.checkbox(ctx.t("ui.round.close_confirm"), key="rd_close_sure")
     if st.button(ctx.t("ui.round.close_button"), key="rd_close", type="primary", disabled=not sure):
-        done = auth.act(lang, lambda actor: appraisal.close_round(store, fw, rid, actor,
+        done = auth.act(lang, lambda actor: appraisal.close_round(store, fw_full, rid, actor,
                                                                   keep_self_for_undecided=bool(keep_self)), EDITOR)
         if done is not None and not isinstance(done, bool):
             st.session_state["rd_closed_msg"] = (rid, len(done.get("units_without_figures") or []),

@@ -52,7 +52,7 @@ status = appraisal.unit_status(store, rid)
 status = status.loc[status["unit"] == unit].iloc[0].to_dict() if (status["unit"] == unit).any() else {}
 state = status.get("status", "not_started")
 closed = info.get("status") == "closed"
-editable = own and not closed and state not in ("submitted", "locked")
+editable = own and not closed and bool(form["editable"].iloc[0]) if len(form) else False
 
 # -- status banner --------------------------------------------------------------------------------------
 deadline = rv.stamp(status.get("deadline", info["deadline"]))
@@ -154,10 +154,10 @@ for code in codes:
         # the council's decision, the one reply
         if not rv.is_missing(first.get("decided_by")):
             st.markdown(f"**{ctx.t('ui.selfform.decision')}**")
-            decided = "; ".join(f"{r['variable']}: " + (ctx.t("ui.selfform.na_short") if r.get("decided_na") is True
+            decided = "; ".join(f"{r.get('meaning_vi') or r['variable']}: " + (ctx.t("ui.selfform.na_short") if r.get("decided_na") is True
                                                         else rv.number_text(r.get("decided_value"), lang))
                                 for _, r in part.iterrows())
-            st.text(ctx.t("ui.selfform.decided_values", values=decided, by=rv.text(first.get("decided_by"))))
+            st.text(ctx.t("ui.selfform.decided_values", values=decided, by=rv.text(first.get("decided_by_name"))))
             st.text(ctx.t("ui.selfform.decided_reason", reason=rv.text(first.get("decided_reason"))))
             if first.get("stale") is True:
                 st.caption(":material/update: " + ctx.t("ui.selfform.stale"))
