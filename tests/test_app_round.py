@@ -78,3 +78,307 @@ def test_gap_table_words_and_numbers():
     from dashboard.tables import to_csv_bytes
 
     assert "'=thiếu minh chứng" in to_csv_bytes(numeric, "vi").decode("utf-8-sig")  # neutralised formula
+
+
+# --- the pages, per role (AppTest through app.py) ---------------------------------------------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+from tests.helpers import app_session, editor_secrets  # noqa: E402
+
+EDITOR = {"name": "Kiểm thử", "role": "editor", "account": None, "unit": None}
+PROVINCE, LEVEL, YEAR = "Huế", "commune", 2026
+A, B, C = "Phường Thuận Hóa", "Phường Phú Xuân", "Xã Phú Vang"
+M1, M2 = "Trần Thị Hội Đồng", "Lê Văn Thẩm Định"
+
+
+def go(at, page):
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at) -> str:
+    from tests.test_vietnamese_screens import node_texts
+
+    out: list[str] = []
+    node_texts(at._tree, out)  # noqa: SLF001
+    return "\n".join(out)
+
+
+def sample_values(store) -> pd.DataFrame:
+    """A complete, valid set of commune values (the SAMPLE figures of one commune)."""
+    df = store.current_inputs("hue_units", f"{LEVEL}@{PROVINCE}", "self", "sample")
+    return df.loc[(df["entity"] == A) & (df["year"] == df["year"].max()),
+                  ["indicator", "variable", "value", "not_applicable"]].reset_index(drop=True)
+
+
+def make_round(store) -> dict:
+    """A round on three SAMPLE communes of Huế with accounts for A, B and two council members, the criteria
+    split between them; B has submitted a complete form."""
+    from loaders import appraisal as ap
+    from scoring import load_framework
+
+    fw = load_framework("hue_units")
+    rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, date.today() + timedelta(days=10), "Vòng thử", [A, B, C],
+                        True, EDITOR)
+    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}, {"role": "unit", "unit": B},
+                                                 {"role": "council", "display_name": M1},
+                                                 {"role": "council", "display_name": M2}], EDITOR)
+    logins = dict(zip(issued["display_name"], issued["account"]))
+    actors = {n: ap.authenticate(store, r.account, r.password) for n, r in zip(issued["display_name"],
+                                                                                issued.itertuples())}
+    codes = [leaf.code for leaf in fw.for_level(LEVEL).leaves]
+    mine = codes[: len(codes) // 2]
+    ap.assign(store, rid, {c: logins[M1] if c in mine else logins[M2] for c in codes}, EDITOR)
+    values = sample_values(store)
+    ap.save_draft(store, fw, rid, B, values, actors[B])
+    ap.submit(store, fw, rid, B, actors[B])
+    return {"rid": rid, "logins": logins, "actors": actors, "m1_codes": mine, "codes": codes, "values": values,
+            "fw": fw}
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    """The app with an editor configured (nobody signed in yet) and, in the store, a round (make_round)."""
+    def prepare(at):
+        at.secrets["dti_studio"] = editor_secrets("Kiểm thử")
+
+    for at in app_session(tmp_path, monkeypatch, prepare=prepare):
+        from dashboard import data
+
+        at.round = make_round(data.store())
+        yield at
+
+
+def sign_in(at, who: str | None):
+    """Who uses the session: 'editor', an account's display name, or None (a reader)."""
+    for key in ("_editor", "_account"):
+        if key in at.session_state:
+            del at.session_state[key]
+    if who == "editor":
+        at.session_state["_editor"] = "Kiểm thử"
+    elif who:
+        at.session_state["_account"] = {"account": at.round["logins"][who]}
+    return at
+
+
+def test_reader_sees_progress_and_sign_in_hints(app):
+    at = sign_in(app, None)
+    go(at, "pages/round.py")
+    assert at.title[0].value == "Vòng đánh giá"
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Đơn vị"], metrics["Đã nộp"], metrics["Chưa nộp"]) == ("3", "1", "2")
+    assert not at.tabs  # no editor's work
+    assert any("dành cho cán bộ Sở/Văn phòng" in c.value for c in at.caption)
+    go(at, "pages/self_assessment.py")
+    assert any("dành cho đơn vị tham gia" in i.value for i in at.info)
+    go(at, "pages/appraisal.py")
+    assert any("dành cho thành viên Hội đồng" in i.value for i in at.info)
+
+
+def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
+    from dashboard import data
+    from loaders import appraisal as ap
+
+    at = sign_in(app, "editor")
+    at.sidebar.selectbox(key="w_level").set_value("commune").run()
+    at.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
+    go(at, "pages/round.py")
+    assert any("Biên tập viên: Kiểm thử" in c.value for c in at.sidebar.caption)
+    at.date_input(key="rd_deadline").set_value(date.today() + timedelta(days=5))
+    at.text_input(key="rd_label").set_value("Đánh giá năm 2026")
+    at.multiselect(key="rd_left_out").set_value([C]).run()
+    at.button(key="rd_open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã mở vòng đánh giá số" in s.value for s in at.success)
+    rid = at.session_state["rd_round"]
+    info = ap.round_info(data.store(), rid)
+    assert C not in info["units"] and A in info["units"] and info["label"] == "Đánh giá năm 2026"
+    assert {m.label: m.value for m in at.metric}["Đơn vị"] == str(len(info["units"]))
+    table = at.dataframe[0].value
+    assert set(table["Tình trạng"]) == {"Chưa nhập"} and len(table) == len(info["units"])
+    # accounts: the round's units without one (A and B have theirs) and a council member, passwords once
+    at.text_area(key="rd_issue_members").set_value("Phạm Thị Mới; moi@hue.gov.vn").run()
+    assert A not in at.multiselect(key=f"rd_issue_units_{rid}").value
+    at.button(key="rd_issue").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Tải danh sách mật khẩu ngay" in w.value for w in at.warning)
+    blob = at.session_state["rd_passwords"][1]
+    import io
+
+    sheet = pd.read_excel(io.BytesIO(blob), sheet_name="Danh sách tài khoản")
+    assert list(sheet.columns) == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
+    assert "Phạm Thị Mới" in set(sheet["Đơn vị/Thành viên"]) and sheet["Mật khẩu"].str.len().min() >= 12
+    new = ap.accounts(data.store(), PROVINCE)
+    assert "Phạm Thị Mới" in set(new["display_name"]) and "pw_hash" not in new.columns
+    at.button(key="rd_pw_forget").click().run()
+    assert "rd_passwords" not in at.session_state
+    # nothing submitted: the round closes, every unit without figures
+    at.checkbox(key="rd_close_sure").check().run()
+    at.button(key="rd_close").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ap.round_info(data.store(), rid)["status"] == "closed"
+    assert any("Đã kết thúc vòng" in s.value for s in at.success)
+    assert not at.tabs  # a closed round is read-only
+
+
+def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
+    from dashboard import data
+    from loaders import appraisal as ap
+
+    r = app.round
+    store = data.store()
+    # M1 lowers B's first assigned criterion; the rest stays undecided
+    code = r["m1_codes"][0]
+    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    rows = q.loc[(q["unit"] == B) & (q["code"] == code)]
+    ap.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "Không có minh chứng",
+              r["actors"][M1])
+    at = sign_in(app, "editor")
+    go(at, "pages/round.py")
+    at.selectbox(key="rd_round").set_value(r["rid"]).run()
+    at.selectbox(key="rd_reopen_unit").set_value(B)
+    at.date_input(key="rd_reopen_until").set_value(date.today() + timedelta(days=20))
+    at.text_input(key="rd_reopen_reason").set_value("Đơn vị đề nghị bổ sung")
+    at.button(key="rd_reopen").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã mở lại phiếu" in s.value for s in at.success)
+    events = store.appraisal_history("appraisal_events", r["rid"])
+    assert events.loc[events["event"] == "reopen", "reason"].tolist() == ["Đơn vị đề nghị bổ sung"]
+    assert ap.unit_status(store, r["rid"]).set_index("unit").at[B, "status"] == "draft"
+    ap.submit(store, r["fw"], r["rid"], B, r["actors"][B])  # B submits again
+    at.run()
+    # undecided criteria: closing is refused unless the self values are kept for them
+    at.checkbox(key="rd_close_sure").check().run()
+    at.button(key="rd_close").click().run()
+    assert any("chưa được thẩm định" in e.value or "chưa thẩm định" in e.value for e in at.error)
+    assert ap.round_info(store, r["rid"])["status"] != "closed"
+    at.checkbox(key="rd_keep_self").check().run()
+    at.button(key="rd_close").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ap.round_info(store, r["rid"])["status"] == "closed"
+    gap = at.dataframe[-1].value
+    assert list(gap.columns) == ["Đơn vị", "Mã", "Tiêu chí", "Người thẩm định", "Điểm tự đánh giá", "Điểm thẩm định",
+                                 "Chênh lệch", "Lý do"]
+    row = gap.loc[gap["Mã"] == code].iloc[0]
+    assert (row["Đơn vị"], row["Người thẩm định"], row["Lý do"]) == (B, M1, "Không có minh chứng")
+    assert row["Chênh lệch"].startswith("-") and "," in row["Chênh lệch"]
+    # the ranking of the level now has B's appraised figures
+    appraised = store.current_inputs("hue_units", f"{LEVEL}@{PROVINCE}", "appraised", "own")
+    assert set(appraised["entity"]) == {B}
+
+
+def test_unit_fills_saves_and_submits_only_its_own_form(app):
+    from dashboard import data
+    from loaders import appraisal as ap
+
+    r = app.round
+    store = data.store()
+    # A has entered everything but I.1 beforehand
+    values = r["values"].loc[r["values"]["indicator"] != "I.1"]
+    ap.save_draft(store, r["fw"], r["rid"], A, values, r["actors"][A])
+    at = sign_in(app, A)
+    go(at, "pages/self_assessment.py")
+    assert at.title[0].value == "Phiếu tự đánh giá"
+    assert any("Đơn vị: Phường Thuận Hóa" in c.value for c in at.sidebar.caption)
+    assert not [s for s in at.selectbox if str(s.key).startswith("sa_unit")]  # no choice of unit
+    shown = texts(at)
+    assert B not in shown and C not in shown  # nothing of another unit
+    assert any("đang ở dạng nháp" in i.value for i in at.info)
+    box = at.selectbox(key=f"sa_{r['rid']}_{A}_I.1_item1")
+    box.set_value("1").run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tiêu chí đã nhập"].endswith("/40")
+    at.text_area(key=f"sa_{r['rid']}_{A}_I.1_ex").set_value("Quyết định số 12/QĐ-UBND").run()
+    at.button(key="sa_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã lưu nháp (2 thay đổi)" in s.value for s in at.success)
+    form = ap.form(store, r["fw"], r["rid"], A, r["actors"][A])
+    assert form.loc[form["code"] == "I.1", "value"].tolist() == [1.0]
+    assert form.loc[form["code"] == "I.1", "explanation"].iloc[0] == "Quyết định số 12/QĐ-UBND"
+    at.button(key="sa_submit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ap.unit_status(store, r["rid"]).set_index("unit").at[A, "status"] == "submitted"
+    assert any("Đã nộp phiếu lúc" in s.value for s in at.success)
+    assert at.button(key="sa_save").disabled and not at.button(key="sa_withdraw").disabled
+    at.button(key="sa_withdraw").click().run()
+    assert ap.unit_status(store, r["rid"]).set_index("unit").at[A, "status"] == "withdrawn"
+    # the service refuses another unit's form to this account, whatever the page asks
+    with pytest.raises(ap.NotYourUnit):
+        ap.form(store, r["fw"], r["rid"], B, r["actors"][A])
+
+
+def test_unit_attaches_evidence_and_sees_the_decision(app):
+    from dashboard import data
+    from loaders import appraisal as ap
+
+    r = app.round
+    store = data.store()
+    code = r["m1_codes"][0]
+    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    rows = q.loc[(q["unit"] == B) & (q["code"] == code)]
+    ap.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "**Thiếu** <b>minh chứng</b>",
+              r["actors"][M1])
+    at = sign_in(app, B)
+    go(at, "pages/self_assessment.py")
+    assert any("Đã nộp phiếu lúc" in s.value for s in at.success)
+    shown = texts(at)
+    assert "Lý do: **Thiếu** <b>minh chứng</b>" in shown  # user text as text, never Markdown
+    at.button(key=f"sa_{r['rid']}_{B}_{code}_reply_send")
+    at.text_area(key=f"sa_{r['rid']}_{B}_{code}_reply").set_value("Đề nghị xem lại").run()
+    at.button(key=f"sa_{r['rid']}_{B}_{code}_reply_send").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Giải trình đã gửi: Đề nghị xem lại" in texts(at)
+    # withdraw, then attach a file
+    at.button(key="sa_withdraw").click().run()
+    at.selectbox(key="sa_ev_code").set_value("I.1")
+    at.text_input(key="sa_ev_number").set_value("12/QĐ-UBND")
+    at.file_uploader(key="sa_ev_file").upload("Quyết định 12.pdf", b"%PDF-1.4 minh chung", "application/pdf")
+    at.run()
+    at.button(key="sa_ev_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã thêm minh chứng cho tiêu chí I.1" in s.value for s in at.success)
+    ev = ap.evidence(store, r["rid"], B, r["actors"][B])
+    assert ev["file_name"].tolist() == ["Quyết định 12.pdf"] and ev["doc_number"].tolist() == ["12/QĐ-UBND"]
+
+
+def test_council_member_decides_an_assigned_row_only(app):
+    from dashboard import data
+    from loaders import appraisal as ap
+
+    r = app.round
+    store = data.store()
+    at = sign_in(app, M1)
+    go(at, "pages/appraisal.py")
+    assert at.title[0].value == "Thẩm định"
+    assert any("Thành viên Hội đồng thẩm định: Trần Thị Hội Đồng" in c.value for c in at.sidebar.caption)
+    options = at.selectbox(key="ap_code").options
+    m2_codes = [c for c in r["codes"] if c not in r["m1_codes"]]
+    assert not any(o.startswith(f"{c}.") for o in options for c in m2_codes)
+    assert {m.label: m.value for m in at.metric}["Đơn vị × tiêu chí được giao"] == str(3 * len(r["m1_codes"]))
+    at.selectbox(key="ap_unit").set_value(B).run()
+    code = r["m1_codes"][0]
+    node = r["fw"].nodes[code]
+    key = f"ap_{r['rid']}_{B}_{code}"
+    var = node.variables[0].name
+    # a different value without a reason is refused, with words
+    at.text_input(key=f"{key}_{var}").set_value("0").run()
+    at.button(key=f"{key}_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error, "a changed value without a reason must be refused"
+    at.text_input(key=f"{key}_reason").set_value("Không có quyết định").run()
+    at.button(key=f"{key}_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"Đã lưu kết quả thẩm định tiêu chí {code}" in s.value for s in at.success)
+    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    row = q.loc[(q["unit"] == B) & (q["code"] == code) & (q["variable"] == var)].iloc[0]
+    assert row["decided_value"] == 0.0 and row["reason"] == "Không có quyết định"
+    assert {m.label: m.value for m in at.metric}["Đã thẩm định"] == "1"
+    # units that have not submitted cannot be appraised yet
+    at.selectbox(key="ap_unit").set_value(A).run()
+    assert at.button(key=f"ap_{r['rid']}_{A}_{code}_save").disabled
+    # the service refuses a criterion assigned to the other member
+    with pytest.raises(ap.NotAssigned):
+        ap.decide(store, r["fw"], r["rid"], B, m2_codes[0], {v.name: 0.0 for v in r["fw"].nodes[m2_codes[0]].variables},
+                  "x", r["actors"][M1])
