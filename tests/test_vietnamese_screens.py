@@ -168,3 +168,18 @@ def test_commune_pages_speak_vietnamese(app):
 ])
 def test_the_scan_finds_what_it_should(text, bad):
     assert bool(problems_in([text])) == bad
+
+
+# The appraisal round's pages (issue 12), as each role sees them, with a round in the store.
+from tests.test_app_round import app as round_app, sign_in  # noqa: E402,F401  (fixture)
+
+ROUND_PAGES = ("round", "self_assessment", "appraisal")
+
+
+@pytest.mark.parametrize("who", ["editor", "Phường Phú Xuân", "Trần Thị Hội Đồng", None])
+def test_round_pages_speak_vietnamese(round_app, who):  # noqa: F811
+    at = sign_in(round_app, who)
+    if who == "editor":
+        at.sidebar.selectbox(key="w_level").set_value("commune").run()
+        at.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
+    assert page_problems(at, ROUND_PAGES) == {}
