@@ -22,6 +22,11 @@ def is_missing(value) -> bool:
         return False
 
 
+def flag(value) -> bool:
+    """A stored yes/no (numpy or pandas booleans, None) as a Python bool: missing is False."""
+    return False if is_missing(value) else bool(value)
+
+
 def text(value) -> str:
     """User text or a stored label for a table cell: '—' when missing."""
     return "—" if is_missing(value) or str(value) == "" else str(value)

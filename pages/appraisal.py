@@ -5,7 +5,7 @@ assigned criteria never draw at once). The service refuses criteria not assigned
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, round_view as rv, widgets
+from dashboard import auth, data, fmt, round_view as rv, widgets
 from loaders import appraisal
 from loaders.parsing import parse_number
 
@@ -111,7 +111,7 @@ for _, pair in shown.iloc[(int(page) - 1) * PAGE_SIZE: int(page) * PAGE_SIZE].it
         if ev.empty:
             st.caption(ctx.t("ui.appraise.no_evidence"))
         for _, e in ev.iterrows():
-            words = " · ".join(x for x in (rv.text(e.get("doc_number")), rv.stamp(e.get("doc_date")).split(" ")[0],
+            words = " · ".join(x for x in (rv.text(e.get("doc_number")), (fmt.date(e.get("doc_date")) or "—"),
                                            rv.text(e.get("issuer")), rv.text(e.get("link"))) if x != "—")
             c_text, c_file = st.columns([3, 1])
             c_text.text(ctx.t("ui.appraise.evidence_line", text=words or rv.text(e.get("file_name"))))
@@ -143,6 +143,9 @@ for _, pair in shown.iloc[(int(page) - 1) * PAGE_SIZE: int(page) * PAGE_SIZE].it
                 except (TypeError, ValueError):
                     where.caption(":material/error: " + ctx.t("ui.selfform.bad_number"))
                     bad = True
+        if f"{key}_na" not in st.session_state:
+            st.session_state[f"{key}_na"] = rv.flag(first.get("decided_na")) if not rv.is_missing(
+                first.get("decided_by")) else rv.flag(first.get("self_na"))
         na = cols[-1].checkbox(ctx.t("ui.selfform.not_applicable"), key=f"{key}_na", disabled=closed) \
             if na_allowed else False
         reason_key = f"{key}_reason"

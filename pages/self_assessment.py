@@ -64,7 +64,7 @@ elif state == "submitted":
     st.success(banner, icon=":material/task_alt:")
 else:
     st.info(banner, icon=":material/edit_note:")
-if status.get("late") is True:
+if rv.flag(status.get("late")):
     st.caption(ctx.t("ui.selfform.late_note"))
 flash = st.session_state.pop("sa_flash", None)
 if flash:
@@ -154,12 +154,12 @@ for code in codes:
         # the council's decision, the one reply
         if not rv.is_missing(first.get("decided_by")):
             st.markdown(f"**{ctx.t('ui.selfform.decision')}**")
-            decided = "; ".join(f"{r.get('meaning_vi') or r['variable']}: " + (ctx.t("ui.selfform.na_short") if r.get("decided_na") is True
+            decided = "; ".join(f"{r.get('meaning_vi') or r['variable']}: " + (ctx.t("ui.selfform.na_short") if rv.flag(r.get("decided_na"))
                                                         else rv.number_text(r.get("decided_value"), lang))
                                 for _, r in part.iterrows())
             st.text(ctx.t("ui.selfform.decided_values", values=decided, by=rv.text(first.get("decided_by_name"))))
             st.text(ctx.t("ui.selfform.decided_reason", reason=rv.text(first.get("decided_reason"))))
-            if first.get("stale") is True:
+            if rv.flag(first.get("stale")):
                 st.caption(":material/update: " + ctx.t("ui.selfform.stale"))
             if not rv.is_missing(first.get("reply")) and str(first.get("reply")):
                 st.text(ctx.t("ui.selfform.your_reply", text=str(first["reply"])))
