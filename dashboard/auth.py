@@ -150,7 +150,7 @@ def is_fault(exc: BaseException) -> bool:
 def explain_error(exc: BaseException, lang: str) -> str:
     """Vietnamese words for a fault; a bug gets the general message (details go to the log)."""
     if is_fault(exc):
-        return t(f"ui.faults.{exc.code}", lang, path=getattr(exc, "path", ""))
+        return t(f"ui.faults.{exc.code}", lang, path=getattr(exc, "path", ""), detail=getattr(exc, "detail", ""))
     return t("ui.faults.unexpected", lang, kind=type(exc).__name__)
 
 
