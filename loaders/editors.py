@@ -64,6 +64,28 @@ def verify(editors: dict[str, str], name: str, password: str) -> str | None:
     return match if match and isinstance(stored, str) and stored.startswith("$argon2") else None
 
 
+# Generated passwords of unit and council accounts (issue 12): no 0/O, 1/l/I, 5/S, 2/Z look-alikes.
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRTUVWXY346789"
+GENERATED_LENGTH = 12
+
+
+def new_password(length: int = GENERATED_LENGTH) -> str:
+    """A random password from an unambiguous alphabet (the `secrets` module), at least MIN_PASSWORD long."""
+    import secrets
+
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(max(length, MIN_PASSWORD)))
+
+
+def slug(text: str, max_len: int = 40) -> str:
+    """An ASCII login name from a Vietnamese name: 'Phường Thuận Hóa' → 'phuong-thuan-hoa'."""
+    import unicodedata
+
+    s = unicodedata.normalize("NFD", str(text or "").lower()).replace("đ", "d")
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    s = re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+    return s[:max_len].rstrip("-")
+
+
 def settings(secrets: dict) -> dict:
     """The app's section of the secrets (a plain dict; {} when absent)."""
     section = secrets.get(SECTION) or {}

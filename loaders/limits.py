@@ -13,3 +13,6 @@ MAX_CELL_CHARS = 32_767  # Excel's own cell-text limit; a longer cell is refused
 MESSAGE_VALUE_CHARS = 80  # a cell's text quoted in a message is cut to this many characters + "…"
 MAX_PROBLEMS_PER_KIND = 100  # messages built per kind of problem; the rest are counted in one summary message
 MAX_TARGET_ROWS = 10_000  # rows of a target-progress file (a few dozen targets × years)
+# Evidence files of the appraisal round (issue 12): each file at most this size, only these kinds.
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods")

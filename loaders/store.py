@@ -163,6 +163,46 @@ SCHEMA += [
         action VARCHAR NOT NULL, target VARCHAR, detail VARCHAR)""",
 ]
 
+SCHEMA += [
+    # The internal appraisal round (issue 12): units fill in their own form, council members appraise
+    # the criteria assigned to them, the editor closes. History tables: one row per change, the latest
+    # per key (highest `seq`, from appraisal_seq) holds. Timestamps naive UTC; `deadline` is the end of
+    # the given day in Vietnam (23:59:59 Asia/Ho_Chi_Minh) stored as UTC.
+    """CREATE SEQUENCE IF NOT EXISTS appraisal_round_seq START 1""",
+    """CREATE SEQUENCE IF NOT EXISTS appraisal_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS accounts (
+        account VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, province VARCHAR NOT NULL, unit VARCHAR,
+        display_name VARCHAR NOT NULL, email VARCHAR, pw_hash VARCHAR, created_by VARCHAR, created_at TIMESTAMP,
+        disabled_at TIMESTAMP, disabled_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS appraisal_rounds (
+        round_id BIGINT PRIMARY KEY, framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL,
+        level VARCHAR NOT NULL, year INTEGER NOT NULL, deadline TIMESTAMP NOT NULL, label VARCHAR,
+        allow_reply BOOLEAN NOT NULL, dataset VARCHAR NOT NULL, opened_by VARCHAR, opened_at TIMESTAMP,
+        closed_by VARCHAR, closed_at TIMESTAMP, self_import_id BIGINT, appraised_import_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS appraisal_round_units (round_id BIGINT NOT NULL, unit VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS appraisal_assignments (
+        round_id BIGINT NOT NULL, code VARCHAR NOT NULL, account VARCHAR, assigned_by VARCHAR,
+        assigned_at TIMESTAMP, seq BIGINT DEFAULT nextval('appraisal_seq'))""",
+    """CREATE TABLE IF NOT EXISTS appraisal_values (
+        round_id BIGINT NOT NULL, unit VARCHAR NOT NULL, indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL,
+        value DOUBLE, not_applicable BOOLEAN NOT NULL, saved_by VARCHAR, saved_at TIMESTAMP,
+        seq BIGINT DEFAULT nextval('appraisal_seq'))""",
+    """CREATE TABLE IF NOT EXISTS appraisal_notes (
+        round_id BIGINT NOT NULL, unit VARCHAR NOT NULL, indicator VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        text VARCHAR, saved_by VARCHAR, saved_at TIMESTAMP, seq BIGINT DEFAULT nextval('appraisal_seq'))""",
+    """CREATE TABLE IF NOT EXISTS appraisal_evidence (
+        evidence_id BIGINT PRIMARY KEY, round_id BIGINT NOT NULL, unit VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
+        doc_number VARCHAR, doc_date DATE, issuer VARCHAR, link VARCHAR, file_path VARCHAR, file_name VARCHAR,
+        sha256 VARCHAR, added_by VARCHAR, added_at TIMESTAMP, removed_at TIMESTAMP, removed_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS appraisal_events (
+        round_id BIGINT NOT NULL, unit VARCHAR, event VARCHAR NOT NULL, actor VARCHAR, "at" TIMESTAMP NOT NULL,
+        reason VARCHAR, until TIMESTAMP, late BOOLEAN, seq BIGINT DEFAULT nextval('appraisal_seq'))""",
+    """CREATE TABLE IF NOT EXISTS appraisal_decisions (
+        round_id BIGINT NOT NULL, unit VARCHAR NOT NULL, indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL,
+        value DOUBLE, not_applicable BOOLEAN NOT NULL, reason VARCHAR, decided_by VARCHAR, decided_at TIMESTAMP,
+        seq BIGINT DEFAULT nextval('appraisal_seq'))""",
+]
+
 IMPORT_COLUMNS = ("import_id", "imported_at", "file_name", "sha256", "n_rows", "framework_id", "entity_group",
                   "flag", "imported_by", "form", "note", "flag_source")
 ACTIVE = "import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)"
@@ -1147,3 +1187,218 @@ class Store:
             SELECT * FROM progress_updates WHERE framework_id = ? AND province = ? AND year = ?
             QUALIFY row_number() OVER (PARTITION BY as_of, indicator, variable ORDER BY entered_at DESC) = 1
             ORDER BY as_of, indicator, variable""", [framework_id, province, int(year)])
+
+    # -- the internal appraisal round (issue 12) ----------------------------------------------------
+    # The rules live in loaders.appraisal; these methods only read and write, each write in one
+    # transaction with its change_log row. `guard` = (round_id, unit or None, token): the write is refused
+    # (RoundChanged) when a status event of the unit (or of the round) was recorded since the caller read
+    # the state the token came from (`appraisal_token`), so a check and its write cannot be split by
+    # another session's submit, reopen or close.
+    _APPRAISAL_HISTORY = ("appraisal_assignments", "appraisal_values", "appraisal_notes", "appraisal_events",
+                          "appraisal_decisions", "appraisal_evidence")
+    _TOKEN_SQL = ("SELECT coalesce(max(seq), 0) FROM appraisal_events WHERE round_id = ? "
+                  "AND (? IS NULL OR unit IS NULL OR unit = ?)")
+
+    def appraisal_token(self, round_id: int, unit: str | None = None) -> int:
+        """The latest status event of a unit (with the round's own events), or of the whole round."""
+        return int(self.query(self._TOKEN_SQL, [int(round_id), unit, unit]).iloc[0, 0])
+
+    def _check_guard(self, c, guard) -> None:
+        if guard is None:
+            return
+        rid, unit, token = guard
+        now_token = int(c.execute(self._TOKEN_SQL, [int(rid), unit, unit]).fetchall()[0][0])
+        if now_token != int(token):
+            raise RoundChanged(f"round {rid} unit {unit}: {token} → {now_token}")
+
+    def save_accounts(self, rows: pd.DataFrame, *, who: str | None) -> None:
+        """Create or reset accounts (account, role, province, unit, display_name, email, pw_hash); the hashes
+        never reach the change log."""
+        who = require_who(who, "save_accounts")
+        now = _now()
+        frame = rows.assign(created_by=who, created_at=now, disabled_at=pd.NaT, disabled_by=None)[
+            ["account", "role", "province", "unit", "display_name", "email", "pw_hash", "created_by", "created_at",
+             "disabled_at", "disabled_by"]]
+
+        def write(c):
+            c.execute("DELETE FROM accounts WHERE account IN (SELECT unnest(?))", [frame["account"].tolist()])
+            self._insert_frame(c, "accounts", frame)
+            for acc, role, unit in zip(frame["account"], frame["role"], frame["unit"]):
+                self._log_change(c, who, "issue_account", str(acc), f"{role} {unit or ''}".strip())
+
+        self.write(write)
+
+    def disable_account(self, account: str, *, who: str | None) -> bool:
+        who = require_who(who, "disable_account")
+
+        def write(c) -> bool:
+            found = c.execute("SELECT 1 FROM accounts WHERE account = ? AND disabled_at IS NULL", [account]).fetchall()
+            if not found:
+                return False
+            c.execute("UPDATE accounts SET disabled_at = ?, disabled_by = ? WHERE account = ?", [_now(), who, account])
+            self._log_change(c, who, "disable_account", account)
+            return True
+
+        return self.write(write)
+
+    def accounts(self, province: str | None = None) -> pd.DataFrame:
+        """Accounts of a province (all when None), without their password hashes."""
+        return self.query("SELECT * EXCLUDE (pw_hash) FROM accounts WHERE ? IS NULL OR province = ? "
+                          "ORDER BY role DESC, display_name", [province, province])
+
+    def account_row(self, account: str | None = None, email: str | None = None) -> dict | None:
+        """One account with its hash (for sign-in only), by login name or by e-mail (case-insensitive)."""
+        df = self.query("SELECT * FROM accounts WHERE (? IS NOT NULL AND account = ?) "
+                        "OR (? IS NOT NULL AND lower(email) = lower(?)) ORDER BY disabled_at NULLS FIRST LIMIT 1",
+                        [account, account, email, email])
+        return None if df.empty else df.iloc[0].to_dict()
+
+    def create_appraisal_round(self, head: dict, units: list[str], *, who: str | None, at) -> int:
+        """A new round (head: framework_id, province, level, year, deadline, label, allow_reply, dataset), its
+        units and its 'open' event, at once."""
+        who = require_who(who, "open_appraisal_round")
+
+        def write(c) -> int:
+            rid = int(c.execute("SELECT nextval('appraisal_round_seq')").fetchall()[0][0])
+            c.execute("INSERT INTO appraisal_rounds (round_id, framework_id, province, level, year, deadline, label, "
+                      "allow_reply, dataset, opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [rid, head["framework_id"], head["province"], head["level"], int(head["year"]), head["deadline"],
+                       head.get("label") or None, bool(head["allow_reply"]), head["dataset"], who, at])
+            self._insert_frame(c, "appraisal_round_units", pd.DataFrame({"round_id": rid, "unit": list(units)}))
+            c.execute("INSERT INTO appraisal_events (round_id, unit, event, actor, \"at\") VALUES (?, NULL, 'open', ?, ?)",
+                      [rid, who, at])
+            self._log_change(c, who, "open_appraisal_round", str(rid),
+                             f"{head['framework_id']} {head['level']}@{head['province']} {head['year']}: "
+                             f"{len(units)} units, deadline {head['deadline']}")
+            return rid
+
+        return self.write(write)
+
+    def appraisal_rounds(self, framework_id: str | None = None, province: str | None = None) -> pd.DataFrame:
+        return self.query("""
+            SELECT r.*, (SELECT count(*) FROM appraisal_round_units u WHERE u.round_id = r.round_id) AS n_units
+            FROM appraisal_rounds r WHERE (? IS NULL OR framework_id = ?) AND (? IS NULL OR province = ?)
+            ORDER BY round_id DESC""", [framework_id, framework_id, province, province])
+
+    def appraisal_round(self, round_id: int) -> dict | None:
+        df = self.query("SELECT * FROM appraisal_rounds WHERE round_id = ?", [int(round_id)])
+        return None if df.empty else df.iloc[0].to_dict()
+
+    def appraisal_round_units(self, round_id: int) -> list[str]:
+        return self.query("SELECT unit FROM appraisal_round_units WHERE round_id = ? ORDER BY unit",
+                          [int(round_id)])["unit"].tolist()
+
+    def appraisal_record(self, round_id: int, rows: dict[str, pd.DataFrame], *, who: str | None, action: str,
+                         target: str, detail: str = "", guard=None, deadline=None) -> list[int]:
+        """Append rows to the round's history tables (and move its deadline when given), at once, with one
+        change_log row. Every frame gets round_id; the tables are the appraisal history tables only.
+        Returns the ids given to new evidence rows."""
+        who = require_who(who, action)
+
+        def write(c) -> list[int]:
+            self._check_guard(c, guard)
+            ids: list[int] = []
+            for table, frame in rows.items():
+                if table not in self._APPRAISAL_HISTORY:
+                    raise ValueError(f"not an appraisal table: {table}")
+                if frame is None or frame.empty:
+                    continue
+                if table == "appraisal_evidence" and "evidence_id" not in frame:
+                    ids += [int(c.execute("SELECT nextval('appraisal_seq')").fetchall()[0][0]) for _ in range(len(frame))]
+                    frame = frame.assign(evidence_id=ids)
+                self._insert_frame(c, table, frame.assign(round_id=int(round_id)))
+            if deadline is not None:
+                c.execute("UPDATE appraisal_rounds SET deadline = ? WHERE round_id = ?", [deadline, int(round_id)])
+            self._log_change(c, who, action, target, detail)
+            return ids
+
+        return self.write(write)
+
+    def remove_appraisal_evidence(self, round_id: int, unit: str, evidence_id: int, *, who: str | None, at,
+                                  guard=None) -> bool:
+        """Mark one evidence item removed (its row and file stay)."""
+        who = require_who(who, "remove_appraisal_evidence")
+
+        def write(c) -> bool:
+            self._check_guard(c, guard)
+            found = c.execute("SELECT indicator FROM appraisal_evidence WHERE evidence_id = ? AND round_id = ? "
+                              "AND unit = ? AND removed_at IS NULL", [int(evidence_id), int(round_id), unit]).fetchall()
+            if not found:
+                return False
+            found = found[0]
+            c.execute("UPDATE appraisal_evidence SET removed_at = ?, removed_by = ? WHERE evidence_id = ?",
+                      [at, who, int(evidence_id)])
+            self._log_change(c, who, "remove_appraisal_evidence", f"{round_id}/{unit}/{found[0]}", str(evidence_id))
+            return True
+
+        return self.write(write)
+
+    def appraisal_latest(self, table: str, round_id: int, unit: str | None = None) -> pd.DataFrame:
+        """The rows that hold: latest assignment per code, latest value/decision per (unit, indicator,
+        variable), latest explanation and every reply, every event (in order), the evidence not removed.
+        Each keeps its `seq` (evidence: evidence_id) so callers can compare what came after what."""
+        sql = {
+            "appraisal_assignments": "SELECT * FROM appraisal_assignments WHERE round_id = ? AND ? IS NULL "
+                                     "QUALIFY row_number() OVER (PARTITION BY code ORDER BY seq DESC) = 1 ORDER BY code",
+            "appraisal_values": "SELECT * FROM appraisal_values WHERE round_id = ? AND (? IS NULL OR unit = ?) "
+                                "QUALIFY row_number() OVER (PARTITION BY unit, indicator, variable ORDER BY seq DESC) = 1",
+            "appraisal_decisions": "SELECT * FROM appraisal_decisions WHERE round_id = ? AND (? IS NULL OR unit = ?) "
+                                   "QUALIFY row_number() OVER (PARTITION BY unit, indicator, variable "
+                                   "ORDER BY seq DESC) = 1",
+            "appraisal_notes": "SELECT * FROM appraisal_notes WHERE round_id = ? AND (? IS NULL OR unit = ?) "
+                               "QUALIFY kind = 'reply' OR row_number() OVER (PARTITION BY unit, indicator, kind "
+                               "ORDER BY seq DESC) = 1",
+            "appraisal_events": "SELECT * FROM appraisal_events WHERE round_id = ? AND (? IS NULL OR unit IS NULL "
+                                "OR unit = ?) ORDER BY seq",
+            "appraisal_evidence": "SELECT * FROM appraisal_evidence WHERE round_id = ? AND (? IS NULL OR unit = ?) "
+                                  "AND removed_at IS NULL ORDER BY evidence_id",
+        }[table]
+        params = [int(round_id), unit] if table == "appraisal_assignments" else [int(round_id), unit, unit]
+        return self.query(sql, params)
+
+    def appraisal_history(self, table: str, round_id: int) -> pd.DataFrame:
+        """Every row of one appraisal history table for a round, oldest first (the audit view)."""
+        if table not in self._APPRAISAL_HISTORY:
+            raise ValueError(f"not an appraisal table: {table}")
+        order = "evidence_id" if table == "appraisal_evidence" else "seq"
+        return self.query(f"SELECT * FROM {table} WHERE round_id = ? ORDER BY {order}", [int(round_id)])
+
+    def close_appraisal_round(self, round_id: int, self_data: pd.DataFrame, appraised_data: pd.DataFrame, *,
+                              entity_group: str, framework_id: str, flag: str, file_name: str, who: str | None,
+                              at, reason: str | None, guard=None) -> tuple[int | None, int | None]:
+        """Close a round in ONE transaction: the submitted self values (basis 'self') and the appraised values
+        (basis 'appraised') become imports of the unit group, the round is marked closed, the event and the
+        change are recorded. Returns the two import ids (None for an empty side)."""
+        import hashlib
+
+        who = require_who(who, "close_appraisal_round")
+
+        def digest(kind, df):
+            return hashlib.sha256(f"appraisal_round:{round_id}:{kind}:".encode()
+                                  + df.to_csv(index=False).encode()).hexdigest()
+
+        def write(c):
+            self._check_guard(c, guard)
+            ids = []
+            for basis, df in (("self", self_data), ("appraised", appraised_data)):
+                if df.empty:
+                    ids.append(None)
+                    continue
+                ids.append(self.record_import(df, file_name=file_name, sha256=digest(basis, df),
+                                              framework_id=framework_id, flag=flag, entity_group=entity_group,
+                                              imported_by=who, form="appraisal_round", basis=basis,
+                                              note=f"appraisal round {round_id}", cur=c))
+            c.execute("UPDATE appraisal_rounds SET closed_by = ?, closed_at = ?, self_import_id = ?, "
+                      "appraised_import_id = ? WHERE round_id = ?", [who, at, ids[0], ids[1], int(round_id)])
+            c.execute("INSERT INTO appraisal_events (round_id, unit, event, actor, \"at\", reason) "
+                      "VALUES (?, NULL, 'close', ?, ?, ?)", [int(round_id), who, at, reason])
+            self._log_change(c, who, "close_appraisal_round", str(round_id),
+                             f"self import {ids[0]}, appraised import {ids[1]}" + (f"; {reason}" if reason else ""))
+            return ids[0], ids[1]
+
+        return self.write(write)
+
+
+class RoundChanged(StoreError):
+    """Another session changed the unit's (or the round's) status between reading and writing."""
+    code = "round_changed"

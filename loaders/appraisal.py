@@ -1,0 +1,1196 @@
+"""The internal appraisal round (issue 12): units assess themselves, a council appraises, the office closes.
+
+A ROUND is one framework, province, unit level and year, opened by an editor with a deadline (the end of
+that day in Vietnam) for a list of units. Each unit fills in ITS OWN form — the raw variables of every
+criterion that applies to its level (`Framework.for_level`) — with evidence and an explanation, saves drafts,
+submits, may withdraw and correct until its deadline; after it the form locks (an editor may reopen one
+unit until a new date, with a reason). Council members appraise the criteria assigned to them across all
+units (a reason is required when they change a value); a unit may send one reply per decided criterion when
+the round allows it. CLOSE writes the submitted self values (basis 'self') and the appraised values (basis
+'appraised') into raw_inputs as two imports of the unit group, in one transaction.
+
+Rules are enforced HERE (the pages only call these functions); every refusal is a StoreError subclass whose
+`code` has a message `ui.faults.<code>` in locales/{vi,en}/ui.toml. Everything is stored in DuckDB through
+`loaders.store.Store` with who/when (history tables: the latest row per key holds).
+
+`actor` is a dict {"name": display name, "role": "editor"|"unit"|"council", "account": login or None,
+"unit": unit or None}. Time: every function takes `now=` (naive UTC); None reads `clock()`, which tests may
+patch. The pure helpers (`deadline_utc`, `unit_states`, `criteria_table`, `missing_evidence`,
+`progress_tables`, `gap_table`) work on DataFrames without a database.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from loaders import editors, limits
+from loaders.store import DATASETS, EditorRequired, RoundChanged, Store, StoreError, require_who
+from loaders.units import unit_group
+from scoring.engine import score
+from scoring.framework import Framework
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+ROLES = ("unit", "council")
+STATUS_EVENTS = ("submit", "withdraw", "reopen")
+STATUSES = ("not_started", "draft", "submitted", "withdrawn", "locked")
+EPS = 1e-9
+
+# RoundChanged (loaders.store) is imported here so pages catch every fault of a round from this module.
+
+
+# -- faults --------------------------------------------------------------------------------------------
+class NotYourUnit(StoreError, PermissionError):
+    """A unit user acting on (or reading) another unit's form."""
+    code = "not_your_unit"
+
+
+class NotAssigned(StoreError, PermissionError):
+    """A council member acting on a criterion not assigned to them (or a non-member deciding)."""
+    code = "not_assigned"
+
+
+class FormLocked(StoreError):
+    """The unit's form cannot be changed now (submitted, past its deadline, or the round closed)."""
+    code = "form_locked"
+
+
+class ReasonRequired(StoreError):
+    """A decision that changes the self-assessed value, a reopen or a deadline change without a reason."""
+    code = "reason_required"
+
+
+class ReplyNotAllowed(StoreError):
+    """A reply where the round allows none, before a decision, a second one, or after close."""
+    code = "reply_not_allowed"
+
+
+class RoundUndecided(StoreError):
+    """Close refused: submitted units still have undecided criteria (detail = how many)."""
+    code = "round_undecided"
+
+
+class RoundClosed(StoreError):
+    """The round is closed: read-only for everyone."""
+    code = "round_closed"
+
+
+class BadEvidenceFile(StoreError):
+    """An evidence file of a kind not accepted, too large, or empty."""
+    code = "bad_evidence_file"
+
+
+class EvidenceEmpty(StoreError):
+    """Evidence with neither a file, a document number nor a link."""
+    code = "evidence_empty"
+
+
+class AccountExists(StoreError):
+    """The login name asked for belongs to another unit or member."""
+    code = "account_exists"
+
+
+class UnknownUnit(StoreError):
+    """A unit not in the province's unit list at that level, or not in the round."""
+    code = "unknown_unit"
+
+
+class UnknownAccount(StoreError):
+    """An account that does not exist, is disabled, or is not a council member of the province."""
+    code = "unknown_account"
+
+
+class UnknownCriterion(StoreError):
+    """A criterion code that is not a criterion of the round's level (or a variable not of its rule)."""
+    code = "unknown_criterion"
+
+
+class FormIncomplete(StoreError):
+    """Submit refused: criteria without a value (detail = their codes)."""
+    code = "form_incomplete"
+
+
+class BadValue(StoreError):
+    """A value that is not a non-negative number, an N/A where the criterion allows none, or one the
+    scoring rule refuses (detail = the criteria codes, shown to the user)."""
+    code = "bad_value"
+
+
+class NotSubmitted(StoreError):
+    """A decision on a unit that has not submitted its form."""
+    code = "not_submitted"
+
+
+class BadDeadline(StoreError):
+    """A deadline (or a reopen's end) that is already past."""
+    code = "bad_deadline"
+
+
+class RoundNotFound(StoreError):
+    code = "round_not_found"
+
+
+class TextRequired(StoreError):
+    """An empty reply."""
+    code = "text_required"
+
+
+FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
+          BadEvidenceFile, EvidenceEmpty, AccountExists, UnknownUnit, UnknownAccount, UnknownCriterion,
+          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundChanged)
+
+
+# -- time ----------------------------------------------------------------------------------------------
+def clock() -> datetime:
+    """Now, naive UTC (patch in tests, or pass `now=` to each function)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _now(now: datetime | None) -> datetime:
+    return clock() if now is None else pd.Timestamp(now).to_pydatetime()
+
+
+def deadline_utc(day: date) -> datetime:
+    """The end of `day` in Vietnam (23:59:59 Asia/Ho_Chi_Minh) as naive UTC: 16:59:59 of that day."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return datetime.combine(day, time(23, 59, 59), VN).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _ts(x) -> datetime | None:
+    if x is None or x is pd.NaT or (not isinstance(x, (datetime, date)) and pd.isna(x)):
+        return None
+    return pd.Timestamp(x).to_pydatetime()
+
+
+# -- actors --------------------------------------------------------------------------------------------
+def _who(actor: dict | None) -> str:
+    actor = actor or {}
+    return require_who(actor.get("account") or actor.get("name"), "appraisal")
+
+
+def _editor(actor: dict | None) -> str:
+    if not actor or actor.get("role") != "editor":
+        raise EditorRequired("appraisal")
+    return require_who(actor.get("name"), "appraisal")
+
+
+def _own_unit(actor: dict | None, unit: str) -> str:
+    if not actor or actor.get("role") != "unit" or actor.get("unit") != unit:
+        raise NotYourUnit(unit)
+    return _who(actor)
+
+
+# -- pure helpers --------------------------------------------------------------------------------------
+def level_view(framework: Framework, level: str) -> Framework:
+    """The framework as the round's level sees it (criteria that apply to that level only)."""
+    if level in framework.unit_levels and len(framework.unit_levels) > 1:
+        return framework.for_level(level)
+    return framework
+
+
+def needs_evidence(framework: Framework, code: str) -> bool:
+    """Whether a criterion asks for evidence: the node's `evidence_required`, else the framework's
+    `evidence_required`, else whether the seed names any evidence (node.evidence) for it."""
+    node = framework.nodes[code]
+    if node.evidence_required is not None:
+        return bool(node.evidence_required)
+    if "evidence_required" in framework.meta:
+        return bool(framework.meta["evidence_required"])
+    return bool((node.evidence or "").strip())
+
+
+def criteria_table(view: Framework) -> pd.DataFrame:
+    """One row per (criterion, variable) of a level view, in framework order: code, name_vi, name_en,
+    max_points, rule (dict, for dashboard.formulas.words), rule_type, variable, meaning_vi, meaning_en,
+    unit (the variable's unit of measure), na_allowed, evidence_text, needs_evidence, exemption."""
+    rows = []
+    for leaf in view.leaves:
+        ev = needs_evidence(view, leaf.code)
+        for v in leaf.variables:
+            rows.append({"code": leaf.code, "name_vi": leaf.name_vi, "name_en": leaf.name_en,
+                         "max_points": float(leaf.max_points), "rule": leaf.rule, "rule_type": leaf.rule_type,
+                         "variable": v.name, "meaning_vi": v.meaning_vi, "meaning_en": v.meaning_en, "unit": v.unit,
+                         "na_allowed": bool(leaf.not_applicable_allowed), "evidence_text": leaf.evidence,
+                         "needs_evidence": ev, "exemption": leaf.exemption})
+    return pd.DataFrame(rows)
+
+
+def unit_states(units: list[str], events: pd.DataFrame, values: pd.DataFrame, round_deadline: datetime,
+                closed: bool, now: datetime) -> pd.DataFrame:
+    """Status of each unit from its events (unit, event, at, until, late, seq), whether it has values
+    (unit column), the round's deadline, whether it is closed, and now.
+
+    Columns: unit, status, editable, submitted (ever), submitted_at (last submit), submit_seq, late (of the
+    last submit), deadline (the unit's: max(round deadline, until of its latest reopen)), reopened, last_event.
+    """
+    has_values = set(values["unit"]) if len(values) else set()
+    ev = events.loc[events["unit"].notna() & events["event"].isin(STATUS_EVENTS)] if len(events) else events
+    by_unit: dict[str, list] = {}
+    for row in ev.sort_values("seq").itertuples(index=False) if len(ev) else ():
+        by_unit.setdefault(row.unit, []).append(row)
+    out = []
+    for unit in units:
+        rows = by_unit.get(unit, [])
+        last = rows[-1] if rows else None
+        reopens = [r for r in rows if r.event == "reopen"]
+        submits = [r for r in rows if r.event == "submit"]
+        deadline = round_deadline
+        if reopens and _ts(reopens[-1].until) is not None:
+            deadline = max(round_deadline, _ts(reopens[-1].until))
+        last_event = last.event if last is not None else None
+        editable = (not closed) and last_event != "submit" and now <= deadline
+        if last_event == "submit":
+            status = "submitted"
+        elif not editable:
+            status = "locked"
+        elif last_event == "withdraw":
+            status = "withdrawn"
+        elif unit in has_values:
+            status = "draft"
+        else:
+            status = "not_started"
+        out.append({"unit": unit, "status": status, "editable": editable, "submitted": bool(submits),
+                    "submitted_at": _ts(submits[-1].at) if submits else None,
+                    "submit_seq": int(submits[-1].seq) if submits else None,
+                    "late": bool(submits[-1].late) if submits else False, "deadline": deadline,
+                    "reopened": bool(reopens), "last_event": last_event})
+    return pd.DataFrame(out, columns=["unit", "status", "editable", "submitted", "submitted_at", "submit_seq",
+                                      "late", "deadline", "reopened", "last_event"])
+
+
+def submitted_values(values_history: pd.DataFrame, states: pd.DataFrame) -> pd.DataFrame:
+    """The values each unit SUBMITTED: the latest per (unit, indicator, variable) saved before its last
+    submit (a unit that withdrew keeps what it had submitted). Units never submitted have none."""
+    seq = states.dropna(subset=["submit_seq"]).set_index("unit")["submit_seq"]
+    if values_history.empty or seq.empty:
+        return values_history.iloc[0:0]
+    v = values_history.loc[values_history["unit"].isin(seq.index)]
+    v = v.loc[v["seq"].to_numpy() < v["unit"].map(seq).to_numpy(dtype=float)]
+    return (v.sort_values("seq").drop_duplicates(["unit", "indicator", "variable"], keep="last")
+            .reset_index(drop=True))
+
+
+def decision_state(decisions: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """Per (unit, code) decided: decided_by, decided_at, reason, decision seq, stale (the unit's values of
+    that criterion were saved after the decision)."""
+    cols = ["unit", "code", "decided_by", "decided_at", "reason", "dseq", "stale"]
+    if decisions.empty:
+        return pd.DataFrame(columns=cols)
+    d = (decisions.rename(columns={"indicator": "code"}).groupby(["unit", "code"], as_index=False)
+         .agg(decided_by=("decided_by", "last"), decided_at=("decided_at", "max"), reason=("reason", "last"),
+              dseq=("seq", "max")))
+    if values.empty:
+        return d.assign(stale=False)[cols]
+    vmax = (values.rename(columns={"indicator": "code"}).groupby(["unit", "code"], as_index=False)
+            .agg(vseq=("seq", "max")))
+    d = d.merge(vmax, on=["unit", "code"], how="left")
+    d["stale"] = d["vseq"].fillna(-1).to_numpy() > d["dseq"].to_numpy()
+    return d[cols]
+
+
+def missing_evidence(crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+    """(unit, code) of criteria that need evidence, answered with a non-zero value (not N/A), with no
+    evidence attached."""
+    if values.empty:
+        return pd.DataFrame(columns=["unit", "code"])
+    need = set(crit.loc[crit["needs_evidence"], "code"])
+    v = values.loc[values["indicator"].isin(need) & ~values["not_applicable"].astype(bool)
+                   & (values["value"].fillna(0) != 0)]
+    claimed = v[["unit", "indicator"]].drop_duplicates().rename(columns={"indicator": "code"})
+    if not evidence.empty:
+        have = evidence[["unit", "indicator"]].drop_duplicates().rename(columns={"indicator": "code"})
+        claimed = claimed.merge(have, on=["unit", "code"], how="left", indicator=True)
+        claimed = claimed.loc[claimed["_merge"] == "left_only", ["unit", "code"]]
+    return claimed.reset_index(drop=True)
+
+
+def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame,
+                    dstate: pd.DataFrame, assignments: pd.DataFrame, names: dict[str, str] | None = None):
+    """(summary, per unit, per member). To decide = every criterion of every unit that has submitted;
+    decided = those with a decision that is not stale."""
+    names = names or {}
+    codes = list(dict.fromkeys(crit["code"]))
+    n_crit = len(codes)
+    n_vars = len(crit)
+    filled = (values.groupby("unit").size() if len(values) else pd.Series(dtype="int64"))
+    miss = missing_evidence(crit, values, evidence)
+    miss_n = miss.groupby("unit").size() if len(miss) else pd.Series(dtype="int64")
+    good = dstate.loc[~dstate["stale"].astype(bool)] if len(dstate) else dstate
+    dec_n = good.groupby("unit").size() if len(good) else pd.Series(dtype="int64")
+    stale_n = (dstate.loc[dstate["stale"].astype(bool)].groupby("unit").size() if len(dstate)
+               else pd.Series(dtype="int64"))
+    per_unit = states[["unit", "status", "submitted_at", "late", "deadline", "reopened"]].copy()
+    per_unit["n_values"] = per_unit["unit"].map(filled).fillna(0).astype(int)
+    per_unit["n_variables"] = n_vars
+    per_unit["missing_evidence"] = per_unit["unit"].map(miss_n).fillna(0).astype(int)
+    per_unit["to_decide"] = np.where(states["submitted"].to_numpy(dtype=bool), n_crit, 0)
+    per_unit["decided"] = per_unit["unit"].map(dec_n).fillna(0).astype(int)
+    per_unit["stale"] = per_unit["unit"].map(stale_n).fillna(0).astype(int)
+    submitted_units = set(states.loc[states["submitted"].astype(bool), "unit"])
+    rows = []
+    assigned = assignments.dropna(subset=["account"]) if len(assignments) else assignments
+    for account, grp in (assigned.groupby("account") if len(assigned) else ()):
+        mine = set(grp["code"])
+        g = good.loc[good["code"].isin(mine) & good["unit"].isin(submitted_units)] if len(good) else good
+        s = (dstate.loc[dstate["code"].isin(mine) & dstate["stale"].astype(bool)] if len(dstate) else dstate)
+        rows.append({"account": account, "display_name": names.get(account, account), "n_criteria": len(mine),
+                     "to_decide": len(mine) * len(submitted_units), "decided": len(g), "stale": len(s)})
+    per_member = pd.DataFrame(rows, columns=["account", "display_name", "n_criteria", "to_decide", "decided",
+                                             "stale"])
+    summary = {"n_units": int(len(states)),
+               "submitted": int((states["status"] == "submitted").sum()),
+               "ever_submitted": len(submitted_units),
+               "late": int(states["late"].astype(bool).sum()),
+               "not_submitted": int((states["status"] != "submitted").sum()),
+               "withdrawn": int((states["status"] == "withdrawn").sum()),
+               "locked": int((states["status"] == "locked").sum()),
+               "missing_evidence": int((per_unit["missing_evidence"] > 0).sum()),
+               "decided": int(per_unit["decided"].sum()), "to_decide": int(per_unit["to_decide"].sum()),
+               "stale": int(per_unit["stale"].sum()),
+               "unassigned_criteria": n_crit - len(set(assigned["code"]) if len(assigned) else set())}
+    return summary, per_unit, per_member
+
+
+def leaf_points(view: Framework, values: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Points of each leaf per unit from long values (unit, indicator, variable, value, not_applicable):
+    unit, code, points (NaN where a value is missing or refused by the rule)."""
+    if values.empty:
+        return pd.DataFrame(columns=["unit", "code", "points"])
+    inputs = pd.DataFrame({"entity": values["unit"].astype(str), "year": int(year),
+                           "indicator": values["indicator"].astype(str), "variable": values["variable"].astype(str),
+                           "value": values["value"].astype("float64"),
+                           "not_applicable": values["not_applicable"].astype(bool)})
+    s = score(view, inputs, strict=False).scores
+    leaves = {leaf.code for leaf in view.leaves}
+    s = s.loc[s["code"].isin(leaves), ["entity", "code", "points"]].rename(columns={"entity": "unit"})
+    return s.reset_index(drop=True)
+
+
+def appraised_values(self_vals: pd.DataFrame, decisions: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
+    """The self values with every decided (unit, criterion) replaced by the council's values."""
+    keys = set(zip(decided["unit"], decided["code"])) if len(decided) else set()
+    if not keys:
+        return self_vals[["unit", "indicator", "variable", "value", "not_applicable"]].copy()
+    pairs = list(zip(self_vals["unit"], self_vals["indicator"]))
+    keep = self_vals.loc[[p not in keys for p in pairs]]
+    dpairs = list(zip(decisions["unit"], decisions["indicator"]))
+    dec = decisions.loc[[p in keys for p in dpairs]]
+    cols = ["unit", "indicator", "variable", "value", "not_applicable"]
+    return pd.concat([keep[cols], dec[cols]], ignore_index=True)
+
+
+def gap_table(self_points: pd.DataFrame, appraised_points: pd.DataFrame, dstate: pd.DataFrame,
+              names: dict[str, str], crit_names: dict[str, str]) -> pd.DataFrame:
+    """unit, code, name, self_points, appraised_points, difference (appraised − self), appraiser, reason,
+    stale; only decided criteria have appraised points."""
+    cols = ["unit", "code", "name", "self_points", "appraised_points", "difference", "appraiser", "reason", "stale"]
+    if self_points.empty:
+        return pd.DataFrame(columns=cols)
+    g = self_points.rename(columns={"points": "self_points"})
+    a = appraised_points.rename(columns={"points": "appraised_points"})
+    d = dstate[["unit", "code", "decided_by", "reason", "stale"]] if len(dstate) else pd.DataFrame(
+        columns=["unit", "code", "decided_by", "reason", "stale"])
+    g = g.merge(d, on=["unit", "code"], how="left")
+    g = g.merge(a, on=["unit", "code"], how="left")
+    decided = g["decided_by"].notna()
+    g["appraised_points"] = g["appraised_points"].where(decided)
+    g["difference"] = g["appraised_points"] - g["self_points"]
+    g["appraiser"] = g["decided_by"].map(lambda x: names.get(x, x) if isinstance(x, str) else None)
+    g["name"] = g["code"].map(crit_names)
+    g["stale"] = g["stale"].fillna(False).astype(bool)
+    order = {c: i for i, c in enumerate(crit_names)}
+    g = g.assign(_o=g["code"].map(order)).sort_values(["unit", "_o"]).drop(columns="_o")
+    return g[cols].reset_index(drop=True)
+
+
+# -- reading a round -------------------------------------------------------------------------------------
+def _round(store: Store, round_id: int) -> dict:
+    rnd = store.appraisal_round(round_id)
+    if rnd is None:
+        raise RoundNotFound(str(round_id))
+    rnd["deadline"] = _ts(rnd["deadline"])
+    rnd["closed"] = _ts(rnd.get("closed_at")) is not None
+    rnd["allow_reply"] = bool(rnd["allow_reply"])
+    return rnd
+
+
+def _status(rnd: dict, now: datetime) -> str:
+    if rnd["closed"]:
+        return "closed"
+    return "past_deadline" if now > rnd["deadline"] else "open"
+
+
+def _view(framework: Framework, rnd: dict) -> Framework:
+    if framework.id != rnd["framework_id"]:
+        raise ValueError(f"round {rnd['round_id']} is of framework {rnd['framework_id']}, not {framework.id}")
+    return level_view(framework, rnd["level"])
+
+
+def _open(rnd: dict) -> None:
+    if rnd["closed"]:
+        raise RoundClosed(str(rnd["round_id"]))
+
+
+def _states(store: Store, rnd: dict, now: datetime, unit: str | None = None):
+    rid = int(rnd["round_id"])
+    units = [unit] if unit is not None else store.appraisal_round_units(rid)
+    events = store.appraisal_latest("appraisal_events", rid, unit)
+    values = store.appraisal_latest("appraisal_values", rid, unit)
+    return unit_states(units, events, values, rnd["deadline"], rnd["closed"], now), values, events
+
+
+def _names(store: Store, province: str) -> dict[str, str]:
+    acc = store.accounts(province)
+    return dict(zip(acc["account"], acc["display_name"]))
+
+
+def rounds(store: Store, framework_id: str | None = None, province: str | None = None,
+           now: datetime | None = None) -> pd.DataFrame:
+    """Every round (newest first) with n_units and status 'open' | 'past_deadline' | 'closed'."""
+    now = _now(now)
+    df = store.appraisal_rounds(framework_id, province)
+    if df.empty:
+        return df.assign(status=pd.Series(dtype="str"))
+    closed = df["closed_at"].notna()
+    past = pd.to_datetime(df["deadline"]) < pd.Timestamp(now)
+    return df.assign(status=np.where(closed, "closed", np.where(past, "past_deadline", "open")))
+
+
+def round_info(store: Store, round_id: int, now: datetime | None = None) -> dict:
+    """The round's row with `status`, `closed`, `units` (list) and `deadline_day` (the date in Vietnam)."""
+    now = _now(now)
+    rnd = _round(store, round_id)
+    rnd["status"] = _status(rnd, now)
+    rnd["units"] = store.appraisal_round_units(round_id)
+    rnd["deadline_day"] = (rnd["deadline"].replace(tzinfo=timezone.utc).astimezone(VN).date())
+    return rnd
+
+
+# -- editor: open, deadline, assignments, accounts --------------------------------------------------------
+def open_round(store: Store, framework: Framework, province: str, level: str, year: int, deadline: date,
+               label: str, units: list[str], allow_reply: bool, actor: dict, dataset: str = "own",
+               now: datetime | None = None) -> int:
+    """Open a round for `units` (canonical names of the province's units of `level`). Returns its id."""
+    who = _editor(actor)
+    now = _now(now)
+    if level not in framework.unit_levels:
+        raise UnknownUnit(f"{framework.id} does not score level {level}")
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown dataset {dataset!r}")
+    units = list(dict.fromkeys(u for u in units if u))
+    known = set(store.units(province, level)["name"])
+    unknown = [u for u in units if u not in known]
+    if not units or unknown:
+        raise UnknownUnit(", ".join(unknown) or "—")
+    end = deadline_utc(deadline)
+    if end <= now:
+        raise BadDeadline(str(deadline))
+    head = {"framework_id": framework.id, "province": province, "level": level, "year": int(year),
+            "deadline": end, "label": (label or "").strip(), "allow_reply": bool(allow_reply), "dataset": dataset}
+    return store.create_appraisal_round(head, units, who=who, at=now)
+
+
+def set_deadline(store: Store, round_id: int, deadline: date, actor: dict, reason: str,
+                 now: datetime | None = None) -> None:
+    """Move the round's deadline (to a day not yet past); recorded as a 'deadline' event with the reason."""
+    who = _editor(actor)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    _open(rnd)
+    if not (reason or "").strip():
+        raise ReasonRequired("deadline")
+    end = deadline_utc(deadline)
+    if end <= now:
+        raise BadDeadline(str(deadline))
+    token = store.appraisal_token(round_id)
+    ev = pd.DataFrame([{"unit": None, "event": "deadline", "actor": who, "at": now, "reason": reason.strip(),
+                        "until": end, "late": None}])
+    store.appraisal_record(round_id, {"appraisal_events": ev}, who=who, action="appraisal_deadline",
+                           target=str(round_id), detail=f"{rnd['deadline']} → {end}: {reason.strip()}",
+                           guard=(round_id, None, token), deadline=end)
+
+
+def assign(store: Store, round_id: int, mapping: dict[str, str | None], actor: dict,
+           framework: Framework | None = None, now: datetime | None = None) -> int:
+    """Assign criteria to council accounts ({code: account or None to unassign}); only changes are recorded.
+    Returns how many changed."""
+    who = _editor(actor)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    _open(rnd)
+    if framework is None:
+        from scoring.framework import load_framework
+        framework = load_framework(rnd["framework_id"])
+    view = _view(framework, rnd)
+    leaves = {leaf.code for leaf in view.leaves}
+    bad = [c for c in mapping if c not in leaves]
+    if bad:
+        raise UnknownCriterion(", ".join(bad))
+    acc = store.accounts(rnd["province"])
+    council = set(acc.loc[(acc["role"] == "council") & acc["disabled_at"].isna(), "account"])
+    wrong = [a for a in mapping.values() if a and a not in council]
+    if wrong:
+        raise UnknownAccount(", ".join(sorted(set(wrong))))
+    cur = store.appraisal_latest("appraisal_assignments", round_id)
+    current = dict(zip(cur["code"], cur["account"].where(cur["account"].notna(), None)))
+    changed = {c: (a or None) for c, a in mapping.items() if (a or None) != current.get(c)}
+    if not changed:
+        return 0
+    rows = pd.DataFrame({"code": list(changed), "account": list(changed.values()), "assigned_by": who,
+                         "assigned_at": now})
+    store.appraisal_record(round_id, {"appraisal_assignments": rows}, who=who, action="appraisal_assign",
+                           target=str(round_id), detail="; ".join(f"{c} → {a or '—'}" for c, a in changed.items()))
+    return len(changed)
+
+
+def assignments(store: Store, round_id: int) -> pd.DataFrame:
+    """code, account, display_name, assigned_by, assigned_at of the criteria currently assigned."""
+    rnd = _round(store, round_id)
+    cur = store.appraisal_latest("appraisal_assignments", round_id)
+    cur = cur.loc[cur["account"].notna()].reset_index(drop=True)
+    names = _names(store, rnd["province"])
+    return cur.assign(display_name=cur["account"].map(names))[
+        ["code", "account", "display_name", "assigned_by", "assigned_at"]]
+
+
+def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -> pd.DataFrame:
+    """Create (or reset the password of) unit and council accounts. rows: {"role": "unit", "unit": name}
+    or {"role": "council", "display_name": full name}, optional "email" and "account" (login wanted).
+    Returns display_name, account, password, role, unit — the only time the passwords exist in clear."""
+    who = _editor(actor)
+    known_units = set(store.units(province)["name"])
+    existing = store.accounts(None)
+    taken = dict(zip(existing["account"], zip(existing["role"], existing["province"], existing["unit"],
+                                              existing["display_name"])))
+    out, batch = [], set()
+    for row in rows:
+        role = row.get("role")
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        unit = row.get("unit") if role == "unit" else None
+        if role == "unit" and unit not in known_units:
+            raise UnknownUnit(str(unit))
+        display = editors.clean_name(unit if role == "unit" else row.get("display_name") or "")
+        same = [a for a, (r, p, u, d) in taken.items()
+                if r == role and p == province and (u == unit if role == "unit" else d == display)]
+        wanted = (row.get("account") or "").strip().lower()
+        if wanted:
+            if wanted in taken and wanted not in same or wanted in batch:
+                raise AccountExists(wanted)
+            login = wanted
+        elif same:
+            login = same[0]
+        else:
+            base = editors.slug(display) if role == "unit" else "hd-" + editors.slug(display)
+            base = base or role
+            login, n = base, 2
+            while login in taken or login in batch:
+                login, n = f"{base}-{n}", n + 1
+        batch.add(login)
+        password = editors.new_password()
+        out.append({"display_name": display, "account": login, "password": password, "role": role, "unit": unit,
+                    "email": (row.get("email") or "").strip() or None})
+    result = pd.DataFrame(out, columns=["display_name", "account", "password", "role", "unit", "email"])
+    if result.empty:
+        return result
+    frame = pd.DataFrame({"account": result["account"], "role": result["role"], "province": province,
+                          "unit": result["unit"], "display_name": result["display_name"], "email": result["email"],
+                          "pw_hash": [editors.hash_password(p) for p in result["password"]]})
+    store.save_accounts(frame, who=who)
+    return result[["display_name", "account", "password", "role", "unit"]]
+
+
+def accounts_workbook(issued: pd.DataFrame) -> bytes:
+    """The one-time list of issued accounts as .xlsx ("Danh sách tài khoản": Đơn vị/Thành viên, Tên đăng
+    nhập, Mật khẩu)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Danh sách tài khoản"
+    ws.append(["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"])
+    for r in issued.itertuples(index=False):
+        ws.append([r.display_name, r.account, r.password])
+    for col, width in zip("ABC", (40, 28, 18)):
+        ws.column_dimensions[col].width = width
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def accounts(store: Store, province: str) -> pd.DataFrame:
+    """The province's accounts (no hashes)."""
+    return store.accounts(province)
+
+
+def disable_account(store: Store, account: str, actor: dict) -> bool:
+    return store.disable_account(account, who=_editor(actor))
+
+
+def _actor_of(row: dict) -> dict:
+    return {"name": row["display_name"], "role": row["role"], "account": row["account"],
+            "unit": row["unit"] if row["role"] == "unit" else None, "province": row["province"]}
+
+
+def authenticate(store: Store, login: str, password: str) -> dict | None:
+    """The actor of an active account whose password matches, else None. A wrong or unknown login costs
+    one argon2 verification like a right one (constant time, as loaders.editors.verify)."""
+    from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+    row = store.account_row(account=(login or "").strip().lower()) if (login or "").strip() else None
+    usable = (row is not None and isinstance(row.get("pw_hash"), str) and row["pw_hash"].startswith("$argon2")
+              and _ts(row.get("disabled_at")) is None)
+    try:
+        editors._hasher.verify(row["pw_hash"] if usable else editors._DUMMY, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    return _actor_of(row) if usable else None
+
+
+def actor_for_email(store: Store, email: str | None) -> dict | None:
+    """The actor of the active account with this e-mail (an OIDC user), else None."""
+    if not (email or "").strip():
+        return None
+    row = store.account_row(email=email.strip())
+    return _actor_of(row) if row is not None and _ts(row.get("disabled_at")) is None else None
+
+
+# -- the unit's form ------------------------------------------------------------------------------------
+def _unit_in_round(store: Store, rnd: dict, unit: str) -> None:
+    if unit not in set(store.appraisal_round_units(int(rnd["round_id"]))):
+        raise UnknownUnit(unit)
+
+
+def _form_frame(crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame, notes: pd.DataFrame,
+                decisions: pd.DataFrame, dstate: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    f = crit.copy()
+    v = values[["indicator", "variable", "value", "not_applicable"]].rename(columns={"indicator": "code"}) \
+        if len(values) else pd.DataFrame(columns=["code", "variable", "value", "not_applicable"])
+    f = f.merge(v, on=["code", "variable"], how="left")
+    f["value"] = f["value"].astype("float64")
+    f["not_applicable"] = f["not_applicable"].fillna(False).astype(bool)
+    nev = evidence.groupby("indicator").size() if len(evidence) else pd.Series(dtype="int64")
+    f["n_evidence"] = f["code"].map(nev).fillna(0).astype(int)
+    expl = notes.loc[notes["kind"] == "explanation"].set_index("indicator")["text"] if len(notes) else {}
+    reply = notes.loc[notes["kind"] == "reply"].set_index("indicator")["text"] if len(notes) else {}
+    f["explanation"] = f["code"].map(expl) if len(notes) else None
+    f["reply"] = f["code"].map(reply) if len(notes) else None
+    d = decisions[["indicator", "variable", "value", "not_applicable"]].rename(
+        columns={"indicator": "code", "value": "decided_value", "not_applicable": "decided_na"}) \
+        if len(decisions) else pd.DataFrame(columns=["code", "variable", "decided_value", "decided_na"])
+    f = f.merge(d, on=["code", "variable"], how="left")
+    f["decided_value"] = f["decided_value"].astype("float64")
+    ds = dstate.set_index("code") if len(dstate) else None
+    for col, src in (("decided_reason", "reason"), ("decided_by", "decided_by"), ("decided_at", "decided_at"),
+                     ("stale", "stale")):
+        f[col] = f["code"].map(ds[src]) if ds is not None else None
+    f["decided"] = f["decided_by"].notna()
+    f["decided_by_name"] = f["decided_by"].map(lambda x: names.get(x, x) if isinstance(x, str) else None)
+    f["stale"] = f["stale"].fillna(False).astype(bool)
+    return f
+
+
+def form(store: Store, framework: Framework, round_id: int, unit: str, actor: dict,
+         now: datetime | None = None) -> pd.DataFrame:
+    """The unit's form: one row per (criterion, variable) with the criterion (code, name_vi, max_points, rule
+    dict for dashboard.formulas.words, variable, meaning_vi, unit of measure, na_allowed, evidence_text,
+    needs_evidence), the unit's value / not_applicable, n_evidence, explanation, the council's decision
+    (decided_value, decided_na, decided_reason, decided_by(_name), decided_at, stale) and reply; plus the
+    form's status and editable (same on every row). Only the unit itself or an editor may read it."""
+    now = _now(now)
+    rnd = _round(store, round_id)
+    if not actor or (actor.get("role") != "editor" and not (actor.get("role") == "unit"
+                                                            and actor.get("unit") == unit)):
+        raise NotYourUnit(unit)
+    _unit_in_round(store, rnd, unit)
+    view = _view(framework, rnd)
+    states, values, _ = _states(store, rnd, now, unit)
+    decisions = store.appraisal_latest("appraisal_decisions", round_id, unit)
+    f = _form_frame(criteria_table(view), values, store.appraisal_latest("appraisal_evidence", round_id, unit),
+                    store.appraisal_latest("appraisal_notes", round_id, unit), decisions,
+                    decision_state(decisions, values), _names(store, rnd["province"]))
+    st_ = states.iloc[0]
+    return f.assign(status=st_["status"], editable=bool(st_["editable"]), deadline=st_["deadline"])
+
+
+def evidence(store: Store, round_id: int, unit: str, actor: dict) -> pd.DataFrame:
+    """The unit's evidence not removed (the unit itself, an editor, or a council member)."""
+    if not actor or (actor.get("role") == "unit" and actor.get("unit") != unit) or actor.get("role") not in (
+            "unit", "editor", "council"):
+        raise NotYourUnit(unit)
+    return store.appraisal_latest("appraisal_evidence", round_id, unit)
+
+
+def evidence_path(store: Store, round_id: int, file_path: str) -> Path:
+    """The stored file of an evidence row (inside the round's evidence folder, never outside it)."""
+    folder = (store.evidence_folder() / "appraisal" / str(int(round_id))).resolve()
+    path = (folder / file_path).resolve()
+    if folder not in path.parents:
+        raise BadEvidenceFile(file_path)
+    return path
+
+
+def unit_status(store: Store, round_id: int, now: datetime | None = None) -> pd.DataFrame:
+    """Per unit: status ('not_started'|'draft'|'submitted'|'withdrawn'|'locked'), editable, submitted_at,
+    late, deadline (the unit's), reopened."""
+    now = _now(now)
+    rnd = _round(store, round_id)
+    return _states(store, rnd, now)[0]
+
+
+def _editable_state(store: Store, rnd: dict, unit: str, now: datetime):
+    _open(rnd)
+    _unit_in_round(store, rnd, unit)
+    token = store.appraisal_token(int(rnd["round_id"]), unit)
+    states, values, events = _states(store, rnd, now, unit)
+    st_ = states.iloc[0]
+    return st_, values, token
+
+
+def _check_values(view: Framework, values: pd.DataFrame) -> pd.DataFrame:
+    """Clean long values (indicator, variable, value, not_applicable) against the level view."""
+    vars_of = {leaf.code: set(leaf.variable_names()) for leaf in view.leaves}
+    out = []
+    for r in values.itertuples(index=False):
+        code, var = str(r.indicator), str(r.variable)
+        if code not in vars_of or var not in vars_of[code]:
+            raise UnknownCriterion(f"{code}.{var}")
+        na = bool(getattr(r, "not_applicable", False)) if not pd.isna(getattr(r, "not_applicable", False)) else False
+        val = getattr(r, "value", None)
+        val = None if val is None or (isinstance(val, float) and math.isnan(val)) or pd.isna(val) else val
+        if na and not view.nodes[code].not_applicable_allowed:
+            raise BadValue(f"{code}: N/A")
+        if val is not None:
+            try:
+                val = float(val)
+            except (TypeError, ValueError):
+                raise BadValue(f"{code}.{var}: {val!r}") from None
+            if not math.isfinite(val) or val < 0:
+                raise BadValue(f"{code}.{var}: {val}")
+        out.append({"indicator": code, "variable": var, "value": None if na else val, "not_applicable": na})
+    return pd.DataFrame(out, columns=["indicator", "variable", "value", "not_applicable"])
+
+
+def _same(a, a_na, b, b_na) -> bool:
+    a_na, b_na = bool(a_na), bool(b_na)
+    if a_na or b_na:
+        return a_na == b_na
+    a_nan = a is None or pd.isna(a)
+    b_nan = b is None or pd.isna(b)
+    if a_nan or b_nan:
+        return a_nan == b_nan
+    return abs(float(a) - float(b)) <= EPS
+
+
+def save_draft(store: Store, framework: Framework, round_id: int, unit: str, values: pd.DataFrame, actor: dict,
+               explanations: dict[str, str] | None = None, now: datetime | None = None) -> int:
+    """Save the unit's values (indicator, variable, value, not_applicable; a missing value = NaN) and its
+    explanations while the form is editable. Only changed values are recorded. Returns how many changed."""
+    who = _own_unit(actor, unit)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    view = _view(framework, rnd)
+    st_, current, token = _editable_state(store, rnd, unit, now)
+    if not st_["editable"]:
+        raise FormLocked(st_["status"])
+    clean = _check_values(view, values if values is not None else pd.DataFrame(
+        columns=["indicator", "variable", "value", "not_applicable"]))
+    cur = {(r.indicator, r.variable): (r.value, r.not_applicable) for r in current.itertuples(index=False)}
+    keep = [not ((r.indicator, r.variable) in cur and _same(r.value, r.not_applicable,
+                                                            *cur[(r.indicator, r.variable)]))
+            and not ((r.indicator, r.variable) not in cur and r.value is None and not r.not_applicable)
+            for r in clean.itertuples(index=False)]
+    changed = clean.loc[keep]
+    leaves = {leaf.code for leaf in view.leaves}
+    notes = store.appraisal_latest("appraisal_notes", round_id, unit)
+    old_expl = dict(zip(notes.loc[notes["kind"] == "explanation", "indicator"],
+                        notes.loc[notes["kind"] == "explanation", "text"])) if len(notes) else {}
+    expl_rows = []
+    for code, text in (explanations or {}).items():
+        if code not in leaves:
+            raise UnknownCriterion(code)
+        text = (text or "").strip() or None
+        if text != (old_expl.get(code) if isinstance(old_expl.get(code), str) else None):
+            expl_rows.append({"unit": unit, "indicator": code, "kind": "explanation", "text": text, "saved_by": who,
+                              "saved_at": now})
+    if changed.empty and not expl_rows:
+        return 0
+    rows = changed.assign(unit=unit, saved_by=who, saved_at=now,
+                          value=changed["value"].astype("float64"))
+    store.appraisal_record(round_id, {"appraisal_values": rows,
+                                      "appraisal_notes": pd.DataFrame(expl_rows)},
+                           who=who, action="appraisal_save", target=f"{round_id}/{unit}",
+                           detail=f"{len(changed)} values, {len(expl_rows)} explanations",
+                           guard=(round_id, unit, token))
+    return len(changed) + len(expl_rows)
+
+
+def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: dict, doc_number: str | None = None,
+                 doc_date=None, issuer: str | None = None, link: str | None = None, file_name: str | None = None,
+                 content: bytes | None = None, now: datetime | None = None) -> int:
+    """Attach evidence to a criterion of the unit's editable form: a file (kinds and size in loaders.limits,
+    stored beside the database under a name the app makes) and/or a document's number, date, issuer, link.
+    Returns the evidence id."""
+    who = _own_unit(actor, unit)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    st_, _, token = _editable_state(store, rnd, unit, now)
+    if not st_["editable"]:
+        raise FormLocked(st_["status"])
+    from scoring.framework import load_framework
+    view = level_view(load_framework(rnd["framework_id"]), rnd["level"])
+    if indicator not in {leaf.code for leaf in view.leaves}:
+        raise UnknownCriterion(indicator)
+    doc_number, issuer, link = ((x or "").strip() or None for x in (doc_number, issuer, link))
+    if link and not re.match(r"^https?://\S+$", link):
+        raise EvidenceEmpty(link)
+    if content is None and not doc_number and not link:
+        raise EvidenceEmpty(indicator)
+    rel = digest = None
+    if content is not None:
+        name = Path(file_name or "").name
+        ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        if ext not in limits.EVIDENCE_EXTENSIONS:
+            raise BadEvidenceFile(f"kind:{ext or '—'}")
+        if len(content) > limits.MAX_EVIDENCE_BYTES:
+            raise BadEvidenceFile(f"size:{len(content)}")
+        if not content:
+            raise BadEvidenceFile("empty")
+        digest = hashlib.sha256(content).hexdigest()
+        stem = editors.slug(name.rsplit(".", 1)[0], 60) or "tep"
+        rel = f"{digest[:16]}_{stem}.{ext}"
+        target = store.evidence_folder() / "appraisal" / str(int(round_id)) / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            tmp = target.with_suffix(".part")
+            tmp.write_bytes(content)
+            tmp.replace(target)
+    row = {"unit": unit, "indicator": indicator, "doc_number": doc_number,
+           "doc_date": pd.Timestamp(doc_date).date() if doc_date is not None and not pd.isna(doc_date) else None,
+           "issuer": issuer, "link": link, "file_path": rel, "file_name": Path(file_name).name if file_name else None,
+           "sha256": digest, "added_by": who, "added_at": now, "removed_at": None, "removed_by": None}
+    ids = store.appraisal_record(round_id, {"appraisal_evidence": pd.DataFrame([row])}, who=who,
+                                 action="appraisal_add_evidence", target=f"{round_id}/{unit}/{indicator}",
+                                 detail=rel or doc_number or link or "", guard=(round_id, unit, token))
+    return int(ids[0])
+
+
+def remove_evidence(store: Store, round_id: int, unit: str, evidence_id: int, actor: dict,
+                    now: datetime | None = None) -> bool:
+    """Remove one evidence item of the unit's editable form (recorded; the file stays)."""
+    who = _own_unit(actor, unit)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    st_, _, token = _editable_state(store, rnd, unit, now)
+    if not st_["editable"]:
+        raise FormLocked(st_["status"])
+    return store.remove_appraisal_evidence(round_id, unit, evidence_id, who=who, at=now,
+                                           guard=(round_id, unit, token))
+
+
+def _event(store, round_id, unit, event, who, now, token, reason=None, until=None, late=None, action=None,
+           detail=""):
+    ev = pd.DataFrame([{"unit": unit, "event": event, "actor": who, "at": now, "reason": reason, "until": until,
+                        "late": late}])
+    ev = ev.astype({"until": "datetime64[us]", "late": "boolean", "reason": "object"})
+    store.appraisal_record(round_id, {"appraisal_events": ev}, who=who, action=action or f"appraisal_{event}",
+                           target=f"{round_id}/{unit}", detail=detail or (reason or ""),
+                           guard=(round_id, unit, token))
+
+
+def submit(store: Store, framework: Framework, round_id: int, unit: str, actor: dict,
+           now: datetime | None = None) -> dict:
+    """Submit the unit's form: every variable answered (a value or N/A) and accepted by its rule.
+    Records late = now after the round's deadline (possible only after a reopen). Returns {late}."""
+    who = _own_unit(actor, unit)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    view = _view(framework, rnd)
+    st_, values, token = _editable_state(store, rnd, unit, now)
+    if not st_["editable"]:
+        raise FormLocked(st_["status"])
+    crit = criteria_table(view)
+    got = values.loc[values["value"].notna() | values["not_applicable"].astype(bool)] if len(values) else values
+    have = set(zip(got["indicator"], got["variable"])) if len(got) else set()
+    na_codes = set(got.loc[got["not_applicable"].astype(bool), "indicator"]) if len(got) else set()
+    missing = [c for c, v in zip(crit["code"], crit["variable"]) if (c, v) not in have and c not in na_codes]
+    if missing:
+        raise FormIncomplete(", ".join(dict.fromkeys(missing)))
+    inputs = pd.DataFrame({"entity": unit, "year": int(rnd["year"]), "indicator": got["indicator"].astype(str),
+                           "variable": got["variable"].astype(str), "value": got["value"].astype("float64"),
+                           "not_applicable": got["not_applicable"].astype(bool)})
+    problems = score(view, inputs, strict=False).problems
+    if problems:
+        raise BadValue(", ".join(dict.fromkeys(p.indicator for p in problems if p.indicator)) or "—")
+    late = now > rnd["deadline"]
+    _event(store, round_id, unit, "submit", who, now, token, late=late,
+           detail="late" if late else "")
+    return {"late": late}
+
+
+def withdraw(store: Store, framework: Framework, round_id: int, unit: str, actor: dict,
+             now: datetime | None = None) -> None:
+    """Take a submission back to correct it: only while submitted, before the unit's deadline, round open."""
+    who = _own_unit(actor, unit)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    st_, _, token = _editable_state(store, rnd, unit, now)
+    if st_["last_event"] != "submit" or now > st_["deadline"]:
+        raise FormLocked(st_["status"])
+    _event(store, round_id, unit, "withdraw", who, now, token)
+
+
+def reopen(store: Store, round_id: int, unit: str, until, reason: str, actor: dict,
+           now: datetime | None = None) -> None:
+    """An editor reopens one unit's form until `until` (a date: the end of that day in Vietnam; or a naive
+    UTC datetime), with a reason; recorded as an event and in the change log."""
+    who = _editor(actor)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    _open(rnd)
+    _unit_in_round(store, rnd, unit)
+    if not (reason or "").strip():
+        raise ReasonRequired("reopen")
+    end = until if isinstance(until, datetime) else deadline_utc(until)
+    if end <= now:
+        raise BadDeadline(str(until))
+    token = store.appraisal_token(round_id, unit)
+    _event(store, round_id, unit, "reopen", who, now, token, reason=reason.strip(), until=end,
+           detail=f"until {end}: {reason.strip()}")
+
+
+# -- the council ----------------------------------------------------------------------------------------
+def _my_codes(store: Store, round_id: int, actor: dict) -> set[str] | None:
+    """The codes assigned to a council member; None for an editor (all)."""
+    if actor and actor.get("role") == "editor":
+        _editor(actor)
+        return None
+    if not actor or actor.get("role") != "council" or not actor.get("account"):
+        raise NotAssigned("")
+    cur = store.appraisal_latest("appraisal_assignments", round_id)
+    return set(cur.loc[cur["account"] == actor["account"], "code"])
+
+
+def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: datetime | None = None) -> pd.DataFrame:
+    """What a council member appraises (an editor: everything): per unit × assigned criterion × variable —
+    unit, status, can_decide, code, name_vi, max_points, rule, variable, meaning_vi, unit_of_measure,
+    na_allowed, self_value, self_na, n_evidence, explanation, decided_value, decided_na, reason, decided_by,
+    decided_at, stale, reply, appraiser."""
+    now = _now(now)
+    rnd = _round(store, round_id)
+    view = _view(framework, rnd)
+    mine = _my_codes(store, round_id, actor)
+    crit = criteria_table(view)
+    if mine is not None:
+        crit = crit.loc[crit["code"].isin(mine)]
+    states, values, _ = _states(store, rnd, now)
+    decisions = store.appraisal_latest("appraisal_decisions", round_id)
+    ev = store.appraisal_latest("appraisal_evidence", round_id)
+    notes = store.appraisal_latest("appraisal_notes", round_id)
+    dstate = decision_state(decisions, values)
+    names = _names(store, rnd["province"])
+    asg = store.appraisal_latest("appraisal_assignments", round_id)
+    asg_map = dict(zip(asg["code"], asg["account"]))
+    crit = crit.rename(columns={"unit": "unit_of_measure"})
+    q = states[["unit", "status", "submitted", "last_event"]].merge(crit, how="cross")
+    v = values[["unit", "indicator", "variable", "value", "not_applicable"]].rename(
+        columns={"indicator": "code", "value": "self_value", "not_applicable": "self_na"})
+    q = q.merge(v, on=["unit", "code", "variable"], how="left")
+    d = decisions[["unit", "indicator", "variable", "value", "not_applicable"]].rename(
+        columns={"indicator": "code", "value": "decided_value", "not_applicable": "decided_na"})
+    q = q.merge(d, on=["unit", "code", "variable"], how="left")
+    q = q.merge(dstate, on=["unit", "code"], how="left")
+    nev = (ev.groupby(["unit", "indicator"]).size().rename("n_evidence").reset_index()
+           .rename(columns={"indicator": "code"}))
+    q = q.merge(nev, on=["unit", "code"], how="left")
+    for kind in ("explanation", "reply"):
+        n = notes.loc[notes["kind"] == kind, ["unit", "indicator", "text"]].rename(
+            columns={"indicator": "code", "text": kind})
+        q = q.merge(n.drop_duplicates(["unit", "code"], keep="last"), on=["unit", "code"], how="left")
+    q["n_evidence"] = q["n_evidence"].fillna(0).astype(int)
+    q["self_na"] = q["self_na"].fillna(False).astype(bool)
+    q["stale"] = q["stale"].fillna(False).astype(bool)
+    q["self_value"] = q["self_value"].astype("float64")
+    q["decided_value"] = q["decided_value"].astype("float64")
+    past = now > rnd["deadline"]
+    q["can_decide"] = (not rnd["closed"]) & q["submitted"].astype(bool) & ((q["last_event"] == "submit") | past)
+    q["appraiser"] = q["code"].map(lambda c: names.get(asg_map.get(c), asg_map.get(c)) if asg_map.get(c) else None)
+    q["decided_by_name"] = q["decided_by"].map(lambda x: names.get(x, x) if isinstance(x, str) else None)
+    return q.drop(columns=["submitted", "last_event", "dseq"]).reset_index(drop=True)
+
+
+def decide(store: Store, framework: Framework, round_id: int, unit: str, code: str, values: dict[str, float | None],
+           reason: str, actor: dict, now: datetime | None = None) -> None:
+    """A council member's appraised value of one criterion of one unit: a number per variable of the rule,
+    or None for every variable = N/A (where the criterion allows it). A reason is required when the values
+    differ from the unit's own."""
+    now = _now(now)
+    rnd = _round(store, round_id)
+    if not actor or actor.get("role") != "council":
+        raise NotAssigned(code)
+    who = _who(actor)
+    _open(rnd)
+    view = _view(framework, rnd)
+    leaf = view.nodes.get(code)
+    if leaf is None or not leaf.is_leaf:
+        raise UnknownCriterion(code)
+    mine = _my_codes(store, round_id, actor)
+    if code not in mine:
+        raise NotAssigned(code)
+    _unit_in_round(store, rnd, unit)
+    token = store.appraisal_token(round_id, unit)
+    states, current, _ = _states(store, rnd, now, unit)
+    st_ = states.iloc[0]
+    if not st_["submitted"] or not (st_["last_event"] == "submit" or now > rnd["deadline"]):
+        raise NotSubmitted(unit)
+    names = leaf.variable_names()
+    if set(values) != set(names):
+        raise UnknownCriterion(f"{code}: {sorted(values)} ≠ {sorted(names)}")
+    all_na = all(values[v] is None for v in names)
+    if any(values[v] is None for v in names) and not (all_na and leaf.not_applicable_allowed):
+        raise BadValue(f"{code}: N/A")
+    rows = []
+    for v in names:
+        x = values[v]
+        if x is not None:
+            try:
+                x = float(x)
+            except (TypeError, ValueError):
+                raise BadValue(f"{code}.{v}: {x!r}") from None
+            if not math.isfinite(x) or x < 0:
+                raise BadValue(f"{code}.{v}: {x}")
+        rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
+    mine_vals = current.loc[current["indicator"] == code].set_index("variable")
+    differs = any(not (r["variable"] in mine_vals.index and _same(
+        r["value"], r["not_applicable"], mine_vals.at[r["variable"], "value"],
+        mine_vals.at[r["variable"], "not_applicable"])) for r in rows)
+    reason = (reason or "").strip() or None
+    if differs and not reason:
+        raise ReasonRequired(code)
+    frame = pd.DataFrame(rows).assign(reason=reason, decided_by=who, decided_at=now)
+    frame["value"] = frame["value"].astype("float64")
+    store.appraisal_record(round_id, {"appraisal_decisions": frame}, who=who, action="appraisal_decide",
+                           target=f"{round_id}/{unit}/{code}",
+                           detail="; ".join(f"{r['variable']}={'N/A' if r['value'] is None else r['value']}"
+                                            for r in rows) + (f" — {reason}" if reason else ""),
+                           guard=(round_id, unit, token))
+
+
+def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: dict,
+          now: datetime | None = None) -> None:
+    """The unit's one reply to the council's decision on a criterion (where the round allows replies)."""
+    who = _own_unit(actor, unit)
+    now = _now(now)
+    rnd = _round(store, round_id)
+    _open(rnd)
+    _unit_in_round(store, rnd, unit)
+    if not rnd["allow_reply"]:
+        raise ReplyNotAllowed("round")
+    if not (text or "").strip():
+        raise TextRequired(code)
+    token = store.appraisal_token(round_id, unit)
+    decided = store.appraisal_latest("appraisal_decisions", round_id, unit)
+    if code not in set(decided["indicator"]):
+        raise ReplyNotAllowed("undecided")
+    notes = store.appraisal_latest("appraisal_notes", round_id, unit)
+    if len(notes.loc[(notes["kind"] == "reply") & (notes["indicator"] == code)]):
+        raise ReplyNotAllowed("second")
+    row = pd.DataFrame([{"unit": unit, "indicator": code, "kind": "reply", "text": text.strip(), "saved_by": who,
+                         "saved_at": now}])
+    store.appraisal_record(round_id, {"appraisal_notes": row}, who=who, action="appraisal_reply",
+                           target=f"{round_id}/{unit}/{code}", detail=text.strip(), guard=(round_id, unit, token))
+
+
+# -- progress, gap, close ---------------------------------------------------------------------------------
+def _round_frames(store: Store, framework: Framework, round_id: int, now: datetime):
+    rnd = _round(store, round_id)
+    view = _view(framework, rnd)
+    states, values, _ = _states(store, rnd, now)
+    decisions = store.appraisal_latest("appraisal_decisions", round_id)
+    return rnd, view, states, values, decisions
+
+
+def progress(store: Store, framework: Framework, round_id: int, now: datetime | None = None):
+    """(summary, per unit, per member): units, submitted, late, not submitted, withdrawn, locked, units
+    with missing evidence, decided / to decide (stale decisions do not count), criteria unassigned."""
+    now = _now(now)
+    rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
+    crit = criteria_table(view)
+    dstate = decision_state(decisions, values)
+    ev = store.appraisal_latest("appraisal_evidence", round_id)
+    asg = store.appraisal_latest("appraisal_assignments", round_id)
+    summary, per_unit, per_member = progress_tables(states, crit, values, ev, dstate, asg,
+                                                    _names(store, rnd["province"]))
+    summary["status"] = _status(rnd, now)
+    return summary, per_unit, per_member
+
+
+def _self_and_appraised(store, round_id, view, states, decisions, values, rnd):
+    history = store.appraisal_history("appraisal_values", round_id)
+    sub = submitted_values(history, states)
+    dstate = decision_state(decisions, values)
+    good = dstate.loc[~dstate["stale"].astype(bool)] if len(dstate) else dstate
+    sub_units = set(sub["unit"]) if len(sub) else set()
+    good = good.loc[good["unit"].isin(sub_units)] if len(good) else good
+    return sub, dstate, good
+
+
+def gap(store: Store, framework: Framework, round_id: int, now: datetime | None = None) -> pd.DataFrame:
+    """Per submitted unit × criterion: self_points (its submitted values), appraised_points (the council's
+    values; empty while undecided), difference, appraiser, reason, stale — points by scoring.engine.score over
+    the level's framework view."""
+    now = _now(now)
+    rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
+    sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
+    year = int(rnd["year"])
+    self_pts = leaf_points(view, sub, year)
+    appr = appraised_values(sub, decisions, good)
+    appr_pts = leaf_points(view, appr, year)
+    return gap_table(self_pts, appr_pts, dstate, _names(store, rnd["province"]),
+                     {leaf.code: leaf.name_vi for leaf in view.leaves})
+
+
+def close_round(store: Store, framework: Framework, round_id: int, actor: dict, keep_self_for_undecided: bool = False,
+                now: datetime | None = None) -> dict:
+    """Close the round: the submitted self values (basis 'self') and the appraised values (basis 'appraised')
+    of every unit that submitted become the unit group's figures for the round's year, in ONE transaction.
+    Refused (round_undecided, detail = count) while submitted criteria are undecided (or their decision is
+    stale), unless keep_self_for_undecided (the self value is used; the close event says how many)."""
+    who = _editor(actor)
+    now = _now(now)
+    rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
+    _open(rnd)
+    token = store.appraisal_token(round_id)
+    sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
+    codes = [leaf.code for leaf in view.leaves]
+    sub_units = sorted(set(sub["unit"])) if len(sub) else []
+    decided = set(zip(good["unit"], good["code"])) if len(good) else set()
+    undecided = sum(1 for u in sub_units for c in codes if (u, c) not in decided)
+    if undecided and not keep_self_for_undecided:
+        raise RoundUndecided(str(undecided))
+    appr = appraised_values(sub, decisions, good)
+    year = int(rnd["year"])
+
+    def long(df):
+        return pd.DataFrame({"entity": df["unit"].astype(str), "year": year, "indicator": df["indicator"].astype(str),
+                             "variable": df["variable"].astype(str), "value": df["value"].astype("float64"),
+                             "not_applicable": df["not_applicable"].astype(bool)})
+
+    label = rnd.get("label") or ""
+    file_name = f"Vòng đánh giá số {round_id}" + (f" — {label}" if label else "")
+    reason = (f"{undecided} tiêu chí chưa thẩm định: giữ giá trị tự đánh giá" if undecided else None)
+    self_id, appr_id = store.close_appraisal_round(
+        round_id, long(sub), long(appr), entity_group=unit_group(rnd["level"], rnd["province"]),
+        framework_id=rnd["framework_id"], flag="sample" if rnd["dataset"] == "sample" else "self_assessed",
+        file_name=file_name, who=who, at=now, reason=reason, guard=(round_id, None, token))
+    units = store.appraisal_round_units(round_id)
+    return {"self_import_id": self_id, "appraised_import_id": appr_id,
+            "units_without_figures": [u for u in units if u not in set(sub_units)], "kept_self": undecided}

@@ -1,0 +1,543 @@
+"""The internal appraisal round (issue 12): a full round on the SAMPLE Huế communes, every rule the service
+enforces, closing in one transaction, and the pure helpers (table-driven, no database)."""
+import tomllib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from loaders import appraisal as ap
+from loaders import limits
+from loaders.store import EditorRequired, Store
+from scoring import load_framework, score
+
+ROOT = Path(__file__).resolve().parent.parent
+EDITOR = {"name": "Nguyễn Văn Biên Tập", "role": "editor", "account": None, "unit": None}
+PROVINCE, LEVEL, YEAR = "Huế", "commune", 2025
+GROUP = f"{LEVEL}@{PROVINCE}"
+DEADLINE = date(2026, 12, 15)                # ends 15/12 23:59:59 in Vietnam = 16:59:59 UTC
+T0 = datetime(2026, 12, 1, 2, 0)             # UTC, before the deadline
+AFTER = datetime(2026, 12, 16, 1, 0)         # UTC, after it
+A, B, C, D = "Phường Thuận Hóa", "Phường Phú Xuân", "Xã Phú Vang", "Xã Nam Đông"
+UNITS = [A, B, C, D]
+M1, M2 = "Trần Thị Hội Đồng", "Lê Văn Thẩm Định"
+
+
+@pytest.fixture(scope="module")
+def fw():
+    return load_framework("hue_units")
+
+
+def base_values(store) -> pd.DataFrame:
+    """One valid, complete set of commune values (the SAMPLE figures of one commune), III.1 set to 80/100."""
+    df = store.current_inputs("hue_units", GROUP, "self", "sample")
+    one = df.loc[(df["entity"] == A) & (df["year"] == df["year"].max()),
+                 ["indicator", "variable", "value", "not_applicable"]].reset_index(drop=True)
+    one.loc[(one["indicator"] == "III.1") & (one["variable"] == "a"), "value"] = 80.0
+    one.loc[(one["indicator"] == "III.1") & (one["variable"] == "b"), "value"] = 100.0
+    return one
+
+
+def with_value(values, code, var, x):
+    out = values.copy()
+    out.loc[(out["indicator"] == code) & (out["variable"] == var), "value"] = x
+    return out
+
+
+@pytest.fixture()
+def rnd(store, fw):
+    rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "Vòng thử nghiệm", UNITS, True, EDITOR, now=T0)
+    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in UNITS]
+                               + [{"role": "council", "display_name": M1}, {"role": "council", "display_name": M2}],
+                               EDITOR)
+    actors = {r.display_name: ap.authenticate(store, r.account, r.password) for r in issued.itertuples()}
+    view = fw.for_level(LEVEL)
+    codes = [leaf.code for leaf in view.leaves]
+    first = codes[: len(codes) // 2]
+    mapping = {c: actors[M1]["account"] if c in first else actors[M2]["account"] for c in codes}
+    assert ap.assign(store, rid, mapping, EDITOR, now=T0) == len(codes)
+    return SimpleNamespace(rid=rid, actors=actors, codes=codes, view=view, issued=issued, mapping=mapping,
+                           values=base_values(store), member_of={c: (M1 if c in first else M2) for c in codes})
+
+
+def fill_evidence(store, fw, r, unit, now):
+    """Evidence for every criterion of the unit that needs it (a document number; one real file)."""
+    crit = ap.criteria_table(r.view)
+    need = set(crit.loc[crit["needs_evidence"], "code"])
+    for i, code in enumerate(sorted(need)):
+        if i == 0:
+            ap.add_evidence(store, r.rid, unit, code, r.actors[unit], file_name="Quyết định số 12.pdf",
+                            content=b"%PDF-1.4 minh chung", now=now)
+        else:
+            ap.add_evidence(store, r.rid, unit, code, r.actors[unit], doc_number=f"{i}/QĐ-UBND",
+                            doc_date=date(2026, 3, 1), issuer="UBND", now=now)
+
+
+def decide_all(store, fw, r, unit, now, changes=None):
+    """Each member decides their criteria of `unit`: the self values, except `changes` {code: ({var: x}, why)}."""
+    changes = changes or {}
+    for member in (M1, M2):
+        q = ap.queue(store, fw, r.rid, r.actors[member], now=now)
+        q = q.loc[q["unit"] == unit]
+        for code, rows in q.groupby("code", sort=False):
+            vals = {v: (None if na else float(x)) for v, x, na in zip(rows["variable"], rows["self_value"],
+                                                                       rows["self_na"])}
+            why = ""
+            if code in changes:
+                vals.update(changes[code][0])
+                why = changes[code][1]
+            ap.decide(store, fw, r.rid, unit, code, vals, why, r.actors[member], now=now)
+
+
+def test_full_round(store, fw, rnd):
+    r, now = rnd, T0
+    # A: drafts before the deadline, misses it, is reopened, submits late.
+    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], explanations={"I.1": "Đã ban hành quyết định."}, now=now)
+    fill_evidence(store, fw, r, A, now)
+    # B: submits, withdraws, corrects III.1 (70 → 80), submits again.
+    ap.save_draft(store, fw, r.rid, B, with_value(r.values, "III.1", "a", 70.0), r.actors[B], now=now)
+    fill_evidence(store, fw, r, B, now)
+    assert ap.submit(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=1)) == {"late": False}
+    ap.withdraw(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=2))
+    assert ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=now + timedelta(hours=3)) == 1
+    ap.submit(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=4))
+    # C: submits without any evidence.
+    ap.save_draft(store, fw, r.rid, C, r.values, r.actors[C], now=now)
+    ap.submit(store, fw, r.rid, C, r.actors[C], now=now)
+    # D never answers.
+    st = ap.unit_status(store, r.rid, now=now).set_index("unit")
+    assert st["status"].to_dict() == {A: "draft", B: "submitted", C: "submitted", D: "not_started"}
+
+    with pytest.raises(ap.FormLocked):
+        ap.submit(store, fw, r.rid, A, r.actors[A], now=AFTER)
+    ap.reopen(store, r.rid, A, date(2026, 12, 20), "Đơn vị báo mất điện ngày 15/12", EDITOR, now=AFTER)
+    assert ap.submit(store, fw, r.rid, A, r.actors[A], now=AFTER + timedelta(hours=1)) == {"late": True}
+
+    summary, per_unit, per_member = ap.progress(store, fw, r.rid, now=AFTER + timedelta(hours=2))
+    assert {k: summary[k] for k in ("n_units", "submitted", "late", "not_submitted", "missing_evidence")} == {
+        "n_units": 4, "submitted": 3, "late": 1, "not_submitted": 1, "missing_evidence": 1}
+    assert per_unit.set_index("unit").at[C, "missing_evidence"] > 0
+    assert per_unit.set_index("unit").at[A, "missing_evidence"] == 0
+    assert summary["to_decide"] == 3 * len(r.codes) and summary["decided"] == 0
+    assert sorted(per_member["display_name"]) == sorted([M1, M2])
+
+    # Each member sees only their criteria; the council lowers B's III.1 (a 80 → 60).
+    owner = r.member_of["III.1"]
+    q = ap.queue(store, fw, r.rid, r.actors[owner], now=AFTER)
+    assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == owner}
+    assert set(q["unit"]) == set(UNITS)
+    when = AFTER + timedelta(hours=3)
+    for unit in (A, C):
+        decide_all(store, fw, r, unit, when)
+    decide_all(store, fw, r, B, when, {"III.1": ({"a": 60.0}, "Chỉ 60 người có chứng thư số theo danh sách")})
+    ap.reply(store, r.rid, B, "III.1", "Đề nghị xem lại: 20 người cấp tháng 11.", r.actors[B], now=when)
+    summary, _, _ = ap.progress(store, fw, r.rid, now=when)
+    assert summary["decided"] == summary["to_decide"] == 3 * len(r.codes)
+
+    g = ap.gap(store, fw, r.rid, now=when)
+    row = g.loc[(g["unit"] == B) & (g["code"] == "III.1")].iloc[0]
+    assert (row["self_points"], row["appraised_points"], row["difference"]) == (8.0, 6.0, -2.0)
+    assert row["appraiser"] == owner and row["reason"].startswith("Chỉ 60")
+    assert (g.loc[~((g["unit"] == B) & (g["code"] == "III.1")), "difference"] == 0).all()
+
+    res = ap.close_round(store, fw, r.rid, EDITOR, now=when + timedelta(hours=1))
+    assert res["units_without_figures"] == [D] and res["kept_self"] == 0
+    appraised = store.current_inputs("hue_units", GROUP, "appraised", "own")
+    selfs = store.current_inputs("hue_units", GROUP, "self", "own")
+    pick = lambda df: df.loc[(df["entity"] == B) & (df["indicator"] == "III.1") & (df["variable"] == "a"), "value"]
+    assert pick(appraised).tolist() == [60.0] and pick(selfs).tolist() == [80.0]
+    assert set(appraised["entity"]) == {A, B, C} and set(appraised["year"]) == {YEAR}
+    info = store.import_info(res["appraised_import_id"])
+    assert info["flag"] == "self_assessed" and info["form"] == "appraisal_round"
+    assert info["file_name"] == f"Vòng đánh giá số {r.rid} — Vòng thử nghiệm"
+
+    def totals(df):
+        s = score(r.view, df, strict=False).scores
+        s = s.loc[s["code"] == "total"].set_index("entity")
+        return s["points"], s["rank"]
+
+    self_pts, self_rank = totals(selfs)
+    appr_pts, appr_rank = totals(appraised)
+    assert appr_pts[B] == pytest.approx(self_pts[B] - 2.0) and appr_pts[A] == self_pts[A]
+    assert self_rank.to_dict() == {A: 1, B: 1, C: 1}          # identical self figures: a three-way tie
+    assert appr_rank.to_dict() == {A: 1, B: 3, C: 1}          # the council's change drops B
+    assert ap.round_info(store, r.rid, now=when)["status"] == "closed"
+
+
+def submitted(store, fw, r, *units, now=T0):
+    for u in units:
+        ap.save_draft(store, fw, r.rid, u, r.values, r.actors[u], now=now)
+        ap.submit(store, fw, r.rid, u, r.actors[u], now=now)
+
+
+def test_lock_after_deadline_and_reopen_is_recorded(store, fw, rnd):
+    r = rnd
+    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    submitted(store, fw, r, B)
+    for call in (lambda: ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=AFTER),
+                 lambda: ap.submit(store, fw, r.rid, A, r.actors[A], now=AFTER),
+                 lambda: ap.withdraw(store, fw, r.rid, B, r.actors[B], now=AFTER),
+                 lambda: ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0),  # submitted: locked
+                 lambda: ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="1", now=AFTER)):
+        with pytest.raises(ap.FormLocked):
+            call()
+    assert ap.unit_status(store, r.rid, now=AFTER).set_index("unit").at[A, "status"] == "locked"
+    with pytest.raises(ap.ReasonRequired):
+        ap.reopen(store, r.rid, A, date(2026, 12, 20), "  ", EDITOR, now=AFTER)
+    with pytest.raises(ap.BadDeadline):
+        ap.reopen(store, r.rid, A, date(2026, 12, 15), "muộn", EDITOR, now=AFTER)
+    with pytest.raises(EditorRequired):
+        ap.reopen(store, r.rid, A, date(2026, 12, 20), "lý do", r.actors[A], now=AFTER)
+    ap.reopen(store, r.rid, A, date(2026, 12, 20), "Sự cố mạng", EDITOR, now=AFTER)
+    st = ap.unit_status(store, r.rid, now=AFTER).set_index("unit")
+    assert st.at[A, "status"] == "draft" and st.at[A, "reopened"]
+    assert st.at[A, "deadline"] == datetime(2026, 12, 20, 16, 59, 59)
+    ap.save_draft(store, fw, r.rid, A, with_value(r.values, "I.4", "a", 3), r.actors[A], now=AFTER)
+    ev = store.appraisal_history("appraisal_events", r.rid)
+    reopen = ev.loc[ev["event"] == "reopen"].iloc[0]
+    assert (reopen["unit"], reopen["actor"], reopen["reason"]) == (A, EDITOR["name"], "Sự cố mạng")
+    log = store.change_log()
+    assert ((log["action"] == "appraisal_reopen") & (log["changed_by"] == EDITOR["name"])).sum() == 1
+    # After the reopened deadline it locks again.
+    with pytest.raises(ap.FormLocked):
+        ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=datetime(2026, 12, 21))
+
+
+def test_a_unit_sees_and_changes_only_its_own_form(store, fw, rnd):
+    r = rnd
+    f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
+    assert len(f) == sum(len(leaf.variables) for leaf in r.view.leaves)
+    assert {"code", "name_vi", "max_points", "rule", "variable", "meaning_vi", "unit", "value", "not_applicable",
+            "na_allowed", "evidence_text", "n_evidence", "explanation", "decided_value", "decided_reason",
+            "decided_by", "stale", "reply", "status", "editable"} <= set(f.columns)
+    assert ap.form(store, fw, r.rid, A, EDITOR, now=T0)["code"].tolist() == f["code"].tolist()
+    for actor in (r.actors[B], r.actors[M1], None):
+        with pytest.raises(ap.NotYourUnit):
+            ap.form(store, fw, r.rid, A, actor, now=T0)
+    for call in (lambda: ap.save_draft(store, fw, r.rid, A, r.values, r.actors[B], now=T0),
+                 lambda: ap.submit(store, fw, r.rid, A, r.actors[B], now=T0),
+                 lambda: ap.add_evidence(store, r.rid, A, "I.1", r.actors[B], doc_number="1", now=T0),
+                 lambda: ap.reply(store, r.rid, A, "I.1", "x", r.actors[B], now=T0),
+                 lambda: ap.save_draft(store, fw, r.rid, A, r.values, EDITOR, now=T0)):
+        with pytest.raises(ap.NotYourUnit):
+            call()
+    assert store.appraisal_history("appraisal_values", r.rid).empty
+
+
+def test_council_rules(store, fw, rnd):
+    r = rnd
+    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    m1 = r.actors[M1]
+    mine = next(c for c in r.codes if r.member_of[c] == M1)
+    theirs = next(c for c in r.codes if r.member_of[c] == M2)
+    leaf = r.view.nodes[mine]
+    own = {v: float(r.values.set_index(["indicator", "variable"]).at[(mine, v), "value"])
+           for v in leaf.variable_names()}
+    with pytest.raises(ap.NotSubmitted):           # a draft is not appraised
+        ap.decide(store, fw, r.rid, A, mine, own, "", m1, now=T0)
+    ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
+    with pytest.raises(ap.NotAssigned):
+        ap.decide(store, fw, r.rid, A, theirs, {v: 1.0 for v in r.view.nodes[theirs].variable_names()}, "x", m1,
+                  now=T0)
+    with pytest.raises(ap.NotAssigned):            # a unit user is not a member
+        ap.decide(store, fw, r.rid, A, mine, own, "", r.actors[A], now=T0)
+    changed = {v: x + 1 for v, x in own.items()}
+    with pytest.raises(ap.ReasonRequired):
+        ap.decide(store, fw, r.rid, A, mine, changed, "  ", m1, now=T0)
+    ap.decide(store, fw, r.rid, A, mine, own, "", m1, now=T0)              # unchanged: no reason needed
+    with pytest.raises(ap.BadValue):
+        ap.decide(store, fw, r.rid, A, mine, {v: -1.0 for v in own}, "âm", m1, now=T0)
+    with pytest.raises(ap.UnknownCriterion):
+        ap.decide(store, fw, r.rid, A, mine, {"zz": 1.0}, "x", m1, now=T0)
+    q = ap.queue(store, fw, r.rid, m1, now=T0)
+    assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == M1}
+    # The unit withdraws and changes that criterion: the decision becomes stale ("cần xem lại").
+    ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=1))
+    var = leaf.variable_names()[0]
+    ap.save_draft(store, fw, r.rid, A, with_value(r.values, mine, var, own[var] + 1), r.actors[A],
+                  now=T0 + timedelta(hours=2))
+    f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=2))
+    assert f.loc[f["code"] == mine, "stale"].all() and not f.loc[f["code"] != mine, "stale"].any()
+
+
+def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
+    r = rnd
+    submitted(store, fw, r, A)
+    code = r.codes[0]
+    with pytest.raises(ap.ReplyNotAllowed):
+        ap.reply(store, r.rid, A, code, "Chưa có quyết định", r.actors[A], now=T0)
+    leaf = r.view.nodes[code]
+    ap.decide(store, fw, r.rid, A, code, {v: 0.0 for v in leaf.variable_names()}, "Không có minh chứng",
+              r.actors[r.member_of[code]], now=T0)
+    with pytest.raises(ap.TextRequired):
+        ap.reply(store, r.rid, A, code, " ", r.actors[A], now=T0)
+    ap.reply(store, r.rid, A, code, "Xin gửi lại minh chứng", r.actors[A], now=T0)
+    with pytest.raises(ap.ReplyNotAllowed):
+        ap.reply(store, r.rid, A, code, "Lần hai", r.actors[A], now=T0)
+    f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
+    assert f.loc[f["code"] == code, "reply"].eq("Xin gửi lại minh chứng").all()
+    assert f.loc[f["code"] == code, "decided_reason"].eq("Không có minh chứng").all()
+
+
+def test_no_reply_when_the_round_allows_none(store, fw):
+    rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A], False, EDITOR, now=T0)
+    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
+    actor = ap.authenticate(store, issued.at[0, "account"], issued.at[0, "password"])
+    with pytest.raises(ap.ReplyNotAllowed):
+        ap.reply(store, rid, A, "I.1", "x", actor, now=T0)
+
+
+def test_after_close_everything_is_refused(store, fw, rnd):
+    r = rnd
+    submitted(store, fw, r, A, B)
+    res = ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
+    assert res["kept_self"] == 2 * len(r.codes)
+    ev = store.appraisal_history("appraisal_events", r.rid)
+    assert ev["reason"].iloc[-1].startswith(f"{2 * len(r.codes)} tiêu chí chưa thẩm định")
+    code = r.codes[0]
+    one = {v: 1.0 for v in r.view.nodes[code].variable_names()}
+    calls = [lambda: ap.save_draft(store, fw, r.rid, C, r.values, r.actors[C], now=T0),
+             lambda: ap.submit(store, fw, r.rid, C, r.actors[C], now=T0),
+             lambda: ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0),
+             lambda: ap.add_evidence(store, r.rid, C, code, r.actors[C], doc_number="1", now=T0),
+             lambda: ap.decide(store, fw, r.rid, A, code, one, "x", r.actors[r.member_of[code]], now=T0),
+             lambda: ap.reply(store, r.rid, A, code, "x", r.actors[A], now=T0),
+             lambda: ap.reopen(store, r.rid, C, date(2026, 12, 20), "x", EDITOR, now=T0),
+             lambda: ap.set_deadline(store, r.rid, date(2026, 12, 30), EDITOR, "x", now=T0),
+             lambda: ap.assign(store, r.rid, {code: None}, EDITOR, now=T0),
+             lambda: ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)]
+    for call in calls:
+        with pytest.raises(ap.RoundClosed):
+            call()
+    assert ap.unit_status(store, r.rid, now=T0)["editable"].eq(False).all()
+
+
+def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, monkeypatch):
+    r = rnd
+    submitted(store, fw, r, A)
+    with pytest.raises(ap.RoundUndecided) as exc:
+        ap.close_round(store, fw, r.rid, EDITOR, now=T0)
+    assert exc.value.detail == str(len(r.codes))
+
+    def snapshot():
+        return (store.counts()["raw_inputs"], store.counts()["imports"],
+                len(store.appraisal_history("appraisal_events", r.rid)), len(store.change_log()),
+                store.appraisal_round(r.rid)["closed_at"])
+
+    before = snapshot()
+    original = Store._insert_frame
+    calls = []
+
+    def exploding(cur, table, df):
+        original(cur, table, df)
+        calls.append(table)
+        if table == "raw_inputs" and calls.count("raw_inputs") == 2:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Store, "_insert_frame", staticmethod(exploding))
+    with pytest.raises(RuntimeError):
+        ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
+    monkeypatch.setattr(Store, "_insert_frame", staticmethod(original))
+    assert calls.count("raw_inputs") == 2 and snapshot() == before
+    assert ap.round_info(store, r.rid, now=T0)["status"] == "open"
+    ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
+    assert ap.round_info(store, r.rid, now=T0)["status"] == "closed"
+
+
+def test_a_status_change_between_check_and_write_is_refused(store, fw, rnd):
+    r = rnd
+    token = store.appraisal_token(r.rid, A)
+    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
+    with pytest.raises(ap.RoundChanged):
+        store.appraisal_record(r.rid, {"appraisal_values": pd.DataFrame(
+            [{"unit": A, "indicator": "I.1", "variable": "item1", "value": 1.0, "not_applicable": False}])},
+            who="x", action="t", target="t", guard=(r.rid, A, token))
+
+
+def test_evidence_files(store, fw, rnd, monkeypatch):
+    r = rnd
+    eid = ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="../../Biên bản họp.PDF",
+                          content=b"%PDF-1.4 x", now=T0)
+    row = store.appraisal_latest("appraisal_evidence", r.rid, A).set_index("evidence_id").loc[eid]
+    assert row["file_path"].endswith("_bien-ban-hop.pdf") and "/" not in row["file_path"]
+    assert row["file_name"] == "Biên bản họp.PDF"
+    assert ap.evidence_path(store, r.rid, row["file_path"]).read_bytes() == b"%PDF-1.4 x"
+    with pytest.raises(ap.BadEvidenceFile):
+        ap.evidence_path(store, r.rid, "../../x")
+    for name, content in (("virus.exe", b"MZ"), ("a.pdf", b""), ("noext", b"x")):
+        with pytest.raises(ap.BadEvidenceFile):
+            ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name=name, content=content, now=T0)
+    monkeypatch.setattr(limits, "MAX_EVIDENCE_BYTES", 10)
+    with pytest.raises(ap.BadEvidenceFile):
+        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="a.png", content=b"x" * 11, now=T0)
+    with pytest.raises(ap.EvidenceEmpty):
+        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], issuer="UBND", now=T0)
+    assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 1
+    assert ap.remove_evidence(store, r.rid, A, eid, r.actors[A], now=T0)
+    assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 0
+    assert len(store.appraisal_history("appraisal_evidence", r.rid)) == 1     # kept, marked removed
+
+
+def test_accounts_sign_in_reissue_and_disable(store, rnd):
+    r = rnd
+    acc = ap.accounts(store, PROVINCE)
+    assert "pw_hash" not in acc.columns and len(acc) == 6
+    row = r.issued.set_index("display_name").loc[A]
+    assert row["account"] == "phuong-thuan-hoa" and len(row["password"]) == 12
+    assert r.issued.set_index("display_name").at[M1, "account"] == "hd-tran-thi-hoi-dong"
+    assert ap.authenticate(store, "phuong-thuan-hoa", "sai mật khẩu") is None
+    assert ap.authenticate(store, "khong-co", row["password"]) is None
+    assert ap.authenticate(store, " Phuong-Thuan-Hoa ", row["password"]) == {
+        "name": A, "role": "unit", "account": "phuong-thuan-hoa", "unit": A, "province": PROVINCE}
+    again = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
+    assert again.at[0, "account"] == "phuong-thuan-hoa"
+    assert ap.authenticate(store, "phuong-thuan-hoa", row["password"]) is None
+    assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is not None
+    with pytest.raises(ap.AccountExists):
+        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": "phuong-thuan-hoa"}], EDITOR)
+    with pytest.raises(ap.UnknownUnit):
+        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": "Xã Không Có"}], EDITOR)
+    with pytest.raises(EditorRequired):
+        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
+    assert ap.disable_account(store, "phuong-thuan-hoa", EDITOR)
+    assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is None
+    assert not store.query("SELECT 1 FROM change_log WHERE detail LIKE '%argon2%'").shape[0]
+    import openpyxl, io
+    ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
+    assert [c.value for c in ws[1]] == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
+
+
+def test_open_round_checks(store, fw):
+    unit = {"name": "x", "role": "unit", "account": "x", "unit": A}
+    with pytest.raises(EditorRequired):
+        ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A], True, unit, now=T0)
+    with pytest.raises(ap.UnknownUnit):
+        ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A, "Sở Nội vụ"], True, EDITOR, now=T0)
+    with pytest.raises(ap.BadDeadline):
+        ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, date(2026, 11, 30), "", [A], True, EDITOR, now=T0)
+    rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A], True, EDITOR, now=T0)
+    rs = ap.rounds(store, "hue_units", PROVINCE, now=T0)
+    assert rs.set_index("round_id").at[rid, "status"] == "open"
+    assert ap.rounds(store, "hue_units", PROVINCE, now=AFTER).set_index("round_id").at[rid, "status"] == "past_deadline"
+    ap.set_deadline(store, rid, date(2026, 12, 31), EDITOR, "Gia hạn chung", now=AFTER)
+    info = ap.round_info(store, rid, now=AFTER)
+    assert info["status"] == "open" and info["deadline_day"] == date(2026, 12, 31)
+    with pytest.raises(ap.ReasonRequired):
+        ap.set_deadline(store, rid, date(2027, 1, 5), EDITOR, "", now=AFTER)
+
+
+# -- pure helpers ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("day, utc", [
+    (date(2026, 12, 15), datetime(2026, 12, 15, 16, 59, 59)),
+    (date(2026, 1, 1), datetime(2026, 1, 1, 16, 59, 59)),
+    (date(2024, 2, 29), datetime(2024, 2, 29, 16, 59, 59)),
+])
+def test_deadline_is_the_end_of_the_day_in_vietnam(day, utc):
+    assert ap.deadline_utc(day) == utc
+
+
+DL = datetime(2026, 12, 15, 16, 59, 59)
+
+
+def ev(*rows):
+    """Events as (event, at-hours-after-T0, until or None, late)."""
+    return pd.DataFrame([{"unit": "u", "event": e, "at": T0 + timedelta(hours=h), "until": until, "late": late,
+                          "seq": i + 1} for i, (e, h, until, late) in enumerate(rows)],
+                        columns=["unit", "event", "at", "until", "late", "seq"])
+
+
+@pytest.mark.parametrize("events, has_values, closed, now, status, editable, late", [
+    (ev(), False, False, T0, "not_started", True, False),
+    (ev(), True, False, T0, "draft", True, False),
+    (ev(), True, False, AFTER, "locked", False, False),
+    (ev(("submit", 1, None, False)), True, False, T0, "submitted", False, False),
+    (ev(("submit", 1, None, False)), True, False, AFTER, "submitted", False, False),
+    (ev(("submit", 1, None, False), ("withdraw", 2, None, None)), True, False, T0, "withdrawn", True, False),
+    (ev(("submit", 1, None, False), ("withdraw", 2, None, None)), True, False, AFTER, "locked", False, False),
+    (ev(("reopen", 400, datetime(2026, 12, 20, 16, 59, 59), None)), True, False, AFTER, "draft", True, False),
+    (ev(("reopen", 400, datetime(2026, 12, 20, 16, 59, 59), None), ("submit", 401, None, True)), True, False,
+     AFTER, "submitted", False, True),
+    (ev(("reopen", 400, datetime(2026, 12, 20, 16, 59, 59), None)), True, False, datetime(2026, 12, 21),
+     "locked", False, False),
+    (ev(), True, True, T0, "locked", False, False),
+])
+def test_unit_states(events, has_values, closed, now, status, editable, late):
+    values = pd.DataFrame({"unit": ["u"] if has_values else []})
+    st = ap.unit_states(["u"], events, values, DL, closed, now).iloc[0]
+    assert (st["status"], bool(st["editable"]), bool(st["late"])) == (status, editable, late)
+
+
+CRIT = pd.DataFrame({"code": ["K1", "K1", "K2", "K3"], "variable": ["a", "b", "a", "a"],
+                     "needs_evidence": [True, True, True, False]})
+
+
+def vals(*rows):
+    return pd.DataFrame([{"unit": u, "indicator": c, "variable": v, "value": x, "not_applicable": na, "seq": i}
+                         for i, (u, c, v, x, na) in enumerate(rows)],
+                        columns=["unit", "indicator", "variable", "value", "not_applicable", "seq"])
+
+
+@pytest.mark.parametrize("values, evidence, missing", [
+    (vals(("u", "K1", "a", 3.0, False)), [], [("u", "K1")]),
+    (vals(("u", "K1", "a", 3.0, False)), [("u", "K1")], []),
+    (vals(("u", "K1", "a", 0.0, False), ("u", "K1", "b", 0.0, False)), [], []),     # claims nothing
+    (vals(("u", "K2", "a", None, True)), [], []),                                    # N/A
+    (vals(("u", "K3", "a", 5.0, False)), [], []),                                    # no evidence asked
+    (vals(("u", "K1", "a", 1.0, False), ("v", "K2", "a", 2.0, False)), [("v", "K2")], [("u", "K1")]),
+])
+def test_missing_evidence(values, evidence, missing):
+    evd = pd.DataFrame(evidence, columns=["unit", "indicator"])
+    got = ap.missing_evidence(CRIT, values, evd)
+    assert list(zip(got["unit"], got["code"])) == missing
+
+
+@pytest.mark.parametrize("values, decisions, stale", [
+    (vals(("u", "K1", "a", 1.0, False)), vals(("u", "K1", "a", 1.0, False)), False),
+    (vals(("u", "K1", "a", 1.0, False), ("u", "K1", "a", 2.0, False)),
+     vals(("u", "K1", "a", 1.0, False)).assign(seq=0.5), True),
+    (vals(("u", "K2", "a", 1.0, False), ("u", "K2", "a", 2.0, False)),
+     vals(("u", "K1", "a", 1.0, False)).assign(seq=1.5), False),
+])
+def test_decision_becomes_stale_when_the_unit_changes_the_criterion_after_it(values, decisions, stale):
+    d = decisions.assign(decided_by="hd-x", decided_at=T0, reason=None)
+    got = ap.decision_state(d, values)
+    assert bool(got.iloc[0]["stale"]) is stale
+
+
+def test_progress_tables():
+    states = pd.DataFrame({"unit": ["u", "v", "w"], "status": ["submitted", "draft", "locked"],
+                           "submitted": [True, False, True], "submitted_at": [T0, None, T0],
+                           "late": [True, False, False], "deadline": DL, "reopened": [True, False, False]})
+    values = vals(("u", "K1", "a", 3.0, False), ("v", "K2", "a", 1.0, False))
+    dstate = pd.DataFrame({"unit": ["u", "u"], "code": ["K1", "K2"], "decided_by": "hd-x", "decided_at": T0,
+                           "reason": None, "dseq": [5, 6], "stale": [False, True]})
+    asg = pd.DataFrame({"code": ["K1", "K2"], "account": ["hd-x", "hd-y"]})
+    summary, per_unit, per_member = ap.progress_tables(states, CRIT, values, pd.DataFrame(
+        columns=["unit", "indicator"]), dstate, asg, {"hd-x": "X"})
+    assert summary == {"n_units": 3, "submitted": 1, "ever_submitted": 2, "late": 1, "not_submitted": 2,
+                       "withdrawn": 0, "locked": 1, "missing_evidence": 2, "decided": 1, "to_decide": 6,
+                       "stale": 1, "unassigned_criteria": 1}
+    assert per_member.set_index("account")["decided"].to_dict() == {"hd-x": 1, "hd-y": 0}
+    assert per_member.set_index("account").at["hd-x", "display_name"] == "X"
+
+
+def test_gap_table():
+    self_pts = pd.DataFrame({"unit": ["u", "u", "v"], "code": ["K1", "K2", "K1"], "points": [8.0, 5.0, 4.0]})
+    appr = pd.DataFrame({"unit": ["u", "u", "v"], "code": ["K1", "K2", "K1"], "points": [6.0, 5.0, 4.0]})
+    dstate = pd.DataFrame({"unit": ["u", "v"], "code": ["K1", "K1"], "decided_by": ["hd-x", "hd-x"],
+                           "reason": ["ít hơn", None], "stale": [False, False]})
+    g = ap.gap_table(self_pts, appr, dstate, {"hd-x": "Bà X"}, {"K1": "Tiêu chí 1", "K2": "Tiêu chí 2"})
+    assert g[["unit", "code", "self_points", "appraised_points", "difference", "appraiser"]].astype(object).where(
+        g[["unit", "code", "self_points", "appraised_points", "difference", "appraiser"]].notna(), None
+    ).values.tolist() == [["u", "K1", 8.0, 6.0, -2.0, "Bà X"], ["u", "K2", 5.0, None, None, None],
+                          ["v", "K1", 4.0, 4.0, 0.0, "Bà X"]]
+
+
+def test_every_fault_has_a_message_in_both_languages():
+    for lang in ("vi", "en"):
+        faults = tomllib.loads((ROOT / "locales" / lang / "ui.toml").read_text(encoding="utf-8"))["faults"]
+        missing = [f.code for f in ap.FAULTS if not faults.get(f.code)]
+        assert not missing, (lang, missing)
