@@ -133,7 +133,7 @@ for _, pair in shown.iloc[(int(page) - 1) * PAGE_SIZE: int(page) * PAGE_SIZE].it
             if box not in st.session_state:
                 st.session_state[box] = rv.number_text(start, lang)
             where = cols[i % (len(cols) - 1)]
-            label = ctx.t("ui.appraise.value_label", meaning=r.get("meaning_vi") or var, self=self_text)
+            label = ctx.t("ui.appraise.value_label", meaning=r.get("meaning_vi") or var, own=self_text)
             raw = where.text_input(label, key=box, disabled=closed)
             if raw.strip() == "":
                 typed[var] = None

@@ -134,8 +134,10 @@ def make_round(store) -> dict:
     values = sample_values(store)
     ap.save_draft(store, fw, rid, B, values, actors[B])
     ap.submit(store, fw, rid, B, actors[B])
+    v = values.groupby("indicator")["value"].min()
+    lowered = next(c for c in mine if v.get(c, 0) > 0)  # a criterion of M1 that B answered above zero
     return {"rid": rid, "logins": logins, "actors": actors, "m1_codes": mine, "codes": codes, "values": values,
-            "fw": fw}
+            "fw": fw, "lowered": lowered}
 
 
 @pytest.fixture()
@@ -229,8 +231,8 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
 
     r = app.round
     store = data.store()
-    # M1 lowers B's first assigned criterion; the rest stays undecided
-    code = r["m1_codes"][0]
+    # M1 lowers one of B's criteria to zero; the rest stays undecided
+    code = r["lowered"]
     q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
     rows = q.loc[(q["unit"] == B) & (q["code"] == code)]
     ap.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "Không có minh chứng",
@@ -315,7 +317,7 @@ def test_unit_attaches_evidence_and_sees_the_decision(app):
 
     r = app.round
     store = data.store()
-    code = r["m1_codes"][0]
+    code = r["lowered"]
     q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
     rows = q.loc[(q["unit"] == B) & (q["code"] == code)]
     ap.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "**Thiếu** <b>minh chứng</b>",
@@ -358,7 +360,7 @@ def test_council_member_decides_an_assigned_row_only(app):
     assert not any(o.startswith(f"{c}.") for o in options for c in m2_codes)
     assert {m.label: m.value for m in at.metric}["Đơn vị × tiêu chí được giao"] == str(3 * len(r["m1_codes"]))
     at.selectbox(key="ap_unit").set_value(B).run()
-    code = r["m1_codes"][0]
+    code = r["lowered"]
     node = r["fw"].nodes[code]
     key = f"ap_{r['rid']}_{B}_{code}"
     var = node.variables[0].name
