@@ -111,6 +111,14 @@ def points_now(framework, form: pd.DataFrame, unit: str, year: int, values: dict
     return {c: float(p) for c, p in zip(df["code"], df["points"])}
 
 
+def points_so_far(framework, points: dict[str, float]) -> float | None:
+    """The sum of the points of the criteria entered so far (the engine's total stays empty until every
+    criterion has its values); None when none is entered."""
+    got = [points.get(leaf.code) for leaf in framework.leaves]
+    got = [p for p in got if p is not None and not math.isnan(p)]
+    return float(sum(got)) if got else None
+
+
 def criteria(framework) -> list[tuple[str, str, list[str]]]:
     """(main code, main name, leaf codes) in framework order: the groups the form is shown by."""
     out = []

@@ -47,20 +47,22 @@ if queue.empty:
     st.stop()
 
 # one row per (unit, criterion): decided when every variable has a decision
-pairs = (queue.assign(_decided=~queue["decided_by"].isna(), _stale=queue["stale"].fillna(False).astype(bool))
+pairs = (queue.assign(_decided=~queue["decided_by"].isna(), _stale=queue["stale"].fillna(False).astype(bool),
+                      _can=queue["can_decide"].fillna(False).astype(bool))
          .groupby(["unit", "code"], sort=False)
-         .agg(decided=("_decided", "all"), stale=("_stale", "any"), status=("status", "first"))
+         .agg(decided=("_decided", "all"), stale=("_stale", "any"), can=("_can", "any"), status=("status", "first"))
          .reset_index())
 n_done = int(pairs["decided"].sum())
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(ctx.t("ui.appraise.m_rows"), str(len(pairs)))
 m2.metric(ctx.t("ui.appraise.m_done"), str(n_done))
-m3.metric(ctx.t("ui.appraise.m_remaining"), str(len(pairs) - n_done))
+m3.metric(ctx.t("ui.appraise.m_remaining"), str(int((pairs["can"] & ~pairs["decided"]).sum())),
+          help=ctx.t("ui.appraise.m_remaining_help"))
 m4.metric(ctx.t("ui.appraise.m_stale"), str(int(pairs["stale"].sum())), help=ctx.t("ui.appraise.m_stale_help"))
 
 # -- filters ---------------------------------------------------------------------------------------------
 all_word = ctx.t("ui.appraise.all")
-f1, f2, f3, f4 = st.columns([2, 2, 1, 1])
+f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
 codes = list(dict.fromkeys(pairs["code"]))
 code = f1.selectbox(ctx.t("ui.round.col_criterion"), [all_word] + codes, key="ap_code",
                     format_func=lambda c: c if c == all_word else f"{c}. {fw.nodes[c].name_vi}")
@@ -68,7 +70,11 @@ units = sorted(set(pairs["unit"]))
 unit_pick = f2.selectbox(ctx.t("ui.round.col_unit"), [all_word] + units, key="ap_unit")
 only_open = f3.checkbox(ctx.t("ui.appraise.only_undecided"), key="ap_only_open")
 only_stale = f4.checkbox(ctx.t("ui.appraise.only_stale"), key="ap_only_stale")
+only_submitted = f5.checkbox(ctx.t("ui.appraise.only_submitted"), value=True, key="ap_only_submitted",
+                             help=ctx.t("ui.appraise.only_submitted_help"))
 shown = pairs
+if only_submitted:
+    shown = shown.loc[shown["can"] | shown["decided"]]
 if code != all_word:
     shown = shown.loc[shown["code"] == code]
 if unit_pick != all_word:

@@ -22,7 +22,7 @@ EDITOR = ("editor",)
 
 # -- open a round (editor) ----------------------------------------------------------------------------
 all_rounds = appraisal.rounds(store)
-if is_editor:
+if is_editor and not sel.present:  # a projector shows the round, not the editor's tools
     with st.expander(ctx.t("ui.round.open_title"), icon=":material/add_circle:", expanded=all_rounds.empty):
         fw_full = data.framework(sel.framework_id)
         if sel.is_province or sel.level not in fw_full.unit_levels:
@@ -97,7 +97,8 @@ m[3].metric(ctx.t("ui.round.m_not_submitted"), str(int(summary.get("not_submitte
 m[4].metric(ctx.t("ui.round.m_missing_evidence"), str(int(summary.get("missing_evidence", 0))),
             help=ctx.t("ui.round.m_missing_evidence_help"))
 decided, to_decide = int(summary.get("decided", 0)), int(summary.get("to_decide", 0))
-m[5].metric(ctx.t("ui.round.m_decided"), f"{decided}/{decided + to_decide}", help=ctx.t("ui.round.m_decided_help"))
+undecided = max(to_decide - decided, 0)
+m[5].metric(ctx.t("ui.round.m_decided"), f"{decided}/{to_decide}", help=ctx.t("ui.round.m_decided_help"))
 
 units_view = rv.unit_table(per_unit, lang)
 status_col = ctx.t("ui.round.col_status")
@@ -125,7 +126,7 @@ if closed:
         st.dataframe(rv.gap_table(shown_gap, lang), hide_index=True, width="stretch")
         tables.download_buttons(rv.gap_table(shown_gap, lang, numeric=True), f"chenh_lech_vong_{rid}", lang)
 
-if not is_editor:
+if not is_editor or sel.present:
     if user is None:
         st.caption(":material/lock: " + ctx.t("ui.round.editor_only"))
     st.stop()
@@ -247,9 +248,9 @@ with tab_deadline:
 
 with tab_close:
     st.caption(ctx.t("ui.round.close_help"))
-    if to_decide:
-        st.warning(ctx.t("ui.round.close_undecided", n=to_decide), icon=":material/pending:")
-    keep_self = st.checkbox(ctx.t("ui.round.keep_self", n=to_decide), key="rd_keep_self", disabled=not to_decide,
+    if undecided:
+        st.warning(ctx.t("ui.round.close_undecided", n=undecided), icon=":material/pending:")
+    keep_self = st.checkbox(ctx.t("ui.round.keep_self", n=undecided), key="rd_keep_self", disabled=not undecided,
                             help=ctx.t("ui.round.keep_self_help"))
     sure = st.checkbox(ctx.t("ui.round.close_confirm"), key="rd_close_sure")
     if st.button(ctx.t("ui.round.close_button"), key="rd_close", type="primary", disabled=not sure):

@@ -175,7 +175,7 @@ for code in codes:
 # -- points now ---------------------------------------------------------------------------------------------
 points = rv.points_now(fw, form, unit, int(info["year"]), typed)
 m1, m2, m3 = st.columns(3)
-m1.metric(ctx.t("ui.selfform.points_now"), f"{rv.points_text(points.get('total'), lang)}",
+m1.metric(ctx.t("ui.selfform.points_now"), rv.points_text(rv.points_so_far(fw, points), lang),
           help=ctx.t("ui.selfform.points_now_help", max=fmt.number(fw.max_points, 2, lang)))
 m2.metric(ctx.t("ui.selfform.filled"), f"{sum(filled.values())}/{len(by_code)}")
 with_ev = sum(1 for part in by_code.values() if not rv.is_missing(part.iloc[0].get("n_evidence"))

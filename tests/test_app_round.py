@@ -55,6 +55,14 @@ def test_points_now_by_the_engine(values, typed, expected):
         assert math.isnan(pts["I.3"])  # a criterion not entered has no points
 
 
+@pytest.mark.parametrize("points, expected", [({}, None), ({"I.1": 5.0, "I.2": float("nan"), "total": float("nan")}, 5.0),
+                                              ({"I.1": 5.0, "I.4": 24.0}, 29.0)])
+def test_points_so_far_sums_the_entered_criteria(points, expected):
+    from scoring import load_framework
+
+    assert rv.points_so_far(load_framework("hue_units").for_level("commune"), points) == expected
+
+
 def test_criteria_groups_cover_every_leaf_once():
     from scoring import load_framework
 
@@ -377,8 +385,10 @@ def test_council_member_decides_an_assigned_row_only(app):
     row = q.loc[(q["unit"] == B) & (q["code"] == code) & (q["variable"] == var)].iloc[0]
     assert row["decided_value"] == 0.0 and row["reason"] == "Không có quyết định"
     assert {m.label: m.value for m in at.metric}["Đã thẩm định"] == "1"
-    # units that have not submitted cannot be appraised yet
+    # units that have not submitted are hidden by default, and cannot be appraised yet
     at.selectbox(key="ap_unit").set_value(A).run()
+    assert any("Không có dòng nào" in i.value for i in at.info)
+    at.checkbox(key="ap_only_submitted").uncheck().run()
     assert at.button(key=f"ap_{r['rid']}_{A}_{code}_save").disabled
     # the service refuses a criterion assigned to the other member
     with pytest.raises(ap.NotAssigned):
