@@ -62,7 +62,8 @@ m4.metric(ctx.t("ui.appraise.m_stale"), str(int(pairs["stale"].sum())), help=ctx
 
 # -- filters ---------------------------------------------------------------------------------------------
 all_word = ctx.t("ui.appraise.all")
-f1, f2, f3, f4, f5 = st.columns([2, 2, 1, 1, 1])
+f1, f2 = st.columns(2)
+f3, f4, f5 = st.columns(3)  # the check boxes on their own row: their labels are never cut
 codes = list(dict.fromkeys(pairs["code"]))
 code = f1.selectbox(ctx.t("ui.round.col_criterion"), [all_word] + codes, key="ap_code",
                     format_func=lambda c: c if c == all_word else f"{c}. {fw.nodes[c].name_vi}")

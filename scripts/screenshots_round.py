@@ -93,11 +93,18 @@ def settle(page) -> None:
 
 def sign_in(page, login: str | None, password: str | None, editor: tuple[str, str] | None = None) -> None:
     name, secret = editor if editor else (login, password)
-    page.get_by_text("Đăng nhập", exact=True).first.click()
-    page.locator(".st-key-auth_name input").fill(name)
-    page.locator(".st-key-auth_password input").fill(secret)
-    page.locator(".st-key-auth_submit button").click()
-    settle(page)
+    for _ in range(3):  # the sidebar box may still be drawing: try again until signed in
+        box = page.locator(".st-key-auth_name input")
+        if not box.is_visible():
+            page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').last.click()
+            box.wait_for(state="visible", timeout=30_000)
+        box.fill(name)
+        page.locator(".st-key-auth_password input").fill(secret)
+        page.locator(".st-key-auth_submit button").click()
+        settle(page)
+        if page.locator(".st-key-auth_logout").count():
+            return
+    raise RuntimeError(f"could not sign in as {name}")
 
 
 def present(page) -> None:
