@@ -134,6 +134,7 @@ def make_round(store) -> dict:
                                                  {"role": "council", "display_name": M1},
                                                  {"role": "council", "display_name": M2}], EDITOR)
     logins = dict(zip(issued["display_name"], issued["account"]))
+    passwords = dict(zip(issued["display_name"], issued["password"]))
     actors = {n: ap.authenticate(store, r.account, r.password) for n, r in zip(issued["display_name"],
                                                                                 issued.itertuples())}
     codes = [leaf.code for leaf in fw.for_level(LEVEL).leaves]
@@ -144,7 +145,7 @@ def make_round(store) -> dict:
     ap.submit(store, fw, rid, B, actors[B])
     v = values.groupby("indicator")["value"].min()
     lowered = next(c for c in mine if v.get(c, 0) > 0)  # a criterion of M1 that B answered above zero
-    return {"rid": rid, "logins": logins, "actors": actors, "m1_codes": mine, "codes": codes, "values": values,
+    return {"rid": rid, "logins": logins, "passwords": passwords, "actors": actors, "m1_codes": mine, "codes": codes, "values": values,
             "fw": fw, "lowered": lowered}
 
 

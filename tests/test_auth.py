@@ -322,3 +322,38 @@ def test_act_runs_only_for_the_roles_asked(monkeypatch, session, expected):
     assert at.markdown[-1].value == expected
     if expected.startswith("result=None"):
         assert any("đăng nhập với đúng vai trò" in e.value for e in at.error)
+
+
+from tests.test_app_round import A, app as round_app  # noqa: E402,F401  (fixture: a round with accounts)
+
+
+def test_an_account_signs_in_with_the_same_box_and_is_slowed_down_when_wrong(round_app):  # noqa: F811
+    import time
+
+    from dashboard import data
+    from loaders import appraisal
+
+    at = round_app
+    login, password = at.round["logins"][A], at.round["passwords"][A]
+    at.sidebar.text_input(key="auth_name").input(login)
+    at.sidebar.text_input(key="auth_password").input("sai-mat-khau-roi")
+    at.sidebar.button(key="auth_submit").click().run()
+    assert any("không đúng" in e.value for e in at.sidebar.error)
+    assert "_account" not in at.session_state and at.session_state["_editor_fails"] == 1
+    at.sidebar.text_input(key="auth_name").input(login.upper())  # logins match without regard to case
+    at.sidebar.text_input(key="auth_password").input(password)
+    started = time.perf_counter()
+    at.sidebar.button(key="auth_submit").click().run()
+    assert time.perf_counter() - started >= 0.5  # the second attempt waited (one failure before it)
+    assert at.session_state["_account"]["account"] == login and at.session_state["_editor_fails"] == 0
+    assert any("Đơn vị: Phường Thuận Hóa" in c.value for c in at.sidebar.caption)
+    assert "_editor" not in at.session_state  # an account is never an editor …
+    at.switch_page("pages/plan.py").run()
+    assert at.button(key="plan_save_difficulty").disabled  # … so every data change stays closed to it
+    # an editor disables the account: the next run signs it out
+    appraisal.disable_account(data.store(), login, {"name": "Kiểm thử", "role": "editor", "account": None,
+                                                   "unit": None})
+    at.switch_page("pages/self_assessment.py").run()
+    assert not at.exception
+    assert any("dành cho đơn vị tham gia" in i.value for i in at.info)
+    assert "_account" not in at.session_state
