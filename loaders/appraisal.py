@@ -1032,56 +1032,81 @@ def decide(store: Store, framework: Framework, round_id: int, unit: str, code: s
     """A council member's appraised value of one criterion of one unit: a number per variable of the rule,
     or None for every variable = N/A (where the criterion allows it). A reason is required when the values
     differ from the unit's own."""
+    decide_many(store, framework, round_id, [(unit, code, values, reason)], actor, now=now)
+
+
+def decide_many(store: Store, framework: Framework, round_id: int,
+                decisions: list[tuple[str, str, dict[str, float | None], str]], actor: dict,
+                now: datetime | None = None) -> int:
+    """Several decisions (unit, code, values, reason) of one council member, checked like `decide` and
+    written in one transaction (all or none). Returns how many."""
     now = _now(now)
     rnd = _round(store, round_id)
     if not actor or actor.get("role") != "council":
-        raise NotAssigned(code)
+        raise NotAssigned(decisions[0][1] if decisions else "")
     who = _who(actor)
     _open(rnd)
+    if not decisions:
+        return 0
     view = _view(framework, rnd)
-    leaf = view.nodes.get(code)
-    if leaf is None or not leaf.is_leaf:
-        raise UnknownCriterion(code)
     mine = _my_codes(store, round_id, actor)
-    if code not in mine:
-        raise NotAssigned(code)
-    _unit_in_round(store, rnd, unit)
-    token = store.appraisal_token(round_id, unit)
-    states, current, _ = _states(store, rnd, now, unit)
-    st_ = states.iloc[0]
-    if not st_["submitted"] or not (st_["last_event"] == "submit" or now > rnd["deadline"]):
-        raise NotSubmitted(unit)
-    names = leaf.variable_names()
-    if set(values) != set(names):
-        raise UnknownCriterion(f"{code}: {sorted(values)} ≠ {sorted(names)}")
-    all_na = all(values[v] is None for v in names)
-    if any(values[v] is None for v in names) and not (all_na and leaf.not_applicable_allowed):
-        raise BadValue(f"{code}: N/A")
+    units = {d[0] for d in decisions}
+    in_round = set(store.appraisal_round_units(round_id))
+    for u in units:
+        if u not in in_round:
+            raise UnknownUnit(u)
+    one = next(iter(units)) if len(units) == 1 else None
+    token = store.appraisal_token(round_id, one)
+    states, current, _ = _states(store, rnd, now, one)
+    states = states.set_index("unit")
+    cur = {(r.unit, r.indicator, r.variable): (r.value, r.not_applicable) for r in current.itertuples(index=False)}
+    past = now > rnd["deadline"]
     rows = []
-    for v in names:
-        x = values[v]
-        if x is not None:
-            try:
-                x = float(x)
-            except (TypeError, ValueError):
-                raise BadValue(f"{code}.{v}: {x!r}") from None
-            if not math.isfinite(x) or x < 0:
-                raise BadValue(f"{code}.{v}: {x}")
-        rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
-    mine_vals = current.loc[current["indicator"] == code].set_index("variable")
-    differs = any(not (r["variable"] in mine_vals.index and _same(
-        r["value"], r["not_applicable"], mine_vals.at[r["variable"], "value"],
-        mine_vals.at[r["variable"], "not_applicable"])) for r in rows)
-    reason = (reason or "").strip() or None
-    if differs and not reason:
-        raise ReasonRequired(code)
-    frame = pd.DataFrame(rows).assign(reason=reason, decided_by=who, decided_at=now)
+    for unit, code, values, reason in decisions:
+        leaf = view.nodes.get(code)
+        if leaf is None or not leaf.is_leaf:
+            raise UnknownCriterion(code)
+        if code not in mine:
+            raise NotAssigned(code)
+        st_ = states.loc[unit]
+        if not st_["submitted"] or not (st_["last_event"] == "submit" or past):
+            raise NotSubmitted(unit)
+        names = leaf.variable_names()
+        if set(values) != set(names):
+            raise UnknownCriterion(f"{code}: {', '.join(sorted(map(str, values)))}")
+        all_na = all(values[v] is None for v in names)
+        if any(values[v] is None for v in names) and not (all_na and leaf.not_applicable_allowed):
+            raise BadValue(f"{code}: N/A")
+        mine_rows = []
+        for v in names:
+            x = values[v]
+            if x is not None:
+                try:
+                    x = float(x)
+                except (TypeError, ValueError):
+                    raise BadValue(f"{code}.{v}") from None
+                if not math.isfinite(x) or x < 0:
+                    raise BadValue(f"{code}.{v}")
+            mine_rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
+        differs = any((unit, code, r["variable"]) not in cur
+                      or not _same(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])
+                      for r in mine_rows)
+        reason = (reason or "").strip() or None
+        if differs and not reason:
+            raise ReasonRequired(code)
+        rows += [dict(r, reason=reason) for r in mine_rows]
+    frame = pd.DataFrame(rows).assign(decided_by=who, decided_at=now)
     frame["value"] = frame["value"].astype("float64")
+    if len(decisions) == 1:
+        unit, code = decisions[0][:2]
+        target = f"{round_id}/{unit}/{code}"
+        detail = "; ".join(f"{r['variable']}={'N/A' if r['not_applicable'] else r['value']}" for r in rows)
+        detail += f" — {rows[0]['reason']}" if rows[0]["reason"] else ""
+    else:
+        target, detail = str(round_id), f"{len(decisions)} decisions, {len(units)} units"
     store.appraisal_record(round_id, {"appraisal_decisions": frame}, who=who, action="appraisal_decide",
-                           target=f"{round_id}/{unit}/{code}",
-                           detail="; ".join(f"{r['variable']}={'N/A' if r['value'] is None else r['value']}"
-                                            for r in rows) + (f" — {reason}" if reason else ""),
-                           guard=(round_id, unit, token))
+                           target=target, detail=detail, guard=(round_id, one, token))
+    return len(decisions)
 
 
 def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: dict,

@@ -81,6 +81,7 @@ def decide_all(store, fw, r, unit, now, changes=None):
     for member in (M1, M2):
         q = ap.queue(store, fw, r.rid, r.actors[member], now=now)
         q = q.loc[q["unit"] == unit]
+        batch = []
         for code, rows in q.groupby("code", sort=False):
             vals = {v: (None if na else float(x)) for v, x, na in zip(rows["variable"], rows["self_value"],
                                                                        rows["self_na"])}
@@ -88,7 +89,8 @@ def decide_all(store, fw, r, unit, now, changes=None):
             if code in changes:
                 vals.update(changes[code][0])
                 why = changes[code][1]
-            ap.decide(store, fw, r.rid, unit, code, vals, why, r.actors[member], now=now)
+            batch.append((unit, code, vals, why))
+        assert ap.decide_many(store, fw, r.rid, batch, r.actors[member], now=now) == len(batch)
 
 
 def test_full_round(store, fw, rnd):
@@ -253,6 +255,12 @@ def test_council_rules(store, fw, rnd):
         ap.decide(store, fw, r.rid, A, mine, {"zz": 1.0}, "x", m1, now=T0)
     q = ap.queue(store, fw, r.rid, m1, now=T0)
     assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == M1}
+    # A batch is checked whole: one unassigned criterion and nothing of it is written.
+    n = len(store.appraisal_history("appraisal_decisions", r.rid))
+    with pytest.raises(ap.NotAssigned):
+        ap.decide_many(store, fw, r.rid, [(A, mine, own, ""), (A, theirs, {v: 1.0 for v in
+                                          r.view.nodes[theirs].variable_names()}, "x")], m1, now=T0)
+    assert len(store.appraisal_history("appraisal_decisions", r.rid)) == n
     # The unit withdraws and changes that criterion: the decision becomes stale ("cần xem lại").
     ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=1))
     var = leaf.variable_names()[0]
@@ -541,3 +549,27 @@ def test_every_fault_has_a_message_in_both_languages():
         faults = tomllib.loads((ROOT / "locales" / lang / "ui.toml").read_text(encoding="utf-8"))["faults"]
         missing = [f.code for f in ap.FAULTS if not faults.get(f.code)]
         assert not missing, (lang, missing)
+
+
+def test_sample_round_for_screenshots(store):
+    import sys
+    sys.path.insert(0, str(ROOT / "data" / "sample"))
+    from generate_round_sample import LABEL, build_sample_round
+
+    out = build_sample_round(store)
+    fw = load_framework("hue_units")
+    info = ap.round_info(store, out["round_id"], now=T0)
+    assert (info["dataset"], info["year"], info["deadline_day"], len(info["units"])) == ("sample", 2026,
+                                                                                         date(2026, 12, 15), 20)
+    assert "DỮ LIỆU MẪU" in info["label"] == LABEL
+    st = ap.unit_status(store, out["round_id"], now=T0 + timedelta(days=1))["status"].value_counts().to_dict()
+    assert st == {"submitted": 9, "draft": 5, "not_started": 5, "withdrawn": 1}
+    summary, _, per_member = ap.progress(store, fw, out["round_id"], now=T0 + timedelta(days=1))
+    assert summary["missing_evidence"] >= 1 and 0 < summary["decided"] < summary["to_decide"]
+    assert len(per_member) == 2
+    unit = out["units"]["appraised"][0]
+    account = out["accounts"].set_index("display_name").at[unit, "account"]
+    assert ap.authenticate(store, account, out["passwords"][account])["unit"] == unit
+    g = ap.gap(store, fw, out["round_id"], now=T0 + timedelta(days=1))
+    assert (g["difference"].fillna(0) != 0).any() and g.loc[g["difference"].fillna(0) != 0, "reason"].notna().all()
+    assert store.current_inputs("hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
