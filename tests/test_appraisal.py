@@ -30,6 +30,39 @@ def fw():
     return load_framework("hue_units")
 
 
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory):
+    """The default data (SAMPLE Huế units included) loaded once; each test works on its own copy."""
+    from loaders.bootstrap import ensure_default_data
+
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    s = Store(path)
+    ensure_default_data(s)
+    s.close()
+    return path
+
+
+@pytest.fixture()
+def store(template_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "test.duckdb"
+    shutil.copyfile(template_db, path)
+    s = Store(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """argon2id with small costs in these tests (tests/test_auth.py checks the real parameters)."""
+    from argon2 import PasswordHasher
+
+    from loaders import editors
+
+    monkeypatch.setattr(editors, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 def base_values(store) -> pd.DataFrame:
     """One valid, complete set of commune values (the SAMPLE figures of one commune), III.1 set to 80/100."""
     df = store.current_inputs("hue_units", GROUP, "self", "sample")
@@ -395,6 +428,7 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     assert "pw_hash" not in acc.columns and len(acc) == 6
     row = r.issued.set_index("display_name").loc[A]
     assert row["account"] == "phuong-thuan-hoa" and len(row["password"]) == 12
+    assert store.account_row("phuong-thuan-hoa")["pw_hash"].startswith("$argon2id$")
     assert r.issued.set_index("display_name").at[M1, "account"] == "hd-tran-thi-hoi-dong"
     assert ap.authenticate(store, "phuong-thuan-hoa", "sai mật khẩu") is None
     assert ap.authenticate(store, "khong-co", row["password"]) is None
