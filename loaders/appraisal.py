@@ -474,6 +474,38 @@ def round_info(store: Store, round_id: int, now: datetime | None = None) -> dict
     return rnd
 
 
+def rounds_for(store: Store, actor: dict, now: datetime | None = None) -> pd.DataFrame:
+    """The rounds an actor takes part in: a unit user's rounds that list its unit, a council member's rounds
+    of its province where it is assigned criteria, every round for an editor (newest first)."""
+    df = rounds(store, now=now)
+    role = (actor or {}).get("role")
+    if role == "editor" or df.empty:
+        return df
+    keep = []
+    for rid, province in zip(df["round_id"], df["province"]):
+        if province != actor.get("province", province):
+            keep.append(False)
+        elif role == "unit":
+            keep.append(actor.get("unit") in set(store.appraisal_round_units(int(rid))))
+        elif role == "council":
+            asg = store.appraisal_latest("appraisal_assignments", int(rid))
+            keep.append(bool((asg["account"] == actor.get("account")).any()))
+        else:
+            keep.append(False)
+    return df.loc[keep].reset_index(drop=True)
+
+
+def round_events(store: Store, round_id: int, unit: str | None = None) -> pd.DataFrame:
+    """The round's events in order (open, submit, withdraw, reopen, deadline, close): who, when, why."""
+    return store.appraisal_latest("appraisal_events", round_id, unit)
+
+
+def to_vietnam(ts) -> datetime | None:
+    """A stored naive-UTC time as the wall-clock time in Vietnam (naive), for display."""
+    t = _ts(ts)
+    return None if t is None else t.replace(tzinfo=timezone.utc).astimezone(VN).replace(tzinfo=None)
+
+
 # -- editor: open, deadline, assignments, accounts --------------------------------------------------------
 def open_round(store: Store, framework: Framework, province: str, level: str, year: int, deadline: date,
                label: str, units: list[str], allow_reply: bool, actor: dict, dataset: str = "own",

@@ -199,6 +199,8 @@ def test_full_round(store, fw, rnd):
     assert self_rank.to_dict() == {A: 1, B: 1, C: 1}          # identical self figures: a three-way tie
     assert appr_rank.to_dict() == {A: 1, B: 3, C: 1}          # the council's change drops B
     assert ap.round_info(store, r.rid, now=when)["status"] == "closed"
+    assert ap.round_events(store, r.rid)["event"].tolist()[-1] == "close"
+    assert ap.round_events(store, r.rid, A)["event"].tolist() == ["open", "reopen", "submit", "close"]
 
 
 def submitted(store, fw, r, *units, now=T0):
@@ -450,6 +452,16 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     import openpyxl, io
     ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
     assert [c.value for c in ws[1]] == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
+
+
+def test_rounds_for_each_actor(store, fw, rnd):
+    r = rnd
+    other = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [C], True, EDITOR, now=T0)
+    assert ap.rounds_for(store, r.actors[A], now=T0)["round_id"].tolist() == [r.rid]
+    assert ap.rounds_for(store, r.actors[C], now=T0)["round_id"].tolist() == [other, r.rid]
+    assert ap.rounds_for(store, r.actors[M1], now=T0)["round_id"].tolist() == [r.rid]
+    assert ap.rounds_for(store, EDITOR, now=T0)["round_id"].tolist() == [other, r.rid]
+    assert ap.to_vietnam(datetime(2026, 12, 15, 16, 59, 59)) == datetime(2026, 12, 15, 23, 59, 59)
 
 
 def test_open_round_checks(store, fw):
