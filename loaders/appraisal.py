@@ -137,6 +137,11 @@ class RoundNotFound(StoreError):
     code = "round_not_found"
 
 
+class RoundExists(StoreError):
+    """A round of the same framework, province, level, year and dataset is still open (detail = its id)."""
+    code = "round_exists"
+
+
 class TextRequired(StoreError):
     """An empty reply."""
     code = "text_required"
@@ -144,7 +149,7 @@ class TextRequired(StoreError):
 
 FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
           BadEvidenceFile, EvidenceEmpty, AccountExists, UnknownUnit, UnknownAccount, UnknownCriterion,
-          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundChanged)
+          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundExists, RoundChanged)
 
 
 # -- time ----------------------------------------------------------------------------------------------
@@ -525,6 +530,11 @@ def open_round(store: Store, framework: Framework, province: str, level: str, ye
     end = deadline_utc(deadline)
     if end <= now:
         raise BadDeadline(str(deadline))
+    existing = store.appraisal_rounds(framework.id, province)
+    same = existing.loc[(existing["level"] == level) & (existing["year"] == int(year)) & existing["closed_at"].isna()
+                        & (existing["dataset"] == dataset)]
+    if len(same):
+        raise RoundExists(str(int(same["round_id"].iloc[0])))
     head = {"framework_id": framework.id, "province": province, "level": level, "year": int(year),
             "deadline": end, "label": (label or "").strip(), "allow_reply": bool(allow_reply), "dataset": dataset}
     return store.create_appraisal_round(head, units, who=who, at=now)
@@ -1209,7 +1219,8 @@ def gap(store: Store, framework: Framework, round_id: int, now: datetime | None 
     sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
     year = int(rnd["year"])
     self_pts = leaf_points(view, sub, year)
-    appr = appraised_values(sub, decisions, good)
+    decided = dstate.loc[dstate["unit"].isin(set(sub["unit"]))] if len(dstate) and len(sub) else dstate
+    appr = appraised_values(sub, decisions, decided)   # a stale decision still shows its value (flagged)
     appr_pts = leaf_points(view, appr, year)
     return gap_table(self_pts, appr_pts, dstate, _names(store, rnd["province"]),
                      {leaf.code: leaf.name_vi for leaf in view.leaves})
@@ -1225,7 +1236,7 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     now = _now(now)
     rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
     _open(rnd)
-    token = store.appraisal_token(round_id)
+    token = store.appraisal_token(round_id, full=True)
     sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
     codes = [leaf.code for leaf in view.leaves]
     sub_units = sorted(set(sub["unit"])) if len(sub) else []
@@ -1247,7 +1258,7 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     self_id, appr_id = store.close_appraisal_round(
         round_id, long(sub), long(appr), entity_group=unit_group(rnd["level"], rnd["province"]),
         framework_id=rnd["framework_id"], flag="sample" if rnd["dataset"] == "sample" else "self_assessed",
-        file_name=file_name, who=who, at=now, reason=reason, guard=(round_id, None, token))
+        file_name=file_name, who=who, at=now, reason=reason, guard=(round_id, None, token, True))
     units = store.appraisal_round_units(round_id)
     return {"self_import_id": self_id, "appraised_import_id": appr_id,
             "units_without_figures": [u for u in units if u not in set(sub_units)], "kept_self": undecided}

@@ -391,6 +391,13 @@ def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, mon
 
 def test_a_status_change_between_check_and_write_is_refused(store, fw, rnd):
     r = rnd
+    full = store.appraisal_token(r.rid, full=True)
+    ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0)       # a save under a close
+    assert store.appraisal_token(r.rid) < store.appraisal_token(r.rid, full=True) != full
+    with pytest.raises(ap.RoundChanged):
+        store.close_appraisal_round(r.rid, pd.DataFrame(), pd.DataFrame(), entity_group=GROUP,
+                                    framework_id="hue_units", flag="self_assessed", file_name="x", who="x", at=T0,
+                                    reason=None, guard=(r.rid, None, full, True))
     token = store.appraisal_token(r.rid, A)
     ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
     ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
@@ -456,7 +463,9 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
 
 def test_rounds_for_each_actor(store, fw, rnd):
     r = rnd
-    other = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [C], True, EDITOR, now=T0)
+    with pytest.raises(ap.RoundExists):
+        ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [C], True, EDITOR, now=T0)
+    other = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR + 1, DEADLINE, "", [C], True, EDITOR, now=T0)
     assert ap.rounds_for(store, r.actors[A], now=T0)["round_id"].tolist() == [r.rid]
     assert ap.rounds_for(store, r.actors[C], now=T0)["round_id"].tolist() == [other, r.rid]
     assert ap.rounds_for(store, r.actors[M1], now=T0)["round_id"].tolist() == [r.rid]
