@@ -137,6 +137,11 @@ class RoundNotFound(StoreError):
     code = "round_not_found"
 
 
+class RoundExists(StoreError):
+    """A round of the same framework, province, level, year and dataset is still open (detail = its id)."""
+    code = "round_exists"
+
+
 class TextRequired(StoreError):
     """An empty reply."""
     code = "text_required"
@@ -144,7 +149,7 @@ class TextRequired(StoreError):
 
 FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
           BadEvidenceFile, EvidenceEmpty, AccountExists, UnknownUnit, UnknownAccount, UnknownCriterion,
-          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundChanged)
+          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundExists, RoundChanged)
 
 
 # -- time ----------------------------------------------------------------------------------------------
@@ -474,6 +479,38 @@ def round_info(store: Store, round_id: int, now: datetime | None = None) -> dict
     return rnd
 
 
+def rounds_for(store: Store, actor: dict, now: datetime | None = None) -> pd.DataFrame:
+    """The rounds an actor takes part in: a unit user's rounds that list its unit, a council member's rounds
+    of its province where it is assigned criteria, every round for an editor (newest first)."""
+    df = rounds(store, now=now)
+    role = (actor or {}).get("role")
+    if role == "editor" or df.empty:
+        return df
+    keep = []
+    for rid, province in zip(df["round_id"], df["province"]):
+        if province != actor.get("province", province):
+            keep.append(False)
+        elif role == "unit":
+            keep.append(actor.get("unit") in set(store.appraisal_round_units(int(rid))))
+        elif role == "council":
+            asg = store.appraisal_latest("appraisal_assignments", int(rid))
+            keep.append(bool((asg["account"] == actor.get("account")).any()))
+        else:
+            keep.append(False)
+    return df.loc[keep].reset_index(drop=True)
+
+
+def round_events(store: Store, round_id: int, unit: str | None = None) -> pd.DataFrame:
+    """The round's events in order (open, submit, withdraw, reopen, deadline, close): who, when, why."""
+    return store.appraisal_latest("appraisal_events", round_id, unit)
+
+
+def to_vietnam(ts) -> datetime | None:
+    """A stored naive-UTC time as the wall-clock time in Vietnam (naive), for display."""
+    t = _ts(ts)
+    return None if t is None else t.replace(tzinfo=timezone.utc).astimezone(VN).replace(tzinfo=None)
+
+
 # -- editor: open, deadline, assignments, accounts --------------------------------------------------------
 def open_round(store: Store, framework: Framework, province: str, level: str, year: int, deadline: date,
                label: str, units: list[str], allow_reply: bool, actor: dict, dataset: str = "own",
@@ -493,6 +530,11 @@ def open_round(store: Store, framework: Framework, province: str, level: str, ye
     end = deadline_utc(deadline)
     if end <= now:
         raise BadDeadline(str(deadline))
+    existing = store.appraisal_rounds(framework.id, province)
+    same = existing.loc[(existing["level"] == level) & (existing["year"] == int(year)) & existing["closed_at"].isna()
+                        & (existing["dataset"] == dataset)]
+    if len(same):
+        raise RoundExists(str(int(same["round_id"].iloc[0])))
     head = {"framework_id": framework.id, "province": province, "level": level, "year": int(year),
             "deadline": end, "label": (label or "").strip(), "allow_reply": bool(allow_reply), "dataset": dataset}
     return store.create_appraisal_round(head, units, who=who, at=now)
@@ -1032,56 +1074,81 @@ def decide(store: Store, framework: Framework, round_id: int, unit: str, code: s
     """A council member's appraised value of one criterion of one unit: a number per variable of the rule,
     or None for every variable = N/A (where the criterion allows it). A reason is required when the values
     differ from the unit's own."""
+    decide_many(store, framework, round_id, [(unit, code, values, reason)], actor, now=now)
+
+
+def decide_many(store: Store, framework: Framework, round_id: int,
+                decisions: list[tuple[str, str, dict[str, float | None], str]], actor: dict,
+                now: datetime | None = None) -> int:
+    """Several decisions (unit, code, values, reason) of one council member, checked like `decide` and
+    written in one transaction (all or none). Returns how many."""
     now = _now(now)
     rnd = _round(store, round_id)
     if not actor or actor.get("role") != "council":
-        raise NotAssigned(code)
+        raise NotAssigned(decisions[0][1] if decisions else "")
     who = _who(actor)
     _open(rnd)
+    if not decisions:
+        return 0
     view = _view(framework, rnd)
-    leaf = view.nodes.get(code)
-    if leaf is None or not leaf.is_leaf:
-        raise UnknownCriterion(code)
     mine = _my_codes(store, round_id, actor)
-    if code not in mine:
-        raise NotAssigned(code)
-    _unit_in_round(store, rnd, unit)
-    token = store.appraisal_token(round_id, unit)
-    states, current, _ = _states(store, rnd, now, unit)
-    st_ = states.iloc[0]
-    if not st_["submitted"] or not (st_["last_event"] == "submit" or now > rnd["deadline"]):
-        raise NotSubmitted(unit)
-    names = leaf.variable_names()
-    if set(values) != set(names):
-        raise UnknownCriterion(f"{code}: {sorted(values)} ≠ {sorted(names)}")
-    all_na = all(values[v] is None for v in names)
-    if any(values[v] is None for v in names) and not (all_na and leaf.not_applicable_allowed):
-        raise BadValue(f"{code}: N/A")
+    units = {d[0] for d in decisions}
+    in_round = set(store.appraisal_round_units(round_id))
+    for u in units:
+        if u not in in_round:
+            raise UnknownUnit(u)
+    one = next(iter(units)) if len(units) == 1 else None
+    token = store.appraisal_token(round_id, one)
+    states, current, _ = _states(store, rnd, now, one)
+    states = states.set_index("unit")
+    cur = {(r.unit, r.indicator, r.variable): (r.value, r.not_applicable) for r in current.itertuples(index=False)}
+    past = now > rnd["deadline"]
     rows = []
-    for v in names:
-        x = values[v]
-        if x is not None:
-            try:
-                x = float(x)
-            except (TypeError, ValueError):
-                raise BadValue(f"{code}.{v}: {x!r}") from None
-            if not math.isfinite(x) or x < 0:
-                raise BadValue(f"{code}.{v}: {x}")
-        rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
-    mine_vals = current.loc[current["indicator"] == code].set_index("variable")
-    differs = any(not (r["variable"] in mine_vals.index and _same(
-        r["value"], r["not_applicable"], mine_vals.at[r["variable"], "value"],
-        mine_vals.at[r["variable"], "not_applicable"])) for r in rows)
-    reason = (reason or "").strip() or None
-    if differs and not reason:
-        raise ReasonRequired(code)
-    frame = pd.DataFrame(rows).assign(reason=reason, decided_by=who, decided_at=now)
+    for unit, code, values, reason in decisions:
+        leaf = view.nodes.get(code)
+        if leaf is None or not leaf.is_leaf:
+            raise UnknownCriterion(code)
+        if code not in mine:
+            raise NotAssigned(code)
+        st_ = states.loc[unit]
+        if not st_["submitted"] or not (st_["last_event"] == "submit" or past):
+            raise NotSubmitted(unit)
+        names = leaf.variable_names()
+        if set(values) != set(names):
+            raise UnknownCriterion(f"{code}: {', '.join(sorted(map(str, values)))}")
+        all_na = all(values[v] is None for v in names)
+        if any(values[v] is None for v in names) and not (all_na and leaf.not_applicable_allowed):
+            raise BadValue(f"{code}: N/A")
+        mine_rows = []
+        for v in names:
+            x = values[v]
+            if x is not None:
+                try:
+                    x = float(x)
+                except (TypeError, ValueError):
+                    raise BadValue(f"{code}.{v}") from None
+                if not math.isfinite(x) or x < 0:
+                    raise BadValue(f"{code}.{v}")
+            mine_rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
+        differs = any((unit, code, r["variable"]) not in cur
+                      or not _same(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])
+                      for r in mine_rows)
+        reason = (reason or "").strip() or None
+        if differs and not reason:
+            raise ReasonRequired(code)
+        rows += [dict(r, reason=reason) for r in mine_rows]
+    frame = pd.DataFrame(rows).assign(decided_by=who, decided_at=now)
     frame["value"] = frame["value"].astype("float64")
+    if len(decisions) == 1:
+        unit, code = decisions[0][:2]
+        target = f"{round_id}/{unit}/{code}"
+        detail = "; ".join(f"{r['variable']}={'N/A' if r['not_applicable'] else r['value']}" for r in rows)
+        detail += f" — {rows[0]['reason']}" if rows[0]["reason"] else ""
+    else:
+        target, detail = str(round_id), f"{len(decisions)} decisions, {len(units)} units"
     store.appraisal_record(round_id, {"appraisal_decisions": frame}, who=who, action="appraisal_decide",
-                           target=f"{round_id}/{unit}/{code}",
-                           detail="; ".join(f"{r['variable']}={'N/A' if r['value'] is None else r['value']}"
-                                            for r in rows) + (f" — {reason}" if reason else ""),
-                           guard=(round_id, unit, token))
+                           target=target, detail=detail, guard=(round_id, one, token))
+    return len(decisions)
 
 
 def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: dict,
@@ -1152,7 +1219,8 @@ def gap(store: Store, framework: Framework, round_id: int, now: datetime | None 
     sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
     year = int(rnd["year"])
     self_pts = leaf_points(view, sub, year)
-    appr = appraised_values(sub, decisions, good)
+    decided = dstate.loc[dstate["unit"].isin(set(sub["unit"]))] if len(dstate) and len(sub) else dstate
+    appr = appraised_values(sub, decisions, decided)   # a stale decision still shows its value (flagged)
     appr_pts = leaf_points(view, appr, year)
     return gap_table(self_pts, appr_pts, dstate, _names(store, rnd["province"]),
                      {leaf.code: leaf.name_vi for leaf in view.leaves})
@@ -1168,7 +1236,7 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     now = _now(now)
     rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
     _open(rnd)
-    token = store.appraisal_token(round_id)
+    token = store.appraisal_token(round_id, full=True)
     sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
     codes = [leaf.code for leaf in view.leaves]
     sub_units = sorted(set(sub["unit"])) if len(sub) else []
@@ -1190,7 +1258,7 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     self_id, appr_id = store.close_appraisal_round(
         round_id, long(sub), long(appr), entity_group=unit_group(rnd["level"], rnd["province"]),
         framework_id=rnd["framework_id"], flag="sample" if rnd["dataset"] == "sample" else "self_assessed",
-        file_name=file_name, who=who, at=now, reason=reason, guard=(round_id, None, token))
+        file_name=file_name, who=who, at=now, reason=reason, guard=(round_id, None, token, True))
     units = store.appraisal_round_units(round_id)
     return {"self_import_id": self_id, "appraised_import_id": appr_id,
             "units_without_figures": [u for u in units if u not in set(sub_units)], "kept_self": undecided}

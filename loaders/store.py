@@ -1196,18 +1196,25 @@ class Store:
     # another session's submit, reopen or close.
     _APPRAISAL_HISTORY = ("appraisal_assignments", "appraisal_values", "appraisal_notes", "appraisal_events",
                           "appraisal_decisions", "appraisal_evidence")
-    _TOKEN_SQL = ("SELECT coalesce(max(seq), 0) FROM appraisal_events WHERE round_id = ? "
-                  "AND (? IS NULL OR unit IS NULL OR unit = ?)")
+    # The latest status event of a unit (with the round's own events), or of the whole round; `full` adds
+    # the latest saved value and decision of the round (for a close: nothing may change under it).
+    _TOKEN_SQL = """SELECT greatest(
+        (SELECT coalesce(max(seq), 0) FROM appraisal_events WHERE round_id = ? AND (? IS NULL OR unit IS NULL
+                                                                                    OR unit = ?)),
+        (SELECT coalesce(max(seq), 0) FROM appraisal_values WHERE round_id = ? AND ?),
+        (SELECT coalesce(max(seq), 0) FROM appraisal_decisions WHERE round_id = ? AND ?))"""
 
-    def appraisal_token(self, round_id: int, unit: str | None = None) -> int:
-        """The latest status event of a unit (with the round's own events), or of the whole round."""
-        return int(self.query(self._TOKEN_SQL, [int(round_id), unit, unit]).iloc[0, 0])
+    def appraisal_token(self, round_id: int, unit: str | None = None, full: bool = False) -> int:
+        rid = int(round_id)
+        return int(self.query(self._TOKEN_SQL, [rid, unit, unit, rid, bool(full), rid, bool(full)]).iloc[0, 0])
 
     def _check_guard(self, c, guard) -> None:
         if guard is None:
             return
-        rid, unit, token = guard
-        now_token = int(c.execute(self._TOKEN_SQL, [int(rid), unit, unit]).fetchall()[0][0])
+        rid, unit, token = guard[:3]
+        full = bool(guard[3]) if len(guard) > 3 else False
+        now_token = int(c.execute(self._TOKEN_SQL, [int(rid), unit, unit, int(rid), full, int(rid), full]
+                                  ).fetchall()[0][0])
         if now_token != int(token):
             raise RoundChanged(f"round {rid} unit {unit}: {token} → {now_token}")
 

@@ -30,6 +30,39 @@ def fw():
     return load_framework("hue_units")
 
 
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory):
+    """The default data (SAMPLE Huế units included) loaded once; each test works on its own copy."""
+    from loaders.bootstrap import ensure_default_data
+
+    path = tmp_path_factory.mktemp("template") / "template.duckdb"
+    s = Store(path)
+    ensure_default_data(s)
+    s.close()
+    return path
+
+
+@pytest.fixture()
+def store(template_db, tmp_path):
+    import shutil
+
+    path = tmp_path / "test.duckdb"
+    shutil.copyfile(template_db, path)
+    s = Store(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch):
+    """argon2id with small costs in these tests (tests/test_auth.py checks the real parameters)."""
+    from argon2 import PasswordHasher
+
+    from loaders import editors
+
+    monkeypatch.setattr(editors, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 def base_values(store) -> pd.DataFrame:
     """One valid, complete set of commune values (the SAMPLE figures of one commune), III.1 set to 80/100."""
     df = store.current_inputs("hue_units", GROUP, "self", "sample")
@@ -81,6 +114,7 @@ def decide_all(store, fw, r, unit, now, changes=None):
     for member in (M1, M2):
         q = ap.queue(store, fw, r.rid, r.actors[member], now=now)
         q = q.loc[q["unit"] == unit]
+        batch = []
         for code, rows in q.groupby("code", sort=False):
             vals = {v: (None if na else float(x)) for v, x, na in zip(rows["variable"], rows["self_value"],
                                                                        rows["self_na"])}
@@ -88,7 +122,8 @@ def decide_all(store, fw, r, unit, now, changes=None):
             if code in changes:
                 vals.update(changes[code][0])
                 why = changes[code][1]
-            ap.decide(store, fw, r.rid, unit, code, vals, why, r.actors[member], now=now)
+            batch.append((unit, code, vals, why))
+        assert ap.decide_many(store, fw, r.rid, batch, r.actors[member], now=now) == len(batch)
 
 
 def test_full_round(store, fw, rnd):
@@ -164,6 +199,8 @@ def test_full_round(store, fw, rnd):
     assert self_rank.to_dict() == {A: 1, B: 1, C: 1}          # identical self figures: a three-way tie
     assert appr_rank.to_dict() == {A: 1, B: 3, C: 1}          # the council's change drops B
     assert ap.round_info(store, r.rid, now=when)["status"] == "closed"
+    assert ap.round_events(store, r.rid)["event"].tolist()[-1] == "close"
+    assert ap.round_events(store, r.rid, A)["event"].tolist() == ["open", "reopen", "submit", "close"]
 
 
 def submitted(store, fw, r, *units, now=T0):
@@ -253,6 +290,12 @@ def test_council_rules(store, fw, rnd):
         ap.decide(store, fw, r.rid, A, mine, {"zz": 1.0}, "x", m1, now=T0)
     q = ap.queue(store, fw, r.rid, m1, now=T0)
     assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == M1}
+    # A batch is checked whole: one unassigned criterion and nothing of it is written.
+    n = len(store.appraisal_history("appraisal_decisions", r.rid))
+    with pytest.raises(ap.NotAssigned):
+        ap.decide_many(store, fw, r.rid, [(A, mine, own, ""), (A, theirs, {v: 1.0 for v in
+                                          r.view.nodes[theirs].variable_names()}, "x")], m1, now=T0)
+    assert len(store.appraisal_history("appraisal_decisions", r.rid)) == n
     # The unit withdraws and changes that criterion: the decision becomes stale ("cần xem lại").
     ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=1))
     var = leaf.variable_names()[0]
@@ -348,6 +391,13 @@ def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, mon
 
 def test_a_status_change_between_check_and_write_is_refused(store, fw, rnd):
     r = rnd
+    full = store.appraisal_token(r.rid, full=True)
+    ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0)       # a save under a close
+    assert store.appraisal_token(r.rid) < store.appraisal_token(r.rid, full=True) != full
+    with pytest.raises(ap.RoundChanged):
+        store.close_appraisal_round(r.rid, pd.DataFrame(), pd.DataFrame(), entity_group=GROUP,
+                                    framework_id="hue_units", flag="self_assessed", file_name="x", who="x", at=T0,
+                                    reason=None, guard=(r.rid, None, full, True))
     token = store.appraisal_token(r.rid, A)
     ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
     ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
@@ -387,6 +437,7 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     assert "pw_hash" not in acc.columns and len(acc) == 6
     row = r.issued.set_index("display_name").loc[A]
     assert row["account"] == "phuong-thuan-hoa" and len(row["password"]) == 12
+    assert store.account_row("phuong-thuan-hoa")["pw_hash"].startswith("$argon2id$")
     assert r.issued.set_index("display_name").at[M1, "account"] == "hd-tran-thi-hoi-dong"
     assert ap.authenticate(store, "phuong-thuan-hoa", "sai mật khẩu") is None
     assert ap.authenticate(store, "khong-co", row["password"]) is None
@@ -408,6 +459,18 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     import openpyxl, io
     ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
     assert [c.value for c in ws[1]] == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
+
+
+def test_rounds_for_each_actor(store, fw, rnd):
+    r = rnd
+    with pytest.raises(ap.RoundExists):
+        ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [C], True, EDITOR, now=T0)
+    other = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR + 1, DEADLINE, "", [C], True, EDITOR, now=T0)
+    assert ap.rounds_for(store, r.actors[A], now=T0)["round_id"].tolist() == [r.rid]
+    assert ap.rounds_for(store, r.actors[C], now=T0)["round_id"].tolist() == [other, r.rid]
+    assert ap.rounds_for(store, r.actors[M1], now=T0)["round_id"].tolist() == [r.rid]
+    assert ap.rounds_for(store, EDITOR, now=T0)["round_id"].tolist() == [other, r.rid]
+    assert ap.to_vietnam(datetime(2026, 12, 15, 16, 59, 59)) == datetime(2026, 12, 15, 23, 59, 59)
 
 
 def test_open_round_checks(store, fw):
@@ -541,3 +604,27 @@ def test_every_fault_has_a_message_in_both_languages():
         faults = tomllib.loads((ROOT / "locales" / lang / "ui.toml").read_text(encoding="utf-8"))["faults"]
         missing = [f.code for f in ap.FAULTS if not faults.get(f.code)]
         assert not missing, (lang, missing)
+
+
+def test_sample_round_for_screenshots(store):
+    import sys
+    sys.path.insert(0, str(ROOT / "data" / "sample"))
+    from generate_round_sample import LABEL, build_sample_round
+
+    out = build_sample_round(store)
+    fw = load_framework("hue_units")
+    info = ap.round_info(store, out["round_id"], now=T0)
+    assert (info["dataset"], info["year"], info["deadline_day"], len(info["units"])) == ("sample", 2026,
+                                                                                         date(2026, 12, 15), 20)
+    assert "DỮ LIỆU MẪU" in info["label"] == LABEL
+    st = ap.unit_status(store, out["round_id"], now=T0 + timedelta(days=1))["status"].value_counts().to_dict()
+    assert st == {"submitted": 9, "draft": 5, "not_started": 5, "withdrawn": 1}
+    summary, _, per_member = ap.progress(store, fw, out["round_id"], now=T0 + timedelta(days=1))
+    assert summary["missing_evidence"] >= 1 and 0 < summary["decided"] < summary["to_decide"]
+    assert len(per_member) == 2
+    unit = out["units"]["appraised"][0]
+    account = out["accounts"].set_index("display_name").at[unit, "account"]
+    assert ap.authenticate(store, account, out["passwords"][account])["unit"] == unit
+    g = ap.gap(store, fw, out["round_id"], now=T0 + timedelta(days=1))
+    assert (g["difference"].fillna(0) != 0).any() and g.loc[g["difference"].fillna(0) != 0, "reason"].notna().all()
+    assert store.current_inputs("hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
