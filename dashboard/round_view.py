@@ -185,6 +185,27 @@ def gap_table(gap: pd.DataFrame, lang: str, numeric: bool = False) -> pd.DataFra
     })
 
 
+EVENTS = ("open", "submit", "withdraw", "reopen", "close", "deadline")
+
+
+def events_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The round's log: when (Vietnam time), what (in words), which unit, who, until, why."""
+    def col(name):
+        return events[name] if name in events.columns else pd.Series([None] * len(events), dtype=object)
+
+    return pd.DataFrame({
+        t("ui.round.col_when", lang): [stamp(v) for v in col("at")],
+        t("ui.round.col_event", lang): [t(f"ui.round.event_{e}", lang) if e in EVENTS else text(e)
+                                        for e in col("event")],
+        t("ui.round.col_unit", lang): [text(v) for v in col("unit")],
+        t("ui.round.col_actor", lang): [text(v) for v in col("actor")],
+        t("ui.round.col_until", lang): [stamp(v) for v in col("until")],
+        t("ui.round.col_late", lang): [yes_no(v, lang) if e == "submit" else "—"
+                                       for v, e in zip(col("late"), col("event"))],
+        t("ui.round.col_reason", lang): [text(v) for v in col("reason")],
+    })
+
+
 def passwords_table(issued: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The one-time list of issued accounts (Đơn vị/Thành viên, Tên đăng nhập, Mật khẩu)."""
     return pd.DataFrame({

@@ -20,9 +20,7 @@ if user is None or user["role"] != "council":
     st.info(ctx.t("ui.appraise.sign_in_hint"), icon=":material/login:")
     st.stop()
 
-all_rounds = appraisal.rounds(store)
-if user.get("province"):
-    all_rounds = all_rounds.loc[all_rounds["province"] == user["province"]]
+all_rounds = appraisal.rounds_for(store, user)  # the rounds where the member has criteria
 if all_rounds.empty:
     st.info(ctx.t("ui.selfform.no_round"), icon=":material/inbox:")
     st.stop()

@@ -82,6 +82,9 @@ if info.get("dataset") == "sample":
     st.warning(ctx.t("ui.round.sample_round"), icon=":material/science:")
 st.info(ctx.t(f"ui.round.banner_{info.get('status', 'open')}", deadline=rv.stamp(info["deadline"]),
               closed_at=rv.stamp(info.get("closed_at"))), icon=":material/event:")
+flash = st.session_state.pop("rd_flash", None)
+if flash:
+    st.success(ctx.t(flash[0], **flash[1]), icon=":material/check:")
 last = st.session_state.get("rd_closed_msg")
 if last and last[0] == rid:
     st.success(ctx.t("ui.round.closed_ok", without=last[1], kept=last[2]))
@@ -126,6 +129,10 @@ if closed:
         st.dataframe(rv.gap_table(shown_gap, lang), hide_index=True, width="stretch")
         tables.download_buttons(rv.gap_table(shown_gap, lang, numeric=True), f"chenh_lech_vong_{rid}", lang)
 
+if is_editor and not sel.present:
+    events = appraisal.round_events(store, rid)
+    with st.expander(ctx.t("ui.round.events_title", n=len(events)), icon=":material/history:"):
+        st.dataframe(rv.events_table(events, lang), hide_index=True, width="stretch")
 if not is_editor or sel.present:
     if user is None:
         st.caption(":material/lock: " + ctx.t("ui.round.editor_only"))
@@ -231,7 +238,8 @@ with tab_reopen:
         if until is None or not why.strip():
             st.error(ctx.t("ui.round.reopen_incomplete"))
         elif auth.act(lang, lambda actor: appraisal.reopen(store, rid, unit, until, why.strip(), actor), EDITOR):
-            st.success(ctx.t("ui.round.reopened", until=rv.stamp(pd.Timestamp(until)).split(" ")[0]))
+            st.session_state["rd_flash"] = ("ui.round.reopened", {"until": until.strftime("%d/%m/%Y")})
+            st.rerun()  # the progress and the log above show the reopened form
 
 with tab_deadline:
     d1, d2 = st.columns(2)
@@ -243,7 +251,7 @@ with tab_deadline:
             st.error(ctx.t("ui.round.reason_needed"))
         elif auth.act(lang, lambda actor: appraisal.set_deadline(store, rid, new_deadline, actor,
                                                                  why_deadline.strip()), EDITOR):
-            st.success(ctx.t("ui.round.deadline_saved"))
+            st.session_state["rd_flash"] = ("ui.round.deadline_saved", {})
             st.rerun()
 
 with tab_close:

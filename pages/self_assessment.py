@@ -21,21 +21,16 @@ if user is None or user["role"] not in ("unit", "editor"):
 own = user["role"] == "unit"
 
 # -- which round, which unit ----------------------------------------------------------------------------
-all_rounds = appraisal.rounds(store)
-infos = {int(r): appraisal.round_info(store, int(r)) for r in all_rounds["round_id"]}
-if own:
-    infos = {r: i for r, i in infos.items() if user["unit"] in set(i.get("units") or [])
-             and i.get("province") == user.get("province", i.get("province"))}
-if not infos:
+rows = appraisal.rounds_for(store, user)  # a unit user: only the rounds that list its unit
+if rows.empty:
     st.info(ctx.t("ui.selfform.no_round"), icon=":material/inbox:")
     st.stop()
-rows = all_rounds.loc[all_rounds["round_id"].astype(int).isin(list(infos))]
 labels = {int(r["round_id"]): rv.round_label(r, lang) for _, r in rows.iterrows()}
 ids = sorted(labels, reverse=True)
 if st.session_state.get("sa_round") not in ids:
     st.session_state["sa_round"] = ids[0]
 rid = st.selectbox(ctx.t("ui.round.round"), ids, key="sa_round", format_func=labels.get)
-info = infos[rid]
+info = appraisal.round_info(store, rid)
 fw = data.framework_view(info["framework_id"], info["level"])
 if own:
     unit = user["unit"]

@@ -77,9 +77,19 @@ def setup(db: str, out: str) -> None:
     ensure_default_data(store)
     try:
         from data.sample.generate_round_sample import build_sample_round
-    except ImportError:  # R1's SAMPLE round generator not there: the same kind of round built here
-        build_sample_round = build_round
-    built = build_sample_round(store)
+    except ImportError:  # the SAMPLE round generator not there: the same kind of round built here
+        built = build_round(store)
+    else:
+        from loaders import appraisal
+
+        made = build_sample_round(store, now=appraisal.clock())  # deadline ahead of today: the forms are open
+        acc = made["accounts"]
+        units = made["units"]
+        draft = (units.get("draft") or units.get("not_started") or next(iter(units.values())))[0]
+        login = acc.loc[acc["unit"] == draft, "account"].iloc[0]
+        member = made["members"][0]["account"]
+        built = {"round_id": made["round_id"], "unit": [login, made["passwords"][login]], "unit_name": draft,
+                 "council": [member, made["passwords"][member]]}
     store.close()
     Path(out).write_text(json.dumps(built, ensure_ascii=False, default=str, indent=1), encoding="utf-8")
     print("round", built.get("round_id"))
