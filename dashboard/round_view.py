@@ -119,6 +119,21 @@ def points_so_far(framework, points: dict[str, float]) -> float | None:
     return float(sum(got)) if got else None
 
 
+def decision_words(part: pd.DataFrame, lang: str) -> tuple[bool, str]:
+    """Whether the council's values of one criterion (the form's rows of it) differ from the unit's, and the
+    differing variables in words: "meaning: 12 → 8" (N/A as words)."""
+    def shown(value, na) -> str:
+        return t("ui.selfform.na_short", lang) if flag(na) else (number_text(value, lang) or "—")
+
+    out = []
+    for _, r in part.iterrows():
+        mine, theirs = shown(r.get("value"), r.get("not_applicable")), shown(r.get("decided_value"),
+                                                                                r.get("decided_na"))
+        if mine != theirs:
+            out.append(f"{r.get('meaning_vi') or r['variable']}: {mine} → {theirs}")
+    return bool(out), "; ".join(out)
+
+
 def criteria(framework) -> list[tuple[str, str, list[str]]]:
     """(main code, main name, leaf codes) in framework order: the groups the form is shown by."""
     out = []

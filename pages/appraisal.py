@@ -82,6 +82,7 @@ if only_open:
     shown = shown.loc[~shown["decided"]]
 if only_stale:
     shown = shown.loc[shown["stale"]]
+shown = shown.assign(_done=shown["decided"]).sort_values("_done", kind="stable")  # undecided rows first
 n_pages = max(1, -(-len(shown) // PAGE_SIZE))
 page = st.number_input(ctx.t("ui.appraise.page", n=n_pages), min_value=1, max_value=n_pages, value=1, step=1,
                        key="ap_page") if n_pages > 1 else 1

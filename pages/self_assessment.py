@@ -149,16 +149,16 @@ for code in codes:
         # the council's decision, the one reply
         if not rv.is_missing(first.get("decided_by")):
             st.markdown(f"**{ctx.t('ui.selfform.decision')}**")
-            decided = "; ".join(f"{r.get('meaning_vi') or r['variable']}: " + (ctx.t("ui.selfform.na_short") if rv.flag(r.get("decided_na"))
-                                                        else rv.number_text(r.get("decided_value"), lang))
-                                for _, r in part.iterrows())
-            st.text(ctx.t("ui.selfform.decided_values", values=decided, by=rv.text(first.get("decided_by_name"))))
-            st.text(ctx.t("ui.selfform.decided_reason", reason=rv.text(first.get("decided_reason"))))
+            changed, words = rv.decision_words(part, lang)
+            st.text(ctx.t("ui.selfform.decided_changed" if changed else "ui.selfform.decided_same", values=words,
+                          by=rv.text(first.get("decided_by_name"))))
+            if not rv.is_missing(first.get("decided_reason")) and str(first["decided_reason"]).strip():
+                st.text(ctx.t("ui.selfform.decided_reason", reason=str(first["decided_reason"])))
             if rv.flag(first.get("stale")):
                 st.caption(":material/update: " + ctx.t("ui.selfform.stale"))
             if not rv.is_missing(first.get("reply")) and str(first.get("reply")):
                 st.text(ctx.t("ui.selfform.your_reply", text=str(first["reply"])))
-            elif own and info.get("allow_reply") and not closed:
+            elif own and info.get("allow_reply") and not closed and changed:  # a reply where points changed
                 reply = st.text_area(ctx.t("ui.selfform.reply"), key=f"{prefix}_{code}_reply", height=68,
                                      help=ctx.t("ui.selfform.reply_help"))
                 if st.button(ctx.t("ui.selfform.reply_send"), key=f"{prefix}_{code}_reply_send"):

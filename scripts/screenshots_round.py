@@ -90,6 +90,9 @@ def setup(db: str, out: str) -> None:
         member = made["members"][0]["account"]
         built = {"round_id": made["round_id"], "unit": [login, made["passwords"][login]], "unit_name": draft,
                  "council": [member, made["passwords"][member]]}
+        if units.get("appraised"):  # a submitted unit the council has decided: its form shows the decisions
+            done = acc.loc[acc["unit"] == units["appraised"][0], "account"].iloc[0]
+            built["unit_decided"] = [done, made["passwords"][done]]
     store.close()
     Path(out).write_text(json.dumps(built, ensure_ascii=False, default=str, indent=1), encoding="utf-8")
     print("round", built.get("round_id"))
@@ -130,21 +133,28 @@ def shoot(url: str, creds_file: str, out_dir: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     shots = [("unit_form", "self_assessment", creds["unit"]), ("appraiser_queue", "appraisal", creds["council"]),
              ("progress", "round", creds.get("editor") or creds["council"])]
+    if creds.get("unit_decided"):
+        shots.append(("unit_form_decided", "self_assessment", creds["unit_decided"]))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for name, slug, who in shots:
             for mode in ("normal", "present"):
-                page = browser.new_page(viewport={"width": 1440, "height": 3400 if name == "unit_form" else 2400})
+                page = browser.new_page(viewport={"width": 1440,
+                                                  "height": 3400 if name.startswith("unit_form") else 2400})
                 page.goto(f"{url}/{slug}")
                 page.wait_for_selector("h1", timeout=90_000)
                 settle(page)
                 sign_in(page, who[0], who[1])
-                if name == "unit_form":  # open the first two criteria of the group
+                page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)  # each page has metrics
+                settle(page)
+                if name.startswith("unit_form"):  # open the first two criteria of the group
                     for exp in page.locator('[data-testid="stExpander"] summary').all()[:2]:
                         exp.click()
                     settle(page)
                 if mode == "present":
                     present(page)
+                    page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+                    settle(page)
                 page.screenshot(path=str(out / f"round_{name}{'_present' if mode == 'present' else ''}.png"),
                                 full_page=True)
                 print("saved", name, mode)

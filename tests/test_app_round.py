@@ -63,6 +63,17 @@ def test_points_so_far_sums_the_entered_criteria(points, expected):
     assert rv.points_so_far(load_framework("hue_units").for_level("commune"), points) == expected
 
 
+@pytest.mark.parametrize("rows, changed, words", [
+    ([("a", "Số tin bài", 12.0, False, 8.0, False)], True, "Số tin bài: 12 → 8"),
+    ([("a", "Số tin bài", 12.0, False, 12.0, False)], False, ""),
+    ([("a", "", 0.5, False, None, True), ("b", "Tổng số", 10.0, False, 10.0, False)], True, "a: 0,5 → không áp dụng"),
+])
+def test_decision_words(rows, changed, words):
+    part = pd.DataFrame(rows, columns=["variable", "meaning_vi", "value", "not_applicable", "decided_value",
+                                       "decided_na"])
+    assert rv.decision_words(part, "vi") == (changed, words)
+
+
 def test_criteria_groups_cover_every_leaf_once():
     from scoring import load_framework
 
