@@ -104,6 +104,8 @@ for code in codes:
     first = part.iloc[0]
     node = fw.nodes[code]
     title = f"{code}. {node.name_vi} — {ctx.t('ui.selfform.max', points=fmt.number(node.max_points, 2, lang))}"
+    if not rv.is_missing(first.get("decided_by")) and rv.decision_words(part, lang)[0]:
+        title += " · " + ctx.t("ui.selfform.changed_mark")  # find the council's changes among 40 criteria
     with st.expander(title, expanded=False):
         st.caption(ctx.t("ui.selfform.how", words=formulas.words(node.rule, lang)))
         if node.evidence:

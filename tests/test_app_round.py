@@ -351,6 +351,9 @@ def test_unit_attaches_evidence_and_sees_the_decision(app):
     assert any("Đã nộp phiếu lúc" in s.value for s in at.success)
     shown = texts(at)
     assert "Lý do: **Thiếu** <b>minh chứng</b>" in shown  # user text as text, never Markdown
+    assert "Hội đồng điều chỉnh:" in shown and "→ 0" in shown
+    marked = [e.label for e in at.expander if "Hội đồng đã điều chỉnh" in (e.label or "")]
+    assert [m.split(".")[0] + "." + m.split(".")[1] for m in marked] == [code]  # only the changed criterion
     at.button(key=f"sa_{r['rid']}_{B}_{code}_reply_send")
     at.text_area(key=f"sa_{r['rid']}_{B}_{code}_reply").set_value("Đề nghị xem lại").run()
     at.button(key=f"sa_{r['rid']}_{B}_{code}_reply_send").click().run()
