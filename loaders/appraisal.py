@@ -320,7 +320,7 @@ def missing_evidence(crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.Data
 def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame,
                     dstate: pd.DataFrame, assignments: pd.DataFrame, names: dict[str, str] | None = None):
     """(summary, per unit, per member). To decide = every criterion of every unit that has submitted;
-    decided = those with a decision that is not stale."""
+    decided = those with a decision that is not stale; a unit is appraised when all its are decided."""
     names = names or {}
     codes = list(dict.fromkeys(crit["code"]))
     n_crit = len(codes)
@@ -339,6 +339,7 @@ def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFra
     per_unit["to_decide"] = np.where(states["submitted"].to_numpy(dtype=bool), n_crit, 0)
     per_unit["decided"] = per_unit["unit"].map(dec_n).fillna(0).astype(int)
     per_unit["stale"] = per_unit["unit"].map(stale_n).fillna(0).astype(int)
+    per_unit["appraised"] = (per_unit["to_decide"] > 0) & (per_unit["decided"] >= per_unit["to_decide"])
     submitted_units = set(states.loc[states["submitted"].astype(bool), "unit"])
     rows = []
     assigned = assignments.dropna(subset=["account"]) if len(assignments) else assignments
@@ -358,6 +359,7 @@ def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFra
                "withdrawn": int((states["status"] == "withdrawn").sum()),
                "locked": int((states["status"] == "locked").sum()),
                "missing_evidence": int((per_unit["missing_evidence"] > 0).sum()),
+               "appraised": int(per_unit["appraised"].sum()),
                "decided": int(per_unit["decided"].sum()), "to_decide": int(per_unit["to_decide"].sum()),
                "stale": int(per_unit["stale"].sum()),
                "unassigned_criteria": n_crit - len(set(assigned["code"]) if len(assigned) else set())}

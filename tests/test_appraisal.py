@@ -169,7 +169,7 @@ def test_full_round(store, fw, rnd):
     decide_all(store, fw, r, B, when, {"III.1": ({"a": 60.0}, "Chỉ 60 người có chứng thư số theo danh sách")})
     ap.reply(store, r.rid, B, "III.1", "Đề nghị xem lại: 20 người cấp tháng 11.", r.actors[B], now=when)
     summary, _, _ = ap.progress(store, fw, r.rid, now=when)
-    assert summary["decided"] == summary["to_decide"] == 3 * len(r.codes)
+    assert summary["decided"] == summary["to_decide"] == 3 * len(r.codes) and summary["appraised"] == 3
 
     g = ap.gap(store, fw, r.rid, now=when)
     row = g.loc[(g["unit"] == B) & (g["code"] == "III.1")].iloc[0]
@@ -581,7 +581,7 @@ def test_progress_tables():
     summary, per_unit, per_member = ap.progress_tables(states, CRIT, values, pd.DataFrame(
         columns=["unit", "indicator"]), dstate, asg, {"hd-x": "X"})
     assert summary == {"n_units": 3, "submitted": 1, "ever_submitted": 2, "late": 1, "not_submitted": 2,
-                       "withdrawn": 0, "locked": 1, "missing_evidence": 2, "decided": 1, "to_decide": 6,
+                       "withdrawn": 0, "locked": 1, "missing_evidence": 2, "appraised": 0, "decided": 1, "to_decide": 6,
                        "stale": 1, "unassigned_criteria": 1}
     assert per_member.set_index("account")["decided"].to_dict() == {"hd-x": 1, "hd-y": 0}
     assert per_member.set_index("account").at["hd-x", "display_name"] == "X"
