@@ -723,8 +723,12 @@ def _form_frame(crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame
     f["not_applicable"] = f["not_applicable"].fillna(False).astype(bool)
     nev = evidence.groupby("indicator").size() if len(evidence) else pd.Series(dtype="int64")
     f["n_evidence"] = f["code"].map(nev).fillna(0).astype(int)
-    expl = notes.loc[notes["kind"] == "explanation"].set_index("indicator")["text"] if len(notes) else {}
-    reply = notes.loc[notes["kind"] == "reply"].set_index("indicator")["text"] if len(notes) else {}
+    def by_code(kind):  # the latest note of a kind per criterion (a second reply from a race: the later)
+        n = notes.loc[notes["kind"] == kind].sort_values("seq")
+        return n.groupby("indicator")["text"].last()
+
+    expl = by_code("explanation") if len(notes) else {}
+    reply = by_code("reply") if len(notes) else {}
     f["explanation"] = f["code"].map(expl) if len(notes) else None
     f["reply"] = f["code"].map(reply) if len(notes) else None
     d = decisions[["indicator", "variable", "value", "not_applicable"]].rename(
@@ -1175,7 +1179,9 @@ def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: d
     row = pd.DataFrame([{"unit": unit, "indicator": code, "kind": "reply", "text": text.strip(), "saved_by": who,
                          "saved_at": now}])
     store.appraisal_record(round_id, {"appraisal_notes": row}, who=who, action="appraisal_reply",
-                           target=f"{round_id}/{unit}/{code}", detail=text.strip(), guard=(round_id, unit, token))
+                           target=f"{round_id}/{unit}/{code}", detail=text.strip(), guard=(round_id, unit, token),
+                           refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND indicator = ? "
+                                      "AND kind = 'reply'", [int(round_id), unit, code], ReplyNotAllowed("second")))
 
 
 # -- progress, gap, close ---------------------------------------------------------------------------------

@@ -319,6 +319,14 @@ def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
     ap.reply(store, r.rid, A, code, "Xin gửi lại minh chứng", r.actors[A], now=T0)
     with pytest.raises(ap.ReplyNotAllowed):
         ap.reply(store, r.rid, A, code, "Lần hai", r.actors[A], now=T0)
+    # Two sessions that both passed the check: the store refuses the second inside its transaction.
+    row = pd.DataFrame([{"unit": A, "indicator": code, "kind": "reply", "text": "x", "saved_by": "x", "saved_at": T0}])
+    with pytest.raises(ap.ReplyNotAllowed):
+        store.appraisal_record(r.rid, {"appraisal_notes": row}, who="x", action="appraisal_reply", target="t",
+                               refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND "
+                                          "indicator = ? AND kind = 'reply'", [r.rid, A, code],
+                                          ap.ReplyNotAllowed("second")))
+    assert len(store.appraisal_history("appraisal_notes", r.rid)) == 1
     f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
     assert f.loc[f["code"] == code, "reply"].eq("Xin gửi lại minh chứng").all()
     assert f.loc[f["code"] == code, "decided_reason"].eq("Không có minh chứng").all()
