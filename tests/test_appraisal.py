@@ -496,6 +496,10 @@ def test_open_round_checks(store, fw):
     ap.set_deadline(store, rid, date(2026, 12, 31), EDITOR, "Gia hạn chung", now=AFTER)
     info = ap.round_info(store, rid, now=AFTER)
     assert info["status"] == "open" and info["deadline_day"] == date(2026, 12, 31)
+    assert bool(ap.unit_status(store, rid, now=AFTER).iloc[0]["editable"])      # the old deadline no longer locks
+    last = ap.round_events(store, rid).iloc[-1]
+    assert (last["event"], last["reason"], last["until"]) == ("deadline", "Gia hạn chung",
+                                                             pd.Timestamp(2026, 12, 31, 16, 59, 59))
     with pytest.raises(ap.ReasonRequired):
         ap.set_deadline(store, rid, date(2027, 1, 5), EDITOR, "", now=AFTER)
 
