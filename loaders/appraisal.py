@@ -383,15 +383,15 @@ def leaf_points(view: Framework, values: pd.DataFrame, year: int) -> pd.DataFram
 
 def appraised_values(self_vals: pd.DataFrame, decisions: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
     """The self values with every decided (unit, criterion) replaced by the council's values."""
-    keys = set(zip(decided["unit"], decided["code"])) if len(decided) else set()
-    if not keys:
-        return self_vals[["unit", "indicator", "variable", "value", "not_applicable"]].copy()
-    pairs = list(zip(self_vals["unit"], self_vals["indicator"]))
-    keep = self_vals.loc[[p not in keys for p in pairs]]
-    dpairs = list(zip(decisions["unit"], decisions["indicator"]))
-    dec = decisions.loc[[p in keys for p in dpairs]]
     cols = ["unit", "indicator", "variable", "value", "not_applicable"]
-    return pd.concat([keep[cols], dec[cols]], ignore_index=True)
+    if decided is None or decided.empty or self_vals.empty:
+        return self_vals[cols].copy()
+    keys = (decided[["unit", "code"]].rename(columns={"code": "indicator"}).drop_duplicates()
+            .assign(_decided=True))
+    keep = self_vals[cols].merge(keys, on=["unit", "indicator"], how="left")
+    keep = keep.loc[keep["_decided"].isna(), cols]
+    dec = decisions[cols].merge(keys, on=["unit", "indicator"], how="inner")[cols]
+    return pd.concat([keep, dec], ignore_index=True)
 
 
 def gap_table(self_points: pd.DataFrame, appraised_points: pd.DataFrame, dstate: pd.DataFrame,

@@ -640,3 +640,15 @@ def test_sample_round_for_screenshots(store):
     g = ap.gap(store, fw, out["round_id"], now=T0 + timedelta(days=1))
     assert (g["difference"].fillna(0) != 0).any() and g.loc[g["difference"].fillna(0) != 0, "reason"].notna().all()
     assert store.current_inputs("hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
+
+
+@pytest.mark.parametrize("decided, expected", [
+    ([], {("u", "K1", "a"): 8.0, ("u", "K2", "a"): 5.0, ("v", "K1", "a"): 4.0}),
+    ([("u", "K1")], {("u", "K1", "a"): 6.0, ("u", "K2", "a"): 5.0, ("v", "K1", "a"): 4.0}),
+    ([("u", "K1"), ("v", "K1")], {("u", "K1", "a"): 6.0, ("u", "K2", "a"): 5.0, ("v", "K1", "a"): 1.0}),
+])
+def test_appraised_values_replace_only_decided_criteria(decided, expected):
+    self_vals = vals(("u", "K1", "a", 8.0, False), ("u", "K2", "a", 5.0, False), ("v", "K1", "a", 4.0, False))
+    decisions = vals(("u", "K1", "a", 6.0, False), ("v", "K1", "a", 1.0, False), ("v", "K2", "a", 9.0, False))
+    got = ap.appraised_values(self_vals, decisions, pd.DataFrame(decided, columns=["unit", "code"]))
+    assert dict(zip(zip(got["unit"], got["indicator"], got["variable"]), got["value"])) == expected
