@@ -614,6 +614,7 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
     existing = store.accounts(None)
     taken = dict(zip(existing["account"], zip(existing["role"], existing["province"], existing["unit"],
                                               existing["display_name"])))
+    emails = {a: e for a, e in zip(existing["account"], existing["email"]) if isinstance(e, str) and e}
     out, batch = [], set()
     for row in rows:
         role = row.get("role")
@@ -641,7 +642,7 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
         batch.add(login)
         password = editors.new_password()
         out.append({"display_name": display, "account": login, "password": password, "role": role, "unit": unit,
-                    "email": (row.get("email") or "").strip() or None})
+                    "email": (row.get("email") or "").strip() or emails.get(login)})   # a reissue keeps it
     result = pd.DataFrame(out, columns=["display_name", "account", "password", "role", "unit", "email"])
     if result.empty:
         return result

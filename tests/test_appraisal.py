@@ -451,7 +451,10 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     assert ap.authenticate(store, "khong-co", row["password"]) is None
     assert ap.authenticate(store, " Phuong-Thuan-Hoa ", row["password"]) == {
         "name": A, "role": "unit", "account": "phuong-thuan-hoa", "unit": A, "province": PROVINCE}
+    ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A, "email": "thuanhoa@hue.gov.vn"}], EDITOR)
+    assert ap.actor_for_email(store, "ThuanHoa@hue.gov.vn")["unit"] == A
     again = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
+    assert ap.actor_for_email(store, "thuanhoa@hue.gov.vn")["account"] == "phuong-thuan-hoa"   # kept
     assert again.at[0, "account"] == "phuong-thuan-hoa"
     assert ap.authenticate(store, "phuong-thuan-hoa", row["password"]) is None
     assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is not None
@@ -463,6 +466,7 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
     assert ap.disable_account(store, "phuong-thuan-hoa", EDITOR)
     assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is None
+    assert ap.actor_for_email(store, "thuanhoa@hue.gov.vn") is None
     assert not store.query("SELECT 1 FROM change_log WHERE detail LIKE '%argon2%'").shape[0]
     import openpyxl, io
     ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
