@@ -55,6 +55,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--units", type=int, default=150)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--with-backup", action="store_true",
+                        help="keep the backup folder up to date after every write, as the app does")
     args = parser.parse_args()
     fw = load_framework("hue_units")
     view = fw.for_level("commune")
@@ -69,6 +71,10 @@ def main() -> None:
     reads = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.duckdb")
+        if args.with_backup:
+            from loaders import backup
+
+            store.after_write = backup.after_write
         store.save_units(PROVINCE, pd.DataFrame({"name": names, "level": "commune"}), file_name="bench.csv",
                          sha256="bench", flag="self_assessed", imported_by=EDITOR["name"])
         rid, t = timed(lambda: ap.open_round(store, fw, PROVINCE, "commune", 2025, date(2026, 12, 15),

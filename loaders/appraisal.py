@@ -320,7 +320,7 @@ def missing_evidence(crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.Data
 def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame,
                     dstate: pd.DataFrame, assignments: pd.DataFrame, names: dict[str, str] | None = None):
     """(summary, per unit, per member). To decide = every criterion of every unit that has submitted;
-    decided = those with a decision that is not stale."""
+    decided = those with a decision that is not stale; a unit is appraised when all its are decided."""
     names = names or {}
     codes = list(dict.fromkeys(crit["code"]))
     n_crit = len(codes)
@@ -339,6 +339,7 @@ def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFra
     per_unit["to_decide"] = np.where(states["submitted"].to_numpy(dtype=bool), n_crit, 0)
     per_unit["decided"] = per_unit["unit"].map(dec_n).fillna(0).astype(int)
     per_unit["stale"] = per_unit["unit"].map(stale_n).fillna(0).astype(int)
+    per_unit["appraised"] = (per_unit["to_decide"] > 0) & (per_unit["decided"] >= per_unit["to_decide"])
     submitted_units = set(states.loc[states["submitted"].astype(bool), "unit"])
     rows = []
     assigned = assignments.dropna(subset=["account"]) if len(assignments) else assignments
@@ -358,6 +359,7 @@ def progress_tables(states: pd.DataFrame, crit: pd.DataFrame, values: pd.DataFra
                "withdrawn": int((states["status"] == "withdrawn").sum()),
                "locked": int((states["status"] == "locked").sum()),
                "missing_evidence": int((per_unit["missing_evidence"] > 0).sum()),
+               "appraised": int(per_unit["appraised"].sum()),
                "decided": int(per_unit["decided"].sum()), "to_decide": int(per_unit["to_decide"].sum()),
                "stale": int(per_unit["stale"].sum()),
                "unassigned_criteria": n_crit - len(set(assigned["code"]) if len(assigned) else set())}
@@ -381,15 +383,15 @@ def leaf_points(view: Framework, values: pd.DataFrame, year: int) -> pd.DataFram
 
 def appraised_values(self_vals: pd.DataFrame, decisions: pd.DataFrame, decided: pd.DataFrame) -> pd.DataFrame:
     """The self values with every decided (unit, criterion) replaced by the council's values."""
-    keys = set(zip(decided["unit"], decided["code"])) if len(decided) else set()
-    if not keys:
-        return self_vals[["unit", "indicator", "variable", "value", "not_applicable"]].copy()
-    pairs = list(zip(self_vals["unit"], self_vals["indicator"]))
-    keep = self_vals.loc[[p not in keys for p in pairs]]
-    dpairs = list(zip(decisions["unit"], decisions["indicator"]))
-    dec = decisions.loc[[p in keys for p in dpairs]]
     cols = ["unit", "indicator", "variable", "value", "not_applicable"]
-    return pd.concat([keep[cols], dec[cols]], ignore_index=True)
+    if decided is None or decided.empty or self_vals.empty:
+        return self_vals[cols].copy()
+    keys = (decided[["unit", "code"]].rename(columns={"code": "indicator"}).drop_duplicates()
+            .assign(_decided=True))
+    keep = self_vals[cols].merge(keys, on=["unit", "indicator"], how="left")
+    keep = keep.loc[keep["_decided"].isna(), cols]
+    dec = decisions[cols].merge(keys, on=["unit", "indicator"], how="inner")[cols]
+    return pd.concat([keep, dec], ignore_index=True)
 
 
 def gap_table(self_points: pd.DataFrame, appraised_points: pd.DataFrame, dstate: pd.DataFrame,
@@ -612,6 +614,7 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
     existing = store.accounts(None)
     taken = dict(zip(existing["account"], zip(existing["role"], existing["province"], existing["unit"],
                                               existing["display_name"])))
+    emails = {a: e for a, e in zip(existing["account"], existing["email"]) if isinstance(e, str) and e}
     out, batch = [], set()
     for row in rows:
         role = row.get("role")
@@ -639,7 +642,7 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
         batch.add(login)
         password = editors.new_password()
         out.append({"display_name": display, "account": login, "password": password, "role": role, "unit": unit,
-                    "email": (row.get("email") or "").strip() or None})
+                    "email": (row.get("email") or "").strip() or emails.get(login)})   # a reissue keeps it
     result = pd.DataFrame(out, columns=["display_name", "account", "password", "role", "unit", "email"])
     if result.empty:
         return result
@@ -721,8 +724,12 @@ def _form_frame(crit: pd.DataFrame, values: pd.DataFrame, evidence: pd.DataFrame
     f["not_applicable"] = f["not_applicable"].fillna(False).astype(bool)
     nev = evidence.groupby("indicator").size() if len(evidence) else pd.Series(dtype="int64")
     f["n_evidence"] = f["code"].map(nev).fillna(0).astype(int)
-    expl = notes.loc[notes["kind"] == "explanation"].set_index("indicator")["text"] if len(notes) else {}
-    reply = notes.loc[notes["kind"] == "reply"].set_index("indicator")["text"] if len(notes) else {}
+    def by_code(kind):  # the latest note of a kind per criterion (a second reply from a race: the later)
+        n = notes.loc[notes["kind"] == kind].sort_values("seq")
+        return n.groupby("indicator")["text"].last()
+
+    expl = by_code("explanation") if len(notes) else {}
+    reply = by_code("reply") if len(notes) else {}
     f["explanation"] = f["code"].map(expl) if len(notes) else None
     f["reply"] = f["code"].map(reply) if len(notes) else None
     d = decisions[["indicator", "variable", "value", "not_applicable"]].rename(
@@ -1173,7 +1180,9 @@ def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: d
     row = pd.DataFrame([{"unit": unit, "indicator": code, "kind": "reply", "text": text.strip(), "saved_by": who,
                          "saved_at": now}])
     store.appraisal_record(round_id, {"appraisal_notes": row}, who=who, action="appraisal_reply",
-                           target=f"{round_id}/{unit}/{code}", detail=text.strip(), guard=(round_id, unit, token))
+                           target=f"{round_id}/{unit}/{code}", detail=text.strip(), guard=(round_id, unit, token),
+                           refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND indicator = ? "
+                                      "AND kind = 'reply'", [int(round_id), unit, code], ReplyNotAllowed("second")))
 
 
 # -- progress, gap, close ---------------------------------------------------------------------------------

@@ -1296,14 +1296,17 @@ class Store:
                           [int(round_id)])["unit"].tolist()
 
     def appraisal_record(self, round_id: int, rows: dict[str, pd.DataFrame], *, who: str | None, action: str,
-                         target: str, detail: str = "", guard=None, deadline=None) -> list[int]:
+                         target: str, detail: str = "", guard=None, deadline=None, refuse_if=None) -> list[int]:
         """Append rows to the round's history tables (and move its deadline when given), at once, with one
         change_log row. Every frame gets round_id; the tables are the appraisal history tables only.
-        Returns the ids given to new evidence rows."""
+        `refuse_if` = (sql, params, exception): raised, nothing written, when the query finds a row inside
+        the transaction (e.g. a second reply). Returns the ids given to new evidence rows."""
         who = require_who(who, action)
 
         def write(c) -> list[int]:
             self._check_guard(c, guard)
+            if refuse_if is not None and c.execute(refuse_if[0], list(refuse_if[1])).fetchall():
+                raise refuse_if[2]
             ids: list[int] = []
             for table, frame in rows.items():
                 if table not in self._APPRAISAL_HISTORY:

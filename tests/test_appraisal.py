@@ -169,7 +169,7 @@ def test_full_round(store, fw, rnd):
     decide_all(store, fw, r, B, when, {"III.1": ({"a": 60.0}, "Chỉ 60 người có chứng thư số theo danh sách")})
     ap.reply(store, r.rid, B, "III.1", "Đề nghị xem lại: 20 người cấp tháng 11.", r.actors[B], now=when)
     summary, _, _ = ap.progress(store, fw, r.rid, now=when)
-    assert summary["decided"] == summary["to_decide"] == 3 * len(r.codes)
+    assert summary["decided"] == summary["to_decide"] == 3 * len(r.codes) and summary["appraised"] == 3
 
     g = ap.gap(store, fw, r.rid, now=when)
     row = g.loc[(g["unit"] == B) & (g["code"] == "III.1")].iloc[0]
@@ -319,6 +319,14 @@ def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
     ap.reply(store, r.rid, A, code, "Xin gửi lại minh chứng", r.actors[A], now=T0)
     with pytest.raises(ap.ReplyNotAllowed):
         ap.reply(store, r.rid, A, code, "Lần hai", r.actors[A], now=T0)
+    # Two sessions that both passed the check: the store refuses the second inside its transaction.
+    row = pd.DataFrame([{"unit": A, "indicator": code, "kind": "reply", "text": "x", "saved_by": "x", "saved_at": T0}])
+    with pytest.raises(ap.ReplyNotAllowed):
+        store.appraisal_record(r.rid, {"appraisal_notes": row}, who="x", action="appraisal_reply", target="t",
+                               refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND "
+                                          "indicator = ? AND kind = 'reply'", [r.rid, A, code],
+                                          ap.ReplyNotAllowed("second")))
+    assert len(store.appraisal_history("appraisal_notes", r.rid)) == 1
     f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
     assert f.loc[f["code"] == code, "reply"].eq("Xin gửi lại minh chứng").all()
     assert f.loc[f["code"] == code, "decided_reason"].eq("Không có minh chứng").all()
@@ -443,7 +451,10 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     assert ap.authenticate(store, "khong-co", row["password"]) is None
     assert ap.authenticate(store, " Phuong-Thuan-Hoa ", row["password"]) == {
         "name": A, "role": "unit", "account": "phuong-thuan-hoa", "unit": A, "province": PROVINCE}
+    ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A, "email": "thuanhoa@hue.gov.vn"}], EDITOR)
+    assert ap.actor_for_email(store, "ThuanHoa@hue.gov.vn")["unit"] == A
     again = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
+    assert ap.actor_for_email(store, "thuanhoa@hue.gov.vn")["account"] == "phuong-thuan-hoa"   # kept
     assert again.at[0, "account"] == "phuong-thuan-hoa"
     assert ap.authenticate(store, "phuong-thuan-hoa", row["password"]) is None
     assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is not None
@@ -455,6 +466,7 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
     assert ap.disable_account(store, "phuong-thuan-hoa", EDITOR)
     assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is None
+    assert ap.actor_for_email(store, "thuanhoa@hue.gov.vn") is None
     assert not store.query("SELECT 1 FROM change_log WHERE detail LIKE '%argon2%'").shape[0]
     import openpyxl, io
     ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
@@ -488,6 +500,10 @@ def test_open_round_checks(store, fw):
     ap.set_deadline(store, rid, date(2026, 12, 31), EDITOR, "Gia hạn chung", now=AFTER)
     info = ap.round_info(store, rid, now=AFTER)
     assert info["status"] == "open" and info["deadline_day"] == date(2026, 12, 31)
+    assert bool(ap.unit_status(store, rid, now=AFTER).iloc[0]["editable"])      # the old deadline no longer locks
+    last = ap.round_events(store, rid).iloc[-1]
+    assert (last["event"], last["reason"], last["until"]) == ("deadline", "Gia hạn chung",
+                                                             pd.Timestamp(2026, 12, 31, 16, 59, 59))
     with pytest.raises(ap.ReasonRequired):
         ap.set_deadline(store, rid, date(2027, 1, 5), EDITOR, "", now=AFTER)
 
@@ -581,7 +597,7 @@ def test_progress_tables():
     summary, per_unit, per_member = ap.progress_tables(states, CRIT, values, pd.DataFrame(
         columns=["unit", "indicator"]), dstate, asg, {"hd-x": "X"})
     assert summary == {"n_units": 3, "submitted": 1, "ever_submitted": 2, "late": 1, "not_submitted": 2,
-                       "withdrawn": 0, "locked": 1, "missing_evidence": 2, "decided": 1, "to_decide": 6,
+                       "withdrawn": 0, "locked": 1, "missing_evidence": 2, "appraised": 0, "decided": 1, "to_decide": 6,
                        "stale": 1, "unassigned_criteria": 1}
     assert per_member.set_index("account")["decided"].to_dict() == {"hd-x": 1, "hd-y": 0}
     assert per_member.set_index("account").at["hd-x", "display_name"] == "X"
@@ -628,3 +644,15 @@ def test_sample_round_for_screenshots(store):
     g = ap.gap(store, fw, out["round_id"], now=T0 + timedelta(days=1))
     assert (g["difference"].fillna(0) != 0).any() and g.loc[g["difference"].fillna(0) != 0, "reason"].notna().all()
     assert store.current_inputs("hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
+
+
+@pytest.mark.parametrize("decided, expected", [
+    ([], {("u", "K1", "a"): 8.0, ("u", "K2", "a"): 5.0, ("v", "K1", "a"): 4.0}),
+    ([("u", "K1")], {("u", "K1", "a"): 6.0, ("u", "K2", "a"): 5.0, ("v", "K1", "a"): 4.0}),
+    ([("u", "K1"), ("v", "K1")], {("u", "K1", "a"): 6.0, ("u", "K2", "a"): 5.0, ("v", "K1", "a"): 1.0}),
+])
+def test_appraised_values_replace_only_decided_criteria(decided, expected):
+    self_vals = vals(("u", "K1", "a", 8.0, False), ("u", "K2", "a", 5.0, False), ("v", "K1", "a", 4.0, False))
+    decisions = vals(("u", "K1", "a", 6.0, False), ("v", "K1", "a", 1.0, False), ("v", "K2", "a", 9.0, False))
+    got = ap.appraised_values(self_vals, decisions, pd.DataFrame(decided, columns=["unit", "code"]))
+    assert dict(zip(zip(got["unit"], got["indicator"], got["variable"]), got["value"])) == expected
