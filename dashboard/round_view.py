@@ -221,6 +221,15 @@ def events_table(events: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def assignment_changes(codes, shown_members, member_names: dict[str, str], current: dict) -> dict:
+    """{code: account or None} for the rows of the assignment editor whose member changed: `shown_members`
+    holds the labels of `member_names` (account → "Name (account)"); any other label (the "not assigned"
+    word) means nobody."""
+    by_label = {label: account for account, label in member_names.items()}
+    wanted = {c: by_label.get(m) for c, m in zip(codes, shown_members)}
+    return {c: a for c, a in wanted.items() if a != (current.get(c) or None)}
+
+
 def passwords_table(issued: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The one-time list of issued accounts (Đơn vị/Thành viên, Tên đăng nhập, Mật khẩu)."""
     return pd.DataFrame({

@@ -171,10 +171,8 @@ with tab_assign:
         column_config={ctx.t("ui.round.col_member"): st.column_config.SelectboxColumn(
             ctx.t("ui.round.col_member"), options=options, required=True)})
     if st.button(ctx.t("ui.round.assign_save"), key="rd_assign_save", type="primary"):
-        by_label = {v: k for k, v in member_names.items()}
-        wanted = {c: by_label.get(m) for c, m in zip(edited[ctx.t("ui.round.col_code")],
-                                                     edited[ctx.t("ui.round.col_member")])}
-        changed = {c: a for c, a in wanted.items() if a != now_of.get(c)}
+        changed = rv.assignment_changes(edited[ctx.t("ui.round.col_code")], edited[ctx.t("ui.round.col_member")],
+                                        member_names, now_of)
         if changed and auth.act(lang, lambda actor: appraisal.assign(store, rid, changed, actor), EDITOR):
             st.success(ctx.t("ui.round.assign_saved", n=len(changed)))
         elif not changed:

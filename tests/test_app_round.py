@@ -74,6 +74,17 @@ def test_decision_words(rows, changed, words):
     assert rv.decision_words(part, "vi") == (changed, words)
 
 
+@pytest.mark.parametrize("shown, current, expected", [
+    (["A (hd-a)", "B (hd-b)"], {"I.1": "hd-a", "I.2": "hd-b"}, {}),                       # nothing changed
+    (["B (hd-b)", "B (hd-b)"], {"I.1": "hd-a", "I.2": "hd-b"}, {"I.1": "hd-b"}),          # reassigned
+    (["— chưa giao —", "B (hd-b)"], {"I.1": "hd-a", "I.2": "hd-b"}, {"I.1": None}),      # unassigned
+    (["A (hd-a)", "— chưa giao —"], {}, {"I.1": "hd-a"}),                                # first assignment
+])
+def test_assignment_changes(shown, current, expected):
+    members = {"hd-a": "A (hd-a)", "hd-b": "B (hd-b)"}
+    assert rv.assignment_changes(["I.1", "I.2"], shown, members, current) == expected
+
+
 def test_criteria_groups_cover_every_leaf_once():
     from scoring import load_framework
 
