@@ -134,6 +134,16 @@ def decision_words(part: pd.DataFrame, lang: str) -> tuple[bool, str]:
     return bool(out), "; ".join(out)
 
 
+def decided_values(form: pd.DataFrame) -> dict:
+    """{(code, variable): the council's value or "na"} of the form's decided rows (to score them)."""
+    out = {}
+    for code, var, by, value, na in zip(form["code"], form["variable"], form["decided_by"], form["decided_value"],
+                                        form["decided_na"]):
+        if not is_missing(by):
+            out[(code, var)] = "na" if flag(na) else (None if is_missing(value) else float(value))
+    return out
+
+
 def criteria(framework) -> list[tuple[str, str, list[str]]]:
     """(main code, main name, leaf codes) in framework order: the groups the form is shown by."""
     out = []

@@ -184,6 +184,12 @@ group_pts = pd.DataFrame({
     ctx.t("ui.round.col_max"): [rv.points_text(fw.nodes[c].max_points, lang) for c in codes],
     ctx.t("ui.selfform.col_points_now"): [rv.points_text(points.get(c), lang) for c in codes],
 })
+decided_rows = rv.decided_values(form)
+if decided_rows:  # the council's points beside the unit's, for the criteria decided so far
+    appraised = rv.points_now(fw, form, unit, int(info["year"]), decided_rows)
+    group_pts[ctx.t("ui.selfform.col_points_appraised")] = [
+        rv.points_text(appraised.get(c), lang) if (c, fw.nodes[c].variables[0].name) in decided_rows else "—"
+        for c in codes]
 st.dataframe(group_pts, hide_index=True, width="stretch")
 
 

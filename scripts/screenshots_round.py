@@ -147,13 +147,13 @@ def shoot(url: str, creds_file: str, out_dir: str) -> None:
                 sign_in(page, who[0], who[1])
                 page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)  # each page has metrics
                 settle(page)
-                if name.startswith("unit_form"):  # open the first two criteria of the group
-                    for exp in page.locator('[data-testid="stExpander"] summary').all()[:2]:
-                        exp.click()
-                    settle(page)
                 if mode == "present":
                     present(page)
                     page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+                    settle(page)
+                if name.startswith("unit_form"):  # open the first two criteria of the group
+                    for exp in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all()[:2]:
+                        exp.click()
                     settle(page)
                 page.screenshot(path=str(out / f"round_{name}{'_present' if mode == 'present' else ''}.png"),
                                 full_page=True)

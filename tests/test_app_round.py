@@ -363,6 +363,8 @@ def test_unit_attaches_evidence_and_sees_the_decision(app):
     shown = texts(at)
     assert "Lý do: **Thiếu** <b>minh chứng</b>" in shown  # user text as text, never Markdown
     assert "Hội đồng điều chỉnh:" in shown and "→ 0" in shown
+    table = next(d.value for d in at.dataframe if "Điểm thẩm định" in d.value.columns).set_index("Mã")
+    assert table.at[code, "Điểm thẩm định"] == "0,00" and table.at[code, "Điểm hiện tại"] != "0,00"
     marked = [e.label for e in at.expander if "Hội đồng đã điều chỉnh" in (e.label or "")]
     assert [m.split(".")[0] + "." + m.split(".")[1] for m in marked] == [code]  # only the changed criterion
     at.button(key=f"sa_{r['rid']}_{B}_{code}_reply_send")
