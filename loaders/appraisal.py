@@ -1028,6 +1028,17 @@ def _my_codes(store: Store, round_id: int, actor: dict) -> set[str] | None:
     return set(cur.loc[cur["account"] == actor["account"], "code"])
 
 
+def _as_submitted(store: Store, round_id: int, states: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """The self values the council appraises: for a unit that submitted and then withdrew or was reopened,
+    what it SUBMITTED (what close uses), not its unsubmitted draft; for the others, its latest values."""
+    redo = set(states.loc[states["submitted"].astype(bool) & (states["last_event"] != "submit"), "unit"])
+    if not redo:
+        return values
+    hist = store.appraisal_history("appraisal_values", round_id)
+    sub = submitted_values(hist.loc[hist["unit"].isin(redo)], states.loc[states["unit"].isin(redo)])
+    return pd.concat([values.loc[~values["unit"].isin(redo)], sub[values.columns]], ignore_index=True)
+
+
 def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: datetime | None = None) -> pd.DataFrame:
     """What a council member appraises (an editor: everything): per unit × assigned criterion × variable —
     unit, status, can_decide, code, name_vi, max_points, rule, variable, meaning_vi, unit_of_measure,
@@ -1044,7 +1055,8 @@ def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: d
     decisions = store.appraisal_latest("appraisal_decisions", round_id)
     ev = store.appraisal_latest("appraisal_evidence", round_id)
     notes = store.appraisal_latest("appraisal_notes", round_id)
-    dstate = decision_state(decisions, values)
+    dstate = decision_state(decisions, values)           # stale: the unit changed it after the decision
+    values = _as_submitted(store, round_id, states, values)
     names = _names(store, rnd["province"])
     asg = store.appraisal_latest("appraisal_assignments", round_id)
     asg_map = dict(zip(asg["code"], asg["account"]))
@@ -1107,6 +1119,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
     one = next(iter(units)) if len(units) == 1 else None
     token = store.appraisal_token(round_id, one)
     states, current, _ = _states(store, rnd, now, one)
+    current = _as_submitted(store, round_id, states, current)
     states = states.set_index("unit")
     cur = {(r.unit, r.indicator, r.variable): (r.value, r.not_applicable) for r in current.itertuples(index=False)}
     past = now > rnd["deadline"]

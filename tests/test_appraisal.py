@@ -303,6 +303,10 @@ def test_council_rules(store, fw, rnd):
                   now=T0 + timedelta(hours=2))
     f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=2))
     assert f.loc[f["code"] == mine, "stale"].all() and not f.loc[f["code"] != mine, "stale"].any()
+    # The council still sees (and appraises) what A submitted, not its unsubmitted draft.
+    q = ap.queue(store, fw, r.rid, m1, now=T0 + timedelta(hours=2)).set_index(["unit", "code", "variable"])
+    assert q.at[(A, mine, var), "self_value"] == own[var] and q.at[(A, mine, var), "stale"]
+    assert f.set_index(["code", "variable"]).at[(mine, var), "value"] == own[var] + 1
 
 
 def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
