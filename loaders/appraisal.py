@@ -97,6 +97,11 @@ class AccountExists(StoreError):
     code = "account_exists"
 
 
+class BadLogin(StoreError):
+    """A login name asked for that is not 3–40 lower-case ASCII letters, digits and hyphens."""
+    code = "bad_login"
+
+
 class UnknownUnit(StoreError):
     """A unit not in the province's unit list at that level, or not in the round."""
     code = "unknown_unit"
@@ -148,7 +153,7 @@ class TextRequired(StoreError):
 
 
 FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
-          BadEvidenceFile, EvidenceEmpty, AccountExists, UnknownUnit, UnknownAccount, UnknownCriterion,
+          BadEvidenceFile, EvidenceEmpty, AccountExists, BadLogin, UnknownUnit, UnknownAccount, UnknownCriterion,
           FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundExists, RoundChanged)
 
 
@@ -628,11 +633,15 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
                 if r == role and p == province and (u == unit if role == "unit" else d == display)]
         wanted = (row.get("account") or "").strip().lower()
         if wanted:
+            if editors.slug(wanted) != wanted or len(wanted) < 3:
+                raise BadLogin(wanted)
             if wanted in taken and wanted not in same or wanted in batch:
                 raise AccountExists(wanted)
             login = wanted
         elif same:
             login = same[0]
+            if login in batch:                      # the same unit or member twice in one list
+                raise AccountExists(login)
         else:
             base = editors.slug(display) if role == "unit" else "hd-" + editors.slug(display)
             base = base or role

@@ -466,6 +466,11 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": "phuong-thuan-hoa"}], EDITOR)
     with pytest.raises(ap.UnknownUnit):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": "Xã Không Có"}], EDITOR)
+    for login in ("Phường A", "a b", "x", "đ-x"):
+        with pytest.raises(ap.BadLogin):
+            ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": login}], EDITOR)
+    with pytest.raises(ap.AccountExists):
+        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B}, {"role": "unit", "unit": B}], EDITOR)
     with pytest.raises(EditorRequired):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
     assert ap.disable_account(store, "phuong-thuan-hoa", EDITOR)
