@@ -147,6 +147,11 @@ class RoundExists(StoreError):
     code = "round_exists"
 
 
+class TextTooLong(StoreError):
+    """A typed text longer than loaders.limits.MAX_APPRAISAL_TEXT characters (detail = which)."""
+    code = "text_too_long"
+
+
 class TextRequired(StoreError):
     """An empty reply."""
     code = "text_required"
@@ -154,7 +159,8 @@ class TextRequired(StoreError):
 
 FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
           BadEvidenceFile, EvidenceEmpty, AccountExists, BadLogin, UnknownUnit, UnknownAccount, UnknownCriterion,
-          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundExists, RoundChanged)
+          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, TextTooLong, RoundExists,
+          RoundChanged)
 
 
 # -- time ----------------------------------------------------------------------------------------------
@@ -181,6 +187,14 @@ def _ts(x) -> datetime | None:
 
 
 # -- actors --------------------------------------------------------------------------------------------
+def _text(value, what: str) -> str | None:
+    """A typed text, stripped (None when empty); longer than limits.MAX_APPRAISAL_TEXT is refused."""
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if len(text) > limits.MAX_APPRAISAL_TEXT:
+        raise TextTooLong(what)
+    return text or None
+
+
 def _who(actor: dict | None) -> str:
     actor = actor or {}
     return require_who(actor.get("account") or actor.get("name"), "appraisal")
@@ -554,7 +568,7 @@ def set_deadline(store: Store, round_id: int, deadline: date, actor: dict, reaso
     now = _now(now)
     rnd = _round(store, round_id)
     _open(rnd)
-    if not (reason or "").strip():
+    if not _text(reason, "reason"):
         raise ReasonRequired("deadline")
     end = deadline_utc(deadline)
     if end <= now:
@@ -875,7 +889,7 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
     for code, text in (explanations or {}).items():
         if code not in leaves:
             raise UnknownCriterion(code)
-        text = (text or "").strip() or None
+        text = _text(text, code)
         if text != (old_expl.get(code) if isinstance(old_expl.get(code), str) else None):
             expl_rows.append({"unit": unit, "indicator": code, "kind": "explanation", "text": text, "saved_by": who,
                               "saved_at": now})
@@ -907,14 +921,21 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
     view = level_view(load_framework(rnd["framework_id"]), rnd["level"])
     if indicator not in {leaf.code for leaf in view.leaves}:
         raise UnknownCriterion(indicator)
-    doc_number, issuer, link = ((x or "").strip() or None for x in (doc_number, issuer, link))
+    doc_number, issuer, link = (_text(x, what) for x, what in ((doc_number, "doc_number"), (issuer, "issuer"),
+                                                               (link, "link")))
+    try:   # a date, or text as Vietnamese write it (dd/mm/yyyy) or ISO
+        if isinstance(doc_date, str) and re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", doc_date):
+            doc_date = datetime.strptime(doc_date.strip(), "%d/%m/%Y").date()
+        doc_date = pd.Timestamp(doc_date).date() if doc_date is not None and not pd.isna(doc_date) else None
+    except (TypeError, ValueError):
+        raise BadValue("doc_date") from None
     if link and not re.match(r"^https?://\S+$", link):
         raise EvidenceEmpty(link)
     if content is None and not doc_number and not link:
         raise EvidenceEmpty(indicator)
     rel = digest = None
     if content is not None:
-        name = Path(file_name or "").name
+        name = re.split(r"[\\/]", file_name or "")[-1]
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in limits.EVIDENCE_EXTENSIONS:
             raise BadEvidenceFile(f"kind:{ext or '—'}")
@@ -932,8 +953,8 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
             tmp.write_bytes(content)
             tmp.replace(target)
     row = {"unit": unit, "indicator": indicator, "doc_number": doc_number,
-           "doc_date": pd.Timestamp(doc_date).date() if doc_date is not None and not pd.isna(doc_date) else None,
-           "issuer": issuer, "link": link, "file_path": rel, "file_name": Path(file_name).name if file_name else None,
+           "doc_date": doc_date, "issuer": issuer, "link": link, "file_path": rel,
+           "file_name": _text(re.split(r"[\\/]", file_name)[-1], "file_name") if file_name else None,
            "sha256": digest, "added_by": who, "added_at": now, "removed_at": None, "removed_by": None}
     ids = store.appraisal_record(round_id, {"appraisal_evidence": pd.DataFrame([row])}, who=who,
                                  action="appraisal_add_evidence", target=f"{round_id}/{unit}/{indicator}",
@@ -1015,7 +1036,7 @@ def reopen(store: Store, round_id: int, unit: str, until, reason: str, actor: di
     rnd = _round(store, round_id)
     _open(rnd)
     _unit_in_round(store, rnd, unit)
-    if not (reason or "").strip():
+    if not _text(reason, "reason"):
         raise ReasonRequired("reopen")
     end = until if isinstance(until, datetime) else deadline_utc(until)
     if end <= now:
@@ -1162,7 +1183,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
         differs = any((unit, code, r["variable"]) not in cur
                       or not _same(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])
                       for r in mine_rows)
-        reason = (reason or "").strip() or None
+        reason = _text(reason, code)
         if differs and not reason:
             raise ReasonRequired(code)
         rows += [dict(r, reason=reason) for r in mine_rows]
@@ -1190,7 +1211,7 @@ def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: d
     _unit_in_round(store, rnd, unit)
     if not rnd["allow_reply"]:
         raise ReplyNotAllowed("round")
-    if not (text or "").strip():
+    if not _text(text, code):
         raise TextRequired(code)
     token = store.appraisal_token(round_id, unit)
     decided = store.appraisal_latest("appraisal_decisions", round_id, unit)
