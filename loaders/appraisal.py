@@ -97,6 +97,11 @@ class AccountExists(StoreError):
     code = "account_exists"
 
 
+class BadLogin(StoreError):
+    """A login name asked for that is not 3–40 lower-case ASCII letters, digits and hyphens."""
+    code = "bad_login"
+
+
 class UnknownUnit(StoreError):
     """A unit not in the province's unit list at that level, or not in the round."""
     code = "unknown_unit"
@@ -142,14 +147,20 @@ class RoundExists(StoreError):
     code = "round_exists"
 
 
+class TextTooLong(StoreError):
+    """A typed text longer than loaders.limits.MAX_APPRAISAL_TEXT characters (detail = which)."""
+    code = "text_too_long"
+
+
 class TextRequired(StoreError):
     """An empty reply."""
     code = "text_required"
 
 
 FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
-          BadEvidenceFile, EvidenceEmpty, AccountExists, UnknownUnit, UnknownAccount, UnknownCriterion,
-          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, RoundExists, RoundChanged)
+          BadEvidenceFile, EvidenceEmpty, AccountExists, BadLogin, UnknownUnit, UnknownAccount, UnknownCriterion,
+          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, TextTooLong, RoundExists,
+          RoundChanged)
 
 
 # -- time ----------------------------------------------------------------------------------------------
@@ -176,6 +187,14 @@ def _ts(x) -> datetime | None:
 
 
 # -- actors --------------------------------------------------------------------------------------------
+def _text(value, what: str) -> str | None:
+    """A typed text, stripped (None when empty); longer than limits.MAX_APPRAISAL_TEXT is refused."""
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if len(text) > limits.MAX_APPRAISAL_TEXT:
+        raise TextTooLong(what)
+    return text or None
+
+
 def _who(actor: dict | None) -> str:
     actor = actor or {}
     return require_who(actor.get("account") or actor.get("name"), "appraisal")
@@ -549,7 +568,7 @@ def set_deadline(store: Store, round_id: int, deadline: date, actor: dict, reaso
     now = _now(now)
     rnd = _round(store, round_id)
     _open(rnd)
-    if not (reason or "").strip():
+    if not _text(reason, "reason"):
         raise ReasonRequired("deadline")
     end = deadline_utc(deadline)
     if end <= now:
@@ -628,11 +647,15 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
                 if r == role and p == province and (u == unit if role == "unit" else d == display)]
         wanted = (row.get("account") or "").strip().lower()
         if wanted:
+            if editors.slug(wanted) != wanted or len(wanted) < 3:
+                raise BadLogin(wanted)
             if wanted in taken and wanted not in same or wanted in batch:
                 raise AccountExists(wanted)
             login = wanted
         elif same:
             login = same[0]
+            if login in batch:                      # the same unit or member twice in one list
+                raise AccountExists(login)
         else:
             base = editors.slug(display) if role == "unit" else "hd-" + editors.slug(display)
             base = base or role
@@ -866,7 +889,7 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
     for code, text in (explanations or {}).items():
         if code not in leaves:
             raise UnknownCriterion(code)
-        text = (text or "").strip() or None
+        text = _text(text, code)
         if text != (old_expl.get(code) if isinstance(old_expl.get(code), str) else None):
             expl_rows.append({"unit": unit, "indicator": code, "kind": "explanation", "text": text, "saved_by": who,
                               "saved_at": now})
@@ -898,14 +921,21 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
     view = level_view(load_framework(rnd["framework_id"]), rnd["level"])
     if indicator not in {leaf.code for leaf in view.leaves}:
         raise UnknownCriterion(indicator)
-    doc_number, issuer, link = ((x or "").strip() or None for x in (doc_number, issuer, link))
+    doc_number, issuer, link = (_text(x, what) for x, what in ((doc_number, "doc_number"), (issuer, "issuer"),
+                                                               (link, "link")))
+    try:   # a date, or text as Vietnamese write it (dd/mm/yyyy) or ISO
+        if isinstance(doc_date, str) and re.fullmatch(r"\s*\d{1,2}/\d{1,2}/\d{4}\s*", doc_date):
+            doc_date = datetime.strptime(doc_date.strip(), "%d/%m/%Y").date()
+        doc_date = pd.Timestamp(doc_date).date() if doc_date is not None and not pd.isna(doc_date) else None
+    except (TypeError, ValueError):
+        raise BadValue("doc_date") from None
     if link and not re.match(r"^https?://\S+$", link):
         raise EvidenceEmpty(link)
     if content is None and not doc_number and not link:
         raise EvidenceEmpty(indicator)
     rel = digest = None
     if content is not None:
-        name = Path(file_name or "").name
+        name = re.split(r"[\\/]", file_name or "")[-1]
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
         if ext not in limits.EVIDENCE_EXTENSIONS:
             raise BadEvidenceFile(f"kind:{ext or '—'}")
@@ -923,8 +953,8 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
             tmp.write_bytes(content)
             tmp.replace(target)
     row = {"unit": unit, "indicator": indicator, "doc_number": doc_number,
-           "doc_date": pd.Timestamp(doc_date).date() if doc_date is not None and not pd.isna(doc_date) else None,
-           "issuer": issuer, "link": link, "file_path": rel, "file_name": Path(file_name).name if file_name else None,
+           "doc_date": doc_date, "issuer": issuer, "link": link, "file_path": rel,
+           "file_name": _text(re.split(r"[\\/]", file_name)[-1], "file_name") if file_name else None,
            "sha256": digest, "added_by": who, "added_at": now, "removed_at": None, "removed_by": None}
     ids = store.appraisal_record(round_id, {"appraisal_evidence": pd.DataFrame([row])}, who=who,
                                  action="appraisal_add_evidence", target=f"{round_id}/{unit}/{indicator}",
@@ -1006,7 +1036,7 @@ def reopen(store: Store, round_id: int, unit: str, until, reason: str, actor: di
     rnd = _round(store, round_id)
     _open(rnd)
     _unit_in_round(store, rnd, unit)
-    if not (reason or "").strip():
+    if not _text(reason, "reason"):
         raise ReasonRequired("reopen")
     end = until if isinstance(until, datetime) else deadline_utc(until)
     if end <= now:
@@ -1028,6 +1058,17 @@ def _my_codes(store: Store, round_id: int, actor: dict) -> set[str] | None:
     return set(cur.loc[cur["account"] == actor["account"], "code"])
 
 
+def _as_submitted(store: Store, round_id: int, states: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+    """The self values the council appraises: for a unit that submitted and then withdrew or was reopened,
+    what it SUBMITTED (what close uses), not its unsubmitted draft; for the others, its latest values."""
+    redo = set(states.loc[states["submitted"].astype(bool) & (states["last_event"] != "submit"), "unit"])
+    if not redo:
+        return values
+    hist = store.appraisal_history("appraisal_values", round_id)
+    sub = submitted_values(hist.loc[hist["unit"].isin(redo)], states.loc[states["unit"].isin(redo)])
+    return pd.concat([values.loc[~values["unit"].isin(redo)], sub[values.columns]], ignore_index=True)
+
+
 def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: datetime | None = None) -> pd.DataFrame:
     """What a council member appraises (an editor: everything): per unit × assigned criterion × variable —
     unit, status, can_decide, code, name_vi, max_points, rule, variable, meaning_vi, unit_of_measure,
@@ -1044,7 +1085,8 @@ def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: d
     decisions = store.appraisal_latest("appraisal_decisions", round_id)
     ev = store.appraisal_latest("appraisal_evidence", round_id)
     notes = store.appraisal_latest("appraisal_notes", round_id)
-    dstate = decision_state(decisions, values)
+    dstate = decision_state(decisions, values)           # stale: the unit changed it after the decision
+    values = _as_submitted(store, round_id, states, values)
     names = _names(store, rnd["province"])
     asg = store.appraisal_latest("appraisal_assignments", round_id)
     asg_map = dict(zip(asg["code"], asg["account"]))
@@ -1107,6 +1149,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
     one = next(iter(units)) if len(units) == 1 else None
     token = store.appraisal_token(round_id, one)
     states, current, _ = _states(store, rnd, now, one)
+    current = _as_submitted(store, round_id, states, current)
     states = states.set_index("unit")
     cur = {(r.unit, r.indicator, r.variable): (r.value, r.not_applicable) for r in current.itertuples(index=False)}
     past = now > rnd["deadline"]
@@ -1140,7 +1183,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
         differs = any((unit, code, r["variable"]) not in cur
                       or not _same(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])
                       for r in mine_rows)
-        reason = (reason or "").strip() or None
+        reason = _text(reason, code)
         if differs and not reason:
             raise ReasonRequired(code)
         rows += [dict(r, reason=reason) for r in mine_rows]
@@ -1168,7 +1211,7 @@ def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: d
     _unit_in_round(store, rnd, unit)
     if not rnd["allow_reply"]:
         raise ReplyNotAllowed("round")
-    if not (text or "").strip():
+    if not _text(text, code):
         raise TextRequired(code)
     token = store.appraisal_token(round_id, unit)
     decided = store.appraisal_latest("appraisal_decisions", round_id, unit)

@@ -16,3 +16,4 @@ MAX_TARGET_ROWS = 10_000  # rows of a target-progress file (a few dozen targets 
 # Evidence files of the appraisal round (issue 12): each file at most this size, only these kinds.
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 EVIDENCE_EXTENSIONS = ("pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods")
+MAX_APPRAISAL_TEXT = 5_000  # characters of an explanation, reply, reason or evidence field typed on screen

@@ -303,6 +303,10 @@ def test_council_rules(store, fw, rnd):
                   now=T0 + timedelta(hours=2))
     f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=2))
     assert f.loc[f["code"] == mine, "stale"].all() and not f.loc[f["code"] != mine, "stale"].any()
+    # The council still sees (and appraises) what A submitted, not its unsubmitted draft.
+    q = ap.queue(store, fw, r.rid, m1, now=T0 + timedelta(hours=2)).set_index(["unit", "code", "variable"])
+    assert q.at[(A, mine, var), "self_value"] == own[var] and q.at[(A, mine, var), "stale"]
+    assert f.set_index(["code", "variable"]).at[(mine, var), "value"] == own[var] + 1
 
 
 def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
@@ -433,10 +437,25 @@ def test_evidence_files(store, fw, rnd, monkeypatch):
         ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="a.png", content=b"x" * 11, now=T0)
     with pytest.raises(ap.EvidenceEmpty):
         ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], issuer="UBND", now=T0)
+    with pytest.raises(ap.EvidenceEmpty):
+        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], link="javascript:alert(1)", now=T0)
+    with pytest.raises(ap.TextTooLong):
+        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="x" * 5001, now=T0)
+    with pytest.raises(ap.BadValue):
+        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="1", doc_date="31/02/2026", now=T0)
+    with pytest.raises(ap.TextTooLong):
+        ap.save_draft(store, fw, r.rid, A, None, r.actors[A], explanations={"I.1": "y" * 5001}, now=T0)
+    dated = ap.add_evidence(store, r.rid, A, "I.3", r.actors[A], doc_number="5/QĐ", doc_date="01/02/2026", now=T0)
+    assert pd.Timestamp(store.appraisal_latest("appraisal_evidence", r.rid, A).set_index("evidence_id").at[dated, "doc_date"]) \
+        == pd.Timestamp(2026, 2, 1)                                       # dd/mm/yyyy, as written in Vietnam
+    win = ap.add_evidence(store, r.rid, A, "I.2", r.actors[A], file_name="C:\\Users\\a\\Tờ trình.docx",
+                          content=b"PK docx", now=T0)
+    got = store.appraisal_latest("appraisal_evidence", r.rid, A).set_index("evidence_id").loc[win]
+    assert got["file_name"] == "Tờ trình.docx" and got["file_path"].endswith("_to-trinh.docx")
     assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 1
     assert ap.remove_evidence(store, r.rid, A, eid, r.actors[A], now=T0)
     assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 0
-    assert len(store.appraisal_history("appraisal_evidence", r.rid)) == 1     # kept, marked removed
+    assert len(store.appraisal_history("appraisal_evidence", r.rid)) == 3     # kept, marked removed
 
 
 def test_accounts_sign_in_reissue_and_disable(store, rnd):
@@ -462,6 +481,11 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": "phuong-thuan-hoa"}], EDITOR)
     with pytest.raises(ap.UnknownUnit):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": "Xã Không Có"}], EDITOR)
+    for login in ("Phường A", "a b", "x", "đ-x"):
+        with pytest.raises(ap.BadLogin):
+            ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": login}], EDITOR)
+    with pytest.raises(ap.AccountExists):
+        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B}, {"role": "unit", "unit": B}], EDITOR)
     with pytest.raises(EditorRequired):
         ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
     assert ap.disable_account(store, "phuong-thuan-hoa", EDITOR)
