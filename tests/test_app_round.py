@@ -426,3 +426,23 @@ def test_council_member_decides_an_assigned_row_only(app):
     with pytest.raises(ap.NotAssigned):
         ap.decide(store, r["fw"], r["rid"], B, m2_codes[0], {v.name: 0.0 for v in r["fw"].nodes[m2_codes[0]].variables},
                   "x", r["actors"][M1])
+
+
+@pytest.mark.parametrize("who", ["editor", A, M1])
+def test_round_pages_in_english_have_every_string(app, who):
+    at = sign_in(app, who)
+    at.sidebar.selectbox(key="w_lang").set_value("en").run()
+    for page in ("pages/round.py", "pages/self_assessment.py", "pages/appraisal.py"):
+        go(at, page)
+        shown = texts(at)
+        assert "ui." not in shown.replace("ui.nav", "")  # no catalog key shown in place of its words
+    assert at.title[0].value == "Appraisal"
+
+
+def test_round_strings_exist_in_both_languages():
+    from dashboard.i18n import catalog
+
+    def keys(lang):
+        return {k for k in catalog(lang) if k.split(".")[1] in ("round", "selfform", "appraise", "auth")}
+
+    assert keys("vi") == keys("en") and len(keys("vi")) > 200
