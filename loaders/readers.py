@@ -118,8 +118,14 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
     if n_lines > limits.MAX_ROWS:
         add("too_many_rows", None, None, None, limit=limits.MAX_ROWS)
         return None
-    # Width from the first lines; a longer row later makes pandas refuse, and the csv module reads it.
-    width = max(line.count(delimiter) for line in text[:200_000].split("\n")[:1000]) + 1
+    # Width from the first rows as the csv module splits them (a delimiter inside quotes, "1.234,5", is
+    # not a column); a longer row later makes pandas refuse, and the csv module reads it (limits rechecked).
+    head = text[:200_000]
+    try:
+        width = max((len(r) for r in islice(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), 1000)),
+                    default=1)
+    except csv.Error:  # e.g. a quoted field cut at 200,000 characters: count delimiters, the upper bound
+        width = max(line.count(delimiter) for line in head.split("\n")[:1000]) + 1
     if width > limits.MAX_COLUMNS:
         add("too_many_columns", None, None, None, limit=limits.MAX_COLUMNS)
         return None

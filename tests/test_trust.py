@@ -242,6 +242,16 @@ def test_limits_are_stated(fw, resolver, monkeypatch, fmt, limit, value, code):
     assert shown in parsed.problems[0].message()
 
 
+@pytest.mark.parametrize("max_cells, ok", [(12 * 5, True), (12 * 5 - 1, False)])
+def test_cell_limit_counts_columns_not_quoted_delimiters(fw, resolver, monkeypatch, max_cells, ok):
+    """"1,5" is one quoted cell: (header + 10 rows + the line after the last break) × 5 columns."""
+    table = [LONG] + [["Gia Lai", 2015 + i, "C.2", v, "1,5"] for i in range(5) for v in ("a", "b")]
+    monkeypatch.setattr(limits, "MAX_CELLS", max_cells)
+    parsed = parse_inputs(csv_bytes(table), "quoted.csv", fw, resolver)
+    assert [p.code for p in parsed.problems] == ([] if ok else ["too_many_cells"])
+    assert len(parsed.data) == (10 if ok else 0)
+
+
 @pytest.mark.parametrize("value, code", [("có", "word_not_number"), ("1e309", "not_finite"), ("NaN", "not_finite"),
                                          ("abc", "not_a_number")])
 def test_target_progress_numbers(store, value, code):
