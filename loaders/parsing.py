@@ -518,6 +518,7 @@ _NUM, _AMB, _NA, _YES, _NO, _BAD, _NONFINITE, _FORMULA = range(8)
 _EV_NONE, _EV_VI, _EV_EN = 0, 1, 2
 # kinds of variable (from the framework): what readings are possible
 KIND_ITEM, KIND_COUNT, KIND_AMOUNT = "item", "count", "amount"
+_KINDS = (KIND_ITEM, KIND_COUNT, KIND_AMOUNT)
 # Units that are measured, not counted (a fractional value is normal); any other non-empty unit counts things.
 AMOUNT_UNIT_WORDS = ("%", "ty le", "phan tram", "dong", "nghin", "trieu", "ty ", "diem", "gio", "ngay", "thang",
                      "mbps", "gbps", "gb", "mb", "km", "ha", "m2", "percent", "ratio", "rate", "per", "/")
@@ -1056,7 +1057,10 @@ class _Reader:
         if not self.parts:
             self.records = _empty_records()
             return
-        cells = {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+        if len(self.parts) == 1:  # one table (every CSV): its arrays as they are, no copy
+            cells = self.parts[0]
+        else:
+            cells = {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
         self.parts = []
         n = len(cells["cell"])
         codes, uniques = _factorize(cells["cell"])
@@ -1068,8 +1072,10 @@ class _Reader:
         # kind and unit of each cell's variable (unknown variables: any reading possible)
         pair_codes = cells["pair"]
         pair_u = list(self.pair_ids)  # id order
-        pair_kind = [self.kinds.get((a, b), (KIND_AMOUNT, ""))[0] for a, b in pair_u]
-        kind = np.asarray(pair_kind, dtype=object)[pair_codes] if len(pair_u) else np.empty(0, dtype=object)
+        # (as small integers per cell: 0 item, 1 count, 2 amount; _KINDS[k] is the name)
+        pair_kind = [_KINDS.index(self.kinds.get((a, b), (KIND_AMOUNT, ""))[0]) for a, b in pair_u]
+        kind = np.asarray(pair_kind, dtype=np.int8)[pair_codes] if len(pair_u) else np.empty(0, dtype=np.int8)
+        is_item, is_count = kind == _KINDS.index(KIND_ITEM), kind == _KINDS.index(KIND_COUNT)
         # the convention: of the variable's own cells if they show one, else of the whole file
         ev_vi = np.bincount(pair_codes, weights=evidence == _EV_VI, minlength=len(pair_u)) > 0
         ev_en = np.bincount(pair_codes, weights=evidence == _EV_EN, minlength=len(pair_u)) > 0
@@ -1080,7 +1086,7 @@ class _Reader:
 
         def admissible(v: np.ndarray) -> np.ndarray:
             whole = np.isfinite(v) & (np.floor(v) == v)
-            return np.where(kind == KIND_ITEM, (v == 0) | (v == 1), np.where(kind == KIND_COUNT, whole, True))
+            return np.where(is_item, (v == 0) | (v == 1), np.where(is_count, whole, True))
 
         value = np.where(status == _NUM, vi, math.nan)
         amb = status == _AMB
@@ -1096,7 +1102,7 @@ class _Reader:
             value = np.where(take_vi, vi, np.where(take_en, en, value))
             refuse_amb = amb & ~take_vi & ~take_en
         words = (status == _YES) | (status == _NO)
-        word_ok = words & (kind == KIND_ITEM)
+        word_ok = words & is_item
         value = np.where(word_ok, vi, value)
         na = status == _NA
         ok = (status == _NUM) | (amb & ~refuse_amb) | word_ok | na
@@ -1117,7 +1123,7 @@ class _Reader:
                     self.count(code, len(where) - m)
                     break
                 self.add(code, sheet[p], int(rows[p]), labels[p], key=(int(table[p]), int(rows[p]), 4, int(cols[p]), 0),
-                         **self._value_params(code, cells, p, vi[p], en[p], conv[p], kind[p], value[p]))
+                         **self._value_params(code, cells, p, vi[p], en[p], conv[p], _KINDS[kind[p]], value[p]))
 
         # records: known variable, entity and year read, value read (first of duplicates kept)
         keep = cells["known"] & ok & _filled(cells["entity"]) & (cells["year"] >= 0)
@@ -1454,7 +1460,8 @@ def _read_file(raw: bytes, file_name: str, reader: _Reader) -> None:
         elif not text.strip():
             reader.add("empty_file", None, None, None)
         else:
-            grid = read_csv_grid(text, _csv_delimiter(text, reader), reader.add)
+            utf8 = not raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # _decode_csv read UTF-8: pandas reads the bytes
+            grid = read_csv_grid(text, _csv_delimiter(text, reader), reader.add, raw if utf8 else None)
             if grid is not None:
                 reader.read_table(grid)
                 reader.read_values()

@@ -111,9 +111,15 @@ def csv_head_rows(text: str, delimiter: str, n: int) -> list[list[Any]]:
     return [[c if c.strip() else None for c in row] for row in rows]
 
 
-def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
+def read_csv_grid(text: str, delimiter: str, add: Add, raw: bytes | None = None) -> Grid | None:
     """The whole CSV text as a Grid (rows numbered as a spreadsheet shows them), or None after a
-    problem was added (a limit, a cell too long, text the reader cannot split)."""
+    problem was added (a limit, a cell too long, text the reader cannot split).
+
+    `raw`: the file's bytes when they are UTF-8 (with or without BOM) and decode to `text`; pandas then
+    reads them directly (no second, 4-bytes-per-character copy of the text in a StringIO).
+    Memory: pandas reads `limits.CSV_CHUNK_ROWS` rows at a time and each chunk's texts are reduced to
+    one object per distinct text (a column keeps 8 bytes per cell plus its distinct texts), so a
+    1M-row file never holds a Python string per cell; lengths and blanks are checked per distinct text."""
     n_lines = text.count("\n") + 1
     if n_lines > limits.MAX_ROWS:
         add("too_many_rows", None, None, None, limit=limits.MAX_ROWS)
@@ -132,33 +138,14 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
     if n_lines * width > limits.MAX_CELLS:
         add("too_many_cells", None, None, None, limit=limits.MAX_CELLS)
         return None
-    frame = None
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-                            quoting=csv.QUOTE_MINIMAL, doublequote=True, low_memory=False, index_col=False)
-    except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
-        frame = None
-    too_long = []
+    too_long: list[tuple[int, int, int, str]] = []
     columns: dict[int, np.ndarray] = {}
-    if frame is not None:
-        counts = None
-        for i in range(width):
-            arr = frame[i].to_numpy(dtype=object)  # Python str objects, as read
-            n_arr = len(arr)
-            lengths = np.fromiter(map(len, arr), dtype=np.int64, count=n_arr)
-            if n_arr and lengths.max() > limits.MAX_CELL_CHARS:
-                for r in np.flatnonzero(lengths > limits.MAX_CELL_CHARS):
-                    too_long.append((int(r) + 1, i, int(lengths[r]), arr[r]))
-            blank = (lengths == 0) | np.fromiter(map(str.isspace, arr), dtype=bool, count=n_arr)
-            if blank.all():
-                continue
-            if blank.any():
-                arr = arr.copy()
-                arr[blank] = None
-            columns[i] = arr
-        n = len(frame)
-    else:
+    n = None
+    try:
+        n, columns, too_long = _read_csv_chunks(text, raw, delimiter, width)
+    except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
+        n = None
+    if n is None:
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
@@ -185,6 +172,43 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
                 value=value[: limits.MESSAGE_VALUE_CHARS + 1])
         return None
     return Grid(None, False, np.arange(1, n + 1, dtype=np.int64), columns)
+
+
+def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
+                     ) -> tuple[int, dict[int, np.ndarray], list[tuple[int, int, int, str]]]:
+    """pandas' C reader, `limits.CSV_CHUNK_ROWS` rows at a time: (rows, columns, cells too long).
+    Each chunk's column is factorised; every distinct text is checked once (length, blank) and
+    replaced by one shared object for the whole file (`canonical`), blanks by None."""
+    source = io.BytesIO(raw) if raw is not None else io.StringIO(text)
+    reader = pd.read_csv(source, sep=delimiter, header=None, names=range(width), dtype=object,
+                         keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                         quoting=csv.QUOTE_MINIMAL, doublequote=True, index_col=False,
+                         encoding="utf-8-sig" if raw is not None else None, chunksize=limits.CSV_CHUNK_ROWS)
+    canonical: dict[str, str] = {}
+    parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
+    filled = [False] * width
+    too_long: list[tuple[int, int, int, str]] = []
+    n = 0
+    with reader:
+        for chunk in reader:
+            for i in range(width):
+                codes, uniques = pd.factorize(chunk[i].to_numpy(dtype=object), use_na_sentinel=True)
+                table = np.empty(len(uniques) + 1, dtype=object)  # the last slot: None (a missing field)
+                for k, u in enumerate(uniques):
+                    if u.__class__ is not str:
+                        u = "" if u is None or u != u else str(u)
+                    if len(u) > limits.MAX_CELL_CHARS:
+                        for r in np.flatnonzero(codes == k):
+                            too_long.append((n + int(r) + 1, i, len(u), u))
+                    if not u or u.isspace():
+                        continue  # table[k] stays None: an empty cell
+                    table[k] = canonical.setdefault(u, u)
+                    filled[i] = True
+                parts[i].append(table[codes])
+            n += len(chunk)
+    columns = {i: (np.concatenate(parts[i]) if len(parts[i]) > 1 else parts[i][0])
+               for i in range(width) if filled[i]}
+    return n, columns, too_long
 
 
 # --- XLSX -----------------------------------------------------------------------------------------

@@ -313,3 +313,31 @@ def test_unpacked_xlsx_size_is_limited(fw, resolver, monkeypatch, declared_ok):
     parsed = parse_inputs(raw, "z.xlsx", fw, resolver)
     assert [p.code for p in parsed.problems] == ["xml_too_large"] and parsed.data.empty
     assert "3 MB" in parsed.problems[0].message()
+
+
+CHUNK_TABLES = {
+    # long rows with a blank value, a whitespace-only value and a note column filled only in later rows
+    "long": [LONG + ["ghi chú"]] + [["Gia Lai", 2015 + i, "C.1", v, (i + 1) * (2 if v == "b" else 1), ""]
+                                    for i in range(6) for v in ("a", "b")]
+            + [["Gia Lai", 2030, "C.1", "a", "", ""], ["Gia Lai", 2030, "C.1", "b", "   ", "x"],
+               ["Huế", 2025, "C.3", "item1", "có", "ghi chú"]],
+    "wide": [["tỉnh", "năm", "C.1.a", "C.1.b", "C.3.item1", "C.3.item2"]]
+            + [[name, 2025, 1, 2, "", " "] for name in ("Gia Lai", "Huế", "Hà Nội", "Đắk Lắk")]
+            + [["Gia Lai", 2026, 3, "", 1, 0]],
+    "too long in a later chunk": [LONG] + [["Gia Lai", 2015 + i, "C.1", "a", 1] for i in range(5)]
+                                 + [["Gia Lai", 2025, "C.1", "b", "9" * (limits.MAX_CELL_CHARS + 1)]],
+}
+
+
+@pytest.mark.parametrize("table", CHUNK_TABLES)
+@pytest.mark.parametrize("chunk_rows", [1, 2, 5])
+def test_csv_read_in_chunks_reads_the_same(fw, resolver, monkeypatch, table, chunk_rows):
+    """A CSV parsed a few rows at a time gives the same data and the same messages (rows, columns)."""
+    raw = csv_bytes(CHUNK_TABLES[table])
+    whole = parse_inputs(raw, "t.csv", fw, resolver)
+    monkeypatch.setattr(limits, "CSV_CHUNK_ROWS", chunk_rows)
+    chunked = parse_inputs(raw, "t.csv", fw, resolver)
+    assert chunked.messages() == whole.messages() and chunked.problems
+    pd.testing.assert_frame_equal(chunked.data, whole.data)
+    if table == "too long in a later chunk":
+        assert [(p.code, p.row) for p in chunked.problems] == [("cell_too_long", 7)]
