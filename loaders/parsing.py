@@ -53,7 +53,8 @@ import numpy as np
 import pandas as pd
 
 from loaders import limits
-from loaders.readers import FormulaCell, Grid, _XLBool, csv_head_rows, read_csv_grid, read_xlsx_grids
+from loaders.readers import (FormulaCell, Grid, _XLBool, compact_codes, csv_head_rows, read_csv_grid,
+                             read_xlsx_grids)
 from scoring.engine import score
 from scoring.framework import Framework, Node
 from scoring.rules import NUMERIC_PARAMS, param_years_covered, ratio_pairs
@@ -95,8 +96,12 @@ def fold(text: Any) -> str:
 
 
 def _compact(text: Any) -> str:
-    """fold() without any separator: the key entity names are matched on."""
-    return _NON_ALNUM.sub("", fold(text))
+    """fold() without any separator: the key entity names are matched on.
+
+    Same result as `_NON_ALNUM.sub("", fold(text))` in one pass: combining marks and separators are
+    not in [a-z0-9], so removing every other character removes them too."""
+    s = unicodedata.normalize("NFD", str(text).lower())
+    return _NON_ALNUM.sub("", s.replace("đ", "d").replace("ð", "d"))
 
 
 def _header_key(text: Any) -> str:
@@ -569,7 +574,7 @@ def classify_value(cell: Any) -> tuple[int, float, float, int]:
         return (_NUM, v, v, _EV_NONE) if math.isfinite(v) else (_NONFINITE, math.nan, math.nan, _EV_NONE)
     if not s:
         return _BAD, math.nan, math.nan, _EV_NONE
-    if is_not_applicable(cell):
+    if s[0] not in "0123456789" and is_not_applicable(cell):  # (an N/A word's key starts with a letter)
         return _NA, math.nan, math.nan, _EV_NONE
     word = fold(s) if not (s[0].isdigit() or s[0] in "+-\u2212.,") else ""
     if word in YES_WORDS:
@@ -703,10 +708,12 @@ class _Reader:
         self.n_rows = 0
         self.table_seq = 0
         self.parts: list[dict[str, np.ndarray]] = []  # the value cells of each table, in file order
+        self.cell_texts: list[str] | None = None  # the CSV reader's distinct texts (`cell_code` indexes them)
         self.pair_ids: dict[tuple[str, str], int] = {}  # (indicator, variable) text -> id, for the whole file
         self.entity_ids: dict[str, int] = {}  # canonical entity -> id
         self.wide_columns: dict[tuple[str | None, str], str] = {}
         self.records = pd.DataFrame()
+        self.record_keys: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.unreadable: set[tuple] = set()
         self.negative: set[tuple] = set()
 
@@ -832,6 +839,7 @@ class _Reader:
                      example=self.example_column())
             return
         self.forms.append(header.form)
+        self.cell_texts = grid.texts
         data = np.flatnonzero(grid.row_numbers > header.row)
         if not grid.letters:  # a CSV
             self.extra_fields(grid, header, header_cells, data)
@@ -872,10 +880,18 @@ class _Reader:
     def _entity_id(self, name: str | None) -> int:
         return -1 if name is None else self.entity_ids.setdefault(name, len(self.entity_ids))
 
-    def _header_repeat(self, entity_raw: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]]]:
+    @staticmethod
+    def _col_codes(grid: Grid, i: int, pos: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+        """Codes (-1 = empty) and distinct values of column i's cells at `pos`: the CSV reader's codes
+        when it kept them, else a factorisation of the cells."""
+        found = grid.column_codes(i, pos)
+        return found if found is not None else _factorize(grid.column(i)[pos])
+
+    def _header_repeat(self, grid: Grid, i: int, data: np.ndarray
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, list[Any]]]:
         """Rows that repeat the header (their entity cell is an entity column name), and the entity
         column's codes and distinct values (read once, reused by `row_keys`)."""
-        codes, uniques = _factorize(entity_raw)
+        codes, uniques = self._col_codes(grid, i, data)
         flags = [isinstance(u, str) and HEADER_ALIASES.get(_header_key(u)) == "entity" for u in uniques]
         return _map(codes, flags, False, dtype=bool), (codes, uniques)
 
@@ -916,8 +932,7 @@ class _Reader:
         if y_idx is None:
             return entity, np.full(len(pos), default, dtype=np.int64)
         y_col = self.column_label(grid, header_cells, y_idx)
-        y_raw = grid.column(y_idx)[pos]
-        codes, uniques = _factorize(y_raw)
+        codes, uniques = self._col_codes(grid, y_idx, pos)
         parsed = [parse_year(u) for u in uniques]
         year = _map(codes, [-2 if y is None else y for y in parsed], default, dtype=np.int64)
         if self.default_year is None:
@@ -943,7 +958,7 @@ class _Reader:
         i_col = self.column_label(grid, header_cells, idx["indicator"])
         var_col = self.column_label(grid, header_cells, idx["variable"])
         value = grid.column(idx["value"])[data]
-        repeat, (e_codes, e_uniques) = self._header_repeat(grid.column(idx["entity"])[data])
+        repeat, (e_codes, e_uniques) = self._header_repeat(grid, idx["entity"], data)
         use = _filled(value) & ~repeat
         pos = data[use]
         self.n_rows += len(pos)
@@ -952,8 +967,8 @@ class _Reader:
         rows = grid.row_numbers[pos]
         entity, year = self.row_keys(grid, header, header_cells, pos, (e_codes[use], e_uniques))
         # indicator and variable: each distinct (indicator, variable) text pair once
-        ind_codes, ind_u = _factorize(grid.column(idx["indicator"])[pos])
-        var_codes, var_u = _factorize(grid.column(idx["variable"])[pos])
+        ind_codes, ind_u = self._col_codes(grid, idx["indicator"], pos)
+        var_codes, var_u = self._col_codes(grid, idx["variable"], pos)
         ind_text = [_cell_text(u) for u in ind_u]
         var_text = [_cell_text(u) for u in var_u]
         indicator = _map(ind_codes, ind_text, "")
@@ -992,6 +1007,7 @@ class _Reader:
             "sheet": np.full(n, grid.sheet, dtype=object), "entity": entity, "year": year,
             "indicator": indicator, "variable": variable, "known": pair_status == 0, "cell": value[use],
             "pair": pair_gid, "entity_id": self._last_entity_id,
+            **({"cell_code": grid.codes[idx["value"]][pos]} if grid.codes is not None else {}),
         })
 
     def read_wide(self, grid: Grid, header: _Header, header_cells: list[Any], data: np.ndarray) -> None:
@@ -1019,9 +1035,11 @@ class _Reader:
                          example=self.example_column(), suggestion=_closest(text, self.columns))
         if not var_cols or not len(data):
             return
-        filled = [_filled(grid.column(i)[data]) for i, *_ in var_cols]
+        codes = grid.codes
+        filled = [(codes[i][data] >= 0) if codes is not None and i in codes else _filled(grid.column(i)[data])
+                  for i, *_ in var_cols]
         any_filled = np.logical_or.reduce(filled)
-        repeat, (e_codes, e_uniques) = self._header_repeat(grid.column(header.roles["entity"])[data])
+        repeat, (e_codes, e_uniques) = self._header_repeat(grid, header.roles["entity"], data)
         use = any_filled & ~repeat
         pos = data[use]
         self.n_rows += len(pos)
@@ -1029,12 +1047,15 @@ class _Reader:
             return
         entity, year = self.row_keys(grid, header, header_cells, pos, (e_codes[use], e_uniques))
         # the filled cells, row by row then column by column (the order a reader of the sheet meets them)
-        rix, kix, vals = [], [], []
+        rix, kix, vals, val_codes = [], [], [], []
         for k, f in enumerate(filled):
             r = np.flatnonzero(f[use])
             rix.append(r)
             kix.append(np.full(len(r), k, dtype=np.int64))
             vals.append(grid.column(var_cols[k][0])[pos][r])
+            if codes is not None:
+                val_codes.append(codes[var_cols[k][0]][pos][r] if var_cols[k][0] in codes
+                                 else np.empty(0, dtype=np.int32))
         rix_a, kix_a, vals_a = np.concatenate(rix), np.concatenate(kix), np.concatenate(vals)
         order = np.lexsort((kix_a, rix_a))
         rix_a, kix_a, vals_a = rix_a[order], kix_a[order], vals_a[order]
@@ -1050,6 +1071,7 @@ class _Reader:
             "pair": np.asarray([self._pair_id(c[2], c[3]) for c in var_cols], dtype=np.int64)[kix_a],
             "entity_id": self._last_entity_id[rix_a],
             "known": np.ones(n, dtype=bool), "cell": vals_a,
+            **({"cell_code": np.concatenate(val_codes)[order]} if codes is not None else {}),
         })
 
     # -- every value cell of the file together: numbers, records, duplicates --
@@ -1060,10 +1082,14 @@ class _Reader:
         if len(self.parts) == 1:  # one table (every CSV): its arrays as they are, no copy
             cells = self.parts[0]
         else:
-            cells = {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
+            keys = [k for k in self.parts[0] if all(k in p for p in self.parts)]
+            cells = {k: np.concatenate([p[k] for p in self.parts]) for k in keys}
         self.parts = []
         n = len(cells["cell"])
-        codes, uniques = _factorize(cells["cell"])
+        if "cell_code" in cells and self.cell_texts is not None:  # a CSV: its reader's codes, no hashing
+            codes, uniques = compact_codes(cells["cell_code"], self.cell_texts)
+        else:
+            codes, uniques = _factorize(cells["cell"])
         info = [classify_value(u) for u in uniques]
         status = _map(codes, [i[0] for i in info], _BAD, dtype=np.int64)
         vi = _map(codes, [i[1] for i in info], math.nan, dtype=float)
@@ -1165,6 +1191,9 @@ class _Reader:
                          entity=r.entity, year=int(r.year), indicator=r.indicator, variable=r.variable,
                          first_sheet=first["sheet"] or None, first_row=int(first["row"]), first_column=first["column"])
             rec = rec.loc[~dup].reset_index(drop=True)
+        kept = ~dup if dup.any() else slice(None)
+        # the records' keys as integer codes (entity id, year code, pair id), for engine_checks
+        self.record_keys = (e_codes[kept], y_codes[kept].astype(np.int64), pair_codes[keep][kept])
         self.records = rec
 
     def _value_params(self, code, cells, p, vi, en, conv, kind, value) -> dict[str, Any]:
@@ -1213,10 +1242,28 @@ class _Reader:
         recs = self.records
         if recs.empty:
             return
-        df = recs[["entity", "year", "indicator", "variable", "value", "not_applicable"]].assign(
-            line=np.arange(1, len(recs) + 1, dtype=np.int64))  # line i = recs.iloc[i - 1]
+        # The text columns go to the engine as categoricals built from the codes read_values kept (the same
+        # texts; the engine then hashes no string per row).
+        ent_ids, y_codes, pairs = self.record_keys
+        ind_index: dict[str, int] = {}
+        var_index: dict[str, int] = {}
+        ind_of_pair = np.array([ind_index.setdefault(a, len(ind_index)) for a, _ in self.pair_ids], dtype=np.int64)
+        var_of_pair = np.array([var_index.setdefault(b, len(var_index)) for _, b in self.pair_ids], dtype=np.int64)
+        ind_codes = ind_of_pair[pairs]
+
+        def categorical(codes, names):
+            return pd.Categorical.from_codes(codes, categories=pd.Index(list(names), dtype=object))
+
+        df = pd.DataFrame({
+            "entity": categorical(ent_ids, self.entity_ids), "year": recs["year"].to_numpy(),
+            "indicator": categorical(ind_codes, ind_index), "variable": categorical(var_of_pair[pairs], var_index),
+            "value": recs["value"].to_numpy(), "not_applicable": recs["not_applicable"].to_numpy(),
+            "line": np.arange(1, len(recs) + 1, dtype=np.int64)})  # line i = recs.iloc[i - 1]
         result = score(self.fw, df, strict=False)
-        first = recs.drop_duplicates(subset=["entity", "year", "indicator"], keep="first")
+        # the first record of each (entity, year, indicator), as drop_duplicates would keep it
+        n_y, n_i = int(y_codes.max()) + 1, len(ind_index)
+        eyi = (ent_ids.astype(np.int64) * n_y + y_codes) * n_i + ind_codes
+        first = recs.loc[~pd.Series(eyi).duplicated(keep="first").to_numpy()]
         first_of = first.set_index(["entity", "year", "indicator"])
         if result.problems:
             values = recs.set_index(["entity", "year", "indicator", "variable"])["value"]

@@ -80,6 +80,10 @@ class Grid:
     letters: bool  # Excel: columns named by letter; CSV: by header name
     row_numbers: np.ndarray  # int64, ascending, 1-based
     columns: dict[int, np.ndarray] = field(default_factory=dict)  # column index -> object array
+    # CSV read by pandas: each cell's text as a code into `texts` (the file's distinct texts, -1 = empty),
+    # so the parser never hashes the same text twice (None: not available, e.g. .xlsx)
+    codes: dict[int, np.ndarray] | None = None
+    texts: list[str] | None = None
 
     @property
     def width(self) -> int:
@@ -96,8 +100,29 @@ class Grid:
         width = self.width
         return [self.columns[i][pos] if i in self.columns else None for i in range(width)]
 
+    def column_codes(self, i: int, pos: np.ndarray) -> tuple[np.ndarray, list[Any]] | None:
+        """Codes (-1 = empty) of column i's cells at `pos` and the distinct texts they index (those
+        of this column only, in order of first appearance in the file), or None without codes."""
+        if self.codes is None:
+            return None
+        col = self.codes.get(i)
+        if col is None:
+            return np.full(len(pos), -1, dtype=np.int64), []
+        return compact_codes(col[pos], self.texts)
+
     def is_empty(self) -> bool:
         return not any(np.not_equal(col, None).any() for col in self.columns.values()) if self.columns else True
+
+
+def compact_codes(codes: np.ndarray, texts: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes into `texts` (-1 = empty) renumbered 0..k-1 over the k texts they use, and those texts:
+    O(n) with a lookup table (no hashing of the texts)."""
+    shifted = codes.astype(np.int64) + 1  # 0 = empty
+    used = np.zeros(len(texts) + 1, dtype=bool)
+    used[shifted] = True
+    used[0] = False
+    local = np.cumsum(used) - 1  # local[0] == -1: empty stays -1
+    return local[shifted], [texts[j - 1] for j in np.flatnonzero(used)]
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -140,9 +165,9 @@ def read_csv_grid(text: str, delimiter: str, add: Add, raw: bytes | None = None)
         return None
     too_long: list[tuple[int, int, int, str]] = []
     columns: dict[int, np.ndarray] = {}
-    n = None
+    n = codes = texts = None
     try:
-        n, columns, too_long = _read_csv_chunks(text, raw, delimiter, width)
+        n, columns, too_long, codes, texts = _read_csv_chunks(text, raw, delimiter, width)
     except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
         n = None
     if n is None:
@@ -171,12 +196,12 @@ def read_csv_grid(text: str, delimiter: str, add: Add, raw: bytes | None = None)
             add("cell_too_long", None, row, str(i + 1), n_chars=n_chars, limit=limits.MAX_CELL_CHARS,
                 value=value[: limits.MESSAGE_VALUE_CHARS + 1])
         return None
-    return Grid(None, False, np.arange(1, n + 1, dtype=np.int64), columns)
+    return Grid(None, False, np.arange(1, n + 1, dtype=np.int64), columns, codes, texts)
 
 
 def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
-                     ) -> tuple[int, dict[int, np.ndarray], list[tuple[int, int, int, str]]]:
-    """pandas' C reader, `limits.CSV_CHUNK_ROWS` rows at a time: (rows, columns, cells too long).
+                     ) -> tuple[int, dict[int, np.ndarray], list[tuple[int, int, int, str]], dict[int, np.ndarray], list[str]]:
+    """pandas' C reader, `limits.CSV_CHUNK_ROWS` rows at a time: (rows, columns, cells too long, codes, texts).
     Each chunk's column is factorised; every distinct text is checked once (length, blank) and
     replaced by one shared object for the whole file (`canonical`), blanks by None."""
     source = io.BytesIO(raw) if raw is not None else io.StringIO(text)
@@ -184,8 +209,10 @@ def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
                          keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                          quoting=csv.QUOTE_MINIMAL, doublequote=True, index_col=False,
                          encoding="utf-8-sig" if raw is not None else None, chunksize=limits.CSV_CHUNK_ROWS)
-    canonical: dict[str, str] = {}
+    canonical: dict[str, int] = {}  # text -> its code in `texts`
+    texts: list[str] = []
     parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
+    code_parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
     filled = [False] * width
     too_long: list[tuple[int, int, int, str]] = []
     n = 0
@@ -194,6 +221,7 @@ def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
             for i in range(width):
                 codes, uniques = pd.factorize(chunk[i].to_numpy(dtype=object), use_na_sentinel=True)
                 table = np.empty(len(uniques) + 1, dtype=object)  # the last slot: None (a missing field)
+                table_codes = np.full(len(uniques) + 1, -1, dtype=np.int32)
                 for k, u in enumerate(uniques):
                     if u.__class__ is not str:
                         u = "" if u is None or u != u else str(u)
@@ -202,13 +230,21 @@ def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
                             too_long.append((n + int(r) + 1, i, len(u), u))
                     if not u or u.isspace():
                         continue  # table[k] stays None: an empty cell
-                    table[k] = canonical.setdefault(u, u)
+                    code = canonical.get(u)
+                    if code is None:
+                        code = canonical[u] = len(texts)
+                        texts.append(u)
+                    table[k], table_codes[k] = texts[code], code
                     filled[i] = True
                 parts[i].append(table[codes])
+                code_parts[i].append(table_codes[codes])
             n += len(chunk)
-    columns = {i: (np.concatenate(parts[i]) if len(parts[i]) > 1 else parts[i][0])
-               for i in range(width) if filled[i]}
-    return n, columns, too_long
+
+    def joined(chunks):
+        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+    columns = {i: joined(parts[i]) for i in range(width) if filled[i]}
+    return n, columns, too_long, {i: joined(code_parts[i]) for i in columns}, texts
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
