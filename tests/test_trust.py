@@ -341,3 +341,39 @@ def test_csv_read_in_chunks_reads_the_same(fw, resolver, monkeypatch, table, chu
     pd.testing.assert_frame_equal(chunked.data, whole.data)
     if table == "too long in a later chunk":
         assert [(p.code, p.row) for p in chunked.problems] == [("cell_too_long", 7)]
+
+
+CODE_TABLES = dict(CHUNK_TABLES, **{
+    "duplicates, unknown names, a repeated header, words": [LONG] + [
+        ["Gia Lai", 2025, "C.1", "a", 1], ["Gia Lai", 2025, "C.1", "b", 2], ["Gia Lai", 2025, "C.1", "a", 3],
+        LONG, ["Tỉnh Xyz", 2025, "C.1", "a", 1], ["Huế", "năm 2025", "C.1", "a", "1.234"],
+        ["Huế", 2025, "C.1", "b", "1.234,5"], ["Huế", 2025, "C.9", "a", 1], ["Huế", 2025, "C.1", "zz", 1],
+        ["Hà Nội", 2025, "C.3", "item1", "có"], ["Hà Nội", 2025, "C.3", "item2", "x"], ["Hà Nội", 20255, "C.1", "a", 1],
+        ["Đắk Lắk", 2025, "C.2", "a", "N/A"], ["Đắk Lắk", 2025, "C.2", "b", "-3"], ["Đắk Lắk", 2025, "C.1", "a", "abc"]],
+    "wide with problems": [["tỉnh", "năm", "C.1.a", "C.1.b", "C.9.a", "ghi chú"],
+                           ["Gia Lai", 2025, "931,895", 2, 1, "x"], ["Gia Lai", 2025, 1, 2, "", ""],
+                           ["tỉnh", "năm", "C.1.a", "C.1.b", "", ""], ["Không Có", 2024, 5, 3, "", ""]],
+})
+
+
+@pytest.mark.parametrize("table", CODE_TABLES)
+def test_csv_reader_codes_give_the_same_result_as_reading_the_cells(fw, resolver, monkeypatch, table):
+    """The parser reuses the CSV reader's text codes; without them (as for .xlsx) it factorises the
+    cells: the data and every message must be the same either way."""
+    import dataclasses
+
+    from loaders import parsing
+
+    raw = csv_bytes(CODE_TABLES[table])
+    with_codes = parse_inputs(raw, "t.csv", fw, resolver)
+    read = parsing.read_csv_grid
+
+    def without_codes(*args, **kwargs):
+        grid = read(*args, **kwargs)
+        assert grid is None or grid.codes is not None  # the path compared against does use codes
+        return None if grid is None else dataclasses.replace(grid, codes=None, texts=None)
+
+    monkeypatch.setattr(parsing, "read_csv_grid", without_codes)
+    read_cells = parse_inputs(raw, "t.csv", fw, resolver)
+    assert with_codes.messages() == read_cells.messages() and with_codes.problems
+    pd.testing.assert_frame_equal(with_codes.data, read_cells.data)
