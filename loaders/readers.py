@@ -209,8 +209,8 @@ def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
                          keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
                          quoting=csv.QUOTE_MINIMAL, doublequote=True, index_col=False,
                          encoding="utf-8-sig" if raw is not None else None, chunksize=limits.CSV_CHUNK_ROWS)
-    canonical: dict[str, int] = {}  # text -> its code in `texts`
-    texts: list[str] = []
+    texts = np.empty(0, dtype=object)  # the file's distinct texts so far; a text's code is its index
+    blank = np.empty(0, dtype=bool)  # per text: empty or only spaces (an empty cell)
     parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
     code_parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
     filled = [False] * width
@@ -218,27 +218,44 @@ def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
     n = 0
     with reader:
         for chunk in reader:
+            # Distinct texts of each column, then of the whole file (pandas' C hash tables; the texts
+            # already known keep their codes: factorize numbers values in order of first appearance).
+            local = []
             for i in range(width):
                 codes, uniques = pd.factorize(chunk[i].to_numpy(dtype=object), use_na_sentinel=True)
-                table = np.empty(len(uniques) + 1, dtype=object)  # the last slot: None (a missing field)
-                table_codes = np.full(len(uniques) + 1, -1, dtype=np.int32)
-                for k, u in enumerate(uniques):
-                    if u.__class__ is not str:
-                        u = "" if u is None or u != u else str(u)
-                    if len(u) > limits.MAX_CELL_CHARS:
-                        for r in np.flatnonzero(codes == k):
-                            too_long.append((n + int(r) + 1, i, len(u), u))
-                    if not u or u.isspace():
-                        continue  # table[k] stays None: an empty cell
-                    code = canonical.get(u)
-                    if code is None:
-                        code = canonical[u] = len(texts)
-                        texts.append(u)
-                    table[k], table_codes[k] = texts[code], code
-                    filled[i] = True
-                parts[i].append(table[codes])
-                code_parts[i].append(table_codes[codes])
+                local.append((codes, np.asarray(uniques, dtype=object)))
+            known = len(texts)
+            every, texts = pd.factorize(np.concatenate([texts] + [u for _, u in local]), use_na_sentinel=True)
+            texts = np.asarray(texts, dtype=object)
+            new = texts[known:]
+            if len(new) and any(t.__class__ is not str for t in new):  # (never from this reader; kept safe)
+                new = np.array(["" if t is None or t != t else str(t) for t in new], dtype=object)
+                texts[known:] = new
+            lengths = np.fromiter(map(len, new), dtype=np.int64, count=len(new))
+            blank = np.concatenate([blank, (lengths == 0) | np.fromiter(map(str.isspace, new), dtype=bool,
+                                                                         count=len(new))])
+            long_text = np.zeros(len(texts), dtype=bool)
+            long_text[known:] = lengths > limits.MAX_CELL_CHARS
+            start = known
+            for i, (codes, uniques) in enumerate(local):
+                table_codes = np.empty(len(uniques) + 1, dtype=np.int32)  # the last slot: a missing field
+                table_codes[:-1] = every[start:start + len(uniques)]
+                table_codes[-1] = -1
+                start += len(uniques)
+                if long_text[table_codes[:-1]].any():
+                    for k in np.flatnonzero(long_text[table_codes[:-1]]):
+                        u = texts[table_codes[k]]
+                        too_long.extend((n + int(r) + 1, i, len(u), u) for r in np.flatnonzero(codes == k))
+                table_codes[:-1][blank[table_codes[:-1]]] = -1
+                cell_codes = table_codes[codes]
+                objects = np.empty(len(uniques) + 1, dtype=object)  # None where the code is -1
+                used = table_codes >= 0
+                objects[used] = texts[table_codes[used]]
+                filled[i] = filled[i] or bool(used.any())
+                parts[i].append(objects[codes])
+                code_parts[i].append(cell_codes)
             n += len(chunk)
+    texts = list(texts)
 
     def joined(chunks):
         return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
