@@ -467,6 +467,14 @@ class Store:
         finally:
             cur.close()
 
+    def query_arrow(self, sql: str, params: list | tuple = ()) -> pa.Table:
+        """A query's result as an Arrow table (no Python object per text cell: for bulk copies)."""
+        cur = self._reader().cursor()
+        try:
+            return cur.sql(sql, params=list(params)).to_arrow_table()
+        finally:
+            cur.close()
+
     @staticmethod
     @contextmanager
     def _transaction_on(con):
