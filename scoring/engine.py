@@ -252,6 +252,10 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     Arrow's dictionary encoding, several times faster than a hash factorize on millions of rows. A
     chunked column is encoded chunk by chunk (Arrow gives every chunk the same, final dictionary) and
     only the int32 indices are joined: the strings are never copied into one array."""
+    if isinstance(series.dtype, pd.CategoricalDtype):  # its codes already (unused categories are harmless)
+        codes = series.cat.codes.to_numpy()
+        if len(codes) == 0 or codes.min() >= 0:  # (a missing value: factorised below, as before)
+            return codes, np.asarray(series.cat.categories, dtype=object)
     pa_array = getattr(series.array, "_pa_array", None)
     if pa_array is not None and pa_array.null_count == 0:
         import pyarrow.compute as pc

@@ -136,7 +136,8 @@ def _as_chunks(df: pd.DataFrame, n: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("layout", ["object", "arrow one chunk", "arrow many chunks", "arrow chunks, padded names",
-                                    "arrow chunks, one empty"])
+                                    "arrow chunks, one empty", "categorical, unused categories",
+                                    "categorical, padded names"])
 def test_text_column_storage_gives_the_same_result(layout):
     """Codes of the text columns come from Arrow's dictionary encoding chunk by chunk, or pandas'
     factorize for object columns: the scores, ranks and rows must not depend on which."""
@@ -148,9 +149,12 @@ def test_text_column_storage_gives_the_same_result(layout):
         inputs = _as_chunks(inputs, 7)
         assert inputs["entity"].array._pa_array.num_chunks > 1
     if "padded" in layout:
-        inputs = inputs.assign(entity=inputs["entity"].str.pad(6, side="right"))
+        inputs = inputs.assign(entity=inputs["entity"].astype(str).str.pad(6, side="right"))
     if "empty" in layout:
         inputs = pd.concat([inputs.iloc[:0], inputs, inputs.iloc[:0]], ignore_index=True)
+    if "categorical" in layout:
+        inputs = inputs.assign(**{c: pd.Categorical(inputs[c], categories=["ZZ unused", *sorted(set(inputs[c]))])
+                                  for c in ("entity", "indicator", "variable")})
     result = score(fw, inputs)
     key = ["year", "entity"]
     got = result.points_wide().sort_values(key).reset_index(drop=True)
