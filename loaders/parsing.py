@@ -13,9 +13,10 @@ Two layouts are read, on CSV and on every sheet of an .xlsx workbook:
   Excel template made by `loaders.templates` puts labels in row 1 and machine codes in row 2).
 
 Reading is vectorised (issue 11): the file is read into columns (`loaders.readers`: pandas' C
-reader for CSV, a streaming lxml reader for .xlsx that reads every row whatever `<dimension>` says),
-each distinct entity, year, indicator/variable and value text is read once, and every check runs on
-whole columns. Every limit of `loaders.limits` is checked while reading and stated in its message;
+reader for CSV, `limits.CSV_CHUNK_ROWS` rows at a time, each cell kept as a code of the file's distinct
+texts; ElementTree's streaming pull parser for .xlsx, every row whatever `<dimension>` says), each
+distinct entity, year, indicator/variable and value text is read once (a CSV's codes are reused, never
+re-hashed), and every check runs on whole columns. Every limit of `loaders.limits` is checked while reading and stated in its message;
 messages quote at most MESSAGE_VALUE_CHARS characters of a cell and at most MAX_PROBLEMS_PER_KIND
 messages of a kind are built. `parse_inputs` never raises for anything in a file.
 
