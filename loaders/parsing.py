@@ -1175,27 +1175,35 @@ class _Reader:
         if neg.any():
             self.negative = set(zip(cells["entity"][neg], cells["year"][neg].tolist(),
                                     cells["indicator"][neg], cells["variable"][neg]))
+        sel = slice(None) if keep.all() else keep  # every cell kept (the usual case): views, not copies
         rec = pd.DataFrame({
-            "entity": pd.Series(cells["entity"][keep], dtype=object),
-            "year": cells["year"][keep].astype(np.int64),
-            "indicator": pd.Series(cells["indicator"][keep], dtype=object),
-            "variable": pd.Series(cells["variable"][keep], dtype=object),
-            "value": value[keep].astype(float),
-            "not_applicable": na[keep],
-            "sheet": pd.Series(np.where(pd.isna(sheet[keep]), "", sheet[keep]), dtype=object),
-            "row": rows[keep].astype(np.int64),
-            "column": pd.Series(labels[keep], dtype=object),
+            "entity": pd.Series(cells["entity"][sel], dtype=object),
+            "year": cells["year"][sel].astype(np.int64),
+            "indicator": pd.Series(cells["indicator"][sel], dtype=object),
+            "variable": pd.Series(cells["variable"][sel], dtype=object),
+            "value": value[sel].astype(float),
+            "not_applicable": na[sel],
+            "sheet": pd.Series(np.where(pd.isna(sheet[sel]), "", sheet[sel]), dtype=object),
+            "row": rows[sel].astype(np.int64),
+            "column": pd.Series(labels[sel], dtype=object),
         }, columns=DATA_COLUMNS)
         key_cols = ["entity", "year", "indicator", "variable"]
-        e_codes = cells["entity_id"][keep]
-        y_codes, _ = pd.factorize(cells["year"][keep])
+        e_codes = cells["entity_id"][sel]
+        kept_years = cells["year"][sel]
+        y_min = int(kept_years.min()) if len(kept_years) else 0
+        y_codes = kept_years - y_min  # years are a small range (YEAR_MIN..YEAR_MAX, or the default year)
         ey = e_codes * (int(y_codes.max()) + 1 if len(y_codes) else 1) + y_codes
-        combined = ey * (len(pair_u) + 1) + pair_codes[keep]
-        dup = pd.Series(combined).duplicated(keep="first").to_numpy()
+        combined = ey * (len(pair_u) + 1) + pair_codes[sel]
+        # Duplicates: a count per key first (no hash table when, as usual, there is none)
+        space = int(combined.max()) + 1 if len(combined) else 0
+        if space <= 8 * len(combined) + 1024 and np.bincount(combined, minlength=space).max(initial=0) <= 1:
+            dup = np.zeros(len(combined), dtype=bool)
+        else:
+            dup = pd.Series(combined).duplicated(keep="first").to_numpy()
         if dup.any():
             firsts = rec.loc[~dup].set_index(key_cols)
             dup_rows = rec.loc[dup]
-            d_table, d_col = table[keep][dup], cols[keep][dup]
+            d_table, d_col = table[sel][dup], cols[sel][dup]
             for m, (t, c, r) in enumerate(zip(d_table, d_col, dup_rows.itertuples(index=False))):
                 if not self.wants("duplicate"):
                     self.count("duplicate", len(dup_rows) - m)
@@ -1207,7 +1215,7 @@ class _Reader:
             rec = rec.loc[~dup].reset_index(drop=True)
         kept = ~dup if dup.any() else slice(None)
         # the records' keys as integer codes (entity id, year code, pair id), for engine_checks
-        self.record_keys = (e_codes[kept], y_codes[kept].astype(np.int64), pair_codes[keep][kept])
+        self.record_keys = (e_codes[kept], y_codes[kept].astype(np.int64), pair_codes[sel][kept])
         self.records = rec
 
     def _value_params(self, code, cells, p, vi, en, conv, kind, value) -> dict[str, Any]:
@@ -1523,8 +1531,10 @@ def _read_file(raw: bytes, file_name: str, reader: _Reader) -> None:
         else:
             utf8 = not raw.startswith((b"\xff\xfe", b"\xfe\xff"))  # _decode_csv read UTF-8: pandas reads the bytes
             grid = read_csv_grid(text, _csv_delimiter(text, reader), reader.add, raw if utf8 else None)
+            del text  # memory: the decoded text and (below) the grid are not needed once their cells are taken
             if grid is not None:
                 reader.read_table(grid)
+                del grid
                 reader.read_values()
     elif ext in EXCEL_EXTENSIONS:
         grids = read_xlsx_grids(raw, reader.add, skip_sheet=lambda title: fold(title) in SKIPPED_SHEETS)
@@ -1532,6 +1542,7 @@ def _read_file(raw: bytes, file_name: str, reader: _Reader) -> None:
             return
         for grid in grids:
             reader.read_table(grid)
+        grids = grid = None  # memory: the grids are not needed once their cells are taken
         reader.read_values()
     else:
         reader.add("file_type", None, None, None, extension=ext or file_name)
