@@ -80,6 +80,10 @@ class Grid:
     letters: bool  # Excel: columns named by letter; CSV: by header name
     row_numbers: np.ndarray  # int64, ascending, 1-based
     columns: dict[int, np.ndarray] = field(default_factory=dict)  # column index -> object array
+    # CSV read by pandas: each cell's text as a code into `texts` (the file's distinct texts, -1 = empty),
+    # so the parser never hashes the same text twice (None: not available, e.g. .xlsx)
+    codes: dict[int, np.ndarray] | None = None
+    texts: list[str] | None = None
 
     @property
     def width(self) -> int:
@@ -96,8 +100,29 @@ class Grid:
         width = self.width
         return [self.columns[i][pos] if i in self.columns else None for i in range(width)]
 
+    def column_codes(self, i: int, pos: np.ndarray) -> tuple[np.ndarray, list[Any]] | None:
+        """Codes (-1 = empty) of column i's cells at `pos` and the distinct texts they index (those
+        of this column only, in order of first appearance in the file), or None without codes."""
+        if self.codes is None:
+            return None
+        col = self.codes.get(i)
+        if col is None:
+            return np.full(len(pos), -1, dtype=np.int64), []
+        return compact_codes(col[pos], self.texts)
+
     def is_empty(self) -> bool:
         return not any(np.not_equal(col, None).any() for col in self.columns.values()) if self.columns else True
+
+
+def compact_codes(codes: np.ndarray, texts: list[Any]) -> tuple[np.ndarray, list[Any]]:
+    """Codes into `texts` (-1 = empty) renumbered 0..k-1 over the k texts they use, and those texts:
+    O(n) with a lookup table (no hashing of the texts)."""
+    shifted = codes.astype(np.int64) + 1  # 0 = empty
+    used = np.zeros(len(texts) + 1, dtype=bool)
+    used[shifted] = True
+    used[0] = False
+    local = np.cumsum(used) - 1  # local[0] == -1: empty stays -1
+    return local[shifted], [texts[j - 1] for j in np.flatnonzero(used)]
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -111,48 +136,41 @@ def csv_head_rows(text: str, delimiter: str, n: int) -> list[list[Any]]:
     return [[c if c.strip() else None for c in row] for row in rows]
 
 
-def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
+def read_csv_grid(text: str, delimiter: str, add: Add, raw: bytes | None = None) -> Grid | None:
     """The whole CSV text as a Grid (rows numbered as a spreadsheet shows them), or None after a
-    problem was added (a limit, a cell too long, text the reader cannot split)."""
+    problem was added (a limit, a cell too long, text the reader cannot split).
+
+    `raw`: the file's bytes when they are UTF-8 (with or without BOM) and decode to `text`; pandas then
+    reads them directly (no second, 4-bytes-per-character copy of the text in a StringIO).
+    Memory: pandas reads `limits.CSV_CHUNK_ROWS` rows at a time and each chunk's texts are reduced to
+    one object per distinct text (a column keeps 8 bytes per cell plus its distinct texts), so a
+    1M-row file never holds a Python string per cell; lengths and blanks are checked per distinct text."""
     n_lines = text.count("\n") + 1
     if n_lines > limits.MAX_ROWS:
         add("too_many_rows", None, None, None, limit=limits.MAX_ROWS)
         return None
-    # Width from the first lines; a longer row later makes pandas refuse, and the csv module reads it.
-    width = max(line.count(delimiter) for line in text[:200_000].split("\n")[:1000]) + 1
+    # Width from the first rows as the csv module splits them (a delimiter inside quotes, "1.234,5", is
+    # not a column); a longer row later makes pandas refuse, and the csv module reads it (limits rechecked).
+    head = text[:200_000]
+    try:
+        width = max((len(r) for r in islice(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), 1000)),
+                    default=1)
+    except csv.Error:  # e.g. a quoted field cut at 200,000 characters: count delimiters, the upper bound
+        width = max(line.count(delimiter) for line in head.split("\n")[:1000]) + 1
     if width > limits.MAX_COLUMNS:
         add("too_many_columns", None, None, None, limit=limits.MAX_COLUMNS)
         return None
     if n_lines * width > limits.MAX_CELLS:
         add("too_many_cells", None, None, None, limit=limits.MAX_CELLS)
         return None
-    frame = None
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, names=range(width), dtype=object,
-                            keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
-                            quoting=csv.QUOTE_MINIMAL, doublequote=True, low_memory=False, index_col=False)
-    except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
-        frame = None
-    too_long = []
+    too_long: list[tuple[int, int, int, str]] = []
     columns: dict[int, np.ndarray] = {}
-    if frame is not None:
-        counts = None
-        for i in range(width):
-            arr = frame[i].to_numpy(dtype=object)  # Python str objects, as read
-            n_arr = len(arr)
-            lengths = np.fromiter(map(len, arr), dtype=np.int64, count=n_arr)
-            if n_arr and lengths.max() > limits.MAX_CELL_CHARS:
-                for r in np.flatnonzero(lengths > limits.MAX_CELL_CHARS):
-                    too_long.append((int(r) + 1, i, int(lengths[r]), arr[r]))
-            blank = (lengths == 0) | np.fromiter(map(str.isspace, arr), dtype=bool, count=n_arr)
-            if blank.all():
-                continue
-            if blank.any():
-                arr = arr.copy()
-                arr[blank] = None
-            columns[i] = arr
-        n = len(frame)
-    else:
+    n = codes = texts = None
+    try:
+        n, columns, too_long, codes, texts = _read_csv_chunks(text, raw, delimiter, width)
+    except Exception:  # noqa: BLE001 - pandas refuses some layouts csv accepts: read those with csv
+        n = None
+    if n is None:
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:
@@ -178,7 +196,72 @@ def read_csv_grid(text: str, delimiter: str, add: Add) -> Grid | None:
             add("cell_too_long", None, row, str(i + 1), n_chars=n_chars, limit=limits.MAX_CELL_CHARS,
                 value=value[: limits.MESSAGE_VALUE_CHARS + 1])
         return None
-    return Grid(None, False, np.arange(1, n + 1, dtype=np.int64), columns)
+    return Grid(None, False, np.arange(1, n + 1, dtype=np.int64), columns, codes, texts)
+
+
+def _read_csv_chunks(text: str, raw: bytes | None, delimiter: str, width: int
+                     ) -> tuple[int, dict[int, np.ndarray], list[tuple[int, int, int, str]], dict[int, np.ndarray], list[str]]:
+    """pandas' C reader, `limits.CSV_CHUNK_ROWS` rows at a time: (rows, columns, cells too long, codes, texts).
+    Each chunk's column is factorised; every distinct text is checked once (length, blank) and
+    replaced by one shared object for the whole file (`canonical`), blanks by None."""
+    source = io.BytesIO(raw) if raw is not None else io.StringIO(text)
+    reader = pd.read_csv(source, sep=delimiter, header=None, names=range(width), dtype=object,
+                         keep_default_na=False, na_filter=False, skip_blank_lines=False, engine="c",
+                         quoting=csv.QUOTE_MINIMAL, doublequote=True, index_col=False,
+                         encoding="utf-8-sig" if raw is not None else None, chunksize=limits.CSV_CHUNK_ROWS)
+    texts = np.empty(0, dtype=object)  # the file's distinct texts so far; a text's code is its index
+    blank = np.empty(0, dtype=bool)  # per text: empty or only spaces (an empty cell)
+    parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
+    code_parts: dict[int, list[np.ndarray]] = {i: [] for i in range(width)}
+    filled = [False] * width
+    too_long: list[tuple[int, int, int, str]] = []
+    n = 0
+    with reader:
+        for chunk in reader:
+            # Distinct texts of each column, then of the whole file (pandas' C hash tables; the texts
+            # already known keep their codes: factorize numbers values in order of first appearance).
+            local = []
+            for i in range(width):
+                codes, uniques = pd.factorize(chunk[i].to_numpy(dtype=object), use_na_sentinel=True)
+                local.append((codes, np.asarray(uniques, dtype=object)))
+            known = len(texts)
+            every, texts = pd.factorize(np.concatenate([texts] + [u for _, u in local]), use_na_sentinel=True)
+            texts = np.asarray(texts, dtype=object)
+            new = texts[known:]
+            if len(new) and any(t.__class__ is not str for t in new):  # (never from this reader; kept safe)
+                new = np.array(["" if t is None or t != t else str(t) for t in new], dtype=object)
+                texts[known:] = new
+            lengths = np.fromiter(map(len, new), dtype=np.int64, count=len(new))
+            blank = np.concatenate([blank, (lengths == 0) | np.fromiter(map(str.isspace, new), dtype=bool,
+                                                                         count=len(new))])
+            long_text = np.zeros(len(texts), dtype=bool)
+            long_text[known:] = lengths > limits.MAX_CELL_CHARS
+            start = known
+            for i, (codes, uniques) in enumerate(local):
+                table_codes = np.empty(len(uniques) + 1, dtype=np.int32)  # the last slot: a missing field
+                table_codes[:-1] = every[start:start + len(uniques)]
+                table_codes[-1] = -1
+                start += len(uniques)
+                if long_text[table_codes[:-1]].any():
+                    for k in np.flatnonzero(long_text[table_codes[:-1]]):
+                        u = texts[table_codes[k]]
+                        too_long.extend((n + int(r) + 1, i, len(u), u) for r in np.flatnonzero(codes == k))
+                table_codes[:-1][blank[table_codes[:-1]]] = -1
+                cell_codes = table_codes[codes]
+                objects = np.empty(len(uniques) + 1, dtype=object)  # None where the code is -1
+                used = table_codes >= 0
+                objects[used] = texts[table_codes[used]]
+                filled[i] = filled[i] or bool(used.any())
+                parts[i].append(objects[codes])
+                code_parts[i].append(cell_codes)
+            n += len(chunk)
+    texts = list(texts)
+
+    def joined(chunks):
+        return np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+
+    columns = {i: joined(parts[i]) for i in range(width) if filled[i]}
+    return n, columns, too_long, {i: joined(code_parts[i]) for i in columns}, texts
 
 
 # --- XLSX -----------------------------------------------------------------------------------------

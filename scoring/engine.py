@@ -249,15 +249,29 @@ def _problem(kind, message, line=None, entity="", year=None, indicator="", varia
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and distinct values of a column. Arrow-backed strings (pandas 3's default) use
-    Arrow's dictionary encoding, several times faster than a hash factorize on millions of rows."""
+    Arrow's dictionary encoding, several times faster than a hash factorize on millions of rows. A
+    chunked column is encoded chunk by chunk (Arrow gives every chunk the same, final dictionary) and
+    only the int32 indices are joined: the strings are never copied into one array."""
+    if isinstance(series.dtype, pd.CategoricalDtype):  # its codes already (unused categories are harmless)
+        codes = series.cat.codes.to_numpy()
+        if len(codes) == 0 or codes.min() >= 0:  # (a missing value: factorised below, as before)
+            return codes, np.asarray(series.cat.categories, dtype=object)
     pa_array = getattr(series.array, "_pa_array", None)
     if pa_array is not None and pa_array.null_count == 0:
         import pyarrow.compute as pc
 
-        encoded = pc.dictionary_encode(pa_array.combine_chunks() if hasattr(pa_array, "combine_chunks")
-                                       else pa_array)
-        return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                np.asarray(encoded.dictionary.to_pylist(), dtype=object))
+        encoded = pc.dictionary_encode(pa_array)
+        chunks = encoded.chunks if hasattr(encoded, "chunks") else [encoded]
+        if not chunks:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=object)
+        dictionary = chunks[-1].dictionary
+        if all(c.dictionary.equals(dictionary) for c in chunks[:-1]):
+            codes = np.empty(len(series), dtype=np.int32)
+            start = 0
+            for c in chunks:
+                codes[start:start + len(c)] = c.indices.to_numpy(zero_copy_only=False)
+                start += len(c)
+            return codes, np.asarray(dictionary.to_pylist(), dtype=object)
     return pd.factorize(series, use_na_sentinel=False)
 
 
@@ -341,15 +355,22 @@ def build_matrix(framework: Framework, df: pd.DataFrame) -> tuple[InputMatrix, l
             lookup[i, j] = col_index.get(f"{ic}.{vc}", -1)
     col_codes = lookup[ind_codes, var_codes] if len(df) else np.empty(0, dtype=np.int64)
     leaf_known = np.array([c in leaves for c in ind_cats], dtype=bool)
-    known_leaf = leaf_known[ind_codes] if len(df) else np.empty(0, dtype=bool)
+    keep = col_codes >= 0
+    all_keep = bool(keep.all())
+    if all_keep:  # the usual case: every row names a known indicator and variable, no per-row masks
+        unknown_rows = unknown_vars = np.empty(0, dtype=np.int64)
+    else:
+        known_leaf = leaf_known[ind_codes]
+        unknown_rows = np.flatnonzero(~known_leaf)
+        unknown_vars = np.flatnonzero(known_leaf & ~keep)
 
-    for i in np.flatnonzero(~known_leaf)[:MAX_PROBLEMS]:
+    for i in unknown_rows[:MAX_PROBLEMS]:
         r = df.iloc[i]
         problems.append(_problem("unknown_indicator",
                                  f"unknown indicator {r['indicator']!r} for framework {framework.id} "
                                  f"(expected one of {', '.join(leaves)})",
                                  r["line"], r["entity"], r["year"], r["indicator"]))
-    for i in np.flatnonzero(known_leaf & (col_codes < 0))[:MAX_PROBLEMS]:
+    for i in unknown_vars[:MAX_PROBLEMS]:
         r = df.iloc[i]
         expected = ", ".join(leaves[r["indicator"]].variable_names())
         problems.append(_problem("unknown_variable",
@@ -358,15 +379,14 @@ def build_matrix(framework: Framework, df: pd.DataFrame) -> tuple[InputMatrix, l
                                  r["indicator"], r["variable"]))
 
     ent = df["entity"].astype("category")
-    ent_codes, ent_cats = ent.cat.codes.to_numpy().astype(np.int64), np.asarray(ent.cat.categories, dtype=object)
+    ent_codes, ent_cats = ent.cat.codes.to_numpy(), np.asarray(ent.cat.categories, dtype=object)
     year_vals = df["year"].to_numpy(dtype=np.int64)
     year_codes, year_cats = _small_int_codes(year_vals)
     n_years = max(len(year_cats), 1)
 
-    keep = col_codes >= 0
-    all_keep = bool(keep.all())
     # Dense entity-year key -> row number, rows sorted by (year, entity name).
-    dense = ent_codes * n_years + year_codes
+    dense = np.multiply(ent_codes, n_years, dtype=np.int64)  # (small int codes: no int64 copy first)
+    dense += year_codes
     present = np.zeros(len(ent_cats) * n_years, dtype=bool)
     present[dense if all_keep else dense[keep]] = True
     keys = np.flatnonzero(present)

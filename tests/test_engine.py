@@ -128,3 +128,37 @@ def test_rows_are_sorted_by_year_then_entity_whatever_the_years(years):
     assert list(zip(result.rows["year"], result.rows["entity"])) == expected
     pts = result.points_wide().set_index(["entity", "year"])["X.1"]
     assert all(pts[("A", y)] == pytest.approx(20 / 3) and pts[("B", y)] == pytest.approx(10.0) for y in years)
+
+
+def _as_chunks(df: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The same rows as a concat of n pieces: Arrow-backed text columns then have n chunks."""
+    return pd.concat([df.iloc[i::n] for i in range(n)], ignore_index=True)
+
+
+@pytest.mark.parametrize("layout", ["object", "arrow one chunk", "arrow many chunks", "arrow chunks, padded names",
+                                    "arrow chunks, one empty", "categorical, unused categories",
+                                    "categorical, padded names"])
+def test_text_column_storage_gives_the_same_result(layout):
+    """Codes of the text columns come from Arrow's dictionary encoding chunk by chunk, or pandas'
+    factorize for object columns: the scores, ranks and rows must not depend on which."""
+    fw = one_leaf_framework(LINEAR, "ab")
+    base = two_level_inputs(30)
+    expected = score(fw, base.astype({c: object for c in ("entity", "indicator", "variable")}))
+    inputs = base.astype({c: object for c in ("entity", "indicator", "variable")}) if layout == "object" else base
+    if "chunks" in layout:
+        inputs = _as_chunks(inputs, 7)
+        assert inputs["entity"].array._pa_array.num_chunks > 1
+    if "padded" in layout:
+        inputs = inputs.assign(entity=inputs["entity"].astype(str).str.pad(6, side="right"))
+    if "empty" in layout:
+        inputs = pd.concat([inputs.iloc[:0], inputs, inputs.iloc[:0]], ignore_index=True)
+    if "categorical" in layout:
+        inputs = inputs.assign(**{c: pd.Categorical(inputs[c], categories=["ZZ unused", *sorted(set(inputs[c]))])
+                                  for c in ("entity", "indicator", "variable")})
+    result = score(fw, inputs)
+    key = ["year", "entity"]
+    got = result.points_wide().sort_values(key).reset_index(drop=True)
+    want = expected.points_wide().sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    np.testing.assert_array_equal(result.ranks, expected.ranks)
+    assert result.rows["entity"].tolist() == expected.rows["entity"].tolist()

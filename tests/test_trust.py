@@ -242,6 +242,16 @@ def test_limits_are_stated(fw, resolver, monkeypatch, fmt, limit, value, code):
     assert shown in parsed.problems[0].message()
 
 
+@pytest.mark.parametrize("max_cells, ok", [(12 * 5, True), (12 * 5 - 1, False)])
+def test_cell_limit_counts_columns_not_quoted_delimiters(fw, resolver, monkeypatch, max_cells, ok):
+    """"1,5" is one quoted cell: (header + 10 rows + the line after the last break) × 5 columns."""
+    table = [LONG] + [["Gia Lai", 2015 + i, "C.2", v, "1,5"] for i in range(5) for v in ("a", "b")]
+    monkeypatch.setattr(limits, "MAX_CELLS", max_cells)
+    parsed = parse_inputs(csv_bytes(table), "quoted.csv", fw, resolver)
+    assert [p.code for p in parsed.problems] == ([] if ok else ["too_many_cells"])
+    assert len(parsed.data) == (10 if ok else 0)
+
+
 @pytest.mark.parametrize("value, code", [("có", "word_not_number"), ("1e309", "not_finite"), ("NaN", "not_finite"),
                                          ("abc", "not_a_number")])
 def test_target_progress_numbers(store, value, code):
@@ -303,3 +313,67 @@ def test_unpacked_xlsx_size_is_limited(fw, resolver, monkeypatch, declared_ok):
     parsed = parse_inputs(raw, "z.xlsx", fw, resolver)
     assert [p.code for p in parsed.problems] == ["xml_too_large"] and parsed.data.empty
     assert "3 MB" in parsed.problems[0].message()
+
+
+CHUNK_TABLES = {
+    # long rows with a blank value, a whitespace-only value and a note column filled only in later rows
+    "long": [LONG + ["ghi chú"]] + [["Gia Lai", 2015 + i, "C.1", v, (i + 1) * (2 if v == "b" else 1), ""]
+                                    for i in range(6) for v in ("a", "b")]
+            + [["Gia Lai", 2030, "C.1", "a", "", ""], ["Gia Lai", 2030, "C.1", "b", "   ", "x"],
+               ["Huế", 2025, "C.3", "item1", "có", "ghi chú"]],
+    "wide": [["tỉnh", "năm", "C.1.a", "C.1.b", "C.3.item1", "C.3.item2"]]
+            + [[name, 2025, 1, 2, "", " "] for name in ("Gia Lai", "Huế", "Hà Nội", "Đắk Lắk")]
+            + [["Gia Lai", 2026, 3, "", 1, 0]],
+    "too long in a later chunk": [LONG] + [["Gia Lai", 2015 + i, "C.1", "a", 1] for i in range(5)]
+                                 + [["Gia Lai", 2025, "C.1", "b", "9" * (limits.MAX_CELL_CHARS + 1)]],
+}
+
+
+@pytest.mark.parametrize("table", CHUNK_TABLES)
+@pytest.mark.parametrize("chunk_rows", [1, 2, 5])
+def test_csv_read_in_chunks_reads_the_same(fw, resolver, monkeypatch, table, chunk_rows):
+    """A CSV parsed a few rows at a time gives the same data and the same messages (rows, columns)."""
+    raw = csv_bytes(CHUNK_TABLES[table])
+    whole = parse_inputs(raw, "t.csv", fw, resolver)
+    monkeypatch.setattr(limits, "CSV_CHUNK_ROWS", chunk_rows)
+    chunked = parse_inputs(raw, "t.csv", fw, resolver)
+    assert chunked.messages() == whole.messages() and chunked.problems
+    pd.testing.assert_frame_equal(chunked.data, whole.data)
+    if table == "too long in a later chunk":
+        assert [(p.code, p.row) for p in chunked.problems] == [("cell_too_long", 7)]
+
+
+CODE_TABLES = dict(CHUNK_TABLES, **{
+    "duplicates, unknown names, a repeated header, words": [LONG] + [
+        ["Gia Lai", 2025, "C.1", "a", 1], ["Gia Lai", 2025, "C.1", "b", 2], ["Gia Lai", 2025, "C.1", "a", 3],
+        LONG, ["Tỉnh Xyz", 2025, "C.1", "a", 1], ["Huế", "năm 2025", "C.1", "a", "1.234"],
+        ["Huế", 2025, "C.1", "b", "1.234,5"], ["Huế", 2025, "C.9", "a", 1], ["Huế", 2025, "C.1", "zz", 1],
+        ["Hà Nội", 2025, "C.3", "item1", "có"], ["Hà Nội", 2025, "C.3", "item2", "x"], ["Hà Nội", 20255, "C.1", "a", 1],
+        ["Đắk Lắk", 2025, "C.2", "a", "N/A"], ["Đắk Lắk", 2025, "C.2", "b", "-3"], ["Đắk Lắk", 2025, "C.1", "a", "abc"]],
+    "wide with problems": [["tỉnh", "năm", "C.1.a", "C.1.b", "C.9.a", "ghi chú"],
+                           ["Gia Lai", 2025, "931,895", 2, 1, "x"], ["Gia Lai", 2025, 1, 2, "", ""],
+                           ["tỉnh", "năm", "C.1.a", "C.1.b", "", ""], ["Không Có", 2024, 5, 3, "", ""]],
+})
+
+
+@pytest.mark.parametrize("table", CODE_TABLES)
+def test_csv_reader_codes_give_the_same_result_as_reading_the_cells(fw, resolver, monkeypatch, table):
+    """The parser reuses the CSV reader's text codes; without them (as for .xlsx) it factorises the
+    cells: the data and every message must be the same either way."""
+    import dataclasses
+
+    from loaders import parsing
+
+    raw = csv_bytes(CODE_TABLES[table])
+    with_codes = parse_inputs(raw, "t.csv", fw, resolver)
+    read = parsing.read_csv_grid
+
+    def without_codes(*args, **kwargs):
+        grid = read(*args, **kwargs)
+        assert grid is None or grid.codes is not None  # the path compared against does use codes
+        return None if grid is None else dataclasses.replace(grid, codes=None, texts=None)
+
+    monkeypatch.setattr(parsing, "read_csv_grid", without_codes)
+    read_cells = parse_inputs(raw, "t.csv", fw, resolver)
+    assert with_codes.messages() == read_cells.messages() and with_codes.problems
+    pd.testing.assert_frame_equal(with_codes.data, read_cells.data)
