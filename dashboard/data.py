@@ -274,12 +274,12 @@ def import_log() -> pd.DataFrame:
     return store().import_log()
 
 
-def import_rows(import_id: int) -> pd.DataFrame:
-    return store().import_rows(import_id)
+def import_rows(import_id: int, limit: int | None = None) -> pd.DataFrame:
+    return store().import_rows(import_id, limit)
 
 
-def import_diff(import_id: int) -> pd.DataFrame:
-    return store().import_diff(import_id)
+def import_diff(import_id: int, limit: int | None = None) -> pd.DataFrame:
+    return store().import_diff(import_id, limit)
 
 
 @st.cache_data(show_spinner=False)

@@ -207,3 +207,14 @@ def test_many_sessions_share_one_connection(store):
     cur = store.current_inputs(DEFAULT_FRAMEWORK)
     latest = cur.loc[(cur["year"] >= 2030) & (cur["variable"] == "a")].set_index("year")["value"]
     assert set(latest) == {3.0}  # the last import of each session wins
+
+
+@pytest.mark.parametrize("file_part,limit", [("SAMPLE_inputs_dti_province_2025", 7),
+                                             ("SAMPLE_units_Hue", 5), ("SAMPLE_units_appraised_hue_units", 3)])
+def test_import_rows_and_diff_limit_gives_the_first_rows_in_the_same_order(store, file_part, limit):
+    log = store.import_log()
+    import_id = int(log.loc[log["file_name"].str.startswith(file_part), "import_id"].iloc[0])
+    for method in (store.import_rows, store.import_diff):
+        whole, first = method(import_id), method(import_id, limit=limit)
+        assert len(whole) > limit and len(first) == limit
+        pd.testing.assert_frame_equal(first, whole.head(limit))
