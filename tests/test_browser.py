@@ -126,6 +126,8 @@ def test_every_page_renders_and_reacts(server, browser):
     switches = []
     for slug, title in PAGES[1:]:
         old = page.locator("h1").first.inner_text()
+        # Outside the timed span: the browser idle (a map draws in software WebGL after its page is done).
+        page.evaluate("() => new Promise(r => requestIdleCallback(() => r(true), {timeout: 5000}))")
         t = time.perf_counter()
         page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
         page.wait_for_function(DRAWN_JS, arg={"slug": slug, "old": old, "chart": slug in (
