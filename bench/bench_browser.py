@@ -1,9 +1,10 @@
 """Benchmark: browser cold start and page switch, in headless Chromium (Debian's) driven by Playwright.
 
-Run: python bench/bench_browser.py [--runs 3] [--port 8615] [--pages overview,rankings,...]
+Run: python bench/bench_browser.py [--runs 3] [--port 8615] [--pages overview,rankings,...] [--launcher serve]
 Each run starts a fresh Streamlit server on a fresh temporary DuckDB (so the first request also builds
 the default data), then measures:
-  - server start to health "ok";
+  - server start to health "ok" (with `--launcher serve`, scripts/serve.py, this includes preparing the
+    database and loading the modules: the work the first visitor does otherwise);
   - cold start: `goto` to the first plotly chart drawn (its SVG in the page), and to the end of that
     first run (Streamlit's running indicator gone, no stale element left);
   - a second browser session on the running server, to its first chart;
@@ -53,11 +54,16 @@ DONE_JS = """(a) => {
 }"""
 
 
+LAUNCHERS = {"streamlit": ["-m", "streamlit", "run", str(ROOT / "app.py")],  # the first visitor does the work
+             "serve": [str(ROOT / "scripts" / "serve.py")]}  # database and modules ready before it listens
+LAUNCHER = "streamlit"
+
+
 def start_server(port: int, db: Path) -> tuple[subprocess.Popen, float]:
     env = dict(os.environ, DTI_STUDIO_DB=str(db))
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, *LAUNCHERS[LAUNCHER], "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -163,7 +169,12 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8615)
     ap.add_argument("--pages", default=",".join(s for s, _, _ in PAGES))
     ap.add_argument("--out", type=Path, default=ROOT / "artifacts" / "browser_bench.json")
+    ap.add_argument("--launcher", choices=sorted(LAUNCHERS), default="streamlit",
+                    help="streamlit: `streamlit run app.py`; serve: scripts/serve.py (warm start)")
     args = ap.parse_args()
+    global LAUNCHER
+    LAUNCHER = args.launcher
+    print(f"launcher: {args.launcher}")
     wanted = args.pages.split(",")
     pages = [p for p in PAGES if p[0] in wanted]
     runs = []
