@@ -63,9 +63,10 @@ if widgets.need_scores(ctx):
         st.caption(ctx.t("ui.rankings.focus_row", entity=sel.focus))
     else:  # a styled table renders every cell's HTML on each rerun (≈ 0.4 s at 3,321 rows): plain, and say where
         st.dataframe(shown, hide_index=True, width="stretch", height=720)
-        at = table.index[table["entity"] == sel.focus]
-        st.caption(ctx.t("ui.rankings.focus_row_long", entity=sel.focus, n=fmt.number(len(raw), 0, lang),
-                         row=fmt.number(at[0] + 1, 0, lang)) if len(at) else "")
+        rows = list(table["entity"])  # the table's rows, in the order shown
+        if sel.focus in rows:
+            st.caption(ctx.t("ui.rankings.focus_row_long", entity=sel.focus, n=fmt.number(len(raw), 0, lang),
+                             row=fmt.number(rows.index(sel.focus) + 1, 0, lang)))
     tables.download_buttons(raw, f"dti_ranking_{sort_code}_{year}", lang)
 
     bar_table = pd.DataFrame({"entity": table["entity"], "bar_value": table[value_col], "rank": table[rank_col]})
