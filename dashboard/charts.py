@@ -84,20 +84,52 @@ def main_index_bars(main: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
     return _layout(fig, lang, height=60 + 48 * len(main), title=title)
 
 
-def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cutoffs=(20, 15),
-                 lang: str = "vi", title: str | None = None, cutoff_label: str = "Top {n}",
-                 entity_labels: dict[str, str] | None = None) -> go.Figure:
-    """All entities as horizontal bars, best at the top; the focus highlighted; top-N cut-off lines."""
-    t = table.sort_values(value_col, ascending=True)
-    labels = [entity_labels.get(e, e) if entity_labels else e for e in t["entity"]]
-    colors = [FOCUS_COLOR if e == focus else OTHER_COLOR for e in t["entity"]]
-    # One colour per bar: plotly would check each of the thousands of colour strings one by one
-    # (≈ 0.1 s at 3,321 units); they are two constants here, so the trace skips that check.
-    fig = go.Figure(go.Bar(
-        y=labels, x=t[value_col].to_numpy(dtype=float), orientation="h", marker=dict(color=colors),
-        customdata=t[["rank"]].to_numpy(),
-        hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>", _validate=len(colors) <= 200,
-    ))
+# Up to this many entities the ranking chart draws every bar (the 34 provinces, a province's
+# departments or communes); above it, the condensed chart below plus a distribution of all values.
+FULL_RANKING_MAX = 40
+
+
+def ranking_rows(table: pd.DataFrame, focus: str | None, value_col: str = "total", peers=(),
+                 top: int = 10, around: int = 2, bottom: int = 5) -> pd.DataFrame:
+    """The rows a condensed ranking chart draws, best first: the top `top`, the focus with `around`
+    neighbours each side, the bottom `bottom` of the scored entities and the chosen `peers`; every run
+    of rows left out becomes one gap row carrying how many it hides. Entities without a value come
+    last and are never drawn (a trailing gap counts them).
+
+    Columns: kind ('bar' | 'gap'), entity, value, rank, role ('top' | 'focus' | 'neighbour' |
+    'bottom' | 'peer'; '' for gaps), hidden (entities a gap row stands for; 0 for bars)."""
+    t = table.assign(_v=pd.to_numeric(table[value_col], errors="coerce"))
+    t = t.sort_values(["_v", "entity"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    scored = int(t["_v"].notna().sum())
+    entities = t["entity"].tolist()
+    role: dict[int, str] = {}
+
+    def take(positions, name):
+        for i in positions:
+            if 0 <= i < scored:
+                role.setdefault(i, name)
+
+    pos = {e: i for i, e in enumerate(entities)}
+    if focus in pos and pos[focus] < scored:
+        f = pos[focus]
+        take([f], "focus")
+        take(range(f - around, f + around + 1), "neighbour")
+    take(range(min(top, scored)), "top")
+    take(range(max(scored - bottom, 0), scored), "bottom")
+    take([pos[p] for p in peers if p in pos], "peer")
+    rows, prev = [], -1
+    ranks = t["rank"].to_numpy() if "rank" in t else np.arange(1, len(t) + 1)
+    for i in sorted(role):
+        if i - prev > 1:
+            rows.append(("gap", None, np.nan, np.nan, "", i - prev - 1))
+        rows.append(("bar", entities[i], float(t["_v"].iat[i]), ranks[i], role[i], 0))
+        prev = i
+    if len(t) - 1 - prev > 0:
+        rows.append(("gap", None, np.nan, np.nan, "", len(t) - 1 - prev))
+    return pd.DataFrame(rows, columns=["kind", "entity", "value", "rank", "role", "hidden"])
+
+
+def _cutoff_lines(fig: go.Figure, table: pd.DataFrame, value_col: str, cutoffs, cutoff_label: str) -> list:
     ranked = table.sort_values(value_col, ascending=False)[value_col].dropna().to_numpy()
     # Cut-off lines are often a few points apart: the lower line's label goes to its left, the higher
     # line's to its right, so "Nhóm 20" and "Nhóm 15" never print over each other.
@@ -108,10 +140,92 @@ def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cuto
                       annotation_text=cutoff_label.format(n=n), annotation_position=f"top {side}",
                       annotation=dict(xanchor="right" if side == "left" else "left", yref="paper", y=1.0,
                                       yanchor="bottom", font=dict(size=13, color="#1f2933")))
+    return lines
+
+
+def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cutoffs=(20, 15),
+                 lang: str = "vi", title: str | None = None, cutoff_label: str = "Top {n}",
+                 entity_labels: dict[str, str] | None = None, peers=(),
+                 gap_label: str = "… {n} khác …") -> go.Figure:
+    """Horizontal bars, best at the top; the focus highlighted; top-N cut-off lines. Up to
+    FULL_RANKING_MAX entities every one is drawn; above, only the rows of `ranking_rows` (about 30,
+    whatever the number of entities), each labelled with its rank, and each run of rows left out
+    marked by `gap_label` ("{n}" = how many, in the UI's number format)."""
+    if len(table) > FULL_RANKING_MAX:
+        return _condensed_ranking_bars(table, focus, value_col, cutoffs, lang, title, cutoff_label,
+                                       entity_labels, peers, gap_label)
+    t = table.sort_values(value_col, ascending=True)
+    labels = [entity_labels.get(e, e) if entity_labels else e for e in t["entity"]]
+    colors = [FOCUS_COLOR if e == focus else (SERIES_COLORS["peer"] if e in peers else OTHER_COLOR)
+              for e in t["entity"]]
+    fig = go.Figure(go.Bar(
+        y=labels, x=t[value_col].to_numpy(dtype=float), orientation="h", marker=dict(color=colors),
+        customdata=t[["rank"]].to_numpy(),
+        hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>",
+    ))
+    lines = _cutoff_lines(fig, table, value_col, cutoffs, cutoff_label)
     fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25)
     fig = _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
     if lines:  # room above the bars for the cut-off labels, under the title
         fig.update_layout(margin=dict(t=90 if title else 40))
+    return fig
+
+
+def _condensed_ranking_bars(table, focus, value_col, cutoffs, lang, title, cutoff_label, entity_labels,
+                            peers, gap_label) -> go.Figure:
+    rows = ranking_rows(table, focus, value_col, peers=peers)
+    bars = rows.loc[rows["kind"] == "bar"]
+    y = bars.index.to_numpy()  # one row per drawn bar or gap, top to bottom
+    names = [entity_labels.get(e, e) if entity_labels else e for e in bars["entity"]]
+    ranks = ["—" if pd.isna(r) else fmt_number(r, 0, lang) for r in bars["rank"]]
+    colors = [FOCUS_COLOR if r == "focus" else (SERIES_COLORS["peer"] if r == "peer" else OTHER_COLOR)
+              for r in bars["role"]]
+    fig = go.Figure(go.Bar(
+        y=y, x=bars["value"].to_numpy(dtype=float), orientation="h", marker=dict(color=colors),
+        customdata=np.stack([names, ranks], axis=1),
+        hovertemplate="%{customdata[0]}: %{x:,.2f} (#%{customdata[1]})<extra></extra>",
+    ))
+    for i, hidden in rows.loc[rows["kind"] == "gap", "hidden"].items():
+        fig.add_annotation(x=0.5, xref="paper", xanchor="center", y=i, yref="y", showarrow=False,
+                           text=gap_label.format(n=fmt_number(hidden, 0, lang)),
+                           font=dict(size=12, color="#52606d"))
+    lines = _cutoff_lines(fig, table, value_col, cutoffs, cutoff_label)
+    fig.update_layout(bargap=0.25, yaxis=dict(
+        tickmode="array", tickvals=y, ticktext=[f"{r}. {n}" for r, n in zip(ranks, names)],
+        tickfont=dict(size=12), autorange="reversed", showgrid=False, zeroline=False))
+    fig = _layout(fig, lang, height=max(360, 22 * len(rows) + 80), title=title)
+    if lines:
+        fig.update_layout(margin=dict(t=90 if title else 40))
+    return fig
+
+
+def value_distribution(table: pd.DataFrame, focus: str | None, value_col: str = "total", peers=(),
+                       lang: str = "vi", title: str | None = None, x_title: str = "", y_title: str = "",
+                       focus_text: str | None = None, bins: int = 40) -> go.Figure:
+    """Every entity's value in one histogram trace (its size does not grow with the number of
+    entities); the focus as a red line named by `focus_text`, the chosen peers as markers on the axis."""
+    values = pd.to_numeric(table[value_col], errors="coerce")
+    # Binned here, not by plotly: the figure carries `bins` bars, not every value.
+    counts, edges = np.histogram(values.dropna().to_numpy(dtype=float), bins=bins)
+    ranges = [f"{fmt_number(a, 1, lang)}–{fmt_number(b, 1, lang)}" for a, b in zip(edges[:-1], edges[1:])]
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges),
+                           marker=dict(color=OTHER_COLOR, line=dict(width=0)), showlegend=False,
+                           customdata=ranges, hovertemplate="%{customdata}: %{y:,.0f}<extra></extra>"))
+    by_entity = dict(zip(table["entity"], values))
+    shown = [p for p in peers if p != focus and pd.notna(by_entity.get(p, np.nan))]
+    if shown:
+        fig.add_scatter(x=[by_entity[p] for p in shown], y=[0] * len(shown), mode="markers",
+                        marker=dict(color=SERIES_COLORS["peer"], size=10, symbol="triangle-up"),
+                        text=shown, hovertemplate="%{text}: %{x:,.2f}<extra></extra>", showlegend=False)
+    if focus is not None and pd.notna(by_entity.get(focus, np.nan)):
+        fig.add_vline(x=float(by_entity[focus]), line_color=FOCUS_COLOR, line_width=2,
+                      annotation_text=focus_text or focus, annotation_position="top",
+                      annotation=dict(yref="paper", y=1.0, yanchor="bottom",
+                                      font=dict(size=13, color=FOCUS_COLOR)))
+    fig.update_xaxes(title=x_title, showgrid=True, gridcolor="#eef1f4")
+    fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
+    fig = _layout(fig, lang, height=260, title=title)
+    fig.update_layout(margin=dict(t=80 if title else 40))
     return fig
 
 

@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-
+from loaders import bootstrap
 from loaders.bootstrap import DEFAULT_FRAMEWORK
 from loaders.store import Store, default_db_path
 from loaders.units import split_group
-from scoring import load_framework, montecarlo, planning, score, whatif
+from scoring import load_framework, montecarlo, score, whatif
 from scoring.framework import available_frameworks
 
 
@@ -58,8 +58,11 @@ def data_version() -> int:
 
 @st.cache_resource(show_spinner=False)
 def framework(framework_id: str):
-    """A parsed framework (frozen dataclasses: shared, not copied)."""
-    return load_framework(framework_id)
+    """A parsed framework (frozen dataclasses: shared, not copied; parsed once per process, the default
+    data's loading included)."""
+    if framework_id in available_frameworks():
+        return bootstrap.framework(framework_id)
+    return load_framework(framework_id)  # not a shipped one: load_framework names the problem
 
 
 def framework_ids() -> list[str]:
@@ -67,10 +70,10 @@ def framework_ids() -> list[str]:
     return sorted(available_frameworks(), key=lambda fid: (fid != DEFAULT_FRAMEWORK, fid))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)  # shared like framework(): cache_data would unpickle a copy per rerun
 def framework_view(framework_id: str, level: str = "province"):
     """The framework as a unit level sees it (criteria that do not apply left out, maxima recomputed)."""
-    fw = load_framework(framework_id)
+    fw = framework(framework_id)
     return fw.for_level(level) if level in fw.unit_levels else fw
 
 
@@ -177,6 +180,8 @@ def _plan(framework_id: str, group: str, version: int, entity: str, year: int, t
     fw = _view_of(framework_id, group)
     inputs = _current_inputs(framework_id, group, version, basis, dataset)
     inputs = inputs.loc[inputs["indicator"].isin([leaf.code for leaf in fw.leaves])]
+    from scoring import planning  # scipy's MILP loads with the first plan, not with every page (cold start)
+
     competitors = None
     if growth:
         totals = _scores(framework_id, group, version, basis, dataset).total(year).set_index("entity")["points"]
@@ -269,12 +274,12 @@ def import_log() -> pd.DataFrame:
     return store().import_log()
 
 
-def import_rows(import_id: int) -> pd.DataFrame:
-    return store().import_rows(import_id)
+def import_rows(import_id: int, limit: int | None = None) -> pd.DataFrame:
+    return store().import_rows(import_id, limit)
 
 
-def import_diff(import_id: int) -> pd.DataFrame:
-    return store().import_diff(import_id)
+def import_diff(import_id: int, limit: int | None = None) -> pd.DataFrame:
+    return store().import_diff(import_id, limit)
 
 
 @st.cache_data(show_spinner=False)

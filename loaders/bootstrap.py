@@ -11,6 +11,7 @@ Everything goes in through one transaction per step; a failed step leaves the st
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from loaders.parsing import EntityResolver, parse_inputs
 from loaders.store import Store
-from scoring.framework import available_frameworks, load_framework
+from scoring.framework import FRAMEWORKS_DIR, available_frameworks, load_framework
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 REFERENCE = DATA / "reference"
@@ -29,6 +30,18 @@ BOOTSTRAP_VERSION = "4"  # bump when default data changes; re-running is idempot
 TARGETS_FILE = DATA / "targets" / "plan_targets.csv"
 PLANS_FILE = DATA / "targets" / "plans.csv"  # which province each plan belongs to
 MERGER_SOURCE = "Nghị quyết 202/2025/QH15 (shared/reference/provinces_2025.csv)"
+
+
+def framework(framework_id: str):
+    """A shipped framework, parsed once per process (and again when its file changes): the first run
+    loads the default data and then draws a page, both from the same parsed frameworks. Frameworks
+    are frozen dataclasses: shared, never modified."""
+    return _framework(framework_id, (FRAMEWORKS_DIR / f"{framework_id}.toml").stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _framework(framework_id: str, mtime_ns: int):
+    return load_framework(framework_id)
 
 
 def sample_file(framework_id: str = DEFAULT_FRAMEWORK) -> Path:
@@ -113,16 +126,22 @@ def plan_frame(framework_id: str) -> pd.DataFrame:
 
 
 def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
-    """Load the default data once. Returns True when it loaded something now."""
+    """Load the default data once. Returns True when it loaded something now.
+
+    First-run cost (it delays a fresh server's first page): each framework is parsed once, the store
+    is asked once which files it already holds, and the writes are three transactions — the reference
+    data with the provinces' SAMPLE figures, the SAMPLE unit list, then every SAMPLE unit file with the
+    bootstrap version — each file still read and checked by the importer exactly as a user's file."""
     if store.get_meta("bootstrap_version") == BOOTSTRAP_VERSION:
         return False
     entities = entity_frames()
-    frameworks = [load_framework(fid) for fid in available_frameworks()]
+    frameworks = {fid: framework(fid) for fid in available_frameworks()}
+    held = imported_files(store)
     sample_imports = []
     if with_sample:
-        for fw in frameworks:
+        for fw in frameworks.values():
             path = sample_file(fw.id)
-            if not path.exists() or store.has_import(file_sha256(path)):
+            if not path.exists() or file_sha256(path) in held:
                 continue
             parsed = parse_inputs(path, path.name, fw, resolver_for(entities, "34"))
             if not parsed.ok:
@@ -133,7 +152,7 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
     def write(cur):
         store.replace_table(cur, "entities", entities)
         store.replace_table(cur, "published_results", published)
-        for fw in frameworks:
+        for fw in frameworks.values():
             store.register_framework(fw, cur=cur)
         if (REFERENCE / "gia_lai_seed001_summary.csv").exists():
             store.replace_table(cur, "plan_values", plan_frame(DEFAULT_FRAMEWORK),
@@ -145,12 +164,18 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
             store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                 framework_id=fw.id, flag="sample", imported_by="DTI Studio (dữ liệu mẫu)",
                                 form=parsed.form, note="SAMPLE — data/sample/generate_sample.py", cur=cur)
+        if not with_sample:
+            store.set_meta("bootstrap_version", BOOTSTRAP_VERSION, cur=cur)
 
     store.write(write)
     if with_sample:
-        load_sample_units(store)
-    store.set_meta("bootstrap_version", BOOTSTRAP_VERSION)
+        load_sample_units(store, frameworks, held)  # sets the bootstrap version in its last transaction
     return True
+
+
+def imported_files(store: Store) -> set[str]:
+    """The SHA-256 of every file the store has imported (one query instead of one per file)."""
+    return set(store.query("SELECT DISTINCT sha256 FROM imports")["sha256"])
 
 
 SAMPLE_UNITS = SAMPLE_DIR / "SAMPLE_units_Hue.csv"
@@ -162,38 +187,45 @@ def sample_units_file(framework_id: str) -> Path:
     return SAMPLE_DIR / f"SAMPLE_units_inputs_{framework_id}.csv"
 
 
-def load_sample_units(store: Store) -> None:
+def load_sample_units(store: Store, frameworks: dict | None = None, held: set[str] | None = None) -> None:
     """The SAMPLE unit list of Huế and its SAMPLE figures, through the same checks as a user's files.
-    The list goes first (its own transaction): unit figures resolve against it."""
+    The list goes first (its own transaction): unit figures resolve against it. Every unit file is
+    then checked, and all of them are written in one transaction (with the bootstrap version): one
+    file that fails its checks writes nothing."""
     from loaders import importer
 
+    held = imported_files(store) if held is None else held
+    frameworks = frameworks or {fid: framework(fid) for fid in available_frameworks()}
     if not SAMPLE_UNITS.exists():
+        store.set_meta("bootstrap_version", BOOTSTRAP_VERSION)
         return
-    if not store.has_import(file_sha256(SAMPLE_UNITS)):
+    if file_sha256(SAMPLE_UNITS) not in held:
         parsed = importer.validate_unit_list(SAMPLE_UNITS, SAMPLE_UNITS.name)
         if not parsed.ok:
             raise ValueError(f"{SAMPLE_UNITS.name}: " + "; ".join(parsed.messages("en")[:5]))
         store.save_units(SAMPLE_UNITS_PROVINCE, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                          flag="sample", imported_by="DTI Studio (dữ liệu mẫu)", note=SAMPLE_NOTE)
-    for fid in available_frameworks():
-        path = sample_units_file(fid)
-        if not path.exists() or store.has_import(file_sha256(path)):
-            continue
-        fw = load_framework(fid)
-        parsed = importer.validate_unit_data(store, fw, SAMPLE_UNITS_PROVINCE, path, path.name)
-        if not parsed.ok:
-            raise ValueError(f"{path.name}: " + "; ".join(parsed.messages("en")[:5]))
-        store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
-                            flag="sample", entity_group="units", imported_by="DTI Studio (dữ liệu mẫu)",
-                            form=parsed.form, note=SAMPLE_NOTE)
-        appraised = SAMPLE_DIR / f"SAMPLE_units_appraised_{fid}.csv"
-        if appraised.exists() and not store.has_import(file_sha256(appraised)):
-            parsed = importer.validate_unit_data(store, fw, SAMPLE_UNITS_PROVINCE, appraised, appraised.name)
+    checked = []  # (framework id, basis, parsed file)
+    for fid, fw in frameworks.items():
+        files = [(sample_units_file(fid), "self"), (SAMPLE_DIR / f"SAMPLE_units_appraised_{fid}.csv", "appraised")]
+        for path, basis in files:
+            if basis == "appraised" and not sample_units_file(fid).exists():
+                continue  # appraised figures come with self-assessed ones
+            if not path.exists() or file_sha256(path) in held:
+                continue
+            parsed = importer.validate_unit_data(store, fw, SAMPLE_UNITS_PROVINCE, path, path.name)
             if not parsed.ok:
-                raise ValueError(f"{appraised.name}: " + "; ".join(parsed.messages("en")[:5]))
+                raise ValueError(f"{path.name}: " + "; ".join(parsed.messages("en")[:5]))
+            checked.append((fid, basis, parsed))
+
+    def write(cur):
+        for fid, basis, parsed in checked:
             store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
-                                flag="sample", entity_group="units", basis="appraised",
-                                imported_by="DTI Studio (dữ liệu mẫu)", form=parsed.form, note=SAMPLE_NOTE)
+                                flag="sample", entity_group="units", basis=basis,
+                                imported_by="DTI Studio (dữ liệu mẫu)", form=parsed.form, note=SAMPLE_NOTE, cur=cur)
+        store.set_meta("bootstrap_version", BOOTSTRAP_VERSION, cur=cur)
+
+    store.write(write)
 
 
 def file_sha256(path: Path) -> str:

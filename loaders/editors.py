@@ -16,6 +16,7 @@ Add or change one with `python -m loaders.editors add "Nguyễn Văn A"` (asks f
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import re
@@ -34,7 +35,11 @@ MAX_NAME = 80
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified when the name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy() -> str:  # hashed on the first sign-in, not at import (≈ 0.1 s of every server's cold start)
+    return _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -57,7 +62,7 @@ def verify(editors: dict[str, str], name: str, password: str) -> str | None:
     match = next((n for n in editors if " ".join(n.split()).casefold() == wanted), None)
     stored = editors.get(match) if match else None
     try:
-        _hasher.verify(stored if isinstance(stored, str) and stored.startswith("$argon2") else _DUMMY,
+        _hasher.verify(stored if isinstance(stored, str) and stored.startswith("$argon2") else _dummy(),
                        password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None

@@ -825,25 +825,29 @@ class Store:
         df = self.query("SELECT * FROM imports WHERE import_id = ?", [int(import_id)])
         return None if df.empty else df.iloc[0].to_dict()
 
-    def import_rows(self, import_id: int) -> pd.DataFrame:
-        """The rows one import wrote (values, target progress or a unit list), as stored."""
+    def import_rows(self, import_id: int, limit: int | None = None) -> pd.DataFrame:
+        """The rows one import wrote (values, target progress or a unit list), as stored; the first
+        `limit` of them in that order when given (a page shows a few thousand of a commune-scale import)."""
+        cap, extra = ("", []) if limit is None else (" LIMIT ?", [int(limit)])
         info = self.import_info(import_id)
         if info is None:
             return pd.DataFrame()
         form = info.get("form")
         if form == "units":
-            return self.query("SELECT * EXCLUDE (import_id) FROM units WHERE import_id = ? ORDER BY level, name",
-                              [int(import_id)])
+            return self.query("SELECT * EXCLUDE (import_id) FROM units WHERE import_id = ? ORDER BY level, name" + cap,
+                              [int(import_id)] + extra)
         if form == "targets":
             return self.query("SELECT * EXCLUDE (import_id) FROM target_progress WHERE import_id = ? "
-                              "ORDER BY target_id, year", [int(import_id)])
+                              "ORDER BY target_id, year" + cap, [int(import_id)] + extra)
         return self.query("SELECT * EXCLUDE (import_id) FROM raw_inputs WHERE import_id = ? "
-                          "ORDER BY entity, year, indicator, variable", [int(import_id)])
+                          "ORDER BY entity, year, indicator, variable" + cap, [int(import_id)] + extra)
 
-    def import_diff(self, import_id: int) -> pd.DataFrame:
+    def import_diff(self, import_id: int, limit: int | None = None) -> pd.DataFrame:
         """Each value of an import next to the value it replaced: the latest earlier import (not rolled
         back) of the same entity, year, indicator, variable and basis; `previous_import` is empty for a
-        value that was new. A unit list is compared name by name with the province's previous list."""
+        value that was new. A unit list is compared name by name with the province's previous list.
+        `limit`: only the first rows in that order (the values compared are those rows' only)."""
+        cap, extra = ("", []) if limit is None else (" LIMIT ?", [int(limit)])
         info = self.import_info(import_id)
         if info is None:
             return pd.DataFrame()
@@ -857,8 +861,8 @@ class Store:
                        b.import_id AS previous_import,
                        CASE WHEN b.name IS NULL THEN 'added' WHEN a.name IS NULL THEN 'removed'
                             WHEN a.level IS DISTINCT FROM b.level THEN 'changed' ELSE 'same' END AS change
-                FROM a FULL OUTER JOIN b USING (name) ORDER BY change, name""",
-                [info["entity_group"], int(import_id), int(import_id)])
+                FROM a FULL OUTER JOIN b USING (name) ORDER BY change, name""" + cap,
+                [info["entity_group"], int(import_id), int(import_id)] + extra)
         if info.get("form") == "targets":
             return self.query(f"""
                 SELECT n.target_id, n.year, n.value, p.value AS previous_value, p.import_id AS previous_import
@@ -866,9 +870,10 @@ class Store:
                     SELECT value, import_id FROM target_progress o
                     WHERE o.target_id = n.target_id AND o.year = n.year AND o.import_id < n.import_id AND {ACTIVE}
                     ORDER BY o.import_id DESC LIMIT 1) p ON TRUE
-                WHERE n.import_id = ? ORDER BY n.target_id, n.year""", [int(import_id)])
+                WHERE n.import_id = ? ORDER BY n.target_id, n.year""" + cap, [int(import_id)] + extra)
         return self.query(f"""
-            WITH n AS (SELECT * FROM raw_inputs WHERE import_id = ?),
+            WITH n AS (SELECT * FROM raw_inputs WHERE import_id = ?
+                       ORDER BY entity, year, indicator, variable{cap}),
             o AS (SELECT r.entity, r.year, r.indicator, r.variable, coalesce(r.basis, 'self') AS basis,
                          r.value, r.not_applicable, r.import_id
                   FROM raw_inputs r
@@ -880,7 +885,7 @@ class Store:
             FROM n LEFT JOIN o ON o.entity = n.entity AND o.year = n.year AND o.indicator = n.indicator
                  AND o.variable = n.variable AND o.basis = coalesce(n.basis, 'self')
             ORDER BY n.entity, n.year, n.indicator, n.variable""",
-            [int(import_id), int(import_id), info["framework_id"]])
+            [int(import_id)] + extra + [int(import_id), info["framework_id"]])
 
     def rollback_import(self, import_id: int, who: str, reason: str = "") -> None:
         """Withdraw an import: its rows stay (inspectable) but no longer count; the values it had

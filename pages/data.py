@@ -9,6 +9,8 @@ from dashboard import auth, data, fmt, tables, widgets
 from loaders import importer
 from loaders.templates import build_template
 
+ROWS_SHOWN = 2000  # rows of one import read and shown on screen (the count says how many there are)
+
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 fw = data.framework(sel.framework_id)  # the whole framework: a unit file may hold several levels
@@ -212,12 +214,19 @@ else:
                                                       file=by_id.at[i, "file_name"],
                                                       at=tables._stamp(by_id.at[i, "imported_at"])))
     info = by_id.loc[picked]
-    rows = data.import_rows(int(picked))
-    with st.expander(ctx.t("ui.imports.rows_title", n=len(rows))):
+    # A commune-scale import holds ~10^6 values: the page reads and formats the first ROWS_SHOWN only.
+    rows = data.import_rows(int(picked), limit=ROWS_SHOWN)
+    n_rows = int(info["n_rows"])
+    shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.number(ROWS_SHOWN, 0, lang), n=fmt.number(n_rows, 0, lang))
+    with st.expander(ctx.t("ui.imports.rows_title", n=fmt.number(n_rows, 0, lang))):
         st.dataframe(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
+        if n_rows > ROWS_SHOWN:
+            st.caption(shown_note)
     st.markdown(f"**{ctx.t('ui.imports.diff_title')}**")
-    diff = tables.import_diff_table(data.import_diff(int(picked)), lang)
+    diff = tables.import_diff_table(data.import_diff(int(picked), limit=ROWS_SHOWN), lang)
     st.dataframe(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
+    if n_rows > ROWS_SHOWN:
+        st.caption(shown_note)
     if pd.notna(info["rolled_back_at"]):
         st.caption(ctx.t("ui.imports.undo_already"))
     elif info["imported_by"] == "DTI Studio (dữ liệu mẫu)":

@@ -26,9 +26,11 @@ with st.expander(ctx.t("ui.progress.add"), expanded=False):
     c1, c2 = st.columns(2)
     agency = c1.selectbox(ctx.t("ui.collection.agency"), list(agencies), key="pg_agency")
     as_of = c2.date_input(ctx.t("ui.progress.as_of"), value=date(year, 6, 30), key="pg_as_of", format="DD/MM/YYYY")
-    st.download_button(ctx.t("ui.progress.form"), col.build_request_workbook(
+    form_label = ctx.t("ui.progress.form_label")
+    # Built when clicked (a callable), not on every rerun: the workbook reads all current inputs.
+    st.download_button(ctx.t("ui.progress.form"), lambda: col.build_request_workbook(
         fw, agency, agencies[agency], sel.focus, year, None,
-        rounds.last_year_values(store, fw, sel.focus, year), ctx.t("ui.progress.form_label")),
+        rounds.last_year_values(store, fw, sel.focus, year), form_label),
         file_name=f"cap_nhat_{col.file_stem(agency)}_{year}.xlsx", key="pg_form",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     up = st.file_uploader(ctx.t("ui.collection.upload"), type=["xlsx"], key="pg_upload")

@@ -4,6 +4,8 @@ import streamlit as st
 
 from dashboard import analysis, charts, data, fmt, tables, widgets
 
+STYLED_ROWS_MAX = 500  # above this the table is not styled (the focus row is named, not coloured)
+
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 island_labels = {fid: ctx.t(f"ui.map.{key}") for fid, key in charts.ARCHIPELAGO_LABEL_KEYS.items()}
@@ -54,17 +56,39 @@ if widgets.need_scores(ctx):
         rank_col, value_col = "rank", "points"
         raw = tables.component_frame(table, ctx)
 
-    st.dataframe(tables.focus_rows(tables.localise(raw, lang), ctx.entity_word, sel.focus), hide_index=True,
-                 width="stretch", height=min(36 * (len(raw) + 1) + 4, 720))
-    st.caption(ctx.t("ui.rankings.focus_row", entity=sel.focus))
+    shown = tables.localise(raw, lang)
+    if len(raw) <= STYLED_ROWS_MAX:
+        st.dataframe(tables.focus_rows(shown, ctx.entity_word, sel.focus), hide_index=True,
+                     width="stretch", height=min(36 * (len(raw) + 1) + 4, 720))
+        st.caption(ctx.t("ui.rankings.focus_row", entity=sel.focus))
+    else:  # a styled table renders every cell's HTML on each rerun (≈ 0.4 s at 3,321 rows): plain, and say where
+        st.dataframe(shown, hide_index=True, width="stretch", height=720)
+        rows = list(table["entity"])  # the table's rows, in the order shown
+        if sel.focus in rows:
+            st.caption(ctx.t("ui.rankings.focus_row_long", entity=sel.focus, n=fmt.number(len(raw), 0, lang),
+                             row=fmt.number(rows.index(sel.focus) + 1, 0, lang)))
     tables.download_buttons(raw, f"dti_ranking_{sort_code}_{year}", lang)
 
     bar_table = pd.DataFrame({"entity": table["entity"], "bar_value": table[value_col], "rank": table[rank_col]})
     title = ctx.t("ui.rankings.chart_title", year=year, entity=sel.focus)
+    who = ctx.t("ui.rankings.who_province" if sel.is_province else "ui.rankings.who_unit")
     widgets.chart(charts.ranking_bars(bar_table, sel.focus, value_col="bar_value", lang=lang,
                                       cutoffs=sel.target_ranks if sel.is_province else (),
                                       title=title if sort_code == "total" else f"{title} — {labels[sort_code]}",
-                                      cutoff_label=ctx.t("ui.rankings.cutoff")), key="rank_bars")
+                                      cutoff_label=ctx.t("ui.rankings.cutoff"),
+                                      gap_label=ctx.t("ui.rankings.others", n="{n}", who=who)), key="rank_bars")
+    if len(bar_table) > charts.FULL_RANKING_MAX:  # condensed chart: the whole field in a histogram
+        n_all = fmt.number(len(bar_table), 0, lang)
+        st.caption(ctx.t("ui.rankings.condensed_note", focus=sel.focus, n=n_all, who=who))
+        mine = bar_table.loc[bar_table["entity"] == sel.focus]
+        widgets.chart(charts.value_distribution(
+            bar_table, sel.focus, value_col="bar_value", lang=lang,
+            title=ctx.t("ui.rankings.distribution_title", n=n_all, who=who),
+            x_title=ctx.t("ui.rankings.distribution_x"), y_title=ctx.t("ui.rankings.distribution_y", who=who),
+            focus_text=None if mine.empty else ctx.t(
+                "ui.rankings.distribution_focus", entity=sel.focus,
+                points=fmt.number(mine["bar_value"].iat[0], 2, lang),
+                rank=fmt.number(mine["rank"].iat[0], 0, lang))), key="rank_spread")
 
     if not sel.is_province:
         st.stop()  # the map is of provinces

@@ -4,5 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
-exec .venv/bin/streamlit run app.py --server.headless true --server.address 127.0.0.1 \
+# scripts/serve.py prepares the database and loads the modules first, then runs Streamlit's server
+# (`streamlit run app.py` with the same options), so the first visitor does not wait for that work.
+exec .venv/bin/python scripts/serve.py --server.headless true --server.address 127.0.0.1 \
   --browser.gatherUsageStats false "$@"

@@ -124,3 +124,100 @@ def test_history_chart_others_in_one_trace():
     assert list(others.x[~pd.isna(others.x)]) == [2021, 2022, 2021, 2022]
     assert sum(pd.isna(others.x)) == 3
     assert list(others.marker.symbol)[:1] == ["circle"] and "diamond" in list(others.marker.symbol)
+
+
+def ranked(n: int, missing: int = 0) -> pd.DataFrame:
+    """n entities, 'Xã 0000' best; the last `missing` have no value."""
+    values = [1000.0 - i for i in range(n - missing)] + [float("nan")] * missing
+    return pd.DataFrame({"entity": [f"Xã {i:04d}" for i in range(n)], "v": values,
+                         "rank": list(range(1, n - missing + 1)) + [float("nan")] * missing})
+
+
+def layout_of(rows: pd.DataFrame) -> list:
+    """Rows as ranks for bars and ('gap', hidden) for gaps, top to bottom."""
+    return [int(r.rank) if r.kind == "bar" else ("gap", int(r.hidden)) for r in rows.itertuples()]
+
+
+@pytest.mark.parametrize("n,focus,peers,expected", [
+    # the focus in the middle: top 10, gap, focus ±2, gap, bottom 5
+    (3321, "Xã 1500", (), list(range(1, 11)) + [("gap", 1488)] + list(range(1499, 1504))
+     + [("gap", 1813)] + list(range(3317, 3322))),
+    # the focus inside the top 10: no neighbourhood of its own
+    (3321, "Xã 0003", (), list(range(1, 11)) + [("gap", 3306)] + list(range(3317, 3322))),
+    # the focus next to the top 10: the runs join, no gap between them
+    (3321, "Xã 0011", (), list(range(1, 15)) + [("gap", 3302)] + list(range(3317, 3322))),
+    # the focus last; a peer far away
+    (700, "Xã 0699", ("Xã 0300",), list(range(1, 11)) + [("gap", 290), 301, ("gap", 394)]
+     + list(range(696, 701))),
+    # unknown focus and peer: top and bottom only
+    (50, "Nowhere", ("Nobody",), list(range(1, 11)) + [("gap", 35)] + list(range(46, 51))),
+])
+def test_ranking_rows_choose_top_focus_bottom_peers_and_mark_gaps(n, focus, peers, expected):
+    rows = charts.ranking_rows(ranked(n), focus, "v", peers=peers)
+    assert layout_of(rows) == expected
+    assert rows["hidden"].sum() + (rows["kind"] == "bar").sum() == n  # every entity drawn or counted
+    assert (rows["kind"] == "bar").sum() <= 30
+    roles = dict(zip(rows["entity"], rows["role"]))
+    if focus in roles:
+        assert roles[focus] == "focus"
+    for p in peers:
+        assert roles.get(p, "peer") in ("peer", "top", "bottom", "neighbour")
+
+
+def test_ranking_rows_leave_entities_without_a_value_in_a_trailing_gap():
+    rows = charts.ranking_rows(ranked(60, missing=4), "Xã 0058", "v")  # the focus has no value
+    assert layout_of(rows) == list(range(1, 11)) + [("gap", 41)] + list(range(52, 57)) + [("gap", 4)]
+    assert "focus" not in set(rows["role"])
+
+
+@pytest.mark.parametrize("n,condensed", [(34, False), (40, False), (41, True), (700, True), (3321, True)])
+def test_ranking_bars_stay_small_above_the_full_limit(n, condensed):
+    table = ranked(n)
+    focus = f"Xã {n // 2:04d}"
+    fig = charts.ranking_bars(table, focus, "v", cutoffs=(20, 15), lang="vi", title="t",
+                              gap_label="… {n} đơn vị khác …", peers=("Xã 0030",))
+    bars = fig.data[0]
+    assert len(fig.data) == 1
+    colors = list(bars.marker.color)
+    assert colors.count(charts.FOCUS_COLOR) == 1
+    assert len(bars.x) <= 30 if condensed else len(bars.x) == n
+    assert fig.layout.height <= (22 * 32 + 80 if condensed else 22 * n + 80)
+    gaps = [a.text for a in fig.layout.annotations if "khác" in a.text]
+    cut = [a.text for a in fig.layout.annotations if a.text.startswith("Top")]
+    assert sorted(cut) == ["Top 15", "Top 20"]
+    if not condensed:
+        assert gaps == [] and list(bars.y)[-1] == "Xã 0000"
+        return
+    rows = charts.ranking_rows(table, focus, "v", peers=("Xã 0030",))
+    hidden = rows.loc[rows["kind"] == "gap", "hidden"]
+    assert gaps == [f"… {fmt.number(h, 0, 'vi')} đơn vị khác …" for h in hidden]
+    ticks = list(fig.layout.yaxis.ticktext)
+    assert ticks[0] == "1. Xã 0000" and ticks[-1] == f"{fmt.number(n, 0, 'vi')}. Xã {n - 1:04d}"
+    assert fig.layout.yaxis.autorange == "reversed"
+    # gaps sit on rows of their own: no gap annotation shares a row with a bar
+    assert not set(a.y for a in fig.layout.annotations if "khác" in a.text) & set(bars.y)
+    assert colors[list(bars.y).index(rows.index[rows["entity"] == "Xã 0030"][0])] == charts.SERIES_COLORS["peer"]
+
+
+def test_gap_label_uses_vietnamese_thousands():
+    fig = charts.ranking_bars(ranked(3321), "Xã 1500", "v", cutoffs=(), gap_label="… {n} đơn vị khác …")
+    assert "… 1.813 đơn vị khác …" in [a.text for a in fig.layout.annotations]
+
+
+@pytest.mark.parametrize("n", [41, 700, 3321])
+def test_value_distribution_is_one_binned_trace_with_the_focus_marked(n):
+    table = ranked(n)
+    fig = charts.value_distribution(table, "Xã 0005", "v", peers=("Xã 0010", "Xã 0005"), lang="vi",
+                                    focus_text="Xã 0005: 995,00 (hạng 6)", bins=40)
+    hist, peer = fig.data
+    assert len(hist.x) == 40 and sum(hist.y) == n  # every entity counted, the size fixed
+    assert list(peer.text) == ["Xã 0010"] and list(peer.x) == [990.0]
+    focus_lines = [s for s in fig.layout.shapes if s.line.color == charts.FOCUS_COLOR]
+    assert [s.x0 for s in focus_lines] == [995.0]
+    assert [a.text for a in fig.layout.annotations] == ["Xã 0005: 995,00 (hạng 6)"]
+    assert "," in hist.customdata[0] and fig.layout.separators == ",."
+
+
+def test_value_distribution_without_focus_or_values():
+    fig = charts.value_distribution(ranked(50, missing=50), "Xã 0001", "v")
+    assert sum(fig.data[0].y) == 0 and len(fig.data) == 1 and not fig.layout.shapes

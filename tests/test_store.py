@@ -207,3 +207,41 @@ def test_many_sessions_share_one_connection(store):
     cur = store.current_inputs(DEFAULT_FRAMEWORK)
     latest = cur.loc[(cur["year"] >= 2030) & (cur["variable"] == "a")].set_index("year")["value"]
     assert set(latest) == {3.0}  # the last import of each session wins
+
+
+@pytest.mark.parametrize("file_part,limit", [("SAMPLE_inputs_dti_province_2025", 7),
+                                             ("SAMPLE_units_Hue", 5), ("SAMPLE_units_appraised_hue_units", 3)])
+def test_import_rows_and_diff_limit_gives_the_first_rows_in_the_same_order(store, file_part, limit):
+    log = store.import_log()
+    import_id = int(log.loc[log["file_name"].str.startswith(file_part), "import_id"].iloc[0])
+    for method in (store.import_rows, store.import_diff):
+        whole, first = method(import_id), method(import_id, limit=limit)
+        assert len(whole) > limit and len(first) == limit
+        pd.testing.assert_frame_equal(first, whole.head(limit))
+
+
+def test_warm_start_prepares_a_new_database_and_leaves_a_recovery_to_the_server(tmp_path, monkeypatch):
+    """scripts/serve.py: a new database gets the default data before the server starts (and is closed
+    again); a missing database with a backup is left alone (the server rebuilds it and says so)."""
+    import importlib.util
+
+    from loaders.bootstrap import BOOTSTRAP_VERSION
+
+    spec = importlib.util.spec_from_file_location("serve", ROOT / "scripts" / "serve.py")
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    fresh = tmp_path / "fresh.duckdb"
+    monkeypatch.setenv("DTI_STUDIO_DB", str(fresh))
+    serve.warm()
+    store = Store(fresh)  # closed by the warm start: it opens again read-write
+    try:
+        assert store.get_meta("bootstrap_version") == BOOTSTRAP_VERSION and store.counts()["imports"] > 0
+    finally:
+        store.close()
+    missing = tmp_path / "lost.duckdb"
+    folder = tmp_path / "lost_backup"
+    folder.mkdir()
+    pd.DataFrame({"import_id": [1], "sha256": ["x"], "n_rows": [0]}).to_csv(folder / "imports.csv", index=False)
+    monkeypatch.setenv("DTI_STUDIO_DB", str(missing))
+    serve.warm()
+    assert not missing.exists()
