@@ -717,7 +717,7 @@ def authenticate(store: Store, login: str, password: str) -> dict | None:
     usable = (row is not None and isinstance(row.get("pw_hash"), str) and row["pw_hash"].startswith("$argon2")
               and _ts(row.get("disabled_at")) is None)
     try:
-        editors._hasher.verify(row["pw_hash"] if usable else editors._DUMMY, password or "")
+        editors._hasher.verify(row["pw_hash"] if usable else editors._dummy(), password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return None
     return _actor_of(row) if usable else None
