@@ -126,7 +126,9 @@ if closed:
     if shown_gap.empty:
         st.info(ctx.t("ui.round.gap_empty"))
     else:
-        st.dataframe(rv.gap_table(shown_gap, lang), hide_index=True, width="stretch")
+        st.dataframe(rv.gap_table(shown_gap, lang), hide_index=True, width="stretch",  # every column in view
+                     column_config={ctx.t(k): st.column_config.TextColumn(width="medium")
+                                    for k in ("ui.round.col_criterion", "ui.round.col_reason", "ui.round.col_appraiser")})
         tables.download_buttons(rv.gap_table(shown_gap, lang, numeric=True), f"chenh_lech_vong_{rid}", lang)
 
 if is_editor and not sel.present:
