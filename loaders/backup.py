@@ -3,7 +3,11 @@
 After every data change the store writes, in a folder beside the database (`<db stem>_backup/`):
 - `imports.csv` — the import log (who, when, file, flag, rollbacks);
 - `imports/<id>.parquet` — the rows of each user import (values, target progress or a unit list);
-- `scenarios.csv`, `effort_weights.csv`, `criterion_leads.csv`, `change_log.csv`.
+- `scenarios.csv`, `effort_weights.csv`, `criterion_leads.csv`, `change_log.csv`;
+- `tables/<table>.parquet` — the office's rounds, whole: the collection rounds (requests sent, workbooks
+  received, evidence, official points, two-year plans, in-year progress) and the internal appraisal rounds
+  (accounts with their password hashes, rounds, units, assignments, values, notes, evidence, events,
+  decisions). Evidence FILES live in their own folder beside the database and are not copied here.
 The shipped data (provinces, published results, plans, SAMPLE data) is not copied: it is rebuilt from
 the repository. One command rebuilds a database from the folder:
 
@@ -29,6 +33,21 @@ from loaders.store import (DatabaseCorrupt, DatabaseReadOnly, Store, StoreError,
 BOOTSTRAP_WHO = "DTI Studio (dữ liệu mẫu)"
 TABLE_OF_FORM = {"units": "units", "targets": "target_progress"}   # any other form: raw_inputs
 SETTINGS = ("scenarios", "effort_weights", "criterion_leads", "change_log")
+# Tables kept whole (Parquet, types kept). Their ids are restored as they were; the sequences they draw
+# from are moved past the restored ids (SEQUENCE_OF); appraisal_rounds' import ids are mapped to the
+# re-imported ids.
+WHOLE_TABLES = ("collection_rounds", "collection_sent", "collection_imports", "collection_values", "evidence",
+                "official_points", "office_plans", "progress_updates", "accounts", "appraisal_rounds",
+                "appraisal_round_units", "appraisal_assignments", "appraisal_values", "appraisal_notes",
+                "appraisal_evidence", "appraisal_events", "appraisal_decisions")
+SEQUENCE_OF = {  # sequence → (table, id column) pairs whose ids it must stay above
+    "collection_seq": (("collection_rounds", "round_id"), ("office_plans", "plan_id")),
+    "import_seq": (("collection_imports", "import_id"),),
+    "appraisal_round_seq": (("appraisal_rounds", "round_id"),),
+    "appraisal_seq": (("appraisal_assignments", "seq"), ("appraisal_values", "seq"), ("appraisal_notes", "seq"),
+                      ("appraisal_evidence", "evidence_id"), ("appraisal_events", "seq"),
+                      ("appraisal_decisions", "seq")),
+}
 
 
 def backup_dir(db_path: str | Path) -> Path:
@@ -70,6 +89,12 @@ def export(store: Store, out: str | Path | None = None) -> Path:
     _atomic_csv(log, out / "imports.csv")
     for table in SETTINGS:
         _atomic_csv(store.query(f"SELECT * FROM {table}"), out / f"{table}.csv")
+    (out / "tables").mkdir(exist_ok=True)
+    for table in WHOLE_TABLES:
+        target = out / "tables" / f"{table}.parquet"
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        pq.write_table(store.query_arrow(f"SELECT * FROM {table}"), tmp)
+        tmp.replace(target)
     readme = out / "README.txt"
     if not readme.exists():
         readme.write_text(
@@ -95,7 +120,8 @@ def has_backup(folder: str | Path) -> bool:
         return False
     try:
         return not pd.read_csv(folder / "imports.csv").empty or any(
-            not pd.read_csv(folder / f"{t}.csv").empty for t in SETTINGS if (folder / f"{t}.csv").exists())
+            not pd.read_csv(folder / f"{t}.csv").empty for t in SETTINGS if (folder / f"{t}.csv").exists()) or any(
+            pq.read_metadata(f).num_rows for f in (folder / "tables").glob("*.parquet"))
     except (pd.errors.EmptyDataError, OSError):
         return False
 
@@ -112,12 +138,14 @@ def restore(store: Store, folder: str | Path) -> dict[str, int]:
     folder = Path(folder)
     log = pd.read_csv(folder / "imports.csv", dtype=str, keep_default_na=False)
     counts = {"imports": 0, "rows": 0}
+    new_import_id: dict[int, int] = {}
 
     def write(c):
         for rec in log.to_dict("records"):
             old_id = int(rec["import_id"])
             rows = pd.read_parquet(folder / "imports" / rows_file(old_id, rec["sha256"]))
             new_id = int(c.execute("SELECT nextval('import_seq')").fetchone()[0])
+            new_import_id[old_id] = new_id
             values = {col: _none(rec.get(col)) for col in IMPORT_COLUMNS}
             values.update(import_id=new_id, n_rows=int(rec["n_rows"]))
             note = values.get("note")
@@ -142,6 +170,7 @@ def restore(store: Store, folder: str | Path) -> dict[str, int]:
                 c.execute(f"DELETE FROM {table}")
                 Store._insert_frame(c, table, frame)
                 counts[table] = len(frame)
+        _restore_whole_tables(c, folder, new_import_id, counts)
         if counts.get("change_log"):
             top = int(c.execute("SELECT max(change_id) FROM change_log").fetchone()[0])
             c.execute("DROP SEQUENCE IF EXISTS change_seq")
@@ -149,6 +178,37 @@ def restore(store: Store, folder: str | Path) -> dict[str, int]:
 
     store.write(write)
     return counts
+
+
+def _restore_whole_tables(c, folder: Path, new_import_id: dict[int, int], counts: dict[str, int]) -> None:
+    import pyarrow as pa
+
+    for table in WHOLE_TABLES:
+        path = folder / "tables" / f"{table}.parquet"
+        if not path.exists():
+            continue
+        rows = pq.read_table(path)
+        if rows.num_rows == 0:
+            continue
+        if table == "appraisal_rounds":  # the imports a closed round wrote were re-imported under new ids
+            for col in ("self_import_id", "appraised_import_id"):
+                old = rows.column(col).to_pylist()
+                rows = rows.set_column(rows.schema.get_field_index(col), col, pa.array(
+                    [None if v is None else new_import_id.get(int(v)) for v in old], pa.int64()))
+        c.execute(f"DELETE FROM {table}")
+        c.register("_restored", rows)
+        try:
+            names = ", ".join(f'"{n}"' for n in rows.column_names)
+            c.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _restored")
+        finally:
+            c.unregister("_restored")
+        counts[table] = rows.num_rows
+    for seq, sources in SEQUENCE_OF.items():
+        top = max(int(c.execute(f"SELECT coalesce(max({col}), 0) FROM {table}").fetchone()[0])
+                  for table, col in sources)
+        current = int(c.execute(f"SELECT nextval('{seq}')").fetchone()[0])
+        if current <= top:  # a sequence only moves forward: draw the numbers the restored rows hold
+            c.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [top - current])
 
 
 def rebuild(db_path: str | Path, folder: str | Path | None = None) -> tuple[Store, dict[str, int], Path | None]:

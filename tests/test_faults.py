@@ -326,3 +326,54 @@ def test_downloads_neutralise_formula_cells(cell, written):
     ws = openpyxl.load_workbook(io.BytesIO(tables.to_excel_bytes(frame))).active
     assert (ws.cell(2, 1).value or "") == written and ws.cell(2, 2).value == -1.5
     assert ws.cell(2, 1).data_type != "f"
+
+
+def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
+    """A database lost after an appraisal round was closed comes back from the backup with its accounts,
+    round, values, decisions and events; the round's imports point to the re-imported figures; new ids
+    drawn after the rebuild do not collide with the restored ones."""
+    sys.path.insert(0, str(ROOT / "data" / "sample"))
+    from datetime import date
+
+    from generate_round_sample import DEFAULT_NOW, build_sample_round
+
+    from loaders import appraisal as ap
+    from scoring import load_framework
+
+    path = tmp_path / "db.duckdb"
+    store, _ = backup.open_with_recovery(path)
+    out = build_sample_round(store)
+    fw = load_framework("hue_units")
+    rid = out["round_id"]
+    office = {"name": "Cán bộ Văn phòng", "role": "editor", "account": None, "unit": None}
+    ap.close_round(store, fw, rid, office, keep_self_for_undecided=True, now=DEFAULT_NOW)
+    group = "commune@Huế"
+    before = {t: store.query(f"SELECT * FROM {t}") for t in backup.WHOLE_TABLES}
+    appraised = store.current_inputs("hue_units", group, "appraised", "sample")
+    gap = ap.gap(store, fw, rid)
+    store.close()
+    path.unlink()
+
+    store, notice = backup.open_with_recovery(path)
+    assert notice[0] == "missing_rebuilt"
+    for table in backup.WHOLE_TABLES:
+        if table == "appraisal_rounds":
+            continue
+        pd.testing.assert_frame_equal(store.query(f"SELECT * FROM {table}"), before[table], check_dtype=False)
+    info = store.query("SELECT * FROM appraisal_rounds WHERE round_id = ?", [rid]).iloc[0]
+    ids = set(store.import_log()["import_id"])
+    assert int(info["self_import_id"]) in ids and int(info["appraised_import_id"]) in ids
+    got = store.current_inputs("hue_units", group, "appraised", "sample")
+    cols = ["entity", "year", "indicator", "variable", "value"]
+    pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), appraised[cols].reset_index(drop=True))
+    pd.testing.assert_frame_equal(ap.gap(store, fw, rid), gap)
+    account = out["accounts"].iloc[0]
+    assert ap.authenticate(store, account["account"], out["passwords"][account["account"]]) is not None
+    # new rows after the rebuild: a new round and its history rows take fresh ids
+    units = sorted(store.units("Huế", "commune")["name"])[:2]
+    new = ap.open_round(store, fw, "Huế", "commune", 2027, date(2027, 12, 15), "Vòng sau khôi phục", units, False,
+                        office, now=DEFAULT_NOW)
+    assert new > rid
+    ap.assign(store, new, {"I.1": None}, office, now=DEFAULT_NOW)
+    assert store.query("SELECT count(*) n, count(DISTINCT seq) d FROM appraisal_assignments").iloc[0].tolist()[0] == \
+        store.query("SELECT count(DISTINCT seq) d FROM appraisal_assignments").iloc[0, 0]
