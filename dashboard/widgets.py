@@ -203,3 +203,21 @@ def parse_edited_numbers(raw_table, new_text, shown_text):
     if len(out):
         out["new"] = new
     return out, unreadable
+
+
+def field_spread(ctx: PageContext, table, focus: str, who: str, key: str) -> None:
+    """Under a condensed ranking chart (more entities than charts.FULL_RANKING_MAX): the whole field in
+    one histogram with the focus marked, and a caption saying what the bars above leave out."""
+    from dashboard import charts, fmt
+
+    lang = ctx.sel.lang
+    n_all = fmt.number(len(table), 0, lang)
+    st.caption(ctx.t("ui.rankings.condensed_note", focus=focus, n=n_all, who=who))
+    mine = table.loc[table["entity"] == focus]
+    chart(charts.value_distribution(
+        table, focus, value_col="bar_value", lang=lang,
+        title=ctx.t("ui.rankings.distribution_title", n=n_all, who=who),
+        x_title=ctx.t("ui.rankings.distribution_x"), y_title=ctx.t("ui.rankings.distribution_y", who=who),
+        focus_text=None if mine.empty else ctx.t(
+            "ui.rankings.distribution_focus", entity=focus, points=fmt.number(mine["bar_value"].iat[0], 2, lang),
+            rank=fmt.number(mine["rank"].iat[0], 0, lang))), key=key)

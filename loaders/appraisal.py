@@ -212,6 +212,17 @@ def _own_unit(actor: dict | None, unit: str) -> str:
     return _who(actor)
 
 
+
+def _non_negative(x, where: str) -> float:
+    """A typed value as a finite number ≥ 0, else BadValue naming the criterion and variable."""
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        raise BadValue(where) from None
+    if not math.isfinite(x) or x < 0:
+        raise BadValue(where)
+    return x
+
 # -- pure helpers --------------------------------------------------------------------------------------
 def level_view(framework: Framework, level: str) -> Framework:
     """The framework as the round's level sees it (criteria that apply to that level only)."""
@@ -841,12 +852,7 @@ def _check_values(view: Framework, values: pd.DataFrame) -> pd.DataFrame:
         if na and not view.nodes[code].not_applicable_allowed:
             raise BadValue(f"{code}: N/A")
         if val is not None:
-            try:
-                val = float(val)
-            except (TypeError, ValueError):
-                raise BadValue(f"{code}.{var}: {val!r}") from None
-            if not math.isfinite(val) or val < 0:
-                raise BadValue(f"{code}.{var}: {val}")
+            val = _non_negative(val, f"{code}.{var}")
         out.append({"indicator": code, "variable": var, "value": None if na else val, "not_applicable": na})
     return pd.DataFrame(out, columns=["indicator", "variable", "value", "not_applicable"])
 
@@ -1173,12 +1179,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
         for v in names:
             x = values[v]
             if x is not None:
-                try:
-                    x = float(x)
-                except (TypeError, ValueError):
-                    raise BadValue(f"{code}.{v}") from None
-                if not math.isfinite(x) or x < 0:
-                    raise BadValue(f"{code}.{v}")
+                x = _non_negative(x, f"{code}.{v}")
             mine_rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
         differs = any((unit, code, r["variable"]) not in cur
                       or not _same(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])

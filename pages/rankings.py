@@ -78,17 +78,7 @@ if widgets.need_scores(ctx):
                                       cutoff_label=ctx.t("ui.rankings.cutoff"),
                                       gap_label=ctx.t("ui.rankings.others", n="{n}", who=who)), key="rank_bars")
     if len(bar_table) > charts.FULL_RANKING_MAX:  # condensed chart: the whole field in a histogram
-        n_all = fmt.number(len(bar_table), 0, lang)
-        st.caption(ctx.t("ui.rankings.condensed_note", focus=sel.focus, n=n_all, who=who))
-        mine = bar_table.loc[bar_table["entity"] == sel.focus]
-        widgets.chart(charts.value_distribution(
-            bar_table, sel.focus, value_col="bar_value", lang=lang,
-            title=ctx.t("ui.rankings.distribution_title", n=n_all, who=who),
-            x_title=ctx.t("ui.rankings.distribution_x"), y_title=ctx.t("ui.rankings.distribution_y", who=who),
-            focus_text=None if mine.empty else ctx.t(
-                "ui.rankings.distribution_focus", entity=sel.focus,
-                points=fmt.number(mine["bar_value"].iat[0], 2, lang),
-                rank=fmt.number(mine["rank"].iat[0], 0, lang))), key="rank_spread")
+        widgets.field_spread(ctx, bar_table, sel.focus, who, key="rank_spread")
 
     if not sel.is_province:
         st.stop()  # the map is of provinces

@@ -33,17 +33,7 @@ if widgets.need_scores(ctx):
                                       gap_label=ctx.t("ui.rankings.others", n="{n}", who=who)),
                   key="units_bars")
     if len(bars) > charts.FULL_RANKING_MAX:  # condensed chart: the whole field in a histogram
-        n_all = fmt.number(len(bars), 0, lang)
-        st.caption(ctx.t("ui.rankings.condensed_note", focus=sel.focus, n=n_all, who=who))
-        mine = bars.loc[bars["entity"] == sel.focus]
-        widgets.chart(charts.value_distribution(
-            bars, sel.focus, value_col="bar_value", lang=lang,
-            title=ctx.t("ui.rankings.distribution_title", n=n_all, who=who),
-            x_title=ctx.t("ui.rankings.distribution_x"), y_title=ctx.t("ui.rankings.distribution_y", who=who),
-            focus_text=None if mine.empty else ctx.t(
-                "ui.rankings.distribution_focus", entity=sel.focus,
-                points=fmt.number(mine["bar_value"].iat[0], 2, lang),
-                rank=fmt.number(mine["rank"].iat[0], 0, lang))), key="units_spread")
+        widgets.field_spread(ctx, bars, sel.focus, who, key="units_spread")
 
     st.subheader(ctx.t("ui.units.weakest", province=sel.province))
     st.caption(ctx.t("ui.units.weakest_rule"))
