@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from loaders.store import (DatabaseCorrupt, DatabaseReadOnly, Store, StoreError, _now, default_db_path)
+from loaders.store import (DatabaseCorrupt, DatabaseReadOnly, Store, StoreError, default_db_path)
 
 BOOTSTRAP_WHO = "DTI Studio (dữ liệu mẫu)"
 TABLE_OF_FORM = {"units": "units", "targets": "target_progress"}   # any other form: raw_inputs

@@ -39,7 +39,6 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
-import io
 import math
 import re
 import tomllib

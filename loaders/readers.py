@@ -28,7 +28,7 @@ from xml.etree import ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -180,7 +180,6 @@ def read_csv_grid(text: str, delimiter: str, add: Add, raw: bytes | None = None)
         if len(rows) * max(width, 1) > limits.MAX_CELLS:
             add("too_many_cells", None, None, None, limit=limits.MAX_CELLS)
             return None
-        counts = None
         n = len(rows)
         for r, row in enumerate(rows):
             for i, c in enumerate(row):
@@ -455,7 +454,7 @@ def _shared_strings(zf, rels, names, ns, budget, add) -> list[str] | None:
     target = next((t for kind, t in rels.values() if kind.endswith("/sharedStrings")), None)
     if target is None or target not in names:
         return []
-    si_tag, t_tag, r_tag, rph_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}r", f"{{{ns}}}rPh"
+    si_tag, t_tag, r_tag = f"{{{ns}}}si", f"{{{ns}}}t", f"{{{ns}}}r"
     out: list[str] = []
     with zf.open(target) as fh:
         for si in _iterparse(_CountingReader(fh, budget), si_tag, f"{{{ns}}}sst"):

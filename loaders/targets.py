@@ -9,7 +9,6 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from loaders import limits

@@ -2,7 +2,6 @@
 the round's units (filters: criterion, unit, undecided, stale), the unit's self-assessed values, evidence and
 explanation, and the appraised value with a reason, saved per row. Ten rows a page (150 communes × the
 assigned criteria never draw at once). The service refuses criteria not assigned to the member."""
-import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, fmt, round_view as rv, widgets
@@ -52,11 +51,11 @@ pairs = (queue.assign(_decided=~queue["decided_by"].isna(), _stale=queue["stale"
          .reset_index())
 n_done = int(pairs["decided"].sum())
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(ctx.t("ui.appraise.m_rows"), str(len(pairs)))
-m2.metric(ctx.t("ui.appraise.m_done"), str(n_done))
-m3.metric(ctx.t("ui.appraise.m_remaining"), str(int((pairs["can"] & ~pairs["decided"]).sum())),
+m1.metric(ctx.t("ui.appraise.m_rows"), fmt.number(len(pairs), 0, lang))
+m2.metric(ctx.t("ui.appraise.m_done"), fmt.number(n_done, 0, lang))
+m3.metric(ctx.t("ui.appraise.m_remaining"), fmt.number(int((pairs["can"] & ~pairs["decided"]).sum()), 0, lang),
           help=ctx.t("ui.appraise.m_remaining_help"))
-m4.metric(ctx.t("ui.appraise.m_stale"), str(int(pairs["stale"].sum())), help=ctx.t("ui.appraise.m_stale_help"))
+m4.metric(ctx.t("ui.appraise.m_stale"), fmt.number(int(pairs["stale"].sum()), 0, lang), help=ctx.t("ui.appraise.m_stale_help"))
 
 # -- filters ---------------------------------------------------------------------------------------------
 all_word = ctx.t("ui.appraise.all")

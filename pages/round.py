@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, round_view as rv, tables, widgets
+from dashboard import auth, data, fmt, round_view as rv, tables, widgets
 from loaders import appraisal
 from loaders.units import valid_in_year
 
@@ -92,16 +92,19 @@ if last and last[0] == rid:
 # -- progress at a glance -----------------------------------------------------------------------------
 summary, per_unit, per_member = appraisal.progress(store, fw_full, rid)
 st.subheader(ctx.t("ui.round.progress"))
-m = st.columns(6)
-m[0].metric(ctx.t("ui.round.m_units"), str(int(summary.get("n_units", 0))))
-m[1].metric(ctx.t("ui.round.m_submitted"), str(int(summary.get("submitted", 0))))
-m[2].metric(ctx.t("ui.round.m_late"), str(int(summary.get("late", 0))))
-m[3].metric(ctx.t("ui.round.m_not_submitted"), str(int(summary.get("not_submitted", 0))))
-m[4].metric(ctx.t("ui.round.m_missing_evidence"), str(int(summary.get("missing_evidence", 0))),
+counts = {k: int(summary.get(k, 0)) for k in ("n_units", "submitted", "late", "not_submitted", "missing_evidence",
+                                              "decided", "to_decide")}
+undecided = max(counts["to_decide"] - counts["decided"], 0)
+m = st.columns(3) + st.columns(3)  # two rows of three: "1.234/6.000" fits even in presentation mode
+m[0].metric(ctx.t("ui.round.m_units"), fmt.number(counts["n_units"], 0, lang))
+m[1].metric(ctx.t("ui.round.m_submitted"), fmt.number(counts["submitted"], 0, lang))
+m[2].metric(ctx.t("ui.round.m_late"), fmt.number(counts["late"], 0, lang))
+m[3].metric(ctx.t("ui.round.m_not_submitted"), fmt.number(counts["not_submitted"], 0, lang))
+m[4].metric(ctx.t("ui.round.m_missing_evidence"), fmt.number(counts["missing_evidence"], 0, lang),
             help=ctx.t("ui.round.m_missing_evidence_help"))
-decided, to_decide = int(summary.get("decided", 0)), int(summary.get("to_decide", 0))
-undecided = max(to_decide - decided, 0)
-m[5].metric(ctx.t("ui.round.m_decided"), f"{decided}/{to_decide}", help=ctx.t("ui.round.m_decided_help"))
+m[5].metric(ctx.t("ui.round.m_decided"),
+            f"{fmt.number(counts['decided'], 0, lang)}/{fmt.number(counts['to_decide'], 0, lang)}",
+            help=ctx.t("ui.round.m_decided_help"))
 
 units_view = rv.unit_table(per_unit, lang)
 status_col = ctx.t("ui.round.col_status")
