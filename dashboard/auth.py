@@ -286,8 +286,13 @@ def write(lang: str, fn):
     if name is None:
         st.error(t("ui.faults.editor_required", lang))
         return None
+    return _explained(lang, fn, name)
+
+
+def _explained(lang: str, fn, who):
+    """fn(who), a fault explained in words (None) instead of raised; True when fn returns None."""
     try:
-        result = fn(name)
+        result = fn(who)
         return True if result is None else result
     except Exception as exc:  # noqa: BLE001 — faults are explained; bugs go to the frame's handler
         if not is_fault(exc):
@@ -305,11 +310,4 @@ def act(lang: str, fn, roles: tuple[str, ...] = ROLES):
         key = "ui.faults.editor_required" if tuple(roles) == ("editor",) else "ui.round.sign_in_required"
         st.error(t(key, lang), icon=":material/lock:")
         return None
-    try:
-        result = fn(actor)
-        return True if result is None else result
-    except Exception as exc:  # noqa: BLE001 — faults are explained; bugs go to the frame's handler
-        if not is_fault(exc):
-            raise
-        st.error(explain_error(exc, lang), icon=":material/error:")
-        return None
+    return _explained(lang, fn, actor)

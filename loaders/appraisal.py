@@ -868,17 +868,24 @@ def _same(a, a_na, b, b_na) -> bool:
     return abs(float(a) - float(b)) <= EPS
 
 
-def save_draft(store: Store, framework: Framework, round_id: int, unit: str, values: pd.DataFrame, actor: dict,
-               explanations: dict[str, str] | None = None, now: datetime | None = None) -> int:
-    """Save the unit's values (indicator, variable, value, not_applicable; a missing value = NaN) and its
-    explanations while the form is editable. Only changed values are recorded. Returns how many changed."""
+def _open_form(store: Store, framework: Framework, round_id: int, unit: str, actor: dict, now):
+    """The checks before a unit changes its form: its own unit, the form editable now (else FormLocked).
+    Returns (who, now, round, level view, current values, guard token)."""
     who = _own_unit(actor, unit)
     now = _now(now)
     rnd = _round(store, round_id)
     view = _view(framework, rnd)
-    st_, current, token = _editable_state(store, rnd, unit, now)
-    if not st_["editable"]:
-        raise FormLocked(st_["status"])
+    state, values, token = _editable_state(store, rnd, unit, now)
+    if not state["editable"]:
+        raise FormLocked(state["status"])
+    return who, now, rnd, view, values, token
+
+
+def save_draft(store: Store, framework: Framework, round_id: int, unit: str, values: pd.DataFrame, actor: dict,
+               explanations: dict[str, str] | None = None, now: datetime | None = None) -> int:
+    """Save the unit's values (indicator, variable, value, not_applicable; a missing value = NaN) and its
+    explanations while the form is editable. Only changed values are recorded. Returns how many changed."""
+    who, now, rnd, view, current, token = _open_form(store, framework, round_id, unit, actor, now)
     clean = _check_values(view, values if values is not None else pd.DataFrame(
         columns=["indicator", "variable", "value", "not_applicable"]))
     cur = {(r.indicator, r.variable): (r.value, r.not_applicable) for r in current.itertuples(index=False)}
@@ -995,13 +1002,7 @@ def submit(store: Store, framework: Framework, round_id: int, unit: str, actor: 
            now: datetime | None = None) -> dict:
     """Submit the unit's form: every variable answered (a value or N/A) and accepted by its rule.
     Records late = now after the round's deadline (possible only after a reopen). Returns {late}."""
-    who = _own_unit(actor, unit)
-    now = _now(now)
-    rnd = _round(store, round_id)
-    view = _view(framework, rnd)
-    st_, values, token = _editable_state(store, rnd, unit, now)
-    if not st_["editable"]:
-        raise FormLocked(st_["status"])
+    who, now, rnd, view, values, token = _open_form(store, framework, round_id, unit, actor, now)
     crit = criteria_table(view)
     got = values.loc[values["value"].notna() | values["not_applicable"].astype(bool)] if len(values) else values
     have = set(zip(got["indicator"], got["variable"])) if len(got) else set()
