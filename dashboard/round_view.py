@@ -270,3 +270,21 @@ def evidence_uploader_css(lang: str, key: str) -> str:
     words = t("ui.selfform.dropzone", lang).replace('"', "'")
     return (f'<style>.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] span::after '
             f'{{content: "{words}"; font-size: 0.875rem;}}</style>')
+
+
+def form_changes(form: pd.DataFrame, typed: dict, explanations: dict[str, str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """What the unit typed that differs from its stored form: values {(code, variable): number | None | "na"}
+    and explanations {code: text}. Returns (rows indicator, variable, value, not_applicable; changed texts)."""
+    out = []
+    for (code, var), value in typed.items():
+        row = form.loc[(form["code"] == code) & (form["variable"] == var)].iloc[0]
+        was_na = False if is_missing(row["not_applicable"]) else bool(row["not_applicable"])
+        now_na = value == "na"
+        stored = None if is_missing(row["value"]) else float(row["value"])
+        if now_na != was_na or (not now_na and value != stored):
+            out.append({"indicator": code, "variable": var, "value": None if now_na or value is None else value,
+                        "not_applicable": now_na})
+    stored_text = {code: ("" if is_missing(part.iloc[0].get("explanation")) else part.iloc[0]["explanation"])
+                   for code, part in form.groupby("code", sort=False)}
+    changed = {c: text for c, text in explanations.items() if text != stored_text.get(c, "")}
+    return pd.DataFrame(out, columns=["indicator", "variable", "value", "not_applicable"]), changed

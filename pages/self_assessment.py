@@ -194,24 +194,8 @@ st.dataframe(group_pts, hide_index=True, width="stretch")
 
 
 # -- save, submit, withdraw ------------------------------------------------------------------------------
-def changes() -> tuple[pd.DataFrame, dict[str, str]]:
-    """The typed values and explanations of the shown group that differ from the stored form."""
-    out = []
-    for (code, var), value in typed.items():
-        row = form.loc[(form["code"] == code) & (form["variable"] == var)].iloc[0]
-        was_na = bool(row["not_applicable"]) if not rv.is_missing(row["not_applicable"]) else False
-        now_na = value == "na"
-        stored = None if rv.is_missing(row["value"]) else float(row["value"])
-        if now_na != was_na or (not now_na and value != stored):
-            out.append({"indicator": code, "variable": var, "value": None if now_na or value is None else value,
-                        "not_applicable": now_na})
-    ex = {c: text for c, text in explanations.items()
-          if text != ("" if rv.is_missing(by_code[c].iloc[0].get("explanation")) else by_code[c].iloc[0]["explanation"])}
-    return pd.DataFrame(out, columns=["indicator", "variable", "value", "not_applicable"]), ex
-
-
 def save(actor) -> int:
-    values, ex = changes()
+    values, ex = rv.form_changes(form, typed, explanations)
     if len(values) or ex:
         appraisal.save_draft(store, data.framework(info["framework_id"]), rid, unit, values, actor, explanations=ex or None)
     return len(values) + len(ex)

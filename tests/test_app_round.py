@@ -446,3 +446,23 @@ def test_round_strings_exist_in_both_languages():
         return {k for k in catalog(lang) if k.split(".")[1] in ("round", "selfform", "appraise", "auth")}
 
     assert keys("vi") == keys("en") and len(keys("vi")) > 200
+
+
+_FORM = pd.DataFrame({"code": ["I.1", "I.2", "I.2"], "variable": ["item1", "item1", "item2"],
+                      "value": [1.0, None, 0.0], "not_applicable": [False, False, True],
+                      "explanation": ["có quyết định", None, None]})
+
+
+@pytest.mark.parametrize("typed, texts, rows, changed_texts", [
+    ({("I.1", "item1"): 1.0}, {"I.1": "có quyết định"}, [], {}),                      # nothing changed
+    ({("I.1", "item1"): 0.0}, {}, [("I.1", "item1", 0.0, False)], {}),                  # a value changed
+    ({("I.2", "item1"): None}, {}, [], {}),                                             # still empty
+    ({("I.2", "item1"): "na"}, {}, [("I.2", "item1", None, True)], {}),                 # newly N/A
+    ({("I.2", "item2"): 3.0}, {}, [("I.2", "item2", 3.0, False)], {}),                  # N/A → a value
+    ({("I.2", "item2"): "na"}, {"I.2": "", "I.1": "khác"}, [], {"I.1": "khác"}),        # only a text changed
+])
+def test_form_changes_only_what_differs(typed, texts, rows, changed_texts):
+    values, changed = rv.form_changes(_FORM, typed, texts)
+    got = [(r.indicator, r.variable, None if pd.isna(r.value) else r.value, r.not_applicable)
+           for r in values.itertuples()]
+    assert got == rows and changed == changed_texts
