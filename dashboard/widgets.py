@@ -221,3 +221,23 @@ def field_spread(ctx: PageContext, table, focus: str, who: str, key: str) -> Non
         focus_text=None if mine.empty else ctx.t(
             "ui.rankings.distribution_focus", entity=focus, points=fmt.number(mine["bar_value"].iat[0], 2, lang),
             rank=fmt.number(mine["rank"].iat[0], 0, lang))), key=key)
+
+
+def round_choice(ctx: PageContext, rounds, key: str) -> int:
+    """The appraisal round a page works on: the newest first, kept across reruns; stops the page with a
+    hint when the user has no round. Warns on a SAMPLE round once it is chosen (see `sample_round_note`)."""
+    from dashboard import round_view as rv
+
+    if rounds.empty:
+        st.info(ctx.t("ui.selfform.no_round"), icon=":material/inbox:")
+        st.stop()
+    labels = {int(r["round_id"]): rv.round_label(r, ctx.lang) for _, r in rounds.iterrows()}
+    ids = sorted(labels, reverse=True)
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[0]
+    return st.selectbox(ctx.t("ui.round.round"), ids, key=key, format_func=labels.get)
+
+
+def sample_round_note(ctx: PageContext, info: dict) -> None:
+    if info.get("dataset") == "sample":
+        st.warning(ctx.t("ui.round.sample_round"), icon=":material/science:")

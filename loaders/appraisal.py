@@ -868,13 +868,13 @@ def _same(a, a_na, b, b_na) -> bool:
     return abs(float(a) - float(b)) <= EPS
 
 
-def _open_form(store: Store, framework: Framework, round_id: int, unit: str, actor: dict, now):
+def _open_form(store: Store, framework: Framework | None, round_id: int, unit: str, actor: dict, now):
     """The checks before a unit changes its form: its own unit, the form editable now (else FormLocked).
-    Returns (who, now, round, level view, current values, guard token)."""
+    Returns (who, now, round, level view (None without a framework), current values, guard token)."""
     who = _own_unit(actor, unit)
     now = _now(now)
     rnd = _round(store, round_id)
-    view = _view(framework, rnd)
+    view = _view(framework, rnd) if framework is not None else None
     state, values, token = _editable_state(store, rnd, unit, now)
     if not state["editable"]:
         raise FormLocked(state["status"])
@@ -924,12 +924,7 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
     """Attach evidence to a criterion of the unit's editable form: a file (kinds and size in loaders.limits,
     stored beside the database under a name the app makes) and/or a document's number, date, issuer, link.
     Returns the evidence id."""
-    who = _own_unit(actor, unit)
-    now = _now(now)
-    rnd = _round(store, round_id)
-    st_, _, token = _editable_state(store, rnd, unit, now)
-    if not st_["editable"]:
-        raise FormLocked(st_["status"])
+    who, now, rnd, _, _, token = _open_form(store, None, round_id, unit, actor, now)
     from scoring.framework import load_framework
     view = level_view(load_framework(rnd["framework_id"]), rnd["level"])
     if indicator not in {leaf.code for leaf in view.leaves}:
@@ -978,12 +973,7 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
 def remove_evidence(store: Store, round_id: int, unit: str, evidence_id: int, actor: dict,
                     now: datetime | None = None) -> bool:
     """Remove one evidence item of the unit's editable form (recorded; the file stays)."""
-    who = _own_unit(actor, unit)
-    now = _now(now)
-    rnd = _round(store, round_id)
-    st_, _, token = _editable_state(store, rnd, unit, now)
-    if not st_["editable"]:
-        raise FormLocked(st_["status"])
+    who, now, _, _, _, token = _open_form(store, None, round_id, unit, actor, now)
     return store.remove_appraisal_evidence(round_id, unit, evidence_id, who=who, at=now,
                                            guard=(round_id, unit, token))
 

@@ -20,20 +20,12 @@ if user is None or user["role"] != "council":
     st.stop()
 
 all_rounds = appraisal.rounds_for(store, user)  # the rounds where the member has criteria
-if all_rounds.empty:
-    st.info(ctx.t("ui.selfform.no_round"), icon=":material/inbox:")
-    st.stop()
-labels = {int(r["round_id"]): rv.round_label(r, lang) for _, r in all_rounds.iterrows()}
-ids = sorted(labels, reverse=True)
-if st.session_state.get("ap_round") not in ids:
-    st.session_state["ap_round"] = ids[0]
-rid = st.selectbox(ctx.t("ui.round.round"), ids, key="ap_round", format_func=labels.get)
+rid = widgets.round_choice(ctx, all_rounds, "ap_round")
 info = appraisal.round_info(store, rid)
 fw_full = data.framework(info["framework_id"])
 fw = data.framework_view(info["framework_id"], info["level"])
 closed = info.get("status") == "closed"
-if info.get("dataset") == "sample":
-    st.warning(ctx.t("ui.round.sample_round"), icon=":material/science:")
+widgets.sample_round_note(ctx, info)
 flash = st.session_state.pop("ap_flash", None)
 if flash:
     st.success(ctx.t(flash[0], **flash[1]), icon=":material/check:")

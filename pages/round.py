@@ -78,8 +78,7 @@ info = appraisal.round_info(store, rid)
 fw_full = data.framework(info["framework_id"])  # the service takes the framework; it views it by level
 fw = data.framework_view(info["framework_id"], info["level"])
 closed = info.get("status") == "closed"
-if info.get("dataset") == "sample":
-    st.warning(ctx.t("ui.round.sample_round"), icon=":material/science:")
+widgets.sample_round_note(ctx, info)
 st.info(ctx.t(f"ui.round.banner_{info.get('status', 'open')}", deadline=rv.stamp(info["deadline"]),
               closed_at=rv.stamp(info.get("closed_at"))), icon=":material/event:")
 flash = st.session_state.pop("rd_flash", None)

@@ -22,14 +22,7 @@ own = user["role"] == "unit"
 
 # -- which round, which unit ----------------------------------------------------------------------------
 rows = appraisal.rounds_for(store, user)  # a unit user: only the rounds that list its unit
-if rows.empty:
-    st.info(ctx.t("ui.selfform.no_round"), icon=":material/inbox:")
-    st.stop()
-labels = {int(r["round_id"]): rv.round_label(r, lang) for _, r in rows.iterrows()}
-ids = sorted(labels, reverse=True)
-if st.session_state.get("sa_round") not in ids:
-    st.session_state["sa_round"] = ids[0]
-rid = st.selectbox(ctx.t("ui.round.round"), ids, key="sa_round", format_func=labels.get)
+rid = widgets.round_choice(ctx, rows, "sa_round")
 info = appraisal.round_info(store, rid)
 fw = data.framework_view(info["framework_id"], info["level"])
 if own:
@@ -37,8 +30,7 @@ if own:
 else:
     unit = st.selectbox(ctx.t("ui.selfform.which_unit"), list(info.get("units") or []), key=f"sa_unit_{rid}")
     st.caption(":material/visibility: " + ctx.t("ui.selfform.editor_reads"))
-if info.get("dataset") == "sample":
-    st.warning(ctx.t("ui.round.sample_round"), icon=":material/science:")
+widgets.sample_round_note(ctx, info)
 
 form = auth.act(lang, lambda actor: appraisal.form(store, data.framework(info["framework_id"]), rid, unit, actor))
 if form is None or isinstance(form, bool):
