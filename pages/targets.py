@@ -78,7 +78,8 @@ else:
                              format_func=lambda p: ctx.t(f"ui.targets.plan_{p}"))
     levels = [lv for lv in ("province", "district", "commune") if lv in set(table["level"])]
     level_pick = f2.multiselect(ctx.t("ui.targets.level"), levels, default=levels, key="target_levels",
-                                format_func=lambda lv: ctx.t(f"ui.targets.level_{lv}"))
+                                format_func=lambda lv: ctx.t(f"ui.targets.level_{lv}"),
+                                placeholder=ctx.t("ui.targets.level_none"))
     shown = table.loc[(table["plan_id"] == plan_pick) & table["level"].isin(level_pick)]
     view = pd.DataFrame({
         ctx.t("ui.methodology.code"): shown["target_id"],
