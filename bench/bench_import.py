@@ -40,9 +40,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loaders import importer  # noqa: E402
+from office import imports as importer  # noqa: E402
 from loaders.parsing import EntityResolver, parse_inputs  # noqa: E402
-from loaders.store import Store  # noqa: E402
+from storage.db import Store  # noqa: E402
 from scoring.framework import parse_framework  # noqa: E402
 
 N_UNITS, N_LEAVES, N_VARS = 3321, 10, 10
@@ -124,8 +124,8 @@ class Temp:
         return Store(os.path.join(self.dir.name, f"bench{self.n}.duckdb"))
 
     def store_with_backup(self) -> Store:
-        """A store with the app's hook: after each write, `loaders.backup` exports the new import's rows."""
-        from loaders import backup
+        """A store with the app's hook: after each write, `storage.backup` exports the new import's rows."""
+        from storage import backup
 
         st = self.store()
         st.after_write = backup.after_write
@@ -236,7 +236,7 @@ def main() -> None:
         print(f"  commit            {c_best:6.3f} s ({c_med:.3f}) = {cells / c_best:>10,.0f} cells/s; CPU {c_cpu:.3f} s "
               f"(all threads)")
         print(f"  validate + commit {e_best:6.3f} s ({e_med:.3f}) = {cells / e_best:>10,.0f} cells/s; CPU {e_cpu:.3f} s")
-        print(f"  commit with the app's backup hook (loaders.backup exports the rows to Parquet) "
+        print(f"  commit with the app's backup hook (storage.backup exports the rows to Parquet) "
               f"{b_best:6.3f} s ({b_med:.3f})")
         if name.endswith(".csv"):
             p_best, _, _ = timed(lambda: pd.read_csv(io.BytesIO(raw), dtype=str), args.repeat)

@@ -28,8 +28,8 @@ PAGES = ("overview", "rankings", "pillars", "trends", "data", "methodology")
 IMPORTER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from loaders import importer
-    from loaders.store import Store
+    from office import imports as importer
+    from storage.db import Store
     from scoring import load_framework
     store = Store({db!r})
     fw = load_framework("dti_province_2025")
@@ -153,7 +153,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     tmp = tempfile.mkdtemp(prefix="dti_bench_load_")
     db = str(Path(tmp) / "bench.duckdb")
-    from loaders.backup import open_with_recovery
+    from storage.backup import open_with_recovery
 
     store, _ = open_with_recovery(db)  # shipped data in place before the server starts
     store.close()

@@ -41,8 +41,8 @@ UNIT_PROVINCE, UNIT_LEVEL, UNIT_FRAMEWORK = "Gia Lai", "district", "dti_district
 
 def build_store(path: Path, n_entities: int, seed: int = 11) -> int:
     """The default data, plus synthetic SAMPLE units up to n_entities in the scored group. Returns rows imported."""
-    from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
-    from loaders.store import Store
+    from office.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data
+    from storage.db import Store
 
     store = Store(path)
     ensure_default_data(store)
@@ -81,9 +81,9 @@ def build_store(path: Path, n_entities: int, seed: int = 11) -> int:
 def build_unit_store(path: Path, n_units: int, seed: int = 11) -> int:
     """The default data, plus a SAMPLE list of n_units districts of one province and their points
     (every criterion the level scores, 2024 and 2025, seeded). Returns rows imported."""
-    from loaders import importer
-    from loaders.bootstrap import ensure_default_data
-    from loaders.store import Store
+    from office import imports as importer
+    from office.bootstrap import ensure_default_data
+    from storage.db import Store
     from loaders.units import unit_group
     from scoring import load_framework
 

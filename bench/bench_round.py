@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from loaders import appraisal as ap  # noqa: E402
-from loaders.store import Store  # noqa: E402
+from office import appraisal as ap  # noqa: E402
+from storage.db import Store  # noqa: E402
 from scoring import load_framework  # noqa: E402
 
 PROVINCE = "Tỉnh Thử"
@@ -72,7 +72,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.duckdb")
         if args.with_backup:
-            from loaders import backup
+            from storage import backup
 
             store.after_write = backup.after_write
         store.save_units(PROVINCE, pd.DataFrame({"name": names, "level": "commune"}), file_name="bench.csv",

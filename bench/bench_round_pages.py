@@ -31,9 +31,9 @@ SAMPLE = ROOT / "data" / "sample" / "SAMPLE_units_inputs_hue_units.csv"
 
 
 def build(db: Path, n_units: int) -> dict:
-    from loaders import appraisal as ap
-    from loaders.bootstrap import ensure_default_data
-    from loaders.store import Store
+    from office import appraisal as ap
+    from office.bootstrap import ensure_default_data
+    from storage.db import Store
     from scoring import load_framework
 
     store = Store(db)
@@ -78,7 +78,7 @@ def page_times(db: Path, who: dict, page: str, repeat: int) -> tuple[float, list
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from loaders.editors import hash_password
+    from office.access import hash_password
 
     os.environ["DTI_STUDIO_DB"] = str(db)
     st.cache_data.clear()

@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from loaders import importer  # noqa: E402
-from loaders.store import Store  # noqa: E402
+from office import imports as importer  # noqa: E402
+from storage.db import Store  # noqa: E402
 from scoring import load_framework, score  # noqa: E402
 
 FRAMEWORK = "dti_district_2021"

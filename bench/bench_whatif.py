@@ -10,7 +10,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from loaders.bootstrap import sample_file  # noqa: E402
+from office.bootstrap import sample_file  # noqa: E402
 from scoring import load_framework, score, whatif  # noqa: E402
 
 fw = load_framework("dti_province_2025")

@@ -1,5 +1,5 @@
 """Who is using the dashboard: the sign-in box (sidebar) and the checks pages make before a change.
-The hashing and the rules are in loaders/editors.py and loaders/appraisal.py (pure / service); this is
+The hashing and the rules are in office/access.py and office/appraisal.py (pure / service); this is
 the Streamlit glue.
 
 Three roles (`current_user()` returns the actor dict {"name", "role", "account", "unit"}):
@@ -19,7 +19,7 @@ import time
 import streamlit as st
 
 from dashboard.i18n import t
-from loaders import editors
+from office import access as editors
 
 _KEY = "_editor"           # the signed-in editor's name (password sign-in), kept in the session only
 _ACCOUNT = "_account"      # the signed-in account's actor dict (unit user or council member), session only
@@ -59,7 +59,7 @@ def _all_accounts():
     if memo and memo[0] == version:
         return memo[1]
     try:
-        from loaders import appraisal
+        from office import appraisal
 
         df = appraisal.accounts(store, None)
     except Exception:  # noqa: BLE001 — a database without the round tables (older file): no accounts
@@ -181,7 +181,7 @@ def _sign_in(name: str, password: str, lang: str) -> None:
     actor = None
     if not found:  # then an active account of the database (also hashed when the name is unknown)
         try:
-            from loaders import appraisal
+            from office import appraisal
 
             actor = appraisal.authenticate(_store(), name, password)
         except Exception:  # noqa: BLE001 — a database that cannot be read: not signed in, same message
@@ -266,7 +266,7 @@ def require_reader(lang: str) -> None:
 
 def is_fault(exc: BaseException) -> bool:
     """A database fault or a refused change (explained to the user), not a bug."""
-    from loaders.store import StoreError
+    from storage.db import StoreError
 
     return isinstance(exc, StoreError)
 

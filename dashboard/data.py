@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from loaders import bootstrap
-from loaders.bootstrap import DEFAULT_FRAMEWORK
-from loaders.store import Store, default_db_path
+from office import bootstrap
+from office.bootstrap import DEFAULT_FRAMEWORK
+from storage.db import Store, default_db_path
 from loaders.units import split_group
 from scoring import load_framework, montecarlo, score, whatif
 from scoring.framework import available_frameworks
@@ -33,7 +33,7 @@ from scoring.framework import available_frameworks
 def get_store(path: str | None = None) -> Store:
     """The server's store: opened with recovery (a missing/corrupt file rebuilt from the shipped data
     and the users' backup, a read-only one opened for reading); what happened is in `store.notice`."""
-    from loaders.backup import open_with_recovery
+    from storage.backup import open_with_recovery
 
     store, notice = open_with_recovery(path or os.environ.get("DTI_STUDIO_DB") or default_db_path())
     store.notice = notice

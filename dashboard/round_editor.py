@@ -1,6 +1,6 @@
 """The editor's tools on the round page (pages/round.py): open a round for the sidebar's framework,
 level and province; assign criteria to council members; issue accounts; reopen a unit; change the deadline;
-close. Streamlit pieces only: every change goes through loaders/appraisal.py via `auth.act`, which explains a
+close. Streamlit pieces only: every change goes through office/appraisal.py via `auth.act`, which explains a
 refusal in words; user text is shown as text, never as Markdown."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import auth, data, round_view as rv, tables
 from dashboard.widgets import PageContext
-from loaders import appraisal
+from office import appraisal
 from loaders.units import valid_in_year
 
 EDITOR = ("editor",)

@@ -1,6 +1,6 @@
 """What the appraisal-round pages show (issue 12): the round's framework, the points a form gives right now,
 tables with Vietnamese headers and words. No Streamlit, no SQL: the pages stay thin and these are tested
-without a server. The data come from loaders/appraisal.py (the service layer), the points from the engine."""
+without a server. The data come from office/appraisal.py (the service layer), the points from the engine."""
 from __future__ import annotations
 
 import math

@@ -1,2 +1,2 @@
-"""Loaders: files -> validated long DataFrames (parsing), Excel input templates (templates),
-the DuckDB store (store, the only module that talks to DuckDB) and first-run data (bootstrap)."""
+"""Loaders: files -> validated long tables, and only that (readers, parsing, templates, unit lists,
+target progress, limits, safe output). Nothing here talks to DuckDB or to the office's workflows."""

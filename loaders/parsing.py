@@ -4,7 +4,7 @@
 (`entity, year, indicator, variable, value, not_applicable, sheet, row, column`) and every problem
 found, each an `ImportProblem` that renders (Vietnamese first, English too) from the message catalogs
 `locales/<lang>/loader.toml`, naming the file, the sheet (Excel), the row and the column as the user
-sees them, and what is expected instead. Nothing is written anywhere: `loaders.store` writes.
+sees them, and what is expected instead. Nothing is written anywhere: `storage.db` writes.
 
 Two layouts are read, on CSV and on every sheet of an .xlsx workbook:
 - long: columns entity, year, indicator, variable, value (Vietnamese or English header names);

@@ -5,7 +5,7 @@ assigned criteria never draw at once). The service refuses criteria not assigned
 import streamlit as st
 
 from dashboard import auth, data, fmt, round_view as rv, widgets
-from loaders import appraisal
+from office import appraisal
 from loaders.parsing import parse_number
 
 PAGE_SIZE = 10

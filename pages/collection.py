@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, fmt, tables, widgets
-from loaders import collection as col
-from loaders import rounds
+from office import collection as col
+from office import collection_round as rounds
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang

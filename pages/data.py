@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, fmt, tables, widgets
-from loaders import importer
+from office import imports as importer
 from loaders.templates import build_template
 
 ROWS_SHOWN = 2000  # rows of one import read and shown on screen (the count says how many there are)

@@ -30,7 +30,7 @@ if widgets.need_scores(ctx):
         st.stop()
     widgets.origin_badge(ctx, year)
     if sel.is_province:  # the province's own collection round of this year, if any (issue 10)
-        from loaders.rounds import round_status
+        from office.collection_round import round_status
 
         status = round_status(data.store(), ctx.framework, sel.focus, year)
         if status and (status["n_missing"] or status["n_without_evidence"]):

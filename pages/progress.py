@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, fmt, office_charts, widgets
-from loaders import collection as col
-from loaders import rounds
+from office import collection as col
+from office import collection_round as rounds
 from scoring import montecarlo
 
 ctx = widgets.context()

@@ -1,12 +1,12 @@
 """Vòng đánh giá — the internal appraisal round (issue 12): its progress at a glance for everyone, the gap
 table after close; for an editor: open a round, assign criteria to council members, issue accounts, reopen a
-unit, change the deadline, close. Every change goes through loaders/appraisal.py (auth.act explains a
+unit, change the deadline, close. Every change goes through office/appraisal.py (auth.act explains a
 refusal in words); user text is shown as text, never as Markdown."""
 
 import streamlit as st
 
 from dashboard import auth, data, fmt, round_editor, round_view as rv, tables, widgets
-from loaders import appraisal
+from office import appraisal
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, fmt, formulas, round_view as rv, widgets
-from loaders import appraisal
+from office import appraisal
 from loaders.parsing import parse_number
 
 ctx = widgets.context()

@@ -9,8 +9,8 @@ import pandas as pd
 from dashboard import analysis, briefing, charts
 from dashboard import fmt as number_format
 from dashboard.i18n import name_of, t
-from loaders.bootstrap import ensure_default_data
-from loaders.store import Store, default_db_path
+from office.bootstrap import ensure_default_data
+from storage.db import Store, default_db_path
 from scoring import load_framework, score
 from scoring.framework import available_frameworks
 

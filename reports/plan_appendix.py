@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from loaders.collection import safe_cell
+from office.collection import safe_cell
 
 HEADERS = ["STT", "Năm", "Mã chỉ số", "Tên chỉ số thành phần", "Biến", "Giá trị hiện tại", "Giá trị mục tiêu",
            "Tỷ lệ mục tiêu", "Điểm hiện tại", "Điểm mục tiêu", "Điểm tăng", "Cơ quan chủ trì", "Cơ quan phối hợp"]

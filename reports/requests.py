@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders import collection as col
+from office import collection as col
 from scoring.framework import FrameworkError, load_framework
 
 

@@ -29,7 +29,7 @@ def build_round(store) -> dict:
     Returns the round id and the clear passwords of one draft unit and the first member."""
     from datetime import date, timedelta
 
-    from loaders import appraisal as ap
+    from office import appraisal as ap
     from scoring import load_framework
 
     fw = load_framework("hue_units")
@@ -70,8 +70,8 @@ def build_round(store) -> dict:
 
 
 def setup(db: str, out: str) -> None:
-    from loaders.bootstrap import ensure_default_data
-    from loaders.store import Store
+    from office.bootstrap import ensure_default_data
+    from storage.db import Store
 
     store = Store(Path(db))
     ensure_default_data(store)
@@ -80,7 +80,7 @@ def setup(db: str, out: str) -> None:
     except ImportError:  # the SAMPLE round generator not there: the same kind of round built here
         built = build_round(store)
     else:
-        from loaders import appraisal
+        from office import appraisal
 
         made = build_sample_round(store, now=appraisal.clock())  # deadline ahead of today: the forms are open
         acc = made["accounts"]

@@ -33,9 +33,9 @@ def warm() -> float:
     import dashboard.charts  # noqa: F401
     import scoring.montecarlo  # noqa: F401
     import scoring.whatif  # noqa: F401
-    from loaders import bootstrap
-    from loaders.backup import backup_dir, has_backup
-    from loaders.store import Store, default_db_path
+    from office import bootstrap
+    from storage.backup import backup_dir, has_backup
+    from storage.db import Store, default_db_path
     from scoring.framework import available_frameworks
 
     for fid in available_frameworks():

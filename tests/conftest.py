@@ -14,8 +14,8 @@ import pytest  # noqa: E402
 @pytest.fixture()
 def store(tmp_path):
     """A DuckDB store in a temporary file, with the default data loaded (as on first run)."""
-    from loaders.bootstrap import ensure_default_data
-    from loaders.store import Store
+    from office.bootstrap import ensure_default_data
+    from storage.db import Store
 
     s = Store(tmp_path / "test.duckdb")
     ensure_default_data(s)

@@ -34,7 +34,7 @@ EDITOR_PASSWORD = "mật khẩu thử 2026"
 
 def editor_secrets(name: str = "Kiểm thử") -> dict:
     """The app's secrets section with one password editor (argon2 hash, computed once per name)."""
-    from loaders.editors import hash_password
+    from office.access import hash_password
 
     if name not in _EDITOR_HASHES:
         _EDITOR_HASHES[name] = hash_password(EDITOR_PASSWORD)

@@ -5,7 +5,7 @@ import zipfile
 
 import pandas as pd
 
-from loaders import collection as col
+from office import collection as col
 from tests.test_app import app, go  # noqa: F401  (fixture)
 from tests.test_collection import SAMPLE, fill, gia_lai
 
@@ -82,7 +82,7 @@ def test_overview_flags_missing_and_unevidenced_figures_of_the_round(app):  # no
 
     store = data.store()
     fw = data.framework("dti_province_2025")
-    from loaders import rounds
+    from office import collection_round as rounds
 
     rid = store.create_round(fw.id, "Gia Lai", 2025, None, "", "Lan")
     values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))

@@ -146,7 +146,7 @@ def sample_values(store) -> pd.DataFrame:
 def make_round(store) -> dict:
     """A round on three SAMPLE communes of Huế with accounts for A, B and two council members, the criteria
     split between them; B has submitted a complete form."""
-    from loaders import appraisal as ap
+    from office import appraisal as ap
     from scoring import load_framework
 
     fw = load_framework("hue_units")
@@ -212,7 +212,7 @@ def test_reader_sees_progress_and_sign_in_hints(app):
 
 def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     from dashboard import data
-    from loaders import appraisal as ap
+    from office import appraisal as ap
 
     at = sign_in(app, "editor")
     at.sidebar.selectbox(key="w_level").set_value("commune").run()
@@ -258,7 +258,7 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
 
 def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     from dashboard import data
-    from loaders import appraisal as ap
+    from office import appraisal as ap
 
     r = app.round
     store = data.store()
@@ -308,7 +308,7 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
 
 def test_unit_fills_saves_and_submits_only_its_own_form(app):
     from dashboard import data
-    from loaders import appraisal as ap
+    from office import appraisal as ap
 
     r = app.round
     store = data.store()
@@ -348,7 +348,7 @@ def test_unit_fills_saves_and_submits_only_its_own_form(app):
 
 def test_unit_attaches_evidence_and_sees_the_decision(app):
     from dashboard import data
-    from loaders import appraisal as ap
+    from office import appraisal as ap
 
     r = app.round
     store = data.store()
@@ -387,7 +387,7 @@ def test_unit_attaches_evidence_and_sees_the_decision(app):
 
 def test_council_member_decides_an_assigned_row_only(app):
     from dashboard import data
-    from loaders import appraisal as ap
+    from office import appraisal as ap
 
     r = app.round
     store = data.store()

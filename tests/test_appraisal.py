@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from loaders import appraisal as ap
+from office import appraisal as ap
 from loaders import limits
-from loaders.store import EditorRequired, Store
+from storage.db import EditorRequired, Store
 from scoring import load_framework, score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def fw():
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory):
     """The default data (SAMPLE Huế units included) loaded once; each test works on its own copy."""
-    from loaders.bootstrap import ensure_default_data
+    from office.bootstrap import ensure_default_data
 
     path = tmp_path_factory.mktemp("template") / "template.duckdb"
     s = Store(path)
@@ -58,7 +58,7 @@ def cheap_hashes(monkeypatch):
     """argon2id with small costs in these tests (tests/test_auth.py checks the real parameters)."""
     from argon2 import PasswordHasher
 
-    from loaders import editors
+    from office import access as editors
 
     monkeypatch.setattr(editors, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from loaders import editors, importer
-from loaders.bootstrap import DEFAULT_FRAMEWORK
-from loaders.store import EditorRequired
+from office import imports as importer
+from office import access as editors
+from office.bootstrap import DEFAULT_FRAMEWORK
+from storage.db import EditorRequired
 from scoring import load_framework
 from tests.conftest import ROOT
 from tests.helpers import app_session, EDITOR_PASSWORD, editor_secrets
@@ -52,7 +53,7 @@ def test_add_editor_command_keeps_the_rest_of_the_secrets(tmp_path):
     path = tmp_path / "secrets.toml"
     path.write_text('# cấu hình\n[auth]\nredirect_uri = "http://x/oauth2callback"\n\n[other]\nk = 1\n', encoding="utf-8")
     for name in ("Trần Thị B", "Lê Văn C", "Trần Thị B"):  # the third call changes B's password
-        run = subprocess.run([sys.executable, "-m", "loaders.editors", "--secrets", str(path), "add", name,
+        run = subprocess.run([sys.executable, "-m", "office.access", "--secrets", str(path), "add", name,
                               "--password-stdin"], input=f"{EDITOR_PASSWORD}\n", capture_output=True, text=True,
                              cwd=ROOT, timeout=60)
         assert run.returncode == 0, run.stderr
@@ -61,7 +62,7 @@ def test_add_editor_command_keeps_the_rest_of_the_secrets(tmp_path):
     assert set(data["dti_studio"]["editors"]) == {"Trần Thị B", "Lê Văn C"}
     assert editors.verify(editors.editors_of(data), "Trần Thị B", EDITOR_PASSWORD) == "Trần Thị B"
     assert EDITOR_PASSWORD not in path.read_text(encoding="utf-8")
-    short = subprocess.run([sys.executable, "-m", "loaders.editors", "--secrets", str(path), "add", "D",
+    short = subprocess.run([sys.executable, "-m", "office.access", "--secrets", str(path), "add", "D",
                             "--password-stdin"], input="ngắn\n", capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert short.returncode == 1 and "D" not in tomllib.loads(path.read_text(encoding="utf-8"))["dti_studio"]["editors"]
 
@@ -331,7 +332,7 @@ def test_an_account_signs_in_with_the_same_box_and_is_slowed_down_when_wrong(rou
     import time
 
     from dashboard import data
-    from loaders import appraisal
+    from office import appraisal
 
     at = round_app
     login, password = at.round["logins"][A], at.round["passwords"][A]

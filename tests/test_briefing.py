@@ -13,7 +13,7 @@ from pptx.util import Inches
 
 from dashboard import analysis, briefing, fmt
 from dashboard.i18n import name_of, t
-from loaders.bootstrap import entity_frames, published_frame, sample_file
+from office.bootstrap import entity_frames, published_frame, sample_file
 from scoring import load_framework, score
 from tests.conftest import ROOT
 

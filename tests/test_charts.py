@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from dashboard import analysis, charts, fmt
-from loaders.bootstrap import sample_file
+from office.bootstrap import sample_file
 from scoring import load_framework, score
 
 FW = load_framework("dti_province_2025")

@@ -9,8 +9,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from loaders import collection as col
-from loaders import rounds
+from office import collection as col
+from office import collection_round as rounds
 from scoring.cli import read_long_csv
 from scoring.engine import score
 from scoring.framework import load_framework

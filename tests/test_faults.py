@@ -13,10 +13,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from loaders import backup, importer
-from loaders.bootstrap import DEFAULT_FRAMEWORK
+from office import imports as importer
+from storage import backup
+from office.bootstrap import DEFAULT_FRAMEWORK
 from loaders.safe_output import neutralise_frame
-from loaders.store import DatabaseLost, DatabaseReadOnly, Store
+from storage.db import DatabaseLost, DatabaseReadOnly, Store
 from scoring import load_framework
 from tests.conftest import ROOT
 
@@ -98,8 +99,8 @@ def test_a_failed_commit_is_retried_not_hidden(store, monkeypatch):
 WORKER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from loaders import importer
-    from loaders.store import Store
+    from office import imports as importer
+    from storage.db import Store
     from scoring import load_framework
     store = Store({db!r})
     fw = load_framework("dti_province_2025")
@@ -254,11 +255,11 @@ def test_backup_then_rebuild_with_one_command(tmp_path):
     store.rollback_import(iid, WHO, "thử")
     store.close()
     out = tmp_path / "sao_luu"
-    run = subprocess.run([sys.executable, "-m", "loaders.backup", "export", "--db", str(path), "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "storage.backup", "export", "--db", str(path), "--out", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     assert (out / "imports.csv").exists() and len(list((out / "imports").glob("*.parquet"))) == 1
-    run = subprocess.run([sys.executable, "-m", "loaders.backup", "rebuild", "--db", str(path), "--from", str(out)],
+    run = subprocess.run([sys.executable, "-m", "storage.backup", "rebuild", "--db", str(path), "--from", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     assert list(tmp_path.glob("db.duckdb.cu-*"))  # the old file kept aside
@@ -295,7 +296,7 @@ def test_app_explains_a_rebuilt_corrupt_database(tmp_path, monkeypatch):
 
 def test_a_fault_in_the_shared_controls_is_explained_not_raised(tmp_path, monkeypatch):
     from dashboard import data
-    from loaders.store import DatabaseBusy
+    from storage.db import DatabaseBusy
 
     at = _app(tmp_path, monkeypatch, tmp_path / "app.duckdb")
 
@@ -337,7 +338,7 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
 
     from generate_round_sample import DEFAULT_NOW, build_sample_round
 
-    from loaders import appraisal as ap
+    from office import appraisal as ap
     from scoring import load_framework
 
     path = tmp_path / "db.duckdb"

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import analysis, charts
-from loaders.bootstrap import sample_file
+from office.bootstrap import sample_file
 from loaders.parsing import load_provinces
 from scoring import load_framework, score
 from tests.conftest import ROOT

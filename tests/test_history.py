@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard import analysis, charts, tables
-from loaders.bootstrap import entity_frames, field_kinds, published_frame
+from office.bootstrap import entity_frames, field_kinds, published_frame
 from scoring import montecarlo
 from tests.conftest import ROOT
 from tests.helpers import app_session
@@ -353,8 +353,8 @@ def test_odds_page_bootstrap_uses_the_real_changes(app, focus):
 def test_schema_1_database_is_upgraded_and_reloaded(tmp_path):
     import duckdb
 
-    from loaders.bootstrap import ensure_default_data
-    from loaders.store import SCHEMA_VERSION, Store
+    from office.bootstrap import ensure_default_data
+    from storage.db import SCHEMA_VERSION, Store
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))

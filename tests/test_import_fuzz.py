@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from corpus import corpus  # noqa: E402
-from loaders import importer  # noqa: E402
+from office import imports as importer  # noqa: E402
 from loaders.parsing import EntityResolver, load_catalog, parse_inputs  # noqa: E402
 from scoring.framework import load_framework  # noqa: E402
 from tests.test_parsing import MINI, PROVINCES  # noqa: E402

@@ -7,8 +7,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from loaders import collection as col
-from loaders import rounds
+from office import collection as col
+from office import collection_round as rounds
 from scoring import progress
 from tests.helpers import one_leaf_framework
 

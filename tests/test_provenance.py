@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from dashboard import analysis
-from loaders import importer
-from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data, entity_frames, published_frame
+from office import imports as importer
+from office.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data, entity_frames, published_frame
 from scoring import load_framework, score
 from tests.test_app import app, go  # noqa: F401  (fixture)
 

@@ -7,9 +7,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from loaders import importer
-from loaders.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data, sample_file
-from loaders.store import Store
+from office import imports as importer
+from office.bootstrap import DEFAULT_FRAMEWORK, ensure_default_data, sample_file
+from storage.db import Store
 from loaders.templates import build_template
 from scoring import load_framework, score
 from tests.conftest import ROOT
@@ -170,7 +170,7 @@ def test_scoring_is_pure():
 def test_only_store_talks_to_duckdb():
     users = [p.relative_to(ROOT).as_posix() for p in ROOT.glob("*/*.py")
              if "import duckdb" in p.read_text(encoding="utf-8") and "tests" not in p.parts and "bench" not in p.parts]
-    assert users == ["loaders/store.py"]
+    assert users == ["storage/db.py"]
 
 
 def test_pages_hold_no_sql():
@@ -225,7 +225,7 @@ def test_warm_start_prepares_a_new_database_and_leaves_a_recovery_to_the_server(
     again); a missing database with a backup is left alone (the server rebuilds it and says so)."""
     import importlib.util
 
-    from loaders.bootstrap import BOOTSTRAP_VERSION
+    from office.bootstrap import BOOTSTRAP_VERSION
 
     spec = importlib.util.spec_from_file_location("serve", ROOT / "scripts" / "serve.py")
     serve = importlib.util.module_from_spec(spec)

@@ -2,8 +2,8 @@
 import pandas as pd
 import pytest
 
-from loaders import importer
-from loaders.bootstrap import TARGETS_FILE
+from office import imports as importer
+from office.bootstrap import TARGETS_FILE
 from loaders.targets import progress_table
 
 

@@ -5,7 +5,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from loaders import importer
+from office import imports as importer
 from loaders.units import parse_units, resolver_for_units, split_group, unit_group
 from scoring import load_framework, score
 from tests.conftest import FIXTURES

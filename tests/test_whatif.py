@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from loaders.bootstrap import sample_file
+from office.bootstrap import sample_file
 from scoring import load_framework, score
 from scoring import whatif
 

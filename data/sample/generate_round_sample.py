@@ -31,8 +31,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from generate_units_sample import COMMUNES, leaf_values  # noqa: E402
-from loaders import appraisal as ap  # noqa: E402
-from loaders.store import Store  # noqa: E402
+from office import appraisal as ap  # noqa: E402
+from storage.db import Store  # noqa: E402
 from scoring import load_framework  # noqa: E402
 
 PROVINCE, FRAMEWORK, LEVEL, YEAR = "Huế", "hue_units", "commune", 2026
@@ -84,7 +84,7 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
     """Build the SAMPLE round on `store` (see the module's text). Returns round_id, the issued accounts
     (DataFrame display_name, account, password, role, unit), `passwords` {account: password}, `units` by
     state, `members` (council actors) and `editor` (the actor used)."""
-    from loaders.bootstrap import load_sample_units
+    from office.bootstrap import load_sample_units
 
     now = now or DEFAULT_NOW
     if store.units(PROVINCE, LEVEL).empty:
@@ -165,7 +165,7 @@ def main(argv=None) -> None:
     parser.add_argument("--db", required=True, help="the DuckDB file to build the SAMPLE round in")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
-    from loaders.bootstrap import ensure_default_data
+    from office.bootstrap import ensure_default_data
 
     store = Store(args.db)
     ensure_default_data(store)

@@ -1,6 +1,6 @@
 """A data-collection round (issue 10): one request workbook per lead agency, read back one by one.
 
-Pure: no DuckDB, no Streamlit. `loaders.rounds` stores what happens (sent, received, valid…).
+Pure: no DuckDB, no Streamlit. `office.collection_round` stores what happens (sent, received, valid…).
 
 - `agency_leaves(framework)`: the lead agency of every leaf, as the seed's appendix names it
   (`Node.lead_agency`); a shared lead "A; B" makes the leaf appear in A's and B's workbooks.

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from loaders.parsing import EntityResolver, parse_inputs
-from loaders.store import Store
+from storage.db import Store
 from scoring.framework import FRAMEWORKS_DIR, available_frameworks, load_framework
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -192,7 +192,7 @@ def load_sample_units(store: Store, frameworks: dict | None = None, held: set[st
     The list goes first (its own transaction): unit figures resolve against it. Every unit file is
     then checked, and all of them are written in one transaction (with the bootstrap version): one
     file that fails its checks writes nothing."""
-    from loaders import importer
+    from office import imports as importer
 
     held = imported_files(store) if held is None else held
     frameworks = frameworks or {fid: framework(fid) for fid in available_frameworks()}

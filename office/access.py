@@ -10,7 +10,7 @@ Editors who sign in with a password are listed in `.streamlit/secrets.toml` with
     [dti_studio.editors]
     "Nguyễn Văn A" = "$argon2id$v=19$m=65536,t=3,p=4$…"
 
-Add or change one with `python -m loaders.editors add "Nguyễn Văn A"` (asks for the password twice) or
+Add or change one with `python -m office.access add "Nguyễn Văn A"` (asks for the password twice) or
 `… add NAME --password-stdin`; `remove NAME`; `list`.
 """
 from __future__ import annotations
@@ -176,7 +176,7 @@ def remove_editor(name: str, path: Path = SECRETS) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loaders.editors",
+    parser = argparse.ArgumentParser(prog="python -m office.access",
                                      description="Biên tập viên được phép thay đổi dữ liệu (mật khẩu băm argon2id).")
     parser.add_argument("--secrets", type=Path, default=SECRETS, help="tệp secrets.toml")
     sub = parser.add_subparsers(dest="cmd", required=True)

@@ -11,8 +11,8 @@ After every data change the store writes, in a folder beside the database (`<db 
 The shipped data (provinces, published results, plans, SAMPLE data) is not copied: it is rebuilt from
 the repository. One command rebuilds a database from the folder:
 
-    python -m loaders.backup export  [--db PATH] [--out DIR]
-    python -m loaders.backup rebuild [--db PATH] [--from DIR]     # an existing file is moved aside first
+    python -m storage.backup export  [--db PATH] [--out DIR]
+    python -m storage.backup rebuild [--db PATH] [--from DIR]     # an existing file is moved aside first
 
 `open_with_recovery` is how the app opens its database: a missing file is rebuilt from the backup when
 there is one, a corrupt file is moved aside and rebuilt, a read-only one is opened for reading.
@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from loaders.store import (DatabaseCorrupt, DatabaseReadOnly, Store, StoreError, default_db_path)
+from storage.db import (DatabaseCorrupt, DatabaseReadOnly, Store, StoreError, default_db_path)
 
 BOOTSTRAP_WHO = "DTI Studio (dữ liệu mẫu)"
 TABLE_OF_FORM = {"units": "units", "targets": "target_progress"}   # any other form: raw_inputs
@@ -99,7 +99,7 @@ def export(store: Store, out: str | Path | None = None) -> Path:
     if not readme.exists():
         readme.write_text(
             "Bản sao dữ liệu người dùng đã nhập vào DTI Studio (mỗi lần nhập một tệp Parquet, kèm nhật ký).\n"
-            "Dựng lại cơ sở dữ liệu: python -m loaders.backup rebuild --db <tệp .duckdb> --from <thư mục này>\n",
+            "Dựng lại cơ sở dữ liệu: python -m storage.backup rebuild --db <tệp .duckdb> --from <thư mục này>\n",
             encoding="utf-8")
     return out
 
@@ -133,7 +133,7 @@ def _none(v):
 def restore(store: Store, folder: str | Path) -> dict[str, int]:
     """Re-import a backup folder's imports (in their order, keeping who/when, flags and rollbacks) and
     settings into a store that holds only the shipped data. Returns counts."""
-    from loaders.store import IMPORT_COLUMNS
+    from storage.db import IMPORT_COLUMNS
 
     folder = Path(folder)
     log = pd.read_csv(folder / "imports.csv", dtype=str, keep_default_na=False)
@@ -214,7 +214,7 @@ def _restore_whole_tables(c, folder: Path, new_import_id: dict[int, int], counts
 def rebuild(db_path: str | Path, folder: str | Path | None = None) -> tuple[Store, dict[str, int], Path | None]:
     """A new database at `db_path` from the shipped data and a backup folder; an existing file is
     moved aside (`<name>.cu-<time>`), never deleted. Returns the store, the counts and the moved file."""
-    from loaders.bootstrap import ensure_default_data
+    from office.bootstrap import ensure_default_data
 
     db_path = Path(db_path)
     folder = Path(folder) if folder else backup_dir(db_path)
@@ -234,7 +234,7 @@ def rebuild(db_path: str | Path, folder: str | Path | None = None) -> tuple[Stor
 def open_with_recovery(db_path: str | Path | None = None) -> tuple[Store, tuple[str, dict] | None]:
     """Open the app's database, recovering from what can be recovered. Returns the store and a notice
     (code, params) for the user, or None when all is well. DatabaseBusy is left to the caller."""
-    from loaders.bootstrap import ensure_default_data
+    from office.bootstrap import ensure_default_data
 
     db_path = Path(db_path or default_db_path())
     folder = backup_dir(db_path)
@@ -264,7 +264,7 @@ def _hooked(store: Store) -> Store:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loaders.backup",
+    parser = argparse.ArgumentParser(prog="python -m storage.backup",
                                      description="Sao lưu dữ liệu người dùng đã nhập và dựng lại cơ sở dữ liệu từ bản sao.")
     parser.add_argument("cmd", choices=["export", "rebuild"])
     parser.add_argument("--db", default=str(default_db_path()), help="tệp cơ sở dữ liệu .duckdb")

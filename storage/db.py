@@ -22,7 +22,7 @@ DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "dti_studio.duckd
 SCHEMA_VERSION = "2"
 # Upgrades of an existing file, by the version they bring it to (CREATE … IF NOT EXISTS covers new tables).
 # 2: published_results gains its provenance (`source_kind`, `note`) and the kind of its value and rank;
-#    loaders.bootstrap bumps BOOTSTRAP_VERSION with it, so the rows are reloaded with these filled.
+#    office.bootstrap bumps BOOTSTRAP_VERSION with it, so the rows are reloaded with these filled.
 MIGRATIONS = {
     "2": [f"ALTER TABLE published_results ADD COLUMN IF NOT EXISTS {col} VARCHAR"
           for col in ("source_kind", "note", "value_kind", "rank_kind")],
@@ -353,7 +353,7 @@ class Store:
     """
 
     WRITE_WAIT = float(os.environ.get("DTI_STUDIO_WRITE_WAIT", "60"))
-    after_write = None   # a callable(store) run after each committed write (set by loaders.backup)
+    after_write = None   # a callable(store) run after each committed write (set by storage.backup)
     notice = None        # (code, params) a fault found when opening, for the user
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False):
@@ -570,7 +570,7 @@ class Store:
                     raise
                 time.sleep(0.02 * (attempt + 1))
         if self.after_write is not None:
-            self.after_write(self)  # e.g. loaders.backup keeps the users' imports exported
+            self.after_write(self)  # e.g. storage.backup keeps the users' imports exported
         return result
 
     def data_version(self) -> int:
@@ -1230,7 +1230,7 @@ class Store:
             ORDER BY as_of, indicator, variable""", [framework_id, province, int(year)])
 
     # -- the internal appraisal round (issue 12) ----------------------------------------------------
-    # The rules live in loaders.appraisal; these methods only read and write, each write in one
+    # The rules live in office.appraisal; these methods only read and write, each write in one
     # transaction with its change_log row. `guard` = (round_id, unit or None, token): the write is refused
     # (RoundChanged) when a status event of the unit (or of the round) was recorded since the caller read
     # the state the token came from (`appraisal_token`), so a check and its write cannot be split by

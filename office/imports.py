@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from loaders.parsing import EntityResolver, ParsedImport, parse_inputs
-from loaders.store import Store
+from storage.db import Store
 from scoring.framework import Framework
 
 

@@ -11,7 +11,7 @@ the round allows it. CLOSE writes the submitted self values (basis 'self') and t
 
 Rules are enforced HERE (the pages only call these functions); every refusal is a StoreError subclass whose
 `code` has a message `ui.faults.<code>` in locales/{vi,en}/ui.toml. Everything is stored in DuckDB through
-`loaders.store.Store` with who/when (history tables: the latest row per key holds).
+`storage.db.Store` with who/when (history tables: the latest row per key holds).
 
 `actor` is a dict {"name": display name, "role": "editor"|"unit"|"council", "account": login or None,
 "unit": unit or None}. Time: every function takes `now=` (naive UTC); None reads `clock()`, which tests may
@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from loaders import editors, limits
-from loaders.store import DATASETS, EditorRequired, RoundChanged, Store, StoreError, require_who
+from loaders import limits
+from office import access as editors
+from storage.db import DATASETS, EditorRequired, RoundChanged, Store, StoreError, require_who
 from loaders.units import unit_group
 from scoring.engine import score
 from scoring.framework import Framework
@@ -43,7 +44,7 @@ STATUS_EVENTS = ("submit", "withdraw", "reopen")
 STATUSES = ("not_started", "draft", "submitted", "withdrawn", "locked")
 EPS = 1e-9
 
-# RoundChanged (loaders.store) is imported here so pages catch every fault of a round from this module.
+# RoundChanged (storage.db) is imported here so pages catch every fault of a round from this module.
 
 
 # -- faults --------------------------------------------------------------------------------------------
@@ -721,7 +722,7 @@ def _actor_of(row: dict) -> dict:
 
 def authenticate(store: Store, login: str, password: str) -> dict | None:
     """The actor of an active account whose password matches, else None. A wrong or unknown login costs
-    one argon2 verification like a right one (constant time, as loaders.editors.verify)."""
+    one argon2 verification like a right one (constant time, as office.access.verify)."""
     from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
     row = store.account_row(account=(login or "").strip().lower()) if (login or "").strip() else None

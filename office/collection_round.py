@@ -1,6 +1,6 @@
 """A data-collection round over the store: generate, receive, track, consolidate (issue 10).
 
-The pure pieces are in `loaders.collection`; this module ties them to `loaders.store.Store`.
+The pure pieces are in `office.collection`; this module ties them to `storage.db.Store`.
 `actor` arguments are the free-text "người thực hiện" until editor sign-in lands (see `dashboard.widgets.actor`).
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ from datetime import date
 
 import pandas as pd
 
-from loaders import collection as col
-from loaders.importer import resolver
-from loaders.store import Store
+from office import collection as col
+from office.imports import resolver
+from storage.db import Store
 from scoring.engine import score
 from scoring.framework import Framework
 
