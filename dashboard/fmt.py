@@ -54,3 +54,60 @@ def date(value) -> str:
         pass
     ts = pd.Timestamp(value)
     return f"{ts.day:02d}/{ts.month:02d}/{ts.year}"
+
+
+# --- one format for counts, sizes and times (every page, table, message, slide and download) ----------
+
+VN_TZ = "Asia/Ho_Chi_Minh"
+
+
+def count(n, lang: str = "vi") -> str:
+    """A count: whole number with thousands grouping (2.108), '—' when missing."""
+    if n is None:
+        return "—"
+    try:
+        if n != n:
+            return "—"
+        return number(round(float(n)), 0, lang)
+    except (TypeError, ValueError):
+        return "—"
+
+
+def file_size(nbytes, lang: str = "vi") -> str:
+    """A file size in words people read: 404 B, 72,4 KB, 31,5 MB (decimal comma in Vietnamese)."""
+    if nbytes is None:
+        return "—"
+    n = float(nbytes)
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if n >= scale:
+            return f"{number(n / scale, 1, lang)} {unit}"
+    return f"{number(n, 0, lang)} B"
+
+
+def vn_timestamp(value):
+    """A pandas Timestamp in Vietnam time. Naive values are UTC (the database stores UTC); None/NaT -> None."""
+    import pandas as pd
+
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert(VN_TZ)
+
+
+def vn_datetime(value) -> str:
+    """A moment as a person in Vietnam reads it: 'dd/mm/yyyy HH:MM' in Asia/Ho_Chi_Minh; '' when missing."""
+    ts = vn_timestamp(value)
+    return "" if ts is None else f"{ts.day:02d}/{ts.month:02d}/{ts.year} {ts.hour:02d}:{ts.minute:02d}"
+
+
+def vn_date(value) -> str:
+    """The Vietnam calendar day of a moment (naive = UTC): dd/mm/yyyy; '' when missing."""
+    ts = vn_timestamp(value)
+    return "" if ts is None else f"{ts.day:02d}/{ts.month:02d}/{ts.year}"
