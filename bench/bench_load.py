@@ -153,7 +153,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     tmp = tempfile.mkdtemp(prefix="dti_bench_load_")
     db = str(Path(tmp) / "bench.duckdb")
-    from storage.backup import open_with_recovery
+    from office.recovery import open_database as open_with_recovery
 
     store, _ = open_with_recovery(db)  # shipped data in place before the server starts
     store.close()

@@ -16,6 +16,9 @@ costs at least). A reference figure in the same run: AppTest rerun of an empty p
 harness's own cost). Not a test: timings depend on the machine; the figures go into the issue notes.
 """
 from __future__ import annotations
+import storage.units
+import storage.inputs
+import storage.db
 
 import argparse
 import hashlib
@@ -50,7 +53,7 @@ def build_store(path: Path, n_entities: int, seed: int = 11) -> int:
     if extra <= 0:
         store.close()
         return 0
-    base = store.current_inputs(DEFAULT_FRAMEWORK, "34")
+    base = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, "34")
     provinces = sorted(base["entity"].unique())
     rng = np.random.default_rng(seed)
     leaves = sorted(base["indicator"].unique())
@@ -68,8 +71,8 @@ def build_store(path: Path, n_entities: int, seed: int = 11) -> int:
     sha = hashlib.sha256(f"bench_pages {n_entities} {seed}".encode()).hexdigest()
 
     def write(cur):
-        store.replace_table(cur, "entities", pd.concat([entities, new], ignore_index=True))
-        store.record_import(synthetic, file_name=f"SAMPLE_bench_{n_entities}.csv", sha256=sha,
+        storage.db.replace_table(cur, "entities", pd.concat([entities, new], ignore_index=True))
+        storage.inputs.record_import(store, synthetic, file_name=f"SAMPLE_bench_{n_entities}.csv", sha256=sha,
                             framework_id=DEFAULT_FRAMEWORK, flag="sample",
                             imported_by="bench/bench_pages.py (DỮ LIỆU MẪU)", note="SAMPLE synthetic units", cur=cur)
 
@@ -93,7 +96,7 @@ def build_unit_store(path: Path, n_units: int, seed: int = 11) -> int:
     units_csv = ("Tên đơn vị,Cấp\n" + "\n".join(f"{n},Huyện" for n in names) + "\n").encode()
     parsed = importer.validate_unit_list(units_csv, "SAMPLE_bench_units.csv")
     assert parsed.ok, parsed.messages("en")[:3]
-    store.save_units(UNIT_PROVINCE, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag="sample",
+    storage.units.save_units(store, UNIT_PROVINCE, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag="sample",
                      imported_by="bench/bench_pages.py (DỮ LIỆU MẪU)", note="SAMPLE synthetic units")
     leaves = load_framework(UNIT_FRAMEWORK).for_level(UNIT_LEVEL).leaves
     maxima = np.array([leaf.max_points for leaf in leaves])
@@ -107,7 +110,7 @@ def build_unit_store(path: Path, n_units: int, seed: int = 11) -> int:
         "value": points.reshape(-1), "not_applicable": False,
         "entity_group": unit_group(UNIT_LEVEL, UNIT_PROVINCE)})
     sha = hashlib.sha256(f"bench_pages units {n_units} {seed}".encode()).hexdigest()
-    store.record_import(long, file_name=f"SAMPLE_bench_units_{n_units}.csv", sha256=sha, framework_id=UNIT_FRAMEWORK,
+    storage.inputs.record_import(store, long, file_name=f"SAMPLE_bench_units_{n_units}.csv", sha256=sha, framework_id=UNIT_FRAMEWORK,
                         flag="sample", entity_group="units", imported_by="bench/bench_pages.py (DỮ LIỆU MẪU)",
                         note="SAMPLE synthetic units")
     store.close()

@@ -10,6 +10,8 @@ a page makes (form of one unit, unit_status, progress, a member's queue, the edi
 Target: every read under 0.5 s at 150 communes. Not a test: timings depend on the machine (2 cores, shared).
 """
 from __future__ import annotations
+import storage.units
+import storage.inputs
 
 import argparse
 import statistics
@@ -75,7 +77,7 @@ def main() -> None:
             from storage import backup
 
             store.after_write = backup.after_write
-        store.save_units(PROVINCE, pd.DataFrame({"name": names, "level": "commune"}), file_name="bench.csv",
+        storage.units.save_units(store, PROVINCE, pd.DataFrame({"name": names, "level": "commune"}), file_name="bench.csv",
                          sha256="bench", flag="self_assessed", imported_by=EDITOR["name"])
         rid, t = timed(lambda: ap.open_round(store, fw, PROVINCE, "commune", 2025, date(2026, 12, 15),
                                              "Đo tốc độ", names, True, EDITOR, now=T0))
@@ -123,7 +125,7 @@ def main() -> None:
         reads["progress (half decided)"] = show("progress (half decided)", t)
         res, t = timed(lambda: ap.close_round(store, fw, rid, EDITOR, keep_self_for_undecided=True, now=now))
         show("close_round (keep self for undecided)", t)
-        n_rows = store.counts()["raw_inputs"]
+        n_rows = storage.inputs.counts(store)["raw_inputs"]
         print(f"raw_inputs after close: {n_rows} rows; kept self: {res['kept_self']}")
         store.close()
     slow = {k: v for k, v in reads.items() if v >= 0.5}

@@ -10,6 +10,7 @@ Prints the median time of a rerun of each page per role (the first run of a sess
 caches, is shown apart). Not a test: timings depend on the machine (2 cores, shared).
 """
 from __future__ import annotations
+import storage.units
 
 import argparse
 import os
@@ -41,7 +42,7 @@ def build(db: Path, n_units: int) -> dict:
     fw = load_framework("hue_units")
     view = fw.for_level("commune")
     names = [f"Xã Thử {i:03d}" for i in range(1, n_units + 1)]
-    store.save_units(PROVINCE, pd.DataFrame({"name": names, "level": "commune"}), file_name="bench.csv",
+    storage.units.save_units(store, PROVINCE, pd.DataFrame({"name": names, "level": "commune"}), file_name="bench.csv",
                      sha256="bench", flag="self_assessed", imported_by=EDITOR["name"])
     sample = pd.read_csv(SAMPLE)
     sample = sample.loc[(sample["year"] == 2026) & sample["entity"].str.match(r"^(Xã|Phường)")]

@@ -10,6 +10,8 @@ import vs pandas `read_csv` of the same file; scoring vs a numpy reference of th
 Not a test: timings depend on the machine (2 cores here, shared).
 """
 from __future__ import annotations
+import storage.units
+import storage.inputs
 
 import argparse
 import io
@@ -78,7 +80,7 @@ def main() -> None:
     store = Store(Path(tmp) / "bench.duckdb")
     parsed_units = importer.validate_unit_list(units_csv, "don_vi.csv")
     assert parsed_units.ok, parsed_units.messages()[:3]
-    store.save_units(PROVINCE, parsed_units.data, file_name="don_vi.csv", sha256=parsed_units.sha256,
+    storage.units.save_units(store, PROVINCE, parsed_units.data, file_name="don_vi.csv", sha256=parsed_units.sha256,
                      flag="sample", imported_by="bench")
     full = load_framework(FRAMEWORK)
     parsed, t_validate = timed(lambda: importer.validate_unit_data(store, full, PROVINCE, data_csv, "so_lieu.csv"),
@@ -87,7 +89,7 @@ def main() -> None:
     t0 = time.perf_counter()
     importer.commit_unit_data(store, parsed, full, flag="sample", imported_by="bench")
     t_commit = time.perf_counter() - t0
-    inputs = store.current_inputs(FRAMEWORK, f"district@{PROVINCE}")
+    inputs = storage.inputs.current_inputs(store, FRAMEWORK, f"district@{PROVINCE}")
     result, t_score = timed(lambda: score(fw, inputs, strict=False), args.repeat)
 
     def reference():

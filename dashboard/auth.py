@@ -266,7 +266,7 @@ def require_reader(lang: str) -> None:
 
 def is_fault(exc: BaseException) -> bool:
     """A database fault or a refused change (explained to the user), not a bug."""
-    from storage.db import StoreError
+    from storage.errors import StoreError
 
     return isinstance(exc, StoreError)
 

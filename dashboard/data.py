@@ -12,6 +12,9 @@
 - heavy computations (the plan's MILP) are cached on their arguments and the data version.
 """
 from __future__ import annotations
+import storage.units
+import storage.targets
+import storage.inputs
 
 import json
 import os
@@ -33,7 +36,7 @@ from scoring.framework import available_frameworks
 def get_store(path: str | None = None) -> Store:
     """The server's store: opened with recovery (a missing/corrupt file rebuilt from the shipped data
     and the users' backup, a read-only one opened for reading); what happened is in `store.notice`."""
-    from storage.backup import open_with_recovery
+    from office.recovery import open_database as open_with_recovery
 
     store, notice = open_with_recovery(path or os.environ.get("DTI_STUDIO_DB") or default_db_path())
     store.notice = notice
@@ -88,7 +91,7 @@ def _view_of(framework_id: str, group: str):
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _current_inputs(framework_id: str, group: str, version: int, basis: str = "self",
                     dataset: str | None = None) -> pd.DataFrame:
-    return store().current_inputs(framework_id, group, basis, dataset)
+    return storage.inputs.current_inputs(store(), framework_id, group, basis, dataset)
 
 
 def current_inputs(framework_id: str, group: str = "34", basis: str = "self",
@@ -127,7 +130,7 @@ def scores(framework_id: str, group: str = "34", basis: str = "self", dataset: s
 
 @st.cache_data(show_spinner=False)
 def _datasets(framework_id: str, group: str, version: int, basis: str | None) -> list[str]:
-    return store().datasets(framework_id, group, basis)
+    return storage.inputs.datasets(store(), framework_id, group, basis)
 
 
 def datasets(framework_id: str, group: str, basis: str | None = None) -> list[str]:
@@ -137,7 +140,7 @@ def datasets(framework_id: str, group: str, basis: str | None = None) -> list[st
 
 @st.cache_data(show_spinner=False)
 def _bases(framework_id: str, group: str, version: int) -> list[str]:
-    return store().bases(framework_id, group)
+    return storage.inputs.bases(store(), framework_id, group)
 
 
 def bases(framework_id: str, group: str) -> list[str]:
@@ -146,7 +149,7 @@ def bases(framework_id: str, group: str) -> list[str]:
 
 @st.cache_data(show_spinner=False)
 def _units(version: int) -> pd.DataFrame:
-    return store().units()
+    return storage.units.units(store())
 
 
 def units(province: str | None = None) -> pd.DataFrame:
@@ -156,7 +159,7 @@ def units(province: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _criterion_leads(framework_id: str, province: str, version: int, stamp: str) -> pd.DataFrame:
-    return store().criterion_leads(framework_id, province)
+    return storage.units.criterion_leads(store(), framework_id, province)
 
 
 def criterion_leads(framework_id: str, province: str) -> dict[str, str]:
@@ -234,7 +237,7 @@ def rank_odds(framework_id: str, year: int, focus: str, focus_points: float | No
 
 @st.cache_data(show_spinner=False)
 def _flags(framework_id: str, group: str, version: int, basis: str, dataset: str | None) -> pd.DataFrame:
-    return store().flags_by_year(framework_id, group, basis, dataset)
+    return storage.inputs.flags_by_year(store(), framework_id, group, basis, dataset)
 
 
 def flags_by_year(framework_id: str, group: str = "34", basis: str = "self",
@@ -245,7 +248,7 @@ def flags_by_year(framework_id: str, group: str = "34", basis: str = "self",
 
 @st.cache_data(show_spinner=False)
 def _published(version: int) -> pd.DataFrame:
-    return store().published_results()
+    return storage.inputs.published_results(store())
 
 
 def published() -> pd.DataFrame:
@@ -254,7 +257,7 @@ def published() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _entities(group: str, version: int) -> pd.DataFrame:
-    return store().entities(group)
+    return storage.inputs.entities(store(), group)
 
 
 def entities(group: str = "34") -> pd.DataFrame:
@@ -263,7 +266,7 @@ def entities(group: str = "34") -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _plan_values(framework_id: str, version: int) -> pd.DataFrame:
-    return store().plan_values(framework_id)
+    return storage.inputs.plan_values(store(), framework_id)
 
 
 def plan_values(framework_id: str = DEFAULT_FRAMEWORK) -> pd.DataFrame:
@@ -271,20 +274,20 @@ def plan_values(framework_id: str = DEFAULT_FRAMEWORK) -> pd.DataFrame:
 
 
 def import_log() -> pd.DataFrame:
-    return store().import_log()
+    return storage.inputs.import_log(store())
 
 
 def import_rows(import_id: int, limit: int | None = None) -> pd.DataFrame:
-    return store().import_rows(import_id, limit)
+    return storage.inputs.import_rows(store(), import_id, limit)
 
 
 def import_diff(import_id: int, limit: int | None = None) -> pd.DataFrame:
-    return store().import_diff(import_id, limit)
+    return storage.inputs.import_diff(store(), import_id, limit)
 
 
 @st.cache_data(show_spinner=False)
 def _plan_targets(version: int, province: str | None) -> pd.DataFrame:
-    return store().plan_targets(province)
+    return storage.targets.plan_targets(store(), province)
 
 
 def plan_targets(province: str | None = None) -> pd.DataFrame:
@@ -294,7 +297,7 @@ def plan_targets(province: str | None = None) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def _target_progress(version: int) -> pd.DataFrame:
-    return store().target_progress()
+    return storage.targets.target_progress(store())
 
 
 def target_progress() -> pd.DataFrame:

@@ -19,6 +19,10 @@ patch. The pure helpers (`deadline_utc`, `unit_states`, `criteria_table`, `missi
 `progress_tables`, `gap_table`) work on DataFrames without a database.
 """
 from __future__ import annotations
+import storage.units
+import storage.collection
+import storage.appraisal
+import storage.accounts
 
 import hashlib
 import io
@@ -33,7 +37,10 @@ import pandas as pd
 
 from loaders import limits
 from office import access as editors
-from storage.db import DATASETS, EditorRequired, RoundChanged, Store, StoreError, require_who
+from storage.schema import DATASETS
+from storage.errors import EditorRequired, StoreError, require_who
+from storage.appraisal import RoundChanged
+from storage.db import Store
 from loaders.units import unit_group
 from scoring.engine import score
 from scoring.framework import Framework
@@ -451,7 +458,7 @@ def gap_table(self_points: pd.DataFrame, appraised_points: pd.DataFrame, dstate:
 
 # -- reading a round -------------------------------------------------------------------------------------
 def _round(store: Store, round_id: int) -> dict:
-    rnd = store.appraisal_round(round_id)
+    rnd = storage.appraisal.appraisal_round(store, round_id)
     if rnd is None:
         raise RoundNotFound(str(round_id))
     rnd["deadline"] = _ts(rnd["deadline"])
@@ -479,14 +486,14 @@ def _open(rnd: dict) -> None:
 
 def _states(store: Store, rnd: dict, now: datetime, unit: str | None = None):
     rid = int(rnd["round_id"])
-    units = [unit] if unit is not None else store.appraisal_round_units(rid)
-    events = store.appraisal_latest("appraisal_events", rid, unit)
-    values = store.appraisal_latest("appraisal_values", rid, unit)
+    units = [unit] if unit is not None else storage.appraisal.appraisal_round_units(store, rid)
+    events = storage.appraisal.appraisal_latest(store, "appraisal_events", rid, unit)
+    values = storage.appraisal.appraisal_latest(store, "appraisal_values", rid, unit)
     return unit_states(units, events, values, rnd["deadline"], rnd["closed"], now), values, events
 
 
 def _names(store: Store, province: str) -> dict[str, str]:
-    acc = store.accounts(province)
+    acc = storage.accounts.accounts(store, province)
     return dict(zip(acc["account"], acc["display_name"]))
 
 
@@ -494,7 +501,7 @@ def rounds(store: Store, framework_id: str | None = None, province: str | None =
            now: datetime | None = None) -> pd.DataFrame:
     """Every round (newest first) with n_units and status 'open' | 'past_deadline' | 'closed'."""
     now = _now(now)
-    df = store.appraisal_rounds(framework_id, province)
+    df = storage.appraisal.appraisal_rounds(store, framework_id, province)
     if df.empty:
         return df.assign(status=pd.Series(dtype="str"))
     closed = df["closed_at"].notna()
@@ -507,7 +514,7 @@ def round_info(store: Store, round_id: int, now: datetime | None = None) -> dict
     now = _now(now)
     rnd = _round(store, round_id)
     rnd["status"] = _status(rnd, now)
-    rnd["units"] = store.appraisal_round_units(round_id)
+    rnd["units"] = storage.appraisal.appraisal_round_units(store, round_id)
     rnd["deadline_day"] = (rnd["deadline"].replace(tzinfo=timezone.utc).astimezone(VN).date())
     return rnd
 
@@ -524,9 +531,9 @@ def rounds_for(store: Store, actor: dict, now: datetime | None = None) -> pd.Dat
         if province != actor.get("province", province):
             keep.append(False)
         elif role == "unit":
-            keep.append(actor.get("unit") in set(store.appraisal_round_units(int(rid))))
+            keep.append(actor.get("unit") in set(storage.appraisal.appraisal_round_units(store, int(rid))))
         elif role == "council":
-            asg = store.appraisal_latest("appraisal_assignments", int(rid))
+            asg = storage.appraisal.appraisal_latest(store, "appraisal_assignments", int(rid))
             keep.append(bool((asg["account"] == actor.get("account")).any()))
         else:
             keep.append(False)
@@ -535,7 +542,7 @@ def rounds_for(store: Store, actor: dict, now: datetime | None = None) -> pd.Dat
 
 def round_events(store: Store, round_id: int, unit: str | None = None) -> pd.DataFrame:
     """The round's events in order (open, submit, withdraw, reopen, deadline, close): who, when, why."""
-    return store.appraisal_latest("appraisal_events", round_id, unit)
+    return storage.appraisal.appraisal_latest(store, "appraisal_events", round_id, unit)
 
 
 def to_vietnam(ts) -> datetime | None:
@@ -556,21 +563,21 @@ def open_round(store: Store, framework: Framework, province: str, level: str, ye
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}")
     units = list(dict.fromkeys(u for u in units if u))
-    known = set(store.units(province, level)["name"])
+    known = set(storage.units.units(store, province, level)["name"])
     unknown = [u for u in units if u not in known]
     if not units or unknown:
         raise UnknownUnit(", ".join(unknown) or "—")
     end = deadline_utc(deadline)
     if end <= now:
         raise BadDeadline(str(deadline))
-    existing = store.appraisal_rounds(framework.id, province)
+    existing = storage.appraisal.appraisal_rounds(store, framework.id, province)
     same = existing.loc[(existing["level"] == level) & (existing["year"] == int(year)) & existing["closed_at"].isna()
                         & (existing["dataset"] == dataset)]
     if len(same):
         raise RoundExists(str(int(same["round_id"].iloc[0])))
     head = {"framework_id": framework.id, "province": province, "level": level, "year": int(year),
             "deadline": end, "label": (label or "").strip(), "allow_reply": bool(allow_reply), "dataset": dataset}
-    return store.create_appraisal_round(head, units, who=who, at=now)
+    return storage.appraisal.create_appraisal_round(store, head, units, who=who, at=now)
 
 
 def set_deadline(store: Store, round_id: int, deadline: date, actor: dict, reason: str,
@@ -585,10 +592,10 @@ def set_deadline(store: Store, round_id: int, deadline: date, actor: dict, reaso
     end = deadline_utc(deadline)
     if end <= now:
         raise BadDeadline(str(deadline))
-    token = store.appraisal_token(round_id)
+    token = storage.appraisal.appraisal_token(store, round_id)
     ev = pd.DataFrame([{"unit": None, "event": "deadline", "actor": who, "at": now, "reason": reason.strip(),
                         "until": end, "late": None}])
-    store.appraisal_record(round_id, {"appraisal_events": ev}, who=who, action="appraisal_deadline",
+    storage.appraisal.appraisal_record(store, round_id, {"appraisal_events": ev}, who=who, action="appraisal_deadline",
                            target=str(round_id), detail=f"{rnd['deadline']} → {end}: {reason.strip()}",
                            guard=(round_id, None, token), deadline=end)
 
@@ -609,19 +616,19 @@ def assign(store: Store, round_id: int, mapping: dict[str, str | None], actor: d
     bad = [c for c in mapping if c not in leaves]
     if bad:
         raise UnknownCriterion(", ".join(bad))
-    acc = store.accounts(rnd["province"])
+    acc = storage.accounts.accounts(store, rnd["province"])
     council = set(acc.loc[(acc["role"] == "council") & acc["disabled_at"].isna(), "account"])
     wrong = [a for a in mapping.values() if a and a not in council]
     if wrong:
         raise UnknownAccount(", ".join(sorted(set(wrong))))
-    cur = store.appraisal_latest("appraisal_assignments", round_id)
+    cur = storage.appraisal.appraisal_latest(store, "appraisal_assignments", round_id)
     current = dict(zip(cur["code"], cur["account"].where(cur["account"].notna(), None)))
     changed = {c: (a or None) for c, a in mapping.items() if (a or None) != current.get(c)}
     if not changed:
         return 0
     rows = pd.DataFrame({"code": list(changed), "account": list(changed.values()), "assigned_by": who,
                          "assigned_at": now})
-    store.appraisal_record(round_id, {"appraisal_assignments": rows}, who=who, action="appraisal_assign",
+    storage.appraisal.appraisal_record(store, round_id, {"appraisal_assignments": rows}, who=who, action="appraisal_assign",
                            target=str(round_id), detail="; ".join(f"{c} → {a or '—'}" for c, a in changed.items()))
     return len(changed)
 
@@ -629,7 +636,7 @@ def assign(store: Store, round_id: int, mapping: dict[str, str | None], actor: d
 def assignments(store: Store, round_id: int) -> pd.DataFrame:
     """code, account, display_name, assigned_by, assigned_at of the criteria currently assigned."""
     rnd = _round(store, round_id)
-    cur = store.appraisal_latest("appraisal_assignments", round_id)
+    cur = storage.appraisal.appraisal_latest(store, "appraisal_assignments", round_id)
     cur = cur.loc[cur["account"].notna()].reset_index(drop=True)
     names = _names(store, rnd["province"])
     return cur.assign(display_name=cur["account"].map(names))[
@@ -641,8 +648,8 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
     or {"role": "council", "display_name": full name}, optional "email" and "account" (login wanted).
     Returns display_name, account, password, role, unit — the only time the passwords exist in clear."""
     who = _editor(actor)
-    known_units = set(store.units(province)["name"])
-    existing = store.accounts(None)
+    known_units = set(storage.units.units(store, province)["name"])
+    existing = storage.accounts.accounts(store, None)
     taken = dict(zip(existing["account"], zip(existing["role"], existing["province"], existing["unit"],
                                               existing["display_name"])))
     emails = {a: e for a, e in zip(existing["account"], existing["email"]) if isinstance(e, str) and e}
@@ -684,7 +691,7 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
     frame = pd.DataFrame({"account": result["account"], "role": result["role"], "province": province,
                           "unit": result["unit"], "display_name": result["display_name"], "email": result["email"],
                           "pw_hash": [editors.hash_password(p) for p in result["password"]]})
-    store.save_accounts(frame, who=who)
+    storage.accounts.save_accounts(store, frame, who=who)
     return result[["display_name", "account", "password", "role", "unit"]]
 
 
@@ -708,11 +715,11 @@ def accounts_workbook(issued: pd.DataFrame) -> bytes:
 
 def accounts(store: Store, province: str) -> pd.DataFrame:
     """The province's accounts (no hashes)."""
-    return store.accounts(province)
+    return storage.accounts.accounts(store, province)
 
 
 def disable_account(store: Store, account: str, actor: dict) -> bool:
-    return store.disable_account(account, who=_editor(actor))
+    return storage.accounts.disable_account(store, account, who=_editor(actor))
 
 
 def _actor_of(row: dict) -> dict:
@@ -725,7 +732,7 @@ def authenticate(store: Store, login: str, password: str) -> dict | None:
     one argon2 verification like a right one (constant time, as office.access.verify)."""
     from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-    row = store.account_row(account=(login or "").strip().lower()) if (login or "").strip() else None
+    row = storage.accounts.account_row(store, account=(login or "").strip().lower()) if (login or "").strip() else None
     usable = (row is not None and isinstance(row.get("pw_hash"), str) and row["pw_hash"].startswith("$argon2")
               and _ts(row.get("disabled_at")) is None)
     try:
@@ -739,13 +746,13 @@ def actor_for_email(store: Store, email: str | None) -> dict | None:
     """The actor of the active account with this e-mail (an OIDC user), else None."""
     if not (email or "").strip():
         return None
-    row = store.account_row(email=email.strip())
+    row = storage.accounts.account_row(store, email=email.strip())
     return _actor_of(row) if row is not None and _ts(row.get("disabled_at")) is None else None
 
 
 # -- the unit's form ------------------------------------------------------------------------------------
 def _unit_in_round(store: Store, rnd: dict, unit: str) -> None:
-    if unit not in set(store.appraisal_round_units(int(rnd["round_id"]))):
+    if unit not in set(storage.appraisal.appraisal_round_units(store, int(rnd["round_id"]))):
         raise UnknownUnit(unit)
 
 
@@ -797,9 +804,9 @@ def form(store: Store, framework: Framework, round_id: int, unit: str, actor: di
     _unit_in_round(store, rnd, unit)
     view = _view(framework, rnd)
     states, values, _ = _states(store, rnd, now, unit)
-    decisions = store.appraisal_latest("appraisal_decisions", round_id, unit)
-    f = _form_frame(criteria_table(view), values, store.appraisal_latest("appraisal_evidence", round_id, unit),
-                    store.appraisal_latest("appraisal_notes", round_id, unit), decisions,
+    decisions = storage.appraisal.appraisal_latest(store, "appraisal_decisions", round_id, unit)
+    f = _form_frame(criteria_table(view), values, storage.appraisal.appraisal_latest(store, "appraisal_evidence", round_id, unit),
+                    storage.appraisal.appraisal_latest(store, "appraisal_notes", round_id, unit), decisions,
                     decision_state(decisions, values), _names(store, rnd["province"]))
     st_ = states.iloc[0]
     return f.assign(status=st_["status"], editable=bool(st_["editable"]), deadline=st_["deadline"])
@@ -810,12 +817,12 @@ def evidence(store: Store, round_id: int, unit: str, actor: dict) -> pd.DataFram
     if not actor or (actor.get("role") == "unit" and actor.get("unit") != unit) or actor.get("role") not in (
             "unit", "editor", "council"):
         raise NotYourUnit(unit)
-    return store.appraisal_latest("appraisal_evidence", round_id, unit)
+    return storage.appraisal.appraisal_latest(store, "appraisal_evidence", round_id, unit)
 
 
 def evidence_path(store: Store, round_id: int, file_path: str) -> Path:
     """The stored file of an evidence row (inside the round's evidence folder, never outside it)."""
-    folder = (store.evidence_folder() / "appraisal" / str(int(round_id))).resolve()
+    folder = (storage.collection.evidence_folder(store) / "appraisal" / str(int(round_id))).resolve()
     path = (folder / file_path).resolve()
     if folder not in path.parents:
         raise BadEvidenceFile(file_path)
@@ -833,7 +840,7 @@ def unit_status(store: Store, round_id: int, now: datetime | None = None) -> pd.
 def _editable_state(store: Store, rnd: dict, unit: str, now: datetime):
     _open(rnd)
     _unit_in_round(store, rnd, unit)
-    token = store.appraisal_token(int(rnd["round_id"]), unit)
+    token = storage.appraisal.appraisal_token(store, int(rnd["round_id"]), unit)
     states, values, events = _states(store, rnd, now, unit)
     st_ = states.iloc[0]
     return st_, values, token
@@ -896,7 +903,7 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
             for r in clean.itertuples(index=False)]
     changed = clean.loc[keep]
     leaves = {leaf.code for leaf in view.leaves}
-    notes = store.appraisal_latest("appraisal_notes", round_id, unit)
+    notes = storage.appraisal.appraisal_latest(store, "appraisal_notes", round_id, unit)
     old_expl = dict(zip(notes.loc[notes["kind"] == "explanation", "indicator"],
                         notes.loc[notes["kind"] == "explanation", "text"])) if len(notes) else {}
     expl_rows = []
@@ -911,7 +918,7 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
         return 0
     rows = changed.assign(unit=unit, saved_by=who, saved_at=now,
                           value=changed["value"].astype("float64"))
-    store.appraisal_record(round_id, {"appraisal_values": rows,
+    storage.appraisal.appraisal_record(store, round_id, {"appraisal_values": rows,
                                       "appraisal_notes": pd.DataFrame(expl_rows)},
                            who=who, action="appraisal_save", target=f"{round_id}/{unit}",
                            detail=f"{len(changed)} values, {len(expl_rows)} explanations",
@@ -955,7 +962,7 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
         digest = hashlib.sha256(content).hexdigest()
         stem = editors.slug(name.rsplit(".", 1)[0], 60) or "tep"
         rel = f"{digest[:16]}_{stem}.{ext}"
-        target = store.evidence_folder() / "appraisal" / str(int(round_id)) / rel
+        target = storage.collection.evidence_folder(store) / "appraisal" / str(int(round_id)) / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             tmp = target.with_suffix(".part")
@@ -965,7 +972,7 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
            "doc_date": doc_date, "issuer": issuer, "link": link, "file_path": rel,
            "file_name": _text(re.split(r"[\\/]", file_name)[-1], "file_name") if file_name else None,
            "sha256": digest, "added_by": who, "added_at": now, "removed_at": None, "removed_by": None}
-    ids = store.appraisal_record(round_id, {"appraisal_evidence": pd.DataFrame([row])}, who=who,
+    ids = storage.appraisal.appraisal_record(store, round_id, {"appraisal_evidence": pd.DataFrame([row])}, who=who,
                                  action="appraisal_add_evidence", target=f"{round_id}/{unit}/{indicator}",
                                  detail=rel or doc_number or link or "", guard=(round_id, unit, token))
     return int(ids[0])
@@ -975,7 +982,7 @@ def remove_evidence(store: Store, round_id: int, unit: str, evidence_id: int, ac
                     now: datetime | None = None) -> bool:
     """Remove one evidence item of the unit's editable form (recorded; the file stays)."""
     who, now, _, _, _, token = _open_form(store, None, round_id, unit, actor, now)
-    return store.remove_appraisal_evidence(round_id, unit, evidence_id, who=who, at=now,
+    return storage.appraisal.remove_appraisal_evidence(store, round_id, unit, evidence_id, who=who, at=now,
                                            guard=(round_id, unit, token))
 
 
@@ -984,7 +991,7 @@ def _event(store, round_id, unit, event, who, now, token, reason=None, until=Non
     ev = pd.DataFrame([{"unit": unit, "event": event, "actor": who, "at": now, "reason": reason, "until": until,
                         "late": late}])
     ev = ev.astype({"until": "datetime64[us]", "late": "boolean", "reason": "object"})
-    store.appraisal_record(round_id, {"appraisal_events": ev}, who=who, action=action or f"appraisal_{event}",
+    storage.appraisal.appraisal_record(store, round_id, {"appraisal_events": ev}, who=who, action=action or f"appraisal_{event}",
                            target=f"{round_id}/{unit}", detail=detail or (reason or ""),
                            guard=(round_id, unit, token))
 
@@ -1039,7 +1046,7 @@ def reopen(store: Store, round_id: int, unit: str, until, reason: str, actor: di
     end = until if isinstance(until, datetime) else deadline_utc(until)
     if end <= now:
         raise BadDeadline(str(until))
-    token = store.appraisal_token(round_id, unit)
+    token = storage.appraisal.appraisal_token(store, round_id, unit)
     _event(store, round_id, unit, "reopen", who, now, token, reason=reason.strip(), until=end,
            detail=f"until {end}: {reason.strip()}")
 
@@ -1052,7 +1059,7 @@ def _my_codes(store: Store, round_id: int, actor: dict) -> set[str] | None:
         return None
     if not actor or actor.get("role") != "council" or not actor.get("account"):
         raise NotAssigned("")
-    cur = store.appraisal_latest("appraisal_assignments", round_id)
+    cur = storage.appraisal.appraisal_latest(store, "appraisal_assignments", round_id)
     return set(cur.loc[cur["account"] == actor["account"], "code"])
 
 
@@ -1062,7 +1069,7 @@ def _as_submitted(store: Store, round_id: int, states: pd.DataFrame, values: pd.
     redo = set(states.loc[states["submitted"].astype(bool) & (states["last_event"] != "submit"), "unit"])
     if not redo:
         return values
-    hist = store.appraisal_history("appraisal_values", round_id)
+    hist = storage.appraisal.appraisal_history(store, "appraisal_values", round_id)
     sub = submitted_values(hist.loc[hist["unit"].isin(redo)], states.loc[states["unit"].isin(redo)])
     return pd.concat([values.loc[~values["unit"].isin(redo)], sub[values.columns]], ignore_index=True)
 
@@ -1080,13 +1087,13 @@ def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: d
     if mine is not None:
         crit = crit.loc[crit["code"].isin(mine)]
     states, values, _ = _states(store, rnd, now)
-    decisions = store.appraisal_latest("appraisal_decisions", round_id)
-    ev = store.appraisal_latest("appraisal_evidence", round_id)
-    notes = store.appraisal_latest("appraisal_notes", round_id)
+    decisions = storage.appraisal.appraisal_latest(store, "appraisal_decisions", round_id)
+    ev = storage.appraisal.appraisal_latest(store, "appraisal_evidence", round_id)
+    notes = storage.appraisal.appraisal_latest(store, "appraisal_notes", round_id)
     dstate = decision_state(decisions, values)           # stale: the unit changed it after the decision
     values = _as_submitted(store, round_id, states, values)
     names = _names(store, rnd["province"])
-    asg = store.appraisal_latest("appraisal_assignments", round_id)
+    asg = storage.appraisal.appraisal_latest(store, "appraisal_assignments", round_id)
     asg_map = dict(zip(asg["code"], asg["account"]))
     crit = crit.rename(columns={"unit": "unit_of_measure"})
     q = states[["unit", "status", "submitted", "last_event"]].merge(crit, how="cross")
@@ -1140,12 +1147,12 @@ def decide_many(store: Store, framework: Framework, round_id: int,
     view = _view(framework, rnd)
     mine = _my_codes(store, round_id, actor)
     units = {d[0] for d in decisions}
-    in_round = set(store.appraisal_round_units(round_id))
+    in_round = set(storage.appraisal.appraisal_round_units(store, round_id))
     for u in units:
         if u not in in_round:
             raise UnknownUnit(u)
     one = next(iter(units)) if len(units) == 1 else None
-    token = store.appraisal_token(round_id, one)
+    token = storage.appraisal.appraisal_token(store, round_id, one)
     states, current, _ = _states(store, rnd, now, one)
     current = _as_submitted(store, round_id, states, current)
     states = states.set_index("unit")
@@ -1189,7 +1196,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
         detail += f" — {rows[0]['reason']}" if rows[0]["reason"] else ""
     else:
         target, detail = str(round_id), f"{len(decisions)} decisions, {len(units)} units"
-    store.appraisal_record(round_id, {"appraisal_decisions": frame}, who=who, action="appraisal_decide",
+    storage.appraisal.appraisal_record(store, round_id, {"appraisal_decisions": frame}, who=who, action="appraisal_decide",
                            target=target, detail=detail, guard=(round_id, one, token))
     return len(decisions)
 
@@ -1206,16 +1213,16 @@ def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: d
         raise ReplyNotAllowed("round")
     if not _text(text, code):
         raise TextRequired(code)
-    token = store.appraisal_token(round_id, unit)
-    decided = store.appraisal_latest("appraisal_decisions", round_id, unit)
+    token = storage.appraisal.appraisal_token(store, round_id, unit)
+    decided = storage.appraisal.appraisal_latest(store, "appraisal_decisions", round_id, unit)
     if code not in set(decided["indicator"]):
         raise ReplyNotAllowed("undecided")
-    notes = store.appraisal_latest("appraisal_notes", round_id, unit)
+    notes = storage.appraisal.appraisal_latest(store, "appraisal_notes", round_id, unit)
     if len(notes.loc[(notes["kind"] == "reply") & (notes["indicator"] == code)]):
         raise ReplyNotAllowed("second")
     row = pd.DataFrame([{"unit": unit, "indicator": code, "kind": "reply", "text": text.strip(), "saved_by": who,
                          "saved_at": now}])
-    store.appraisal_record(round_id, {"appraisal_notes": row}, who=who, action="appraisal_reply",
+    storage.appraisal.appraisal_record(store, round_id, {"appraisal_notes": row}, who=who, action="appraisal_reply",
                            target=f"{round_id}/{unit}/{code}", detail=text.strip(), guard=(round_id, unit, token),
                            refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND indicator = ? "
                                       "AND kind = 'reply'", [int(round_id), unit, code], ReplyNotAllowed("second")))
@@ -1226,7 +1233,7 @@ def _round_frames(store: Store, framework: Framework, round_id: int, now: dateti
     rnd = _round(store, round_id)
     view = _view(framework, rnd)
     states, values, _ = _states(store, rnd, now)
-    decisions = store.appraisal_latest("appraisal_decisions", round_id)
+    decisions = storage.appraisal.appraisal_latest(store, "appraisal_decisions", round_id)
     return rnd, view, states, values, decisions
 
 
@@ -1237,8 +1244,8 @@ def progress(store: Store, framework: Framework, round_id: int, now: datetime | 
     rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
     crit = criteria_table(view)
     dstate = decision_state(decisions, values)
-    ev = store.appraisal_latest("appraisal_evidence", round_id)
-    asg = store.appraisal_latest("appraisal_assignments", round_id)
+    ev = storage.appraisal.appraisal_latest(store, "appraisal_evidence", round_id)
+    asg = storage.appraisal.appraisal_latest(store, "appraisal_assignments", round_id)
     summary, per_unit, per_member = progress_tables(states, crit, values, ev, dstate, asg,
                                                     _names(store, rnd["province"]))
     summary["status"] = _status(rnd, now)
@@ -1246,7 +1253,7 @@ def progress(store: Store, framework: Framework, round_id: int, now: datetime | 
 
 
 def _self_and_appraised(store, round_id, view, states, decisions, values, rnd):
-    history = store.appraisal_history("appraisal_values", round_id)
+    history = storage.appraisal.appraisal_history(store, "appraisal_values", round_id)
     sub = submitted_values(history, states)
     dstate = decision_state(decisions, values)
     good = dstate.loc[~dstate["stale"].astype(bool)] if len(dstate) else dstate
@@ -1281,7 +1288,7 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     now = _now(now)
     rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
     _open(rnd)
-    token = store.appraisal_token(round_id, full=True)
+    token = storage.appraisal.appraisal_token(store, round_id, full=True)
     sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
     codes = [leaf.code for leaf in view.leaves]
     sub_units = sorted(set(sub["unit"])) if len(sub) else []
@@ -1300,10 +1307,10 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     label = rnd.get("label") or ""
     file_name = f"Vòng đánh giá số {round_id}" + (f" — {label}" if label else "")
     reason = (f"{undecided} tiêu chí chưa thẩm định: giữ giá trị tự đánh giá" if undecided else None)
-    self_id, appr_id = store.close_appraisal_round(
+    self_id, appr_id = storage.appraisal.close_appraisal_round(store, 
         round_id, long(sub), long(appr), entity_group=unit_group(rnd["level"], rnd["province"]),
         framework_id=rnd["framework_id"], flag="sample" if rnd["dataset"] == "sample" else "self_assessed",
         file_name=file_name, who=who, at=now, reason=reason, guard=(round_id, None, token, True))
-    units = store.appraisal_round_units(round_id)
+    units = storage.appraisal.appraisal_round_units(store, round_id)
     return {"self_import_id": self_id, "appraised_import_id": appr_id,
             "units_without_figures": [u for u in units if u not in set(sub_units)], "kept_self": undecided}

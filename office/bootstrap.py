@@ -10,6 +10,9 @@
 Everything goes in through one transaction per step; a failed step leaves the store as it was.
 """
 from __future__ import annotations
+import storage.units
+import storage.inputs
+import storage.db
 
 import functools
 import hashlib
@@ -150,18 +153,18 @@ def ensure_default_data(store: Store, *, with_sample: bool = True) -> bool:
     published = published_frame(entities)
 
     def write(cur):
-        store.replace_table(cur, "entities", entities)
-        store.replace_table(cur, "published_results", published)
+        storage.db.replace_table(cur, "entities", entities)
+        storage.db.replace_table(cur, "published_results", published)
         for fw in frameworks.values():
-            store.register_framework(fw, cur=cur)
+            storage.inputs.register_framework(store, fw, cur=cur)
         if (REFERENCE / "gia_lai_seed001_summary.csv").exists():
-            store.replace_table(cur, "plan_values", plan_frame(DEFAULT_FRAMEWORK),
+            storage.db.replace_table(cur, "plan_values", plan_frame(DEFAULT_FRAMEWORK),
                                 "WHERE framework_id = ?", [DEFAULT_FRAMEWORK])
         if TARGETS_FILE.exists():
-            store.replace_table(cur, "plan_targets", pd.read_csv(TARGETS_FILE, dtype={"target_id": str}))
-            store.replace_table(cur, "plans", pd.read_csv(PLANS_FILE, dtype=str))
+            storage.db.replace_table(cur, "plan_targets", pd.read_csv(TARGETS_FILE, dtype={"target_id": str}))
+            storage.db.replace_table(cur, "plans", pd.read_csv(PLANS_FILE, dtype=str))
         for fw, parsed in sample_imports:
-            store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
+            storage.inputs.record_import(store, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                 framework_id=fw.id, flag="sample", imported_by="DTI Studio (dữ liệu mẫu)",
                                 form=parsed.form, note="SAMPLE — data/sample/generate_sample.py", cur=cur)
         if not with_sample:
@@ -203,7 +206,7 @@ def load_sample_units(store: Store, frameworks: dict | None = None, held: set[st
         parsed = importer.validate_unit_list(SAMPLE_UNITS, SAMPLE_UNITS.name)
         if not parsed.ok:
             raise ValueError(f"{SAMPLE_UNITS.name}: " + "; ".join(parsed.messages("en")[:5]))
-        store.save_units(SAMPLE_UNITS_PROVINCE, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
+        storage.units.save_units(store, SAMPLE_UNITS_PROVINCE, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                          flag="sample", imported_by="DTI Studio (dữ liệu mẫu)", note=SAMPLE_NOTE)
     checked = []  # (framework id, basis, parsed file)
     for fid, fw in frameworks.items():
@@ -220,7 +223,7 @@ def load_sample_units(store: Store, frameworks: dict | None = None, held: set[st
 
     def write(cur):
         for fid, basis, parsed in checked:
-            store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
+            storage.inputs.record_import(store, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, framework_id=fid,
                                 flag="sample", entity_group="units", basis=basis,
                                 imported_by="DTI Studio (dữ liệu mẫu)", form=parsed.form, note=SAMPLE_NOTE, cur=cur)
         store.set_meta("bootstrap_version", BOOTSTRAP_VERSION, cur=cur)

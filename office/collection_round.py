@@ -4,6 +4,8 @@ The pure pieces are in `office.collection`; this module ties them to `storage.db
 `actor` arguments are the free-text "người thực hiện" until editor sign-in lands (see `dashboard.widgets.actor`).
 """
 from __future__ import annotations
+import storage.inputs
+import storage.collection
 
 from datetime import date
 
@@ -18,7 +20,7 @@ from scoring.framework import Framework
 
 def last_year_values(store: Store, framework: Framework, province: str, year: int) -> pd.DataFrame:
     """The province's current figures of the previous year (self-assessed, sample or published as stored)."""
-    df = store.current_inputs(framework.id, "34", "self")
+    df = storage.inputs.current_inputs(store, framework.id, "34", "self")
     return df.loc[(df["entity"] == province) & (df["year"] == year - 1)]
 
 
@@ -31,21 +33,21 @@ def _deadline(rnd: dict) -> date | None:
 
 def generate(store: Store, framework: Framework, round_id: int, actor: str | None = None) -> tuple[bytes, dict]:
     """Every agency's workbook of a round (zip), recorded as sent."""
-    rnd = store.round(round_id)
+    rnd = storage.collection.round_row(store, round_id)
     blob, names = col.build_round_zip(framework, rnd["province"], int(rnd["year"]), _deadline(rnd),
                                       last_year_values(store, framework, rnd["province"], int(rnd["year"])),
                                       rnd.get("label") or "")
-    store.record_sent(round_id, names, actor)
+    storage.collection.record_sent(store, round_id, names, actor)
     return blob, names
 
 
 def receive(store: Store, framework: Framework, round_id: int, agency: str, source: bytes, file_name: str,
             actor: str | None = None, received_at=None) -> col.ReturnedWorkbook:
     """Read one agency's returned workbook and log it; its values land only when it is valid, all at once."""
-    rnd = store.round(round_id)
+    rnd = storage.collection.round_row(store, round_id)
     read = col.read_returned_workbook(framework, agency, source, file_name, rnd["province"], int(rnd["year"]),
                                       resolver(store, "34"))
-    store.record_collection_import(round_id, agency, file_name=file_name, sha256=read.sha256, ok=read.ok,
+    storage.collection.record_collection_import(store, round_id, agency, file_name=file_name, sha256=read.sha256, ok=read.ok,
                                    data=read.data if read.ok else None, n_missing=len(read.missing),
                                    problems=[p.text() for p in read.problems],
                                    evidence=read.evidence if read.ok else None, imported_by=actor,
@@ -54,14 +56,14 @@ def receive(store: Store, framework: Framework, round_id: int, agency: str, sour
 
 
 def consolidated(store: Store, framework: Framework, round_id: int) -> pd.DataFrame:
-    return col.consolidate(framework, store.round_values(round_id), store.round_evidence(round_id))
+    return col.consolidate(framework, storage.collection.round_values(store, round_id), storage.collection.round_evidence(store, round_id))
 
 
 def tracker(store: Store, framework: Framework, round_id: int, cons: pd.DataFrame | None = None,
             today: date | None = None) -> pd.DataFrame:
-    rnd = store.round(round_id)
+    rnd = storage.collection.round_row(store, round_id)
     cons = consolidated(store, framework, round_id) if cons is None else cons
-    return col.tracker(framework, _deadline(rnd), store.round_sent(round_id), store.round_imports(round_id), cons,
+    return col.tracker(framework, _deadline(rnd), storage.collection.round_sent(store, round_id), storage.collection.round_imports(store, round_id), cons,
                        today)
 
 
@@ -81,8 +83,8 @@ def self_scores(framework: Framework, cons: pd.DataFrame, province: str, year: i
 def official_comparison(store: Store, framework: Framework, round_id: int):
     """(per node, per agency) comparison of the official points with the round's self-assessment;
     None when no official result is stored for the round's province and year."""
-    rnd = store.round(round_id)
-    off = store.official_points(framework.id, rnd["province"], int(rnd["year"]))
+    rnd = storage.collection.round_row(store, round_id)
+    off = storage.collection.official_points(store, framework.id, rnd["province"], int(rnd["year"]))
     if off.empty:
         return None
     cons = consolidated(store, framework, round_id)
@@ -93,7 +95,7 @@ def official_comparison(store: Store, framework: Framework, round_id: int):
 def round_status(store: Store, framework: Framework, province: str, year: int) -> dict | None:
     """The latest collection round of a province-year: figures missing and figures received without the
     evidence the framework requires (component codes). None when there is no round."""
-    rs = store.rounds(framework.id)
+    rs = storage.collection.rounds(store, framework.id)
     rs = rs.loc[(rs["province"] == province) & (rs["year"] == int(year))]
     if rs.empty:
         return None
@@ -112,7 +114,7 @@ def receive_progress(store: Store, framework: Framework, province: str, year: in
     read = col.read_returned_workbook(framework, agency, source, file_name, province, int(year),
                                       resolver(store, "34"))
     if read.ok:
-        store.record_progress(framework.id, province, year, as_of, read.data, agency=agency, file_name=file_name,
+        storage.collection.record_progress(store, framework.id, province, year, as_of, read.data, agency=agency, file_name=file_name,
                               entered_by=actor)
     return read
 
@@ -124,7 +126,7 @@ def progress_view(store: Store, framework: Framework, province: str, year: int, 
     normal, as on the overview). None without any update."""
     from scoring import montecarlo, progress
 
-    updates = store.progress_updates(framework.id, province, year)
+    updates = storage.collection.progress_updates(store, framework.id, province, year)
     if updates.empty:
         return None
     base = last_year_values(store, framework, province, year)

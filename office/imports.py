@@ -1,5 +1,8 @@
 """Import pipeline: parse and validate a user's file (nothing written), then commit it in one transaction."""
 from __future__ import annotations
+import storage.units
+import storage.targets
+import storage.inputs
 
 import pandas as pd
 
@@ -9,7 +12,7 @@ from scoring.framework import Framework
 
 
 def resolver(store: Store, group: str = "34") -> EntityResolver:
-    return EntityResolver({name: [] for name in store.entities(group)["name"]})
+    return EntityResolver({name: [] for name in storage.inputs.entities(store, group)["name"]})
 
 
 def validate(store: Store, framework: Framework, source, file_name: str, group: str = "34") -> ParsedImport:
@@ -22,7 +25,7 @@ def commit(store: Store, parsed: ParsedImport, framework: Framework, flag: str =
     """Write a validated import (all rows and its log line) in one transaction; refuse an invalid one."""
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
-    return store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
+    return storage.inputs.record_import(store, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                framework_id=framework.id, flag=flag, entity_group=group,
                                imported_by=imported_by or None, form=parsed.form, flag_source=flag_source)
 
@@ -39,14 +42,14 @@ def import_file(store: Store, framework: Framework, source, file_name: str, flag
 def validate_target_progress(store: Store, source, file_name: str):
     from loaders.targets import parse_target_progress
 
-    return parse_target_progress(source, file_name, store.plan_targets())
+    return parse_target_progress(source, file_name, storage.targets.plan_targets(store))
 
 
 def commit_target_progress(store: Store, parsed, flag: str = "self_assessed", imported_by: str | None = None,
                            flag_source: str | None = None) -> int:
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
-    return store.record_target_progress(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
+    return storage.targets.record_target_progress(store, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
                                         imported_by=imported_by or None, flag_source=flag_source)
 
 
@@ -65,7 +68,7 @@ def commit_unit_list(store: Store, province: str, parsed, flag: str = "self_asse
                      imported_by: str | None = None, flag_source: str | None = None) -> int:
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
-    return store.save_units(province, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
+    return storage.units.save_units(store, province, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256, flag=flag,
                             imported_by=imported_by or None, flag_source=flag_source)
 
 
@@ -79,7 +82,7 @@ def validate_unit_data(store: Store, framework: Framework, province: str, source
     from loaders.parsing import ImportProblem
     from loaders.units import resolver_for_units, unit_group, valid_in_year
 
-    units = store.units(province)
+    units = storage.units.units(store, province)
     if units.empty:
         parsed = parse_inputs(source, file_name, framework, EntityResolver([]))
         parsed.problems[:] = [ImportProblem(file_name, None, None, None, "no_units", {"province": province})]
@@ -140,7 +143,7 @@ def commit_unit_data(store: Store, parsed: ParsedImport, framework: Framework, f
                      basis: str = "self", imported_by: str | None = None, flag_source: str | None = None) -> int:
     if not parsed.ok:
         raise ValueError(f"{parsed.file_name}: {len(parsed.problems)} problem(s); nothing written")
-    return store.record_import(parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
+    return storage.inputs.record_import(store, parsed.data, file_name=parsed.file_name, sha256=parsed.sha256,
                                framework_id=framework.id, flag=flag, entity_group="units", basis=basis,
                                imported_by=imported_by or None, form=parsed.form, flag_source=flag_source)
 

@@ -1,5 +1,6 @@
 """Thu thập số liệu — a data-collection round: one workbook per lead agency, a tracker, each returned
 workbook received on its own, the consolidated self-assessment, evidence per figure, the official result."""
+import storage.collection
 import pandas as pd
 import streamlit as st
 
@@ -37,7 +38,7 @@ if not sel.is_province or sel.group == "63" or fw.unit_levels != ("province",):
     st.stop()
 
 # -- the round --------------------------------------------------------------------------------------
-all_rounds = store.rounds(fw.id)
+all_rounds = storage.collection.rounds(store, fw.id)
 all_rounds = all_rounds.loc[all_rounds["province"] == sel.focus]
 with st.expander(ctx.t("ui.collection.new_round"), expanded=all_rounds.empty):
     c1, c2, c3 = st.columns(3)
@@ -47,10 +48,10 @@ with st.expander(ctx.t("ui.collection.new_round"), expanded=all_rounds.empty):
     label = c3.text_input(ctx.t("ui.collection.label"), key="col_label")
     creator = who_input("col_who_new")
     if st.button(ctx.t("ui.collection.create"), type="primary", key="col_create", disabled=creator is None):
-        rid = store.create_round(fw.id, sel.focus, int(year), deadline, label, creator)
+        rid = storage.collection.create_round(store, fw.id, sel.focus, int(year), deadline, label, creator)
         st.session_state["col_round"] = rid
         st.success(ctx.t("ui.collection.created", id=rid))
-        all_rounds = store.rounds(fw.id)
+        all_rounds = storage.collection.rounds(store, fw.id)
         all_rounds = all_rounds.loc[all_rounds["province"] == sel.focus]
 
 if all_rounds.empty:
@@ -68,7 +69,7 @@ ids = [int(x) for x in all_rounds["round_id"]]
 if st.session_state.get("col_round") not in ids:
     st.session_state["col_round"] = ids[0]
 rid = st.selectbox(ctx.t("ui.collection.round"), ids, key="col_round", format_func=round_label)
-rnd = store.round(rid)
+rnd = storage.collection.round_row(store, rid)
 year = int(rnd["year"])
 actor = who_input("col_who")
 
@@ -175,11 +176,11 @@ if st.button(ctx.t("ui.collection.ev_save"), key="col_ev_save", disabled=actor i
         st.error(ctx.t("ui.collection.ev_empty"))
     else:
         ind, var = fig.split("|")
-        store.add_evidence(rid, ind, var, doc_number=doc_number, doc_date=doc_date, issuer=issuer, link=link,
+        storage.collection.add_evidence(store, rid, ind, var, doc_number=doc_number, doc_date=doc_date, issuer=issuer, link=link,
                            file_name=ev_file.name if ev_file is not None else None,
                            file_bytes=ev_file.getvalue() if ev_file is not None else None, added_by=actor)
         st.success(ctx.t("ui.collection.ev_saved", figure=fig.replace("|", " · ")))
-ev = store.round_evidence(rid)
+ev = storage.collection.round_evidence(store, rid)
 if not ev.empty:
     st.dataframe(pd.DataFrame({
         ctx.t("ui.methodology.code"): ev["indicator"], ctx.t("ui.collection.variable"): ev["variable"],
@@ -202,7 +203,7 @@ if off_file is not None and st.button(ctx.t("ui.collection.official_save"), key=
         st.error(ctx.t("ui.collection.received_bad", n=len(problems)))
         st.dataframe(pd.DataFrame({ctx.t("ui.collection.problem"): problems}), hide_index=True, width="stretch")
     else:
-        store.save_official_points(fw.id, rnd["province"], year, off, file_name=off_file.name, imported_by=actor)
+        storage.collection.save_official_points(store, fw.id, rnd["province"], year, off, file_name=off_file.name, imported_by=actor)
         st.success(ctx.t("ui.collection.official_saved", n=len(off)))
 compared = rounds.official_comparison(store, fw, rid)
 if compared is None:

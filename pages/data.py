@@ -1,5 +1,6 @@
 """Dữ liệu — import CSV/Excel with a preview and validation report before anything is written;
 templates; import history; origin of the figures."""
+import storage.inputs
 import hashlib
 
 import pandas as pd
@@ -64,7 +65,7 @@ if uploaded is not None:
             with st.expander(ctx.t("ui.data.preview", n=len(parsed.data)), expanded=True):
                 st.dataframe(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
             # The same file (same checksum) is written again only after an explicit confirmation.
-            before = data.store().import_log()
+            before = storage.inputs.import_log(data.store())
             before = before.loc[before["sha256"] == parsed.sha256]
             confirmed = True
             if len(before):
@@ -193,7 +194,7 @@ if "sample" in data.datasets(fw.id, sel.score_group):
         sure = st.checkbox(ctx.t("ui.data.remove_sample_confirm"), key="remove_sample_confirm", disabled=not editor)
         if st.button(ctx.t("ui.data.remove_sample"), key="remove_sample", disabled=not (editor and sure),
                      help=no_write_help):
-            n = auth.write(lang, lambda who: data.store().remove_sample(fw.id, sel.score_group, who))
+            n = auth.write(lang, lambda who: storage.inputs.remove_sample(data.store(), fw.id, sel.score_group, who))
             if n is not None:
                 st.session_state["sample_removed"] = n
                 st.session_state.pop("remove_sample_confirm", None)
@@ -237,7 +238,7 @@ else:
                            key=f"undo_sure_{picked}", disabled=not editor)
         if st.button(ctx.t("ui.imports.undo"), key="undo_import", type="primary", disabled=not (editor and sure),
                      help=no_write_help):
-            if auth.write(lang, lambda who: data.store().rollback_import(int(picked), who, reason.strip())):
+            if auth.write(lang, lambda who: storage.inputs.rollback_import(data.store(), int(picked), who, reason.strip())):
                 st.success(ctx.t("ui.imports.undo_done", id=int(picked)))
 
 st.subheader(ctx.t("ui.data.published"))

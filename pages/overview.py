@@ -1,4 +1,5 @@
 """Tổng quan — where the focus province stands, why, and how it has moved."""
+import storage.plans
 import streamlit as st
 
 from dashboard import analysis, charts, controls, data, fmt, tables, widgets
@@ -124,7 +125,7 @@ if widgets.need_scores(ctx):
         flags = sorted(set(data.flags_by_year(sel.framework_id, "34", "self", sel.dataset)
                            .query("year == @year")["flag"]))
         published, e63 = data.published(), data.entities("63")
-        saved = data.store().effort_weights(sel.framework_id)
+        saved = storage.plans.effort_weights(data.store(), sel.framework_id)
         geo = getattr(data, "geojson", None)  # the geographic map, where it exists
         inp = briefing.prepare(result, sel.focus, year, ctx.inputs(),
                                data.plan_values(sel.framework_id), flags, lang, name_of,

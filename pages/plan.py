@@ -4,6 +4,7 @@ Feasibility on the raw figures: denominators never change; each moved figure ris
 rate (the province's own pace, or one common rate); effort = difficulty (1–5, set by the office) × the
 rise relative to today. The actions read as sentences for their lead agency.
 """
+import storage.plans
 import pandas as pd
 import streamlit as st
 
@@ -38,7 +39,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         not_achievable = st.multiselect(ctx.t("ui.plan.not_achievable"), item_names, key="plan_items",
                                         placeholder=ctx.t("ui.trends.compare_placeholder"),
                                         format_func=lambda n: plan_text.item_label(fw, *n.rsplit(".", 1), lang))
-        saved = data.store().effort_weights(fw.id).set_index("code")["cost_per_point"]
+        saved = storage.plans.effort_weights(data.store(), fw.id).set_index("code")["cost_per_point"]
         weights = pd.DataFrame({
             "code": leaf_codes, "name": [labels[c] for c in leaf_codes],
             "difficulty": [int(min(5, max(1, round(float(saved.get(c, planning.DEFAULT_DIFFICULTY))))))
@@ -51,7 +52,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         editor = auth.explain_if_reader(lang)
         if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty", disabled=not editor,
                      help=None if editor else auth.reason(lang)):
-            if auth.write(lang, lambda who: data.store().save_effort_weights(
+            if auth.write(lang, lambda who: storage.plans.save_effort_weights(data.store(), 
                     fw.id, dict(zip(edited["code"], edited["difficulty"])), who=who)):
                 st.success(ctx.t("ui.plan.difficulty_saved"))
     difficulty = {c: float(d) for c, d in zip(edited["code"], edited["difficulty"]) if pd.notna(d)}

@@ -1,5 +1,6 @@
 """Kế hoạch — the least-effort two-year plan (top N in one year and top M the next, yearly caps carried
 over, peers projected on their trend), per agency, with its appendix in Excel and Word."""
+import storage.plans
 import pandas as pd
 import streamlit as st
 
@@ -38,7 +39,7 @@ if widgets.need_scores(ctx):
         plan = make_two_year_plan(fw, inputs.loc[inputs["year"] == year1], sel.focus, year1, year2,
                                   target1=target1, target2=target2, peers_year2=peers, max_gain=max_gain)
         if who is not None:
-            data.store().save_office_plan(fw.id, plan, max_gain, who)
+            storage.plans.save_office_plan(data.store(), fw.id, plan, max_gain, who)
         st.session_state["p2_plan"] = (sel.focus, fw.id, year1, plan)
     kept = st.session_state.get("p2_plan")
     if kept and kept[:3] == (sel.focus, fw.id, year1):
@@ -81,7 +82,7 @@ if widgets.need_scores(ctx):
             d2.download_button(ctx.t("ui.plan2y.download_docx"), build_docx(plan, fw.name_vi, sample),
                                file_name=f"{stem}.docx", key="p2_docx",
                                mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    saved = data.store().office_plans(fw.id, sel.focus)
+    saved = storage.plans.office_plans(data.store(), fw.id, sel.focus)
     if not saved.empty:
         st.subheader(ctx.t("ui.plan2y.history"))
         st.dataframe(pd.DataFrame({

@@ -1,6 +1,7 @@
 """Đơn vị trong tỉnh — a province's internal ranking: all its departments or communes in one table and
 chart, the weakest criteria across the province and who leads them, a unit's profile, and where the
 appraisal changed the self-assessed points."""
+import storage.units
 import pandas as pd
 import streamlit as st
 
@@ -62,7 +63,7 @@ if widgets.need_scores(ctx):
         editor = auth.explain_if_reader(lang)
         if st.button(ctx.t("ui.units.assign_save"), key="assign_leads", disabled=not editor,
                      help=None if editor else auth.reason(lang)):
-            n = auth.write(lang, lambda who: data.store().assign_criterion_leads(
+            n = auth.write(lang, lambda who: storage.units.assign_criterion_leads(data.store(), 
                 sel.framework_id, sel.province,
                 {c: a for c, a in zip(edited_leads["code"], edited_leads["lead"])
                  if not ctx.framework.nodes[c].lead_agency}, assigned_by=who))

@@ -1,4 +1,5 @@
 """Mô phỏng — change the focus province's indicators, see points and rank recomputed live; scenarios."""
+import storage.plans
 import pandas as pd
 import streamlit as st
 
@@ -111,10 +112,10 @@ if widgets.need_scores(ctx):
     editor = auth.explain_if_reader(lang)
     if s2.button(ctx.t("ui.whatif.save"), key="wi_save", disabled=not editor or not name.strip() or not changes,
                  help=None if editor else auth.reason(lang)):
-        if auth.write(lang, lambda who: data.store().save_scenario(name.strip(), fw.id, entity, year,
+        if auth.write(lang, lambda who: storage.plans.save_scenario(data.store(), name.strip(), fw.id, entity, year,
                                                                     whatif.changes_to_json(changes), who=who)):
             st.success(ctx.t("ui.whatif.saved", name=name.strip()))
-    saved = data.store().scenarios(fw.id)
+    saved = storage.plans.scenarios(data.store(), fw.id)
     if saved.empty:
         st.caption(ctx.t("ui.whatif.none_saved"))
     else:
@@ -149,5 +150,5 @@ if widgets.need_scores(ctx):
                   disabled=picked["entity"] != entity or int(picked["year"]) != year)
         if d3.button(ctx.t("ui.whatif.delete"), key="wi_delete", disabled=not editor,
                      help=None if editor else auth.reason(lang)):
-            if auth.write(lang, lambda who: data.store().delete_scenario(fw.id, pick, who=who)):
+            if auth.write(lang, lambda who: storage.plans.delete_scenario(data.store(), fw.id, pick, who=who)):
                 st.rerun()

@@ -1,5 +1,7 @@
 """The steering-committee briefing from the store, for the command line (no Streamlit)."""
 from __future__ import annotations
+import storage.plans
+import storage.inputs
 
 import json
 from pathlib import Path
@@ -40,11 +42,11 @@ def make_briefing(framework_id: str, entity: str, year: int, *, lang: str = "vi"
     try:
         ensure_default_data(store)
         fw = load_framework(framework_id)
-        inputs = store.current_inputs(framework_id, "34")
-        published = store.published_results()
-        entities63 = store.entities("63")
-        plan_values = store.plan_values(framework_id)
-        saved = store.effort_weights(framework_id)
+        inputs = storage.inputs.current_inputs(store, framework_id, "34")
+        published = storage.inputs.published_results(store)
+        entities63 = storage.inputs.entities(store, "63")
+        plan_values = storage.inputs.plan_values(store, framework_id)
+        saved = storage.plans.effort_weights(store, framework_id)
     finally:
         close = getattr(store, "close", None)
         if close:

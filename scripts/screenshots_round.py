@@ -8,6 +8,8 @@
 A browser session signs in through the sidebar box (a reload would start a new Streamlit session, signed
 out), then opens the page and switches presentation mode on with the sidebar toggle.
 """
+import storage.units
+import storage.inputs
 import json
 import sys
 from pathlib import Path
@@ -33,7 +35,7 @@ def build_round(store) -> dict:
     from scoring import load_framework
 
     fw = load_framework("hue_units")
-    units = sorted(store.units("Huế", "commune")["name"])
+    units = sorted(storage.units.units(store, "Huế", "commune")["name"])
     rid = ap.open_round(store, fw, "Huế", "commune", 2026, date.today() + timedelta(days=13),
                         "DỮ LIỆU MẪU — Đánh giá chuyển đổi số xã, phường 2026", units, True, EDITOR, dataset="sample")
     members = ["Trần Thị Hội Đồng", "Lê Văn Thẩm Định"]
@@ -44,7 +46,7 @@ def build_round(store) -> dict:
     codes = [leaf.code for leaf in fw.for_level("commune").leaves]
     ap.assign(store, rid, {c: pw[members[0]][0] if i < len(codes) // 2 else pw[members[1]][0]
                            for i, c in enumerate(codes)}, EDITOR)
-    sample = store.current_inputs("hue_units", "commune@Huế", "self", "sample")
+    sample = storage.inputs.current_inputs(store, "hue_units", "commune@Huế", "self", "sample")
     sample = sample.loc[sample["year"] == sample["year"].max()]
     for i, unit in enumerate(units[:12]):
         vals = sample.loc[sample["entity"] == unit, ["indicator", "variable", "value", "not_applicable"]]

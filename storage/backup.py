@@ -11,8 +11,8 @@ After every data change the store writes, in a folder beside the database (`<db 
 The shipped data (provinces, published results, plans, SAMPLE data) is not copied: it is rebuilt from
 the repository. One command rebuilds a database from the folder:
 
-    python -m storage.backup export  [--db PATH] [--out DIR]
-    python -m storage.backup rebuild [--db PATH] [--from DIR]     # an existing file is moved aside first
+    python -m office.recovery export  [--db PATH] [--out DIR]
+    python -m office.recovery rebuild [--db PATH] [--from DIR]     # an existing file is moved aside first
 
 `open_with_recovery` is how the app opens its database: a missing file is rebuilt from the backup when
 there is one, a corrupt file is moved aside and rebuilt, a read-only one is opened for reading.
@@ -24,11 +24,22 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Callable, Optional
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from storage.db import (DatabaseCorrupt, DatabaseReadOnly, Store, StoreError, default_db_path)
+import storage.db
+import storage.inputs
+from storage.db import Store, default_db_path
+from storage.errors import DatabaseCorrupt, DatabaseReadOnly, StoreError
+
+Seed = Optional[Callable[[Store], object]]   # puts the shipped data in place (office.bootstrap)
+
+
+def _no_seed(store: Store) -> None:
+    """No shipped data to put in place (a caller that only wants the users' imports back)."""
+
 
 BOOTSTRAP_WHO = "DTI Studio (dữ liệu mẫu)"
 TABLE_OF_FORM = {"units": "units", "targets": "target_progress"}   # any other form: raw_inputs
@@ -67,7 +78,7 @@ def rows_file(import_id, sha256) -> str:
 
 
 def user_imports(store: Store) -> pd.DataFrame:
-    log = store.import_log()
+    log = storage.inputs.import_log(store)
     return log.loc[log["imported_by"].fillna("") != BOOTSTRAP_WHO].sort_values("import_id")
 
 
@@ -133,7 +144,7 @@ def _none(v):
 def restore(store: Store, folder: str | Path) -> dict[str, int]:
     """Re-import a backup folder's imports (in their order, keeping who/when, flags and rollbacks) and
     settings into a store that holds only the shipped data. Returns counts."""
-    from storage.db import IMPORT_COLUMNS
+    from storage.schema import IMPORT_COLUMNS
 
     folder = Path(folder)
     log = pd.read_csv(folder / "imports.csv", dtype=str, keep_default_na=False)
@@ -155,7 +166,7 @@ def restore(store: Store, folder: str | Path) -> dict[str, int]:
                                               _none(rec.get("rollback_reason"))]
             c.execute(f"INSERT INTO imports ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", params)
             table = TABLE_OF_FORM.get(rec.get("form"), "raw_inputs")
-            Store._insert_frame(c, table, rows.assign(import_id=new_id))
+            storage.db.insert_frame(c, table, rows.assign(import_id=new_id))
             counts["imports"] += 1
             counts["rows"] += len(rows)
         for table in SETTINGS:
@@ -168,7 +179,7 @@ def restore(store: Store, folder: str | Path) -> dict[str, int]:
                 if frame.empty:
                     continue
                 c.execute(f"DELETE FROM {table}")
-                Store._insert_frame(c, table, frame)
+                storage.db.insert_frame(c, table, frame)
                 counts[table] = len(frame)
         _restore_whole_tables(c, folder, new_import_id, counts)
         if counts.get("change_log"):
@@ -211,11 +222,12 @@ def _restore_whole_tables(c, folder: Path, new_import_id: dict[int, int], counts
             c.execute(f"SELECT max(nextval('{seq}')) FROM range(?)", [top - current])
 
 
-def rebuild(db_path: str | Path, folder: str | Path | None = None) -> tuple[Store, dict[str, int], Path | None]:
-    """A new database at `db_path` from the shipped data and a backup folder; an existing file is
-    moved aside (`<name>.cu-<time>`), never deleted. Returns the store, the counts and the moved file."""
-    from office.bootstrap import ensure_default_data
-
+def rebuild(db_path: str | Path, folder: str | Path | None = None, *, seed: Seed = None
+            ) -> tuple[Store, dict[str, int], Path | None]:
+    """A new database at `db_path` from the shipped data (`seed(store)` loads it) and a backup folder; an
+    existing file is moved aside (`<name>.cu-<time>`), never deleted. Returns the store, the counts and the
+    moved file."""
+    ensure_default_data = seed or _no_seed
     db_path = Path(db_path)
     folder = Path(folder) if folder else backup_dir(db_path)
     moved = None
@@ -231,16 +243,19 @@ def rebuild(db_path: str | Path, folder: str | Path | None = None) -> tuple[Stor
     return store, counts, moved
 
 
-def open_with_recovery(db_path: str | Path | None = None) -> tuple[Store, tuple[str, dict] | None]:
+def open_with_recovery(db_path: str | Path | None = None, *, seed: Seed = None
+                       ) -> tuple[Store, tuple[str, dict] | None]:
     """Open the app's database, recovering from what can be recovered. Returns the store and a notice
-    (code, params) for the user, or None when all is well. DatabaseBusy is left to the caller."""
-    from office.bootstrap import ensure_default_data
+    (code, params) for the user, or None when all is well. DatabaseBusy is left to the caller.
+    `seed(store)` puts the shipped data in place (office.bootstrap.ensure_default_data: storage does not
+    import the office's workflows, so the caller hands it in — office.recovery.open_database does)."""
+    ensure_default_data = seed or _no_seed
 
     db_path = Path(db_path or default_db_path())
     folder = backup_dir(db_path)
     if not db_path.exists():
         if has_backup(folder):
-            store, counts, _ = rebuild(db_path, folder)
+            store, counts, _ = rebuild(db_path, folder, seed=seed)
             return _hooked(store), ("missing_rebuilt", {"path": str(db_path), "folder": str(folder), **counts})
         store = Store(db_path)
         ensure_default_data(store)
@@ -251,7 +266,7 @@ def open_with_recovery(db_path: str | Path | None = None) -> tuple[Store, tuple[
         store = Store(db_path, read_only=True)
         return store, ("read_only", {"path": str(db_path)})
     except DatabaseCorrupt as exc:
-        store, counts, moved = rebuild(db_path, folder)
+        store, counts, moved = rebuild(db_path, folder, seed=seed)
         return _hooked(store), ("corrupt_rebuilt", {"path": str(db_path), "moved": str(moved), "folder": str(folder),
                                                     "detail": exc.detail[:200], **counts})
     ensure_default_data(store)
@@ -263,8 +278,8 @@ def _hooked(store: Store) -> Store:
     return store
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m storage.backup",
+def main(argv: list[str] | None = None, *, seed: Seed = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m office.recovery",
                                      description="Sao lưu dữ liệu người dùng đã nhập và dựng lại cơ sở dữ liệu từ bản sao.")
     parser.add_argument("cmd", choices=["export", "rebuild"])
     parser.add_argument("--db", default=str(default_db_path()), help="tệp cơ sở dữ liệu .duckdb")
@@ -282,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             if not has_backup(folder):
                 print(f"Không có bản sao dùng được trong {folder}", file=sys.stderr)
                 return 1
-            store, counts, moved = rebuild(args.db, folder)
+            store, counts, moved = rebuild(args.db, folder, seed=seed)
             store.close()
             print(f"Đã dựng lại {args.db}: {counts['imports']} lần nhập, {counts['rows']} dòng"
                   + (f"; tệp cũ chuyển sang {moved}" if moved else ""), file=sys.stderr)
@@ -291,6 +306,3 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

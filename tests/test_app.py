@@ -1,4 +1,8 @@
 """AppTest per page, through the entry point and switch_page: widgets change what is shown."""
+import storage.units
+import storage.targets
+import storage.plans
+import storage.inputs
 import json
 
 import pytest
@@ -115,19 +119,19 @@ def test_data_page_bad_file_then_good_file(app):
     from dashboard import data
 
     go(app, "pages/data.py")
-    log_before = len(data.store().import_log())
+    log_before = len(storage.inputs.import_log(data.store()))
     bad = "entity,year,indicator,variable,value\nAtlantis,2025,1.1,a,1\n".encode()
     app.get("file_uploader")[0].upload("xau.csv", bad, "text/csv")  # noqa: SLF001
     app.run()
     assert app.error and "xau.csv" in " ".join(m.value for m in app.text)  # problems as plain text
-    assert len(data.store().import_log()) == log_before  # nothing written
+    assert len(storage.inputs.import_log(data.store())) == log_before  # nothing written
     good = "entity,year,indicator,variable,value\nGia Lai,2026,1.1,a,5\nGia Lai,2026,1.1,b,10\n".encode()
     app.get("file_uploader")[0].upload("tot.csv", good, "text/csv")
     app.run()
     assert any("hợp lệ" in s.value for s in app.success)
     app.button(key="commit_import").click().run()
     assert any("Đã ghi" in s.value for s in app.success)
-    log = data.store().import_log()
+    log = storage.inputs.import_log(data.store())
     assert len(log) == log_before + 1 and log.loc[0, "file_name"] == "tot.csv"
     go(app, "pages/rankings.py")
     app.sidebar.selectbox(key="w_year").set_value(2026).run()
@@ -149,9 +153,9 @@ def test_whatif_slider_changes_points_and_rank_and_saves(app):
     assert len(app.get("plotly_chart")) == 1  # the waterfall
     app.text_input(key="wi_name").input("Chữ ký số 70%").run()
     app.button(key="wi_save").click().run()
-    assert "Chữ ký số 70%" in set(data.store().scenarios("dti_province_2025")["name"])
+    assert "Chữ ký số 70%" in set(storage.plans.scenarios(data.store(), "dti_province_2025")["name"])
     app.button(key="wi_delete").click().run()
-    assert data.store().scenarios("dti_province_2025").empty
+    assert storage.plans.scenarios(data.store(), "dti_province_2025").empty
 
 
 def test_targets_by_agency(app):
@@ -259,7 +263,7 @@ def test_data_page_imports_target_progress(app):
     app.run()
     assert any("1 giá trị" in s.value for s in app.success)
     app.button(key="commit_targets").click().run()
-    assert len(data.store().target_progress()) == 1
+    assert len(storage.targets.target_progress(data.store())) == 1
     app.sidebar.selectbox(key="w_focus").set_value("Huế").run()
     go(app, "pages/targets.py")
     table = app.dataframe[-1].value.set_index("Mã")
@@ -316,12 +320,12 @@ def test_unit_list_is_edited_on_screen_as_a_new_version(app):
 
     go(app, "pages/data.py")
     app.selectbox(key="units_province").set_value("Huế").run()
-    before = data.store().units("Huế")
+    before = storage.units.units(data.store(), "Huế")
     assert len(before) == 43
     app.button(key="units_save").click().run()
     assert not app.exception
     assert any("Đã ghi danh sách đơn vị của Huế" in s.value for s in app.success), [s.value for s in app.success]
-    after = data.store().units("Huế")
+    after = storage.units.units(data.store(), "Huế")
     assert len(after) == 43 and after["import_id"].iloc[0] > before["import_id"].iloc[0]
     assert dict(zip(after["name"], after["level"])) == dict(zip(before["name"], before["level"]))
 
@@ -348,7 +352,7 @@ def test_province_assigns_criterion_leads_shown_on_weak_criteria(app):
     assert weakest.iloc[0, -1] == "Chưa phân công"
     from dashboard import data
 
-    data.store().assign_criterion_leads("hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"},
+    storage.units.assign_criterion_leads(data.store(), "hue_units", "Huế", {code: "Sở Khoa học và Công nghệ"},
                                          "kiểm thử")
     app.run()
     assert app.dataframe[1].value.iloc[0, -1] == "Sở Khoa học và Công nghệ"

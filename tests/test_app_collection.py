@@ -1,5 +1,6 @@
 """AppTest of the data-collection page (issue 10): create a round, make the workbooks, receive one
 (valid) and one (refused), see the tracker and the consolidated view; official result against it."""
+import storage.collection
 import io
 import zipfile
 
@@ -84,7 +85,7 @@ def test_overview_flags_missing_and_unevidenced_figures_of_the_round(app):  # no
     fw = data.framework("dti_province_2025")
     from office import collection_round as rounds
 
-    rid = store.create_round(fw.id, "Gia Lai", 2025, None, "", "Lan")
+    rid = storage.collection.create_round(store, fw.id, "Gia Lai", 2025, None, "", "Lan")
     values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
     blob, names = rounds.generate(store, fw, rid, "Lan")
     book = zipfile.ZipFile(io.BytesIO(blob)).read(names["Công an tỉnh"])

@@ -1,6 +1,8 @@
 """The appraisal round's pages (issue 12), per role: the editor opens a round and follows it, a unit fills
 and submits only its own form, a council member appraises only the criteria assigned to them, a reader sees
 the sign-in hints. Plus the pure helpers the pages show through (dashboard/round_view.py)."""
+import storage.inputs
+import storage.appraisal
 import math
 
 import pandas as pd
@@ -138,7 +140,7 @@ def texts(at) -> str:
 
 def sample_values(store) -> pd.DataFrame:
     """A complete, valid set of commune values (the SAMPLE figures of one commune)."""
-    df = store.current_inputs("hue_units", f"{LEVEL}@{PROVINCE}", "self", "sample")
+    df = storage.inputs.current_inputs(store, "hue_units", f"{LEVEL}@{PROVINCE}", "self", "sample")
     return df.loc[(df["entity"] == A) & (df["year"] == df["year"].max()),
                   ["indicator", "variable", "value", "not_applicable"]].reset_index(drop=True)
 
@@ -277,7 +279,7 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     at.button(key="rd_reopen").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã mở lại phiếu" in s.value for s in at.success)
-    events = store.appraisal_history("appraisal_events", r["rid"])
+    events = storage.appraisal.appraisal_history(store, "appraisal_events", r["rid"])
     assert events.loc[events["event"] == "reopen", "reason"].tolist() == ["Đơn vị đề nghị bổ sung"]
     assert ap.unit_status(store, r["rid"]).set_index("unit").at[B, "status"] == "draft"
     log = next(d.value for d in at.dataframe if "Sự kiện" in d.value.columns)
@@ -302,7 +304,7 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     assert (row["Đơn vị"], row["Người thẩm định"], row["Lý do"]) == (B, M1, "Không có minh chứng")
     assert row["Chênh lệch"].startswith("-") and "," in row["Chênh lệch"]
     # the ranking of the level now has B's appraised figures
-    appraised = store.current_inputs("hue_units", f"{LEVEL}@{PROVINCE}", "appraised", "own")
+    appraised = storage.inputs.current_inputs(store, "hue_units", f"{LEVEL}@{PROVINCE}", "appraised", "own")
     assert set(appraised["entity"]) == {B}
 
 

@@ -1,5 +1,9 @@
 """The internal appraisal round (issue 12): a full round on the SAMPLE Huế communes, every rule the service
 enforces, closing in one transaction, and the pure helpers (table-driven, no database)."""
+import storage.inputs
+import storage.db
+import storage.appraisal
+import storage.accounts
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -10,7 +14,8 @@ import pytest
 
 from office import appraisal as ap
 from loaders import limits
-from storage.db import EditorRequired, Store
+from storage.errors import EditorRequired
+from storage.db import Store
 from scoring import load_framework, score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +70,7 @@ def cheap_hashes(monkeypatch):
 
 def base_values(store) -> pd.DataFrame:
     """One valid, complete set of commune values (the SAMPLE figures of one commune), III.1 set to 80/100."""
-    df = store.current_inputs("hue_units", GROUP, "self", "sample")
+    df = storage.inputs.current_inputs(store, "hue_units", GROUP, "self", "sample")
     one = df.loc[(df["entity"] == A) & (df["year"] == df["year"].max()),
                  ["indicator", "variable", "value", "not_applicable"]].reset_index(drop=True)
     one.loc[(one["indicator"] == "III.1") & (one["variable"] == "a"), "value"] = 80.0
@@ -179,12 +184,12 @@ def test_full_round(store, fw, rnd):
 
     res = ap.close_round(store, fw, r.rid, EDITOR, now=when + timedelta(hours=1))
     assert res["units_without_figures"] == [D] and res["kept_self"] == 0
-    appraised = store.current_inputs("hue_units", GROUP, "appraised", "own")
-    selfs = store.current_inputs("hue_units", GROUP, "self", "own")
+    appraised = storage.inputs.current_inputs(store, "hue_units", GROUP, "appraised", "own")
+    selfs = storage.inputs.current_inputs(store, "hue_units", GROUP, "self", "own")
     pick = lambda df: df.loc[(df["entity"] == B) & (df["indicator"] == "III.1") & (df["variable"] == "a"), "value"]
     assert pick(appraised).tolist() == [60.0] and pick(selfs).tolist() == [80.0]
     assert set(appraised["entity"]) == {A, B, C} and set(appraised["year"]) == {YEAR}
-    info = store.import_info(res["appraised_import_id"])
+    info = storage.inputs.import_info(store, res["appraised_import_id"])
     assert info["flag"] == "self_assessed" and info["form"] == "appraisal_round"
     assert info["file_name"] == f"Vòng đánh giá số {r.rid} — Vòng thử nghiệm"
 
@@ -232,10 +237,10 @@ def test_lock_after_deadline_and_reopen_is_recorded(store, fw, rnd):
     assert st.at[A, "status"] == "draft" and st.at[A, "reopened"]
     assert st.at[A, "deadline"] == datetime(2026, 12, 20, 16, 59, 59)
     ap.save_draft(store, fw, r.rid, A, with_value(r.values, "I.4", "a", 3), r.actors[A], now=AFTER)
-    ev = store.appraisal_history("appraisal_events", r.rid)
+    ev = storage.appraisal.appraisal_history(store, "appraisal_events", r.rid)
     reopen = ev.loc[ev["event"] == "reopen"].iloc[0]
     assert (reopen["unit"], reopen["actor"], reopen["reason"]) == (A, EDITOR["name"], "Sự cố mạng")
-    log = store.change_log()
+    log = storage.db.change_log(store)
     assert ((log["action"] == "appraisal_reopen") & (log["changed_by"] == EDITOR["name"])).sum() == 1
     # After the reopened deadline it locks again.
     with pytest.raises(ap.FormLocked):
@@ -260,7 +265,7 @@ def test_a_unit_sees_and_changes_only_its_own_form(store, fw, rnd):
                  lambda: ap.save_draft(store, fw, r.rid, A, r.values, EDITOR, now=T0)):
         with pytest.raises(ap.NotYourUnit):
             call()
-    assert store.appraisal_history("appraisal_values", r.rid).empty
+    assert storage.appraisal.appraisal_history(store, "appraisal_values", r.rid).empty
 
 
 def test_council_rules(store, fw, rnd):
@@ -291,11 +296,11 @@ def test_council_rules(store, fw, rnd):
     q = ap.queue(store, fw, r.rid, m1, now=T0)
     assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == M1}
     # A batch is checked whole: one unassigned criterion and nothing of it is written.
-    n = len(store.appraisal_history("appraisal_decisions", r.rid))
+    n = len(storage.appraisal.appraisal_history(store, "appraisal_decisions", r.rid))
     with pytest.raises(ap.NotAssigned):
         ap.decide_many(store, fw, r.rid, [(A, mine, own, ""), (A, theirs, {v: 1.0 for v in
                                           r.view.nodes[theirs].variable_names()}, "x")], m1, now=T0)
-    assert len(store.appraisal_history("appraisal_decisions", r.rid)) == n
+    assert len(storage.appraisal.appraisal_history(store, "appraisal_decisions", r.rid)) == n
     # The unit withdraws and changes that criterion: the decision becomes stale ("cần xem lại").
     ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=1))
     var = leaf.variable_names()[0]
@@ -326,11 +331,11 @@ def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
     # Two sessions that both passed the check: the store refuses the second inside its transaction.
     row = pd.DataFrame([{"unit": A, "indicator": code, "kind": "reply", "text": "x", "saved_by": "x", "saved_at": T0}])
     with pytest.raises(ap.ReplyNotAllowed):
-        store.appraisal_record(r.rid, {"appraisal_notes": row}, who="x", action="appraisal_reply", target="t",
+        storage.appraisal.appraisal_record(store, r.rid, {"appraisal_notes": row}, who="x", action="appraisal_reply", target="t",
                                refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND "
                                           "indicator = ? AND kind = 'reply'", [r.rid, A, code],
                                           ap.ReplyNotAllowed("second")))
-    assert len(store.appraisal_history("appraisal_notes", r.rid)) == 1
+    assert len(storage.appraisal.appraisal_history(store, "appraisal_notes", r.rid)) == 1
     f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
     assert f.loc[f["code"] == code, "reply"].eq("Xin gửi lại minh chứng").all()
     assert f.loc[f["code"] == code, "decided_reason"].eq("Không có minh chứng").all()
@@ -349,7 +354,7 @@ def test_after_close_everything_is_refused(store, fw, rnd):
     submitted(store, fw, r, A, B)
     res = ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
     assert res["kept_self"] == 2 * len(r.codes)
-    ev = store.appraisal_history("appraisal_events", r.rid)
+    ev = storage.appraisal.appraisal_history(store, "appraisal_events", r.rid)
     assert ev["reason"].iloc[-1].startswith(f"{2 * len(r.codes)} tiêu chí chưa thẩm định")
     code = r.codes[0]
     one = {v: 1.0 for v in r.view.nodes[code].variable_names()}
@@ -377,12 +382,12 @@ def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, mon
     assert exc.value.detail == str(len(r.codes))
 
     def snapshot():
-        return (store.counts()["raw_inputs"], store.counts()["imports"],
-                len(store.appraisal_history("appraisal_events", r.rid)), len(store.change_log()),
-                store.appraisal_round(r.rid)["closed_at"])
+        return (storage.inputs.counts(store)["raw_inputs"], storage.inputs.counts(store)["imports"],
+                len(storage.appraisal.appraisal_history(store, "appraisal_events", r.rid)), len(storage.db.change_log(store)),
+                storage.appraisal.appraisal_round(store, r.rid)["closed_at"])
 
     before = snapshot()
-    original = Store._insert_frame
+    original = storage.db.insert_frame
     calls = []
 
     def exploding(cur, table, df):
@@ -391,10 +396,10 @@ def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, mon
         if table == "raw_inputs" and calls.count("raw_inputs") == 2:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(exploding))
+    monkeypatch.setattr(storage.db, "insert_frame", exploding)
     with pytest.raises(RuntimeError):
         ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(original))
+    monkeypatch.setattr(storage.db, "insert_frame", original)
     assert calls.count("raw_inputs") == 2 and snapshot() == before
     assert ap.round_info(store, r.rid, now=T0)["status"] == "open"
     ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
@@ -403,18 +408,18 @@ def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, mon
 
 def test_a_status_change_between_check_and_write_is_refused(store, fw, rnd):
     r = rnd
-    full = store.appraisal_token(r.rid, full=True)
+    full = storage.appraisal.appraisal_token(store, r.rid, full=True)
     ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0)       # a save under a close
-    assert store.appraisal_token(r.rid) < store.appraisal_token(r.rid, full=True) != full
+    assert storage.appraisal.appraisal_token(store, r.rid) < storage.appraisal.appraisal_token(store, r.rid, full=True) != full
     with pytest.raises(ap.RoundChanged):
-        store.close_appraisal_round(r.rid, pd.DataFrame(), pd.DataFrame(), entity_group=GROUP,
+        storage.appraisal.close_appraisal_round(store, r.rid, pd.DataFrame(), pd.DataFrame(), entity_group=GROUP,
                                     framework_id="hue_units", flag="self_assessed", file_name="x", who="x", at=T0,
                                     reason=None, guard=(r.rid, None, full, True))
-    token = store.appraisal_token(r.rid, A)
+    token = storage.appraisal.appraisal_token(store, r.rid, A)
     ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
     ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
     with pytest.raises(ap.RoundChanged):
-        store.appraisal_record(r.rid, {"appraisal_values": pd.DataFrame(
+        storage.appraisal.appraisal_record(store, r.rid, {"appraisal_values": pd.DataFrame(
             [{"unit": A, "indicator": "I.1", "variable": "item1", "value": 1.0, "not_applicable": False}])},
             who="x", action="t", target="t", guard=(r.rid, A, token))
 
@@ -423,7 +428,7 @@ def test_evidence_files(store, fw, rnd, monkeypatch):
     r = rnd
     eid = ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="../../Biên bản họp.PDF",
                           content=b"%PDF-1.4 x", now=T0)
-    row = store.appraisal_latest("appraisal_evidence", r.rid, A).set_index("evidence_id").loc[eid]
+    row = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").loc[eid]
     assert row["file_path"].endswith("_bien-ban-hop.pdf") and "/" not in row["file_path"]
     assert row["file_name"] == "Biên bản họp.PDF"
     assert ap.evidence_path(store, r.rid, row["file_path"]).read_bytes() == b"%PDF-1.4 x"
@@ -446,16 +451,16 @@ def test_evidence_files(store, fw, rnd, monkeypatch):
     with pytest.raises(ap.TextTooLong):
         ap.save_draft(store, fw, r.rid, A, None, r.actors[A], explanations={"I.1": "y" * 5001}, now=T0)
     dated = ap.add_evidence(store, r.rid, A, "I.3", r.actors[A], doc_number="5/QĐ", doc_date="01/02/2026", now=T0)
-    assert pd.Timestamp(store.appraisal_latest("appraisal_evidence", r.rid, A).set_index("evidence_id").at[dated, "doc_date"]) \
+    assert pd.Timestamp(storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").at[dated, "doc_date"]) \
         == pd.Timestamp(2026, 2, 1)                                       # dd/mm/yyyy, as written in Vietnam
     win = ap.add_evidence(store, r.rid, A, "I.2", r.actors[A], file_name="C:\\Users\\a\\Tờ trình.docx",
                           content=b"PK docx", now=T0)
-    got = store.appraisal_latest("appraisal_evidence", r.rid, A).set_index("evidence_id").loc[win]
+    got = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").loc[win]
     assert got["file_name"] == "Tờ trình.docx" and got["file_path"].endswith("_to-trinh.docx")
     assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 1
     assert ap.remove_evidence(store, r.rid, A, eid, r.actors[A], now=T0)
     assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 0
-    assert len(store.appraisal_history("appraisal_evidence", r.rid)) == 3     # kept, marked removed
+    assert len(storage.appraisal.appraisal_history(store, "appraisal_evidence", r.rid)) == 3     # kept, marked removed
 
 
 def test_accounts_sign_in_reissue_and_disable(store, rnd):
@@ -464,7 +469,7 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     assert "pw_hash" not in acc.columns and len(acc) == 6
     row = r.issued.set_index("display_name").loc[A]
     assert row["account"] == "phuong-thuan-hoa" and len(row["password"]) == 12
-    assert store.account_row("phuong-thuan-hoa")["pw_hash"].startswith("$argon2id$")
+    assert storage.accounts.account_row(store, "phuong-thuan-hoa")["pw_hash"].startswith("$argon2id$")
     assert r.issued.set_index("display_name").at[M1, "account"] == "hd-tran-thi-hoi-dong"
     assert ap.authenticate(store, "phuong-thuan-hoa", "sai mật khẩu") is None
     assert ap.authenticate(store, "khong-co", row["password"]) is None
@@ -667,7 +672,7 @@ def test_sample_round_for_screenshots(store):
     assert ap.authenticate(store, account, out["passwords"][account])["unit"] == unit
     g = ap.gap(store, fw, out["round_id"], now=T0 + timedelta(days=1))
     assert (g["difference"].fillna(0) != 0).any() and g.loc[g["difference"].fillna(0) != 0, "reason"].notna().all()
-    assert store.current_inputs("hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
+    assert storage.inputs.current_inputs(store, "hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
 
 
 @pytest.mark.parametrize("decided, expected", [

@@ -1,4 +1,8 @@
 """Editors sign in; nothing changes data without one (store level and on screen)."""
+import storage.units
+import storage.plans
+import storage.inputs
+import storage.db
 import subprocess
 import sys
 import tomllib
@@ -10,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from office import imports as importer
 from office import access as editors
 from office.bootstrap import DEFAULT_FRAMEWORK
-from storage.db import EditorRequired
+from storage.errors import EditorRequired
 from scoring import load_framework
 from tests.conftest import ROOT
 from tests.helpers import app_session, EDITOR_PASSWORD, editor_secrets
@@ -80,32 +84,32 @@ WRITES = {
     "target_progress": lambda s, who: importer.commit_target_progress(
         s, importer.validate_target_progress(s, b"target_id,year,value\nhue_dt_2025.05,2024,45%\n", "t.csv"),
         imported_by=who),
-    "save_scenario": lambda s, who: s.save_scenario("k", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=who),
-    "delete_scenario": lambda s, who: s.delete_scenario(DEFAULT_FRAMEWORK, "k", who=who),
-    "effort_weights": lambda s, who: s.save_effort_weights(DEFAULT_FRAMEWORK, {"1.1": 2.0}, who=who),
-    "criterion_leads": lambda s, who: s.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ"}, who),
-    "rollback": lambda s, who: s.rollback_import(1, who),
+    "save_scenario": lambda s, who: storage.plans.save_scenario(s, "k", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=who),
+    "delete_scenario": lambda s, who: storage.plans.delete_scenario(s, DEFAULT_FRAMEWORK, "k", who=who),
+    "effort_weights": lambda s, who: storage.plans.save_effort_weights(s, DEFAULT_FRAMEWORK, {"1.1": 2.0}, who=who),
+    "criterion_leads": lambda s, who: storage.units.assign_criterion_leads(s, "hue_units", "Huế", {"I.4": "Sở Nội vụ"}, who),
+    "rollback": lambda s, who: storage.inputs.rollback_import(s, 1, who),
 }
 
 
 @pytest.mark.parametrize("who", [None, "", "   "])
 def test_every_store_write_refuses_an_empty_editor(store, who):
-    before = (store.counts(), store.data_version(), len(store.change_log()))
+    before = (storage.inputs.counts(store), store.data_version(), len(storage.db.change_log(store)))
     for name, write in WRITES.items():
         with pytest.raises(EditorRequired):
             write(store, who)
-    assert (store.counts(), store.data_version(), len(store.change_log())) == before
+    assert (storage.inputs.counts(store), store.data_version(), len(storage.db.change_log(store))) == before
 
 
 def test_the_same_writes_pass_with_an_editor_and_record_who(store):
     for name, write in WRITES.items():
         write(store, "Nguyễn Văn A")
-    log = store.import_log()
+    log = storage.inputs.import_log(store)
     assert (log.head(3)["imported_by"] == "Nguyễn Văn A").all()
     assert log.set_index("import_id").at[1, "rolled_back_by"] == "Nguyễn Văn A"
-    assert set(store.effort_weights(DEFAULT_FRAMEWORK)["saved_by"]) == {"Nguyễn Văn A"}
-    assert store.criterion_leads("hue_units", "Huế").iloc[0]["assigned_by"] == "Nguyễn Văn A"
-    actions = store.change_log()
+    assert set(storage.plans.effort_weights(store, DEFAULT_FRAMEWORK)["saved_by"]) == {"Nguyễn Văn A"}
+    assert storage.units.criterion_leads(store, "hue_units", "Huế").iloc[0]["assigned_by"] == "Nguyễn Văn A"
+    actions = storage.db.change_log(store)
     assert {"save_scenario", "delete_scenario", "save_effort_weights", "rollback_import"} <= set(actions["action"])
     assert set(actions["changed_by"]) == {"Nguyễn Văn A"}
 
@@ -117,7 +121,7 @@ def test_published_needs_its_source(store):
         importer.commit(store, parsed, fw, "published", "Nguyễn Văn A")
     import_id = importer.commit(store, parsed, fw, "published", "Nguyễn Văn A",
                                 flag_source="Quyết định 1/QĐ-BTTTT")
-    assert store.import_info(import_id)["flag_source"] == "Quyết định 1/QĐ-BTTTT"
+    assert storage.inputs.import_info(store, import_id)["flag_source"] == "Quyết định 1/QĐ-BTTTT"
 
 
 # --- on screen ------------------------------------------------------------------------------------------
@@ -141,7 +145,7 @@ def test_reader_sees_every_data_change_disabled(reader):
     at.run()
     assert at.button(key="commit_import").disabled
     assert any("Chỉ biên tập viên đã đăng nhập" in c.value for c in at.caption)
-    assert "tot.csv" not in set(data.store().import_log()["file_name"])
+    assert "tot.csv" not in set(storage.inputs.import_log(data.store())["file_name"])
     at.selectbox(key="units_province").set_value("Huế").run()
     assert at.button(key="units_save").disabled
     at.switch_page("pages/plan.py").run()
@@ -175,7 +179,7 @@ def test_sign_in_box_refuses_a_wrong_password_then_signs_in(reader):
     at.button(key="plan_save_difficulty").click().run()
     from dashboard import data
 
-    assert set(data.store().effort_weights(DEFAULT_FRAMEWORK)["saved_by"]) == {"Kiểm thử"}
+    assert set(storage.plans.effort_weights(data.store(), DEFAULT_FRAMEWORK)["saved_by"]) == {"Kiểm thử"}
     at.sidebar.button(key="auth_logout").click().run()
     at.switch_page("pages/plan.py").run()
     assert at.button(key="plan_save_difficulty").disabled

@@ -1,4 +1,5 @@
 """Data-collection round (issue 10): agency workbooks out, filled workbooks back, tracker, consolidation, score."""
+import storage.collection
 import io
 import subprocess
 import sys
@@ -62,7 +63,7 @@ def fill(blob, values, *, only=None, evidence=True, no_evidence=(), override=Non
 
 @pytest.fixture()
 def round_(store, fw):
-    rid = store.create_round(fw.id, "Gia Lai", 2025, DEADLINE, "Đợt 1/2026", "Nguyễn Thị Lan")
+    rid = storage.collection.create_round(store, fw.id, "Gia Lai", 2025, DEADLINE, "Đợt 1/2026", "Nguyễn Thị Lan")
     blob, names = rounds.generate(store, fw, rid, "Nguyễn Thị Lan")
     z = zipfile.ZipFile(io.BytesIO(blob))
     books = {agency: z.read(name) for agency, name in names.items()}
@@ -91,7 +92,7 @@ def test_one_workbook_per_lead_agency_holding_only_its_indicators(fw, round_, st
     ws = openpyxl.load_workbook(io.BytesIO(books["Công an tỉnh"]))[col.DATA_SHEET]
     first = [c.value for c in ws[col.HEADER_ROW + 1]]
     assert first[2:4] == ["3.1", "a"] and first[col.COL["last_year"] - 1] not in (None, "")
-    assert set(store.round_sent(rid)["agency"]) == set(leads)
+    assert set(storage.collection.round_sent(store, rid)["agency"]) == set(leads)
 
 
 def test_round_trip_late_error_partial_then_complete_and_scored(fw, sample, store, round_):
@@ -127,7 +128,7 @@ def test_round_trip_late_error_partial_then_complete_and_scored(fw, sample, stor
     missing = cons.loc[cons["status"] == "missing"]
     assert sorted(missing["indicator"].unique()) == ["4.6", "5.2", "6.1"]
     # nothing of the refused file was written
-    assert not store.round_values(rid)["agency"].eq(error_agency).any()
+    assert not storage.collection.round_values(store, rid)["agency"].eq(error_agency).any()
     # incomplete: the total has no points (never guessed), complete components do
     pts = rounds.self_scores(fw, cons, "Gia Lai", 2025).set_index("code")["points"]
     assert pd.isna(pts["total"]) and pd.isna(pts["4.6"]) and not pd.isna(pts["3.1"])
@@ -150,7 +151,7 @@ def test_round_trip_late_error_partial_then_complete_and_scored(fw, sample, stor
 
     # the consolidated long CSV is what `python -m scoring score` reads, and scores the same
     csv = col.consolidated_long(cons, "Gia Lai", 2025)
-    path = store.evidence_folder().parent / "consolidated.csv"
+    path = storage.collection.evidence_folder(store).parent / "consolidated.csv"
     csv.to_csv(path, index=False)
     rescored = score(fw, read_long_csv(path)).scores.set_index("code")["points"]
     assert rescored["total"] == pytest.approx(want["total"], abs=1e-6)
@@ -165,7 +166,7 @@ def test_an_indicator_the_agency_does_not_lead_is_refused_by_name_and_cell(fw, s
     msg = [p for p in read.problems if "3.1" in p.message]
     assert len(msg) == 1 and "Công an tỉnh" in msg[0].message and msg[0].row == col.HEADER_ROW + 3
     assert msg[0].sheet == col.DATA_SHEET and msg[0].column == "E"
-    assert store.round_values(rid).empty  # all-or-nothing: 2.4 of the same file was not kept either
+    assert storage.collection.round_values(store, rid).empty  # all-or-nothing: 2.4 of the same file was not kept either
 
 
 @pytest.mark.parametrize("cell, why", [
@@ -211,11 +212,11 @@ def test_evidence_added_on_screen_with_a_file_beside_the_database(fw, sample, st
                    "Lan", ON_TIME)
     cons = rounds.consolidated(store, fw, rid)
     assert not cons.loc[cons["indicator"] == "5.4", "has_evidence"].any()
-    rel = store.add_evidence(rid, "5.4", "a", doc_number="45/BC-CT", doc_date=date(2026, 3, 1),
+    rel = storage.collection.add_evidence(store, rid, "5.4", "a", doc_number="45/BC-CT", doc_date=date(2026, 3, 1),
                              issuer="Thuế tỉnh", file_name="../../bao cao.pdf", file_bytes=b"%PDF-1.4 x",
                              added_by="Lan")
-    stored = store.evidence_folder() / rel
-    assert stored.read_bytes() == b"%PDF-1.4 x" and stored.parent.parent.parent == store.evidence_folder().parent
+    stored = storage.collection.evidence_folder(store) / rel
+    assert stored.read_bytes() == b"%PDF-1.4 x" and stored.parent.parent.parent == storage.collection.evidence_folder(store).parent
     assert ".." not in rel
     cons = rounds.consolidated(store, fw, rid).set_index(["indicator", "variable"])
     assert cons.loc[("5.4", "a"), "has_evidence"] and not cons.loc[("5.4", "b"), "has_evidence"]
@@ -234,7 +235,7 @@ def test_official_result_against_self_assessment(fw, sample, store, round_):
            .replace(";", ","))
     off, problems = col.parse_official(csv.encode(), fw)
     assert not problems
-    store.save_official_points(fw.id, "Gia Lai", 2025, off, file_name="ketqua.csv", imported_by="Lan")
+    storage.collection.save_official_points(store, fw.id, "Gia Lai", 2025, off, file_name="ketqua.csv", imported_by="Lan")
     comp, lost = rounds.official_comparison(store, fw, rid)
     comp = comp.set_index("code")
     assert comp.loc["3.1", "difference"] == pytest.approx(-4, abs=1e-3)

@@ -1,4 +1,8 @@
 """Undo, many processes on one database, database faults, backup → rebuild, safe output."""
+import storage.units
+import storage.plans
+import storage.inputs
+import storage.db
 import io
 import os
 import subprocess
@@ -15,9 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from office import imports as importer
 from storage import backup
+from office import recovery
 from office.bootstrap import DEFAULT_FRAMEWORK
 from loaders.safe_output import neutralise_frame
-from storage.db import DatabaseLost, DatabaseReadOnly, Store
+from storage.errors import DatabaseLost, DatabaseReadOnly
+from storage.db import Store
 from scoring import load_framework
 from tests.conftest import ROOT
 
@@ -30,7 +36,7 @@ def csv_of(value_a, value_b=10, year=2026):
 
 
 def gia_lai(store, year=2026):
-    cur = store.current_inputs(DEFAULT_FRAMEWORK)
+    cur = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK)
     rows = cur.loc[(cur["entity"] == "Gia Lai") & (cur["year"] == year) & (cur["indicator"] == "1.1")]
     return dict(zip(rows["variable"], rows["value"]))
 
@@ -42,36 +48,36 @@ def test_rollback_restores_what_the_import_replaced_and_is_recorded(store):
     _, first = importer.import_file(store, fw, csv_of(5), "dau.csv", imported_by=WHO)
     _, second = importer.import_file(store, fw, csv_of(7, 12), "sua.csv", imported_by=WHO)
     assert gia_lai(store) == {"a": 7.0, "b": 12.0}
-    diff = store.import_diff(second).set_index("variable")
+    diff = storage.inputs.import_diff(store, second).set_index("variable")
     assert diff.loc["a", "previous_value"] == 5.0 and diff.loc["b", "previous_value"] == 10.0
     assert set(diff["previous_import"]) == {first}
-    assert len(store.import_rows(second)) == 2
-    new = store.import_diff(first)
+    assert len(storage.inputs.import_rows(store, second)) == 2
+    new = storage.inputs.import_diff(store, first)
     assert new["previous_import"].isna().all()  # 2026 was new
-    store.rollback_import(second, "Trần Thị B", "nhập nhầm tệp")
+    storage.inputs.rollback_import(store, second, "Trần Thị B", "nhập nhầm tệp")
     assert gia_lai(store) == {"a": 5.0, "b": 10.0}
-    info = store.import_info(second)
+    info = storage.inputs.import_info(store, second)
     assert info["rolled_back_by"] == "Trần Thị B" and info["rollback_reason"] == "nhập nhầm tệp"
-    assert len(store.import_rows(second)) == 2  # kept, not deleted
-    assert store.change_log().iloc[0]["action"] == "rollback_import"
+    assert len(storage.inputs.import_rows(store, second)) == 2  # kept, not deleted
+    assert storage.db.change_log(store).iloc[0]["action"] == "rollback_import"
     with pytest.raises(ValueError, match="already"):
-        store.rollback_import(second, WHO)
-    store.rollback_import(first, WHO)
+        storage.inputs.rollback_import(store, second, WHO)
+    storage.inputs.rollback_import(store, first, WHO)
     assert gia_lai(store) == {}
     # a later diff ignores rolled-back imports
     _, third = importer.import_file(store, fw, csv_of(9), "moi.csv", imported_by=WHO)
-    assert store.import_diff(third)["previous_import"].isna().all()
+    assert storage.inputs.import_diff(store, third)["previous_import"].isna().all()
 
 
 def test_rollback_of_a_unit_list_brings_back_the_previous_list(store):
-    before = store.units("Huế")
+    before = storage.units.units(store, "Huế")
     parsed = importer.validate_unit_list("Tên đơn vị,Cấp\nSở Nội vụ,Sở\n".encode(), "dv.csv")
     uid = importer.commit_unit_list(store, "Huế", parsed, imported_by=WHO)
-    assert len(store.units("Huế")) == 1
-    diff = store.import_diff(uid)
+    assert len(storage.units.units(store, "Huế")) == 1
+    diff = storage.inputs.import_diff(store, uid)
     assert (diff["change"] == "removed").sum() == len(before) - 1
-    store.rollback_import(uid, WHO)
-    assert len(store.units("Huế")) == len(before)
+    storage.inputs.rollback_import(store, uid, WHO)
+    assert len(storage.units.units(store, "Huế")) == len(before)
 
 
 def test_a_failed_commit_is_retried_not_hidden(store, monkeypatch):
@@ -90,8 +96,8 @@ def test_a_failed_commit_is_retried_not_hidden(store, monkeypatch):
                 raise duckdb.TransactionException("TransactionContext Error: Failed to commit: Conflict on update!")
 
     monkeypatch.setattr(Store, "_transaction_on", staticmethod(flaky))
-    store.save_scenario("k", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
-    assert calls["n"] == 2 and list(store.scenarios(DEFAULT_FRAMEWORK)["name"]) == ["k"]
+    storage.plans.save_scenario(store, "k", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
+    assert calls["n"] == 2 and list(storage.plans.scenarios(store, DEFAULT_FRAMEWORK)["name"]) == ["k"]
 
 
 # --- many processes on one file -----------------------------------------------------------------------
@@ -100,6 +106,8 @@ WORKER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
     from office import imports as importer
+    import storage.inputs
+    import storage.plans
     from storage.db import Store
     from scoring import load_framework
     store = Store({db!r})
@@ -107,12 +115,12 @@ WORKER = textwrap.dedent("""
     errors = 0
     for j in range({n}):
         try:
-            store.save_scenario("chung", fw.id, "Gia Lai", 2025, '{{"k": %d}}' % j, who="{who}")
-            store.save_effort_weights(fw.id, {{"1.1": float(j + 1)}}, who="{who}")
+            storage.plans.save_scenario(store, "chung", fw.id, "Gia Lai", 2025, '{{"k": %d}}' % j, who="{who}")
+            storage.plans.save_effort_weights(store, fw.id, {{"1.1": float(j + 1)}}, who="{who}")
             content = ("entity,year,indicator,variable,value\\nGia Lai,{year},1.1,a,%d\\nGia Lai,{year},1.1,b,100\\n" % j).encode()
             _, iid = importer.import_file(store, fw, content, "p{who}_%d.csv" % j, imported_by="{who}")
             assert iid is not None
-            assert len(store.current_inputs(fw.id)) > 0
+            assert len(storage.inputs.current_inputs(store, fw.id)) > 0
         except Exception as exc:
             errors += 1
             print(type(exc).__name__, exc, file=sys.stderr)
@@ -131,16 +139,16 @@ def test_two_processes_write_and_read_one_database(store):
     mine = Store(db)
     reads = 0
     while any(p.poll() is None for p in procs):
-        assert len(mine.current_inputs(DEFAULT_FRAMEWORK)) > 0
-        mine.save_scenario("chung", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who="P-main")
+        assert len(storage.inputs.current_inputs(mine, DEFAULT_FRAMEWORK)) > 0
+        storage.plans.save_scenario(mine, "chung", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who="P-main")
         reads += 1
     outs = [p.communicate(timeout=300) for p in procs]
     for out, err in outs:
         assert out.strip() == "0", err
     assert reads > 0
-    log = mine.import_log()
+    log = storage.inputs.import_log(mine)
     assert {f"pP{k}_{j}.csv" for k in range(2) for j in range(8)} <= set(log["file_name"])
-    assert len(mine.scenarios(DEFAULT_FRAMEWORK)) == 1
+    assert len(storage.plans.scenarios(mine, DEFAULT_FRAMEWORK)) == 1
     for k in range(2):
         assert gia_lai(mine, 2031 + k) == {"a": 7.0, "b": 100.0}
     mine.close()
@@ -155,8 +163,8 @@ def test_concurrent_saves_of_one_scenario_and_weights_never_fail(store):
     def saver(k):
         for j in range(6):
             try:
-                store.save_scenario("cùng tên", DEFAULT_FRAMEWORK, "Gia Lai", 2025, f'{{"k": {k}, "j": {j}}}', who=f"T{k}")
-                store.save_effort_weights(DEFAULT_FRAMEWORK, {"1.1": float(k), "1.2": float(j)}, who=f"T{k}")
+                storage.plans.save_scenario(store, "cùng tên", DEFAULT_FRAMEWORK, "Gia Lai", 2025, f'{{"k": {k}, "j": {j}}}', who=f"T{k}")
+                storage.plans.save_effort_weights(store, DEFAULT_FRAMEWORK, {"1.1": float(k), "1.2": float(j)}, who=f"T{k}")
             except Exception as exc:  # noqa: BLE001 — collected and asserted below
                 errors.append(exc)
 
@@ -166,23 +174,23 @@ def test_concurrent_saves_of_one_scenario_and_weights_never_fail(store):
     for th in threads:
         th.join()
     assert errors == []
-    assert len(store.scenarios(DEFAULT_FRAMEWORK)) == 1 and len(store.effort_weights(DEFAULT_FRAMEWORK)) == 2
-    assert (store.change_log()["action"] == "save_scenario").sum() == 48
+    assert len(storage.plans.scenarios(store, DEFAULT_FRAMEWORK)) == 1 and len(storage.plans.effort_weights(store, DEFAULT_FRAMEWORK)) == 2
+    assert (storage.db.change_log(store)["action"] == "save_scenario").sum() == 48
 
 
 # --- faults at start and while running ----------------------------------------------------------------
 
 def test_missing_database_without_backup_starts_fresh(tmp_path):
-    store, notice = backup.open_with_recovery(tmp_path / "db.duckdb")
-    assert notice is None and store.counts()["imports"] > 0
+    store, notice = recovery.open_database(tmp_path / "db.duckdb")
+    assert notice is None and storage.inputs.counts(store)["imports"] > 0
     store.close()
 
 
 def _with_user_import(path):
-    store, _ = backup.open_with_recovery(path)
+    store, _ = recovery.open_database(path)
     fw = load_framework(DEFAULT_FRAMEWORK)
     _, iid = importer.import_file(store, fw, csv_of(5), "cua_toi.csv", imported_by=WHO)
-    store.save_scenario("giữ", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
+    storage.plans.save_scenario(store, "giữ", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
     store.close()
     return iid
 
@@ -192,9 +200,9 @@ def test_missing_database_is_rebuilt_from_the_backup(tmp_path):
     _with_user_import(path)
     assert (backup.backup_dir(path) / "imports.csv").exists()
     path.unlink()
-    store, notice = backup.open_with_recovery(path)
+    store, notice = recovery.open_database(path)
     assert notice[0] == "missing_rebuilt" and notice[1]["imports"] == 1
-    assert gia_lai(store) == {"a": 5.0, "b": 10.0} and list(store.scenarios(DEFAULT_FRAMEWORK)["name"]) == ["giữ"]
+    assert gia_lai(store) == {"a": 5.0, "b": 10.0} and list(storage.plans.scenarios(store, DEFAULT_FRAMEWORK)["name"]) == ["giữ"]
     store.close()
 
 
@@ -203,9 +211,24 @@ def test_corrupt_database_is_moved_aside_and_rebuilt(tmp_path, damage):
     path = tmp_path / "db.duckdb"
     _with_user_import(path)
     path.write_bytes(damage)
-    store, notice = backup.open_with_recovery(path)
+    store, notice = recovery.open_database(path)
     assert notice[0] == "corrupt_rebuilt"
     assert os.path.exists(notice[1]["moved"]) and open(notice[1]["moved"], "rb").read() == damage
+    assert gia_lai(store) == {"a": 5.0, "b": 10.0}
+    store.close()
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9])
+def test_database_cut_short_is_treated_as_corrupt_and_rebuilt(tmp_path, keep):
+    """A file cut short makes DuckDB say 'Could not read enough bytes' (an IOException, at open or at the first
+    read): it is moved aside and rebuilt like any corrupt file, never 'lỗi ngoài dự kiến' on every page."""
+    path = tmp_path / "db.duckdb"
+    _with_user_import(path)
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.truncate(int(size * keep))
+    store, notice = recovery.open_database(path)
+    assert notice[0] == "corrupt_rebuilt" and os.path.getsize(notice[1]["moved"]) == int(size * keep)
     assert gia_lai(store) == {"a": 5.0, "b": 10.0}
     store.close()
 
@@ -216,11 +239,11 @@ def test_read_only_database_opens_for_reading(tmp_path, monkeypatch):
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK and str(p).startswith(str(tmp_path))
                         else real_access(p, mode))  # the tests run as root, who may write anything
-    store, notice = backup.open_with_recovery(path)
+    store, notice = recovery.open_database(path)
     assert notice[0] == "read_only" and store.read_only
     assert gia_lai(store) == {"a": 5.0, "b": 10.0}
     with pytest.raises(DatabaseReadOnly):
-        store.save_scenario("x", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
+        storage.plans.save_scenario(store, "x", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
     store.close()
 
 
@@ -228,7 +251,7 @@ def test_read_only_database_opens_for_reading(tmp_path, monkeypatch):
 def test_database_lost_while_running_refuses_the_next_write(tmp_path, how):
     path = tmp_path / "db.duckdb"
     _with_user_import(path)
-    store, _ = backup.open_with_recovery(path)
+    store, _ = recovery.open_database(path)
     assert gia_lai(store) == {"a": 5.0, "b": 10.0}
     path.unlink()
     if how == "replaced":
@@ -240,7 +263,7 @@ def test_database_lost_while_running_refuses_the_next_write(tmp_path, how):
     with pytest.raises(DatabaseLost):
         importer.commit(store, parsed, fw, imported_by=WHO)
     with pytest.raises(DatabaseLost):
-        store.save_scenario("x", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
+        storage.plans.save_scenario(store, "x", DEFAULT_FRAMEWORK, "Gia Lai", 2025, "{}", who=WHO)
     assert store.lost()
     assert path.exists() == (how == "replaced")  # a deleted file is never silently recreated
     if how == "deleted":
@@ -252,24 +275,24 @@ def test_backup_then_rebuild_with_one_command(tmp_path):
     path = tmp_path / "db.duckdb"
     iid = _with_user_import(path)
     store = Store(path)
-    store.rollback_import(iid, WHO, "thử")
+    storage.inputs.rollback_import(store, iid, WHO, "thử")
     store.close()
     out = tmp_path / "sao_luu"
-    run = subprocess.run([sys.executable, "-m", "storage.backup", "export", "--db", str(path), "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "office.recovery", "export", "--db", str(path), "--out", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     assert (out / "imports.csv").exists() and len(list((out / "imports").glob("*.parquet"))) == 1
-    run = subprocess.run([sys.executable, "-m", "storage.backup", "rebuild", "--db", str(path), "--from", str(out)],
+    run = subprocess.run([sys.executable, "-m", "office.recovery", "rebuild", "--db", str(path), "--from", str(out)],
                          capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert run.returncode == 0, run.stderr
     assert list(tmp_path.glob("db.duckdb.cu-*"))  # the old file kept aside
     store = Store(path)
-    log = store.import_log()
+    log = storage.inputs.import_log(store)
     mine = log.loc[log["file_name"] == "cua_toi.csv"].iloc[0]
     assert mine["imported_by"] == WHO and mine["rolled_back_by"] == WHO
     assert gia_lai(store) == {}  # still rolled back
-    assert len(store.import_rows(int(mine["import_id"]))) == 2
-    assert list(store.scenarios(DEFAULT_FRAMEWORK)["name"]) == ["giữ"]
+    assert len(storage.inputs.import_rows(store, int(mine["import_id"]))) == 2
+    assert list(storage.plans.scenarios(store, DEFAULT_FRAMEWORK)["name"]) == ["giữ"]
     store.close()
 
 
@@ -296,7 +319,7 @@ def test_app_explains_a_rebuilt_corrupt_database(tmp_path, monkeypatch):
 
 def test_a_fault_in_the_shared_controls_is_explained_not_raised(tmp_path, monkeypatch):
     from dashboard import data
-    from storage.db import DatabaseBusy
+    from storage.errors import DatabaseBusy
 
     at = _app(tmp_path, monkeypatch, tmp_path / "app.duckdb")
 
@@ -342,7 +365,7 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
     from scoring import load_framework
 
     path = tmp_path / "db.duckdb"
-    store, _ = backup.open_with_recovery(path)
+    store, _ = recovery.open_database(path)
     out = build_sample_round(store)
     fw = load_framework("hue_units")
     rid = out["round_id"]
@@ -350,28 +373,28 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
     ap.close_round(store, fw, rid, office, keep_self_for_undecided=True, now=DEFAULT_NOW)
     group = "commune@Huế"
     before = {t: store.query(f"SELECT * FROM {t}") for t in backup.WHOLE_TABLES}
-    appraised = store.current_inputs("hue_units", group, "appraised", "sample")
+    appraised = storage.inputs.current_inputs(store, "hue_units", group, "appraised", "sample")
     gap = ap.gap(store, fw, rid)
     store.close()
     path.unlink()
 
-    store, notice = backup.open_with_recovery(path)
+    store, notice = recovery.open_database(path)
     assert notice[0] == "missing_rebuilt"
     for table in backup.WHOLE_TABLES:
         if table == "appraisal_rounds":
             continue
         pd.testing.assert_frame_equal(store.query(f"SELECT * FROM {table}"), before[table], check_dtype=False)
     info = store.query("SELECT * FROM appraisal_rounds WHERE round_id = ?", [rid]).iloc[0]
-    ids = set(store.import_log()["import_id"])
+    ids = set(storage.inputs.import_log(store)["import_id"])
     assert int(info["self_import_id"]) in ids and int(info["appraised_import_id"]) in ids
-    got = store.current_inputs("hue_units", group, "appraised", "sample")
+    got = storage.inputs.current_inputs(store, "hue_units", group, "appraised", "sample")
     cols = ["entity", "year", "indicator", "variable", "value"]
     pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), appraised[cols].reset_index(drop=True))
     pd.testing.assert_frame_equal(ap.gap(store, fw, rid), gap)
     account = out["accounts"].iloc[0]
     assert ap.authenticate(store, account["account"], out["passwords"][account["account"]]) is not None
     # new rows after the rebuild: a new round and its history rows take fresh ids
-    units = sorted(store.units("Huế", "commune")["name"])[:2]
+    units = sorted(storage.units.units(store, "Huế", "commune")["name"])[:2]
     new = ap.open_round(store, fw, "Huế", "commune", 2027, date(2027, 12, 15), "Vòng sau khôi phục", units, False,
                         office, now=DEFAULT_NOW)
     assert new > rid

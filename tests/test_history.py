@@ -1,5 +1,6 @@
 """Published history 2020–2024 with provenance: kinds of every figure, derived 34-group values and ranks,
 the 2024 baseline, the real-movement bootstrap, and the trends/odds pages (AppTest)."""
+import storage.inputs
 import json
 
 import numpy as np
@@ -354,7 +355,8 @@ def test_schema_1_database_is_upgraded_and_reloaded(tmp_path):
     import duckdb
 
     from office.bootstrap import ensure_default_data
-    from storage.db import SCHEMA_VERSION, Store
+    from storage.schema import SCHEMA_VERSION
+    from storage.db import Store
 
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
@@ -372,7 +374,7 @@ def test_schema_1_database_is_upgraded_and_reloaded(tmp_path):
     try:
         assert store.get_meta("schema_version") == SCHEMA_VERSION == "2"
         assert ensure_default_data(store, with_sample=False) is True
-        pub = store.published_results()
+        pub = storage.inputs.published_results(store)
         assert len(pub) == 237
         assert {"source_kind", "note", "value_kind", "rank_kind"} <= set(pub.columns)
         assert pub["source_kind"].map(is_source_kind).all()

@@ -1,4 +1,5 @@
 """In-year progress (issue 10): year-end projection by hand, points over time, the stored round trip."""
+import storage.collection
 import io
 import zipfile
 from datetime import date
@@ -82,7 +83,7 @@ def test_progress_round_trip_on_the_sample(store):
     wb[col.DATA_SHEET].append(["Gia Lai", 2025, "1.1", "a", 5])
     buf = io.BytesIO()
     wb.save(buf)
-    n = len(store.progress_updates(fw.id, "Gia Lai", 2025))
+    n = len(storage.collection.progress_updates(store, fw.id, "Gia Lai", 2025))
     assert not rounds.receive_progress(store, fw, "Gia Lai", 2025, date(2025, 10, 1), "Thuế tỉnh", buf.getvalue(),
                                        "t.xlsx").ok
-    assert len(store.progress_updates(fw.id, "Gia Lai", 2025)) == n
+    assert len(storage.collection.progress_updates(store, fw.id, "Gia Lai", 2025)) == n

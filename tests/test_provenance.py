@@ -1,4 +1,5 @@
 """SAMPLE never mixes with a province's own data; year-on-year changes compare like with like and say against what."""
+import storage.inputs
 import io
 
 import pandas as pd
@@ -14,7 +15,7 @@ from tests.test_app import app, go  # noqa: F401  (fixture)
 def own_file(store, entities=("Gia Lai",), year=2025) -> bytes:
     """A province's own file for `year`: the values of the SAMPLE 2025 rows of `entities`, written as the
     province's own import (flag self_assessed)."""
-    base = store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample")
+    base = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample")
     rows = base.loc[base["entity"].isin(entities) & (base["year"] == 2025)]
     out = rows[["entity", "indicator", "variable", "value"]].assign(year=year)
     buf = io.StringIO()
@@ -29,16 +30,16 @@ def baseline():
 
 def test_own_import_is_a_separate_dataset(store):
     fw = load_framework(DEFAULT_FRAMEWORK)
-    assert store.datasets(DEFAULT_FRAMEWORK, "34") == ["sample"]
+    assert storage.inputs.datasets(store, DEFAULT_FRAMEWORK, "34") == ["sample"]
     _, import_id = importer.import_file(store, fw, own_file(store), "gialai_2025.csv", imported_by="Kiểm thử")
     assert import_id is not None
-    assert store.datasets(DEFAULT_FRAMEWORK, "34") == ["own", "sample"]
-    own = store.current_inputs(DEFAULT_FRAMEWORK, dataset="own")
-    sample = store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample")
+    assert storage.inputs.datasets(store, DEFAULT_FRAMEWORK, "34") == ["own", "sample"]
+    own = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="own")
+    sample = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample")
     assert set(own["flag"]) == {"self_assessed"} and set(own["entity"]) == {"Gia Lai"} and set(own["year"]) == {2025}
     assert set(sample["flag"]) == {"sample"} and len(sample["entity"].unique()) == 34
     # The default dataset is the own one once it exists: no SAMPLE row in it.
-    assert store.current_inputs(DEFAULT_FRAMEWORK).equals(own)
+    assert storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK).equals(own)
 
 
 @pytest.mark.parametrize("entities, rank_compared", [
@@ -47,10 +48,10 @@ def test_own_import_is_a_separate_dataset(store):
 ])
 def test_own_2025_is_compared_with_the_published_2024_result(store, entities, rank_compared):
     fw = load_framework(DEFAULT_FRAMEWORK)
-    names = tuple(store.entities("34")["name"]) if entities is None else entities
+    names = tuple(storage.inputs.entities(store, "34")["name"]) if entities is None else entities
     importer.import_file(store, fw, own_file(store, names), "own_2025.csv", imported_by="Kiểm thử")
-    own = score(fw, store.current_inputs(DEFAULT_FRAMEWORK, dataset="own"))
-    sample = score(fw, store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample"))
+    own = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="own"))
+    sample = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample"))
     base = baseline()
     chg = analysis.year_change(own, "Gia Lai", 2025, "own", base)
     gl = base.set_index("entity").loc["Gia Lai"]
@@ -71,26 +72,26 @@ def test_own_2025_is_compared_with_the_published_2024_result(store, entities, ra
 
 def test_sample_is_compared_with_sample_and_nothing_else_without_a_basis(store):
     fw = load_framework(DEFAULT_FRAMEWORK)
-    sample = score(fw, store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample"))
+    sample = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample"))
     chg = analysis.year_change(sample, "Gia Lai", 2025, "sample", baseline())
     assert chg.basis == "sample" and chg.previous_year == 2024 and chg.rank_change is not None
     # Own data for 2026 only: no own 2025 and no published 2025 → nothing comparable, no change.
     importer.import_file(store, fw, own_file(store, year=2026), "own_2026.csv", imported_by="Kiểm thử")
-    own = score(fw, store.current_inputs(DEFAULT_FRAMEWORK, dataset="own"))
+    own = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="own"))
     none = analysis.year_change(own, "Gia Lai", 2026, "own", baseline())
     assert none.basis is None and none.points_change is None and none.rank_change is None
 
 
 def test_sample_dataset_removed_and_recorded(store):
-    n_sample = len(store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample"))
-    removed = store.remove_sample(DEFAULT_FRAMEWORK, "34", removed_by="test")
+    n_sample = len(storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample"))
+    removed = storage.inputs.remove_sample(store, DEFAULT_FRAMEWORK, "34", removed_by="test")
     assert removed >= n_sample > 0
-    assert store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample").empty
-    log = store.import_log()
+    assert storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample").empty
+    log = storage.inputs.import_log(store)
     assert log.loc[0, "form"] == "remove_sample" and log.loc[0, "n_rows"] == removed
     store.set_meta("bootstrap_version", "0")  # a later start reloads the default data …
     ensure_default_data(store)
-    assert store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample").empty  # … but not the removed SAMPLE
+    assert storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample").empty  # … but not the removed SAMPLE
 
 
 def upload_and_commit(app, name: str, content: bytes):
@@ -142,23 +143,23 @@ def test_same_file_is_not_written_twice_without_confirmation(app):
     from dashboard import data
 
     content = "entity,year,indicator,variable,value\nGia Lai,2026,1.1,a,5\nGia Lai,2026,1.1,b,10\n".encode()
-    n0 = len(data.store().import_log())
+    n0 = len(storage.inputs.import_log(data.store()))
     upload_and_commit(app, "tot.csv", content)
     # After a write: only the "written" state, no "nothing written yet" beside it, no second write button.
     texts = [s.value for s in app.success]
     assert any("Đã ghi lần nhập số" in t for t in texts) and not any("Chưa có gì được ghi" in t for t in texts)
     assert not [b for b in app.button if b.key == "commit_import"]
-    assert len(data.store().import_log()) == n0 + 1
+    assert len(storage.inputs.import_log(data.store())) == n0 + 1
     # The same content again (another name): a warning, the write button disabled until confirmed.
     app.get("file_uploader")[0].upload("tot_copy.csv", content, "text/csv")
     app.run()
     assert any("đã được ghi ở lần nhập số" in w.value for w in app.warning)
     assert app.button(key="commit_import").disabled
-    assert len(data.store().import_log()) == n0 + 1
+    assert len(storage.inputs.import_log(data.store())) == n0 + 1
     app.checkbox(key="confirm_duplicate").check().run()
     assert not app.button(key="commit_import").disabled
     app.button(key="commit_import").click().run()
-    assert len(data.store().import_log()) == n0 + 2
+    assert len(storage.inputs.import_log(data.store())) == n0 + 2
     assert any("Đã ghi lần nhập số" in s.value for s in app.success)
 
 
@@ -171,7 +172,7 @@ def test_data_page_removes_the_sample_dataset_after_confirmation(app):
     app.button(key="remove_sample").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("Đã xóa bộ DỮ LIỆU MẪU" in s.value for s in app.success)
-    assert data.store().current_inputs("dti_province_2025", dataset="sample").empty
+    assert storage.inputs.current_inputs(data.store(), "dti_province_2025", dataset="sample").empty
     log = tables_text(app)
     assert "Xóa bộ DỮ LIỆU MẪU" in log  # recorded in the import history, in words
     go(app, "pages/overview.py")

@@ -1,4 +1,6 @@
 """Pipeline tests: the DuckDB store, default data, all-or-nothing imports, template round trip, purity."""
+import storage.db
+import storage.inputs
 import ast
 import io
 from pathlib import Path
@@ -17,11 +19,11 @@ from tests.conftest import ROOT
 
 
 def snapshot(store: Store) -> dict:
-    return store.counts() | {"sum": float(store.query("SELECT coalesce(sum(value), 0) FROM raw_inputs").iloc[0, 0])}
+    return storage.inputs.counts(store) | {"sum": float(store.query("SELECT coalesce(sum(value), 0) FROM raw_inputs").iloc[0, 0])}
 
 
 def test_default_data_loaded_once(store):
-    counts = store.counts()
+    counts = storage.inputs.counts(store)
     assert counts["entities"] == 34 + 63
     assert counts["published_results"] == len(pd.read_csv(ROOT / "data/reference/dti_public_results.csv"))
     # the provincial SAMPLE inputs, the SAMPLE unit list of Huế and one SAMPLE unit file per unit framework
@@ -30,17 +32,17 @@ def test_default_data_loaded_once(store):
     assert counts["imports"] == 2 + len(unit_files)
     assert counts["raw_inputs"] == len(pd.read_csv(sample_file())) + sum(len(pd.read_csv(p)) for p in unit_files)
     assert counts["units"] == len(pd.read_csv(ROOT / "data/sample/SAMPLE_units_Hue.csv"))
-    log = store.import_log()
+    log = storage.inputs.import_log(store)
     assert set(log["flag"]) == {"sample"} and log["file_name"].str.startswith("SAMPLE_").all()
     assert ensure_default_data(store) is False  # second call: nothing loaded again
-    assert store.counts() == counts
+    assert storage.inputs.counts(store) == counts
 
 
 def test_merger_mapping_and_published_entities(store):
-    e63 = store.entities("63").set_index("name")
+    e63 = storage.inputs.entities(store, "63").set_index("name")
     assert e63.loc["Bình Định", "merged_into"] == "Gia Lai"
     assert e63.loc["Thừa Thiên Huế", "merged_into"] == "Huế"
-    pub = store.published_results()
+    pub = storage.inputs.published_results(store)
     assert pub["entity"].notna().all()
     gl = pub.loc[(pub["year"] == 2024) & (pub["entity_group"] == "34") & (pub["entity"] == "Gia Lai")]
     assert int(gl["total_rank"].iloc[0]) == 31 and pd.isna(gl["total_value"].iloc[0])  # missing stays missing
@@ -48,16 +50,16 @@ def test_merger_mapping_and_published_entities(store):
 
 def test_default_scores_reproduce_published_2024_ranks(store):
     fw = load_framework(DEFAULT_FRAMEWORK)
-    result = score(fw, store.current_inputs(DEFAULT_FRAMEWORK))
+    result = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK))
     ranks = result.total(2024).set_index("entity")["rank"]
-    pub = store.published_results()
+    pub = storage.inputs.published_results(store)
     pub = pub.loc[(pub["year"] == 2024) & (pub["entity_group"] == "34")]
     for _, r in pub.iterrows():
         assert ranks[r["entity"]] == r["total_rank"], r["entity"]
 
 
 def test_plan_values_from_seed(store):
-    plan = store.plan_values(DEFAULT_FRAMEWORK).set_index("code")
+    plan = storage.inputs.plan_values(store, DEFAULT_FRAMEWORK).set_index("code")
     assert plan.loc["4.6", "points_2024"] == pytest.approx(21.32)
     assert plan.loc["5", "points_2024"] == pytest.approx(63.99)
 
@@ -94,22 +96,22 @@ def test_failure_inside_the_transaction_rolls_back(store, monkeypatch):
                                "ok.csv")
     assert parsed.ok
     before = snapshot(store)
-    original = Store._insert_frame
+    original = storage.db.insert_frame
 
     def exploding(cur, table, df):
         original(cur, table, df)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(exploding))
+    monkeypatch.setattr(storage.db, "insert_frame", exploding)
     with pytest.raises(RuntimeError):
         importer.commit(store, parsed, fw, imported_by="kiểm thử")
-    monkeypatch.setattr(Store, "_insert_frame", staticmethod(original))
+    monkeypatch.setattr(storage.db, "insert_frame", original)
     assert snapshot(store) == before
 
 
 def test_template_import_score_round_trip(store, tmp_path):
     fw = load_framework(DEFAULT_FRAMEWORK)
-    base = store.current_inputs(DEFAULT_FRAMEWORK)
+    base = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK)
     gl = base.loc[(base["entity"] == "Gia Lai") & (base["year"] == 2025)]
     template = build_template(fw, ["Gia Lai"], [2026], "vi")
     wb = openpyxl.load_workbook(io.BytesIO(template))
@@ -133,12 +135,12 @@ def test_template_import_score_round_trip(store, tmp_path):
     assert parsed.ok, parsed.messages("en")[:5]
     assert import_id is not None
     # The own 2026 figures form their own dataset (SAMPLE never mixes in); they score as the SAMPLE 2025 ones.
-    own = score(fw, store.current_inputs(DEFAULT_FRAMEWORK, dataset="own")).points_wide().set_index(["entity", "year"])
-    sample = score(fw, store.current_inputs(DEFAULT_FRAMEWORK, dataset="sample")).points_wide().set_index(
+    own = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="own")).points_wide().set_index(["entity", "year"])
+    sample = score(fw, storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK, dataset="sample")).points_wide().set_index(
         ["entity", "year"])
     assert own.index.tolist() == [("Gia Lai", 2026)]
     assert own["total"][("Gia Lai", 2026)] == pytest.approx(sample["total"][("Gia Lai", 2025)], abs=1e-6)
-    log = store.import_log()
+    log = storage.inputs.import_log(store)
     assert log.loc[0, "file_name"] == "filled.xlsx" and log.loc[0, "imported_by"] == "test"
     assert log.loc[0, "n_rows"] == len(values)
 
@@ -148,7 +150,7 @@ def test_latest_import_wins(store):
     content = long_csv([("Gia Lai", 2025, "1.1", "a", 10), ("Gia Lai", 2025, "1.1", "b", 10)])
     parsed, import_id = importer.import_file(store, fw, content, "fix.csv", imported_by="kiểm thử")
     assert import_id is not None
-    cur = store.current_inputs(DEFAULT_FRAMEWORK)
+    cur = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK)
     row = cur.loc[(cur["entity"] == "Gia Lai") & (cur["year"] == 2025) & (cur["indicator"] == "1.1")]
     assert set(row["value"]) == {10.0} and set(row["flag"]) == {"self_assessed"}
 
@@ -193,7 +195,7 @@ def test_many_sessions_share_one_connection(store):
                 _, import_id = importer.import_file(store, fw, content, f"s{k}_{j}.csv",
                                                        imported_by="kiểm thử")
                 ids.append(import_id)
-                assert len(store.current_inputs(DEFAULT_FRAMEWORK)) > 0
+                assert len(storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK)) > 0
         except Exception as exc:  # noqa: BLE001 — collected and asserted below
             errors.append(exc)
 
@@ -204,7 +206,7 @@ def test_many_sessions_share_one_connection(store):
         th.join()
     assert not errors, errors
     assert len(set(ids)) == 12 and None not in ids
-    cur = store.current_inputs(DEFAULT_FRAMEWORK)
+    cur = storage.inputs.current_inputs(store, DEFAULT_FRAMEWORK)
     latest = cur.loc[(cur["year"] >= 2030) & (cur["variable"] == "a")].set_index("year")["value"]
     assert set(latest) == {3.0}  # the last import of each session wins
 
@@ -212,10 +214,10 @@ def test_many_sessions_share_one_connection(store):
 @pytest.mark.parametrize("file_part,limit", [("SAMPLE_inputs_dti_province_2025", 7),
                                              ("SAMPLE_units_Hue", 5), ("SAMPLE_units_appraised_hue_units", 3)])
 def test_import_rows_and_diff_limit_gives_the_first_rows_in_the_same_order(store, file_part, limit):
-    log = store.import_log()
+    log = storage.inputs.import_log(store)
     import_id = int(log.loc[log["file_name"].str.startswith(file_part), "import_id"].iloc[0])
-    for method in (store.import_rows, store.import_diff):
-        whole, first = method(import_id), method(import_id, limit=limit)
+    for method in (storage.inputs.import_rows, storage.inputs.import_diff):
+        whole, first = method(store, import_id), method(store, import_id, limit=limit)
         assert len(whole) > limit and len(first) == limit
         pd.testing.assert_frame_equal(first, whole.head(limit))
 
@@ -235,7 +237,7 @@ def test_warm_start_prepares_a_new_database_and_leaves_a_recovery_to_the_server(
     serve.warm()
     store = Store(fresh)  # closed by the warm start: it opens again read-write
     try:
-        assert store.get_meta("bootstrap_version") == BOOTSTRAP_VERSION and store.counts()["imports"] > 0
+        assert store.get_meta("bootstrap_version") == BOOTSTRAP_VERSION and storage.inputs.counts(store)["imports"] > 0
     finally:
         store.close()
     missing = tmp_path / "lost.duckdb"

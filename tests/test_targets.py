@@ -1,4 +1,6 @@
 """Plan targets (seeds 000, 004): loaded on first run; progress import all-or-nothing with named problems."""
+import storage.targets
+import storage.inputs
 import pandas as pd
 import pytest
 
@@ -9,7 +11,7 @@ from loaders.targets import progress_table
 
 
 def test_targets_loaded_from_the_data_file(store):
-    targets = store.plan_targets()
+    targets = storage.targets.plan_targets(store)
     assert len(targets) == len(pd.read_csv(TARGETS_FILE))
     assert {"hue_dt_2025", "hue_model_2023"} <= set(targets["plan_id"])
     assert targets["target_id"].is_unique
@@ -24,7 +26,7 @@ def test_progress_import_and_status(store):
                                                            ("hue_dt_2025.02", 2024, 1)]), "tien_do.csv")
     assert parsed.ok, parsed.messages()
     importer.commit_target_progress(store, parsed, imported_by="kiểm thử")
-    table = progress_table(store.plan_targets(), store.target_progress()).set_index("target_id")
+    table = progress_table(storage.targets.plan_targets(store), storage.targets.target_progress(store)).set_index("target_id")
     assert table.loc["hue_dt_2025.05", "latest_value"] == pytest.approx(0.45)
     assert table.loc["hue_dt_2025.05", "status"] == "not_met"  # target 60 %
     assert table.loc["hue_dt_2025.02", "status"] == "met"
@@ -38,11 +40,11 @@ def test_progress_import_and_status(store):
     ([("hue_dt_2025.05", 2024, 0.5), ("hue_dt_2025.05", 2024, 0.6)], "target_duplicate", "dòng 2"),
 ])
 def test_bad_progress_file_writes_nothing(store, rows, code, words):
-    before = store.counts()
+    before = storage.inputs.counts(store)
     parsed = importer.validate_target_progress(store, csv(rows), "xau.csv")
     assert not parsed.ok and code in {p.code for p in parsed.problems}
     message = " ".join(parsed.messages("vi"))
     assert "xau.csv" in message and words in message and "dòng" in message
     with pytest.raises(ValueError):
         importer.commit_target_progress(store, parsed, imported_by="kiểm thử")
-    assert store.counts() == before
+    assert storage.inputs.counts(store) == before

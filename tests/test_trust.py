@@ -1,6 +1,7 @@
 """Issue 9, reading without guessing: ambiguous numbers, yes-words, non-finite numbers, extra CSV fields,
 years, formulas without results, sheets that lie about their size or are broken, limits, capped and
 shortened messages, and formula-safe output. Table-driven where it can be."""
+import storage.targets
 import io
 import re
 import zipfile
@@ -256,14 +257,14 @@ def test_cell_limit_counts_columns_not_quoted_delimiters(fw, resolver, monkeypat
                                          ("abc", "not_a_number")])
 def test_target_progress_numbers(store, value, code):
     raw = f"target_id,year,value\nhue_dt_2025.02,2024,{value}\n".encode()
-    parsed = parse_target_progress(raw, "t.csv", store.plan_targets())
+    parsed = parse_target_progress(raw, "t.csv", storage.targets.plan_targets(store))
     assert [p.code for p in parsed.problems] == [code]
 
 
 @pytest.mark.parametrize("raw, name", [(b"PK\x03\x04garbage", "t.xlsx"), (b"\x00\x01\x02", "t.csv"),
                                        ("target_id,year,value\nx,-2024,1\n".encode(), "t.csv")])
 def test_target_progress_never_raises(store, raw, name):
-    parsed = parse_target_progress(raw, name, store.plan_targets())
+    parsed = parse_target_progress(raw, name, storage.targets.plan_targets(store))
     assert not parsed.ok and parsed.messages()
 
 

@@ -1,4 +1,6 @@
 """Units below the province: the unit list, name resolution, unit data import, ranking within a level."""
+import storage.units
+import storage.inputs
 import io
 
 import openpyxl
@@ -29,7 +31,7 @@ def fw():
 def hue(store):
     parsed = parse_units(UNITS_CSV.encode(), "don_vi.csv")
     assert parsed.ok, parsed.messages()
-    store.save_units("Huế", parsed.data, file_name="don_vi.csv", sha256=parsed.sha256, flag="self_assessed",
+    storage.units.save_units(store, "Huế", parsed.data, file_name="don_vi.csv", sha256=parsed.sha256, flag="self_assessed",
                      imported_by="kiểm thử")
     return store
 
@@ -113,17 +115,17 @@ def test_unit_data_lands_in_each_units_group(hue, fw):
     parsed = importer.validate_unit_data(hue, fw, "Huế", _data(rows), "so_lieu.csv")
     assert parsed.ok, parsed.messages()
     importer.commit_unit_data(hue, parsed, fw, imported_by="kiểm thử")
-    communes = hue.current_inputs("units_mini", "commune@Huế")
+    communes = storage.inputs.current_inputs(hue, "units_mini", "commune@Huế")
     assert set(communes["entity"]) == {"Phường Thuận Hóa", "Phường Phú Xuân"}
     res = score(fw.for_level("commune"), communes.drop(columns=["flag", "import_id"]))
     tot = res.total(2025).set_index("entity")
     assert tot.at["Phường Thuận Hóa", "points"] == pytest.approx(8 + 20 * 30 / 40)
     assert tot.at["Phường Thuận Hóa", "rank"] == 1 and tot.at["Phường Phú Xuân", "rank"] == 2
     assert fw.for_level("commune").max_points == 30
-    dept = hue.current_inputs("units_mini", "department@Huế")
+    dept = storage.inputs.current_inputs(hue, "units_mini", "department@Huế")
     res = score(fw.for_level("department"), dept.drop(columns=["flag", "import_id"]))
     assert res.total(2025).set_index("entity").at["Sở Nội vụ", "points"] == pytest.approx(9 + 2.5)
-    assert hue.bases("units_mini", "commune@Huế") == ["self"]
+    assert storage.inputs.bases(hue, "units_mini", "commune@Huế") == ["self"]
 
 
 @pytest.mark.parametrize("row, code", [
@@ -133,14 +135,14 @@ def test_unit_data_lands_in_each_units_group(hue, fw):
     ("Phường Không Có,2025,I.1,points,3", "unit_unknown_entity"),
 ])
 def test_unit_data_refusals_write_nothing(hue, fw, row, code):
-    before = hue.counts()["raw_inputs"]
+    before = storage.inputs.counts(hue)["raw_inputs"]
     parsed = importer.validate_unit_data(hue, fw, "Huế", _data([row]), "so_lieu.csv")
     assert code in [p.code for p in parsed.problems], parsed.messages()
     msg = next(m for p, m in zip(parsed.problems, parsed.messages()) if p.code == code)
     assert "Tệp “so_lieu.csv”" in msg and "dòng 2" in msg
     with pytest.raises(ValueError):
         importer.commit_unit_data(hue, parsed, fw, imported_by="kiểm thử")
-    assert hue.counts()["raw_inputs"] == before
+    assert storage.inputs.counts(hue)["raw_inputs"] == before
 
 
 def test_unit_data_needs_a_unit_list(store, fw):
@@ -155,25 +157,25 @@ def test_appraised_values_are_kept_beside_self_assessed(hue, fw):
     importer.commit_unit_data(hue, p1, fw, basis="self", imported_by="kiểm thử")
     p2 = importer.validate_unit_data(hue, fw, "Huế", _data(["Sở Nội vụ,2025,I.1,points,7"]), "tham_dinh.csv")
     importer.commit_unit_data(hue, p2, fw, basis="appraised", imported_by="kiểm thử")
-    assert hue.bases("units_mini", "department@Huế") == ["self", "appraised"]
-    self_v = hue.current_inputs("units_mini", "department@Huế", "self")["value"].tolist()
-    appr_v = hue.current_inputs("units_mini", "department@Huế", "appraised")["value"].tolist()
+    assert storage.inputs.bases(hue, "units_mini", "department@Huế") == ["self", "appraised"]
+    self_v = storage.inputs.current_inputs(hue, "units_mini", "department@Huế", "self")["value"].tolist()
+    appr_v = storage.inputs.current_inputs(hue, "units_mini", "department@Huế", "appraised")["value"].tolist()
     assert self_v == [9.0] and appr_v == [7.0]
 
 
 def test_unit_list_is_versioned(hue):
     parsed = parse_units("Tên đơn vị,Cấp\nSở Nội vụ,Sở\n".encode(), "moi.csv")
-    hue.save_units("Huế", parsed.data, file_name="moi.csv", sha256=parsed.sha256, flag="self_assessed",
+    storage.units.save_units(hue, "Huế", parsed.data, file_name="moi.csv", sha256=parsed.sha256, flag="self_assessed",
                      imported_by="kiểm thử")
-    assert hue.units("Huế")["name"].tolist() == ["Sở Nội vụ"]
+    assert storage.units.units(hue, "Huế")["name"].tolist() == ["Sở Nội vụ"]
     assert hue.query("SELECT count(DISTINCT import_id) AS n FROM units WHERE province = 'Huế'").iloc[0, 0] >= 2
 
 
 def test_criterion_leads_keep_their_history(store):
-    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ", "I.2": ""}, "kiểm thử") == 1
-    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Sở Nội vụ"}, "kiểm thử") == 0  # unchanged
-    assert store.assign_criterion_leads("hue_units", "Huế", {"I.4": "Văn phòng UBND"}, "kiểm thử") == 1
-    leads = store.criterion_leads("hue_units", "Huế").set_index("code")["lead_agency"]
+    assert storage.units.assign_criterion_leads(store, "hue_units", "Huế", {"I.4": "Sở Nội vụ", "I.2": ""}, "kiểm thử") == 1
+    assert storage.units.assign_criterion_leads(store, "hue_units", "Huế", {"I.4": "Sở Nội vụ"}, "kiểm thử") == 0  # unchanged
+    assert storage.units.assign_criterion_leads(store, "hue_units", "Huế", {"I.4": "Văn phòng UBND"}, "kiểm thử") == 1
+    leads = storage.units.criterion_leads(store, "hue_units", "Huế").set_index("code")["lead_agency"]
     assert leads.to_dict() == {"I.4": "Văn phòng UBND"}
     assert store.query("SELECT count(*) FROM criterion_leads").iloc[0, 0] == 2
-    assert store.criterion_leads("hue_units", "Gia Lai").empty
+    assert storage.units.criterion_leads(store, "hue_units", "Gia Lai").empty

@@ -15,6 +15,8 @@ Values are invented with one `numpy.random.default_rng(seed)` by inverting each 
 (`generate_units_sample.leaf_values`); same seed ⇒ same figures (the passwords are random each time).
 """
 from __future__ import annotations
+import storage.units
+import storage.appraisal
 
 import argparse
 import sys
@@ -75,7 +77,7 @@ def _attach_evidence(store, rid, unit, actor, view, values, now, rng):
                           "sha256": None, "added_by": actor["account"], "added_at": now, "removed_at": None,
                           "removed_by": None} for code in claimed[1:]])
     if len(rows):
-        store.appraisal_record(rid, {"appraisal_evidence": rows}, who=actor["account"],
+        storage.appraisal.appraisal_record(store, rid, {"appraisal_evidence": rows}, who=actor["account"],
                                action="appraisal_add_evidence", target=f"{rid}/{unit}",
                                detail=f"{len(rows)} SAMPLE documents")
 
@@ -87,12 +89,12 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
     from office.bootstrap import load_sample_units
 
     now = now or DEFAULT_NOW
-    if store.units(PROVINCE, LEVEL).empty:
+    if storage.units.units(store, PROVINCE, LEVEL).empty:
         load_sample_units(store)
     fw = load_framework(FRAMEWORK)
     view = fw.for_level(LEVEL)
     rng = np.random.default_rng(seed)
-    units = [u for u in COMMUNES if u in set(store.units(PROVINCE, LEVEL)["name"])]
+    units = [u for u in COMMUNES if u in set(storage.units.units(store, PROVINCE, LEVEL)["name"])]
     rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, LABEL, units, True, EDITOR,
                         dataset="sample", now=now)
     issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in units]
