@@ -50,7 +50,7 @@ SETTINGS = ("scenarios", "effort_weights", "criterion_leads", "change_log")
 WHOLE_TABLES = ("collection_rounds", "collection_sent", "collection_imports", "collection_values", "evidence",
                 "official_points", "office_plans", "progress_updates", "accounts", "appraisal_rounds",
                 "appraisal_round_units", "appraisal_assignments", "appraisal_values", "appraisal_notes",
-                "appraisal_evidence", "appraisal_events", "appraisal_decisions")
+                "appraisal_evidence", "appraisal_events", "appraisal_decisions", "sources", "source_runs")
 SEQUENCE_OF = {  # sequence → (table, id column) pairs whose ids it must stay above
     "collection_seq": (("collection_rounds", "round_id"), ("office_plans", "plan_id")),
     "import_seq": (("collection_imports", "import_id"),),
@@ -58,6 +58,7 @@ SEQUENCE_OF = {  # sequence → (table, id column) pairs whose ids it must stay 
     "appraisal_seq": (("appraisal_assignments", "seq"), ("appraisal_values", "seq"), ("appraisal_notes", "seq"),
                       ("appraisal_evidence", "evidence_id"), ("appraisal_events", "seq"),
                       ("appraisal_decisions", "seq")),
+    "source_seq": (("sources", "seq"), ("source_runs", "run_id")),
 }
 
 
@@ -201,8 +202,9 @@ def _restore_whole_tables(c, folder: Path, new_import_id: dict[int, int], counts
         rows = pq.read_table(path)
         if rows.num_rows == 0:
             continue
-        if table == "appraisal_rounds":  # the imports a closed round wrote were re-imported under new ids
-            for col in ("self_import_id", "appraised_import_id"):
+        remap = {"appraisal_rounds": ("self_import_id", "appraised_import_id"), "source_runs": ("import_id",)}
+        if table in remap:  # the imports a closed round or a pull wrote were re-imported under new ids
+            for col in remap[table]:
                 old = rows.column(col).to_pylist()
                 rows = rows.set_column(rows.schema.get_field_index(col), col, pa.array(
                     [None if v is None else new_import_id.get(int(v)) for v in old], pa.int64()))

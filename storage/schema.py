@@ -17,6 +17,8 @@ VALUE_FLAGS = [
     ("sample", "DỮ LIỆU MẪU (SAMPLE) — sinh tự động, không phải số liệu thật",
      "SAMPLE data — generated, not real figures"),
     ("self_assessed", "Số liệu tự đánh giá do tỉnh nhập", "Self-assessed figures imported by the province"),
+    ("automatic", "Số liệu tự động từ một nguồn đã đăng ký (tên nguồn và thời điểm lấy ghi ở từng lần nhập)",
+     "Automatic figures from a registered source (source name and time on each import)"),
 ]
 
 SCHEMA = [
@@ -129,6 +131,19 @@ SCHEMA = [
         framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, year INTEGER NOT NULL, as_of DATE NOT NULL,
         indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL, value DOUBLE NOT NULL, agency VARCHAR,
         file_name VARCHAR, entered_by VARCHAR, entered_at TIMESTAMP NOT NULL)""",
+    # Automatic sources (issue 20): a definition per version (the latest per name holds; `deleted` ends it),
+    # and every pull, with its outcome in words and the import it wrote (none when nothing changed).
+    """CREATE SEQUENCE IF NOT EXISTS source_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS sources (
+        seq BIGINT NOT NULL DEFAULT nextval('source_seq'), name VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+        location VARCHAR NOT NULL, format VARCHAR NOT NULL, json_path VARCHAR, secret VARCHAR,
+        every_minutes INTEGER NOT NULL, framework_id VARCHAR NOT NULL, entity_group VARCHAR NOT NULL,
+        mapping_json VARCHAR NOT NULL, enabled BOOLEAN NOT NULL, deleted BOOLEAN NOT NULL DEFAULT FALSE,
+        saved_by VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS source_runs (
+        run_id BIGINT NOT NULL DEFAULT nextval('source_seq'), name VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP, status VARCHAR NOT NULL, problem VARCHAR, detail VARCHAR, content_sha256 VARCHAR,
+        n_values INTEGER, n_changed INTEGER, import_id BIGINT, trigger VARCHAR, actor VARCHAR)"""
 ]
 
 SCHEMA += [
