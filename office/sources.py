@@ -335,7 +335,7 @@ def long_table(frame: pd.DataFrame, mapping: Mapping) -> tuple[bytes, list[tuple
                 if number is not None and not str(value).strip().endswith("%"):
                     value = repr(round(number / 100, 12))  # 89,6 → 0.896, not 0.8959999999999999
                 elif number is not None:
-                    value = repr(number)
+                    value = repr(round(number, 12))
             w.writerow([entity, year, f["indicator"], f["variable"], value])
             origin.append((i, str(f["field"])))
     return out.getvalue().encode("utf-8"), origin
