@@ -43,9 +43,10 @@ PAGES = [
     ("pages/plan2y.py", "ui.nav.plan2y", ":material/event_note:"),
     ("pages/methodology.py", "ui.nav.methodology", ":material/menu_book:"),
     ("pages/data.py", "ui.nav.data", ":material/database:"),
+    ("pages/sources.py", "ui.nav.sources", ":material/cloud_sync:"),
 ]
 nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
-                     for path, key, icon in PAGES], expanded=True)  # 17 pages: never hide some behind "View more"
+                     for path, key, icon in PAGES], expanded=True)  # 18 pages: never hide some behind "View more"
 # A page first opened without the frame (see below) asked to be shown inside it.
 wanted = st.session_state.pop("_wanted_page", None)
 if wanted:

@@ -76,7 +76,7 @@ def origin_words(ctx: PageContext, year: int | None) -> str:
     flags = data.flags_by_year(ctx.sel.framework_id, ctx.sel.score_group, ctx.sel.basis, ctx.sel.dataset)
     if year is not None:
         flags = flags.loc[flags["year"] == year]
-    kinds = [k for k in ("self_assessed", "published", "plan") if k in set(flags["flag"])]
+    kinds = [k for k in ("self_assessed", "automatic", "published", "plan") if k in set(flags["flag"])]
     if ctx.sel.is_sample:
         return ctx.t("ui.origin.sample")
     who = ctx.t("ui.origin.own_province") if ctx.sel.is_province else ctx.t("ui.origin.own_units")

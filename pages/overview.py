@@ -2,7 +2,7 @@
 import storage.plans
 import streamlit as st
 
-from dashboard import analysis, charts, controls, data, fmt, tables, widgets
+from dashboard import analysis, charts, controls, data, fmt, sources_view, tables, widgets
 from dashboard.i18n import name_of
 from scoring import montecarlo
 
@@ -10,6 +10,7 @@ ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 st.title(ctx.t("ui.overview.title", entity=sel.focus))
 widgets.group_note(ctx)
+sources_view.stale_flag(lang)  # an automatic source that stopped delivering is said here, not only on its page
 if sel.is_province and sel.group == "63":
     # A pre-merger province: what it became, and what was published for it (as published).
     merged = data.entities("63").set_index("name")["merged_into"].get(sel.focus)
