@@ -16,9 +16,6 @@ costs at least). A reference figure in the same run: AppTest rerun of an empty p
 harness's own cost). Not a test: timings depend on the machine; the figures go into the issue notes.
 """
 from __future__ import annotations
-import storage.units
-import storage.inputs
-import storage.db
 
 import argparse
 import hashlib
@@ -34,6 +31,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import storage.units  # noqa: E402
+import storage.inputs  # noqa: E402
+import storage.db  # noqa: E402
 
 PAGES = ["overview", "rankings", "units", "pillars", "trends", "whatif", "plan", "odds", "targets", "collection",
          "progress", "plan2y", "methodology", "data"]

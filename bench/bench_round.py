@@ -10,8 +10,6 @@ a page makes (form of one unit, unit_status, progress, a member's queue, the edi
 Target: every read under 0.5 s at 150 communes. Not a test: timings depend on the machine (2 cores, shared).
 """
 from __future__ import annotations
-import storage.units
-import storage.inputs
 
 import argparse
 import statistics
@@ -23,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import storage.units  # noqa: E402
+import storage.inputs  # noqa: E402
 
 import pandas as pd  # noqa: E402
 

@@ -10,7 +10,6 @@ Prints the median time of a rerun of each page per role (the first run of a sess
 caches, is shown apart). Not a test: timings depend on the machine (2 cores, shared).
 """
 from __future__ import annotations
-import storage.units
 
 import argparse
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import storage.units  # noqa: E402
 
 import pandas as pd  # noqa: E402
 

@@ -10,8 +10,6 @@ import vs pandas `read_csv` of the same file; scoring vs a numpy reference of th
 Not a test: timings depend on the machine (2 cores here, shared).
 """
 from __future__ import annotations
-import storage.units
-import storage.inputs
 
 import argparse
 import io
@@ -24,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import storage.units  # noqa: E402
+import storage.inputs  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402

@@ -8,14 +8,14 @@
 A browser session signs in through the sidebar box (a reload would start a new Streamlit session, signed
 out), then opens the page and switches presentation mode on with the sidebar toggle.
 """
-import storage.units
-import storage.inputs
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+import storage.units  # noqa: E402
+import storage.inputs  # noqa: E402
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
