@@ -15,8 +15,6 @@ Values are invented with one `numpy.random.default_rng(seed)` by inverting each 
 (`generate_units_sample.leaf_values`); same seed ⇒ same figures (the passwords are random each time).
 """
 from __future__ import annotations
-import storage.units
-import storage.appraisal
 
 import argparse
 import sys
@@ -33,6 +31,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from generate_units_sample import COMMUNES, leaf_values  # noqa: E402
+import storage.appraisal  # noqa: E402
+import storage.units  # noqa: E402
 from office import appraisal as ap  # noqa: E402
 from storage.db import Store  # noqa: E402
 from scoring import load_framework  # noqa: E402
