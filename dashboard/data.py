@@ -314,3 +314,18 @@ def geojson(group: str = "34") -> dict:
     if group not in ("34", "63"):
         raise ValueError(f"no outlines for province group {group!r}")
     return json.loads((GEO_DIR / f"vn_provinces_{group}.geojson").read_text(encoding="utf-8"))
+
+
+@st.cache_data(show_spinner=False)
+def _source_status(version: int, minute: str) -> pd.DataFrame:
+    from office import sources
+
+    return sources.status_table(store())
+
+
+def source_status() -> pd.DataFrame:
+    """The automatic sources' state — last success, last failure, next pull, stale (cached per data version and
+    per minute: staleness moves with the clock, not only with writes)."""
+    import time as _time
+
+    return _source_status(data_version(), _time.strftime("%Y%m%d%H%M", _time.gmtime()))

@@ -188,7 +188,7 @@ def import_diff(import_id: int, lang: str) -> None:
 
 def stale_flag(lang: str) -> None:
     """One line on the overview when a source has delivered nothing for two of its periods."""
-    table = sources.status_table(data.store())
+    table = data.source_status()
     if table.empty or not table["stale"].any():
         return
     names = ", ".join(table.loc[table["stale"], "name"])

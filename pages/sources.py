@@ -4,14 +4,13 @@ import storage.sources
 import streamlit as st
 
 from dashboard import auth, data, sources_view, widgets
-from office import sources
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
 st.title(ctx.t("ui.autosource.title"))
 st.caption(ctx.t("ui.autosource.intro"))
 
-table = sources.status_table(data.store())
+table = data.source_status()
 if table.empty:
     st.info(ctx.t("ui.autosource.none"), icon=":material/info:")
 else:
