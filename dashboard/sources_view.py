@@ -11,6 +11,7 @@ import storage.inputs
 import storage.sources
 from dashboard import auth, data, fmt
 from dashboard.i18n import t
+from loaders.parsing import format_number
 from office import sources
 from scoring.framework import available_frameworks
 
@@ -40,17 +41,24 @@ def status_frame(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         nxt = r["next_run"]
         rows.append({
             t("ui.autosource.col_name", lang): r["name"],
-            t("ui.autosource.col_kind", lang): t(f"ui.autosource.kind_{r['kind']}", lang),
-            t("ui.autosource.col_location", lang): r["location"],
-            t("ui.autosource.col_period", lang): period_words(r["every_minutes"], lang),
             t("ui.autosource.col_state", lang): state(r),
+            t("ui.autosource.col_period", lang): period_words(r["every_minutes"], lang),
             t("ui.autosource.col_last_success", lang): fmt.vn_datetime(r.get("last_success")) or "—",
             t("ui.autosource.col_last_failure", lang): fmt.vn_datetime(r.get("last_failure")) or "—",
-            t("ui.autosource.col_failure_words", lang): r.get("last_failure_detail") or "",
             t("ui.autosource.col_next", lang): ("—" if nxt is None else t("ui.autosource.now", lang)
-                                             if nxt.year < 2000 else fmt.vn_datetime(nxt)),
+                                                if nxt.year < 2000 else fmt.vn_datetime(nxt)),
         })
     return pd.DataFrame(rows)
+
+
+def failure_lines(table: pd.DataFrame, lang: str) -> None:
+    """Each source's last failure in words, whole (never cut at a table's edge), with where it points."""
+    for r in table.to_dict("records"):
+        detail = r.get("last_failure_detail")
+        failed_last = r.get("last_status") == "failed"
+        if failed_last and isinstance(detail, str) and detail:
+            st.text(t("ui.autosource.failure_line", lang, name=r["name"], when=fmt.vn_datetime(r["last_failure"]),
+                      detail=detail, location=r["location"]))
 
 
 def history_frame(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -58,9 +66,9 @@ def history_frame(runs: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("ui.autosource.col_time", lang): [fmt.vn_datetime(v) for v in runs["finished_at"]],
         t("ui.autosource.col_name", lang): runs["name"],
         t("ui.autosource.col_status", lang): [t(f"ui.autosource.status_{s}", lang) for s in runs["status"]],
-        t("ui.autosource.col_detail", lang): runs["detail"].fillna(""),
         t("ui.autosource.col_import", lang): [("" if pd.isna(v) else fmt.count(v, lang)) for v in runs["import_id"]],
         t("ui.autosource.col_actor", lang): runs["actor"].fillna(""),
+        t("ui.autosource.col_detail", lang): runs["detail"].fillna(""),
     })
 
 
@@ -90,15 +98,20 @@ def changes_frame(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("ui.autosource.col_entity", lang): changes["entity"],
         t("ui.autosource.col_year", lang): changes["year"].astype(int).astype(str),
         t("ui.autosource.col_indicator", lang): changes["indicator"] + " " + changes["variable"],
-        t("ui.autosource.col_previous", lang): [fmt.number(v, 2, lang) for v in changes["previous_value"]],
-        t("ui.autosource.col_value", lang): [fmt.number(v, 2, lang) for v in changes["value"]],
+        t("ui.autosource.col_previous", lang): [_raw(v, lang) for v in changes["previous_value"]],
+        t("ui.autosource.col_value", lang): [_raw(v, lang) for v in changes["value"]],
     })
+
+
+def _raw(v, lang: str) -> str:
+    """A raw figure as written: whole numbers without decimals (600, 1.000), others as they are (0,896)."""
+    return "—" if v is None or pd.isna(v) else format_number(v, lang)
 
 
 MAPPING_COLUMNS = ("field", "indicator", "variable", "convert")
 
 
-def source_form(lang: str, existing: dict | None, group_default: str) -> None:
+def source_form(lang: str, existing: dict | None, group_default: str, framework_default: str) -> None:
     """Register or edit a source. Everything typed stays in the form until saved; the mapping is checked
     against the framework before anything is written."""
     src = existing or {}
@@ -124,8 +137,8 @@ def source_form(lang: str, existing: dict | None, group_default: str) -> None:
         c7, c8, c9 = st.columns(3)
         frameworks = available_frameworks()
         fw_id = c7.selectbox(t("ui.autosource.f_framework", lang), frameworks,
-                             index=frameworks.index(src.get("framework_id", frameworks[0]))
-                             if src.get("framework_id") in frameworks else 0,
+                             index=frameworks.index(src.get("framework_id", framework_default))
+                             if src.get("framework_id", framework_default) in frameworks else 0,
                              format_func=lambda f: data.framework(f).name_vi if lang == "vi" else data.framework(f).name_en)
         group = c8.text_input(t("ui.autosource.f_group", lang), value=src.get("entity_group", group_default),
                               help=t("ui.autosource.f_group_help", lang))
@@ -141,20 +154,22 @@ def source_form(lang: str, existing: dict | None, group_default: str) -> None:
         year_fixed = c11.checkbox(t("ui.autosource.f_fixed", lang), value="fixed" in yr, key="year_fixed")
         st.caption(t("ui.autosource.f_fields_help", lang))
         fields = pd.DataFrame(mapping.get("fields") or [{"field": "", "indicator": "", "variable": "", "convert": "none"}],
-                              columns=list(MAPPING_COLUMNS)).fillna("none" if False else "")
-        fields["convert"] = fields["convert"].replace("", "none")
+                              columns=list(MAPPING_COLUMNS)).fillna("")
+        words = {c: t(f"ui.autosource.convert_{c}", lang) for c in sources.CONVERSIONS}
+        fields["convert"] = fields["convert"].replace("", "none").map(words)
         edited = st.data_editor(fields, num_rows="dynamic", hide_index=True, key="source_fields", column_config={
             "field": st.column_config.TextColumn(t("ui.autosource.c_field", lang), required=True),
             "indicator": st.column_config.TextColumn(t("ui.autosource.c_indicator", lang), required=True),
             "variable": st.column_config.TextColumn(t("ui.autosource.c_variable", lang), required=True),
-            "convert": st.column_config.SelectboxColumn(t("ui.autosource.c_convert", lang), options=list(sources.CONVERSIONS),
-                                                        required=True, default="none"),
+            "convert": st.column_config.SelectboxColumn(t("ui.autosource.c_convert", lang), options=list(words.values()),
+                                                        required=True, default=words["none"]),
         })
         saved = st.form_submit_button(t("ui.autosource.save", lang), disabled=not auth.can_edit(), type="primary")
     if not saved:
         return
-    rows = [{k: str(r[k]).strip() for k in MAPPING_COLUMNS} for r in edited.to_dict("records")
-            if str(r.get("field") or "").strip()]
+    code_of = {w: c for c, w in words.items()}
+    rows = [{**{k: str(r[k] or "").strip() for k in MAPPING_COLUMNS}, "convert": code_of.get(r.get("convert"), "none")}
+            for r in edited.to_dict("records") if str(r.get("field") or "").strip()]
     spec = sources.Mapping(
         entity={"fixed": entity.strip()} if entity_fixed else {"column": entity.strip()},
         year={"fixed": int(year) if year.strip().isdigit() else year.strip()} if year_fixed else {"column": year.strip()},

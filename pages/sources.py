@@ -19,6 +19,7 @@ else:
         st.warning(auth.plain(ctx.t("ui.autosource.stale_warning", names=", ".join(stale["name"]))),
                    icon=":material/schedule:")
     st.dataframe(sources_view.status_frame(table, lang), hide_index=True)
+    sources_view.failure_lines(table, lang)
     st.subheader(ctx.t("ui.autosource.pull_title"))
     auth.explain_if_reader(lang)
     sources_view.pull_now(list(table["name"]), lang)
@@ -28,7 +29,7 @@ editing = None
 if not table.empty:
     choice = st.selectbox(ctx.t("ui.autosource.edit_pick"), ["—"] + list(table["name"]), key="sources_edit")
     editing = storage.sources.source(data.store(), choice) if choice != "—" else None
-sources_view.source_form(lang, editing, sel.score_group)
+sources_view.source_form(lang, editing, sel.score_group, sel.framework_id)
 if editing is not None and auth.can_edit():
     sure = st.checkbox(ctx.t("ui.autosource.delete_confirm", name=editing["name"]), key="sources_delete_sure")
     if st.button(ctx.t("ui.autosource.delete"), disabled=not sure):

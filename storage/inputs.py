@@ -215,6 +215,7 @@ def import_diff(store, import_id: int, limit: int | None = None) -> pd.DataFrame
                      r.value, r.not_applicable, r.import_id
               FROM raw_inputs r
               WHERE r.import_id < ? AND r.framework_id = ? AND r.import_id NOT IN (SELECT import_id FROM imports WHERE rolled_back_at IS NOT NULL)
+                AND ((r.flag = 'sample') = ?)   -- within the import's own dataset: real never against SAMPLE
               QUALIFY row_number() OVER (PARTITION BY r.entity_group, r.entity, r.year, r.indicator,
                                          r.variable, coalesce(r.basis, 'self') ORDER BY r.import_id DESC) = 1)
         SELECT n.entity, n.year, n.indicator, n.variable, n.value, o.value AS previous_value,
@@ -222,7 +223,7 @@ def import_diff(store, import_id: int, limit: int | None = None) -> pd.DataFrame
         FROM n LEFT JOIN o ON o.entity = n.entity AND o.year = n.year AND o.indicator = n.indicator
              AND o.variable = n.variable AND o.basis = coalesce(n.basis, 'self')
         ORDER BY n.entity, n.year, n.indicator, n.variable""",
-        [int(import_id)] + extra + [int(import_id), info["framework_id"]])
+        [int(import_id)] + extra + [int(import_id), info["framework_id"], info.get("flag") == "sample"])
 
 
 def rollback_import(store, import_id: int, who: str, reason: str = "") -> None:

@@ -137,6 +137,8 @@ def test_each_format_is_pulled_through_the_users_file_gate(store, server, path, 
     assert info["flag"] == "automatic" and info["flag_source"] == "nguồn" and info["form"] == "source"
     run = storage.sources.runs(store, "nguồn").iloc[0]
     assert run["status"] == "ok" and int(run["import_id"]) == r.import_id
+    # the SAMPLE dataset has Gia Lai 2025 1.1 too: a real import is never compared with it
+    assert storage.inputs.import_diff(store, r.import_id)["previous_value"].isna().all()
 
 
 FAULTS = [  # path, expected problem, words that must be in the message
