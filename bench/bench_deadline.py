@@ -1,0 +1,290 @@
+"""Deadline day of an appraisal round (issue 18): many unit sessions saving and submitting while viewers browse.
+
+On the README's server (`scripts/serve.py`, one process) on 127.0.0.1 with a temporary database: a commune round of
+`--units` units (hue_units, their drafts saved on earlier days by the service, as a round's last day finds them).
+Then, over `--minutes`, each unit's session opens a websocket (what a browser does, no browser), signs in through
+the sidebar box, opens its form, changes one value and saves, then submits; start times are spread evenly over the
+window. Meanwhile `--viewers` sessions of council members sign in and browse the round's pages (the queue, the
+round's progress, the units page) in a loop. Reports p50 / p90 / max of each action (send → script finished) and
+errors (exception elements, error boxes, timeouts). Loopback only, bounded in count and time; stops by itself.
+
+    .venv/bin/python bench/bench_deadline.py [--units 150] [--viewers 20] [--minutes 10] [--port 8631]
+
+Widgets are found by their keys (the sidebar's `auth_name`, `auth_password`, `auth_submit`; the form's save and
+submit buttons) — the same keys the pages give them — and set the way the browser sets them (widget states).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+
+PROVINCE = "Huế"
+SAMPLE = ROOT / "data" / "sample" / "SAMPLE_units_inputs_hue_units.csv"
+
+
+# --- a minimal Streamlit websocket client ------------------------------------------------------------------
+
+class Session:
+    """One browser tab without a browser: runs pages, remembers the widgets it saw, sets values, clicks."""
+
+    def __init__(self, ws, pages: dict[str, str]):
+        self.ws, self.pages = ws, pages
+        self.widgets: dict[str, tuple[str, object]] = {}   # key suffix -> (widget id, element proto)
+        self.states: dict[str, object] = {}                 # widget id -> WidgetState kept (non-trigger)
+        self.page_hash = ""
+        self.texts: list[str] = []
+
+    async def run(self, page: str | None = None, set_values: dict | None = None, click: str | None = None,
+                  timeout: float = 120.0) -> tuple[float, str | None]:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        if page is not None:
+            self.page_hash = self.pages.get(page, "")
+            self.widgets = {}
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_script_hash = self.page_hash
+        for key, value in (set_values or {}).items():
+            wid = self.widgets[key][0]
+            ws_ = WidgetState(id=wid)
+            if isinstance(value, bool):
+                ws_.bool_value = value
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws_.double_value = float(value)
+            else:
+                ws_.string_value = str(value)
+            self.states[wid] = ws_
+        for s in self.states.values():
+            msg.rerun_script.widget_states.widgets.append(s)
+        if click is not None:
+            msg.rerun_script.widget_states.widgets.append(WidgetState(id=self.widgets[click][0], trigger_value=True))
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        error = None
+        self.texts = []
+        while True:
+            fm = ForwardMsg()
+            fm.ParseFromString(await asyncio.wait_for(self.ws.recv(), timeout))
+            kind = fm.WhichOneof("type")
+            if kind == "navigation" and not self.pages:
+                self.pages.update({p.url_pathname or "overview": p.page_script_hash for p in fm.navigation.app_pages})
+            if kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                el = fm.delta.new_element
+                what = el.WhichOneof("type")
+                proto = getattr(el, what)
+                wid = getattr(proto, "id", "")
+                if wid:
+                    self.widgets[wid.rsplit("-", 1)[-1]] = (wid, proto)
+                if what == "exception":
+                    error = f"exception: {el.exception.message[:120]}"
+                elif what == "alert":
+                    self.texts.append(el.alert.body)
+                    if el.alert.format == el.alert.ERROR:
+                        error = f"error box: {el.alert.body[:160]}"
+            if kind == "script_finished":
+                if fm.script_finished == fm.FINISHED_EARLY_FOR_RERUN:
+                    continue  # the page asked for a rerun (st.rerun after a save): the action ends with it
+                if fm.script_finished not in (fm.FINISHED_SUCCESSFULLY, fm.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+                    error = error or f"script finished with status {fm.script_finished}"
+                return time.perf_counter() - start, error
+
+
+async def signed_in(url: str, login: str, password: str, times: dict, errors: list, who: str):
+    import websockets
+
+    ws = await websockets.connect(url, max_size=None)
+    s = Session(ws, {})
+    t, err = await s.run()
+    times.setdefault("first page", []).append(t)
+    t, err = await s.run(set_values={"auth_name": login, "auth_password": password}, click="auth_submit")
+    times.setdefault("sign in", []).append(t)
+    if err:
+        errors.append(f"{who} sign in: {err}")
+    s.states = {}  # the sign-in box is gone once signed in
+    return ws, s
+
+
+def first_value_key(s: Session) -> str | None:
+    """A number box of the form (its key ends with a variable name; not the explanation nor the group picker)."""
+    for key, (wid, proto) in s.widgets.items():
+        if key.startswith("sa_") and type(proto).__name__ == "TextInput" and not key.endswith(("_ex", "_reply")) \
+                and "_ev_" not in key:
+            return key
+    return None
+
+
+async def unit_session(url, delay, account, times, errors, deadline):
+    await asyncio.sleep(delay)
+    try:
+        ws, s = await signed_in(url, account["account"], account["password"], times, errors, account["unit"])
+        async with ws:
+            t, err = await s.run(page="self_assessment")
+            times.setdefault("open form", []).append(t)
+            if err:
+                errors.append(f"{account['unit']} open: {err}")
+            key = first_value_key(s)
+            if key is None:
+                errors.append(f"{account['unit']}: no value box found on the form")
+                return
+            save = next((k for k in s.widgets if k.endswith("save")), None)
+            t, err = await s.run(set_values={key: str(random.randint(1, 9))}, click=save)
+            times.setdefault("save", []).append(t)
+            if err:
+                errors.append(f"{account['unit']} save: {err}")
+            submit = next((k for k in s.widgets if k.endswith("submit") and k.startswith("sa_")), None)
+            t, err = await s.run(click=submit)
+            times.setdefault("submit", []).append(t)
+            if err:
+                errors.append(f"{account['unit']} submit: {err}")
+    except Exception as exc:  # noqa: BLE001 — counted and reported
+        errors.append(f"{account['unit']}: {type(exc).__name__}: {exc}")
+
+
+async def viewer_session(url, k, account, times, errors, stop_at):
+    pages = ("appraisal", "round", "units")
+    try:
+        ws, s = await signed_in(url, account["account"], account["password"], times, errors, f"viewer {k}")
+        async with ws:
+            i = k
+            while time.time() < stop_at:
+                page = pages[i % len(pages)]
+                t, err = await s.run(page=page)
+                times.setdefault(f"viewer: {page}", []).append(t)
+                if err:
+                    errors.append(f"viewer {k} {page}: {err}")
+                i += 1
+                await asyncio.sleep(random.uniform(2, 6))   # a person reads before the next click
+    except Exception as exc:  # noqa: BLE001
+        errors.append(f"viewer {k}: {type(exc).__name__}: {exc}")
+
+
+def prepare(db: Path, n_units: int):
+    """The round as its last day finds it: units with their drafts saved, accounts issued."""
+    import storage.units
+    from office import appraisal as ap
+    from office.recovery import open_database
+    from scoring import load_framework
+
+    store, _ = open_database(db)
+    fw = load_framework("hue_units")
+    view = fw.for_level("commune")
+    names = [f"Xã Hạn Chót {i:03d}" for i in range(1, n_units + 1)]
+    storage.units.save_units(store, PROVINCE, pd.DataFrame({"name": names, "level": "commune"}),
+                             file_name="bench.csv", sha256="bench-deadline", flag="self_assessed",
+                             imported_by="Người đo")
+    editor = {"name": "Người đo", "role": "editor", "account": None, "unit": None}
+    rid = ap.open_round(store, fw, PROVINCE, "commune", 2026, date.today() + timedelta(days=3), "Ngày hạn chót",
+                        names, True, editor)
+    rows = [{"role": "unit", "unit": n} for n in names] + [{"role": "council", "display_name": f"Thành viên {i}"}
+                                                           for i in (1, 2)]
+    issued = ap.issue_accounts(store, PROVINCE, rows, editor)
+    codes = [leaf.code for leaf in view.leaves]
+    members = issued.loc[issued["role"] == "council", "account"].tolist()
+    ap.assign(store, rid, {c: members[i % 2] for i, c in enumerate(codes)}, editor, framework=fw)
+    sample = pd.read_csv(SAMPLE)
+    sample = sample.loc[(sample["year"] == 2026) & sample["entity"].str.match(r"^(Xã|Phường)")]
+    per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
+                for _, g in sample.groupby("entity")]
+    per_unit = [v for v in per_unit if len(v) == sum(len(leaf.variables) for leaf in view.leaves)]
+    units = issued.loc[issued["role"] == "unit"].to_dict("records")
+    for i, acc in enumerate(units):
+        actor = {"name": acc["unit"], "role": "unit", "account": acc["account"], "unit": acc["unit"]}
+        ap.save_draft(store, fw, rid, acc["unit"], per_unit[i % len(per_unit)], actor)
+    council = issued.loc[issued["role"] == "council"].to_dict("records")
+    store.close()
+    return units, council
+
+
+def percentiles(v):
+    v = sorted(v)
+    q = lambda p: v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]  # noqa: E731
+    return q(50), q(90), v[-1]
+
+
+def main() -> int:
+    ap_ = argparse.ArgumentParser()
+    ap_.add_argument("--units", type=int, default=150)
+    ap_.add_argument("--viewers", type=int, default=20)
+    ap_.add_argument("--minutes", type=float, default=10)
+    ap_.add_argument("--port", type=int, default=8631)
+    args = ap_.parse_args()
+    random.seed(20261207)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "deadline.duckdb"
+        t0 = time.perf_counter()
+        units, council = prepare(db, args.units)
+        print(f"prepared {len(units)} units with drafts and {len(council)} council accounts "
+              f"in {time.perf_counter() - t0:.1f} s")
+        env = dict(os.environ, DTI_STUDIO_DB=str(db))
+        server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.headless", "true",
+                                   "--server.address", "127.0.0.1", "--server.port", str(args.port),
+                                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            import urllib.request
+
+            for _ in range(600):
+                try:
+                    if urllib.request.urlopen(f"http://127.0.0.1:{args.port}/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
+            times: dict[str, list[float]] = {}
+            errors: list[str] = []
+            window = args.minutes * 60
+            stop_at = time.time() + window + 60
+
+            async def everything():
+                tasks = [unit_session(url, i * window / max(1, len(units)), acc, times, errors, stop_at)
+                         for i, acc in enumerate(units)]
+                tasks += [viewer_session(url, k, council[k % len(council)], times, errors, time.time() + window)
+                          for k in range(args.viewers)]
+                await asyncio.wait_for(asyncio.gather(*tasks), timeout=window + 600)
+
+            started = time.perf_counter()
+            asyncio.run(everything())
+            wall = time.perf_counter() - started
+            procs = subprocess.run(["pgrep", "-c", "-f", f"server.port {args.port}"], capture_output=True, text=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+        from office import appraisal as ap
+        from storage.db import Store
+
+        store = Store(db, read_only=True)
+        rid = int(ap.rounds(store).iloc[0]["round_id"])
+        states = ap.unit_status(store, rid)
+        submitted = int((states["status"] == "submitted").sum())
+        store.close()
+    print(f"\n{len(units)} unit sessions over {args.minutes:g} min, {args.viewers} viewers, one server process "
+          f"(pgrep counted {procs.stdout.strip() or '?'}); wall {wall:.0f} s; load average {os.getloadavg()[0]:.2f}")
+    print(f"{'action':<22}{'n':>6}{'p50 s':>9}{'p90 s':>9}{'max s':>9}")
+    for action, v in times.items():
+        p50, p90, mx = percentiles(v)
+        print(f"{action:<22}{len(v):>6}{p50:>9.3f}{p90:>9.3f}{mx:>9.3f}")
+    print(f"units submitted in the database after the run: {submitted}/{len(units)}")
+    print(f"errors: {len(errors)}")
+    for e in errors[:15]:
+        print("  ", e)
+    return 0 if not errors and submitted == len(units) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
