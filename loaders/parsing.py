@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from loaders import limits
-from loaders.readers import (FormulaCell, Grid, _XLBool, compact_codes, csv_head_rows, read_csv_grid,
+from loaders.readers import (FormulaCell, Grid, XLPercent, _XLBool, compact_codes, csv_head_rows, read_csv_grid,
                              read_xlsx_grids)
 from scoring.engine import score
 from scoring.framework import Framework, Node
@@ -146,6 +146,8 @@ def parse_number(text: Any) -> float:
     """
     if isinstance(text, (bool, _XLBool)):
         return 1.0 if (text if isinstance(text, bool) else text.value) else 0.0
+    if isinstance(text, XLPercent):
+        text = text.value
     if isinstance(text, (int, float, np.integer, np.floating)):
         value = float(text)
         if not math.isfinite(value):
@@ -510,6 +512,8 @@ _MOJIBAKE = re.compile(
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, XLPercent):
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
@@ -541,6 +545,9 @@ _KINDS = (KIND_ITEM, KIND_COUNT, KIND_AMOUNT)
 AMOUNT_UNIT_WORDS = ("%", "ty le", "phan tram", "dong", "nghin", "trieu", "ty ", "diem", "gio", "ngay", "thang",
                      "mbps", "gbps", "gb", "mb", "km", "ha", "m2", "percent", "ratio", "rate", "per", "/")
 _AMBIGUOUS = re.compile(r"[1-9]\d{0,2}([.,])\d{3}")
+# Units that are themselves a share: a percentage ("89,6%") is a right way to write such a value. Any
+# other unit (people, households, documents, đồng, GB, points…) refuses a percentage by cell (issue 18).
+RATIO_UNIT_WORDS = (" ty le ", "phan tram", "percent", "ratio", " rate ", "share")
 
 
 def variable_kind(leaf: Node, var) -> str:
@@ -572,6 +579,8 @@ def classify_value(cell: Any) -> tuple[int, float, float, int]:
         return (_YES if cell.value else _NO), float(cell.value), float(cell.value), _EV_NONE
     if isinstance(cell, FormulaCell):
         return _FORMULA, math.nan, math.nan, _EV_NONE
+    if isinstance(cell, XLPercent):
+        cell = cell.value
     if isinstance(cell, bool):
         return (_YES if cell else _NO), float(cell), float(cell), _EV_NONE
     if isinstance(cell, (int, float, np.integer, np.floating)):
@@ -628,6 +637,20 @@ def classify_value(cell: Any) -> tuple[int, float, float, int]:
         return _NONFINITE, math.nan, math.nan, _EV_NONE
     value = sign * value * scale
     return _NUM, value, value, _evidence(s)
+
+
+def is_percent(cell: Any) -> bool:
+    """A percentage as written: a text ending in "%" or an Excel cell formatted as a percentage."""
+    return isinstance(cell, XLPercent) or (isinstance(cell, str) and cell.rstrip().endswith("%"))
+
+
+def unit_takes_percent(unit: str) -> bool:
+    """Whether a variable's unit allows a percentage: none given, or a ratio/percent unit."""
+    unit = (unit or "").strip()
+    if not unit:
+        return True
+    folded = " " + fold(unit) + " "
+    return "%" in unit or any(w in folded for w in RATIO_UNIT_WORDS)
 
 
 def _evidence(s: str) -> int:
@@ -1145,7 +1168,17 @@ class _Reader:
         value = np.where(word_ok, vi, value)
         na = status == _NA
         ok = (status == _NUM) | (amb & ~refuse_amb) | word_ok | na
+        # Checks by unit (issue 18): a percentage where the variable counts or measures something else
+        # (people, households, đồng…), and a fraction where it counts, are refused by cell.
+        percent = _map(codes, [is_percent(u) for u in uniques], False, dtype=bool)
+        pair_takes_percent = [unit_takes_percent(self.kinds.get(pr, (KIND_AMOUNT, ""))[1]) for pr in pair_u]
+        takes_percent = (np.asarray(pair_takes_percent, dtype=bool)[pair_codes] if len(pair_u)
+                         else np.empty(0, dtype=bool))
+        percent_refused = ok & ~na & percent & ~is_item & ~takes_percent
+        ok &= ~percent_refused
         negative = ok & ~na & (value < 0)
+        not_whole = ok & ~na & ~negative & is_count & (np.floor(value) != value)
+        ok &= ~not_whole
 
         # problems, cell by cell in file order
         sheet, rows, labels = cells["sheet"], cells["row"], cells["label"]
@@ -1154,6 +1187,8 @@ class _Reader:
             ((status == _BAD), "not_a_number"), ((status == _NONFINITE), "not_finite"),
             ((status == _FORMULA), "formula_no_value"), (refuse_amb, "ambiguous_number"),
             (words & ~word_ok, "word_not_number"), (negative, "negative"),
+            (percent_refused & is_count, "percent_in_count"), (percent_refused & ~is_count, "percent_in_amount"),
+            (not_whole, "not_whole"),
         ]
         for mask, code in bad_kinds:
             where = np.flatnonzero(mask)
@@ -1223,6 +1258,11 @@ class _Reader:
         params: dict[str, Any] = {"value": _cell_text(cell), "indicator": indicator, "variable": variable}
         unit = self.kinds.get((indicator, variable), (KIND_AMOUNT, ""))[1]
         params["unit"] = unit
+        if code in ("percent_in_count", "percent_in_amount", "not_whole"):
+            for lang in ("vi", "en"):
+                params[f"unit_{lang}"] = unit or load_catalog(lang)["unit_quantity"]
+            if code == "not_whole":
+                params["value"] = float(value)
         if code == "negative":
             params["value"] = float(value)
         elif code == "formula_no_value":
