@@ -364,18 +364,18 @@ def test_csv_reader_codes_give_the_same_result_as_reading_the_cells(fw, resolver
     cells: the data and every message must be the same either way."""
     import dataclasses
 
-    from loaders import parsing
+    from loaders import read as reading
 
     raw = csv_bytes(CODE_TABLES[table])
     with_codes = parse_inputs(raw, "t.csv", fw, resolver)
-    read = parsing.read_csv_grid
+    read = reading.read_csv_grid
 
     def without_codes(*args, **kwargs):
         grid = read(*args, **kwargs)
         assert grid is None or grid.codes is not None  # the path compared against does use codes
         return None if grid is None else dataclasses.replace(grid, codes=None, texts=None)
 
-    monkeypatch.setattr(parsing, "read_csv_grid", without_codes)
+    monkeypatch.setattr(reading, "read_csv_grid", without_codes)
     read_cells = parse_inputs(raw, "t.csv", fw, resolver)
     assert with_codes.messages() == read_cells.messages() and with_codes.problems
     pd.testing.assert_frame_equal(with_codes.data, read_cells.data)
