@@ -407,7 +407,11 @@ def _read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool], on
         return []
     budget = [limits.MAX_XML_BYTES]
     counters = {"rows": 0, "cells": 0}
-    declared = sum(info.file_size for info in zf.infolist() if info.filename.endswith(".xml"))
+    # Zip-bomb guard, before any part is unpacked: the declared (uncompressed) sizes of the package's XML
+    # parts, and below of every part the reader will open whatever its name; the bytes actually unpacked
+    # are counted again while streaming (`_CountingReader`), since a zip can lie about its sizes.
+    sizes = {info.filename: info.file_size for info in zf.infolist()}
+    declared = sum(size for name, size in sizes.items() if name.endswith((".xml", ".rels")))
     if declared > limits.MAX_XML_BYTES:  # refused at once when the package says so honestly
         add("xml_too_large", None, None, None, limit=limits.MAX_XML_BYTES // (1024 * 1024))
         return []
@@ -442,6 +446,12 @@ def _read_xlsx_grids(raw: bytes, add: Add, skip_sheet: Callable[[str], bool], on
             kind, target = rels.get(rid, ("", ""))
             if kind.endswith("/worksheet") and target in names:
                 sheets.append((sh.get("name") or "?", target))
+        to_read = ({workbook_path, rels_path} | {t for _, t in sheets}
+                   | {t for kind, t in rels.values() if kind.endswith(("/sharedStrings", "/styles"))})
+        unnamed = sum(sizes.get(t, 0) for t in to_read if not t.endswith((".xml", ".rels")))  # counted above if not
+        if declared + unnamed > limits.MAX_XML_BYTES:
+            add("xml_too_large", None, None, None, limit=limits.MAX_XML_BYTES // (1024 * 1024))
+            return []
         shared = _shared_strings(zf, rels, names, ns, budget, add)
         if shared is None:
             return []

@@ -130,3 +130,40 @@ def test_unit_list_sparse_sheet_is_read_not_allocated():
     parsed = parse_units(out.getvalue(), "don_vi.xlsx")
     assert [(p.code, p.row, p.column) for p in parsed.problems] == [("units_missing_name", 1_048_576, "A"),
                                                                      ("units_bad_level", 1_048_576, "B")]
+
+
+def test_declared_sizes_of_every_part_read_are_checked_before_unpacking(monkeypatch):
+    """The zip-bomb guard: a sheet part not named .xml is counted too, before anything is unpacked."""
+    import zipfile
+
+    from loaders.readers import read_xlsx_grids
+
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "x" * 5000
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            name = info.filename
+            if name == "xl/worksheets/sheet1.xml":
+                name = "xl/worksheets/sheet1.bin"
+            if name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"worksheets/sheet1.bin")
+            z.writestr(name, data)
+    raw = out.getvalue()
+    problems = []
+    assert read_xlsx_grids(raw, lambda *a, **k: problems.append(a[0]))  # read as it is
+    assert problems == []
+    sizes = {i.filename: i.file_size for i in zipfile.ZipFile(io.BytesIO(raw)).infolist()}
+    xml_parts = sum(n for name, n in sizes.items() if name.endswith((".xml", ".rels")))
+    assert sizes["xl/worksheets/sheet1.bin"] > 5000
+    monkeypatch.setattr(limits, "MAX_XML_BYTES", xml_parts + 1000)  # the .xml parts fit; with the sheet they do not
+    opened = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *a, **k: (opened.append(name),
+                                                                               real_open(self, name, *a, **k))[1])
+    assert read_xlsx_grids(raw, lambda *a, **k: problems.append(a[0])) == []
+    assert problems == ["xml_too_large"] and "xl/worksheets/sheet1.bin" not in opened
