@@ -57,7 +57,8 @@ def framework():
         names = [f"v{j}" for j in range(N_VARS)]
         nodes.append({"code": f"1.{i}", "parent": "1", "name_vi": f"Chỉ số {i}", "max_points": 10.0,
                       "rule": {"type": "linear", "numerator": names[:half], "denominator": names[half:]},
-                      "variables": [{"name": n, "unit": "người"} for n in names]})
+                      # v3 holds decimal commas below: a measured amount (hours), not a count of people
+                      "variables": [{"name": n, "unit": "giờ" if n == "v3" else "người"} for n in names]})
     return parse_framework({"framework": {"id": "bench", "version": "t", "name_vi": "Thử"}, "node": nodes})
 
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from loaders import limits
-from loaders.parsing import (
-    _EV_EN, _EV_NONE, _EV_VI, _AMB, _FORMULA, _NA, _NO, _NONFINITE, _NUM, _YES, EXCEL_EXTENSIONS, YEAR_MAX, YEAR_MIN,
-    ImportProblem, _cell_text, _csv_delimiter_for, _decode_csv, _read_bytes, classify_value, fold, parse_year,
+from loaders.cells import (
+    _EV_EN, _EV_NONE, _EV_VI, _AMB, _FORMULA, _NA, _NO, _NONFINITE, _NUM, _YES, YEAR_MAX, YEAR_MIN,
+    _cell_text, classify_value, fold, parse_year,
 )
+from loaders.read import EXCEL_EXTENSIONS, csv_delimiter_for, decode_csv, read_bytes
+from loaders.result import ImportProblem
 from loaders.readers import read_csv_grid, read_xlsx_grids
 
 COLUMNS = {"target_id": ("target_id", "ma chi tieu", "chi tieu", "target"),
@@ -52,10 +54,10 @@ def _rows(raw: bytes, file_name: str) -> tuple[list[tuple[int, list]], list[Impo
     if any(lower.endswith(ext) for ext in EXCEL_EXTENSIONS):
         grids = read_xlsx_grids(raw, add, only_first=True)
     elif lower.endswith(".csv"):
-        text = _decode_csv(raw)
+        text = decode_csv(raw)
         if text is None:
             return [], [ImportProblem(file_name, None, None, None, "encoding", {})]
-        grid = read_csv_grid(text, _csv_delimiter_for(text), add) if text.strip() else None
+        grid = read_csv_grid(text, csv_delimiter_for(text), add) if text.strip() else None
         grids = [grid] if grid is not None else []
     else:
         ext = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
@@ -71,7 +73,7 @@ def _rows(raw: bytes, file_name: str) -> tuple[list[tuple[int, list]], list[Impo
 
 def parse_target_progress(source, file_name: str, targets: pd.DataFrame) -> ParsedTargets:
     """Never raises for anything in the file: every failure is a named problem."""
-    raw = _read_bytes(source, limits.MAX_UPLOAD_BYTES)
+    raw = read_bytes(source, limits.MAX_UPLOAD_BYTES)
     sha = hashlib.sha256(raw).hexdigest()
     empty = pd.DataFrame(columns=["target_id", "year", "value", "row"])
     try:

@@ -13,14 +13,20 @@ and says what is expected. Nothing here talks to DuckDB.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from loaders.parsing import EntityResolver, ImportProblem, _decode_csv, _read_bytes, fold
+import numpy as np
+
+from loaders import limits
+from loaders.cells import _cell_text, fold
+from loaders.names import EntityResolver
+from loaders.read import FILE_FATAL, csv_delimiter_for, decode_csv, read_bytes
+from loaders.readers import read_csv_grid, read_xlsx_grids
+from loaders.result import ImportProblem, Problems
 
 PROVINCE_GROUPS = ("34", "63")
 LEVELS = ("department", "district", "commune")
@@ -149,40 +155,44 @@ def _short(text: str) -> str:
 
 def _read_table(raw: bytes, file_name: str, kind: str | None = None
                 ) -> tuple[pd.DataFrame | None, str | None, list[ImportProblem]]:
-    """The first sheet (or the CSV) as text columns; a read failure is one message, never an exception.
-    `kind` ("csv"/"xlsx") overrides the file name's extension (a table edited on screen has none)."""
+    """The first sheet (or the CSV) as text columns, one row per sheet row from row 1, read by the import
+    path's reader (`loaders.readers`: every limit of `loaders.limits` checked while reading); a read
+    failure is one message, never an exception. `kind` ("csv"/"xlsx") overrides the file name's
+    extension (a table edited on screen has none)."""
     lower = file_name.lower() if kind is None else f".{kind}"
-    try:
-        if lower.endswith(".xlsx"):
-            import openpyxl
-
-            wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=False, data_only=True)
-            ws = wb.worksheets[0]
-            rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            sheet = ws.title
-        elif lower.endswith(".csv"):
-            text = _decode_csv(raw)
-            if text is None:
-                return None, None, [ImportProblem(file_name, None, None, None, "encoding", {})]
-            first = next((line for line in text.splitlines() if line.strip()), "")
-            delim = ";" if first.count(";") > first.count(",") else ","
-            df = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, header=None,
-                             engine="python", on_bad_lines="error")
-            rows, sheet = df.values.tolist(), None
-        else:
-            ext = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
-            return None, None, [ImportProblem(file_name, None, None, None, "file_type", {"extension": ext})]
-    except Exception as exc:  # noqa: BLE001 — every unreadable file is one clear message
-        return None, None, [ImportProblem(file_name, None, None, None, "unreadable", {"error": type(exc).__name__})]
-    rows = [r for r in rows]
-    width = max((len(r) for r in rows), default=0)
-    frame = pd.DataFrame([list(r) + [""] * (width - len(r)) for r in rows], dtype=str).fillna("")
-    return frame, sheet, []
+    problems = Problems(file_name)
+    if len(raw) > limits.MAX_UPLOAD_BYTES:
+        problems.add("too_large", None, None, None, limit_mb=limits.MAX_UPLOAD_BYTES // (1024 * 1024))
+        grid = None
+    elif lower.endswith(".xlsx"):
+        grids = read_xlsx_grids(raw, problems.add, only_first=True)
+        grid = None if problems.staged_codes() & FILE_FATAL else (grids[0] if grids else None)
+    elif lower.endswith(".csv"):
+        text = decode_csv(raw)
+        if text is None:
+            return None, None, [ImportProblem(file_name, None, None, None, "encoding", {})]
+        grid = read_csv_grid(text, csv_delimiter_for(text), problems.add) if text.strip() else None
+    else:
+        ext = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
+        return None, None, [ImportProblem(file_name, None, None, None, "file_type", {"extension": ext})]
+    problems.flush()
+    if problems.problems:
+        return None, None, problems.problems
+    if grid is None or not len(grid):
+        return pd.DataFrame(dtype=str), None, []
+    # Only the rows that hold something, indexed by their row number - 1 (the parser's row numbers).
+    if len(grid) * grid.width > limits.MAX_CELLS:
+        return None, None, [ImportProblem(file_name, grid.sheet, None, None, "too_many_cells",
+                                          {"limit": limits.MAX_CELLS})]
+    cells = np.full((len(grid), grid.width), "", dtype=object)
+    for i, col in grid.columns.items():
+        cells[:, i] = [_cell_text(v) for v in col]
+    return pd.DataFrame(cells, index=grid.row_numbers - 1, dtype=str), grid.sheet, []
 
 
 def parse_units(source, file_name: str, kind: str | None = None) -> ParsedUnits:
     """Read and check a unit list. Writes nothing."""
-    raw = _read_bytes(source)
+    raw = read_bytes(source)
     sha = hashlib.sha256(raw).hexdigest()
     empty = pd.DataFrame(columns=["name", "level", "parent", "code", "valid_from", "valid_to", "aliases", "row"])
     frame, sheet, problems = _read_table(raw, file_name, kind)

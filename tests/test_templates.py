@@ -7,7 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from loaders.parsing import EntityResolver, format_number, load_provinces, parse_inputs
+from loaders.parsing import (KIND_COUNT, EntityResolver, format_number, load_provinces, parse_inputs,
+                             unit_takes_percent, variable_kind)
 from loaders.templates import (
     FIRST_DATA_ROW, HEADER_ROW, LABEL_ROW, build_template, leaves_by_main_index, sheet_title,
 )
@@ -98,6 +99,11 @@ def fill_value(leaf, var, k):
         forms = LARGE_FORMS
     else:
         forms = SMALL_FORMS
+    # Checks by unit (issue 18): a count takes whole numbers only, a percentage only where the unit is a share.
+    if variable_kind(leaf, var) == KIND_COUNT:
+        forms = [(c, v) for c, v in forms if float(v).is_integer() and not str(c).endswith("%")]
+    elif not unit_takes_percent(var.unit):
+        forms = [(c, v) for c, v in forms if not str(c).rstrip().endswith("%")]
     return forms[(k + sum(map(ord, var.name))) % len(forms)]
 
 
