@@ -6,6 +6,7 @@ import zipfile
 
 import pandas as pd
 
+from dashboard import fmt
 from office import collection as col
 from tests.test_app import app, go  # noqa: F401  (fixture)
 from tests.test_collection import SAMPLE, fill, gia_lai
@@ -39,7 +40,7 @@ def test_collection_page_round_trip(app):  # noqa: F811
     assert at.selectbox(key="col_agency").value == "Công an tỉnh"  # read from the workbook
     at.button(key="col_receive").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("Đã nhận 6 giá trị" in s.value for s in at.success)
+    assert any("Đã nhận 6 giá trị; 0 giá trị" in s.value for s in at.success)
     tracker = frame(at, 0).set_index("Cơ quan chủ trì")
     assert tracker.loc["Công an tỉnh", "Tệp gần nhất hợp lệ"] == "Có"
     assert tracker.loc["Công an tỉnh", "Số liệu còn thiếu (chỉ số)"] == "0"
@@ -48,8 +49,8 @@ def test_collection_page_round_trip(app):  # noqa: F811
     at.file_uploader(key="col_upload").upload("thue_tinh_2025.xlsx", bad, XLSX).run()
     at.button(key="col_receive").click().run()
     assert any("không ghi số liệu nào" in e.value for e in at.error)
-    problems = frame(at, 1)["Lỗi"].tolist()
-    assert any("nhiều" in p for p in problems)
+    problems = [t.value for t in at.text if t.value.startswith("• ")]
+    assert any("nhiều" in p and "Số liệu" in p and "dòng" in p and "cột E" in p for p in problems), problems
     tracker = frame(at, 0).set_index("Cơ quan chủ trì")
     assert tracker.loc["Thuế tỉnh", "Tệp gần nhất hợp lệ"] == "Không"
 
@@ -58,13 +59,40 @@ def test_collection_page_round_trip(app):  # noqa: F811
     assert any("Còn thiếu số liệu" in w.value for w in at.warning)
 
     # official result against the self-assessment (3.1 lost 2 points)
-    cons = frame(at, 2)
+    cons = frame(at, 1)
     assert (cons["Tình trạng"] == "Đã nhận").sum() == 6
     at.file_uploader(key="col_off").upload("ketqua.csv", b"code,points\n3.1,0\n", "text/csv").run()
     at.button(key="col_off_save").click().run()
-    assert any("Đã ghi 1 điểm chính thức" in s.value for s in at.success)
+    saved = [s.value for s in at.success if "điểm chính thức" in s.value]
+    assert saved and "1 dòng (3.1)" in saved[0] and "phiếu" not in saved[0]
     lost = at.dataframe[-1].value
     assert lost.iloc[0]["Cơ quan chủ trì"] == "Công an tỉnh"
+    assert lost.iloc[0]["Điểm bị trừ"] == fmt.number(lost_points(), 2)  # the page's precision
+    assert len(lost) == 1  # only the agency whose component was compared
+
+
+def lost_points():
+    """3.1's self-assessed points of Gia Lai's SAMPLE 2025 figures (official 0: all lost)."""
+    from scoring.engine import score
+
+    sample = pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str})
+    res = score(data_fw(), sample.loc[(sample["entity"] == "Gia Lai") & (sample["year"] == 2025)])
+    return float(res.scores.set_index("code")["points"]["3.1"])
+
+
+def test_official_result_with_no_form_received_compares_nothing(app):  # noqa: F811
+    at = go(app, "pages/collection.py")
+    at.button(key="col_create").click().run()
+    at.file_uploader(key="col_off").upload("ketqua.csv", "code,points\n3.1,15\n2.4,10\ntotal,600\n".encode(),
+                                           "text/csv").run()
+    at.button(key="col_off_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Chưa nhận phiếu nào: chưa so sánh được" in i.value for i in at.info)
+    comp = at.dataframe[-1].value
+    assert "Điểm bị trừ" not in comp.columns and set(comp["Điểm tự đánh giá"]) == {"—"}
+    assert set(comp["Chênh lệch (chính thức − tự đánh giá)"]) == {"Chưa so sánh"}
+    assert not any("0,0000" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert not any("bị trừ" in m.value for m in at.markdown)
 
 
 def test_collection_page_is_for_the_province(app):  # noqa: F811
