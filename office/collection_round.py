@@ -19,13 +19,13 @@ from scoring.framework import Framework
 
 
 def last_year_values(store: Store, framework: Framework, province: str, year: int,
-                     origin_label=None) -> pd.DataFrame:
+                     origin_label=None, dataset: str = "own") -> pd.DataFrame:
     """The province's own current figures of the previous year (self-assessed, automatic, published or plan
     as stored) — never the SAMPLE dataset. `origin`: the stored flag, or `origin_label(flag)` when given
     (the pages pass `dashboard.provenance` words: this room does not import the dashboard)."""
-    df = storage.inputs.current_inputs(store, framework.id, "34", "self", dataset="own")
+    df = storage.inputs.current_inputs(store, framework.id, "34", "self", dataset=dataset)
     df = df.loc[(df["entity"] == province) & (df["year"] == year - 1)]
-    if "flag" in df:
+    if "flag" in df and dataset == "own":
         df = df.loc[df["flag"].astype(str) != "sample"]
         flags = df["flag"].astype(str)
     else:
@@ -163,16 +163,18 @@ def receive_progress(store: Store, framework: Framework, province: str, year: in
 
 
 def progress_view(store: Store, framework: Framework, province: str, year: int, peers_totals: pd.Series,
-                  n_draws: int = 10_000) -> dict | None:
+                  n_draws: int = 10_000, dataset: str = "own") -> dict | None:
     """Everything the in-year progress page shows: points over time, the projected year-end values and
     scores, and the projected rank with its band (others' totals of `year` moving ±2% of the maximum,
-    normal, as on the overview). None without any update."""
+    normal, as on the overview). None without any update. The starting point (31/12 of year − 1) is the
+    province's figures of that year in `dataset` (the page's: own, or SAMPLE when the page shows SAMPLE).
+    A variable an update does not give keeps its last known value (`last_known`: value and date of each)."""
     from scoring import montecarlo, progress
 
     updates = storage.collection.progress_updates(store, framework.id, province, year)
     if updates.empty:
         return None
-    base = last_year_values(store, framework, province, year)
+    base = last_year_values(store, framework, province, year, dataset=dataset)
     base = base.loc[~base["not_applicable"].astype(bool)] if "not_applicable" in base else base
     over_time = progress.points_over_time(framework, base, updates, province, year)
     projected = progress.project_year_end(framework, base, updates, year)
@@ -183,5 +185,9 @@ def progress_view(store: Store, framework: Framework, province: str, year: int, 
         sim = montecarlo.simulate_ranks(peers_totals.drop(labels=[province], errors="ignore"), province,
                                         focus_points=total, n_draws=n_draws, seed=2025,
                                         sd=0.02 * framework.max_points, max_total=framework.max_points)
+    u = updates.assign(as_of=pd.to_datetime(updates["as_of"])).sort_values("as_of")
+    known = pd.concat([base[["indicator", "variable", "value"]].assign(as_of=pd.NaT, from_last_year=True),
+                       u[["indicator", "variable", "value", "as_of"]].assign(from_last_year=False)], ignore_index=True)
+    last_known = known.drop_duplicates(["indicator", "variable"], keep="last").reset_index(drop=True)
     return {"updates": updates, "over_time": over_time, "projected": projected, "scores": proj_scores,
-            "total": total, "sim": sim}
+            "total": total, "sim": sim, "last_known": last_known, "base_year": year - 1}

@@ -2,7 +2,10 @@
 (valid) and one (refused), see the tracker and the consolidated view; official result against it."""
 import storage.collection
 import io
+import re
 import zipfile
+
+import openpyxl
 
 import pandas as pd
 
@@ -173,11 +176,55 @@ def test_progress_page_update_projection_and_agency_chart(app):  # noqa: F811
     table = at.dataframe[-1].value
     assert list(table["Mã"].unique()) == ["3.1", "3.2", "6.1"]
     assert set(table["Ngày cập nhật"]) == {"30/09/2025"}
+    assert "Đơn vị tính" in table.columns and not set(table["Biến"]) & {"a", "b", "item1"}  # words, not ids
+    people = table.loc[table["Đơn vị tính"].str.contains("người", na=False), "Dự báo cuối năm"]
+    assert len(people) and all("," not in v for v in people)  # whole people: 604.800, never 604.800,00
+    comps = at.dataframe[-2].value
+    assert "Điểm mục tiêu" in comps.columns and "Mục tiêu" not in table.columns  # target in points, beside points
+    captions = [c.value for c in at.caption]
+    assert any("Tổng điểm hiện tại" in c and "Tổng điểm dự báo cuối năm" in c for c in captions)
+    assert any("Xác suất vào nhóm 20" in c for c in captions)
+    for c in captions:  # a sentence after a full stop starts with a capital letter
+        assert not re.search(r"\. [a-zđ]", c), c
+    assert "Tổng điểm hiện tại năm 2025 (như trang Kế hoạch)" in {m.label for m in at.metric}
     import json
 
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    names = [t.get("name") for t in fig["data"]]
-    assert any(n and n.startswith("3.1") for n in names) and any(n and "Mục tiêu" in n for n in names)
+    legend = [t.get("name") for t in fig["data"] if t.get("showlegend", True)]
+    assert sorted(legend) == ["Điểm dự báo cuối năm", "Điểm mục tiêu", "Điểm đã đạt"]  # three entries, not 26
+    assert len([k for k in fig["layout"] if k.startswith("yaxis")]) == 3  # one small chart per component
+
+
+def test_progress_partial_update_is_accepted_and_keeps_the_rest(app):  # noqa: F811
+    from datetime import date
+
+    at = go(app, "pages/progress.py")
+    agency = "Sở Khoa học và Công nghệ"
+    at.selectbox(key="pg_agency").set_value(agency).run()
+    at.date_input(key="pg_as_of").set_value(date(2025, 6, 30)).run()
+    fw = data_fw()
+    form = col.build_request_workbook(fw, agency, col.agency_leaves(fw)[agency], "Gia Lai", 2025, None)
+    values = {("1.6", "item2"): 1}
+    wb = openpyxl.load_workbook(io.BytesIO(form))
+    ws = wb[col.DATA_SHEET]
+    for r in range(col.HEADER_ROW + 1, ws.max_row + 1):
+        key = (ws.cell(r, 3).value, ws.cell(r, 4).value)
+        if key in values:
+            ws.cell(r, col.COL["value"]).value = values[key]
+    buf = io.BytesIO()
+    wb.save(buf)
+    at.file_uploader(key="pg_upload").upload("khcn_q2.xlsx", buf.getvalue(), XLSX).run()
+    at.button(key="pg_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("Đã lưu 1 giá trị tính đến ngày 30/06/2025" in s.value for s in at.success)
+    assert any("giữ giá trị gần nhất" in c.value for c in at.caption)
+    at.selectbox(key="pg_view_agency").set_value(agency).run()
+    table = at.dataframe[-1].value.set_index(["Mã", "Biến"])
+    item2 = table.loc[("1.6", fw.nodes["1.6"].variables[1].meaning_vi)]
+    assert item2["Ngày cập nhật"] == "30/06/2025" and item2["Giá trị gần nhất"] == "Có"
+    item1 = table.loc[("1.6", fw.nodes["1.6"].variables[0].meaning_vi)]
+    assert item1["Ngày cập nhật"] == "Số liệu năm 2024"  # not given: keeps its last known value
 
 
 def data_fw():
