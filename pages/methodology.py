@@ -71,7 +71,8 @@ with st.expander(ctx.t("ui.methodology.source")):
 
 # Only real discrepancies (a maximum printed differently from the one used, or not printed at all), each
 # with its reason in the reader's language (`discrepancy_vi` in the framework file for Vietnamese).
-gaps = [g for g in full.discrepancies() if g["printed"] is None or abs(g["printed"] - g["used"]) > 1e-9]
+gaps = [{**g, "why_vi": full.nodes[g["code"]].discrepancy_vi} for g in full.discrepancies()
+        if g["printed"] is None or abs(g["printed"] - g["used"]) > 1e-9]
 if gaps:
     st.subheader(ctx.t("ui.methodology.discrepancies"))
     st.caption(ctx.t("ui.methodology.discrepancies_note"))

@@ -189,7 +189,7 @@ class Framework:
                 continue
             printed = None if node.printed_max_points == NOT_PRINTED else float(node.printed_max_points)
             out.append({"code": node.code, "name_vi": node.name_vi, "printed": printed,
-                        "used": node.max_points, "why": node.discrepancy, "why_vi": node.discrepancy_vi})
+                        "used": node.max_points, "why": node.discrepancy})
         return out
 
     def describe(self):
