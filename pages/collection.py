@@ -167,14 +167,14 @@ if not clash.empty:
     st.warning(ctx.t("ui.collection.conflicts_help", n=clash[["indicator", "variable"]].drop_duplicates().shape[0]))
     st.dataframe(pd.DataFrame({
         ctx.t("ui.methodology.code"): clash["indicator"],
-        ctx.t("ui.collection.variable"): clash["meaning"],
-        ctx.t("ui.collection.unit"): clash["unit"],
         ctx.t("ui.collection.agency"): clash["agency"],
         ctx.t("ui.collection.value"): [value_text(i, v, x, na) for i, v, x, na in
                                        zip(clash["indicator"], clash["variable"], clash["value"], clash["not_applicable"])],
+        ctx.t("ui.collection.unit"): clash["unit"],
         ctx.t("ui.collection.received"): [fmt.vn_datetime(v) for v in clash["received_at"]],
         ctx.t("ui.collection.chosen"): [ctx.t("ui.collection.chosen_by", who=w) if c else ""
                                         for c, w in zip(clash["chosen"], clash["decided_by"])],
+        ctx.t("ui.collection.variable"): clash["meaning"],
     }), hide_index=True, width="stretch")
     pairs = list(dict.fromkeys(f"{i}|{v}" for i, v in zip(clash["indicator"], clash["variable"])))
     d1, d2 = st.columns(2)
@@ -203,18 +203,19 @@ if n_missing:
         cons.loc[cons["status"] == "missing", "indicator"]))))
 cview = pd.DataFrame({
     ctx.t("ui.methodology.code"): cons["indicator"],
-    ctx.t("ui.methodology.indicator"): cons["name"],
     ctx.t("ui.collection.variable"): cons["meaning"],
     ctx.t("ui.collection.value"): [value_text(i, v, x, na) for i, v, x, na in
                                    zip(cons["indicator"], cons["variable"], cons["value"], cons["not_applicable"])],
     ctx.t("ui.collection.unit"): cons["unit"],
-    ctx.t("ui.collection.from_agency"): cons["agency"].fillna("—"),
     ctx.t("ui.collection.status"): [ctx.t(f"ui.collection.status_{s}") for s in cons["status"]],
+    ctx.t("ui.collection.from_agency"): cons["agency"].fillna("—"),
     ctx.t("ui.collection.evidence"): [yes_no(h) if r else "—" for h, r in zip(cons["has_evidence"],
                                                                               cons["status"] == "received")],
     ctx.t("ui.collection.points"): [fmt.number(pts.get(c), 2, lang) for c in cons["indicator"]],
+    ctx.t("ui.methodology.indicator"): cons["name"],
 })
-st.dataframe(cview, hide_index=True, width="stretch")
+st.dataframe(cview, hide_index=True, width="stretch",
+             column_config={ctx.t("ui.collection.variable"): st.column_config.TextColumn(width="medium")})
 long = col.consolidated_long(cons, rnd["province"], year)
 dl1, dl2 = st.columns(2)
 dl1.download_button(ctx.t("ui.collection.download_long"), long.to_csv(index=False).encode("utf-8"),
@@ -287,12 +288,12 @@ else:
         st.info(ctx.t("ui.collection.partly_compared", n=compared["n_compared"], total=compared["n_official"]))
     st.dataframe(pd.DataFrame({
         ctx.t("ui.methodology.code"): [ctx.t("ui.collection.total_word") if c == "total" else c for c in comp["code"]],
-        ctx.t("ui.methodology.indicator"): comp["name"],
         ctx.t("ui.collection.self_points"): [fmt.number(v, 2, lang) for v in comp["self_points"]],
         ctx.t("ui.collection.official_points"): [fmt.number(v, 2, lang) for v in comp["official_points"]],
         ctx.t("ui.collection.difference"): [fmt.number(v, 2, lang, signed=True) if c else ctx.t("ui.collection.not_compared")
                                             for v, c in zip(comp["difference"], comp["compared"])],
         ctx.t("ui.collection.agency"): comp["lead_agency"],
+        ctx.t("ui.methodology.indicator"): comp["name"],
     }), hide_index=True, width="stretch")
     if not lost.empty:
         st.markdown(f"**{ctx.t('ui.collection.lost_title')}**")

@@ -76,8 +76,10 @@ if view is None:
 # the projected year-end total beside the current total of the plan page, each with its basis
 now_total = float(peers.get(sel.focus, float("nan")))
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(ctx.t("ui.progress.projected_total", max=fmt.number(fw.max_points, 0, lang)), fmt.number(view["total"], 2, lang))
-m2.metric(ctx.t("ui.progress.current_total", year=year), fmt.number(now_total, 2, lang))
+m1.metric(ctx.t("ui.progress.projected_total"), fmt.number(view["total"], 2, lang),
+          help=ctx.t("ui.progress.projected_total_help", max=fmt.number(fw.max_points, 0, lang)))
+m2.metric(ctx.t("ui.progress.current_total"), fmt.number(now_total, 2, lang),
+          help=ctx.t("ui.progress.current_total_help", year=year))
 sim = view["sim"]
 if sim is not None:
     best, worst = sim.band(0.8)
@@ -119,7 +121,8 @@ st.dataframe(pd.DataFrame({
     ctx.t("ui.progress.points_now"): [fmt.number(now_pts.get(c), 2, lang) for c in codes],
     ctx.t("ui.progress.projected_points"): [fmt.number(proj_pts.get(c), 2, lang) for c in codes],
     ctx.t("ui.progress.target_points"): [fmt.number(targets.get(c), 2, lang) for c in codes],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch",
+    column_config={ctx.t("ui.methodology.indicator"): st.column_config.TextColumn(width="medium")})
 
 # variables, in their own units
 st.markdown(f"**{ctx.t('ui.progress.variables')}**")
@@ -149,4 +152,5 @@ st.dataframe(pd.DataFrame({
                                      zip(cells["indicator"], cells["variable"])],
     ctx.t("ui.progress.method"): [ctx.t(f"ui.progress.method_{p['method'].get((i, v))}") if (i, v) in p.index else "—"
                                   for i, v in zip(cells["indicator"], cells["variable"])],
-}), hide_index=True, width="stretch")
+}), hide_index=True, width="stretch",
+    column_config={ctx.t("ui.collection.variable"): st.column_config.TextColumn(width="medium")})
