@@ -99,6 +99,7 @@ else:
 st.subheader(ctx.t("ui.progress.by_agency"))
 pick = st.selectbox(ctx.t("ui.collection.agency"), list(agencies), key="pg_view_agency")
 codes = agencies[pick]
+st.caption(ctx.t("ui.progress.chart_note"))
 plan = data.plan_values(fw.id)
 plan = plan.loc[plan["entity"] == sel.focus] if not plan.empty else plan
 targets = plan.set_index("code")["target_points"].to_dict() if not plan.empty else {}

@@ -96,6 +96,13 @@ def test_official_result_with_no_form_received_compares_nothing(app):  # noqa: F
     assert set(comp["Chênh lệch (chính thức − tự đánh giá)"]) == {"Chưa so sánh"}
     assert not any("0,0000" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
     assert not any("bị trừ" in m.value for m in at.markdown)
+    # a bad official file: refused line by line; its summary does not call it a form ("phiếu")
+    at.file_uploader(key="col_off").upload("sai.csv", b"code,points\n9.9,3\n3.1,abc\n", "text/csv").run()
+    at.button(key="col_off_save").click().run()
+    bad = [e.value for e in at.error if "kết quả chính thức" in e.value]
+    assert bad and "phiếu" not in bad[0] and "chưa ghi điểm nào" in bad[0]
+    lines = [t.value for t in at.text if t.value.startswith("• ")]
+    assert any("dòng 2" in t and "9.9" in t for t in lines) and any("dòng 3" in t and "abc" in t for t in lines)
 
 
 def test_collection_page_is_for_the_province(app):  # noqa: F811
