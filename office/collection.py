@@ -40,7 +40,8 @@ EVIDENCE_FIELDS = ("doc_number", "doc_date", "issuer", "link")
 HEADERS = [  # (key, Vietnamese header): the first five are the importer's long layout
     ("entity", "Tỉnh"), ("year", "Năm"), ("indicator", "Mã chỉ số"), ("variable", "Mã biến"),
     ("value", "Giá trị"), ("indicator_name", "Tên chỉ số thành phần"), ("meaning", "Ý nghĩa của biến"),
-    ("unit", "Đơn vị tính"), ("last_year", "Giá trị năm trước"), ("doc_number", "Số văn bản minh chứng"),
+    ("unit", "Đơn vị tính"), ("last_year", "Giá trị năm trước"), ("last_year_origin", "Nguồn giá trị năm trước"),
+    ("doc_number", "Số văn bản minh chứng"),
     ("doc_date", "Ngày văn bản"), ("issuer", "Cơ quan ban hành"), ("link", "Đường dẫn minh chứng"),
     ("remark", "Ghi chú"),
 ]
@@ -104,6 +105,17 @@ def _vi_date(d: date | None) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
 
 
+def number_format(x: float) -> str:
+    """The Excel number format of a figure: grouped thousands, decimals only when it has some. Excel
+    shows the separators of the reader's locale (1.234,5 in a Vietnamese one); the cell stays a number."""
+    return "#,##0" if float(x).is_integer() else "#,##0.0###"
+
+
+def framework_label(framework: Framework) -> str:
+    """The framework's name as a person reads it (no draft identifier such as '(draft-3530-…)')."""
+    return framework.name_vi
+
+
 def _num_vi(x: float) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
@@ -115,20 +127,29 @@ def _num_vi(x: float) -> str:
 
 def build_request_workbook(framework: Framework, agency: str, codes: list[str], province: str, year: int,
                            deadline: date | None, last_year: pd.DataFrame | None = None,
-                           round_label: str = "") -> bytes:
+                           round_label: str = "", made_on: str = "") -> bytes:
     """The .xlsx asking one agency for the figures of the leaves it leads.
 
-    `last_year`: long frame (indicator, variable, value[, not_applicable]) of the province's previous
-    year, shown beside each variable; missing there → the cell stays empty (never invented)."""
+    `last_year`: long frame (indicator, variable, value[, not_applicable][, origin]) of the province's
+    previous year — its own or published figures only, never SAMPLE (the caller chooses; `origin` is the
+    label of where each figure comes from, written beside it). Missing there → the cell stays empty
+    (never invented). Values are written as numbers with a grouped number format, not as text.
+    `made_on`: the day the workbook is made (Vietnam time, dd/mm/yyyy)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    prev: dict[tuple[str, str], str] = {}
+    prev: dict[tuple[str, str], Any] = {}
+    origin: dict[tuple[str, str], str] = {}
     if last_year is not None and not last_year.empty:
         for r in last_year.itertuples(index=False):
             na = bool(getattr(r, "not_applicable", False))
-            prev[(str(r.indicator), str(r.variable))] = "N/A" if na else _num_vi(float(r.value))
+            v = getattr(r, "value", None)
+            if not na and (v is None or pd.isna(v)):
+                continue
+            key = (str(r.indicator), str(r.variable))
+            prev[key] = "N/A" if na else float(v)
+            origin[key] = str(getattr(r, "origin", "") or "")
 
     wb = Workbook()
     guide = wb.active
@@ -139,8 +160,9 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
         ("Tỉnh", province),
         ("Năm đánh giá", year),
         ("Hạn nộp", _vi_date(deadline)),
-        ("Bộ chỉ số", f"{framework.name_vi} ({framework.version})"),
+        ("Bộ chỉ số", framework_label(framework)),
         ("Đợt", round_label),
+        ("Ngày lập phiếu", made_on),
         ("Số chỉ số thành phần", len(codes)),
         ("", ""),
         ("Cách điền", "Ở trang tính «Số liệu», điền cột «Giá trị» cho từng biến; không sửa các cột mã "
@@ -149,7 +171,11 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
              "chỉ số không áp dụng (nếu được phép) điền N/A."),
         ("", "Mỗi giá trị cần minh chứng: số văn bản, ngày văn bản, cơ quan ban hành, đường dẫn (nếu có)."),
         ("", "Chỉ điền các chỉ số do cơ quan chủ trì; số liệu của chỉ số khác sẽ bị từ chối."),
-        ("", "Để trống ô Giá trị nếu chưa có số liệu: ô trống là chưa nộp, không phải số 0."),
+        ("", "Để trống ô Giá trị nếu chưa có số liệu: ô trống là chưa nộp, không phải số 0; các giá trị khác "
+             "của phiếu vẫn được nhận."),
+        ("", "Số lượng (người, hộ, doanh nghiệp, hồ sơ…) ghi số nguyên, không ghi phần trăm."),
+        ("", "«Giá trị năm trước» lấy từ số liệu của tỉnh hoặc số liệu đã công bố (cột «Nguồn giá trị năm "
+             "trước» ghi rõ); để trống khi không có."),
     ]
     for i, (k, v) in enumerate(lines, start=1):
         guide.cell(row=i, column=1, value=safe_cell(k)).font = Font(bold=True)
@@ -178,12 +204,15 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
             values = {
                 "entity": province, "year": year, "indicator": code, "variable": v.name, "value": None,
                 "indicator_name": f"{code}. {leaf.name_vi}", "meaning": v.meaning_vi, "unit": v.unit,
-                "last_year": prev.get((code, v.name), ""),
+                "last_year": prev.get((code, v.name)),
+                "last_year_origin": origin.get((code, v.name), ""),
             }
             for key, val in values.items():
                 cell = ws.cell(row=r, column=COL[key], value=safe_cell(val))
-                cell.alignment = Alignment(wrap_text=key in ("indicator_name", "meaning"), vertical="top",
-                                           horizontal="center" if key == "year" else None)
+                cell.alignment = Alignment(wrap_text=key in ("indicator_name", "meaning", "last_year_origin"),
+                                           vertical="top", horizontal="center" if key == "year" else None)
+                if key == "last_year" and isinstance(val, float):
+                    cell.number_format = number_format(val)
             ws.cell(row=r, column=COL["value"]).fill = fill
             ws.row_dimensions[r].height = 15 * max(_lines(values["indicator_name"], 40), _lines(v.meaning_vi, 46))
             r += 1
@@ -195,7 +224,7 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
         dv.add(f"{col}{HEADER_ROW + 1}:{col}{r - 1}")
         ws.add_data_validation(dv)
     widths = {"entity": 12, "year": 7, "indicator": 9, "variable": 8, "value": 14, "indicator_name": 40,
-              "meaning": 46, "unit": 14, "last_year": 14, "doc_number": 18, "doc_date": 13, "issuer": 22,
+              "meaning": 46, "unit": 14, "last_year": 14, "last_year_origin": 18, "doc_number": 18, "doc_date": 13, "issuer": 22,
               "link": 28, "remark": 20}
     for key, w in widths.items():
         ws.column_dimensions[ws.cell(row=1, column=COL[key]).column_letter].width = w
@@ -214,7 +243,8 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
 
 
 def build_round_zip(framework: Framework, province: str, year: int, deadline: date | None,
-                    last_year: pd.DataFrame | None = None, round_label: str = "") -> tuple[bytes, dict[str, str]]:
+                    last_year: pd.DataFrame | None = None, round_label: str = "",
+                    made_on: str = "") -> tuple[bytes, dict[str, str]]:
     """Every agency's workbook in one zip; returns (zip bytes, {agency: file name})."""
     names: dict[str, str] = {}
     buf = io.BytesIO()
@@ -223,7 +253,7 @@ def build_round_zip(framework: Framework, province: str, year: int, deadline: da
             name = f"{file_stem(agency)}_{year}.xlsx"
             names[agency] = name
             zf.writestr(name, build_request_workbook(framework, agency, codes, province, year, deadline,
-                                                     last_year, round_label))
+                                                     last_year, round_label, made_on))
     return buf.getvalue(), names
 
 
@@ -249,17 +279,24 @@ def read_request_meta(source: bytes) -> dict[str, Any]:
 
 @dataclass
 class Problem:
-    """A problem of a returned workbook, in Vietnamese, with where it is."""
+    """A problem of a returned workbook, in Vietnamese, with where it is (`located`: the message already
+    starts with its place, as the importer's messages do)."""
     message: str
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    located: bool = False
 
     def text(self) -> str:
+        if self.located:
+            return self.message
         where = ", ".join(x for x in (f"trang tính «{self.sheet}»" if self.sheet else "",
                                       f"dòng {self.row}" if self.row else "",
                                       f"cột {self.column}" if self.column else "") if x)
         return f"{where}: {self.message}" if where else self.message
+
+
+MISSING_COLUMNS = ["indicator", "variable", "sheet", "row", "column"]
 
 
 @dataclass
@@ -270,15 +307,17 @@ class ReturnedWorkbook:
     data: pd.DataFrame  # entity, year, indicator, variable, value, not_applicable, sheet, row, column
     evidence: pd.DataFrame  # indicator, variable, doc_number, doc_date, issuer, link
     problems: list[Problem] = field(default_factory=list)
-    missing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["indicator", "variable"]))
+    # figures not given (a blank value cell, or no row): indicator, variable, sheet, row, column
+    missing: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MISSING_COLUMNS))
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _evidence_rows(source: bytes) -> dict[tuple[str, int], dict[str, Any]]:
-    """(sheet, row) → evidence cells of that row, for sheets whose header row names them."""
+def _sheet_rows(source: bytes) -> dict[tuple[str, int], dict[str, Any]]:
+    """(sheet, row) → the cells of that row by HEADERS key, for sheets whose header row (in the first 5
+    rows) names the indicator code column; rows without an indicator code are left out."""
     import openpyxl
 
     out: dict[tuple[str, int], dict[str, Any]] = {}
@@ -286,7 +325,7 @@ def _evidence_rows(source: bytes) -> dict[tuple[str, int], dict[str, Any]]:
         wb = openpyxl.load_workbook(io.BytesIO(source), read_only=True, data_only=True)
     except Exception:
         return out
-    wanted = {fold(text): key for key, text in HEADERS if key in EVIDENCE_FIELDS}
+    wanted = {fold(text): key for key, text in HEADERS}
     try:
         for ws in wb.worksheets:
             cols: dict[str, int] = {}
@@ -295,15 +334,20 @@ def _evidence_rows(source: bytes) -> dict[tuple[str, int], dict[str, Any]]:
                     if r > 5:
                         break
                     found = {wanted[fold(c)]: i for i, c in enumerate(cells) if isinstance(c, str) and fold(c) in wanted}
-                    if found:
+                    if "indicator" in found and "value" in found:
                         cols = found
                     continue
                 vals = {k: (cells[i] if i < len(cells) else None) for k, i in cols.items()}
-                if any(v not in (None, "") for v in vals.values()):
+                if _text(vals.get("indicator")):
+                    vals["value_column"] = _letter(cols["value"] + 1)
                     out[(ws.title, r)] = vals
     finally:
         wb.close()
     return out
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def _date_text(v: Any) -> str | None:
@@ -339,11 +383,24 @@ def read_returned_workbook(framework: Framework, agency: str, source: bytes, fil
     parsed = parse_inputs(source, file_name, framework, resolver, default_year=year)
     data = parsed.data
     led = set(agency_leaves(framework).get(agency, []))
-    # An indicator the agency does not lead is refused below as such; the importer's other remarks on it
-    # (say a missing second variable) would only repeat the problem.
-    problems = [Problem(p.message("vi")) for p in parsed.problems
-                if not (p.params.get("indicator") in framework.nodes and p.params.get("indicator") not in led
-                        and p.code in ("missing_variable", "zero_denominator", "part_exceeds_whole"))]
+    cells = _sheet_rows(source)
+    # A blank value cell is a figure not given (the workbook says so): listed as missing with its cell,
+    # never a reason to refuse the other figures. The importer would call the component incomplete
+    # ("cần đủ các biến"); for the agency's own components that remark is the missing list itself.
+    blank = {(str(c.get("indicator")).strip(), str(c.get("variable") or "").strip()): (sheet, row, c["value_column"])
+             for (sheet, row), c in cells.items() if _blank(c.get("value"))}
+
+    def kept(p) -> bool:
+        ind = p.params.get("indicator")
+        if p.code == "missing_variable" and ind in led:
+            return False
+        # an indicator the agency does not lead is refused below as such; the importer's other remarks on
+        # it (say a missing second variable) would only repeat the problem
+        return not (ind in framework.nodes and ind not in led
+                    and p.code in ("missing_variable", "zero_denominator", "part_exceeds_whole"))
+
+    problems = [Problem(p.message("vi"), p.sheet, p.row, p.column, located=True) for p in parsed.problems
+                if kept(p)]
     if not led:
         problems.append(Problem(f"«{agency}» không chủ trì chỉ số nào của bộ chỉ số {framework.name_vi}."))
     bad_lead = data.loc[~data["indicator"].isin(led)]
@@ -359,11 +416,11 @@ def read_returned_workbook(framework: Framework, agency: str, source: bytes, fil
     for r in data.loc[data["year"] != year].drop_duplicates("year").itertuples(index=False):
         problems.append(Problem(f"năm {r.year} không phải năm của đợt thu thập ({year}).",
                                 r.sheet or None, int(r.row) or None, "B"))
-    ev_cells = _evidence_rows(source)
+    ev_cells = cells
     ev_rows = []
     for r in data.itertuples(index=False):
         cells = ev_cells.get((r.sheet, int(r.row)))
-        if not cells:
+        if not cells or all(_blank(cells.get(k)) for k in EVIDENCE_FIELDS):
             continue
         raw_date = cells.get("doc_date")
         d = _date_text(raw_date)
@@ -378,10 +435,28 @@ def read_returned_workbook(framework: Framework, agency: str, source: bytes, fil
     expected = expected_cells(framework, [c for c in framework.nodes if c in led])
     got = set(zip(data["indicator"], data["variable"]))
     missing = expected.loc[[(i, v) not in got for i, v in zip(expected["indicator"], expected["variable"])]]
-    if data.empty and not parsed.problems:
-        problems.append(Problem("tệp không có giá trị nào."))
+    where = [blank.get((i, v), (None, None, None)) for i, v in zip(missing["indicator"], missing["variable"])]
+    missing = missing.assign(sheet=[w[0] for w in where], row=[w[1] for w in where],
+                             column=[w[2] for w in where])[MISSING_COLUMNS]
+    if data.empty and not problems:
+        problems.append(Problem("tệp không có giá trị nào: mọi ô «Giá trị» đều trống."))
     return ReturnedWorkbook(agency, file_name, parsed.sha256, data, evidence, problems,
                             missing.reset_index(drop=True))
+
+
+def missing_text(missing: pd.DataFrame, framework: Framework) -> list[str]:
+    """Each figure not given, with its cell: 'trang tính «Số liệu», dòng 7, cột E: 1.1 b (…) để trống'."""
+    out = []
+    for r in missing.itertuples(index=False):
+        leaf = framework.nodes.get(r.indicator)
+        var = next((v for v in leaf.variables if v.name == r.variable), None) if leaf is not None else None
+        what = f"{r.indicator} {r.variable}" + (f" ({var.meaning_vi})" if var is not None and var.meaning_vi else "")
+        if r.sheet and pd.notna(r.row):
+            out.append(f"trang tính «{r.sheet}», dòng {int(r.row)}, cột {r.column}: {what} để trống — ghi là "
+                       "chưa có số liệu.")
+        else:
+            out.append(f"{what}: không có trong phiếu — ghi là chưa có số liệu.")
+    return out
 
 
 def _text(v: Any) -> str | None:
@@ -406,35 +481,96 @@ def has_evidence(ev: pd.DataFrame) -> pd.Series:
     return filled("doc_number") | filled("link") | filled("file_path")
 
 
-def consolidate(framework: Framework, values: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+_VALUE_COLUMNS = ["indicator", "variable", "value", "not_applicable", "agency", "received_at"]
+
+
+def _same(a, a_na, b, b_na) -> bool:
+    if bool(a_na) or bool(b_na):
+        return bool(a_na) == bool(b_na)
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+def by_agency(values: pd.DataFrame | None) -> pd.DataFrame:
+    """Each agency's latest value of each figure (its latest valid file giving it)."""
+    if values is None or values.empty:
+        return pd.DataFrame(columns=[*_VALUE_COLUMNS, "import_id"])
+    return (values.sort_values("import_id").drop_duplicates(["indicator", "variable", "agency"], keep="last")
+            [[*_VALUE_COLUMNS, "import_id"]].reset_index(drop=True))
+
+
+def conflicts(framework: Framework, values: pd.DataFrame | None,
+              decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Figures of a shared component that two or more agencies returned with different values: one row per
+    agency and figure (indicator, variable, meaning, unit, agency, value, not_applicable, received_at,
+    chosen: this agency's value is the one the office decided on, and the decision still matches it).
+    Nothing wins silently: a figure in conflict without a valid decision has no value in the consolidation."""
+    per = by_agency(values)
+    cols = [*_VALUE_COLUMNS, "meaning", "unit", "chosen", "decided_by", "decided_at"]
+    if per.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    dec = {} if decisions is None or decisions.empty else {
+        (r.indicator, r.variable): r for r in decisions.itertuples(index=False)}
+    meaning = {(leaf.code, v.name): (v.meaning_vi, v.unit) for leaf in framework.leaves for v in leaf.variables}
+    for (ind, var), g in per.groupby(["indicator", "variable"], sort=True):
+        if len(g) < 2:
+            continue
+        first = g.iloc[0]
+        if all(_same(first["value"], first["not_applicable"], r.value, r.not_applicable)
+               for r in g.itertuples(index=False)):
+            continue
+        d = dec.get((ind, var))
+        for r in g.itertuples(index=False):
+            chosen = d is not None and d.agency == r.agency and _same(d.value if d.value == d.value else 0.0,
+                                                                       d.not_applicable, r.value, r.not_applicable)
+            rows.append({"indicator": ind, "variable": var, "value": r.value, "not_applicable": bool(r.not_applicable),
+                         "agency": r.agency, "received_at": r.received_at,
+                         "meaning": meaning.get((ind, var), ("", ""))[0], "unit": meaning.get((ind, var), ("", ""))[1],
+                         "chosen": bool(chosen), "decided_by": d.decided_by if chosen else None,
+                         "decided_at": d.decided_at if chosen else None})
+    return pd.DataFrame(rows, columns=cols)
+
+
+def consolidate(framework: Framework, values: pd.DataFrame, evidence: pd.DataFrame,
+                decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every figure the framework asks for, with the value received (latest valid import of a lead agency),
     who gave it, and whether it has evidence. Columns: indicator, name, variable, meaning, unit, lead_agency,
-    value, not_applicable, agency, received_at, status ('received' | 'missing'), evidence_required,
-    has_evidence."""
+    value, not_applicable, agency, received_at, status ('received' | 'missing' | 'conflict'),
+    evidence_required, has_evidence.
+
+    A figure two agencies gave with different values is a 'conflict' with no value until the office picks
+    one (`decisions`); agencies giving the same value agree (the latest file is named)."""
     exp = expected_cells(framework, [leaf.code for leaf in framework.leaves])
-    if values is not None and not values.empty:
-        latest = (values.sort_values("import_id")
-                  .drop_duplicates(["indicator", "variable"], keep="last")
-                  [["indicator", "variable", "value", "not_applicable", "agency", "received_at"]])
-    else:
-        latest = pd.DataFrame(columns=["indicator", "variable", "value", "not_applicable", "agency", "received_at"])
+    per = by_agency(values)
+    clash = conflicts(framework, values, decisions)
+    latest = per.sort_values("import_id").drop_duplicates(["indicator", "variable"], keep="last")[_VALUE_COLUMNS]
+    if not clash.empty:
+        clashing = set(zip(clash["indicator"], clash["variable"]))
+        pick = clash.loc[clash["chosen"], _VALUE_COLUMNS]
+        undecided = sorted(clashing - set(zip(pick["indicator"], pick["variable"])))
+        keep = [k not in clashing for k in zip(latest["indicator"], latest["variable"])]
+        open_ = pd.DataFrame({"indicator": [k[0] for k in undecided], "variable": [k[1] for k in undecided],
+                              "value": float("nan"), "not_applicable": False, "agency": "", "received_at": pd.NaT})
+        latest = pd.concat([x for x in (latest.loc[keep], pick, open_) if not x.empty], ignore_index=True)
     out = exp.merge(latest, on=["indicator", "variable"], how="left")
     ev = evidence if evidence is not None and not evidence.empty else pd.DataFrame(
         columns=["indicator", "variable", *EVIDENCE_FIELDS, "file_path"])
     ev = ev.assign(has_evidence=has_evidence(ev))
     ev = ev.groupby(["indicator", "variable"], as_index=False)["has_evidence"].any()
     out = out.merge(ev, on=["indicator", "variable"], how="left")
-    received = out["agency"].notna()
+    received = out["agency"].notna() & (out["agency"] != "")
+    in_conflict = out["agency"].eq("").fillna(False).to_numpy(dtype=bool)
     meaning = {(leaf.code, v.name): (v.meaning_vi, v.unit) for leaf in framework.leaves for v in leaf.variables}
     return out.assign(
         name=[framework.nodes[c].name_vi for c in out["indicator"]],
         meaning=[meaning[(c, v)][0] for c, v in zip(out["indicator"], out["variable"])],
         unit=[meaning[(c, v)][1] for c, v in zip(out["indicator"], out["variable"])],
         lead_agency=["; ".join(leads_of(framework, c)) for c in out["indicator"]],
-        status=["received" if r else "missing" for r in received],
+        status=["conflict" if c else "received" if r else "missing" for r, c in zip(received, in_conflict)],
         not_applicable=out["not_applicable"].astype("boolean").fillna(False).astype(bool),
         evidence_required=[evidence_required(framework, c) for c in out["indicator"]],
         has_evidence=out["has_evidence"].astype("boolean").fillna(False).astype(bool) & received,
+        agency=out["agency"].mask(out["agency"].eq("").fillna(False).astype(bool)),
     )[["indicator", "name", "variable", "meaning", "unit", "lead_agency", "value", "not_applicable", "agency",
        "received_at", "status", "evidence_required", "has_evidence"]]
 
@@ -445,7 +581,45 @@ def consolidated_long(consolidated: pd.DataFrame, province: str, year: int) -> p
     value = [("N/A" if na else repr(float(v)) if not float(v).is_integer() else str(int(v)))
              for v, na in zip(got["value"], got["not_applicable"])]
     return pd.DataFrame({"entity": province, "year": year, "indicator": got["indicator"].to_numpy(),
-                         "variable": got["variable"].to_numpy(), "value": value})
+                         "variable": got["variable"].to_numpy(), "value": value,
+                         "unit": got["unit"].to_numpy()})
+
+
+STATUS_VI = {"received": "Đã nhận", "missing": "Còn thiếu", "conflict": "Hai cơ quan gửi khác nhau — chờ văn phòng chọn"}
+
+
+def consolidated_xlsx(consolidated: pd.DataFrame, province: str, year: int, framework: Framework) -> bytes:
+    """The consolidated figures as an Excel sheet a person reads: values as numbers with grouped number
+    formats, the unit beside each value, who gave it, its state and evidence."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp"
+    ws.cell(row=1, column=1, value=safe_cell(f"Số liệu tự đánh giá tổng hợp — {province} — năm {year} — "
+                                             f"{framework_label(framework)}")).font = Font(bold=True, size=13)
+    heads = ["Mã chỉ số", "Tên chỉ số thành phần", "Mã biến", "Ý nghĩa của biến", "Giá trị", "Đơn vị tính",
+             "Cơ quan cung cấp", "Tình trạng", "Có minh chứng"]
+    for j, h in enumerate(heads, start=1):
+        ws.cell(row=3, column=j, value=h).font = Font(bold=True)
+    for i, r in enumerate(consolidated.itertuples(index=False), start=4):
+        value: Any = None
+        if r.status == "received":
+            value = "N/A" if r.not_applicable else float(r.value)
+        cells = [r.indicator, r.name, r.variable, r.meaning, value, r.unit, r.agency if isinstance(r.agency, str) else "",
+                 STATUS_VI.get(r.status, r.status), ("Có" if r.has_evidence else "Không") if r.status == "received" else ""]
+        for j, v in enumerate(cells, start=1):
+            c = ws.cell(row=i, column=j, value=safe_cell(v))
+            c.alignment = Alignment(wrap_text=j in (2, 4), vertical="top")
+            if j == 5 and isinstance(v, float):
+                c.number_format = number_format(v)
+    for j, w in enumerate([9, 44, 8, 44, 14, 14, 24, 22, 12], start=1):
+        ws.column_dimensions[_letter(j)].width = w
+    ws.freeze_panes = "A4"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def scoring_inputs(consolidated: pd.DataFrame, province: str, year: int) -> pd.DataFrame:
@@ -470,6 +644,7 @@ def tracker(framework: Framework, deadline: date | None, sent: pd.DataFrame, att
         valid = a.loc[a["ok"]] if not a.empty else a
         mine = consolidated.loc[consolidated["indicator"].isin(codes)]
         missing = mine.loc[mine["status"] == "missing"]
+        clash = mine.loc[mine["status"] == "conflict"]
         no_ev = mine.loc[(mine["status"] == "received") & mine["evidence_required"] & ~mine["has_evidence"]]
         first_valid = pd.Timestamp(valid["received_at"].min()) if not valid.empty else None
         if deadline is None:
@@ -485,6 +660,7 @@ def tracker(framework: Framework, deadline: date | None, sent: pd.DataFrame, att
             "n_files": len(a), "last_valid": bool(a["ok"].iloc[-1]) if not a.empty else None,
             "n_expected": len(mine), "n_missing": len(missing),
             "missing": ", ".join(dict.fromkeys(missing["indicator"])),
+            "n_conflicts": len(clash), "conflicts": ", ".join(dict.fromkeys(clash["indicator"])),
             "late": late, "n_without_evidence": len(no_ev),
             "without_evidence": ", ".join(dict.fromkeys(no_ev["indicator"])),
         })
@@ -547,9 +723,11 @@ def parse_official(source: bytes, framework: Framework) -> tuple[pd.DataFrame, l
 
 def compare_official(framework: Framework, self_points: pd.Series, official: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per node the official result publishes: self-assessed points, official points, difference
-    (official − self), lead agencies. Per agency: the points lost in verification (sum over its leaves of
-    max(self − official, 0)); a leaf led by several agencies splits its loss equally between them
-    (so the agencies' losses add up to the province's)."""
+    (official − self, only where both exist: NaN otherwise), lead agencies, `compared`. Per agency: the
+    points lost in verification (sum over its compared leaves of max(self − official, 0)); a leaf led by
+    several agencies splits its loss equally between them (so the agencies' losses add up to the
+    province's). An agency none of whose components could be compared is not listed (never "0 lost"
+    where nothing was compared)."""
     off = official.set_index("code")["points"]
     rows = []
     for code, pts in off.items():
@@ -557,15 +735,19 @@ def compare_official(framework: Framework, self_points: pd.Series, official: pd.
         s = float(self_points.get(code, math.nan))
         rows.append({"code": code, "name": node.name_vi, "is_leaf": node.is_leaf, "max_points": node.max_points,
                      "self_points": s, "official_points": float(pts), "difference": float(pts) - s,
-                     "lead_agency": "; ".join(leads_of(framework, code)) if node.is_leaf else ""})
+                     "lead_agency": "; ".join(leads_of(framework, code)) if node.is_leaf else "",
+                     "compared": not math.isnan(s)})
     comp = pd.DataFrame(rows, columns=["code", "name", "is_leaf", "max_points", "self_points", "official_points",
-                                       "difference", "lead_agency"])
-    lost: dict[str, float] = {}
-    leaves = comp.loc[comp["is_leaf"]]
+                                       "difference", "lead_agency", "compared"])
+    lost: dict[str, list[float]] = {}
+    leaves = comp.loc[comp["is_leaf"] & comp["compared"]]
     for r in leaves.itertuples(index=False):
-        loss = max(-r.difference, 0.0) if not math.isnan(r.difference) else 0.0
+        loss = max(-r.difference, 0.0)
         leads = leads_of(framework, r.code)
         for a in leads:
-            lost[a] = lost.get(a, 0.0) + loss / len(leads)
-    per_agency = pd.DataFrame(sorted(lost.items(), key=lambda kv: -kv[1]), columns=["agency", "points_lost"])
+            got = lost.setdefault(a, [0.0, 0])
+            got[0] += loss / len(leads)
+            got[1] += 1
+    per_agency = pd.DataFrame(sorted(((a, v[0], v[1]) for a, v in lost.items()), key=lambda kv: -kv[1]),
+                              columns=["agency", "points_lost", "n_compared"])
     return comp, per_agency

@@ -18,10 +18,19 @@ from scoring.engine import score
 from scoring.framework import Framework
 
 
-def last_year_values(store: Store, framework: Framework, province: str, year: int) -> pd.DataFrame:
-    """The province's current figures of the previous year (self-assessed, sample or published as stored)."""
-    df = storage.inputs.current_inputs(store, framework.id, "34", "self")
-    return df.loc[(df["entity"] == province) & (df["year"] == year - 1)]
+def last_year_values(store: Store, framework: Framework, province: str, year: int,
+                     origin_label=None, dataset: str = "own") -> pd.DataFrame:
+    """The province's own current figures of the previous year (self-assessed, automatic, published or plan
+    as stored) — never the SAMPLE dataset. `origin`: the stored flag, or `origin_label(flag)` when given
+    (the pages pass `dashboard.provenance` words: this room does not import the dashboard)."""
+    df = storage.inputs.current_inputs(store, framework.id, "34", "self", dataset=dataset)
+    df = df.loc[(df["entity"] == province) & (df["year"] == year - 1)]
+    if "flag" in df and dataset == "own":
+        df = df.loc[df["flag"].astype(str) != "sample"]
+        flags = df["flag"].astype(str)
+    else:
+        flags = pd.Series("", index=df.index)
+    return df.assign(origin=[origin_label(f) if origin_label else f for f in flags])
 
 
 def _deadline(rnd: dict) -> date | None:
@@ -31,12 +40,15 @@ def _deadline(rnd: dict) -> date | None:
     return pd.Timestamp(d).date()
 
 
-def generate(store: Store, framework: Framework, round_id: int, actor: str | None = None) -> tuple[bytes, dict]:
-    """Every agency's workbook of a round (zip), recorded as sent."""
+def generate(store: Store, framework: Framework, round_id: int, actor: str | None = None,
+             origin_label=None, made_on: str = "") -> tuple[bytes, dict]:
+    """Every agency's workbook of a round (zip), recorded as sent. `origin_label(flag)` words the origin of
+    last year's values; `made_on` the day (Vietnam time) written on each workbook."""
     rnd = storage.collection.round_row(store, round_id)
     blob, names = col.build_round_zip(framework, rnd["province"], int(rnd["year"]), _deadline(rnd),
-                                      last_year_values(store, framework, rnd["province"], int(rnd["year"])),
-                                      rnd.get("label") or "")
+                                      last_year_values(store, framework, rnd["province"], int(rnd["year"]),
+                                                       origin_label),
+                                      rnd.get("label") or "", made_on)
     storage.collection.record_sent(store, round_id, names, actor)
     return blob, names
 
@@ -56,7 +68,28 @@ def receive(store: Store, framework: Framework, round_id: int, agency: str, sour
 
 
 def consolidated(store: Store, framework: Framework, round_id: int) -> pd.DataFrame:
-    return col.consolidate(framework, storage.collection.round_values(store, round_id), storage.collection.round_evidence(store, round_id))
+    return col.consolidate(framework, storage.collection.round_values(store, round_id),
+                           storage.collection.round_evidence(store, round_id),
+                           storage.collection.round_decisions(store, round_id))
+
+
+def conflicts(store: Store, framework: Framework, round_id: int) -> pd.DataFrame:
+    """Figures of shared components given differently by two agencies (one row per agency)."""
+    return col.conflicts(framework, storage.collection.round_values(store, round_id),
+                         storage.collection.round_decisions(store, round_id))
+
+
+def decide(store: Store, framework: Framework, round_id: int, indicator: str, variable: str, agency: str,
+           actor: str | None) -> None:
+    """The office keeps `agency`'s value of a figure in conflict (editor only; logged). Refused when that
+    agency gave no value of it."""
+    per = col.by_agency(storage.collection.round_values(store, round_id))
+    mine = per.loc[(per["indicator"] == indicator) & (per["variable"] == variable) & (per["agency"] == agency)]
+    if mine.empty:
+        raise ValueError(f"{agency} chưa gửi giá trị {indicator} {variable}.")
+    r = mine.iloc[0]
+    storage.collection.record_decision(store, round_id, indicator, variable, agency, r["value"],
+                                       bool(r["not_applicable"]), decided_by=actor)
 
 
 def tracker(store: Store, framework: Framework, round_id: int, cons: pd.DataFrame | None = None,
@@ -80,16 +113,26 @@ def self_scores(framework: Framework, cons: pd.DataFrame, province: str, year: i
     return s.reset_index(drop=True)
 
 
-def official_comparison(store: Store, framework: Framework, round_id: int):
-    """(per node, per agency) comparison of the official points with the round's self-assessment;
-    None when no official result is stored for the round's province and year."""
+def official_comparison(store: Store, framework: Framework, round_id: int) -> dict | None:
+    """The official points against the round's self-assessment; None when no official result is stored
+    for the round's province and year. Keys: comp (per node the official result gives), lost (per
+    agency, compared components only), n_valid_files (valid forms received), n_official, n_compared
+    (nodes with both sides), official_file, official_at."""
     rnd = storage.collection.round_row(store, round_id)
     off = storage.collection.official_points(store, framework.id, rnd["province"], int(rnd["year"]))
     if off.empty:
         return None
+    imports = storage.collection.round_imports(store, round_id)
+    n_valid = int(imports["ok"].sum()) if not imports.empty else 0
     cons = consolidated(store, framework, round_id)
     mine = self_scores(framework, cons, rnd["province"], int(rnd["year"])).set_index("code")["points"]
-    return col.compare_official(framework, mine, off[["code", "points"]])
+    comp, lost = col.compare_official(framework, mine, off[["code", "points"]])
+    if n_valid == 0:  # no form received: nothing to compare (not "0 points lost")
+        comp = comp.assign(self_points=float("nan"), difference=float("nan"), compared=False)
+        lost = lost.iloc[0:0]
+    return {"comp": comp, "lost": lost, "n_valid_files": n_valid, "n_official": len(comp),
+            "n_compared": int(comp["compared"].sum()), "official_file": str(off["file_name"].iloc[0]),
+            "official_at": off["imported_at"].max()}
 
 
 def round_status(store: Store, framework: Framework, province: str, year: int) -> dict | None:
@@ -120,16 +163,18 @@ def receive_progress(store: Store, framework: Framework, province: str, year: in
 
 
 def progress_view(store: Store, framework: Framework, province: str, year: int, peers_totals: pd.Series,
-                  n_draws: int = 10_000) -> dict | None:
+                  n_draws: int = 10_000, dataset: str = "own") -> dict | None:
     """Everything the in-year progress page shows: points over time, the projected year-end values and
     scores, and the projected rank with its band (others' totals of `year` moving ±2% of the maximum,
-    normal, as on the overview). None without any update."""
+    normal, as on the overview). None without any update. The starting point (31/12 of year − 1) is the
+    province's figures of that year in `dataset` (the page's: own, or SAMPLE when the page shows SAMPLE).
+    A variable an update does not give keeps its last known value (`last_known`: value and date of each)."""
     from scoring import montecarlo, progress
 
     updates = storage.collection.progress_updates(store, framework.id, province, year)
     if updates.empty:
         return None
-    base = last_year_values(store, framework, province, year)
+    base = last_year_values(store, framework, province, year, dataset=dataset)
     base = base.loc[~base["not_applicable"].astype(bool)] if "not_applicable" in base else base
     over_time = progress.points_over_time(framework, base, updates, province, year)
     projected = progress.project_year_end(framework, base, updates, year)
@@ -140,5 +185,9 @@ def progress_view(store: Store, framework: Framework, province: str, year: int, 
         sim = montecarlo.simulate_ranks(peers_totals.drop(labels=[province], errors="ignore"), province,
                                         focus_points=total, n_draws=n_draws, seed=2025,
                                         sd=0.02 * framework.max_points, max_total=framework.max_points)
+    u = updates.assign(as_of=pd.to_datetime(updates["as_of"])).sort_values("as_of")
+    known = pd.concat([base[["indicator", "variable", "value"]].assign(as_of=pd.NaT, from_last_year=True),
+                       u[["indicator", "variable", "value", "as_of"]].assign(from_last_year=False)], ignore_index=True)
+    last_known = known.drop_duplicates(["indicator", "variable"], keep="last").reset_index(drop=True)
     return {"updates": updates, "over_time": over_time, "projected": projected, "scores": proj_scores,
-            "total": total, "sim": sim}
+            "total": total, "sim": sim, "last_known": last_known, "base_year": year - 1}

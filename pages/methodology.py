@@ -69,21 +69,30 @@ with st.expander(ctx.t("ui.methodology.source")):
         st.markdown(f"**{ctx.t('ui.methodology.reading')}:**")
         st.code(node.reading, language=None, wrap_lines=True)
 
-gaps = full.discrepancies()
+# Only real discrepancies (a maximum printed differently from the one used, or not printed at all), each
+# with its reason in the reader's language (`discrepancy_vi` in the framework file for Vietnamese).
+gaps = [{**g, "why_vi": full.nodes[g["code"]].discrepancy_vi} for g in full.discrepancies()
+        if g["printed"] is None or abs(g["printed"] - g["used"]) > 1e-9]
 if gaps:
     st.subheader(ctx.t("ui.methodology.discrepancies"))
     st.caption(ctx.t("ui.methodology.discrepancies_note"))
-    st.dataframe(tables.localise(pd.DataFrame({
-        ctx.t("ui.methodology.code"): ["" if g["code"] == "total" else g["code"] for g in gaps],
-        ctx.t("ui.methodology.indicator"): [g["name_vi"] if lang == "vi" else ctx.node_name(g["code"])
-                                            if g["code"] in fw.nodes else g["name_vi"] for g in gaps],
+    st.dataframe(pd.DataFrame({
+        ctx.t("ui.methodology.code"): [ctx.t("ui.methodology.total") if g["code"] == "total" else g["code"]
+                                       for g in gaps],
+        ctx.t("ui.methodology.indicator"): [ctx.node_name(g["code"]) if g["code"] in fw.nodes and g["code"] != "total"
+                                            else (g["name_vi"] if lang == "vi" else full.nodes[g["code"]].name_en
+                                                  or g["name_vi"]) for g in gaps],
         ctx.t("ui.methodology.printed"): [ctx.t("ui.methodology.not_printed") if g["printed"] is None
-                                          else fmt.number(g["printed"], 2, lang) for g in gaps],
-        ctx.t("ui.methodology.used"): [fmt.number(g["used"], 2, lang) for g in gaps],
-    }), lang), hide_index=True, width="stretch")
-    with st.expander(ctx.t("ui.methodology.source_gaps")):
-        st.caption(ctx.t("ui.methodology.source_note"))
-        st.code("\n\n".join(f"{g['code']}: {g['why']}" for g in gaps), language=None, wrap_lines=True)
+                                          else fmt.number(g["printed"], 0, lang) for g in gaps],
+        ctx.t("ui.methodology.used"): [fmt.number(g["used"], 0, lang) for g in gaps],
+        ctx.t("ui.methodology.why"): [(g["why_vi"] or ctx.t("ui.methodology.why_missing")) if lang == "vi"
+                                      else g["why"] for g in gaps],
+    }), hide_index=True, width="stretch",
+        column_config={ctx.t("ui.methodology.why"): st.column_config.TextColumn(width="large")})
+    with st.expander(ctx.t("ui.methodology.discrepancy_details")):
+        for g in gaps:  # the whole reason, never cut at the table's edge
+            code = ctx.t("ui.methodology.total") if g["code"] == "total" else g["code"]
+            st.text(f"{code}: " + ((g["why_vi"] or ctx.t("ui.methodology.why_missing")) if lang == "vi" else g["why"]))
 
 plan = data.plan_values(fw.id)
 if not plan.empty:

@@ -5,7 +5,8 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, fmt, office_charts, widgets
+from dashboard import auth, data, fmt, office_charts, provenance, widgets
+from loaders.parsing import KIND_COUNT, KIND_ITEM, variable_kind
 from office import collection as col
 from office import collection_round as rounds
 from scoring import montecarlo
@@ -22,6 +23,21 @@ year = int(sel.year or date.today().year)
 agencies = col.agency_leaves(fw)
 st.caption(ctx.t("ui.progress.intro"))
 
+
+def value_text(code: str, var: str, value) -> str:
+    """A raw figure: counts whole (604.800; a projection of people rounded to whole people), yes/no items in
+    words, amounts with two decimals."""
+    if value is None or value != value:
+        return "—"
+    leaf = fw.nodes[code]
+    kind = variable_kind(leaf, next(v for v in leaf.variables if v.name == var))
+    if kind == KIND_COUNT:
+        return fmt.count(value, lang)
+    if kind == KIND_ITEM:
+        return ctx.t("ui.collection.yes") if float(value) >= 0.5 else ctx.t("ui.collection.no")
+    return fmt.number(value, 2, lang)
+
+
 with st.expander(ctx.t("ui.progress.add"), expanded=False):
     c1, c2 = st.columns(2)
     agency = c1.selectbox(ctx.t("ui.collection.agency"), list(agencies), key="pg_agency")
@@ -30,7 +46,9 @@ with st.expander(ctx.t("ui.progress.add"), expanded=False):
     # Built when clicked (a callable), not on every rerun: the workbook reads all current inputs.
     st.download_button(ctx.t("ui.progress.form"), lambda: col.build_request_workbook(
         fw, agency, agencies[agency], sel.focus, year, None,
-        rounds.last_year_values(store, fw, sel.focus, year), form_label),
+        rounds.last_year_values(store, fw, sel.focus, year,
+                                lambda f: provenance.label(provenance.kind_of(f), "vi")), form_label,
+        fmt.vn_date(pd.Timestamp.now(tz="UTC"))),
         file_name=f"cap_nhat_{col.file_stem(agency)}_{year}.xlsx", key="pg_form",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     up = st.file_uploader(ctx.t("ui.collection.upload"), type=["xlsx"], key="pg_upload")
@@ -41,52 +59,99 @@ with st.expander(ctx.t("ui.progress.add"), expanded=False):
         read = rounds.receive_progress(store, fw, sel.focus, year, as_of, agency, up.getvalue(), up.name, who)
         if read.ok:
             st.success(ctx.t("ui.progress.saved", n=len(read.data), date=fmt.date(as_of)))
+            if len(read.missing):
+                st.caption(ctx.t("ui.progress.kept", n=len(read.missing)))
         else:
-            st.error(ctx.t("ui.collection.received_bad", n=len(read.problems)))
-            st.dataframe(pd.DataFrame({ctx.t("ui.collection.problem"): [p.text() for p in read.problems]}),
-                         hide_index=True, width="stretch")
+            st.error(ctx.t("ui.progress.refused", n=len(read.problems)))
+            for m in [p.text() for p in read.problems][:40]:
+                st.text(f"• {m}")  # whole messages, plain text (cells are user text)
 
 result = ctx.result
 peers = result.total(year).set_index("entity")["points"] if result is not None else pd.Series(dtype=float)
-view = rounds.progress_view(store, fw, sel.focus, year, peers)
+view = rounds.progress_view(store, fw, sel.focus, year, peers, dataset=sel.dataset)
 if view is None:
     st.info(ctx.t("ui.progress.none", year=year))
     st.stop()
 
-m1, m2, m3 = st.columns(3)
-m1.metric(ctx.t("ui.progress.projected_total", max=fmt.number(fw.max_points, 0, lang)), fmt.number(view["total"], 2, lang))
+# the projected year-end total beside the current total of the plan page, each with its basis
+now_total = float(peers.get(sel.focus, float("nan")))
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(ctx.t("ui.progress.projected_total"), fmt.number(view["total"], 2, lang),
+          help=ctx.t("ui.progress.projected_total_help", max=fmt.number(fw.max_points, 0, lang)))
+m2.metric(ctx.t("ui.progress.current_total"), fmt.number(now_total, 2, lang),
+          help=ctx.t("ui.progress.current_total_help", year=year))
 sim = view["sim"]
+if sim is not None:
+    best, worst = sim.band(0.8)
+    m3.metric(ctx.t("ui.progress.projected_rank"), fmt.rank(sim.base_rank, sim.n_entities),
+              help=ctx.t("ui.progress.rank_help"))
+    m4.metric(ctx.t("ui.progress.band"), f"{best}–{worst}")
+source = provenance.label("sample" if sel.dataset == "sample" else "self_assessed", lang)
+st.caption(ctx.t("ui.progress.bases", year=year, prev=view["base_year"], source=source,
+                 n=fmt.count(view["updates"]["as_of"].nunique(), lang)))
 if sim is None:
     st.warning(ctx.t("ui.progress.incomplete"))
 else:
-    best, worst = sim.band(0.8)
-    m2.metric(ctx.t("ui.progress.projected_rank"), fmt.rank(sim.base_rank, sim.n_entities),
-              help=ctx.t("ui.progress.rank_help"))
-    m3.metric(ctx.t("ui.progress.band"), f"{best}–{worst}")
-    st.caption(montecarlo.rank_band_note(sim, lang) + " " + " · ".join(
-        ctx.t("ui.progress.p_top", n=n, p=fmt.percent(sim.p_top(n), 0, lang)) for n in sel.target_ranks))
+    note = montecarlo.rank_band_note(sim, lang).strip()
+    odds = "; ".join(ctx.t("ui.progress.p_top", n=n, p=fmt.percent(sim.p_top(n), 0, lang)) for n in sel.target_ranks)
+    st.caption(f"{note.rstrip('.')}. {odds[:1].upper() + odds[1:]}.")
 
 st.subheader(ctx.t("ui.progress.by_agency"))
 pick = st.selectbox(ctx.t("ui.collection.agency"), list(agencies), key="pg_view_agency")
 codes = agencies[pick]
+st.caption(ctx.t("ui.progress.chart_note"))
 plan = data.plan_values(fw.id)
 plan = plan.loc[plan["entity"] == sel.focus] if not plan.empty else plan
 targets = plan.set_index("code")["target_points"].to_dict() if not plan.empty else {}
 proj = view["scores"].assign(as_of=pd.Timestamp(date(year, 12, 31)))
 widgets.chart(office_charts.progress_lines(
-    view["over_time"], proj, codes, targets, ctx.labels(codes),
-    title=ctx.t("ui.progress.chart", agency=pick), separators=",." if lang == "vi" else ".,",
-    names={"projected": ctx.t("ui.progress.projected"), "target": ctx.t("ui.progress.target"),
-           "points": ctx.t("ui.common.points")}), key="pg_chart")
-p = view["projected"]
-p = p.loc[p["indicator"].isin(codes)]
-u = view["updates"]
-last = u.sort_values("as_of").drop_duplicates(["indicator", "variable"], keep="last").set_index(["indicator", "variable"])
+    view["over_time"], proj, codes, targets, {c: f"{c}. {ctx.node_name(c)}" for c in codes},
+    title=ctx.t("ui.progress.chart", agency=pick), separators=fmt.plotly_separators(lang),
+    maxima={c: fw.nodes[c].max_points for c in codes},
+    names={"projected": ctx.t("ui.progress.projected_points"), "target": ctx.t("ui.progress.target_points"),
+           "points": ctx.t("ui.progress.points_reached")}), key="pg_chart")
+
+# components, in points (target beside points, never beside raw figures)
+now_pts = view["over_time"].sort_values("as_of").groupby("code")["points"].last()
+proj_pts = view["scores"].set_index("code")["points"]
+st.markdown(f"**{ctx.t('ui.progress.components')}**")
 st.dataframe(pd.DataFrame({
-    ctx.t("ui.methodology.code"): p["indicator"], ctx.t("ui.collection.variable"): p["variable"],
-    ctx.t("ui.progress.latest"): [fmt.number(last["value"].get((i, v)), 2, lang) for i, v in zip(p["indicator"], p["variable"])],
-    ctx.t("ui.progress.latest_date"): [fmt.date(last["as_of"].get((i, v))) or "—" for i, v in zip(p["indicator"], p["variable"])],
-    ctx.t("ui.progress.projected"): [fmt.number(v, 2, lang) for v in p["value"]],
-    ctx.t("ui.progress.method"): [ctx.t(f"ui.progress.method_{m}") for m in p["method"]],
-    ctx.t("ui.progress.target"): [fmt.number(targets.get(i), 2, lang) for i in p["indicator"]],
-}), hide_index=True, width="stretch")
+    ctx.t("ui.methodology.code"): codes,
+    ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in codes],
+    ctx.t("ui.progress.max_points"): [fmt.number(fw.nodes[c].max_points, 0, lang) for c in codes],
+    ctx.t("ui.progress.points_now"): [fmt.number(now_pts.get(c), 2, lang) for c in codes],
+    ctx.t("ui.progress.projected_points"): [fmt.number(proj_pts.get(c), 2, lang) for c in codes],
+    ctx.t("ui.progress.target_points"): [fmt.number(targets.get(c), 2, lang) for c in codes],
+}), hide_index=True, width="stretch",
+    column_config={ctx.t("ui.methodology.indicator"): st.column_config.TextColumn(width="medium")})
+
+# variables, in their own units
+st.markdown(f"**{ctx.t('ui.progress.variables')}**")
+st.caption(ctx.t("ui.progress.kept_note", prev=view["base_year"]))
+cells = col.expected_cells(fw, codes)
+known = view["last_known"].set_index(["indicator", "variable"])
+p = view["projected"].set_index(["indicator", "variable"])
+var_of = {(c, v.name): v for c in codes for v in fw.nodes[c].variables}
+
+
+def since(i: str, v: str) -> str:
+    if (i, v) not in known.index:
+        return ctx.t("ui.progress.no_value")
+    r = known.loc[(i, v)]
+    return ctx.t("ui.progress.from_last_year", year=view["base_year"]) if r["from_last_year"] else fmt.date(r["as_of"])
+
+
+st.dataframe(pd.DataFrame({
+    ctx.t("ui.methodology.code"): cells["indicator"],
+    ctx.t("ui.collection.variable"): [var_of[(i, v)].meaning_en if lang == "en" else var_of[(i, v)].meaning_vi
+                                      for i, v in zip(cells["indicator"], cells["variable"])],
+    ctx.t("ui.collection.unit"): [var_of[(i, v)].unit for i, v in zip(cells["indicator"], cells["variable"])],
+    ctx.t("ui.progress.latest"): [value_text(i, v, known["value"].get((i, v))) for i, v in
+                                  zip(cells["indicator"], cells["variable"])],
+    ctx.t("ui.progress.latest_date"): [since(i, v) for i, v in zip(cells["indicator"], cells["variable"])],
+    ctx.t("ui.progress.projected"): [value_text(i, v, p["value"].get((i, v))) for i, v in
+                                     zip(cells["indicator"], cells["variable"])],
+    ctx.t("ui.progress.method"): [ctx.t(f"ui.progress.method_{p['method'].get((i, v))}") if (i, v) in p.index else "—"
+                                  for i, v in zip(cells["indicator"], cells["variable"])],
+}), hide_index=True, width="stretch",
+    column_config={ctx.t("ui.collection.variable"): st.column_config.TextColumn(width="medium")})

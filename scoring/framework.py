@@ -66,6 +66,7 @@ class Node:
     # NOT_PRINTED = the seed prints none), with the reason in `discrepancy`.
     printed_max_points: float | str | None = None
     discrepancy: str = ""
+    discrepancy_vi: str = ""  # the reason in Vietnamese words, as the methodology page shows it
     # A leaf that scores several of the seed's criteria together (the seed gives one maximum for them):
     # the codes of the criteria it covers, as the seed numbers them.
     covers: tuple[str, ...] = ()
@@ -351,6 +352,7 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
             exemption=str(rn.get("exemption", "")),
             printed_max_points=_printed_max(rn.get("printed_max_points")),
             discrepancy=str(rn.get("discrepancy", "")),
+            discrepancy_vi=str(rn.get("discrepancy_vi", "")),
             covers=tuple(str(c) for c in rn.get("covers", ())),
             evidence_required=None if rn.get("evidence_required") is None else bool(rn["evidence_required"]),
         )
@@ -389,6 +391,7 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
         children=tuple(top),
         printed_max_points=printed_total,
         discrepancy=str(head.get("total_discrepancy", "")),
+        discrepancy_vi=str(head.get("total_discrepancy_vi", "")),
     )
     ordered = {ROOT_CODE: root, **nodes}
     return Framework(

@@ -2,10 +2,14 @@
 (valid) and one (refused), see the tracker and the consolidated view; official result against it."""
 import storage.collection
 import io
+import re
 import zipfile
+
+import openpyxl
 
 import pandas as pd
 
+from dashboard import fmt
 from office import collection as col
 from tests.test_app import app, go  # noqa: F401  (fixture)
 from tests.test_collection import SAMPLE, fill, gia_lai
@@ -39,7 +43,7 @@ def test_collection_page_round_trip(app):  # noqa: F811
     assert at.selectbox(key="col_agency").value == "Công an tỉnh"  # read from the workbook
     at.button(key="col_receive").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("Đã nhận 6 giá trị" in s.value for s in at.success)
+    assert any("Đã nhận 6 giá trị; 0 giá trị" in s.value for s in at.success)
     tracker = frame(at, 0).set_index("Cơ quan chủ trì")
     assert tracker.loc["Công an tỉnh", "Tệp gần nhất hợp lệ"] == "Có"
     assert tracker.loc["Công an tỉnh", "Số liệu còn thiếu (chỉ số)"] == "0"
@@ -48,8 +52,8 @@ def test_collection_page_round_trip(app):  # noqa: F811
     at.file_uploader(key="col_upload").upload("thue_tinh_2025.xlsx", bad, XLSX).run()
     at.button(key="col_receive").click().run()
     assert any("không ghi số liệu nào" in e.value for e in at.error)
-    problems = frame(at, 1)["Lỗi"].tolist()
-    assert any("nhiều" in p for p in problems)
+    problems = [t.value for t in at.text if t.value.startswith("• ")]
+    assert any("nhiều" in p and "Số liệu" in p and "dòng" in p and "cột E" in p for p in problems), problems
     tracker = frame(at, 0).set_index("Cơ quan chủ trì")
     assert tracker.loc["Thuế tỉnh", "Tệp gần nhất hợp lệ"] == "Không"
 
@@ -58,13 +62,47 @@ def test_collection_page_round_trip(app):  # noqa: F811
     assert any("Còn thiếu số liệu" in w.value for w in at.warning)
 
     # official result against the self-assessment (3.1 lost 2 points)
-    cons = frame(at, 2)
+    cons = frame(at, 1)
     assert (cons["Tình trạng"] == "Đã nhận").sum() == 6
     at.file_uploader(key="col_off").upload("ketqua.csv", b"code,points\n3.1,0\n", "text/csv").run()
     at.button(key="col_off_save").click().run()
-    assert any("Đã ghi 1 điểm chính thức" in s.value for s in at.success)
+    saved = [s.value for s in at.success if "điểm chính thức" in s.value]
+    assert saved and "1 dòng (3.1)" in saved[0] and "phiếu" not in saved[0]
     lost = at.dataframe[-1].value
     assert lost.iloc[0]["Cơ quan chủ trì"] == "Công an tỉnh"
+    assert lost.iloc[0]["Điểm bị trừ"] == fmt.number(lost_points(), 2)  # the page's precision
+    assert len(lost) == 1  # only the agency whose component was compared
+
+
+def lost_points():
+    """3.1's self-assessed points of Gia Lai's SAMPLE 2025 figures (official 0: all lost)."""
+    from scoring.engine import score
+
+    sample = pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str})
+    res = score(data_fw(), sample.loc[(sample["entity"] == "Gia Lai") & (sample["year"] == 2025)])
+    return float(res.scores.set_index("code")["points"]["3.1"])
+
+
+def test_official_result_with_no_form_received_compares_nothing(app):  # noqa: F811
+    at = go(app, "pages/collection.py")
+    at.button(key="col_create").click().run()
+    at.file_uploader(key="col_off").upload("ketqua.csv", "code,points\n3.1,15\n2.4,10\ntotal,600\n".encode(),
+                                           "text/csv").run()
+    at.button(key="col_off_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Chưa nhận phiếu nào: chưa so sánh được" in i.value for i in at.info)
+    comp = at.dataframe[-1].value
+    assert "Điểm bị trừ" not in comp.columns and set(comp["Điểm tự đánh giá"]) == {"—"}
+    assert set(comp["Chênh lệch (chính thức − tự đánh giá)"]) == {"Chưa so sánh"}
+    assert not any("0,0000" in str(v) for df in at.dataframe for v in df.value.to_numpy().ravel())
+    assert not any("bị trừ" in m.value for m in at.markdown)
+    # a bad official file: refused line by line; its summary does not call it a form ("phiếu")
+    at.file_uploader(key="col_off").upload("sai.csv", b"code,points\n9.9,3\n3.1,abc\n", "text/csv").run()
+    at.button(key="col_off_save").click().run()
+    bad = [e.value for e in at.error if "kết quả chính thức" in e.value]
+    assert bad and "phiếu" not in bad[0] and "chưa ghi điểm nào" in bad[0]
+    lines = [t.value for t in at.text if t.value.startswith("• ")]
+    assert any("dòng 2" in t and "9.9" in t for t in lines) and any("dòng 3" in t and "abc" in t for t in lines)
 
 
 def test_collection_page_is_for_the_province(app):  # noqa: F811
@@ -145,11 +183,55 @@ def test_progress_page_update_projection_and_agency_chart(app):  # noqa: F811
     table = at.dataframe[-1].value
     assert list(table["Mã"].unique()) == ["3.1", "3.2", "6.1"]
     assert set(table["Ngày cập nhật"]) == {"30/09/2025"}
+    assert "Đơn vị tính" in table.columns and not set(table["Biến"]) & {"a", "b", "item1"}  # words, not ids
+    people = table.loc[table["Đơn vị tính"].str.contains("người", na=False), "Dự báo cuối năm"]
+    assert len(people) and all("," not in v for v in people)  # whole people: 604.800, never 604.800,00
+    comps = at.dataframe[-2].value
+    assert "Điểm mục tiêu" in comps.columns and "Mục tiêu" not in table.columns  # target in points, beside points
+    captions = [c.value for c in at.caption]
+    assert any("Tổng điểm hiện tại" in c and "Tổng điểm dự báo cuối năm" in c for c in captions)
+    assert any("Xác suất vào nhóm 20" in c for c in captions)
+    for c in captions:  # a sentence after a full stop starts with a capital letter
+        assert not re.search(r"\. [a-zđ]", c), c
+    assert "Tổng hiện tại (trang Kế hoạch)" in {m.label for m in at.metric}
     import json
 
     fig = json.loads(at.get("plotly_chart")[0].proto.spec)
-    names = [t.get("name") for t in fig["data"]]
-    assert any(n and n.startswith("3.1") for n in names) and any(n and "Mục tiêu" in n for n in names)
+    legend = [t.get("name") for t in fig["data"] if t.get("showlegend", True)]
+    assert sorted(legend) == ["Điểm dự báo cuối năm", "Điểm mục tiêu", "Điểm đã đạt"]  # three entries, not 26
+    assert len([k for k in fig["layout"] if k.startswith("yaxis")]) == 3  # one small chart per component
+
+
+def test_progress_partial_update_is_accepted_and_keeps_the_rest(app):  # noqa: F811
+    from datetime import date
+
+    at = go(app, "pages/progress.py")
+    agency = "Sở Khoa học và Công nghệ"
+    at.selectbox(key="pg_agency").set_value(agency).run()
+    at.date_input(key="pg_as_of").set_value(date(2025, 6, 30)).run()
+    fw = data_fw()
+    form = col.build_request_workbook(fw, agency, col.agency_leaves(fw)[agency], "Gia Lai", 2025, None)
+    values = {("1.6", "item2"): 1}
+    wb = openpyxl.load_workbook(io.BytesIO(form))
+    ws = wb[col.DATA_SHEET]
+    for r in range(col.HEADER_ROW + 1, ws.max_row + 1):
+        key = (ws.cell(r, 3).value, ws.cell(r, 4).value)
+        if key in values:
+            ws.cell(r, col.COL["value"]).value = values[key]
+    buf = io.BytesIO()
+    wb.save(buf)
+    at.file_uploader(key="pg_upload").upload("khcn_q2.xlsx", buf.getvalue(), XLSX).run()
+    at.button(key="pg_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("Đã lưu 1 giá trị tính đến ngày 30/06/2025" in s.value for s in at.success)
+    assert any("giữ giá trị gần nhất" in c.value for c in at.caption)
+    at.selectbox(key="pg_view_agency").set_value(agency).run()
+    table = at.dataframe[-1].value.set_index(["Mã", "Biến"])
+    item2 = table.loc[("1.6", fw.nodes["1.6"].variables[1].meaning_vi)]
+    assert item2["Ngày cập nhật"] == "30/06/2025" and item2["Giá trị gần nhất"] == "Có"
+    item1 = table.loc[("1.6", fw.nodes["1.6"].variables[0].meaning_vi)]
+    assert item1["Ngày cập nhật"] == "Số liệu năm 2024"  # not given: keeps its last known value
 
 
 def data_fw():

@@ -88,11 +88,39 @@ def test_one_workbook_per_lead_agency_holding_only_its_indicators(fw, round_, st
         assert "15/03/2026" in ws["A1"].value and agency in ws["A1"].value
         guide = {r[0]: r[1] for r in wb[col.GUIDE_SHEET].iter_rows(values_only=True)}
         assert guide["Cơ quan chủ trì"] == agency and guide["Hạn nộp"] == "15/03/2026"
-    # last year's (2024) value of Gia Lai beside each variable, Vietnamese format
-    ws = openpyxl.load_workbook(io.BytesIO(books["Công an tỉnh"]))[col.DATA_SHEET]
+    # the store holds only SAMPLE figures of 2024: no "last year's value" is written (never SAMPLE)
+    ws = openpyxl.load_workbook(io.BytesIO(books["Sở Khoa học và Công nghệ"]))[col.DATA_SHEET]
     first = [c.value for c in ws[col.HEADER_ROW + 1]]
-    assert first[2:4] == ["3.1", "a"] and first[col.COL["last_year"] - 1] not in (None, "")
+    assert first[2:4] == ["1.1", "a"]
+    last = [ws.cell(r, col.COL["last_year"]).value for r in range(col.HEADER_ROW + 1, ws.max_row + 1)]
+    assert last == [None] * len(last)
+    texts = [c.value for w in openpyxl.load_workbook(io.BytesIO(books["Sở Khoa học và Công nghệ"])).worksheets
+             for row in w.iter_rows() for c in row if c.value is not None]
+    assert not [t for t in texts if "226" in str(t)]  # 1.1 a of the SAMPLE file (226.975) never appears
+    assert not [t for t in texts if "draft-" in str(t)]  # the framework's name without its draft identifier
     assert set(storage.collection.round_sent(store, rid)["agency"]) == set(leads)
+
+
+def test_last_years_value_is_the_provinces_own_labelled_and_numeric(fw, store):
+    import storage.inputs
+
+    own = pd.DataFrame({"entity": "Gia Lai", "year": 2024, "indicator": ["1.1", "1.1"], "variable": ["a", "b"],
+                        "value": [501365.0, 612000.5], "not_applicable": False})
+    storage.inputs.record_import(store, own, file_name="gl_2024.csv", sha256="x" * 64, framework_id=fw.id,
+                                 flag="self_assessed", imported_by="Lan")
+    rid = storage.collection.create_round(store, fw.id, "Gia Lai", 2025, DEADLINE, "", "Lan")
+    blob, names = rounds.generate(store, fw, rid, "Lan", origin_label=lambda f: f"nguồn:{f}", made_on="07/12/2026")
+    book = zipfile.ZipFile(io.BytesIO(blob)).read(names["Sở Khoa học và Công nghệ"])
+    ws = openpyxl.load_workbook(io.BytesIO(book))[col.DATA_SHEET]
+    rows = {(ws.cell(r, 3).value, ws.cell(r, 4).value): r for r in range(col.HEADER_ROW + 1, ws.max_row + 1)}
+    a = ws.cell(rows[("1.1", "a")], col.COL["last_year"])
+    b = ws.cell(rows[("1.1", "b")], col.COL["last_year"])
+    assert a.value == 501365 and isinstance(a.value, (int, float)) and a.number_format == "#,##0"
+    assert b.value == pytest.approx(612000.5) and b.number_format.startswith("#,##0.")
+    assert ws.cell(rows[("1.1", "a")], col.COL["last_year_origin"]).value == "nguồn:self_assessed"
+    assert ws.cell(rows[("1.2", "a")], col.COL["last_year"]).value is None  # SAMPLE 2024 figures: not used
+    guide = {r[0]: r[1] for r in openpyxl.load_workbook(io.BytesIO(book))[col.GUIDE_SHEET].iter_rows(values_only=True)}
+    assert guide["Ngày lập phiếu"] == "07/12/2026" and guide["Bộ chỉ số"] == fw.name_vi
 
 
 def test_round_trip_late_error_partial_then_complete_and_scored(fw, sample, store, round_):
@@ -236,8 +264,9 @@ def test_official_result_against_self_assessment(fw, sample, store, round_):
     off, problems = col.parse_official(csv.encode(), fw)
     assert not problems
     storage.collection.save_official_points(store, fw.id, "Gia Lai", 2025, off, file_name="ketqua.csv", imported_by="Lan")
-    comp, lost = rounds.official_comparison(store, fw, rid)
-    comp = comp.set_index("code")
+    got = rounds.official_comparison(store, fw, rid)
+    comp, lost = got["comp"].set_index("code"), got["lost"]
+    assert got["n_valid_files"] == 12 and got["n_compared"] == 3
     assert comp.loc["3.1", "difference"] == pytest.approx(-4, abs=1e-3)
     assert comp.loc["5.1", "difference"] == pytest.approx(0, abs=1e-3)
     lost = lost.set_index("agency")["points_lost"]
@@ -264,14 +293,22 @@ def test_official_file_problems(fw, text, problem):
 
 def test_cli_writes_one_workbook_per_agency(tmp_path):
     out = tmp_path / "req"
+    own = tmp_path / "hue_2024.csv"
+    own.write_text("entity,year,indicator,variable,value\nHuế,2024,3.1,a,1234\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "reports", "requests", "--framework", "dti_province_2025",
-                           "--year", "2025", "--out", str(out), "--deadline", "2026-03-15",
-                           "--inputs", str(SAMPLE)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+                           "--year", "2025", "--out", str(out), "--province", "Huế", "--deadline", "15/03/2026",
+                           "--inputs", str(own)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     files = sorted(p.name for p in out.glob("*.xlsx"))
     assert len(files) == 12 and "cong_an_tinh_2025.xlsx" in files and "so_y_te_2025.xlsx" in files
     ws = openpyxl.load_workbook(out / "cong_an_tinh_2025.xlsx")[col.DATA_SHEET]
-    assert ws.cell(col.HEADER_ROW + 1, col.COL["last_year"]).value not in (None, "")
+    assert ws.cell(col.HEADER_ROW + 1, col.COL["last_year"]).value == 1234
+    assert ws.cell(col.HEADER_ROW + 1, col.COL["last_year_origin"]).value == "Số liệu tự nhập"
+    assert "Huế" in ws["A1"].value and "15/03/2026" in ws["A1"].value
+    sample = subprocess.run([sys.executable, "-m", "reports", "requests", "--framework", "dti_province_2025",
+                             "--year", "2025", "--out", str(out), "--inputs", str(SAMPLE)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert sample.returncode == 2 and "MẪU" in sample.stderr  # SAMPLE figures are never last year's values
     bad = subprocess.run([sys.executable, "-m", "reports", "requests", "--framework", "hue_units", "--year",
                           "2025", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "units" in bad.stderr
@@ -280,3 +317,93 @@ def test_cli_writes_one_workbook_per_agency(tmp_path):
 def test_official_published_value_is_the_total(fw):
     off, problems = col.parse_official('code,points\nvalue,"0,7123"\n'.encode(), fw)
     assert not problems and off.to_dict("records") == [{"code": "total", "points": pytest.approx(712.3)}]
+
+
+# --- blanks, refused cells and conflicts (issue 18) --------------------------------------------------
+
+def test_a_blank_cell_is_missing_and_the_rest_of_the_workbook_is_written(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    agency = "Sở Khoa học và Công nghệ"
+    blob = fill(books[agency], values, override={("1.1", "b"): None})
+    read = rounds.receive(store, fw, rid, agency, blob, "khcn.xlsx", "Lan", ON_TIME)
+    assert read.ok, [p.text() for p in read.problems]
+    miss = read.missing.to_dict("records")
+    assert miss == [{"indicator": "1.1", "variable": "b", "sheet": col.DATA_SHEET, "row": col.HEADER_ROW + 2,
+                     "column": "E"}]
+    text = col.missing_text(read.missing, fw)[0]
+    assert "«Số liệu», dòng 5, cột E" in text and "1.1 b" in text
+    cons = rounds.consolidated(store, fw, rid).set_index(["indicator", "variable"])
+    assert cons.loc[("1.1", "a"), "status"] == "received" and cons.loc[("1.1", "b"), "status"] == "missing"
+    assert cons.loc[("1.2", "a"), "value"] == values[("1.2", "a")]  # the valid figures were written
+    assert len(storage.collection.round_values(store, rid)) == len(read.data) == 28  # 29 asked, 1 blank
+
+
+@pytest.mark.xfail(reason="percent refused in count variables comes with the importer's rework (loaders/parsing.py)",
+                   strict=False)
+def test_a_percentage_in_a_count_is_refused_naming_the_cell(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    agency = col.leads_of(fw, "4.5")[0]
+    blob = fill(books[agency], values, only=set(col.agency_leaves(fw)[agency]), override={("4.5", "b"): "89,6%"})
+    read = rounds.receive(store, fw, rid, agency, blob, "x.xlsx", "Lan", ON_TIME)
+    assert not read.ok
+    text = "\n".join(p.text() for p in read.problems)
+    assert "89,6%" in text and "Số liệu" in text and "cột E" in text
+    assert storage.collection.round_values(store, rid).empty
+
+
+def test_a_shared_component_given_differently_is_flagged_for_the_office(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    a1, a2 = "Sở Khoa học và Công nghệ", "Sở Y tế"  # 2.4 is led by both (and two more)
+    assert {a1, a2} <= set(col.leads_of(fw, "2.4"))
+    assert rounds.receive(store, fw, rid, a1, fill(books[a1], values), "khcn.xlsx", "Lan", ON_TIME).ok
+    other = {("2.4", "a"): values[("2.4", "a")] + 7}
+    assert rounds.receive(store, fw, rid, a2, fill(books[a2], values, override=other), "yte.xlsx", "Lan", LATE).ok
+    clash = rounds.conflicts(store, fw, rid)
+    assert set(clash["agency"]) == {a1, a2} and set(clash["indicator"] + clash["variable"]) == {"2.4a"}
+    cons = rounds.consolidated(store, fw, rid).set_index(["indicator", "variable"])
+    assert cons.loc[("2.4", "a"), "status"] == "conflict" and pd.isna(cons.loc[("2.4", "a"), "value"])
+    assert cons.loc[("2.4", "b"), "status"] == "received"  # the same value from both: no conflict
+    trk = rounds.tracker(store, fw, rid, today=date(2026, 3, 25)).set_index("agency")
+    assert trk.loc[a1, "n_conflicts"] == 1 and trk.loc[a2, "conflicts"] == "2.4"
+    with pytest.raises(Exception):
+        rounds.decide(store, fw, rid, "2.4", "a", a1, None)  # an editor decides
+    rounds.decide(store, fw, rid, "2.4", "a", a1, "Lan")
+    cons = rounds.consolidated(store, fw, rid).set_index(["indicator", "variable"])
+    assert cons.loc[("2.4", "a"), "status"] == "received" and cons.loc[("2.4", "a"), "agency"] == a1
+    assert cons.loc[("2.4", "a"), "value"] == values[("2.4", "a")]
+    log = storage.db.change_log(store) if hasattr(storage, "db") else None
+    if log is not None:
+        assert "collection_decision" in set(log["action"])
+    # the chosen agency sends a new, different value: the conflict is open again (nothing wins silently)
+    newer = {("2.4", "a"): values[("2.4", "a")] + 1}
+    rounds.receive(store, fw, rid, a1, fill(books[a1], values, override=newer), "khcn2.xlsx", "Lan", LATE)
+    cons = rounds.consolidated(store, fw, rid).set_index(["indicator", "variable"])
+    assert cons.loc[("2.4", "a"), "status"] == "conflict"
+
+
+def test_official_comparison_with_no_form_received_lists_no_losses(fw, store):
+    rid = storage.collection.create_round(store, fw.id, "Gia Lai", 2025, DEADLINE, "", "Lan")
+    off, problems = col.parse_official(b"code,points\n3.1,15\n2.4,10\ntotal,600\n", fw)
+    assert not problems
+    storage.collection.save_official_points(store, fw.id, "Gia Lai", 2025, off, file_name="kq.csv", imported_by="Lan")
+    got = rounds.official_comparison(store, fw, rid)
+    assert got["n_valid_files"] == 0 and got["n_compared"] == 0 and got["lost"].empty
+    assert got["comp"]["self_points"].isna().all() and got["comp"]["difference"].isna().all()
+
+
+def test_consolidated_downloads_carry_units_and_numbers(fw, sample, store, round_):
+    rid, books = round_
+    values = gia_lai(sample)
+    rounds.receive(store, fw, rid, "Công an tỉnh", fill(books["Công an tỉnh"], values), "ca.xlsx", "Lan", ON_TIME)
+    cons = rounds.consolidated(store, fw, rid)
+    long = col.consolidated_long(cons, "Gia Lai", 2025)
+    assert "unit" in long.columns and (long["unit"] != "").all()
+    ws = openpyxl.load_workbook(io.BytesIO(col.consolidated_xlsx(cons, "Gia Lai", 2025, fw))).active
+    heads = [c.value for c in ws[3]]
+    assert "Đơn vị tính" in heads and "Giá trị" in heads
+    vcol = heads.index("Giá trị") + 1
+    got = [ws.cell(r, vcol) for r in range(4, ws.max_row + 1) if ws.cell(r, vcol).value is not None]
+    assert len(got) == 6 and all(isinstance(c.value, (int, float)) and c.number_format.startswith("#,##0") for c in got)

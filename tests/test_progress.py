@@ -72,7 +72,7 @@ def test_progress_round_trip_on_the_sample(store):
                                            f"{agency}.xlsx", "Lan")
             assert read.ok, [p.text() for p in read.problems]
     peers = pd.Series({"A": 800.0, "B": 700.0, "C": 600.0})
-    view = rounds.progress_view(store, fw, "Gia Lai", 2025, peers, n_draws=2000)
+    view = rounds.progress_view(store, fw, "Gia Lai", 2025, peers, n_draws=2000, dataset="sample")
     # points on a straight line land (about) on 2025's values: projected total ≈ the sample's 2025 total
     assert view["total"] == pytest.approx(673.64, abs=1.0)
     assert view["sim"].base_rank == 3 and view["sim"].n_entities == 4
