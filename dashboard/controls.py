@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data
+from dashboard.levels import set_current as set_level_words
 from dashboard.analysis import years_of
 from dashboard.i18n import LANGS, t
 
@@ -112,6 +113,7 @@ def sidebar() -> Selection:
         ss[name] = ss[wkey]
 
     with st.sidebar:
+        set_level_words(ss.get("level"))
         widget(st.selectbox, "lang", "ui.controls.language", list(LANGS),
                format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
         lang_now = ss["lang"]
@@ -119,6 +121,7 @@ def sidebar() -> Selection:
         widget(st.selectbox, "level", "ui.controls.level", levels,
                format_func=lambda lv: t(f"ui.levels.{lv}", lang_now), help=t("ui.controls.level_help", lang_now))
         level = ss["level"]
+        set_level_words(level)
         level_fws = data.frameworks_for_level(level) or fw_ids
         widget(st.selectbox, "framework_id", "ui.controls.framework", level_fws,
                format_func=lambda f: data.framework(f).name_en if lang_now == "en" else data.framework(f).name_vi)
@@ -190,6 +193,7 @@ def current() -> Selection:
     """The selection as the sidebar left it in session state."""
     ss = st.session_state
     level = ss.get("level", "province")
+    set_level_words(level)  # the words naming the ranked entity in every catalog string of this run
     return Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"), group=ss["group"],
                      focus=ss["focus"], present=bool(ss.get("present")), level=level,
                      province=ss.get("province") if level != "province" else None,

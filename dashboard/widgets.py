@@ -34,8 +34,10 @@ class PageContext:
 
     @property
     def entity_word(self) -> str:
-        """'tỉnh' or 'đơn vị' in messages and column headers."""
-        return self.t("ui.common.province") if self.sel.is_province else self.t("ui.common.unit")
+        """The header naming the ranked entities: 'Tỉnh, thành phố', 'Xã, phường', 'Sở, ban, ngành' …"""
+        from dashboard import levels
+
+        return levels.column(self.sel.level, self.lang)
 
     def labels(self, codes, with_code: bool = True) -> dict[str, str]:
         return {c: (f"{c}. {self.node_name(c)}" if with_code and c != "total" else self.node_name(c)) for c in codes}

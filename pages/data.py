@@ -55,14 +55,14 @@ if uploaded is not None:
     written = st.session_state.get("import_written")
     if written and written["key"] == cache_key:
         # This very file was just written: say so, and only that (no "nothing written yet" beside it).
-        st.success(ctx.t("ui.data.committed", id=written["id"], n=written["n"]), icon=":material/check_circle:")
+        st.success(ctx.t("ui.data.committed", id=written["id"], n=fmt.count(written["n"], lang)), icon=":material/check_circle:")
         st.caption(ctx.t("ui.data.committed_next"))
     elif parsed is not None:
         if parsed.ok:
             years = ", ".join(str(y) for y in sorted(parsed.data["year"].unique()))
-            st.success(ctx.t("ui.data.valid", n=len(parsed.data), entities=parsed.data["entity"].nunique(),
+            st.success(ctx.t("ui.data.valid", n=fmt.count(len(parsed.data), lang), entities=fmt.count(parsed.data["entity"].nunique(), lang),
                              years=years))
-            with st.expander(ctx.t("ui.data.preview", n=len(parsed.data)), expanded=True):
+            with st.expander(ctx.t("ui.data.preview", n=fmt.count(len(parsed.data), lang)), expanded=True):
                 st.dataframe(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
             # The same file (same checksum) is written again only after an explicit confirmation.
             before = storage.inputs.import_log(data.store())
@@ -71,7 +71,7 @@ if uploaded is not None:
             if len(before):
                 last = before.iloc[0]
                 st.warning(ctx.t("ui.data.duplicate", file=last["file_name"], id=int(last["import_id"]),
-                                 when=fmt.date(last["imported_at"])), icon=":material/content_copy:")
+                                 when=fmt.vn_date(last["imported_at"])), icon=":material/content_copy:")
                 confirmed = st.checkbox(ctx.t("ui.data.duplicate_confirm"), key="confirm_duplicate")
             if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import",
                          disabled=not (can_write and confirmed), help=no_write_help):
@@ -87,12 +87,12 @@ if uploaded is not None:
                         st.session_state.pop("w_dataset", None)
                     st.rerun()
         else:
-            st.error(ctx.t("ui.data.invalid", n=len(parsed.problems)))
+            st.error(ctx.t("ui.data.invalid", n=fmt.count(len(parsed.problems), lang)))
             messages = parsed.messages(lang)
             for m in messages[:30]:
                 st.text(f"• {m}")  # plain text: a cell or file name is never read as Markdown/HTML
             if len(messages) > 30:
-                st.caption(ctx.t("ui.data.errors_more", n=len(messages) - 30))
+                st.caption(ctx.t("ui.data.errors_more", n=fmt.count(len(messages) - 30, lang)))
 
 with st.expander(ctx.t("ui.data.targets_upload")):
     st.caption(ctx.t("ui.data.targets_help"))
@@ -101,15 +101,15 @@ with st.expander(ctx.t("ui.data.targets_upload")):
     if t_file is not None:
         t_parsed = importer.validate_target_progress(data.store(), t_file.getvalue(), t_file.name)
         if t_parsed.ok:
-            st.success(ctx.t("ui.data.targets_valid", n=len(t_parsed.data)))
+            st.success(ctx.t("ui.data.targets_valid", n=fmt.count(len(t_parsed.data), lang)))
             st.dataframe(t_parsed.data, hide_index=True)
             if st.button(ctx.t("ui.data.commit"), key="commit_targets", disabled=not can_write, help=no_write_help):
                 tid = auth.write(lang, lambda who: importer.commit_target_progress(
                     data.store(), t_parsed, flag, who, flag_source=flag_source or None))
                 if tid is not None:
-                    st.success(ctx.t("ui.data.committed", id=tid, n=len(t_parsed.data)))
+                    st.success(ctx.t("ui.data.committed", id=tid, n=fmt.count(len(t_parsed.data), lang)))
         else:
-            st.error(ctx.t("ui.data.invalid", n=max(1, len(t_parsed.problems))))
+            st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(t_parsed.problems)), lang)))
             for m in t_parsed.messages(lang)[:30]:
                 st.text(f"• {m}")
 
@@ -117,13 +117,13 @@ st.subheader(ctx.t("ui.data.units_title"))
 st.caption(ctx.t("ui.data.units_help"))
 provinces = list(data.entities("34")["name"])
 default_province = sel.province if sel.province in provinces else sel.focus if sel.focus in provinces else provinces[0]
-u_province = st.selectbox(ctx.t("ui.common.province"), provinces, index=provinces.index(default_province),
+u_province = st.selectbox(ctx.t("ui.common.province_name"), provinces, index=provinces.index(default_province),
                           key="units_province")
 current_units = data.units(u_province)
 if current_units.empty:
     st.caption(ctx.t("ui.data.units_none", province=u_province))
 else:
-    st.caption(ctx.t("ui.data.units_current", province=u_province, n=len(current_units)))
+    st.caption(ctx.t("ui.data.units_current", province=u_province, n=fmt.count(len(current_units), lang)))
     # Edited in place; saving writes the edited table as a new version through the same checks as a file.
     level_words = {lv: ctx.t(f"ui.levels.{lv}") for lv in ("department", "commune", "district")}
     editable = pd.DataFrame({
@@ -154,22 +154,22 @@ else:
             uid = auth.write(lang, lambda who: importer.commit_unit_list(data.store(), u_province, e_parsed,
                                                                          "self_assessed", who))
             if uid is not None:
-                st.success(ctx.t("ui.data.units_committed", id=uid, n=len(e_parsed.data), province=u_province))
+                st.success(ctx.t("ui.data.units_committed", id=uid, n=fmt.count(len(e_parsed.data), lang), province=u_province))
         else:
-            st.error(ctx.t("ui.data.invalid", n=max(1, len(e_parsed.problems))))
+            st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(e_parsed.problems)), lang)))
             st.text("\n".join(e_parsed.messages(lang)[:30]))
 u_file = st.file_uploader(ctx.t("ui.data.units_upload"), type=["csv", "xlsx"], key="upload_units")
 if u_file is not None:
     u_parsed = importer.validate_unit_list(u_file.getvalue(), u_file.name)
     if u_parsed.ok:
-        st.success(ctx.t("ui.data.units_valid", n=len(u_parsed.data), province=u_province))
+        st.success(ctx.t("ui.data.units_valid", n=fmt.count(len(u_parsed.data), lang), province=u_province))
         if st.button(ctx.t("ui.data.commit"), key="commit_units", disabled=not can_write, help=no_write_help):
             uid = auth.write(lang, lambda who: importer.commit_unit_list(data.store(), u_province, u_parsed, flag,
                                                                          who, flag_source=flag_source or None))
             if uid is not None:
-                st.success(ctx.t("ui.data.units_committed", id=uid, n=len(u_parsed.data), province=u_province))
+                st.success(ctx.t("ui.data.units_committed", id=uid, n=fmt.count(len(u_parsed.data), lang), province=u_province))
     else:
-        st.error(ctx.t("ui.data.invalid", n=max(1, len(u_parsed.problems))))
+        st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(u_parsed.problems)), lang)))
         st.text("\n".join(u_parsed.messages(lang)[:30]))
 
 st.subheader(ctx.t("ui.data.template"))
@@ -200,7 +200,7 @@ if "sample" in data.datasets(fw.id, sel.score_group):
                 st.session_state.pop("remove_sample_confirm", None)
                 st.rerun()
 if st.session_state.get("sample_removed") is not None:
-    st.success(ctx.t("ui.data.sample_removed", n=fmt.number(st.session_state.pop("sample_removed"), 0, lang)))
+    st.success(ctx.t("ui.data.sample_removed", n=fmt.count(st.session_state.pop("sample_removed"), lang)))
 
 st.subheader(ctx.t("ui.imports.title"))
 st.caption(ctx.t("ui.imports.help"))
@@ -218,8 +218,8 @@ else:
     # A commune-scale import holds ~10^6 values: the page reads and formats the first ROWS_SHOWN only.
     rows = data.import_rows(int(picked), limit=ROWS_SHOWN)
     n_rows = int(info["n_rows"])
-    shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.number(ROWS_SHOWN, 0, lang), n=fmt.number(n_rows, 0, lang))
-    with st.expander(ctx.t("ui.imports.rows_title", n=fmt.number(n_rows, 0, lang))):
+    shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.count(ROWS_SHOWN, lang), n=fmt.count(n_rows, lang))
+    with st.expander(ctx.t("ui.imports.rows_title", n=fmt.count(n_rows, lang))):
         st.dataframe(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
         if n_rows > ROWS_SHOWN:
             st.caption(shown_note)
