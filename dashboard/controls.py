@@ -208,6 +208,21 @@ def focus_on_34(name: str) -> None:
         st.session_state[f"w_{key}"] = value
 
 
+def land_unknown_paths_on_default(known_paths) -> None:
+    """A typed address that is no page of the app (/overview — the first page lives at /, or an old link)
+    opens the first page instead of Streamlit's English "Page not found" dialog. Uses Streamlit's page
+    manager; if that ever changes, Streamlit's own behaviour (the dialog, then the first page) remains."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        manager = get_script_run_ctx().pages_manager
+        name = manager.intended_page_name
+        if name and name not in set(known_paths) and not manager.intended_page_script_hash:
+            manager.set_script_intent("", "")
+    except Exception:  # noqa: BLE001 — only a nicer landing; never break the app
+        return
+
+
 def exit_presentation() -> None:
     st.session_state["present"] = False
     st.session_state["w_present"] = False
@@ -229,21 +244,45 @@ div[data-testid="stMetricDelta"] div, div[data-testid="stMetricDelta"] p {font-s
 """
 
 
-# Streamlit's own file-uploader chrome is English ("Upload", "200MB per file • CSV, XLSX") and has no
-# option to change it: in Vietnamese the words are replaced through CSS (the button and the drop zone keep
-# working; every uploader of the app takes CSV or Excel .xlsx).
-CHROME_CSS_VI = """
-<style>
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0;}
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem;}
-[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "Kéo thả tệp vào đây hoặc bấm Chọn tệp — CSV hoặc Excel (.xlsx), tối đa 200 MB mỗi tệp";
-  font-size: 0.875rem;}
-</style>
-"""
+# Streamlit's own file-uploader chrome is English ("Browse files", "200MB per file • CSV, XLSX", a chosen
+# file's size "31.5MB", "Error: application/x-ms-dos-executable files are not allowed.") and has no option to
+# change it: in Vietnamese the words are replaced through CSS from the catalog (the button and the drop zone keep
+# working; every uploader of the app takes CSV or Excel .xlsx). The size of a chosen file is hidden here and said
+# by the page itself in Vietnamese (fmt.file_size).
+def _css_text(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'").replace("\n", " ")
 
 
 def chrome_css(lang: str) -> str:
-    return CHROME_CSS_VI if lang == "vi" else ""
+    if lang != "vi":
+        return ""
+    from dashboard import fmt
+    from loaders.limits import MAX_UPLOAD_BYTES
+
+    limit = fmt.file_size(MAX_UPLOAD_BYTES, lang).replace(",0 ", " ")
+    browse = _css_text(t("ui.app.upload_browse", lang))
+    hint = _css_text(t("ui.app.upload_hint", lang, limit=limit))
+    refused = _css_text(t("ui.app.upload_refused", lang, limit=limit))
+    # An empty date box shows its format as placeholder ("DD/MM/YYYY"): the placeholder is made transparent
+    # and the Vietnamese words drawn behind it (a placeholder's text cannot be replaced by CSS).
+    from urllib.parse import quote
+
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='240' height='20'><text x='0' y='15' "
+           "font-family='sans-serif' font-size='14' fill='#9aa0a6'>" + _css_text(t("ui.app.date_placeholder", lang))
+           + "</text></svg>")
+    date_bg = "data:image/svg+xml;charset=utf-8," + quote(svg)
+    return f"""
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{browse}"; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: "{hint}"; font-size: 0.875rem;}}
+[data-testid="stFileChipName"] + div {{display: none;}}
+[data-testid="stFileChip"] [role="alert"] {{font-size: 0;}}
+[data-testid="stFileChip"] [role="alert"]::after {{content: "{refused}"; font-size: 0.8rem;}}
+[data-testid="stDateInput"] input::placeholder {{color: transparent;}}
+[data-testid="stDateInput"] input:placeholder-shown {{
+  background: url("{date_bg}") no-repeat left 0.75rem center;}}
+</style>
+"""

@@ -31,6 +31,10 @@ def latex(rule: dict, max_points: float, lang: str = "en") -> str:
     if lang == "vi":
         import re
 
+        if rule["type"] == "direct":  # "min(max(points, 0), m)" reads as developer text
+            return r"\text{điểm} = \text{điểm chấm, trong khoảng từ 0 đến } " + re.sub(
+                r"(?<=\d)\.(?=\d)", "{,}", f"{max_points:g}")
+        text = re.sub(r"\\text\{item(\d+)\}", r"\\text{mục \1}", text)  # listed parts: mục 1, mục 2 …
         for en, vi in LATEX_WORDS_VI.items():
             text = text.replace(en, vi)
         text = re.sub(r"(?<=\d)\.(?=\d)", "{,}", text)

@@ -19,6 +19,16 @@ def PROVINCE(lang: str) -> dict[str, str]:  # noqa: N802 — published results a
     return levels.words("province", lang)
 
 
+def show(frame, lang: str | None = None, **kwargs) -> None:
+    """st.dataframe, except that an empty table says so in words ("Chưa có dữ liệu.") instead of
+    Streamlit's own English "empty"."""
+    data = getattr(frame, "data", frame)  # a Styler holds its frame in .data
+    if data is None or len(data) == 0:
+        st.caption(t("ui.common.no_rows", lang or st.session_state.get("lang", "vi")))
+        return
+    st.dataframe(frame, **kwargs)
+
+
 def _fmt_col(series: pd.Series, decimals: int, lang: str, signed: bool = False) -> pd.Series:
     return series.map(lambda v: fmt.number(v, decimals, lang, signed))
 

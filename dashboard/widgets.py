@@ -97,6 +97,15 @@ def origin_badge(ctx: PageContext, year: int | None) -> None:
         st.info(text, icon=":material/verified:")
 
 
+def chosen_file(uploaded, lang: str) -> None:
+    """The chosen file's name and size in Vietnamese (Streamlit's own "31.5MB" is hidden by the chrome CSS);
+    plain text: a file name is never read as Markdown."""
+    if uploaded is not None:
+        from dashboard import fmt
+
+        st.text(t("ui.app.upload_chosen", lang, name=uploaded.name, size=fmt.file_size(uploaded.size, lang)))
+
+
 def need_scores(ctx: PageContext) -> bool:
     """Empty state when nothing is scored yet; returns True when the page can go on."""
     if ctx.result is None or ctx.sel.year is None:

@@ -21,6 +21,7 @@ st.subheader(ctx.t("ui.data.upload") if sel.is_province
              else ctx.t("ui.data.upload_units", province=sel.province, framework=fw.name_vi))
 uploaded = st.file_uploader(ctx.t("ui.data.upload"), type=["csv", "xlsx"], help=ctx.t("ui.data.upload_help"),
                             key="upload_file", label_visibility="collapsed")
+widgets.chosen_file(uploaded, lang)
 editor = auth.explain_if_reader(lang)  # every write below needs a signed-in editor (recorded as who)
 c1, c2 = st.columns(2)
 flag = c1.selectbox(ctx.t("ui.data.flag"), ["self_assessed", "published", "plan", "sample"], key="upload_flag",
@@ -63,7 +64,7 @@ if uploaded is not None:
             st.success(ctx.t("ui.data.valid", n=fmt.count(len(parsed.data), lang), entities=fmt.count(parsed.data["entity"].nunique(), lang),
                              years=years))
             with st.expander(ctx.t("ui.data.preview", n=fmt.count(len(parsed.data), lang)), expanded=True):
-                st.dataframe(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
+                tables.show(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
             # The same file (same checksum) is written again only after an explicit confirmation.
             before = storage.inputs.import_log(data.store())
             before = before.loc[before["sha256"] == parsed.sha256]
@@ -98,11 +99,12 @@ with st.expander(ctx.t("ui.data.targets_upload")):
     st.caption(ctx.t("ui.data.targets_help"))
     t_file = st.file_uploader(ctx.t("ui.data.targets_upload"), type=["csv", "xlsx"], key="upload_targets",
                               label_visibility="collapsed")
+    widgets.chosen_file(t_file, lang)
     if t_file is not None:
         t_parsed = importer.validate_target_progress(data.store(), t_file.getvalue(), t_file.name)
         if t_parsed.ok:
             st.success(ctx.t("ui.data.targets_valid", n=fmt.count(len(t_parsed.data), lang)))
-            st.dataframe(t_parsed.data, hide_index=True)
+            tables.show(tables.import_rows_table(t_parsed.data, lang), hide_index=True)
             if st.button(ctx.t("ui.data.commit"), key="commit_targets", disabled=not can_write, help=no_write_help):
                 tid = auth.write(lang, lambda who: importer.commit_target_progress(
                     data.store(), t_parsed, flag, who, flag_source=flag_source or None))
@@ -126,25 +128,27 @@ else:
     st.caption(ctx.t("ui.data.units_current", province=u_province, n=fmt.count(len(current_units), lang)))
     # Edited in place; saving writes the edited table as a new version through the same checks as a file.
     level_words = {lv: ctx.t(f"ui.levels.{lv}") for lv in ("department", "commune", "district")}
+    # Column headers are the words a person reads (the data editor's own table, not only its labels).
+    heads = {"name": ctx.t("ui.data.unit_name"), "level": ctx.t("ui.data.unit_level"),
+             "valid_from": ctx.t("ui.data.unit_from"), "valid_to": ctx.t("ui.data.unit_to"),
+             "aliases": ctx.t("ui.data.unit_aliases")}
     editable = pd.DataFrame({
-        "name": current_units["name"].astype(str),
-        "level": [level_words.get(lv, lv) for lv in current_units["level"]],
-        "valid_from": [fmt.date(v) for v in current_units["valid_from"]],
-        "valid_to": [fmt.date(v) for v in current_units["valid_to"]],
-        "aliases": current_units["aliases"].fillna("").astype(str),
+        heads["name"]: current_units["name"].astype(str),
+        heads["level"]: [level_words.get(lv, lv) for lv in current_units["level"]],
+        heads["valid_from"]: [fmt.date(v) for v in current_units["valid_from"]],
+        heads["valid_to"]: [fmt.date(v) for v in current_units["valid_to"]],
+        heads["aliases"]: current_units["aliases"].fillna("").astype(str),
     })
     edited_units = st.data_editor(
         editable, key=f"units_editor_{u_province}", hide_index=True, width="stretch", height=280,
         num_rows="dynamic",
-        column_config={"name": st.column_config.TextColumn(ctx.t("ui.data.unit_name"), required=True),
-                       "level": st.column_config.SelectboxColumn(ctx.t("ui.data.unit_level"),
-                                                                 options=list(level_words.values()), required=True),
-                       "valid_from": st.column_config.TextColumn(ctx.t("ui.data.unit_from")),
-                       "valid_to": st.column_config.TextColumn(ctx.t("ui.data.unit_to")),
-                       "aliases": st.column_config.TextColumn(ctx.t("ui.data.unit_aliases"))})
+        column_config={heads["name"]: st.column_config.TextColumn(required=True),
+                       heads["level"]: st.column_config.SelectboxColumn(options=list(level_words.values()),
+                                                                        required=True)})
     if st.button(ctx.t("ui.data.units_save"), key="units_save", disabled=not editor, help=no_write_help):
         words = {v: k for k, v in level_words.items()}
-        table = edited_units.assign(level=edited_units["level"].map(lambda w: {
+        table = edited_units.rename(columns={v: k for k, v in heads.items()})
+        table = table.assign(level=table["level"].map(lambda w: {
             "department": "Sở", "commune": "Xã", "district": "Huyện"}.get(words.get(w), w)))
         table = table.rename(columns={"name": "Tên đơn vị", "level": "Cấp", "valid_from": "Hiệu lực từ",
                                       "valid_to": "Hiệu lực đến", "aliases": "Tên khác"})
@@ -159,6 +163,7 @@ else:
             st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(e_parsed.problems)), lang)))
             st.text("\n".join(e_parsed.messages(lang)[:30]))
 u_file = st.file_uploader(ctx.t("ui.data.units_upload"), type=["csv", "xlsx"], key="upload_units")
+widgets.chosen_file(u_file, lang)
 if u_file is not None:
     u_parsed = importer.validate_unit_list(u_file.getvalue(), u_file.name)
     if u_parsed.ok:
@@ -184,7 +189,7 @@ st.subheader(ctx.t("ui.data.flags"))
 st.caption(ctx.t("ui.data.flags_note"))
 for ds in data.datasets(fw.id, sel.score_group, sel.basis) or ["own"]:
     st.markdown(f"**{ctx.t(f'ui.dataset.{ds}')}**")
-    st.dataframe(tables.flags_frame(data.flags_by_year(fw.id, sel.score_group, sel.basis, ds), ctx),
+    tables.show(tables.flags_frame(data.flags_by_year(fw.id, sel.score_group, sel.basis, ds), ctx),
                  hide_index=True)
 
 # The SAMPLE dataset can be removed by an editor (recorded in the import history and the change log).
@@ -208,7 +213,7 @@ log = data.import_log()
 if log.empty:
     st.caption(ctx.t("ui.imports.none"))
 else:
-    st.dataframe(tables.import_history(log, lang), hide_index=True, width="stretch", height=260)
+    tables.show(tables.import_history(log, lang), hide_index=True, width="stretch", height=260)
     by_id = log.set_index("import_id")
     picked = st.selectbox(ctx.t("ui.imports.pick"), list(log["import_id"]), key="history_pick",
                           format_func=lambda i: ctx.t("ui.imports.pick_label", id=int(i),
@@ -220,12 +225,12 @@ else:
     n_rows = int(info["n_rows"])
     shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.count(ROWS_SHOWN, lang), n=fmt.count(n_rows, lang))
     with st.expander(ctx.t("ui.imports.rows_title", n=fmt.count(n_rows, lang))):
-        st.dataframe(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
+        tables.show(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
         if n_rows > ROWS_SHOWN:
             st.caption(shown_note)
     st.markdown(f"**{ctx.t('ui.imports.diff_title')}**")
     diff = tables.import_diff_table(data.import_diff(int(picked), limit=ROWS_SHOWN), lang)
-    st.dataframe(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
+    tables.show(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
     if n_rows > ROWS_SHOWN:
         st.caption(shown_note)
     if pd.notna(info["rolled_back_at"]):
@@ -242,7 +247,7 @@ else:
                 st.success(ctx.t("ui.imports.undo_done", id=int(picked)))
 
 st.subheader(ctx.t("ui.data.published"))
-st.dataframe(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
+tables.show(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
              column_config={ctx.t("ui.rankings.source"): st.column_config.LinkColumn(ctx.t("ui.rankings.source"))})
 st.subheader(ctx.t("ui.data.plan"))
-st.dataframe(tables.plan_frame(data.plan_values(fw.id), ctx), hide_index=True, width="stretch")
+tables.show(tables.plan_frame(data.plan_values(fw.id), ctx), hide_index=True, width="stretch")

@@ -23,7 +23,7 @@ if sel.is_province and sel.group == "63":
     if rows.empty:
         st.info(ctx.t("ui.overview.no_published", entity=sel.focus))
     else:
-        st.dataframe(tables.localise(tables.history_table(rows, lang), lang), hide_index=True, width="stretch")
+        tables.show(tables.localise(tables.history_table(rows, lang), lang), hide_index=True, width="stretch")
     st.stop()
 if widgets.need_scores(ctx):
     result, year = ctx.result, sel.year

@@ -34,4 +34,4 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
                                points_label=ctx.t("ui.common.points")), key="radar_component")
     table = analysis.component_table(comp, ctx.labels(kids, with_code=True), names).rename(
         columns={"": ctx.t("ui.methodology.indicator"), "max": ctx.t("ui.pillars.max")})
-    st.dataframe(tables.localise(table, lang), hide_index=True, width="stretch")
+    tables.show(tables.localise(table, lang), hide_index=True, width="stretch")
