@@ -246,6 +246,8 @@ else:
             if auth.write(lang, lambda who: storage.inputs.rollback_import(data.store(), int(picked), who, reason.strip())):
                 st.success(ctx.t("ui.imports.undo_done", id=int(picked)))
 
+if not sel.is_province:
+    st.stop()  # the published provincial results and the plan below are about provinces, not units
 st.subheader(ctx.t("ui.data.published"))
 tables.show(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
              column_config={ctx.t("ui.rankings.source"): st.column_config.LinkColumn(ctx.t("ui.rankings.source"))})

@@ -194,7 +194,7 @@ ALL_PAGES = ("overview", "rankings", "units", "pillars", "trends", "whatif", "pl
 # "UBND tỉnh", "cấp tỉnh", "tỉnh Thừa Thiên Huế", the province chooser, the framework's own texts).
 PROVINCE_WORDS = re.compile(
     r"(?i)(các tỉnh(?! (?:hợp thành|cũ))|\btỉnh (?:theo dõi|ngay trên|nào|khác|so sánh|xếp hạng|bằng điểm)|"
-    r"thêm tỉnh|chọn tỉnh|số tỉnh\b|số liệu của tỉnh|của chính tỉnh|theo tỉnh\b|do tỉnh nhập|"
+    r"thêm tỉnh|chọn tỉnh|(?<!đổi )số tỉnh\b|số liệu của tỉnh|của chính tỉnh|theo tỉnh\b|do tỉnh nhập|"
     r"\bprovinces?\b(?! or city)|\bmỗi tỉnh)")
 PROVINCE_HEADERS = {"Tỉnh, thành phố", "Tỉnh", "Province", "Province or city"}
 # Streamlit's own English, developer words and tool names.
@@ -285,6 +285,7 @@ def leader_problems(pairs: list[tuple[str, str]], unit_level: bool) -> list[str]
 ELSEWHERE = {
     "whatif": ("item",),          # the what-if editor's variable column (layout change)
     "targets": ("hue_dt_",),      # plan target ids in the targets table (layout change)
+    "sources": ("cấp@tỉnh",),     # the source form's group code, typed as such (automatic sources change)
 }
 
 
