@@ -39,10 +39,17 @@ def t(key: str, lang: str = DEFAULT_LANG, **params) -> str:
         params = {**levels.words(None, lang), **params}
     if params:
         try:
-            return text.format(**params)
+            return text.format_map(_Keep(params))
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+class _Keep(dict):
+    """Format parameters that leave a placeholder nobody gave as it is (the level words are filled anyway)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def name_of(node, lang: str) -> str:
