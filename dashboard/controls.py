@@ -281,6 +281,9 @@ def chrome_css(lang: str) -> str:
 [data-testid="stFileChipName"] + div {{display: none;}}
 [data-testid="stFileChip"] [role="alert"] {{font-size: 0;}}
 [data-testid="stFileChip"] [role="alert"]::after {{content: "{refused}"; font-size: 0.8rem;}}
+[data-testid="stFileUploaderDropzone"]:has([data-testid="stFileChip"][aria-invalid="true"]) {{flex-wrap: wrap;}}
+[data-testid="stFileUploaderDropzone"]:has([data-testid="stFileChip"][aria-invalid="true"])::after {{
+  content: "{refused}"; flex-basis: 100%; color: #b3261e; font-size: 0.875rem; margin-top: 0.4rem;}}
 [data-testid="stDateInput"] input::placeholder {{color: transparent;}}
 [data-testid="stDateInput"] input:placeholder-shown {{
   background: url("{date_bg}") no-repeat left 0.75rem center;}}
