@@ -263,14 +263,13 @@ def chrome_css(lang: str) -> str:
     browse = _css_text(t("ui.app.upload_browse", lang))
     hint = _css_text(t("ui.app.upload_hint", lang, limit=limit))
     refused = _css_text(t("ui.app.upload_refused", lang, limit=limit))
-    # An empty date box shows its format as placeholder ("DD/MM/YYYY"): the placeholder is made transparent
-    # and the Vietnamese words drawn behind it (a placeholder's text cannot be replaced by CSS).
-    from urllib.parse import quote
-
-    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='240' height='20'><text x='0' y='15' "
-           "font-family='sans-serif' font-size='14' fill='#9aa0a6'>" + _css_text(t("ui.app.date_placeholder", lang))
-           + "</text></svg>")
-    date_bg = "data:image/svg+xml;charset=utf-8," + quote(svg)
+    # An empty date box shows its format in English letters ("dd / mm / yyyy", one segment each): the
+    # segments still empty read "ngày / tháng / năm" instead (the typed digits show as usual).
+    day, month, year = (_css_text(w) for w in t("ui.app.date_placeholder", lang).split("/"))
+    seg = '[data-testid="stDateInputField"] span[data-placeholder="true"][data-type="{}"]'
+    date_css = "\n".join(
+        f"{seg.format(kind)} {{font-size: 0;}}\n{seg.format(kind)}::after {{content: \"{word}\"; font-size: 0.875rem;}}"
+        for kind, word in (("day", day), ("month", month), ("year", year)))
     return f"""
 <style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
@@ -284,8 +283,6 @@ def chrome_css(lang: str) -> str:
 [data-testid="stFileUploaderDropzone"]:has([data-testid="stFileChip"][aria-invalid="true"]) {{flex-wrap: wrap;}}
 [data-testid="stFileUploaderDropzone"]:has([data-testid="stFileChip"][aria-invalid="true"])::after {{
   content: "{refused}"; flex-basis: 100%; color: #b3261e; font-size: 0.875rem; margin-top: 0.4rem;}}
-[data-testid="stDateInput"] input::placeholder {{color: transparent;}}
-[data-testid="stDateInput"] input:placeholder-shown {{
-  background: url("{date_bg}") no-repeat left 0.75rem center;}}
+{date_css}
 </style>
 """

@@ -90,7 +90,7 @@ def test_uploader_and_date_chrome_in_vietnamese():
     assert "Chọn tệp" in css and "tối đa 64 MB" in css and "200 MB" not in css
     assert "Không nhận tệp này" in css  # replaces "Error: … files are not allowed."
     assert 'stFileChipName"] + div {display: none;}' in css  # Streamlit's "31.5MB" hidden
-    assert "ng%C3%A0y/th%C3%A1ng/n%C4%83m" in css  # "ngày/tháng/năm" drawn in the empty date box
+    assert '[data-type="day"]::after {content: "ngày"' in css and 'content: "năm"' in css  # not "dd/mm/yyyy"
     assert controls.chrome_css("en") == ""
 
 
