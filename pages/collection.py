@@ -92,8 +92,8 @@ st.subheader(ctx.t("ui.collection.tracker"))
 view = pd.DataFrame({
     ctx.t("ui.collection.agency"): trk["agency"],
     ctx.t("ui.collection.indicators"): trk["indicators"],
-    ctx.t("ui.collection.sent"): [fmt.date(v) or "—" for v in trk["sent_at"]],
-    ctx.t("ui.collection.received"): [fmt.date(v) or "—" for v in trk["received_at"]],
+    ctx.t("ui.collection.sent"): [fmt.vn_date(v) or "—" for v in trk["sent_at"]],
+    ctx.t("ui.collection.received"): [fmt.vn_date(v) or "—" for v in trk["received_at"]],
     ctx.t("ui.collection.n_files"): trk["n_files"],
     ctx.t("ui.collection.valid"): [yes_no(v) for v in trk["last_valid"]],
     ctx.t("ui.collection.missing"): [f"{n} ({m})" if n else "0" for n, m in zip(trk["n_missing"], trk["missing"])],
@@ -189,7 +189,7 @@ if not ev.empty:
         ctx.t("ui.collection.issuer"): ev["issuer"].fillna("—"), ctx.t("ui.collection.link"): ev["link"].fillna("—"),
         ctx.t("ui.collection.ev_file"): ev["file_path"].fillna("—"),
         ctx.t("ui.collection.who"): ev["added_by"].fillna("—"),
-        ctx.t("ui.collection.when"): [fmt.date(d) for d in ev["added_at"]],
+        ctx.t("ui.collection.when"): [fmt.vn_date(d) for d in ev["added_at"]],
     }), hide_index=True, width="stretch")
 
 # -- official result --------------------------------------------------------------------------------
