@@ -45,6 +45,8 @@ PAGES = [
     ("pages/data.py", "ui.nav.data", ":material/database:"),
     ("pages/sources.py", "ui.nav.sources", ":material/cloud_sync:"),
 ]
+# The first page lives at "/": its own name (/overview) or any unknown address lands there without a dialog.
+controls.land_unknown_paths_on_default([path.split("/")[1][:-3] for path, _, _ in PAGES[1:]])
 nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
                      for path, key, icon in PAGES], expanded=True)  # 18 pages: never hide some behind "View more"
 # A page first opened without the frame (see below) asked to be shown inside it.

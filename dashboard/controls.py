@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data
+from dashboard.levels import set_current as set_level_words
 from dashboard.analysis import years_of
 from dashboard.i18n import LANGS, t
 
@@ -112,6 +113,7 @@ def sidebar() -> Selection:
         ss[name] = ss[wkey]
 
     with st.sidebar:
+        set_level_words(ss.get("level"))
         widget(st.selectbox, "lang", "ui.controls.language", list(LANGS),
                format_func=lambda x: {"vi": "Tiếng Việt", "en": "English"}[x])
         lang_now = ss["lang"]
@@ -119,6 +121,7 @@ def sidebar() -> Selection:
         widget(st.selectbox, "level", "ui.controls.level", levels,
                format_func=lambda lv: t(f"ui.levels.{lv}", lang_now), help=t("ui.controls.level_help", lang_now))
         level = ss["level"]
+        set_level_words(level)
         level_fws = data.frameworks_for_level(level) or fw_ids
         widget(st.selectbox, "framework_id", "ui.controls.framework", level_fws,
                format_func=lambda f: data.framework(f).name_en if lang_now == "en" else data.framework(f).name_vi)
@@ -190,6 +193,7 @@ def current() -> Selection:
     """The selection as the sidebar left it in session state."""
     ss = st.session_state
     level = ss.get("level", "province")
+    set_level_words(level)  # the words naming the ranked entity in every catalog string of this run
     return Selection(lang=ss["lang"], framework_id=ss["framework_id"], year=ss.get("year"), group=ss["group"],
                      focus=ss["focus"], present=bool(ss.get("present")), level=level,
                      province=ss.get("province") if level != "province" else None,
@@ -202,6 +206,21 @@ def focus_on_34(name: str) -> None:
     for key, value in (("group", "34"), ("focus", name)):
         st.session_state[key] = value
         st.session_state[f"w_{key}"] = value
+
+
+def land_unknown_paths_on_default(known_paths) -> None:
+    """A typed address that is no page of the app (/overview — the first page lives at /, or an old link)
+    opens the first page instead of Streamlit's English "Page not found" dialog. Uses Streamlit's page
+    manager; if that ever changes, Streamlit's own behaviour (the dialog, then the first page) remains."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        manager = get_script_run_ctx().pages_manager
+        name = manager.intended_page_name
+        if name and name not in set(known_paths) and not manager.intended_page_script_hash:
+            manager.set_script_intent("", "")
+    except Exception:  # noqa: BLE001 — only a nicer landing; never break the app
+        return
 
 
 def exit_presentation() -> None:
@@ -225,21 +244,45 @@ div[data-testid="stMetricDelta"] div, div[data-testid="stMetricDelta"] p {font-s
 """
 
 
-# Streamlit's own file-uploader chrome is English ("Upload", "200MB per file • CSV, XLSX") and has no
-# option to change it: in Vietnamese the words are replaced through CSS (the button and the drop zone keep
-# working; every uploader of the app takes CSV or Excel .xlsx).
-CHROME_CSS_VI = """
-<style>
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {font-size: 0;}
-[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
-  content: "Chọn tệp"; font-size: 0.875rem;}
-[data-testid="stFileUploaderDropzoneInstructions"] span {font-size: 0;}
-[data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "Kéo thả tệp vào đây hoặc bấm Chọn tệp — CSV hoặc Excel (.xlsx), tối đa 200 MB mỗi tệp";
-  font-size: 0.875rem;}
-</style>
-"""
+# Streamlit's own file-uploader chrome is English ("Browse files", "200MB per file • CSV, XLSX", a chosen
+# file's size "31.5MB", "Error: application/x-ms-dos-executable files are not allowed.") and has no option to
+# change it: in Vietnamese the words are replaced through CSS from the catalog (the button and the drop zone keep
+# working; every uploader of the app takes CSV or Excel .xlsx). The size of a chosen file is hidden here and said
+# by the page itself in Vietnamese (fmt.file_size).
+def _css_text(text: str) -> str:
+    return text.replace("\\", "").replace('"', "'").replace("\n", " ")
 
 
 def chrome_css(lang: str) -> str:
-    return CHROME_CSS_VI if lang == "vi" else ""
+    if lang != "vi":
+        return ""
+    from dashboard import fmt
+    from loaders.limits import MAX_UPLOAD_BYTES
+
+    limit = fmt.file_size(MAX_UPLOAD_BYTES, lang).replace(",0 ", " ")
+    browse = _css_text(t("ui.app.upload_browse", lang))
+    hint = _css_text(t("ui.app.upload_hint", lang, limit=limit))
+    refused = _css_text(t("ui.app.upload_refused", lang, limit=limit))
+    # An empty date box shows its format in English letters ("dd / mm / yyyy", one segment each): the
+    # segments still empty read "ngày / tháng / năm" instead (the typed digits show as usual).
+    day, month, year = (_css_text(w) for w in t("ui.app.date_placeholder", lang).split("/"))
+    seg = '[data-testid="stDateInputField"] span[data-placeholder="true"][data-type="{}"]'
+    date_css = "\n".join(
+        f"{seg.format(kind)} {{font-size: 0;}}\n{seg.format(kind)}::after {{content: \"{word}\"; font-size: 0.875rem;}}"
+        for kind, word in (("day", day), ("month", month), ("year", year)))
+    return f"""
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {{
+  content: "{browse}"; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: "{hint}"; font-size: 0.875rem;}}
+[data-testid="stFileChipName"] + div {{display: none;}}
+[data-testid="stFileChip"] [role="alert"] {{font-size: 0;}}
+[data-testid="stFileChip"] [role="alert"]::after {{content: "{refused}"; font-size: 0.8rem;}}
+[data-testid="stFileUploaderDropzone"]:has([data-testid="stFileChip"][aria-invalid="true"]) {{flex-wrap: wrap;}}
+[data-testid="stFileUploaderDropzone"]:has([data-testid="stFileChip"][aria-invalid="true"])::after {{
+  content: "{refused}"; flex-basis: 100%; color: #b3261e; font-size: 0.875rem; margin-top: 0.4rem;}}
+{date_css}
+</style>
+"""

@@ -31,6 +31,11 @@ def latex(rule: dict, max_points: float, lang: str = "en") -> str:
     if lang == "vi":
         import re
 
+        if rule["type"] == "direct":  # "min(max(points, 0), m)" reads as developer text
+            return r"\text{điểm} = \text{điểm chấm, trong khoảng từ 0 đến } " + re.sub(
+                r"(?<=\d)\.(?=\d)", "{,}", f"{max_points:g}")
+        text = re.sub(r"\\text\{item(\d+)\}", r"\\text{mục \1}", text)  # listed parts: mục 1, mục 2 …
+        text = text.replace(r"\,\text{mục ", r" \times \text{mục ")  # "0,5 × mục 1", not "0,5 mục 1"
         for en, vi in LATEX_WORDS_VI.items():
             text = text.replace(en, vi)
         text = re.sub(r"(?<=\d)\.(?=\d)", "{,}", text)

@@ -31,12 +31,25 @@ def catalog(lang: str) -> dict[str, str]:
 def t(key: str, lang: str = DEFAULT_LANG, **params) -> str:
     """The string for `key` in `lang` (falls back to Vietnamese, then to the key itself)."""
     text = catalog(lang).get(key) or catalog(DEFAULT_LANG).get(key) or key
+    if "{" in text:
+        # How the ranked entity is named (tỉnh / sở, ban, ngành / huyện / xã, phường) comes from the current
+        # level unless the caller says it (dashboard/levels.py).
+        from dashboard import levels
+
+        params = {**levels.words(None, lang), **params}
     if params:
         try:
-            return text.format(**params)
+            return text.format_map(_Keep(params))
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+class _Keep(dict):
+    """Format parameters that leave a placeholder nobody gave as it is (the level words are filled anyway)."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def name_of(node, lang: str) -> str:

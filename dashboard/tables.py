@@ -10,9 +10,23 @@ import io
 import pandas as pd
 import streamlit as st
 
-from dashboard import fmt
+from dashboard import fmt, levels
 from dashboard.i18n import t
 from loaders.safe_output import neutralise_frame
+
+
+def PROVINCE(lang: str) -> dict[str, str]:  # noqa: N802 — published results always name provinces
+    return levels.words("province", lang)
+
+
+def show(frame, lang: str | None = None, **kwargs) -> None:
+    """st.dataframe, except that an empty table says so in words ("Chưa có dữ liệu.") instead of
+    Streamlit's own English "empty"."""
+    data = getattr(frame, "data", frame)  # a Styler holds its frame in .data
+    if data is None or len(data) == 0:
+        st.caption(t("ui.common.no_rows", lang or st.session_state.get("lang", "vi")))
+        return
+    st.dataframe(frame, **kwargs)
 
 
 def _fmt_col(series: pd.Series, decimals: int, lang: str, signed: bool = False) -> pd.Series:
@@ -74,9 +88,10 @@ def localise(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             else:
                 decimals = 2
             out[col] = _fmt_col(out[col], decimals, lang, col in signed_cols)
-        elif pd.api.types.is_integer_dtype(out[col]) and out[col].isna().any():
-            # Nullable integers (ranks) with gaps: the gap reads "—", not "None".
-            out[col] = out[col].map(lambda v: "—" if pd.isna(v) else str(int(v)))
+        elif pd.api.types.is_integer_dtype(out[col]) and (out[col].isna().any() or (
+                str(col) != t("ui.common.year", lang) and out[col].abs().max() >= 10_000)):
+            # Nullable integers (ranks) with gaps: the gap reads "—", not "None"; large counts grouped (12.345).
+            out[col] = out[col].map(lambda v: "—" if pd.isna(v) else fmt.count(v, lang))
         elif out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].where(out[col].notna(), "—")
     return out
@@ -107,10 +122,10 @@ def history_table(rows: pd.DataFrame, lang: str, with_constituents: bool = False
 
     out = pd.DataFrame({
         t("ui.common.year", lang): rows["year"].astype(int).to_numpy(),
-        t("ui.common.province", lang): rows["entity"].to_numpy(),
+        t("ui.common.province_name", lang): rows["entity"].to_numpy(),
         t("ui.common.value", lang): rows["value"].astype(float).to_numpy(),
         t("ui.common.rank", lang): _int_col(rows["rank"]).reset_index(drop=True),
-        t("ui.rankings.n_ranked", lang): _int_col(rows["n_ranked"]).reset_index(drop=True),
+        t("ui.rankings.n_ranked", lang, **PROVINCE(lang)): _int_col(rows["n_ranked"]).reset_index(drop=True),
         t("ui.history.rank_kind", lang): [kind_words(k, lang) or "—" for k in rows["rank_kind"]],
         t("ui.history.value_kind", lang): [kind_words(k, lang, c if with_constituents else "") or "—" for k, c in
                                            zip(rows["value_kind"], rows["constituent_kinds"])],
@@ -182,19 +197,29 @@ def movers_frame(part: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def variable_word(name: str, lang: str) -> str:
+    """A variable name as a reader sees it: the letters of a formula (a, b, n) stay as the method writes
+    them; listed parts read "mục 1" (item1); the judged-points variable of the unit frameworks "điểm chấm"."""
+    import re
+
+    name = str(name)
+    if name == "points":
+        return t("ui.common.judged_points", lang)
+    m = re.fullmatch(r"item(\d+)", name)
+    return t("ui.common.item_n", lang, n=m.group(1)) if m else name
+
+
 def variable_words(variables: pd.Series, lang: str) -> pd.Series:
-    """Variable names as a reader sees them: the letters of a formula (a, b, item1) stay as the method
-    writes them; the judged-points variable of the unit frameworks reads as "điểm" / "points"."""
-    return variables.astype(str).map(lambda v: t("ui.common.points", lang) if v == "points" else v)
+    return variables.astype(str).map(lambda v: variable_word(v, lang))
 
 
 # -- import history (pages/data.py) -----------------------------------------------------------------------
 
 def _stamp(value) -> str:
+    """A stored moment (UTC) as a person in Vietnam reads it."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    ts = pd.Timestamp(value)
-    return f"{ts.day:02d}/{ts.month:02d}/{ts.year} {ts.hour:02d}:{ts.minute:02d}"
+    return fmt.vn_datetime(value)
 
 
 def _text(value) -> str:
@@ -224,7 +249,7 @@ def import_history(log: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("ui.imports.file", lang): _text(r["file_name"]),
             t("ui.imports.form", lang): import_form_words(r.get("form"), lang),
             t("ui.imports.scope", lang): scope(r),
-            t("ui.imports.rows", lang): int(r["n_rows"]),
+            t("ui.imports.rows", lang): fmt.count(r["n_rows"], lang),
             t("ui.imports.kind", lang): t(f"ui.data.flag_{r['flag']}", lang)
             + (f" — {_text(r.get('flag_source'))}" if _text(r.get("flag_source")) else ""),
             t("ui.imports.by", lang): _text(r.get("imported_by")) or "—",
@@ -255,7 +280,8 @@ def import_diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
               t("ui.imports.diff_changed", lang)
               for v, p, pi in zip(diff["value"], prev, diff["previous_import"])]
     keys = [c for c in ("entity", "target_id", "year", "indicator", "variable") if c in diff]
-    headers = {"entity": t("ui.common.province", lang), "target_id": t("ui.methodology.code", lang),
+    headers = {"entity": t("ui.common.province_name", lang) + " / " + t("ui.common.unit", lang).lower(),
+               "target_id": t("ui.methodology.code", lang),
                "year": t("ui.common.year", lang), "indicator": t("ui.methodology.code", lang),
                "variable": t("ui.methodology.variables", lang)}
     out = pd.DataFrame({headers[k]: (variable_words(diff[k], lang) if k == "variable" else diff[k].astype(str))
@@ -272,7 +298,7 @@ def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The rows an import wrote, with headers in words and values formatted (no identifiers)."""
     vi = lang == "vi"
     headers = {
-        "entity": t("ui.common.province", lang) + " / " + t("ui.common.unit", lang).lower(),
+        "entity": t("ui.common.province_name", lang) + " / " + t("ui.common.unit", lang).lower(),
         "year": t("ui.common.year", lang), "indicator": t("ui.methodology.code", lang),
         "variable": t("ui.methodology.variables", lang), "value": t("ui.imports.value", lang),
         "not_applicable": "Không áp dụng" if vi else "Not applicable", "basis": t("ui.controls.basis", lang),
@@ -297,8 +323,10 @@ def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[head] = s.map(lambda v: t(f"ui.levels.{v}", lang) if _text(v) else "")
         elif col in ("valid_from", "valid_to"):
             out[head] = s.map(fmt.date)
-        elif col in ("year", "source_row"):
+        elif col == "year":
             out[head] = s.map(lambda v: "" if pd.isna(v) else str(int(v)))
+        elif col == "source_row":
+            out[head] = s.map(lambda v: "" if pd.isna(v) else fmt.count(v, lang))
         elif col == "variable":
             out[head] = variable_words(s, lang)
         else:
@@ -353,8 +381,7 @@ def import_log_frame(log: pd.DataFrame, ctx) -> pd.DataFrame:
 
     return pd.DataFrame({
         t("ui.data.log_no", lang): [str(int(i)) for i in log["import_id"]],
-        t("ui.data.log_time", lang): [pd.Timestamp(ts).strftime("%d/%m/%Y %H:%M") if pd.notna(ts) else "—"
-                                      for ts in log["imported_at"]],
+        t("ui.data.log_time", lang): [fmt.vn_datetime(ts) or "—" for ts in log["imported_at"]],
         t("ui.data.log_file", lang): [f if isinstance(f, str) and f and f != "—" else "—" for f in log["file_name"]],
         t("ui.data.log_what", lang): [what(f, g, i) for f, g, i in
                                       zip(log["form"], log["entity_group"], log["framework_id"])],
@@ -377,10 +404,10 @@ def published_frame(published: pd.DataFrame, ctx) -> pd.DataFrame:
     return pd.DataFrame({
         t("ui.common.year", lang): published["year"].astype(int).astype(str).to_numpy(),
         t("ui.controls.group", lang): [t(f"ui.data.group_{g}", lang) for g in published["entity_group"].astype(str)],
-        t("ui.common.province", lang): published["published_name"].astype(str).to_numpy(),
+        t("ui.common.province_name", lang): published["published_name"].astype(str).to_numpy(),
         t("ui.data.pub_total", lang): num("total_value"),
         t("ui.common.rank", lang): rank("total_rank"),
-        t("ui.rankings.n_ranked", lang): rank("n_ranked"),
+        t("ui.rankings.n_ranked", lang, **PROVINCE(lang)): rank("n_ranked"),
         t("ui.data.pub_gov", lang): num("gov_value"),
         t("ui.data.pub_econ", lang): num("econ_value"),
         t("ui.data.pub_soc", lang): num("soc_value"),

@@ -34,8 +34,10 @@ class PageContext:
 
     @property
     def entity_word(self) -> str:
-        """'tỉnh' or 'đơn vị' in messages and column headers."""
-        return self.t("ui.common.province") if self.sel.is_province else self.t("ui.common.unit")
+        """The header naming the ranked entities: 'Tỉnh, thành phố', 'Xã, phường', 'Sở, ban, ngành' …"""
+        from dashboard import levels
+
+        return levels.column(self.sel.level, self.lang)
 
     def labels(self, codes, with_code: bool = True) -> dict[str, str]:
         return {c: (f"{c}. {self.node_name(c)}" if with_code and c != "total" else self.node_name(c)) for c in codes}
@@ -93,6 +95,15 @@ def origin_badge(ctx: PageContext, year: int | None) -> None:
         st.warning(ctx.t("ui.badge.sample"), icon=":material/science:")
     else:
         st.info(text, icon=":material/verified:")
+
+
+def chosen_file(uploaded, lang: str) -> None:
+    """The chosen file's name and size in Vietnamese (Streamlit's own "31.5MB" is hidden by the chrome CSS);
+    plain text: a file name is never read as Markdown."""
+    if uploaded is not None:
+        from dashboard import fmt
+
+        st.text(t("ui.app.upload_chosen", lang, name=uploaded.name, size=fmt.file_size(uploaded.size, lang)))
 
 
 def need_scores(ctx: PageContext) -> bool:

@@ -65,6 +65,8 @@ def shorten(text: Any, limit: int = limits.MESSAGE_VALUE_CHARS) -> str:
 
 
 _USER_TEXT_PARAMS = frozenset({"value", "suggestion", "formula", "error", "extension", "first_column"})
+# Counts and limits in a message are read as numbers: grouped (1.000.000), never "1000000".
+_COUNT_PARAMS = frozenset({"limit", "n", "n_chars", "n_rows", "n_cells", "n_columns", "count"})
 
 
 def _display(value: Any, lang: str) -> str:
@@ -115,7 +117,9 @@ class ImportProblem:
     def message(self, lang: str = "vi") -> str:
         cat = load_catalog(lang)
         template = cat.get(self.code) or load_catalog("vi").get(self.code) or cat["unknown_problem"]
-        values = _Defaulting({k: shorten(v) if k in _USER_TEXT_PARAMS and isinstance(v, str) else _display(v, lang)
+        values = _Defaulting({k: shorten(v) if k in _USER_TEXT_PARAMS and isinstance(v, str)
+                              else format_number(v, lang) if k in _COUNT_PARAMS and isinstance(v, int)
+                              and not isinstance(v, bool) else _display(v, lang)
                               for k, v in self.params.items()})
         for suffix in ("_vi", f"_{lang}"):  # language-specific params: indicator_name_en → {indicator_name}
             for k, v in self.params.items():

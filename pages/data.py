@@ -21,6 +21,7 @@ st.subheader(ctx.t("ui.data.upload") if sel.is_province
              else ctx.t("ui.data.upload_units", province=sel.province, framework=fw.name_vi))
 uploaded = st.file_uploader(ctx.t("ui.data.upload"), type=["csv", "xlsx"], help=ctx.t("ui.data.upload_help"),
                             key="upload_file", label_visibility="collapsed")
+widgets.chosen_file(uploaded, lang)
 editor = auth.explain_if_reader(lang)  # every write below needs a signed-in editor (recorded as who)
 c1, c2 = st.columns(2)
 flag = c1.selectbox(ctx.t("ui.data.flag"), ["self_assessed", "published", "plan", "sample"], key="upload_flag",
@@ -55,15 +56,15 @@ if uploaded is not None:
     written = st.session_state.get("import_written")
     if written and written["key"] == cache_key:
         # This very file was just written: say so, and only that (no "nothing written yet" beside it).
-        st.success(ctx.t("ui.data.committed", id=written["id"], n=written["n"]), icon=":material/check_circle:")
+        st.success(ctx.t("ui.data.committed", id=written["id"], n=fmt.count(written["n"], lang)), icon=":material/check_circle:")
         st.caption(ctx.t("ui.data.committed_next"))
     elif parsed is not None:
         if parsed.ok:
             years = ", ".join(str(y) for y in sorted(parsed.data["year"].unique()))
-            st.success(ctx.t("ui.data.valid", n=len(parsed.data), entities=parsed.data["entity"].nunique(),
+            st.success(ctx.t("ui.data.valid", n=fmt.count(len(parsed.data), lang), entities=fmt.count(parsed.data["entity"].nunique(), lang),
                              years=years))
-            with st.expander(ctx.t("ui.data.preview", n=len(parsed.data)), expanded=True):
-                st.dataframe(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
+            with st.expander(ctx.t("ui.data.preview", n=fmt.count(len(parsed.data), lang)), expanded=True):
+                tables.show(tables.preview_frame(parsed.data, ctx), hide_index=True, width="stretch")
             # The same file (same checksum) is written again only after an explicit confirmation.
             before = storage.inputs.import_log(data.store())
             before = before.loc[before["sha256"] == parsed.sha256]
@@ -71,7 +72,7 @@ if uploaded is not None:
             if len(before):
                 last = before.iloc[0]
                 st.warning(ctx.t("ui.data.duplicate", file=last["file_name"], id=int(last["import_id"]),
-                                 when=fmt.date(last["imported_at"])), icon=":material/content_copy:")
+                                 when=fmt.vn_date(last["imported_at"])), icon=":material/content_copy:")
                 confirmed = st.checkbox(ctx.t("ui.data.duplicate_confirm"), key="confirm_duplicate")
             if st.button(ctx.t("ui.data.commit"), type="primary", key="commit_import",
                          disabled=not (can_write and confirmed), help=no_write_help):
@@ -87,29 +88,30 @@ if uploaded is not None:
                         st.session_state.pop("w_dataset", None)
                     st.rerun()
         else:
-            st.error(ctx.t("ui.data.invalid", n=len(parsed.problems)))
+            st.error(ctx.t("ui.data.invalid", n=fmt.count(len(parsed.problems), lang)))
             messages = parsed.messages(lang)
             for m in messages[:30]:
                 st.text(f"• {m}")  # plain text: a cell or file name is never read as Markdown/HTML
             if len(messages) > 30:
-                st.caption(ctx.t("ui.data.errors_more", n=len(messages) - 30))
+                st.caption(ctx.t("ui.data.errors_more", n=fmt.count(len(messages) - 30, lang)))
 
 with st.expander(ctx.t("ui.data.targets_upload")):
     st.caption(ctx.t("ui.data.targets_help"))
     t_file = st.file_uploader(ctx.t("ui.data.targets_upload"), type=["csv", "xlsx"], key="upload_targets",
                               label_visibility="collapsed")
+    widgets.chosen_file(t_file, lang)
     if t_file is not None:
         t_parsed = importer.validate_target_progress(data.store(), t_file.getvalue(), t_file.name)
         if t_parsed.ok:
-            st.success(ctx.t("ui.data.targets_valid", n=len(t_parsed.data)))
-            st.dataframe(t_parsed.data, hide_index=True)
+            st.success(ctx.t("ui.data.targets_valid", n=fmt.count(len(t_parsed.data), lang)))
+            tables.show(tables.import_rows_table(t_parsed.data, lang), hide_index=True)
             if st.button(ctx.t("ui.data.commit"), key="commit_targets", disabled=not can_write, help=no_write_help):
                 tid = auth.write(lang, lambda who: importer.commit_target_progress(
                     data.store(), t_parsed, flag, who, flag_source=flag_source or None))
                 if tid is not None:
-                    st.success(ctx.t("ui.data.committed", id=tid, n=len(t_parsed.data)))
+                    st.success(ctx.t("ui.data.committed", id=tid, n=fmt.count(len(t_parsed.data), lang)))
         else:
-            st.error(ctx.t("ui.data.invalid", n=max(1, len(t_parsed.problems))))
+            st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(t_parsed.problems)), lang)))
             for m in t_parsed.messages(lang)[:30]:
                 st.text(f"• {m}")
 
@@ -117,34 +119,36 @@ st.subheader(ctx.t("ui.data.units_title"))
 st.caption(ctx.t("ui.data.units_help"))
 provinces = list(data.entities("34")["name"])
 default_province = sel.province if sel.province in provinces else sel.focus if sel.focus in provinces else provinces[0]
-u_province = st.selectbox(ctx.t("ui.common.province"), provinces, index=provinces.index(default_province),
+u_province = st.selectbox(ctx.t("ui.common.province_name"), provinces, index=provinces.index(default_province),
                           key="units_province")
 current_units = data.units(u_province)
 if current_units.empty:
     st.caption(ctx.t("ui.data.units_none", province=u_province))
 else:
-    st.caption(ctx.t("ui.data.units_current", province=u_province, n=len(current_units)))
+    st.caption(ctx.t("ui.data.units_current", province=u_province, n=fmt.count(len(current_units), lang)))
     # Edited in place; saving writes the edited table as a new version through the same checks as a file.
     level_words = {lv: ctx.t(f"ui.levels.{lv}") for lv in ("department", "commune", "district")}
+    # Column headers are the words a person reads (the data editor's own table, not only its labels).
+    heads = {"name": ctx.t("ui.data.unit_name"), "level": ctx.t("ui.data.unit_level"),
+             "valid_from": ctx.t("ui.data.unit_from"), "valid_to": ctx.t("ui.data.unit_to"),
+             "aliases": ctx.t("ui.data.unit_aliases")}
     editable = pd.DataFrame({
-        "name": current_units["name"].astype(str),
-        "level": [level_words.get(lv, lv) for lv in current_units["level"]],
-        "valid_from": [fmt.date(v) for v in current_units["valid_from"]],
-        "valid_to": [fmt.date(v) for v in current_units["valid_to"]],
-        "aliases": current_units["aliases"].fillna("").astype(str),
+        heads["name"]: current_units["name"].astype(str),
+        heads["level"]: [level_words.get(lv, lv) for lv in current_units["level"]],
+        heads["valid_from"]: [fmt.date(v) for v in current_units["valid_from"]],
+        heads["valid_to"]: [fmt.date(v) for v in current_units["valid_to"]],
+        heads["aliases"]: current_units["aliases"].fillna("").astype(str),
     })
     edited_units = st.data_editor(
         editable, key=f"units_editor_{u_province}", hide_index=True, width="stretch", height=280,
         num_rows="dynamic",
-        column_config={"name": st.column_config.TextColumn(ctx.t("ui.data.unit_name"), required=True),
-                       "level": st.column_config.SelectboxColumn(ctx.t("ui.data.unit_level"),
-                                                                 options=list(level_words.values()), required=True),
-                       "valid_from": st.column_config.TextColumn(ctx.t("ui.data.unit_from")),
-                       "valid_to": st.column_config.TextColumn(ctx.t("ui.data.unit_to")),
-                       "aliases": st.column_config.TextColumn(ctx.t("ui.data.unit_aliases"))})
+        column_config={heads["name"]: st.column_config.TextColumn(required=True),
+                       heads["level"]: st.column_config.SelectboxColumn(options=list(level_words.values()),
+                                                                        required=True)})
     if st.button(ctx.t("ui.data.units_save"), key="units_save", disabled=not editor, help=no_write_help):
         words = {v: k for k, v in level_words.items()}
-        table = edited_units.assign(level=edited_units["level"].map(lambda w: {
+        table = edited_units.rename(columns={v: k for k, v in heads.items()})
+        table = table.assign(level=table["level"].map(lambda w: {
             "department": "Sở", "commune": "Xã", "district": "Huyện"}.get(words.get(w), w)))
         table = table.rename(columns={"name": "Tên đơn vị", "level": "Cấp", "valid_from": "Hiệu lực từ",
                                       "valid_to": "Hiệu lực đến", "aliases": "Tên khác"})
@@ -154,22 +158,23 @@ else:
             uid = auth.write(lang, lambda who: importer.commit_unit_list(data.store(), u_province, e_parsed,
                                                                          "self_assessed", who))
             if uid is not None:
-                st.success(ctx.t("ui.data.units_committed", id=uid, n=len(e_parsed.data), province=u_province))
+                st.success(ctx.t("ui.data.units_committed", id=uid, n=fmt.count(len(e_parsed.data), lang), province=u_province))
         else:
-            st.error(ctx.t("ui.data.invalid", n=max(1, len(e_parsed.problems))))
+            st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(e_parsed.problems)), lang)))
             st.text("\n".join(e_parsed.messages(lang)[:30]))
 u_file = st.file_uploader(ctx.t("ui.data.units_upload"), type=["csv", "xlsx"], key="upload_units")
+widgets.chosen_file(u_file, lang)
 if u_file is not None:
     u_parsed = importer.validate_unit_list(u_file.getvalue(), u_file.name)
     if u_parsed.ok:
-        st.success(ctx.t("ui.data.units_valid", n=len(u_parsed.data), province=u_province))
+        st.success(ctx.t("ui.data.units_valid", n=fmt.count(len(u_parsed.data), lang), province=u_province))
         if st.button(ctx.t("ui.data.commit"), key="commit_units", disabled=not can_write, help=no_write_help):
             uid = auth.write(lang, lambda who: importer.commit_unit_list(data.store(), u_province, u_parsed, flag,
                                                                          who, flag_source=flag_source or None))
             if uid is not None:
-                st.success(ctx.t("ui.data.units_committed", id=uid, n=len(u_parsed.data), province=u_province))
+                st.success(ctx.t("ui.data.units_committed", id=uid, n=fmt.count(len(u_parsed.data), lang), province=u_province))
     else:
-        st.error(ctx.t("ui.data.invalid", n=max(1, len(u_parsed.problems))))
+        st.error(ctx.t("ui.data.invalid", n=fmt.count(max(1, len(u_parsed.problems)), lang)))
         st.text("\n".join(u_parsed.messages(lang)[:30]))
 
 st.subheader(ctx.t("ui.data.template"))
@@ -184,7 +189,7 @@ st.subheader(ctx.t("ui.data.flags"))
 st.caption(ctx.t("ui.data.flags_note"))
 for ds in data.datasets(fw.id, sel.score_group, sel.basis) or ["own"]:
     st.markdown(f"**{ctx.t(f'ui.dataset.{ds}')}**")
-    st.dataframe(tables.flags_frame(data.flags_by_year(fw.id, sel.score_group, sel.basis, ds), ctx),
+    tables.show(tables.flags_frame(data.flags_by_year(fw.id, sel.score_group, sel.basis, ds), ctx),
                  hide_index=True)
 
 # The SAMPLE dataset can be removed by an editor (recorded in the import history and the change log).
@@ -200,7 +205,7 @@ if "sample" in data.datasets(fw.id, sel.score_group):
                 st.session_state.pop("remove_sample_confirm", None)
                 st.rerun()
 if st.session_state.get("sample_removed") is not None:
-    st.success(ctx.t("ui.data.sample_removed", n=fmt.number(st.session_state.pop("sample_removed"), 0, lang)))
+    st.success(ctx.t("ui.data.sample_removed", n=fmt.count(st.session_state.pop("sample_removed"), lang)))
 
 st.subheader(ctx.t("ui.imports.title"))
 st.caption(ctx.t("ui.imports.help"))
@@ -208,7 +213,7 @@ log = data.import_log()
 if log.empty:
     st.caption(ctx.t("ui.imports.none"))
 else:
-    st.dataframe(tables.import_history(log, lang), hide_index=True, width="stretch", height=260)
+    tables.show(tables.import_history(log, lang), hide_index=True, width="stretch", height=260)
     by_id = log.set_index("import_id")
     picked = st.selectbox(ctx.t("ui.imports.pick"), list(log["import_id"]), key="history_pick",
                           format_func=lambda i: ctx.t("ui.imports.pick_label", id=int(i),
@@ -218,14 +223,14 @@ else:
     # A commune-scale import holds ~10^6 values: the page reads and formats the first ROWS_SHOWN only.
     rows = data.import_rows(int(picked), limit=ROWS_SHOWN)
     n_rows = int(info["n_rows"])
-    shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.number(ROWS_SHOWN, 0, lang), n=fmt.number(n_rows, 0, lang))
-    with st.expander(ctx.t("ui.imports.rows_title", n=fmt.number(n_rows, 0, lang))):
-        st.dataframe(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
+    shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.count(ROWS_SHOWN, lang), n=fmt.count(n_rows, lang))
+    with st.expander(ctx.t("ui.imports.rows_title", n=fmt.count(n_rows, lang))):
+        tables.show(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
         if n_rows > ROWS_SHOWN:
             st.caption(shown_note)
     st.markdown(f"**{ctx.t('ui.imports.diff_title')}**")
     diff = tables.import_diff_table(data.import_diff(int(picked), limit=ROWS_SHOWN), lang)
-    st.dataframe(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
+    tables.show(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
     if n_rows > ROWS_SHOWN:
         st.caption(shown_note)
     if pd.notna(info["rolled_back_at"]):
@@ -241,8 +246,10 @@ else:
             if auth.write(lang, lambda who: storage.inputs.rollback_import(data.store(), int(picked), who, reason.strip())):
                 st.success(ctx.t("ui.imports.undo_done", id=int(picked)))
 
+if not sel.is_province:
+    st.stop()  # the published provincial results and the plan below are about provinces, not units
 st.subheader(ctx.t("ui.data.published"))
-st.dataframe(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
+tables.show(tables.published_frame(data.published(), ctx), hide_index=True, width="stretch", height=300,
              column_config={ctx.t("ui.rankings.source"): st.column_config.LinkColumn(ctx.t("ui.rankings.source"))})
 st.subheader(ctx.t("ui.data.plan"))
-st.dataframe(tables.plan_frame(data.plan_values(fw.id), ctx), hide_index=True, width="stretch")
+tables.show(tables.plan_frame(data.plan_values(fw.id), ctx), hide_index=True, width="stretch")

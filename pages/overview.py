@@ -23,7 +23,7 @@ if sel.is_province and sel.group == "63":
     if rows.empty:
         st.info(ctx.t("ui.overview.no_published", entity=sel.focus))
     else:
-        st.dataframe(tables.localise(tables.history_table(rows, lang), lang), hide_index=True, width="stretch")
+        tables.show(tables.localise(tables.history_table(rows, lang), lang), hide_index=True, width="stretch")
     st.stop()
 if widgets.need_scores(ctx):
     result, year = ctx.result, sel.year
@@ -50,11 +50,13 @@ if widgets.need_scores(ctx):
     c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)), fmt.number(ov.points, 2, lang),
               delta=None if chg.points_change is None else fmt.number(chg.points_change, 2, lang, signed=True),
               help=ctx.t("ui.overview.total_help"))
-    c2.metric(ctx.t("ui.overview.value"), fmt.number(ov.value, 4, lang), help=ctx.t("ui.overview.value_help"))
+    unit = "" if sel.is_province else "_unit"  # a unit's share of its maximum is no "DTI value"
+    c2.metric(ctx.t(f"ui.overview.value{unit}"), fmt.number(ov.value, 4, lang), help=ctx.t(f"ui.overview.value_help{unit}"))
     c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
-              delta=None if chg.rank_change is None else ctx.t("ui.overview.places", n=f"{chg.rank_change:+d}"
-                                                               if chg.rank_change else "0"),
+              delta=None if chg.rank_change is None else ctx.t("ui.overview.places", n=f"{chg.rank_change:+d}")
+              if chg.rank_change else ctx.t("ui.overview.same_place"),
               delta_color="normal" if chg.rank_change else "off",
+              delta_arrow="auto" if chg.rank_change else "off",  # no "↑ +0 bậc" when nothing changed
               help=ctx.t("ui.overview.rank_help", year=chg.previous_year or "—"))
     c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang) if ov.next_entity else "—",
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))

@@ -32,5 +32,6 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
     widgets.chart(charts.radar(comp, ctx.labels(kids), names, lang,
                                title=ctx.t("ui.pillars.component_radar", name=ctx.node_name(code)),
                                points_label=ctx.t("ui.common.points")), key="radar_component")
-    table = analysis.component_table(comp, ctx.labels(kids, with_code=True), names)
-    st.dataframe(tables.localise(table, lang), hide_index=True, width="stretch")
+    table = analysis.component_table(comp, ctx.labels(kids, with_code=True), names).rename(
+        columns={"": ctx.t("ui.methodology.indicator"), "max": ctx.t("ui.pillars.max")})
+    tables.show(tables.localise(table, lang), hide_index=True, width="stretch")

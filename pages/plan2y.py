@@ -86,7 +86,7 @@ if widgets.need_scores(ctx):
     if not saved.empty:
         st.subheader(ctx.t("ui.plan2y.history"))
         st.dataframe(pd.DataFrame({
-            ctx.t("ui.collection.when"): [fmt.date(d) for d in saved["created_at"]],
+            ctx.t("ui.collection.when"): [fmt.vn_date(d) for d in saved["created_at"]],
             ctx.t("ui.collection.who"): saved["created_by"].fillna("—"),
             ctx.t("ui.plan2y.targets"): [f"{a} ({y1}) · {b} ({y2})" for a, b, y1, y2 in
                                          zip(saved["target1"], saved["target2"], saved["year1"], saved["year2"])],

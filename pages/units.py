@@ -24,7 +24,7 @@ if widgets.need_scores(ctx):
     table = analysis.unit_ranking(result, year)
     main_codes = [m.code for m in ctx.framework.main_indices()]
     raw = tables.ranking_frame(table, ctx, main_codes)
-    st.dataframe(tables.localise(raw, lang), hide_index=True, width="stretch",
+    tables.show(tables.localise(raw, lang), hide_index=True, width="stretch",
                  height=min(36 * (len(raw) + 1) + 4, 640))
     tables.download_buttons(raw, f"xep_hang_noi_bo_{sel.level}_{year}", lang)
     bars = pd.DataFrame({"entity": table["entity"], "bar_value": table["total"], "rank": table["rank"]})
@@ -40,7 +40,7 @@ if widgets.need_scores(ctx):
     st.caption(ctx.t("ui.units.weakest_rule"))
     weak = analysis.weakest_criteria(result, year, k=10)
     assigned = data.criterion_leads(sel.framework_id, sel.province)
-    st.dataframe(tables.localise(pd.DataFrame({
+    tables.show(tables.localise(pd.DataFrame({
         ctx.t("ui.methodology.code"): weak["code"],
         ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in weak["code"]],
         ctx.t("ui.units.avg_share"): [fmt.percent(v, 1, lang) for v in weak["avg_value"]],
@@ -100,7 +100,7 @@ if widgets.need_scores(ctx):
         if totals.empty:
             st.caption(ctx.t("ui.units.gap_none"))
         else:
-            st.dataframe(tables.localise(pd.DataFrame({
+            tables.show(tables.localise(pd.DataFrame({
                 ctx.entity_word: totals["entity"],
                 ctx.t("ui.basis.self"): totals["self_points"].round(2),
                 ctx.t("ui.basis.appraised"): totals["appraised_points"].round(2),
@@ -111,7 +111,7 @@ if widgets.need_scores(ctx):
             mine = mine.loc[mine["code"].isin(leaves)].sort_values("difference")
             st.caption(ctx.t("ui.units.gap_focus", entity=sel.focus, n=len(mine)))
             if not mine.empty:
-                st.dataframe(tables.localise(pd.DataFrame({
+                tables.show(tables.localise(pd.DataFrame({
                     ctx.t("ui.methodology.code"): mine["code"],
                     ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in mine["code"]],
                     ctx.t("ui.basis.self"): mine["self_points"].round(2),

@@ -282,7 +282,9 @@ def test_internal_ranking_of_a_level(app, level, n_units, max_points):
     go(app, "pages/units.py")
     ranking = app.dataframe[0].value
     assert len(ranking) == n_units
-    assert ranking.columns[1] == "Đơn vị"
+    # the column names the level's units (one wording per level, dashboard/levels.py)
+    assert ranking.columns[1] == {"department": "Sở, ban, ngành", "commune": "Xã, phường",
+                                  "district": "Huyện, thị xã, thành phố"}[level]
     assert list(ranking["Hạng"])[0] == 1
     assert any(f"trên {max_points}" in m.label for m in app.metric)
     assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)
@@ -301,7 +303,7 @@ def test_every_page_runs_on_communes(app):
     go(app, "pages/odds.py")
     assert {m.label for m in app.metric} >= {"Xác suất vào nhóm 5", "Xác suất vào nhóm 3"}
     go(app, "pages/rankings.py")
-    names = set(app.dataframe[0].value["Đơn vị"])
+    names = set(app.dataframe[0].value["Xã, phường"])
     assert "Phường Thuận Hóa" in names and not names & {"Gia Lai", "Sở Nội vụ", "Huyện A Lưới"}
 
 
