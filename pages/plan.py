@@ -82,15 +82,21 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         else:
             box.error(ctx.t("ui.plan.unreachable", best=plan.best_reachable_rank,
                             total=fmt.number(plan.max_total, 2, lang)), icon=":material/block:")
-        box.markdown("\n".join(f"{i}. {s}" for i, s in
-                               enumerate(plan_text.sentences(plan, fw, lang, tr), start=1)))
+        box.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(plan_text.sentences(
+            plan, fw, lang, tr, actions=plan_text.with_assigned_leads(plan.actions, assigned)), start=1)))
 
+    assigned = data.criterion_leads(fw.id, sel.province) if getattr(sel, "province", None) else {}
     plans = {}
     cols = st.columns(2)
     for n, box in zip(sel.target_ranks, cols):
         plans[str(n)] = data.plan(fw.id, entity, year, target_rank=int(n), **common_args)
         show_plan(plans[str(n)], int(n), box)
 
+    missing = sorted({c for p in plans.values() for c in plan_text.unassigned_codes(
+        plan_text.with_assigned_leads(p.actions, assigned))}, key=plan_text._code_key)
+    if missing:
+        st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
+        st.page_link("pages/targets.py", label=ctx.t("ui.plan.assign_link"), icon=":material/assignment_ind:")
     skipped = sorted({note.split(":", 1)[0] for p in plans.values() for note in p.notes
                       if ":" in note and note.split(":", 1)[0] in fw.nodes})
     if skipped:
@@ -120,8 +126,11 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                 ctx.t("ui.methodology.code"): a["indicator"].to_numpy(),
                 ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in a["indicator"]],
                 ctx.t("ui.plan.sentence_col"): rows["sentence"].to_numpy(),
-                ctx.t("ui.plan.from"): a["from_value"].to_numpy(), ctx.t("ui.plan.to"): a["to_value"].to_numpy(),
-                ctx.t("ui.plan.max_to_col"): a["max_to_value"].to_numpy(),
+                ctx.t("ui.plan.unit_col"): [plan_text.unit_of(fw, c, v, lang) or "—"
+                                            for c, v in zip(a["indicator"], a["variable"])],
+                ctx.t("ui.plan.from"): [plan_text.value_text(v, lang) for v in a["from_value"]],
+                ctx.t("ui.plan.to"): [plan_text.value_text(v, lang) for v in a["to_value"]],
+                ctx.t("ui.plan.max_to_col"): [plan_text.value_text(v, lang) for v in a["max_to_value"]],
                 ctx.t("ui.plan.cap_col"): (100 * a["growth_cap"]).to_numpy(),
                 ctx.t("ui.plan.gain"): a["points_gain"].to_numpy(),
                 ctx.t("ui.plan.effort_col"): a["cost"].to_numpy(),
@@ -157,5 +166,6 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         else:
             st.error(ctx.t("ui.plan.unreachable", best=other.best_reachable_rank,
                            total=fmt.number(other.max_total, 2, lang)), icon=":material/block:")
-        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(plan_text.sentences(other, fw, lang, tr), start=1)))
+        st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(plan_text.sentences(
+            other, fw, lang, tr, actions=plan_text.with_assigned_leads(other.actions, assigned)), start=1)))
     st.caption(ctx.t("ui.plan.method_note"))

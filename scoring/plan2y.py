@@ -1,45 +1,29 @@
-"""A two-year plan: the least effort to reach one target in the first year AND another in the second
-(Gia Lai's 18/KH-UBND: top 20 in 2025, top 15 in 2026), built on `scoring.planning` (public functions
-only: `make_plan`, `apply_plan`, `eval_leaf`). Pure (numpy, pandas).
+"""A two-year plan (Gia Lai's 18/KH-UBND: top 20 in 2025, top 15 in 2026): a thin use of the one plan
+engine, `scoring.planning.make_years_plan` — the model of the plan page, over two years.
 
-Model
------
-- *Start*: the entity's inputs of the first year (`year1`) as they stand.
-- *Year caps, carried over*: in each year a ratio may rise by at most `max_gain` (percentage points for a
-  share, a relative rise for a ratio that is not a share — `part_of_whole = false`) **from where the
-  previous year left it**; items and counts have no yearly cap (as in `make_plan`). Over two years a
-  share can thus rise by 2·g, a non-share by (1 + g)² − 1, but only if the first year did its part.
-- *Peers*: year 1 against the others' current totals of `year1`; year 2 against `peers_year2`
-  (entity → projected total; `project_peers` gives a linear trend from two scored years).
-- *Effort*: Σ cost_per_point × points gained, over both years (default 1 per point), as in `make_plan`.
-  The total effort of a plan depends only on the final state, so:
+- Denominators are facts and never move; each moved numerator rises in a year by at most its yearly
+  cap (the province's own pace between its last two years, clipped to 10–50 %, else the stated default
+  DEFAULT_GROWTH), counted from the value the year before PLANNED: year 2's cap starts from year 1's
+  planned value. Items are yes/no. Effort = difficulty (1–5) × the rise relative to today's value.
+- Year 1 against the others' totals of `year1`; year 2 against `peers_year2` (entity -> projected total;
+  `project_peers` gives a linear trend from two scored years).
+- Both years are solved together as one exact MILP (HiGHS), so no split of the effort between the years
+  is cheaper; each year's plan is applied and scored again.
 
-1. *Lower bound*: the larger of the cheapest final state reaching the year-2 target from the start with
-   the two-year caps and no year-1 requirement (`make_plan` with per-leaf caps, year 2's rules), and the
-   cheapest plan reaching the year-1 target alone (what year 1 gains stays in the final state).
-2. *Final first*: split that final state: year 1 = the cheapest part of it reaching the year-1 target
-   (each leaf capped by min(final, one year's cap); leaves the final state does not touch locked; the
-   part a leaf must already do in year 1 so that year 2's cap can finish it is applied first); year 2 =
-   the cheapest plan from there to the year-2 target (one year's cap from year 1's values).
-3. *Year by year*: the cheapest plan to the year-1 target, then the cheapest from there to the year-2 target.
-
-The cheaper of 2 and 3 that reaches both targets is returned; `optimal` says its effort equals the lower
-bound (then no plan can be cheaper); otherwise the gap to the bound is reported (`lower_bound`).
-Each year's plan is re-scored by `make_plan` (`verified`).
+`two_year_plan_from_inputs` is what the page "Kế hoạch" and `python -m scoring plan --targets` both call.
+Pure (numpy, pandas, scipy).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from scoring.engine import score
 from scoring.framework import Framework
-from scoring.planning import apply_plan, eval_leaf, make_plan
-
-RATIO_RULES = {"linear", "threshold", "all_or_nothing", "gated_linear"}
-EPS = 1e-6
+from scoring.planning import (YEARS_ACTION_COLUMNS, format_value, growth_caps, growth_from_history, history_basis,
+                              lead_or_unassigned, make_years_plan)
 
 APPENDIX_COLUMNS = ["year", "indicator", "name_vi", "variable", "from_value", "to_value", "ratio_to",
                     "points_from", "points_to", "points_gain", "lead_agency", "implementing_agencies"]
@@ -53,7 +37,7 @@ class TwoYearPlan:
     target1: int
     target2: int
     reachable: bool
-    method: str  # "final_first" | "year_by_year" | "none"
+    method: str  # "joint" (one MILP over both years) | "none"
     cost: float
     lower_bound: float
     optimal: bool
@@ -62,9 +46,10 @@ class TwoYearPlan:
     total2: float
     rank1: int | None
     rank2: int | None
-    actions: pd.DataFrame  # APPENDIX_COLUMNS (+ cost)
-    plans: tuple = ()  # the two planning.Plan objects
+    actions: pd.DataFrame  # APPENDIX_COLUMNS + cost, max_to_value, growth_cap, ratio_from
+    plans: tuple = ()  # the planning.YearsPlan
     notes: list[str] = field(default_factory=list)
+    best_ranks: tuple = ()
 
     def by_agency(self) -> pd.DataFrame:
         """Per lead agency (a shared lead counts for each) and year: indicators and points to gain."""
@@ -80,7 +65,7 @@ class TwoYearPlan:
 
 
 def _split(text: str) -> list[str]:
-    return [a.strip() for a in str(text or "").split(";") if a.strip()] or ["—"]
+    return [a.strip() for a in str(text or "").split(";") if a.strip()] or [lead_or_unassigned("")]
 
 
 def project_peers(totals_prev: pd.Series, totals_now: pd.Series, max_total: float, *, steps: int = 1) -> pd.Series:
@@ -90,235 +75,84 @@ def project_peers(totals_prev: pd.Series, totals_now: pd.Series, max_total: floa
     return (totals_now + steps * change).clip(0.0, max_total)
 
 
-def _values(inputs: pd.DataFrame, entity: str, year: int) -> dict[tuple[str, str], float]:
-    sub = inputs.loc[(inputs["entity"].astype(str) == entity) & (pd.to_numeric(inputs["year"]) == year)]
-    return {(str(i), str(v)): float(x) for i, v, x in zip(sub["indicator"], sub["variable"],
-                                                          pd.to_numeric(sub["value"], errors="coerce"))}
-
-
-def _ratio(fw: Framework, code: str, vals: dict, year: int) -> float:
-    leaf = fw.nodes[code]
-    return eval_leaf(leaf, {v: vals.get((code, v), np.nan) for v in leaf.variable_names()}, year)[0]
-
-
-def _cap_after(fw: Framework, code: str, r: float, g: float, years: int) -> float:
-    """Largest ratio after `years` years of cap g from ratio r."""
-    if fw.nodes[code].rule.get("part_of_whole", True):
-        return min(1.0, r + years * g)
-    return r * (1.0 + g) ** years
-
-
-def _caps(fw: Framework, vals: dict, year: int, g: float | None, years: int) -> dict[str, float]:
-    if g is None:
-        return {}
-    out = {}
-    for leaf in fw.leaves:
-        if leaf.rule["type"] in RATIO_RULES:
-            r = _ratio(fw, leaf.code, vals, year)
-            if math.isfinite(r):
-                out[leaf.code] = _cap_after(fw, leaf.code, r, g, years)
-    return out
-
-
-def _relabel(inputs: pd.DataFrame, entity: str, year_from: int, year_to: int) -> pd.DataFrame:
-    """The entity's rows of `year_from` as rows of `year_to` (other entities' rows of year_to dropped:
-    peers of year 2 are given as projected totals)."""
-    own = inputs.loc[(inputs["entity"].astype(str) == entity) & (pd.to_numeric(inputs["year"]) == year_from)]
-    return own.assign(year=year_to)
-
-
-def _peer_inputs(inputs: pd.DataFrame, entity: str, year: int) -> pd.DataFrame:
-    return inputs.loc[pd.to_numeric(inputs["year"]) == year]
-
-
-def _with_year(actions: pd.DataFrame, year: int, fw: Framework) -> pd.DataFrame:
-    if actions is None or actions.empty:
-        return pd.DataFrame(columns=APPENDIX_COLUMNS + ["cost"])
-    a = actions.assign(year=year, implementing_agencies=[
-        "; ".join(fw.nodes[c].implementing_agencies) for c in actions["indicator"]])
-    return a[APPENDIX_COLUMNS + ["cost"]]
-
-
 def make_two_year_plan(framework: Framework, inputs: pd.DataFrame, entity: str, year1: int, year2: int, *,
-                       target1: int, target2: int, peers_year2: pd.Series, max_gain: float | None = 0.3,
-                       cost_per_point: dict[str, float] | None = None) -> TwoYearPlan:
-    """The least-effort plan reaching rank ≤ target1 in year1 and rank ≤ target2 in year2 (see module doc).
-    `inputs`: long inputs holding year1 of the entity and its peers."""
-    entity = str(entity).strip()
+                       target1: int, target2: int, peers_year2: pd.Series, max_gain: float | None = None,
+                       cost_per_point: dict[str, float] | None = None, max_growth: float | dict | None = None,
+                       difficulty: dict[str, float] | None = None, locked=None,
+                       item_achievable: dict | None = None) -> TwoYearPlan:
+    """The least-effort plan reaching rank ≤ target1 in year1 and rank ≤ target2 in year2 (module doc).
+    `inputs`: long inputs holding year1 of the entity and its peers. `max_growth`: one yearly cap or a
+    mapping (`growth_caps`); None = DEFAULT_GROWTH. `difficulty`: 1–5 per indicator (default 3).
+    `max_gain` (the old ratio cap in percentage points) is no longer used: the model has one cap, on the
+    raw figures. `cost_per_point`, when given without `difficulty`, is read as the difficulty."""
     fw = framework
-    start_vals = _values(inputs, entity, year1)
-    others2 = peers_year2.drop(labels=[entity], errors="ignore")
-    notes: list[str] = []
-
-    # year-2 inputs from a year-1 state: the entity alone (peers as projected totals), relabelled
-    def year2_inputs(state: pd.DataFrame) -> pd.DataFrame:
-        return _relabel(state, entity, year1, year2)
-
-    # 1. lower bound: final state from the start, two-year caps, no year-1 requirement
-    start2 = year2_inputs(inputs)
-    bound_plan = make_plan(fw, start2, entity, year2, target_rank=target2,
-                           caps=_caps(fw, start_vals, year2, max_gain, 2), cost_per_point=cost_per_point,
-                           competitor_totals=others2)
-    lower = bound_plan.cost if bound_plan.reachable else math.inf
-
-    candidates = []
-
-    def finish(p1, state1, method):
-        vals1 = _values(state1, entity, year1)
-        p2 = make_plan(fw, year2_inputs(state1), entity, year2, target_rank=target2,
-                       caps=_caps(fw, vals1, year2, max_gain, 1), cost_per_point=cost_per_point,
-                       competitor_totals=others2)
-        if p1.reachable and p2.reachable and p1.verified and p2.verified:
-            candidates.append((p1.cost + p2.cost, method, p1, p2))
-
-    # 2. final first
-    if bound_plan.reachable and not bound_plan.actions.empty:
-        final_vals = dict(start_vals)
-        for a in bound_plan.actions.itertuples(index=False):
-            final_vals[(a.indicator, a.variable)] = float(a.to_value)
-        touched = set(bound_plan.actions["indicator"])
-        caps1 = {}
-        must = []  # (indicator, variable, value) year 1 must reach so that year 2's cap can finish
-        for code in touched:
-            leaf = fw.nodes[code]
-            if leaf.rule["type"] in RATIO_RULES and max_gain is not None:
-                r0 = _ratio(fw, code, start_vals, year1)
-                rf = _ratio(fw, code, final_vals, year2)
-                caps1[code] = min(rf, _cap_after(fw, code, r0, max_gain, 1))
-                need = rf - max_gain if leaf.rule.get("part_of_whole", True) else rf / (1.0 + max_gain)
-                if need > r0 + EPS:
-                    must.append((code, need))
-            else:
-                caps1[code] = _final_share(fw, code, final_vals, year1)
-        achievable = {(a.indicator, a.variable): True for a in bound_plan.actions.itertuples(index=False)}
-        for leaf in fw.leaves:
-            if leaf.rule["type"] == "weighted_items":
-                for v in leaf.variable_names():
-                    achievable.setdefault((leaf.code, v), False)
-        state0 = _apply_must(fw, inputs, entity, year1, must, bound_plan.actions, start_vals)
-        locked = {leaf.code for leaf in fw.leaves if leaf.code not in touched}
-        try:
-            p1 = make_plan(fw, state0, entity, year1, target_rank=target1, caps=caps1, locked=locked,
-                           item_achievable=achievable, cost_per_point=cost_per_point)
-        except ValueError as exc:  # e.g. a cap below the current value after the forced part
-            notes.append(f"final-first split failed: {exc}")
-            p1 = None
-        if p1 is not None:
-            # the forced part belongs to year 1's actions
-            p1 = _merge_forced(fw, p1, inputs, state0, entity, year1, cost_per_point)
-            finish(p1, apply_plan(state0, p1), "final_first")
-
-    # 3. year by year
-    p1 = make_plan(fw, inputs, entity, year1, target_rank=target1, max_gain=max_gain, cost_per_point=cost_per_point)
-    if p1.reachable:
-        finish(p1, apply_plan(inputs, p1), "year_by_year")
-        # the cheapest year 1 alone is a lower bound too (what year 1 gains stays in the final state)
-        lower = max(lower, p1.cost) if math.isfinite(lower) else lower
-
-    total_start = float(make_plan(fw, inputs, entity, year1, target_total=0.0).total_before)
-    if not candidates:
-        return TwoYearPlan(entity, year1, year2, target1, target2, False, "none", math.nan, lower, False,
-                           total_start, math.nan, math.nan, None, None,
-                           pd.DataFrame(columns=APPENDIX_COLUMNS + ["cost"]), (), notes + [
-                               "no plan reaches both targets under the yearly caps"])
-    cost, method, p1, p2 = min(candidates, key=lambda c: (c[0], c[1] != "final_first"))
-    actions = pd.concat([_with_year(p1.actions, year1, fw), _with_year(p2.actions, year2, fw)], ignore_index=True)
-    optimal = math.isfinite(lower) and cost <= lower + 1e-6 * max(1.0, abs(lower))
-    if not optimal:
-        notes.append(f"effort {cost:.4f} is above the lower bound {lower:.4f} (two-year caps without the "
-                     "year-1 target); a cheaper split may exist")
-    return TwoYearPlan(entity, year1, year2, target1, target2, True, method, float(cost), float(lower), optimal,
-                       total_start, p1.total_after, p2.total_after, p1.rank_after, p2.rank_after, actions,
-                       (p1, p2), notes)
+    if difficulty is None and cost_per_point:
+        difficulty = dict(cost_per_point)
+    p = make_years_plan(fw, inputs, entity, [year1, year2], [target1, target2], peers=[None, peers_year2],
+                        max_growth=max_growth, difficulty=difficulty or {}, locked=locked,
+                        item_achievable=item_achievable)
+    a = p.actions
+    if len(a):
+        a = a.assign(lead_agency=[lead_or_unassigned(x) for x in a["lead_agency"]],
+                     implementing_agencies=["; ".join(fw.nodes[c].implementing_agencies) for c in a["indicator"]])
+    else:
+        a = pd.DataFrame(columns=APPENDIX_COLUMNS + ["cost", "max_to_value", "growth_cap", "ratio_from"])
+    a = a[APPENDIX_COLUMNS + ["cost", "max_to_value", "growth_cap", "ratio_from"]]
+    ok = p.reachable and p.verified
+    return TwoYearPlan(str(entity).strip(), int(year1), int(year2), int(target1), int(target2), ok,
+                       "joint" if ok else "none", float(p.cost) if ok else math.nan, float(p.cost) if ok else math.nan,
+                       bool(ok and p.optimal), float(p.total_before[0]), float(p.total_after[0]),
+                       float(p.total_after[1]), int(p.rank_after[0]), int(p.rank_after[1]), a, (p,), list(p.notes),
+                       tuple(p.best_ranks))
 
 
-def _final_share(fw: Framework, code: str, final_vals: dict, year: int) -> float:
-    leaf = fw.nodes[code]
-    if leaf.rule["type"] == "weighted_items":
-        return float(sum(it["weight"] * final_vals.get((code, it["var"]), 0.0) for it in leaf.rule["items"]))
-    if leaf.rule["type"] == "direct":
-        return eval_leaf(leaf, {v: final_vals.get((code, v), np.nan) for v in leaf.variable_names()}, year)[1]
-    if leaf.rule["type"] == "count_capped":
-        return float(final_vals.get((code, leaf.rule["variable"]), 0.0))
-    return math.inf
+def two_year_plan_from_inputs(framework: Framework, inputs: pd.DataFrame, entity: str, targets: dict[int, int], *,
+                              max_growth: float | dict | str | None = "history",
+                              difficulty: dict[str, float] | None = None, locked=None,
+                              item_achievable: dict | None = None) -> TwoYearPlan:
+    """The two-year plan from every year of the inputs: `targets` {year1: rank, year2: rank}; the caps from
+    the entity's own history (`max_growth="history"`, SAMPLE rows never pace real ones) or one fraction; the
+    peers of year 2 on their trend from the two last scored years (`project_peers`). The page "Kế hoạch" and
+    the command line call this one function."""
+    (year1, t1), (year2, t2) = sorted((int(y), int(n)) for y, n in targets.items())
+    entity = str(entity).strip()
+    years = pd.to_numeric(inputs["year"], errors="coerce")
+    if isinstance(max_growth, str):
+        if max_growth.strip().lower() != "history":
+            raise ValueError(f"max_growth must be a fraction or 'history' (got {max_growth!r})")
+        max_growth = growth_caps(growth_from_history(framework, history_basis(inputs, entity, year1), entity, year1))
+    totals = score(framework, inputs.loc[years <= year1], strict=False).total()
+    now = totals.loc[totals["year"] == year1].set_index("entity")["points"]
+    prev = totals.loc[totals["year"] == year1 - 1].set_index("entity")["points"]
+    peers = project_peers(prev, now, framework.max_points, steps=year2 - year1)
+    return make_two_year_plan(framework, inputs.loc[years == year1], entity, year1, year2, target1=t1, target2=t2,
+                              peers_year2=peers, max_growth=max_growth, difficulty=difficulty, locked=locked,
+                              item_achievable=item_achievable)
 
 
-def _apply_must(fw, inputs, entity, year1, must, final_actions, start_vals) -> pd.DataFrame:
-    """Apply to year 1 the part of a leaf's final change that year 2's cap could not do alone: the
-    final plan's variable moved to the smallest whole step reaching the needed ratio."""
-    if not must:
-        return inputs
-    out = inputs.copy()
-    out["value"] = pd.to_numeric(out["value"], errors="coerce").astype("float64")
-    for code, need in must:
-        acts = final_actions.loc[final_actions["indicator"] == code]
-        for a in acts.itertuples(index=False):
-            var, v0, vf = a.variable, float(a.from_value), float(a.to_value)
-            step = 1.0 if float(v0).is_integer() else 10.0 ** -_decimals(v0)
-            lo, hi = 0, int(round((vf - v0) / step))
-            leaf = fw.nodes[code]
-            vals = {v: start_vals.get((code, v), np.nan) for v in leaf.variable_names()}
-
-            def ratio_at(k):
-                return eval_leaf(leaf, {**vals, var: v0 + k * step}, year1)[0]
-
-            while lo < hi:  # smallest k reaching `need`
-                mid = (lo + hi) // 2
-                if ratio_at(mid) >= need - 1e-12:
-                    hi = mid
-                else:
-                    lo = mid + 1
-            m = ((out["entity"].astype(str) == entity) & (pd.to_numeric(out["year"]) == year1)
-                 & (out["indicator"].astype(str) == code) & (out["variable"].astype(str) == var))
-            out.loc[m, "value"] = v0 + lo * step
-    return out
+PLAN2Y_CSV_COLUMNS = ["year", "indicator", "variable", "from_value", "to_value", "points_gain", "entity", "name_vi",
+                      "lead_agency", "ratio_from", "ratio_to", "points_from", "points_to", "cost", "max_to_value",
+                      "growth_cap"]
 
 
-def _decimals(x: float) -> int:
-    s = repr(float(x))
-    return min(6, len(s.split(".")[1])) if "." in s else 0
-
-
-def _merge_forced(fw, p1, inputs, state0, entity, year1, cost_per_point):
-    """Year 1's plan measured from the real start: re-plan nothing, only restate the actions so that a
-    forced move (applied before planning) appears as a year-1 action with its points and cost."""
-    if state0 is inputs:
-        return p1
-    final1 = apply_plan(state0, p1)
-    start_vals, end_vals = _values(inputs, entity, year1), _values(final1, entity, year1)
-    costs = cost_per_point or {}
-    rows = []
-    for leaf in fw.leaves:
-        changed = [v for v in leaf.variable_names()
-                   if not _same(start_vals.get((leaf.code, v)), end_vals.get((leaf.code, v)))]
-        if not changed:
-            continue
-        vals = {v: start_vals.get((leaf.code, v), np.nan) for v in leaf.variable_names()}
-        r0, pts0 = eval_leaf(leaf, vals, year1)
-        for v in changed:
-            vals2 = {**vals, v: end_vals[(leaf.code, v)]}
-            r1, pts1 = eval_leaf(leaf, vals2, year1)
-            c = _cost_of(fw, leaf.code, costs)
-            rows.append({"indicator": leaf.code, "name_vi": leaf.name_vi, "lead_agency": leaf.lead_agency,
-                         "variable": v, "from_value": vals[v], "to_value": vals2[v], "ratio_from": r0,
-                         "ratio_to": r1, "points_from": pts0, "points_to": pts1, "points_gain": pts1 - pts0,
-                         "cost": (pts1 - pts0) * c})
-            vals, r0, pts0 = vals2, r1, pts1
-    p1.actions = pd.DataFrame(rows, columns=p1.actions.columns)
-    p1.cost = float(p1.actions["cost"].sum()) if rows else 0.0
-    return p1
-
-
-def _cost_of(fw, code, costs):
-    c = code
-    while c is not None:
-        if c in costs:
-            return float(costs[c])
-        c = fw.nodes[c].parent
-    return 1.0
-
-
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is b
-    return abs(float(a) - float(b)) <= 1e-12 * max(1.0, abs(float(a)))
+def plan_to_csv_frame(plan: TwoYearPlan) -> pd.DataFrame:
+    """PLAN.csv of a two-year plan: one row per action with its year, then the one-year plan's columns."""
+    a = plan.actions
+    return pd.DataFrame({
+        "year": a["year"].astype(int),
+        "indicator": a["indicator"].astype(str),
+        "variable": a["variable"].astype(str),
+        "from_value": [format_value(v) for v in a["from_value"]],
+        "to_value": [format_value(v) for v in a["to_value"]],
+        "points_gain": a["points_gain"].astype(float).round(6),
+        "entity": plan.entity,
+        "name_vi": a["name_vi"],
+        "lead_agency": a["lead_agency"],
+        "ratio_from": a["ratio_from"].astype(float).round(9),
+        "ratio_to": a["ratio_to"].astype(float).round(9),
+        "points_from": a["points_from"].astype(float).round(6),
+        "points_to": a["points_to"].astype(float).round(6),
+        "cost": a["cost"].astype(float).round(6),
+        "max_to_value": [format_value(v) if pd.notna(v) else "" for v in a["max_to_value"]],
+        "growth_cap": a["growth_cap"].astype(float).round(6),
+    }, columns=PLAN2Y_CSV_COLUMNS)
