@@ -123,3 +123,22 @@ def test_unknown_addresses_land_on_the_first_page(monkeypatch, typed, page_hash,
 ])
 def test_counts_are_grouped_whoever_passes_them(key, params, lang, expect):
     assert expect in t(key, lang, **params)
+
+
+def _empty_and_full_tables():
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard import tables
+
+    st.session_state["lang"] = "vi"
+    tables.show(pd.DataFrame({"Năm": []}), hide_index=True)
+    tables.show(pd.DataFrame({"Năm": ["2025"]}), hide_index=True)
+
+
+def test_an_empty_table_says_so_in_words():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_empty_and_full_tables).run()
+    assert [c.value for c in at.caption] == ["Chưa có dữ liệu."]  # not Streamlit's own "empty"
+    assert len(at.dataframe) == 1
