@@ -36,7 +36,8 @@ def t(key: str, lang: str = DEFAULT_LANG, **params) -> str:
         # level unless the caller says it (dashboard/levels.py).
         from dashboard import levels
 
-        params = {**levels.words(None, lang), **params}
+        params = {**levels.words(None, lang), **{k: _count(v, lang) if k in COUNT_PARAMS else v
+                                                  for k, v in params.items()}}
     if params:
         try:
             return text.format_map(_Keep(params))
@@ -50,6 +51,20 @@ class _Keep(dict):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+# Parameters that are counts: a whole number given for them is read grouped ("2.108 giá trị", never "2108"),
+# whichever page passes it. Years, ids and ranks are other parameters and stay as they are.
+COUNT_PARAMS = frozenset({"n", "total", "rows", "imports", "entities", "missing", "no_ev", "n_prev", "count", "cells",
+                          "limit", "shown", "kept", "values", "draws", "known", "without", "provinces"})
+
+
+def _count(value, lang: str):
+    if isinstance(value, int) and not isinstance(value, bool) or type(value).__name__ in ("int64", "int32"):
+        from dashboard import fmt
+
+        return fmt.count(value, lang)
+    return value
 
 
 def name_of(node, lang: str) -> str:

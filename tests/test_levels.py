@@ -113,3 +113,32 @@ def test_unknown_addresses_land_on_the_first_page(monkeypatch, typed, page_hash,
     monkeypatch.setattr(sr, "get_script_run_ctx", lambda: type("C", (), {"pages_manager": manager})())
     controls.land_unknown_paths_on_default(["rankings", "data"])
     assert manager.intended_page_name == lands
+
+
+@pytest.mark.parametrize("key, params, lang, expect", [
+    ("ui.data.valid", {"n": 2108, "entities": 34, "years": "2025"}, "vi", "2.108 giá trị của 34 tỉnh, năm 2025"),
+    ("ui.data.valid", {"n": 2108, "entities": 34, "years": "2025"}, "en", "2,108 values"),
+    ("ui.imports.rows_shown", {"shown": 2000, "n": 1000000}, "vi", "2.000 dòng đầu trong 1.000.000 dòng"),
+    ("ui.overview.change_no_rank", {"year": 2025, "n": 5, "n_prev": 34}, "vi", "năm 2025 mới có"),
+])
+def test_counts_are_grouped_whoever_passes_them(key, params, lang, expect):
+    assert expect in t(key, lang, **params)
+
+
+def _empty_and_full_tables():
+    import pandas as pd
+    import streamlit as st
+
+    from dashboard import tables
+
+    st.session_state["lang"] = "vi"
+    tables.show(pd.DataFrame({"Năm": []}), hide_index=True)
+    tables.show(pd.DataFrame({"Năm": ["2025"]}), hide_index=True)
+
+
+def test_an_empty_table_says_so_in_words():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_empty_and_full_tables).run()
+    assert [c.value for c in at.caption] == ["Chưa có dữ liệu."]  # not Streamlit's own "empty"
+    assert len(at.dataframe) == 1
