@@ -103,6 +103,22 @@ def changes_frame(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+def group_choices(current: str) -> dict[str, str]:
+    """The groups a source can feed, in words: the 34 provinces, and each province's units of one level."""
+    from loaders.units import split_group, unit_group
+
+    out = {"34": t("ui.autosource.group_34")}
+    units = data.units()
+    for (province, level), _ in (units.groupby(["province", "level"]) if not units.empty else []):
+        out[unit_group(level, province)] = t("ui.autosource.group_units", level=t(f"ui.levels.{level}"),
+                                             province=province)
+    if current not in out:
+        level, province = split_group(current)
+        out[current] = t("ui.autosource.group_units", level=t(f"ui.levels.{level}"), province=province) \
+            if province else current
+    return out
+
+
 def _raw(v, lang: str) -> str:
     """A raw figure as written: whole numbers without decimals (600, 1.000), others as they are (0,896)."""
     return "—" if v is None or pd.isna(v) else format_number(v, lang)
@@ -140,8 +156,10 @@ def source_form(lang: str, existing: dict | None, group_default: str, framework_
                              index=frameworks.index(src.get("framework_id", framework_default))
                              if src.get("framework_id", framework_default) in frameworks else 0,
                              format_func=lambda f: data.framework(f).name_vi if lang == "vi" else data.framework(f).name_en)
-        group = c8.text_input(t("ui.autosource.f_group", lang), value=src.get("entity_group", group_default),
-                              help=t("ui.autosource.f_group_help", lang))
+        groups = group_choices(src.get("entity_group", group_default))
+        group = c8.selectbox(t("ui.autosource.f_group", lang), list(groups), format_func=groups.get,
+                             index=list(groups).index(src.get("entity_group", group_default)),
+                             help=t("ui.autosource.f_group_help", lang))
         enabled = c9.checkbox(t("ui.autosource.f_enabled", lang), value=bool(src.get("enabled", True)))
         c10, c11 = st.columns(2)
         ent = mapping.get("entity", {})
