@@ -285,7 +285,6 @@ def leader_problems(pairs: list[tuple[str, str]], unit_level: bool) -> list[str]
 ELSEWHERE = {
     "whatif": ("item",),          # the what-if editor's variable column (layout change)
     "targets": ("hue_dt_",),      # plan target ids in the targets table (layout change)
-    "sources": ("cấp@tỉnh",),     # the source form's group code, typed as such (automatic sources change)
 }
 
 
