@@ -39,3 +39,17 @@ def test_two_year_page_in_words_with_units_and_whole_counts(app):  # noqa: F811
     assert ws.cell(first, col["Tỷ lệ mục tiêu"]).number_format == "0.0%"
     assert ws.cell(first, col["Đơn vị"]).value not in (None, "")
     assert ws.cell(first, col["Số liệu cần tăng"]).value not in ("a", "b")
+
+
+def test_plan_page_at_commune_level_names_the_criterion_and_sends_unassigned_to_targets(app):  # noqa: F811
+    """Commune level: sentences use the criterion's own variable in full; an action without a lead agency says
+    "Cần phân công cơ quan chủ trì" (never the placeholder) and the page links to the Targets page."""
+    app.sidebar.selectbox(key="w_level").set_value("commune").run()
+    at = go(app, "pages/plan.py")
+    assert not at.exception, [e.value for e in at.exception]
+    text = " ".join(m.value for m in at.markdown)
+    assert "Cơ quan chủ trì chưa xác định" not in text and "…" not in text
+    assert "nâng điểm đánh giá điểm" not in text
+    if "Cần phân công cơ quan chủ trì" in text:
+        assert any("Mục tiêu & phân công" in str(w.proto) for w in at.get("page_link")) or \
+            any("chưa có cơ quan chủ trì" in w.value.lower() for w in at.warning)
