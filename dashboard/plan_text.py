@@ -160,8 +160,8 @@ def sentences(plan, framework: Framework, lang: str, t: Callable[..., str],
               actions: pd.DataFrame | None = None) -> list[str]:
     """The actions as sentences, each ending with the indicator and the points it brings."""
     rows = action_rows(plan, framework, lang, t, actions=actions)
-    return [t("ui.plan.sentence_full", sentence=r.sentence, code=r.indicator,
-              points=fmt.number(r.points_gain, 1, lang, signed=True))
+    return [t("ui.plan.sentence_full", sentence=r.sentence, code=r.indicator,  # a small gain keeps its digits
+              points=fmt.number(r.points_gain, 1 if abs(r.points_gain) >= 0.05 else 2, lang, signed=True))
             for r in rows.itertuples(index=False)]
 
 

@@ -77,7 +77,9 @@ if widgets.need_scores(ctx):
                 st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
                 st.page_link("pages/targets.py", label=ctx.t("ui.plan.assign_link"), icon=":material/assignment_ind:")
             st.subheader(ctx.t("ui.plan2y.tasks"))
-            st.dataframe(pd.DataFrame(plan_text.plan_table(a, fw, lang, tr)), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(plan_text.plan_table(a, fw, lang, tr)), hide_index=True, width="stretch",
+                         column_config={ctx.t("ui.methodology.indicator"): st.column_config.TextColumn(width="medium"),
+                                        ctx.t("ui.plan.variable_col"): st.column_config.TextColumn(width="medium")})
             st.subheader(ctx.t("ui.plan2y.by_agency"))
             ag = plan.by_agency()
             st.dataframe(tables.localise(pd.DataFrame({

@@ -66,7 +66,10 @@ def _meaning(framework, code: str, var: str) -> tuple[str, str]:
 def appendix_values(plan, framework=None) -> pd.DataFrame:
     """The appendix with numbers as numbers (Excel), one row per action, year then code."""
     a = plan.actions.sort_values(["year", "indicator", "variable"], kind="stable")
-    meanings = [_meaning(framework, c, v) for c, v in zip(a["indicator"], a["variable"])]
+    from dashboard.plan_text import spell_out
+
+    seen: set = set()  # abbreviations (HTTT, DVC, …) spelled out the first time in the document
+    meanings = [(spell_out(m, seen), u) for m, u in (_meaning(framework, c, v) for c, v in zip(a["indicator"], a["variable"]))]
     leads = [str(x or "").strip() for x in a["lead_agency"]]
     return pd.DataFrame({
         "STT": range(1, len(a) + 1), "Năm": a["year"].astype(int).to_numpy(),

@@ -22,7 +22,7 @@ import pandas as pd
 
 from scoring.engine import score
 from scoring.framework import Framework
-from scoring.planning import (YEARS_ACTION_COLUMNS, format_value, growth_caps, growth_from_history, history_basis,
+from scoring.planning import (format_value, growth_caps, growth_from_history, history_basis,
                               lead_or_unassigned, make_years_plan)
 
 APPENDIX_COLUMNS = ["year", "indicator", "name_vi", "variable", "from_value", "to_value", "ratio_to",

@@ -83,7 +83,15 @@ solver's feasibility tolerance left it a hair short, it re-solves with a growing
 `whatif_total` is the fast path for interactive what-ifs: new totals and ranks from a ScoreResult's
 points matrix and a few changed leaf points, without re-scoring the inputs.
 
-CLI: `python -m scoring plan ...` (see `scoring.cli.cmd_plan`) writes PLAN.csv
+*Several years (`make_years_plan`), the one engine behind the two-year plan (`scoring.plan2y`).* The same
+levers, built once per year from today's figures, their columns stated as the cumulative change by that
+year; per year the rank boundary against that year's peers; between years each moved figure never falls
+and rises at most by its cap from the value PLANNED the year before (x_t <= x_{t-1} + floor(g·x_{t-1}),
+in whole steps); items and assessed points never go back; effort = difficulty × (final − today) / today,
+charged once on the final state. One exact MILP, so no split of the work between the years is cheaper.
+
+CLI: `python -m scoring plan ...` (see `scoring.cli.cmd_plan`; default: the growth-cap model with the
+entity's own history; `--legacy-points-cap` for the old points cap; `--targets Y1:N1,Y2:N2` for two years) writes PLAN.csv
 (`indicator,variable,from_value,to_value,points_gain`, then more columns) and exits 0 when the target
 is reached, 4 when it is not reachable under the caps, 5 if the re-scoring check failed, 2 on a bad
 request.

@@ -649,3 +649,26 @@ def test_cli_plan_max_growth(tmp_path):
     bad = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
                   "--target-rank", "20", "--max-growth", "-1")
     assert bad.returncode == 2
+
+
+def test_cli_default_is_the_plan_page_model(tmp_path):
+    """Without options the command line plans with the page's model: caps from the province's own history
+    (10–50 %), denominators fixed, effort on relative rises, every action with a lead (or 'to be assigned');
+    the old points cap only behind --legacy-points-cap, whose help says it is the old model."""
+    out = tmp_path / "PLAN.csv"
+    res = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                  "--target-rank", "20", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    plan = pd.read_csv(out, dtype={"indicator": str})
+    assert ((plan["growth_cap"] >= MIN_GROWTH - 1e-12) & (plan["growth_cap"] <= MAX_HISTORY_GROWTH + 1e-12)).all()
+    assert (plan["to_value"] <= plan["from_value"] * (1 + plan["growth_cap"]) + 1e-6).all()
+    assert plan["lead_agency"].fillna("").str.len().gt(0).all()
+    fw = load_framework(FW)
+    assert all(v not in fw.nodes[c].rule.get("denominator", []) for c, v in zip(plan["indicator"], plan["variable"]))
+    legacy = run_cli("plan", "--framework", FW, "--inputs", str(SAMPLE), "--entity", "Gia Lai", "--year", "2025",
+                     "--target-rank", "20", "--legacy-points-cap", "--out", str(tmp_path / "OLD.csv"))
+    assert legacy.returncode == 0, legacy.stderr
+    old = pd.read_csv(tmp_path / "OLD.csv")
+    assert old["growth_cap"].isna().all()  # the old model has no growth caps
+    helptext = run_cli("plan", "--help").stdout
+    assert "--legacy-points-cap" in helptext and "OLD MODEL" in helptext
