@@ -238,3 +238,30 @@ def data_fw():
     from scoring.framework import load_framework
 
     return load_framework("dti_province_2025")
+
+
+def test_collection_and_progress_speak_vietnamese_with_a_round_in_the_store(app):  # noqa: F811
+    """The scan of tests/test_vietnamese_screens.py over the office's pages holding a round with a blank,
+    a conflict, an official result and in-year updates (one of them partial)."""
+    from dashboard import data
+    from office import collection_round as rounds
+    from tests.test_vietnamese_screens import page_problems
+    import storage.collection
+
+    store, fw = data.store(), data_fw()
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    rid = storage.collection.create_round(store, fw.id, "Gia Lai", 2025, None, "Đợt 1", "Lan")
+    blob, names = rounds.generate(store, fw, rid, "Lan")
+    books = {a: zipfile.ZipFile(io.BytesIO(blob)).read(n) for a, n in names.items()}
+    khcn, yte = "Sở Khoa học và Công nghệ", "Sở Y tế"
+    assert rounds.receive(store, fw, rid, khcn, fill(books[khcn], values, override={("1.1", "b"): None}), "a.xlsx").ok
+    assert rounds.receive(store, fw, rid, yte, fill(books[yte], values, override={("2.4", "a"): 5}), "b.xlsx").ok
+    off, _ = col.parse_official(b"code,points\n3.1,10\n1.2,12\ntotal,600\n", fw)
+    storage.collection.save_official_points(store, fw.id, "Gia Lai", 2025, off, file_name="kq.csv", imported_by="Lan")
+    form = col.build_request_workbook(fw, "Công an tỉnh", ["3.1", "3.2", "6.1"], "Gia Lai", 2025, None)
+    rounds.receive_progress(store, fw, "Gia Lai", 2025, "2025-06-30", "Công an tỉnh",
+                            fill(form, values, override={("3.1", "b"): None}), "ca.xlsx", "Lan")
+    at = go(app, "pages/collection.py")
+    assert any("văn phòng chọn" in h.value for h in at.subheader)
+    found = page_problems(app, ("collection", "progress"))
+    assert found == {}, "\n".join(f"{k}: {x}" for k, v in found.items() for x in v)
