@@ -263,5 +263,17 @@ def test_collection_and_progress_speak_vietnamese_with_a_round_in_the_store(app)
                             fill(form, values, override={("3.1", "b"): None}), "ca.xlsx", "Lan")
     at = go(app, "pages/collection.py")
     assert any("văn phòng chọn" in h.value for h in at.subheader)
+    clash = next(d.value for d in at.dataframe if "Văn phòng đã chọn" in d.value.columns)
+    assert set(clash["Cơ quan chủ trì"]) == {khcn, yte} and set(clash["Văn phòng đã chọn"]) == {""}
+    cons = next(d.value for d in at.dataframe if "Tình trạng" in d.value.columns)
+    assert "Hai cơ quan gửi khác nhau — chờ chọn" in set(cons["Tình trạng"])
+    at.selectbox(key="col_clash_agency").set_value(yte).run()
+    at.button(key="col_decide").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    clash = next(d.value for d in at.dataframe if "Văn phòng đã chọn" in d.value.columns).set_index("Cơ quan chủ trì")
+    assert clash.loc[yte, "Văn phòng đã chọn"] == "Đã chọn (Kiểm thử)" and clash.loc[khcn, "Văn phòng đã chọn"] == ""
+    cons = next(d.value for d in at.dataframe if "Tình trạng" in d.value.columns)
+    row = cons.loc[(cons["Mã"] == "2.4") & (cons["Giá trị"] == "5")]
+    assert len(row) == 1 and row.iloc[0]["Cơ quan cung cấp"] == yte and row.iloc[0]["Tình trạng"] == "Đã nhận"
     found = page_problems(app, ("collection", "progress"))
     assert found == {}, "\n".join(f"{k}: {x}" for k, v in found.items() for x in v)
