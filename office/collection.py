@@ -700,6 +700,8 @@ def parse_official(source: bytes, framework: Framework) -> tuple[pd.DataFrame, l
                 continue
             out.append(("total", v * framework.max_points))
             continue
+        if fold(code) in ("tong", "tong diem"):  # the total, written in Vietnamese
+            code = "total"
         if code not in framework.nodes:
             problems.append(f"dòng {i}: mã «{code}» không có trong bộ chỉ số {framework.name_vi}.")
             continue

@@ -201,6 +201,9 @@ m3.metric(ctx.t("ui.collection.self_total"), fmt.number(pts.get("total"), 2, lan
 if n_missing:
     st.warning(ctx.t("ui.collection.incomplete", codes=", ".join(dict.fromkeys(
         cons.loc[cons["status"] == "missing", "indicator"]))))
+if (cons["status"] == "conflict").any():
+    st.warning(ctx.t("ui.collection.incomplete_conflicts", n=fmt.count(int((cons["status"] == "conflict").sum()), lang),
+                     codes=", ".join(dict.fromkeys(cons.loc[cons["status"] == "conflict", "indicator"]))))
 cview = pd.DataFrame({
     ctx.t("ui.methodology.code"): cons["indicator"],
     ctx.t("ui.collection.variable"): cons["meaning"],

@@ -89,7 +89,7 @@ if gaps:
                                       else g["why"] for g in gaps],
     }), hide_index=True, width="stretch",
         column_config={ctx.t("ui.methodology.why"): st.column_config.TextColumn(width="large")})
-    with st.expander(ctx.t("ui.methodology.discrepancy_details")):
+    with st.expander(ctx.t("ui.methodology.discrepancy_details"), expanded=len(gaps) <= 5):
         for g in gaps:  # the whole reason, never cut at the table's edge
             code = ctx.t("ui.methodology.total") if g["code"] == "total" else g["code"]
             st.text(f"{code}: " + ((g["why_vi"] or ctx.t("ui.methodology.why_missing")) if lang == "vi" else g["why"]))

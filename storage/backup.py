@@ -50,7 +50,8 @@ SETTINGS = ("scenarios", "effort_weights", "criterion_leads", "change_log")
 WHOLE_TABLES = ("collection_rounds", "collection_sent", "collection_imports", "collection_values", "evidence",
                 "official_points", "office_plans", "progress_updates", "accounts", "appraisal_rounds",
                 "appraisal_round_units", "appraisal_assignments", "appraisal_values", "appraisal_notes",
-                "appraisal_evidence", "appraisal_events", "appraisal_decisions", "sources", "source_runs")
+                "appraisal_evidence", "appraisal_events", "appraisal_decisions", "sources", "source_runs",
+                "collection_decisions")
 SEQUENCE_OF = {  # sequence → (table, id column) pairs whose ids it must stay above
     "collection_seq": (("collection_rounds", "round_id"), ("office_plans", "plan_id")),
     "import_seq": (("collection_imports", "import_id"),),

@@ -175,30 +175,12 @@ def progress_updates(store, framework_id: str, province: str, year: int) -> pd.D
 
 # --- the office's decisions between agencies that returned different values for a shared component -----
 
-_READY: set[str] = set()
-
-
-def create_tables(cur) -> None:
-    """Idempotent DDL of the collection decisions (back this table up with the round's tables)."""
-    cur.execute("""CREATE TABLE IF NOT EXISTS collection_decisions (
-        round_id BIGINT, indicator VARCHAR, variable VARCHAR, agency VARCHAR, value DOUBLE,
-        not_applicable BOOLEAN, decided_by VARCHAR, decided_at TIMESTAMP, note VARCHAR)""")
-
-
-def _ready(store) -> None:
-    key = f"{store.path}:{id(store)}"
-    if key not in _READY:
-        store.write(create_tables)
-        _READY.add(key)
-
-
 def record_decision(store, round_id: int, indicator: str, variable: str, agency: str, value, not_applicable: bool,
                     *, decided_by: str | None, note: str = "") -> None:
     """The office picks one agency's value of a figure two agencies gave differently (editor only; logged)."""
     from storage.errors import require_who
 
     who = require_who(decided_by, "collection_decision")
-    _ready(store)
 
     def write(c):
         c.execute("INSERT INTO collection_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -213,7 +195,6 @@ def record_decision(store, round_id: int, indicator: str, variable: str, agency:
 
 def round_decisions(store, round_id: int) -> pd.DataFrame:
     """The latest decision of each figure of a round."""
-    _ready(store)
     return store.query("""
         SELECT * FROM collection_decisions WHERE round_id = ?
         QUALIFY row_number() OVER (PARTITION BY indicator, variable ORDER BY decided_at DESC) = 1

@@ -131,6 +131,10 @@ SCHEMA = [
         framework_id VARCHAR NOT NULL, province VARCHAR NOT NULL, year INTEGER NOT NULL, as_of DATE NOT NULL,
         indicator VARCHAR NOT NULL, variable VARCHAR NOT NULL, value DOUBLE NOT NULL, agency VARCHAR,
         file_name VARCHAR, entered_by VARCHAR, entered_at TIMESTAMP NOT NULL)""",
+    # The office's choice between two agencies that returned different values for a shared component.
+    """CREATE TABLE IF NOT EXISTS collection_decisions (
+        round_id BIGINT, indicator VARCHAR, variable VARCHAR, agency VARCHAR, value DOUBLE,
+        not_applicable BOOLEAN, decided_by VARCHAR, decided_at TIMESTAMP, note VARCHAR)""",
     # Automatic sources (issue 20): a definition per version (the latest per name holds; `deleted` ends it),
     # and every pull, with its outcome in words and the import it wrote (none when nothing changed).
     """CREATE SEQUENCE IF NOT EXISTS source_seq START 1""",

@@ -238,3 +238,42 @@ def data_fw():
     from scoring.framework import load_framework
 
     return load_framework("dti_province_2025")
+
+
+def test_collection_and_progress_speak_vietnamese_with_a_round_in_the_store(app):  # noqa: F811
+    """The scan of tests/test_vietnamese_screens.py over the office's pages holding a round with a blank,
+    a conflict, an official result and in-year updates (one of them partial)."""
+    from dashboard import data
+    from office import collection_round as rounds
+    from tests.test_vietnamese_screens import page_problems
+    import storage.collection
+
+    store, fw = data.store(), data_fw()
+    values = gia_lai(pd.read_csv(SAMPLE, dtype={"indicator": str, "variable": str}))
+    rid = storage.collection.create_round(store, fw.id, "Gia Lai", 2025, None, "Đợt 1", "Lan")
+    blob, names = rounds.generate(store, fw, rid, "Lan")
+    books = {a: zipfile.ZipFile(io.BytesIO(blob)).read(n) for a, n in names.items()}
+    khcn, yte = "Sở Khoa học và Công nghệ", "Sở Y tế"
+    assert rounds.receive(store, fw, rid, khcn, fill(books[khcn], values, override={("1.1", "b"): None}), "a.xlsx").ok
+    assert rounds.receive(store, fw, rid, yte, fill(books[yte], values, override={("2.4", "a"): 5}), "b.xlsx").ok
+    off, _ = col.parse_official(b"code,points\n3.1,10\n1.2,12\ntotal,600\n", fw)
+    storage.collection.save_official_points(store, fw.id, "Gia Lai", 2025, off, file_name="kq.csv", imported_by="Lan")
+    form = col.build_request_workbook(fw, "Công an tỉnh", ["3.1", "3.2", "6.1"], "Gia Lai", 2025, None)
+    rounds.receive_progress(store, fw, "Gia Lai", 2025, "2025-06-30", "Công an tỉnh",
+                            fill(form, values, override={("3.1", "b"): None}), "ca.xlsx", "Lan")
+    at = go(app, "pages/collection.py")
+    assert any("văn phòng chọn" in h.value for h in at.subheader)
+    clash = next(d.value for d in at.dataframe if "Văn phòng đã chọn" in d.value.columns)
+    assert set(clash["Cơ quan chủ trì"]) == {khcn, yte} and set(clash["Văn phòng đã chọn"]) == {""}
+    cons = next(d.value for d in at.dataframe if "Tình trạng" in d.value.columns)
+    assert "Hai cơ quan gửi khác nhau — chờ chọn" in set(cons["Tình trạng"])
+    at.selectbox(key="col_clash_agency").set_value(yte).run()
+    at.button(key="col_decide").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    clash = next(d.value for d in at.dataframe if "Văn phòng đã chọn" in d.value.columns).set_index("Cơ quan chủ trì")
+    assert clash.loc[yte, "Văn phòng đã chọn"] == "Đã chọn (Kiểm thử)" and clash.loc[khcn, "Văn phòng đã chọn"] == ""
+    cons = next(d.value for d in at.dataframe if "Tình trạng" in d.value.columns)
+    row = cons.loc[(cons["Mã"] == "2.4") & (cons["Giá trị"] == "5")]
+    assert len(row) == 1 and row.iloc[0]["Cơ quan cung cấp"] == yte and row.iloc[0]["Tình trạng"] == "Đã nhận"
+    found = page_problems(app, ("collection", "progress"))
+    assert found == {}, "\n".join(f"{k}: {x}" for k, v in found.items() for x in v)

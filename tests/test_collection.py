@@ -279,6 +279,7 @@ def test_official_result_against_self_assessment(fw, sample, store, round_):
 
 @pytest.mark.parametrize("text, problem", [
     ("ma,diem\n9.9,3\n", "9.9"),
+    ("mã,điểm\ntổng,abc\n", "abc"),
     ("code,points\n3.1,abc\n", "abc"),
     ("code,points\n3.1,99\n", "ngoài khoảng"),
     ("x,y\n3.1,1\n", "tiêu đề"),
@@ -407,3 +408,8 @@ def test_consolidated_downloads_carry_units_and_numbers(fw, sample, store, round
     vcol = heads.index("Giá trị") + 1
     got = [ws.cell(r, vcol) for r in range(4, ws.max_row + 1) if ws.cell(r, vcol).value is not None]
     assert len(got) == 6 and all(isinstance(c.value, (int, float)) and c.number_format.startswith("#,##0") for c in got)
+
+
+def test_official_total_written_in_vietnamese(fw):
+    off, problems = col.parse_official("mã,điểm\nTổng,612,5\n".replace("612,5", '"612,5"').encode(), fw)
+    assert not problems and off.to_dict("records") == [{"code": "total", "points": pytest.approx(612.5)}]
