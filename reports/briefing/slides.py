@@ -71,7 +71,8 @@ def boxes(slide: Slide, sample: bool) -> dict[str, tuple[float, float, float, fl
         out["chart"] = (0.45, 1.15, 7.6, h)
         out["lines"] = (8.25, 1.5, 4.6, h - 0.4)
     elif slide.layout == "table":
-        lh = sum(0.42 if ln[1] >= 16 else 0.36 for ln in slide.lines) + (0.1 if slide.lines else 0)
+        lh = sum((1 + len(ln[0]) * ln[1] * 0.56 // (12.1 * 72)) * ln[1] * 1.25 / 72 + 0.1 for ln in slide.lines) \
+            + (0.1 if slide.lines else 0)
         out["lines"] = (0.5, 1.2, 12.3, lh)
         foot = 0.75 if slide.foot else 0.0
         out["table"] = (0.45, 1.22 + lh, 12.4, b - 1.3 - lh - foot)
@@ -108,11 +109,13 @@ def build_slides(inp, lang: str) -> Deck:
     y1, y2 = inp.year, inp.year + 1
     rank_txt = fmt.rank(ov.rank, ov.n_ranked)
     sample = "sample" in inp.origin
-    full_field = ov.n_ranked >= n1
+    full_field = ov.n_ranked >= n1  # else too few provinces scored: no rank, no top-N claims
     slides: list[Slide] = []
+    if not full_field:
+        rank_txt = "—"
 
     gap_words = []
-    for n in inp.target_ranks:
+    for n in inp.target_ranks if full_field else ():
         if _inside(ov, n):
             gap_words.append(tr("ui.briefing.in_top", n=n))
         elif ov.n_ranked >= n and not np.isnan(ov.gaps.get(n, np.nan)):
@@ -121,8 +124,9 @@ def build_slides(inp, lang: str) -> Deck:
     # 1. Cover
     slides.append(Slide(tr("ui.briefing.title", entity=inp.entity, year=inp.year), "cover",
                         lines=[(inp.framework_name, 20, False, "white"), (tr("ui.briefing.subtitle"), 20, False, "white")],
-                        lines2=[(tr("ui.briefing.cover_line", rank=rank_txt, points=num(ov.points, 2),
-                                    max=num(ov.max_points, 0)), 22, False, "dark")]
+                        lines2=[(tr("ui.briefing.cover_line" if full_field else "ui.briefing.cover_line_norank",
+                                    rank=rank_txt, points=num(ov.points, 2), max=num(ov.max_points, 0),
+                                    n=ov.n_ranked, total=inp.group_size), 22, False, "dark")]
                         + ([(_cap("; ".join(gap_words)) + ".", 22, False, "dark")] if gap_words else [])))
 
     # 2. Headline figures
@@ -145,8 +149,9 @@ def build_slides(inp, lang: str) -> Deck:
         lines.append((tr("ui.briefing.no_baseline"), 16, False, "grey"))
     if ov.n_ranked >= inp.group_size:
         lines.append((inp.band_note, 13, False, "grey"))
-    slides.append(Slide(tr("ui.briefing.headline_title", entity=inp.entity, rank=rank_txt, points=num(ov.points, 2)),
-                        "cards", lines=lines, cards=cards))
+    slides.append(Slide(tr("ui.briefing.headline_title" if full_field else "ui.briefing.headline_title_norank",
+                           entity=inp.entity, rank=rank_txt, points=num(ov.points, 2), n=ov.n_ranked,
+                           total=inp.group_size), "cards", lines=lines, cards=cards))
 
     # 3. Ranking (only when the field is there to rank in)
     table = inp.ranking.sort_values(["points", "entity"], ascending=[False, True])
@@ -163,7 +168,8 @@ def build_slides(inp, lang: str) -> Deck:
     # 4. Map
     if inp.geojson is not None:
         top_names = list(table["entity"].head(3))
-        side = [(tr("ui.briefing.map_focus", entity=inp.entity, rank=rank_txt, points=num(ov.points, 2)), 22, True, "dark")]
+        side = [(tr("ui.briefing.map_focus" if full_field else "ui.briefing.map_focus_norank", entity=inp.entity,
+                    rank=rank_txt, points=num(ov.points, 2)), 22, True, "dark")]
         if full_field:
             side.append((tr("ui.briefing.map_top", names=", ".join(top_names)), 18, False, "dark"))
         side.append((tr("ui.briefing.map_note_geo"), 14, False, "grey"))
@@ -202,7 +208,7 @@ def build_slides(inp, lang: str) -> Deck:
     pub_kinds = sorted({k for _, r in inp.history.iterrows() if provenance.is_published(r["value_kind"])
                         for k in str(r["value_kind"]).split("+")})
     now_kind = "sample" if sample else "self_assessed"
-    slides.append(Slide(tr("ui.briefing.trend_title2", entity=inp.entity, year=inp.year, rank=rank_txt,
+    slides.append(Slide(tr("ui.briefing.trend_title2" if full_field else "ui.briefing.trend_title_norank", entity=inp.entity, year=inp.year, rank=rank_txt,
                            value=num(ov.value, 4),
                            why=tr("ui.briefing.why_sample" if sample else "ui.briefing.why_method")), "chart",
                         lines=[(tr("ui.briefing.trend_note"), 12, False, "grey")],
@@ -211,7 +217,8 @@ def build_slides(inp, lang: str) -> Deck:
                                                     kinds=" / ".join(provenance.label(k, lang) for k in pub_kinds) or "—"),
                                "derived_name": tr("ui.briefing.series_derived", kind=provenance.label("derived_mean", lang)),
                                "now": {"year": inp.year, "value": round(float(ov.value), 4),
-                                       "label": num(ov.value, 4) + "\n" + tr("ui.briefing.rank_short", rank=rank_txt),
+                                       "label": num(ov.value, 4) + ("\n" + tr("ui.briefing.rank_short", rank=rank_txt)
+                                                                    if full_field else ""),
                                        "name": f"{inp.year}: {provenance.label(now_kind, lang)}"},
                                "break": tr("ui.briefing.method_break"), "axis": tr("ui.briefing.value_axis")}))
 
