@@ -245,3 +245,21 @@ def test_cli_bad_entity(tmp_path, sample_db):
                           "--year", "2025", "--out", str(tmp_path / "x.pptx"), "--db", sample_db], cwd=ROOT,
                          capture_output=True, text=True, timeout=180)
     assert bad.returncode == 2 and "Atlantis" in bad.stderr
+
+
+def test_a_province_already_inside_gets_a_keep_page(sample_db):
+    """Khánh Hòa (14/34 on the sample) is inside the top 20: the slide says the margin in points and places,
+    what keeps it there and which provinces close behind could pass it."""
+    deck = deck_of(sample_db, dataset="sample", target_ranks=(20, 15))
+    names = next(s.chart for s in deck.slides if s.chart and s.chart["kind"] == "ranking")["names"]
+    entity = names[13]
+    store = Store(sample_db)
+    try:
+        deck = briefing.build_deck(store, FW_ID, entity, 2025, lang="vi", dataset="sample")
+    finally:
+        store.close() if hasattr(store, "close") else None
+    keep = next(s for s in deck.slides if s.title.startswith("Nhóm 20 năm 2025: đã đạt"))
+    text = " ".join(x[0] for x in keep.lines)
+    assert "Hơn tỉnh đứng thứ 21" in text and "6 bậc" in text and "Giữ vững các thế mạnh" in text
+    assert keep.table is not None and keep.table.rows  # the close provinces, with how far behind
+    assert any(s.title.startswith("Vào nhóm 15 năm 2026") or s.title.startswith("Nhóm 15 năm 2026") for s in deck.slides)

@@ -59,7 +59,7 @@ class BriefingInput:
     cutoff_entities: dict[int, str]
     geojson: dict | None
     growth_note: str
-    strengths: pd.DataFrame = field(default_factory=pd.DataFrame)
+    strengths: list[str] = field(default_factory=list)  # "code. name (reached %)" of the strengths
 
 
 def geojson_34() -> dict | None:
@@ -169,7 +169,9 @@ def prepare(result, entity: str, year: int, inputs: pd.DataFrame, flags: list[st
         plan_agencies=plan_text.by_agency({k: p for k, p in plans.items() if p is not None}, fw, lang, tr),
         ranking=result.total(year)[["entity", "points", "rank"]], radar=radar, radar_names=radar_names,
         history=hist, main_cutoffs=pd.DataFrame(cut), cutoff_entities=cutoff_entities, geojson=geojson,
-        growth_note=growth_note, strengths=strengths)
+        growth_note=growth_note,
+        strengths=[f"{r['code']}. {name_of(fw.nodes[r['code']], lang)} ({fmt.percent(r['value'], 0, lang)})"
+                   for _, r in strengths.iterrows()])
 
 
 def published_lines(baseline, entity: str, lang: str) -> list[str]:

@@ -325,10 +325,10 @@ def _keep(inp, n, year, tr, num) -> Slide:
     lines = []
     if nxt is not None:
         lines.append((tr("ui.briefing.keep_margin", n=n, first_out=n + 1, entity=nxt["entity"],
-                         points=num(me - float(nxt["points"]), 2), ranks=n - int(ov.rank)), 17, True, "dark"))
-    strong = [f"{inp.main_labels.get(c, c)}" for c in list(inp.strengths.get("code", []))[:3] if c in inp.main_labels]
-    if strong:
-        lines.append((tr("ui.briefing.keep_strengths", items="; ".join(strong)), 15, False, "dark"))
+                         points=num(me - float(nxt["points"]), 2), ranks=n - int(ov.rank),
+                         rank=fmt.rank(ov.rank, ov.n_ranked)), 17, True, "dark"))
+    if inp.strengths:
+        lines.append((tr("ui.briefing.keep_strengths", items="; ".join(inp.strengths[:3])), 15, False, "dark"))
     close_pts = 0.02 * inp.max_points
     near = below.loc[me - below["points"] <= close_pts].head(6)
     if len(near):
