@@ -60,12 +60,13 @@ def draw_ranking(fig, c):
     if c["focus"] in names:
         i = names.index(c["focus"])
         ax.annotate(fmt.number(pts[i], 2, c["lang"]), (i, pts[i]), xytext=(0, 4), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=12, fontweight="bold", color=FOCUS)
+                    ha="center", va="bottom", fontsize=12, fontweight="bold", color=FOCUS, zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
     fig.subplots_adjust(left=0.075, right=0.86, top=0.97, bottom=0.27)
 
 
 def draw_map(fig, c):
-    ax = fig.add_axes([0.0, 0.06, 0.80, 0.94])
+    ax = fig.add_axes([0.0, 0.06, 0.78, 0.94])
     vals = c["values"]
     known = [v for v in vals.values()]
     norm = Normalize(vmin=min(known) if known else 0, vmax=max(known) if known else 1)
@@ -88,10 +89,8 @@ def draw_map(fig, c):
                                  lw=0.5 if not island else 0.8, zorder=1))
         if island:
             label = next((txt for key, txt in c["islands"].items() if key in name), name)
-            north = props["label_lat"] > 14
-            ax.annotate(textwrap.fill(label, 18), (props["label_lon"], props["label_lat"]),
-                        xytext=(0, 34) if north else (40, 0), textcoords="offset points",
-                        ha="center" if north else "left", va="bottom" if north else "center", fontsize=10, color=DARK)
+            ax.annotate(textwrap.fill(label, 18), (props["label_lon"], props["label_lat"]), xytext=(0, 30),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=10, color=DARK)
     for feat in c["geojson"]["features"]:
         if feat["properties"].get("name") == c["focus"]:
             geom = feat["geometry"]
@@ -107,7 +106,7 @@ def draw_map(fig, c):
     ax.set_ylim(min(ys) - 0.3, max(ys) + 0.3)
     ax.set_aspect(1 / np.cos(np.radians(16)))
     ax.axis("off")
-    cax = fig.add_axes([0.83, 0.35, 0.03, 0.45])
+    cax = fig.add_axes([0.86, 0.35, 0.03, 0.45])
     cb = fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=cax)
     cb.set_label(c["colorbar"])
     cb.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt.number(v, 0, c["lang"])))

@@ -23,7 +23,7 @@ from scoring.plan2y import make_two_year_plan, project_peers
 
 ROOT = Path(__file__).resolve().parents[2]
 GEO_34 = ROOT / "data" / "geo" / "vn_provinces_34.geojson"
-WHAT_ON_SLIDE = 70  # characters of a figure's meaning in a slide's action
+WHAT_ON_SLIDE = 120  # characters of a figure's meaning in a slide's action (the column is wide)
 
 
 class RequestError(ValueError):

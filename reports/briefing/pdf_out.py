@@ -68,7 +68,7 @@ def _table(fig, tab, box):
             _rect(fig, (x, y, w, rh), "navy" if i == 0 else ("light" if i % 2 else "white"))
             fig.add_artist(Rectangle((x / W, 1 - (y + rh) / H), w / W, rh / H, transform=fig.transFigure,
                                      fill=False, edgecolor="white", lw=1))
-            right = j not in tab.left_cols and i > 0
+            right = j not in tab.left_cols
             _lines(fig, (x, y, w, rh), [("\n".join(lines), tab.font, False, "white" if i == 0 else "dark")],
                    space=0, valign="middle", halign="right" if right else "left")
             x += w

@@ -69,7 +69,7 @@ def _table(s, tab, box):
             run.text = str(value)
             run.font.name, run.font.size, run.font.bold = FONT, Pt(tab.font), i == 0
             run.font.color.rgb = RGB["white"] if i == 0 else RGB["dark"]
-            if j not in tab.left_cols and i > 0:
+            if j not in tab.left_cols:
                 para.alignment = PP_ALIGN.RIGHT
             cell.vertical_anchor = MSO_ANCHOR.MIDDLE
 

@@ -14,7 +14,7 @@ from dashboard import fmt, provenance
 from dashboard.i18n import t
 
 W, H = 13.333, 7.5  # inches, 16:9
-ACTIONS_PER_SLIDE = 6
+ACTIONS_PER_SLIDE = 5  # at most; a plan's actions are spread evenly over its slides
 
 
 @dataclass
@@ -292,13 +292,14 @@ def _plan_slides(inp, plan, rows, n, year, reachable, tr, num) -> list[Slide]:
                       lines=[(tr("ui.briefing.plan_none_text"), 22, False, "dark")])]
     if rows.empty and reachable:
         return [_keep(inp, n, year, tr, num)]
-    chunks = [rows.iloc[i:i + ACTIONS_PER_SLIDE] for i in range(0, len(rows), ACTIONS_PER_SLIDE)]
+    per = -(-len(rows) // -(-len(rows) // ACTIONS_PER_SLIDE))  # 8 actions: 4 + 4, not 5 + 3
+    chunks = [rows.iloc[i:i + per] for i in range(0, len(rows), per)]
     out = []
     for part, chunk in enumerate(chunks):
         title = _plan_title(plan, rows, n, year, reachable, tr, num)
         if len(chunks) > 1:
             title += f" ({part + 1}/{len(chunks)})"
-        start = part * ACTIONS_PER_SLIDE
+        start = part * per
         body = [[str(start + i + 1), a, _cap(w), c, num(g, 1)] for i, (a, w, c, g) in
                 enumerate(zip(chunk["agency"], chunk["what"], chunk["indicator"], chunk["points_gain"]))]
         foot = ""
@@ -311,7 +312,7 @@ def _plan_slides(inp, plan, rows, n, year, reachable, tr, num) -> list[Slide]:
         out.append(Slide(title, "table", foot=foot,
                          table=Table(["#", tr("ui.targets.agency"), tr("ui.briefing.col_action"),
                                       tr("ui.briefing.col_indicator"), tr("ui.briefing.col_gain")],
-                                     body, [0.5, 2.6, 7.1, 1.2, 1.0], {1, 2, 3}, 13)))
+                                     body, [0.5, 3.0, 6.8, 1.1, 1.0], {1, 2, 3}, 13)))
     return out
 
 
