@@ -98,8 +98,8 @@ def draw_map(fig, c):
             for poly in polys:
                 ax.add_patch(Polygon(np.asarray(poly[0]), closed=True, fill=False, edgecolor=FOCUS, lw=2.5, zorder=3))
             p = feat["properties"]
-            ax.annotate(c["focus"], (p["label_lon"], p["label_lat"]), xytext=(60, 10), textcoords="offset points",
-                        fontsize=14, fontweight="bold", color=FOCUS, ha="left",
+            ax.annotate(c["focus"], (p["label_lon"], p["label_lat"]), xytext=(-60, 10), textcoords="offset points",
+                        fontsize=14, fontweight="bold", color=FOCUS, ha="right",
                         arrowprops=dict(arrowstyle="-", color=FOCUS, lw=1.5),
                         bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none"))
     ax.set_xlim(min(xs) - 0.3, max(xs) + 0.3)

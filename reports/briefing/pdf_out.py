@@ -30,7 +30,7 @@ def _wrap(text: str, size: float, width_in: float, bold: bool = False) -> list[s
     per_line = max(6, int(width_in * 72 / (size * (CHAR_EM + (0.06 if bold else 0)))))
     out = []
     for para in str(text).split("\n"):
-        out += textwrap.wrap(para, per_line) or [""]
+        out += textwrap.wrap(para, per_line, break_long_words=False) or [""]
     return out
 
 

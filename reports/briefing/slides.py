@@ -312,7 +312,7 @@ def _plan_slides(inp, plan, rows, n, year, reachable, tr, num) -> list[Slide]:
         out.append(Slide(title, "table", foot=foot,
                          table=Table(["#", tr("ui.targets.agency"), tr("ui.briefing.col_action"),
                                       tr("ui.briefing.col_indicator"), tr("ui.briefing.col_gain")],
-                                     body, [0.5, 3.0, 6.8, 1.1, 1.0], {1, 2, 3}, 13)))
+                                     body, [0.5, 2.9, 6.7, 1.3, 1.0], {1, 2, 3}, 13)))
     return out
 
 
