@@ -180,6 +180,11 @@ def test_own_data_deck_has_no_empty_slides(own_deck):
     assert any("chưa xếp hạng được" in x for x in titles), titles  # 1/34 provinces: no ranking claims
     assert not any(x.startswith("Vào nhóm") for x in titles)
     assert "Số liệu tự nhập" in all_text(own_deck)
+    pdf = briefing.render(own_deck, "pdf")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == len(own_deck.slides)
+    _, texts = pptx_text(briefing.render(own_deck, "pptx"))
+    assert [t[1] for t in texts] == titles
+    assert not any("1/1" in x for t in texts for x in t)  # one province scored: no "rank 1/1"
 
 
 def _bare_env(tmp_path):
@@ -204,6 +209,8 @@ def test_bare_machine_makes_both_documents_in_bounded_time(tmp_path, sample_db, 
     else:
         prs, texts = pptx_text(raw)
         assert (prs.slide_width, prs.slide_height) == (Inches(13.333), Inches(7.5))
+        flat = "\n".join(x for t in texts for x in t)
+        assert "{" not in flat and "}" not in flat and "QĐ " not in flat and "+0 bậc" not in flat
         pics = [sh for s in prs.slides for sh in s.shapes if sh.shape_type == 13]
         assert len(pics) >= 5
 
@@ -263,3 +270,18 @@ def test_a_province_already_inside_gets_a_keep_page(sample_db):
     assert "Hơn tỉnh đứng thứ 21" in text and "6 bậc" in text and "Giữ vững các thế mạnh" in text
     assert keep.table is not None and keep.table.rows  # the close provinces, with how far behind
     assert any(s.title.startswith("Vào nhóm 15 năm 2026") or s.title.startswith("Nhóm 15 năm 2026") for s in deck.slides)
+
+
+def test_cli_never_hangs(monkeypatch, tmp_path, capsys):
+    """Past its time bound the command stops with a Vietnamese message naming --format pptx (exit 3)."""
+    def slow(*args, **kwargs):
+        time.sleep(5)
+
+    monkeypatch.setattr(cli, "TIME_LIMIT", 1)
+    monkeypatch.setattr(briefing, "build_deck", slow)
+    start = time.perf_counter()
+    code = cli.main(["briefing", "--framework", FW_ID, "--entity", "Gia Lai", "--year", "2025", "--out",
+                     str(tmp_path / "x.pptx"), "--db", str(tmp_path / "x.duckdb")])
+    assert code == 3 and time.perf_counter() - start < 4.5
+    err = capsys.readouterr().err
+    assert "Quá 1 giây" in err and "--format pptx" in err
