@@ -1,9 +1,7 @@
 """Tổng quan — where the focus province stands, why, and how it has moved."""
-import storage.plans
 import streamlit as st
 
 from dashboard import analysis, charts, controls, data, fmt, sources_view, tables, widgets
-from dashboard.i18n import name_of
 from scoring import montecarlo
 
 ctx = widgets.context()
@@ -122,45 +120,24 @@ if widgets.need_scores(ctx):
                 points=fmt.number(r["points"], 2, lang), max=fmt.number(r["max_points"], 0, lang),
                 pct=fmt.percent(r["value"], 0, lang), avg=fmt.percent(r["national_avg"], 0, lang)))
 
-    def briefing_input():
-        from dashboard import briefing  # python-pptx and kaleido load only when a briefing is asked for
-
-        flags = sorted(set(data.flags_by_year(sel.framework_id, "34", "self", sel.dataset)
-                           .query("year == @year")["flag"]))
-        published, e63 = data.published(), data.entities("63")
-        saved = storage.plans.effort_weights(data.store(), sel.framework_id)
-        geo = getattr(data, "geojson", None)  # the geographic map, where it exists
-        inp = briefing.prepare(result, sel.focus, year, ctx.inputs(),
-                               data.plan_values(sel.framework_id), flags, lang, name_of,
-                               lambda key, **kw: ctx.t(key, **kw),
-                               baseline=analysis.baseline_2024(published, e63),
-                               history=analysis.published_history_34(published, e63),
-                               target_ranks=tuple(sel.target_ranks),
-                               difficulty=dict(zip(saved["code"], saved["cost_per_point"].astype(float))),
-                               geojson=geo("34") if geo and hasattr(charts, "province_map") else None)
-        return briefing, inp
-
-    def make_briefing() -> bytes:
-        briefing, inp = briefing_input()
-        return briefing.build_briefing(inp, lambda key, **kw: ctx.t(key, **kw), lambda v, d: fmt.number(v, d, lang))
-
-    def make_pdf() -> bytes:
-        from dashboard import briefing
-
-        # Streamlit commands are ignored inside a download callable: the button only shows when
-        # LibreOffice exists (else a message says why); a failed conversion raises BriefingError.
-        return briefing.to_pdf(make_briefing(), lambda key, **kw: ctx.t(key, **kw))
-
     if not sel.is_province:
         st.stop()  # the steering-committee briefing is about the province's DTI
+
+    def briefing_bytes(kind: str) -> bytes:
+        # The same builder and arguments as `python -m reports briefing` (the page's mode plays no part).
+        from reports import briefing
+
+        deck = briefing.build_deck(data.store(), sel.framework_id, sel.focus, year, lang=lang, dataset=sel.dataset,
+                                   target_ranks=tuple(sel.target_ranks))
+        return briefing.render(deck, kind)
+
+    from reports.briefing.slides import file_name
+
     b1, b2 = st.columns(2)
-    b1.download_button(ctx.t("ui.briefing.download"), make_briefing, file_name=f"DTI_{sel.focus}_{year}.pptx",
+    b1.download_button(ctx.t("ui.briefing.download"), lambda: briefing_bytes("pptx"),
+                       file_name=file_name(sel.focus, year, "pptx"),
                        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                        key="dl_briefing", icon=":material/slideshow:")
-    from dashboard.briefing import soffice_path
-
-    if soffice_path():
-        b2.download_button(ctx.t("ui.briefing.download_pdf"), make_pdf, file_name=f"DTI_{sel.focus}_{year}.pdf",
-                           mime="application/pdf", key="dl_briefing_pdf", icon=":material/picture_as_pdf:")
-    else:
-        b2.info(ctx.t("ui.briefing.no_soffice"))
+    b2.download_button(ctx.t("ui.briefing.download_pdf"), lambda: briefing_bytes("pdf"),
+                       file_name=file_name(sel.focus, year, "pdf"), mime="application/pdf", key="dl_briefing_pdf",
+                       icon=":material/picture_as_pdf:")

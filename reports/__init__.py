@@ -1,5 +1,5 @@
 """Reports made outside the browser (scheduled or by hand): `python -m reports briefing ...`.
 
-A thin layer over `dashboard.briefing` (the slides) and the store (the data); nothing in `scoring`
+`reports.briefing` builds the steering-committee briefing (slides from the store's data); nothing in `scoring`
 imports it.
 """
