@@ -52,6 +52,14 @@ __all__ = [
 ]
 
 
+# Former private names other modules imported before the split (kept so code written against them works).
+from loaders.cells import (_AMB, _BAD, _EV_EN, _EV_NONE, _EV_VI, _FORMULA, _NA, _NO, _NONFINITE,  # noqa: E402,F401
+                           _NUM, _YES, _cell_text)
+from loaders.read import csv_delimiter_for as _csv_delimiter_for, decode_csv as _decode_csv  # noqa: E402,F401
+
+_read_bytes = read_bytes
+
+
 def parse_inputs(source: Any, file_name: str | None, framework: Framework,
                  resolver: EntityResolver | None = None, default_year: int | None = None) -> ParsedImport:
     """Read a CSV or Excel (.xlsx) file of inputs into a ParsedImport (data + problems). Writes nothing,
