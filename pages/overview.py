@@ -52,9 +52,7 @@ if widgets.need_scores(ctx):
               help=ctx.t("ui.overview.total_help"))
     c2.metric(ctx.t("ui.overview.value"), fmt.number(ov.value, 4, lang), help=ctx.t("ui.overview.value_help"))
     c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
-              delta=None if chg.rank_change is None else ctx.t("ui.overview.places", n=f"{chg.rank_change:+d}"
-                                                               if chg.rank_change else "0"),
-              delta_color="normal" if chg.rank_change else "off",
+              **analysis.rank_delta(chg.rank_change, ctx.t),
               help=ctx.t("ui.overview.rank_help", year=chg.previous_year or "—"))
     c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang) if ov.next_entity else "—",
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
