@@ -213,3 +213,21 @@ def test_whatif_item_labels_are_whole():
     assert long  # the case the page used to cut at 90 characters
     src = open("pages/whatif.py", encoding="utf-8").read()
     assert "[:90]" not in src and "wrap=True" in src
+
+
+def test_published_rankings_show_no_dataset_switch_but_scored_pages_do(app):
+    from dashboard import data
+    from tests.test_provenance import own_file, upload_and_commit
+
+    upload_and_commit(app, "gialai_2025.csv", own_file(data.store()))
+    go(app, "pages/rankings.py")
+    switch = app.sidebar.radio(key="w_dataset")
+    assert switch.value == "own" and "DỮ LIỆU MẪU" in switch.options
+    switch.set_value("sample").run()
+    assert any("DỮ LIỆU MẪU" in w.value for w in app.warning)  # SAMPLE figures shown: the SAMPLE badge
+    app.sidebar.radio(key="w_group").set_value("63").run()
+    sidebar_text = " ".join(r.label + " ".join(map(str, r.options)) for r in app.sidebar.radio)
+    assert "DỮ LIỆU MẪU" not in sidebar_text and not any("DỮ LIỆU MẪU" in w.value for w in app.warning)
+    assert any("chỉ có kết quả đã công bố" in c.value for c in app.sidebar.caption)
+    app.sidebar.radio(key="w_group").set_value("34").run()
+    assert app.sidebar.radio(key="w_dataset").value == "sample"  # the choice was kept
