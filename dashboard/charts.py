@@ -170,7 +170,7 @@ def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cuto
         hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>",
     ))
     lines = _cutoff_lines(fig, table, value_col, cutoffs, cutoff_label)
-    fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25)
+    fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25 if len(t) > 6 else 0.6)
     fig.update_xaxes(rangemode="tozero")  # a bar's length is its value: the axis starts at 0
     fig = _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
     if lines:  # room above the bars for the cut-off labels, under the title
@@ -324,6 +324,7 @@ def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_c
         else:
             line = dict(color=palette[highlight.index(name) % len(palette)], width=2.5)
         fig.add_scatter(x=g["year"], y=g[value_col], mode="lines+markers", name=str(name), line=line,
+                        marker=dict(size=10 if name == focus else 8),
                         showlegend=True, hovertemplate=f"{name} %{{x}}: %{{y:,.2f}}<extra></extra>")
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
@@ -704,6 +705,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
         fig.add_trace(go.Choroplethmap(
             geojson=_collection(shown), locations=[f["id"] for f in shown], z=z, featureidkey="id",
             colorscale=MAP_COLORSCALE, reversescale=reverse, zmin=min(z), zmax=max(z),
+            showscale=max(z) > min(z),  # one value (one province with own figures): no scale to read
             marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
             # Inside the plot, over the empty top-right corner: the map keeps the full width.
             colorbar=dict(title=dict(text=colorbar_title[:1].upper() + colorbar_title[1:]), thickness=12,

@@ -29,7 +29,9 @@ if widgets.need_scores(ctx):
         colors = charts.trend_colors(sel.focus, compare)
         pub_names = {e: ctx.t("ui.trends.published_series", entity=e) for e in shown}
         breaks = {y: ctx.t("ui.trends.series_break", year=y) for y in analysis.METHOD_BREAKS}
-        span = (int(min(pub["year"].min(), min(years))) if len(pub) else min(years), max(years))
+        drawn = pub.dropna(subset=["points", "rank"], how="all")
+        span = (int(min(drawn["year"].min(), min(years))) if len(drawn) else min(years), max(years))
+        both = f"{st.session_state.get('_origin_text', '')} {ctx.t('ui.origin.published_beside')}".strip()
 
         def kind(k) -> str:
             return provenance.label(k, lang) or "—"
@@ -51,7 +53,7 @@ if widgets.need_scores(ctx):
                              title=ctx.t("ui.trends.total_lines"), y_title=ctx.t("ui.common.points"))
     if with_published:
         charts.add_published_history(fig, pub, "points", colors, pub_names, kind, hover_points, breaks, span)
-    widgets.chart(fig, key="trend_total")
+    widgets.chart(fig, key="trend_total", origin=both if with_published else True)
     main_codes = [m.code for m in ctx.framework.main_indices()]
     mains = analysis.trend_table(result, main_codes)
     mine = mains.loc[mains["entity"] == sel.focus].assign(series=lambda d: d["code"].map(ctx.labels(main_codes)))
@@ -69,7 +71,8 @@ if widgets.need_scores(ctx):
                                    title=ctx.t("ui.trends.rank_lines"), y_title=ctx.t("ui.common.rank"))
     if with_published:
         charts.add_published_history(fig, pub, "rank", colors, pub_names, kind, hover_rank, breaks, span)
-    widgets.chart(fig, key="trend_rank")
+        fig.update_yaxes(autorange=False, range=[len(data.entities("34")) + 0.5, 0.5])  # the whole 1–34 scale
+    widgets.chart(fig, key="trend_rank", origin=both if with_published else True)
     if len(years) >= 2:
         a, b = years[-2], years[-1]
         left, right = st.columns([3, 2])
