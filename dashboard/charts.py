@@ -312,8 +312,9 @@ def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_c
     others = df.loc[~names.isin([focus, *highlight])]
     if len(others):
         x, y, cols = gapped_lines(others, color_col, "year", value_col)
-        fig.add_scatter(x=x, y=y, customdata=cols[color_col], mode="lines", name="", showlegend=False,
-                        line=dict(color="#c5ccd3", width=1), connectgaps=False,
+        # Small dots too: with a single year there is no line, and the others must still show.
+        fig.add_scatter(x=x, y=y, customdata=cols[color_col], mode="lines+markers", name="", showlegend=False,
+                        line=dict(color="#c5ccd3", width=1), marker=dict(color="#c5ccd3", size=4), connectgaps=False,
                         hovertemplate="%{customdata} %{x}: %{y:,.2f}<extra></extra>")
     for name in [*highlight, focus]:
         g = df.loc[names == name].sort_values("year")
@@ -384,6 +385,9 @@ def rank_trajectories(df: pd.DataFrame, focus: str, highlight: list[str] | None 
     fig = trend_lines(df, focus, value_col="rank", highlight=highlight, lang=lang, title=title, y_title=y_title)
     # A tick every 5 ranks for a few dozen entities; plotly's own ticks beyond that.
     fig.update_yaxes(autorange="reversed", dtick=5 if df["entity"].nunique() <= 60 else None)
+    n = pd.to_numeric(df.get("n_ranked", df.get("rank")), errors="coerce").max() if len(df) else np.nan
+    if pd.notna(n):  # the whole scale, rank 1 at the top (no rank 0)
+        fig.update_yaxes(autorange=False, range=[float(n) + 0.5, 0.5])
     for tr in fig.data:
         tr.hovertemplate = tr.hovertemplate.replace("%{y:,.2f}", "#%{y}")
     return fig
@@ -496,7 +500,7 @@ def main_index_lines(df: pd.DataFrame, lang: str = "vi", title: str | None = Non
     for code, g in df.groupby("code", sort=True):
         g = g.sort_values("year")
         fig.add_scatter(x=g["year"], y=g["points"], mode="lines+markers", name=str(g["series"].iloc[0]),
-                        line=dict(color=MAIN_COLORS.get(str(code), OTHER_COLOR), width=3),
+                        line=dict(color=MAIN_COLORS.get(str(code), OTHER_COLOR), width=3), marker=dict(size=9),
                         hovertemplate="%{x}: %{y:,.2f}<extra>%{fullData.name}</extra>")
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
