@@ -49,6 +49,9 @@ PAGES = [
 controls.land_unknown_paths_on_default([path.split("/")[1][:-3] for path, _, _ in PAGES[1:]])
 nav = st.navigation([st.Page(path, title=t(key, lang), icon=icon, url_path=path.split("/")[1][:-3])
                      for path, key, icon in PAGES], expanded=True)  # 18 pages: never hide some behind "View more"
+# The dataset switch (own figures / SAMPLE), where the sidebar kept its place: not on a page of published
+# results only (the 63-province rankings).
+controls.dataset_switch(published_only=controls.published_only(nav.url_path, sel))
 # A page first opened without the frame (see below) asked to be shown inside it.
 wanted = st.session_state.pop("_wanted_page", None)
 if wanted:

@@ -311,6 +311,43 @@ def published_history(published: pd.DataFrame, entities63: pd.DataFrame) -> pd.D
                       published_history_34(published, entities63)], ignore_index=True)
 
 
+def rank_delta(change: int | None, tr) -> dict:
+    """st.metric keyword arguments for a change of rank (places gained > 0): "+2 bậc" / "-3 bậc" with
+    the arrow, "giữ nguyên hạng" without an arrow or colour when nothing changed, nothing when unknown.
+    `tr(key, **kw)` translates (a page context's `t`)."""
+    if change is None:
+        return {"delta": None}
+    if int(change) == 0:
+        return {"delta": tr("ui.overview.rank_same"), "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": tr("ui.overview.places", n=f"{int(change):+d}")}
+
+
+def points_delta(change: float | None, number) -> dict:
+    """st.metric keyword arguments for a change of points: signed with the arrow, or "0,00" without an
+    arrow when it rounds to zero. `number(x, signed)` formats (dashboard.fmt.number in the UI language)."""
+    if change is None or pd.isna(change):
+        return {"delta": None}
+    if round(float(change), 2) == 0:
+        return {"delta": number(0.0, False), "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": number(float(change), True)}
+
+
+def published_year_rows(history: pd.DataFrame, year: int) -> pd.DataFrame:
+    """One year of a published history (HISTORY_COLUMNS), best rank first: the rows the published
+    ranking table lists AND the map beside it colours (one source, so they cannot disagree)."""
+    rows = history.loc[history["year"] == int(year)]
+    return rows.sort_values(["rank", "entity"], na_position="last").reset_index(drop=True)
+
+
+def map_outlines(entities) -> str:
+    """Which outlines a map of these entities needs: "34" when every one is a province of the 34
+    (from 1/7/2025), else "63" (the provinces before the merger)."""
+    from loaders.parsing import load_provinces
+
+    names = {str(e) for e in entities}
+    return "34" if names <= set(load_provinces().new) else "63"
+
+
 def baseline_2024(published: pd.DataFrame, entities63: pd.DataFrame, year: int = 2024) -> pd.DataFrame:
     """The 2024 baseline of each of the 34 provinces, to compare its own 2025 data with.
 
@@ -333,6 +370,28 @@ def history_of(history: pd.DataFrame, group: str, entities: list[str]) -> pd.Dat
     return h.assign(_o=h["entity"].map(order)).sort_values(["_o", "year"]).drop(columns="_o").reset_index(drop=True)
 
 
+def published_beside_own(history: pd.DataFrame, entities: list[str], scale: float) -> pd.DataFrame:
+    """The published 34-group history of `entities` (2020–2024) on the scale of the scored totals, to draw
+    beside a province's own figures: entity, year, points (published 0–1 value × `scale`), value_kind,
+    rank, rank_kind, n_ranked, period (`method_period`). Kinds stay as published or derived; a point
+    without a value keeps its rank (and the reverse)."""
+    h = history_of(history, "34", entities)
+    out = pd.DataFrame({
+        "entity": h["entity"].to_numpy(), "year": h["year"].astype(int).to_numpy(),
+        "points": h["value"].astype(float).to_numpy() * float(scale), "value_kind": h["value_kind"].to_numpy(),
+        "rank": h["rank"].to_numpy(), "rank_kind": h["rank_kind"].to_numpy(), "n_ranked": h["n_ranked"].to_numpy(),
+    })
+    out["period"] = [method_period(y) for y in out["year"]]
+    return out
+
+
+def comparable_ranks(totals: pd.DataFrame, group_size: int) -> tuple[pd.DataFrame, list[int]]:
+    """Rank rows of the years where the whole group is ranked (n_ranked == group_size), and the years
+    left out: a rank among the few provinces with own figures (1/1) is not a rank of the group."""
+    full = totals["n_ranked"].fillna(0).astype(int) >= int(group_size)
+    return totals.loc[full].reset_index(drop=True), sorted(int(y) for y in totals.loc[~full, "year"].unique())
+
+
 def component_table(series: pd.DataFrame, labels: dict[str, str], series_names: dict[str, str]) -> pd.DataFrame:
     """Radar series as a table: one row per code, one column per series (points), plus the maximum."""
     pts = series.pivot(index="code", columns="series", values="points")
@@ -347,23 +406,41 @@ def component_table(series: pd.DataFrame, labels: dict[str, str], series_names: 
     return out
 
 
+def target_on_scale(target, printed_scale, max_points: float) -> float:
+    """A plan target on the indicator's own scale (its maximum in the framework).
+
+    Seed 001 prints each target as "target/scale"; for some indicators the scale is the old QĐ 405
+    maximum (1.5: "20/30" while the draft's maximum is 80). The target's share of its printed scale is
+    kept: 20/30 of 80 = 53,33 points. No printed scale (or the indicator's own) → the target as printed.
+    Capped at the maximum."""
+    if target is None or pd.isna(target):
+        return np.nan
+    target = float(target)
+    if printed_scale is not None and not pd.isna(printed_scale) and float(printed_scale) > 0:
+        target = target / float(printed_scale) * float(max_points)
+    return min(target, float(max_points))
+
+
 def target_progress(result: ScoreResult, entity: str, year: int, plan: pd.DataFrame) -> pd.DataFrame:
-    """Per component: current points (scoring engine), the plan's target points (seed 001, as printed,
-    with the denominator it was printed against), gap and status; lead agency from the framework."""
+    """Per component: current points (scoring engine), the plan's target ON THE SAME SCALE (points of the
+    indicator's maximum, `target_on_scale`), gap and status; the target as printed (`target_printed`,
+    `target_denominator`) kept beside it; lead agency from the framework."""
     fw = result.framework
     s = result.scores
     mine = s.loc[(s["entity"] == entity) & (s["year"] == year)].set_index("code")
     targets = plan.set_index("code") if not plan.empty else pd.DataFrame()
     rows = []
     for leaf in fw.leaves:
-        target = targets["target_points"].get(leaf.code) if "target_points" in targets else np.nan
+        printed = targets["target_points"].get(leaf.code) if "target_points" in targets else np.nan
         denom = targets["target_denominator"].get(leaf.code) if "target_denominator" in targets else np.nan
+        target = target_on_scale(printed, denom, leaf.max_points)
         pts = float(mine.loc[leaf.code, "points"]) if leaf.code in mine.index else np.nan
         gap = np.nan if pd.isna(target) or pd.isna(pts) else max(0.0, float(target) - pts)
         status = "no_target" if pd.isna(target) else ("met" if gap <= 1e-9 else "not_met")
         rows.append({"code": leaf.code, "main": fw.ancestor_at_level(leaf.code, 1), "lead_agency": leaf.lead_agency,
                      "points": pts, "max_points": leaf.max_points, "missing": leaf.max_points - pts,
-                     "target_points": target, "target_denominator": denom, "target_gap": gap, "status": status})
+                     "target_points": target, "target_printed": printed, "target_denominator": denom,
+                     "target_gap": gap, "status": status})
     return pd.DataFrame(rows)
 
 

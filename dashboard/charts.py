@@ -46,6 +46,12 @@ TILE_GRID = {
 ARCHIPELAGOS = [((6.2, 9), "archipelago_hoang_sa"), ((6.2, 13.6), "archipelago_truong_sa")]
 
 
+def _catalog(key: str, lang: str) -> str:
+    from dashboard.i18n import t
+
+    return t(key, lang)
+
+
 def _layout(fig: go.Figure, lang: str, height: int | None = None, title: str | None = None) -> go.Figure:
     fig.update_layout(
         font=dict(family=FONT, size=14),
@@ -164,7 +170,8 @@ def ranking_bars(table: pd.DataFrame, focus: str, value_col: str = "total", cuto
         hovertemplate="%{y}: %{x:,.2f} (#%{customdata[0]})<extra></extra>",
     ))
     lines = _cutoff_lines(fig, table, value_col, cutoffs, cutoff_label)
-    fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25)
+    fig.update_layout(yaxis=dict(tickfont=dict(size=12)), bargap=0.25 if len(t) > 6 else 0.6)
+    fig.update_xaxes(rangemode="tozero")  # a bar's length is its value: the axis starts at 0
     fig = _layout(fig, lang, height=max(360, 22 * len(t) + 80), title=title)
     if lines:  # room above the bars for the cut-off labels, under the title
         fig.update_layout(margin=dict(t=90 if title else 40))
@@ -193,6 +200,7 @@ def _condensed_ranking_bars(table, focus, value_col, cutoffs, lang, title, cutof
     fig.update_layout(bargap=0.25, yaxis=dict(
         tickmode="array", tickvals=y, ticktext=[f"{r}. {n}" for r, n in zip(ranks, names)],
         tickfont=dict(size=12), autorange="reversed", showgrid=False, zeroline=False))
+    fig.update_xaxes(rangemode="tozero")
     fig = _layout(fig, lang, height=max(360, 22 * len(rows) + 80), title=title)
     if lines:
         fig.update_layout(margin=dict(t=90 if title else 40))
@@ -304,8 +312,9 @@ def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_c
     others = df.loc[~names.isin([focus, *highlight])]
     if len(others):
         x, y, cols = gapped_lines(others, color_col, "year", value_col)
-        fig.add_scatter(x=x, y=y, customdata=cols[color_col], mode="lines", name="", showlegend=False,
-                        line=dict(color="#c5ccd3", width=1), connectgaps=False,
+        # Small dots too: with a single year there is no line, and the others must still show.
+        fig.add_scatter(x=x, y=y, customdata=cols[color_col], mode="lines+markers", name="", showlegend=False,
+                        line=dict(color="#c5ccd3", width=1), marker=dict(color="#c5ccd3", size=4), connectgaps=False,
                         hovertemplate="%{customdata} %{x}: %{y:,.2f}<extra></extra>")
     for name in [*highlight, focus]:
         g = df.loc[names == name].sort_values("year")
@@ -316,10 +325,59 @@ def trend_lines(df: pd.DataFrame, focus: str, value_col: str = "points", color_c
         else:
             line = dict(color=palette[highlight.index(name) % len(palette)], width=2.5)
         fig.add_scatter(x=g["year"], y=g[value_col], mode="lines+markers", name=str(name), line=line,
+                        marker=dict(size=10 if name == focus else 8),
                         showlegend=True, hovertemplate=f"{name} %{{x}}: %{{y:,.2f}}<extra></extra>")
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
     return _layout(fig, lang, height=420, title=title)
+
+
+def add_published_history(fig: go.Figure, history: pd.DataFrame, y_col: str, colors: dict[str, str],
+                          names: dict[str, str], kind_label, hover, breaks: dict[int, str] | None = None,
+                          x_range: tuple[int, int] | None = None) -> go.Figure:
+    """Draw published history (`analysis.published_beside_own` rows) beside a trend chart's own figures.
+
+    One dotted trace per entity in its own colour (`colors[entity]`), legend `names[entity]`; the line is
+    cut at every method period (never joined across methods, nor to the own figures, another trace);
+    marker filled = published (official, press, third party), open = derived (`provenance.is_derived`).
+    `hover(row)` writes a point's hover text (its value or rank and `kind_label(kind)`). `breaks`: {first
+    year of a new method: label}, drawn as a dotted vertical line before that year."""
+    from dashboard.provenance import is_derived
+
+    kind_col = "rank_kind" if y_col == "rank" else "value_kind"
+    for entity, g in history.dropna(subset=[y_col]).groupby("entity", sort=False):
+        g = g.sort_values("year")
+        xs, ys, symbols, texts, prev = [], [], [], [], None
+        for _, r in g.iterrows():
+            if prev is not None and r["period"] != prev:
+                xs.append(None), ys.append(None), symbols.append("circle"), texts.append("")
+            xs.append(int(r["year"])), ys.append(float(r[y_col]))
+            symbols.append("circle-open" if is_derived(r[kind_col]) else "circle")
+            texts.append(hover(r))
+            prev = r["period"]
+        color = colors.get(entity, OTHER_COLOR)
+        fig.add_scatter(x=xs, y=ys, mode="lines+markers", name=names.get(entity, str(entity)), showlegend=True,
+                        connectgaps=False, line=dict(color=color, width=2, dash="dot"),
+                        marker=dict(symbol=symbols, size=10, color=color, line=dict(color=color, width=2)),
+                        text=texts, hovertemplate="%{text}<extra></extra>")
+    for year, label in (breaks or {}).items():
+        if x_range is None or x_range[0] < year <= x_range[1]:
+            fig.add_vline(x=year - 0.5, line_dash="dot", line_color="#d68910",
+                          annotation_text=label, annotation_position="top left",
+                          annotation=dict(font=dict(size=12, color="#9a6a00")))
+    if x_range is not None:
+        fig.update_xaxes(range=[x_range[0] - 0.4, x_range[1] + 0.4])
+    return fig
+
+
+TREND_PALETTE = ["#1f6fb2", "#16957f", "#d68910", "#7b4fb0", "#4f8a1f"]
+
+
+def trend_colors(focus: str, highlight: list[str] | None) -> dict[str, str]:
+    """The colour of each line of a trend chart: the focus red, the highlighted ones from TREND_PALETTE."""
+    out = {h: TREND_PALETTE[i % len(TREND_PALETTE)] for i, h in enumerate(x for x in (highlight or []) if x != focus)}
+    out[focus] = FOCUS_COLOR
+    return out
 
 
 def rank_trajectories(df: pd.DataFrame, focus: str, highlight: list[str] | None = None, lang: str = "vi",
@@ -327,6 +385,9 @@ def rank_trajectories(df: pd.DataFrame, focus: str, highlight: list[str] | None 
     fig = trend_lines(df, focus, value_col="rank", highlight=highlight, lang=lang, title=title, y_title=y_title)
     # A tick every 5 ranks for a few dozen entities; plotly's own ticks beyond that.
     fig.update_yaxes(autorange="reversed", dtick=5 if df["entity"].nunique() <= 60 else None)
+    n = pd.to_numeric(df.get("n_ranked", df.get("rank")), errors="coerce").max() if len(df) else np.nan
+    if pd.notna(n):  # the whole scale, rank 1 at the top (no rank 0)
+        fig.update_yaxes(autorange=False, range=[float(n) + 0.5, 0.5])
     for tr in fig.data:
         tr.hovertemplate = tr.hovertemplate.replace("%{y:,.2f}", "#%{y}")
     return fig
@@ -355,11 +416,19 @@ def slope_chart(df: pd.DataFrame, year_a: int, year_b: int, focus: str, value_co
                         marker=dict(size=5), name="", showlegend=False, connectgaps=False,
                         hovertemplate="%{customdata}: %{y:,.2f}<extra></extra>")
     if is_focus.any():
-        fig.add_scatter(x=[xa, xb], y=[a[focus], b[focus]], mode="lines+markers+text",
-                        line=dict(color=FOCUS_COLOR, width=4), text=["", focus], textposition="middle right",
+        # The end label is the full name, never clipped: drawn outside the axes, with room kept for it.
+        fig.add_scatter(x=[xa, xb], y=[a[focus], b[focus]], mode="lines+markers+text", cliponaxis=False,
+                        line=dict(color=FOCUS_COLOR, width=4), text=["", focus],
+                        textposition="middle right", textfont=dict(color=FOCUS_COLOR, size=14),
                         name=focus, showlegend=False, hovertemplate=f"{focus}: %{{y:,.2f}}<extra></extra>")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=[xa, xb])
-    return _layout(fig, lang, height=480, title=title).update_layout(margin=dict(r=110))
+    return _layout(fig, lang, height=480, title=title).update_layout(
+        margin=dict(r=max(110, slope_label_room(focus))))
+
+
+def slope_label_room(name: str, size: float = 14) -> int:
+    """Pixels right of the plot a bold end label of `name` needs at `size` px (≈ 0.62 em a character)."""
+    return int(len(str(name)) * 0.62 * size + 24)
 
 
 def tile_map(values: pd.DataFrame, focus: str, value_col: str, labels: dict[str, str], lang: str = "vi",
@@ -382,7 +451,7 @@ def tile_map(values: pd.DataFrame, focus: str, value_col: str, labels: dict[str,
         hovertemplate="%{customdata}<extra></extra>", customdata=[f"{n}: {fmt(x)}" for n, x in zip(names, vals)],
     ))
     for (x, y), key in ARCHIPELAGOS:
-        text = (archipelago_labels or {}).get(key, key)
+        text = (archipelago_labels or {}).get(key) or _catalog(f"ui.map.{key}", lang)
         fig.add_annotation(x=x, y=-y, text=text, showarrow=False, font=dict(size=10, color="#1f6fb2"),
                            bgcolor="#eef5fb", bordercolor="#1f6fb2", borderwidth=1)
     fig.update_xaxes(visible=False, range=[-0.7, 7.6])
@@ -431,7 +500,7 @@ def main_index_lines(df: pd.DataFrame, lang: str = "vi", title: str | None = Non
     for code, g in df.groupby("code", sort=True):
         g = g.sort_values("year")
         fig.add_scatter(x=g["year"], y=g["points"], mode="lines+markers", name=str(g["series"].iloc[0]),
-                        line=dict(color=MAIN_COLORS.get(str(code), OTHER_COLOR), width=3),
+                        line=dict(color=MAIN_COLORS.get(str(code), OTHER_COLOR), width=3), marker=dict(size=9),
                         hovertemplate="%{x}: %{y:,.2f}<extra>%{fullData.name}</extra>")
     fig.update_xaxes(dtick=1, tickformat="d")
     fig.update_yaxes(title=y_title, gridcolor="#eef1f4")
@@ -536,6 +605,20 @@ def target_bars(progress: pd.DataFrame, labels: dict[str, str], lang: str = "vi"
 MAP_VIEW = {"center": {"lon": 109.9, "lat": 14.95}, "zoom": 4.7}
 # Archipelago feature ids in data/geo/*.geojson → their label key in locales (ui.map.<key>).
 ARCHIPELAGO_LABEL_KEYS = {"QĐ Hoàng Sa": "hoang_sa", "QĐ Trường Sa": "truong_sa"}
+
+
+def archipelago_label(feature_id: str, labels: dict[str, str] | None, lang: str = "vi") -> str:
+    """The name shown for an archipelago feature: from `labels` keyed by the feature id, by its catalog
+    key ("hoang_sa") or by the tile map's key ("archipelago_hoang_sa"); else the catalog's full name.
+    Never the feature id ("QĐ …" reads as "Quyết định")."""
+    from dashboard.i18n import t
+
+    labels = labels or {}
+    key = ARCHIPELAGO_LABEL_KEYS.get(feature_id, "")
+    for k in (feature_id, key, f"archipelago_{key}"):
+        if k and k in labels:
+            return labels[k]
+    return t(f"ui.map.{key}", lang) if key else feature_id
 NO_DATA_COLOR = "#e4e7eb"
 # "Blues" without its near-white end, so the lowest value still stands out from the white sea.
 MAP_COLORSCALE = [[0.0, "#d6e6f4"], [0.25, "#9ecae1"], [0.5, "#5aa1cf"], [0.75, "#2171b5"], [1.0, "#08306b"]]
@@ -607,7 +690,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
         return float(v.get(name, np.nan))
 
     def display(feature) -> str:
-        return labels.get(feature["id"], feature["id"]) if feature["properties"]["kind"] == "archipelago" \
+        return archipelago_label(feature["id"], labels, lang) if feature["properties"]["kind"] == "archipelago" \
             else feature["id"]
 
     every = provinces + islands
@@ -626,6 +709,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
         fig.add_trace(go.Choroplethmap(
             geojson=_collection(shown), locations=[f["id"] for f in shown], z=z, featureidkey="id",
             colorscale=MAP_COLORSCALE, reversescale=reverse, zmin=min(z), zmax=max(z),
+            showscale=max(z) > min(z),  # one value (one province with own figures): no scale to read
             marker=dict(line=dict(color=MAP_LINE_COLOR, width=0.8)),
             # Inside the plot, over the empty top-right corner: the map keeps the full width.
             colorbar=dict(title=dict(text=colorbar_title[:1].upper() + colorbar_title[1:]), thickness=12,
@@ -645,7 +729,7 @@ def province_map(values: pd.DataFrame, geojson: dict, focus: str | None, lang: s
         _map_label(fig, east, lat, label, zoom, xanchor="left", yanchor="middle", font=dict(color=FOCUS_LINE_COLOR),
                    bgcolor="rgba(255,255,255,0.85)", borderpad=2)
     for f in islands:
-        text = labels.get(f["id"], f["id"]).replace("<br>", " ").replace(" (", "<br>(", 1)
+        text = archipelago_label(f["id"], labels, lang).replace("<br>", " ").replace(" (", "<br>(", 1)
         _map_label(fig, f["properties"]["label_lon"], f["properties"]["label_lat"] + 0.25, text, zoom,
                    xanchor="center", yanchor="bottom", font=dict(color="#1f4e79"))
     # "white-bg": no tiles; with no text on the map itself MapLibre fetches nothing.
@@ -673,6 +757,10 @@ def for_projector(fig: go.Figure, factor: float = 1.5) -> go.Figure:
 
     out.update_layout(font=dict(size=bigger(out.layout.font.size, 14)),
                       height=int((out.layout.height or 450) * 1.25))
+    # Margins hold titles, notes under a map, radar labels: they grow with the text they hold.
+    m = out.layout.margin
+    out.update_layout(margin=dict(**{side: round(getattr(m, side) * factor) for side in ("l", "r", "t", "b")
+                                     if getattr(m, side) is not None}))
     if out.layout.title and out.layout.title.text:
         out.update_layout(title_font=dict(size=bigger(out.layout.title.font.size, 18)))
     out.update_layout(legend_font=dict(size=bigger(out.layout.legend.font.size, out.layout.font.size / factor)))

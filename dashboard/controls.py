@@ -144,12 +144,14 @@ def sidebar() -> Selection:
         # Which dataset: the group's own figures or the SAMPLE data — never a mix. The switch shows when
         # both exist; a first visit (or a dataset that disappeared) gets 'own' when there is own data.
         found = data.datasets(ss["framework_id"], group, basis) if fw_ids else []
+        if "w_dataset" in ss:
+            ss["dataset"] = ss["w_dataset"]
         if ss.get("dataset") not in found:
             ss["dataset"] = found[0] if found else "own"
             ss.pop("w_dataset", None)
-        if len(found) > 1:
-            widget(st.radio, "dataset", "ui.controls.dataset", found, horizontal=True,
-                   format_func=lambda d: t(f"ui.dataset.{d}", lang_now), help=t("ui.controls.dataset_help", lang_now))
+        # The switch is drawn here once the page is known (`dataset_switch`): a page of published results
+        # only shows no dataset choice (no "DỮ LIỆU MẪU" beside published figures).
+        ss["_dataset_slot"], ss["_datasets_found"] = st.container(), found
         dataset = ss["dataset"]
         result = data.scores(ss["framework_id"], group, basis, dataset) if fw_ids else None
         years = years_of(result) if result is not None else []
@@ -187,6 +189,27 @@ def sidebar() -> Selection:
     if {k: st.query_params.get(k) for k in wanted} != wanted:
         st.query_params.update(wanted)
     return sel
+
+
+def published_only(page: str, sel: Selection) -> bool:
+    """True for a page that shows published results only, whatever the dataset: the 63-province rankings."""
+    return page == "rankings" and sel.is_province and sel.group == "63"
+
+
+def dataset_switch(published_only: bool = False) -> None:
+    """Draw the dataset switch (own figures / SAMPLE) in the place the sidebar kept for it, when the group
+    has both and the page shows scored figures; a page of published results only says so instead."""
+    ss = st.session_state
+    slot, found, lang = ss.pop("_dataset_slot", None), ss.pop("_datasets_found", []), ss.get("lang", "vi")
+    if slot is None:
+        return
+    if published_only:
+        slot.caption(t("ui.controls.dataset_published", lang))
+        return
+    if len(found) > 1:
+        ss["w_dataset"] = ss["dataset"]
+        slot.radio(t("ui.controls.dataset", lang), found, horizontal=True, key="w_dataset",
+                   format_func=lambda d: t(f"ui.dataset.{d}", lang), help=t("ui.controls.dataset_help", lang))
 
 
 def current() -> Selection:

@@ -62,6 +62,7 @@ def context() -> PageContext:
             ss["_frame_seen"] = True
             st.switch_page("app.py", query_params=st.query_params.to_dict())
         sel = controls.sidebar()  # fallback: draw the shared controls here (and the editor's box)
+        controls.dataset_switch(published_only=controls.published_only(caller.stem, sel))
         from dashboard import auth
 
         auth.sidebar_box(sel.lang)

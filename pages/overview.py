@@ -51,10 +51,7 @@ if widgets.need_scores(ctx):
     unit = "" if sel.is_province else "_unit"  # a unit's share of its maximum is no "DTI value"
     c2.metric(ctx.t(f"ui.overview.value{unit}"), fmt.number(ov.value, 4, lang), help=ctx.t(f"ui.overview.value_help{unit}"))
     c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
-              delta=None if chg.rank_change is None else ctx.t("ui.overview.places", n=f"{chg.rank_change:+d}")
-              if chg.rank_change else ctx.t("ui.overview.same_place"),
-              delta_color="normal" if chg.rank_change else "off",
-              delta_arrow="auto" if chg.rank_change else "off",  # no "↑ +0 bậc" when nothing changed
+              **analysis.rank_delta(chg.rank_change, ctx.t),
               help=ctx.t("ui.overview.rank_help", year=chg.previous_year or "—"))
     c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang) if ov.next_entity else "—",
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))

@@ -11,25 +11,33 @@ sel, lang = ctx.sel, ctx.lang
 island_labels = {fid: ctx.t(f"ui.map.{key}") for fid, key in charts.ARCHIPELAGO_LABEL_KEYS.items()}
 
 if sel.is_province and sel.group == "63":
+    # Published results only (no score, no SAMPLE): the table and the map below are drawn from the SAME rows.
     st.title(ctx.t("ui.rankings.published_title"))
+    st.info(ctx.t("ui.badge.published"), icon=":material/verified:")
     st.caption(ctx.t("ui.rankings.published_note"))
     hist = analysis.published_history_63(data.published())
     years = sorted(int(y) for y in hist["year"].unique())
-    year = st.selectbox(ctx.t("ui.common.year"), years, index=len(years) - 1, key="pub_year")
-    rows = hist.loc[hist["year"] == year].sort_values(["rank", "entity"], na_position="last")
+    # The page's year is the sidebar's when the 63 provinces have results for it; otherwise the page's own
+    # box, named as such, starts at the latest published year (and says why).
+    default = sel.year if sel.year in years else years[-1]
+    if st.session_state.get("pub_year_sidebar") != sel.year or st.session_state.get("pub_year") not in years:
+        st.session_state["pub_year"] = default
+        st.session_state["pub_year_sidebar"] = sel.year
+    year = st.selectbox(ctx.t("ui.rankings.published_year"), years, key="pub_year")
+    if sel.year is not None and sel.year not in years:
+        st.caption(ctx.t("ui.rankings.published_year_note", year=sel.year, last=years[-1]))
+    rows = analysis.published_year_rows(hist, year)
     shown = tables.history_table(rows, lang).drop(columns=[ctx.t("ui.common.year")])
     st.dataframe(tables.localise(shown, lang), hide_index=True, width="stretch", height=560)
     tables.download_buttons(shown, f"dti_published_{year}_63", lang)
-    pub_all = data.published()
-    ranks = pub_all.loc[(pub_all["entity_group"] == "63") & (pub_all["year"] == year)]
-    n_ranked = ranks["n_ranked"].max() if ranks["n_ranked"].notna().any() else None
+    n_ranked = int(rows["n_ranked"].max()) if rows["n_ranked"].notna().any() else None
     widgets.chart(charts.province_map(
-        ranks, data.geojson("63"), sel.focus, lang, value_col="total_rank", reverse=True,
-        title=ctx.t("ui.rankings.geo_title_63", year=year), colorbar_title=ctx.t("ui.map.rank_title"),
+        rows, data.geojson(analysis.map_outlines(rows["entity"])), sel.focus, lang, value_col="rank",
+        reverse=True, title=ctx.t("ui.rankings.geo_title_63", year=year), colorbar_title=ctx.t("ui.map.rank_title"),
         archipelago_labels=island_labels, source_note=ctx.t("ui.map.source_63"),
         no_data_label=ctx.t("ui.map.no_data"),
         value_fmt=lambda r: ctx.t("ui.map.rank_of", rank=fmt.rank(r, n_ranked)),
-        scale=1.1 if sel.present else 1.0), key="rank_geo63")
+        scale=1.1 if sel.present else 1.0), key="rank_geo63", origin=ctx.t("ui.origin.published"))
     st.caption(ctx.t("ui.rankings.geo_note_63"))
     st.stop()
 
@@ -87,7 +95,7 @@ if widgets.need_scores(ctx):
                         format_func=lambda k: ctx.t(f"ui.rankings.map_{k}"))
     if map_kind == "geo":
         widgets.chart(charts.province_map(
-            bar_table, data.geojson("34"), sel.focus, lang, value_col="bar_value",
+            bar_table, data.geojson(analysis.map_outlines(bar_table["entity"])), sel.focus, lang, value_col="bar_value",
             title=ctx.t("ui.rankings.geo_title", what=what), colorbar_title=ctx.t("ui.common.points"),
             archipelago_labels=island_labels, source_note=ctx.t("ui.map.source"),
             no_data_label=ctx.t("ui.map.no_data"), scale=1.1 if sel.present else 1.0), key="rank_geo")

@@ -53,7 +53,10 @@ elif widgets.need_scores(ctx):
         ctx.t("ui.targets.points"): mine["points"],
         ctx.t("ui.targets.max"): mine["max_points"],
         ctx.t("ui.targets.target"): mine["target_points"],
-        ctx.t("ui.targets.target_scale"): mine["target_denominator"],
+        ctx.t("ui.targets.target_printed"): [
+            "—" if pd.isna(p) else (fmt.number(p, 2, lang).rstrip("0").rstrip(",.") +
+                                    ("" if pd.isna(d) else "/" + fmt.number(d, 0, lang)))
+            for p, d in zip(mine["target_printed"], mine["target_denominator"])],
         ctx.t("ui.targets.target_gap"): mine["target_gap"],
         ctx.t("ui.targets.status"): [ctx.t(f"ui.targets.status_{s}") for s in mine["status"]],
     })

@@ -1,7 +1,7 @@
 """Xu hướng — totals and main indices over the years, rank trajectories, slope chart, movers, history."""
 import streamlit as st
 
-from dashboard import analysis, charts, data, fmt, tables, widgets
+from dashboard import analysis, charts, data, fmt, provenance, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -12,23 +12,67 @@ if widgets.need_scores(ctx):
     result = ctx.result
     years = analysis.years_of(result)
     widgets.origin_badge(ctx, None)
+    # A province's own figures are drawn beside its published history (the 34 group, 2020–2024): never
+    # SAMPLE beside real results (SAMPLE is compared with SAMPLE only; the published history is below).
+    with_published = sel.is_province and not sel.is_sample
     others = [e for e in analysis.entities_of(result) if e != sel.focus]
+    if with_published:
+        others = sorted(set(others) | set(data.entities("34")["name"]) - {sel.focus})
     compare = st.multiselect(ctx.t("ui.trends.compare"), others, key="trend_compare", max_selections=5,
                              placeholder=ctx.t("ui.trends.compare_placeholder"))
     totals = analysis.trend_table(result, ["total"])
-    if len(years) < 2:
+    if with_published:
+        shown = [sel.focus, *compare]
+        e63 = data.entities("63")
+        pub = analysis.published_beside_own(analysis.published_history_34(data.published(), e63), shown,
+                                            ctx.framework.max_points)
+        colors = charts.trend_colors(sel.focus, compare)
+        pub_names = {e: ctx.t("ui.trends.published_series", entity=e) for e in shown}
+        breaks = {y: ctx.t("ui.trends.series_break", year=y) for y in analysis.METHOD_BREAKS}
+        drawn = pub.dropna(subset=["points", "rank"], how="all")
+        span = (int(min(drawn["year"].min(), min(years))) if len(drawn) else min(years), max(years))
+        both = f"{st.session_state.get('_origin_text', '')} {ctx.t('ui.origin.published_beside')}".strip()
+
+        def kind(k) -> str:
+            return provenance.label(k, lang) or "—"
+
+        def hover_points(r) -> str:
+            return ctx.t("ui.trends.published_hover_points", entity=r["entity"], year=int(r["year"]),
+                         points=fmt.number(r["points"], 2, lang), kind=kind(r["value_kind"]))
+
+        def hover_rank(r) -> str:
+            return ctx.t("ui.trends.published_hover_rank", entity=r["entity"], year=int(r["year"]),
+                         rank=fmt.rank(r["rank"], r["n_ranked"]), kind=kind(r["rank_kind"]))
+
+        st.caption(ctx.t("ui.trends.own_beside_published", own=provenance.label("self_assessed", lang),
+                         published=", ".join(provenance.label(k, lang) for k in provenance.PUBLISHED_KINDS),
+                         derived=provenance.label("derived_mean", lang)))
+    elif len(years) < 2:
         st.info(ctx.t("ui.trends.one_year"))
-    widgets.chart(charts.trend_lines(totals, sel.focus, highlight=compare, lang=lang,
-                                     title=ctx.t("ui.trends.total_lines"), y_title=ctx.t("ui.common.points")),
-                  key="trend_total")
+    fig = charts.trend_lines(totals, sel.focus, highlight=compare, lang=lang,
+                             title=ctx.t("ui.trends.total_lines"), y_title=ctx.t("ui.common.points"))
+    if with_published:
+        charts.add_published_history(fig, pub, "points", colors, pub_names, kind, hover_points, breaks, span)
+    widgets.chart(fig, key="trend_total", origin=both if with_published else True)
     main_codes = [m.code for m in ctx.framework.main_indices()]
     mains = analysis.trend_table(result, main_codes)
     mine = mains.loc[mains["entity"] == sel.focus].assign(series=lambda d: d["code"].map(ctx.labels(main_codes)))
     widgets.chart(charts.main_index_lines(mine, lang, title=ctx.t("ui.trends.main_lines", entity=sel.focus),
                                           y_title=ctx.t("ui.common.points")), key="trend_main")
-    widgets.chart(charts.rank_trajectories(totals, sel.focus, highlight=compare, lang=lang,
-                                           title=ctx.t("ui.trends.rank_lines"), y_title=ctx.t("ui.common.rank")),
-                  key="trend_rank")
+    if with_published and mine["year"].nunique() < 2:
+        st.caption(ctx.t("ui.trends.main_new_method"))
+    ranks = totals
+    if with_published:  # a rank among the few provinces with own figures (1/1) is not a rank of the 34
+        ranks, partial = analysis.comparable_ranks(totals, len(data.entities("34")))
+        if partial:
+            st.caption(ctx.t("ui.trends.rank_partial", years=", ".join(map(str, partial)),
+                             n=fmt.number(len(data.entities("34")), 0, lang)))
+    fig = charts.rank_trajectories(ranks, sel.focus, highlight=compare, lang=lang,
+                                   title=ctx.t("ui.trends.rank_lines"), y_title=ctx.t("ui.common.rank"))
+    if with_published:
+        charts.add_published_history(fig, pub, "rank", colors, pub_names, kind, hover_rank, breaks, span)
+        fig.update_yaxes(autorange=False, range=[len(data.entities("34")) + 0.5, 0.5])  # the whole 1–34 scale
+    widgets.chart(fig, key="trend_rank", origin=both if with_published else True)
     if len(years) >= 2:
         a, b = years[-2], years[-1]
         left, right = st.columns([3, 2])

@@ -3,7 +3,7 @@ import storage.plans
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, charts, data, fmt, widgets
+from dashboard import analysis, auth, charts, data, fmt, widgets
 from scoring import whatif
 
 ctx = widgets.context()
@@ -54,14 +54,16 @@ if widgets.need_scores(ctx):
                     ratios[code] = new / scale
                 elif c["kind"] == "items":
                     st.markdown(f"**{label}**")
-                    cols = st.columns(len(c["items"]))
-                    for col, (var, done) in zip(cols, c["items"].items()):
+                    # Two items a row at most, each label in full and wrapped (never cut mid-word).
+                    entries = list(c["items"].items())
+                    cols = st.columns(2) if len(entries) > 1 else [st.container()]
+                    meanings = {v.name: (v.meaning_en if lang == "en" else v.meaning_vi) for v in fw.nodes[code].variables}
+                    for i, (var, done) in enumerate(entries):
                         key = f"{prefix}{code}.{var}"
                         if key not in st.session_state:
                             st.session_state[key] = done
-                        items[f"{code}.{var}"] = col.checkbox(
-                            next((v.meaning_en if lang == "en" else v.meaning_vi)[:90] for v in fw.nodes[code].variables
-                                 if v.name == var), key=key)
+                        items[f"{code}.{var}"] = cols[i % len(cols)].checkbox(
+                            meanings.get(var, var), key=key, wrap=True, width="stretch")
 
     with st.expander(ctx.t("ui.whatif.raw_editor")):
         st.caption(ctx.t("ui.whatif.raw_editor_help"))
@@ -91,10 +93,11 @@ if widgets.need_scores(ctx):
 
     m1, m2, m3 = summary.columns(3)
     m1.metric(ctx.t("ui.whatif.total"), fmt.number(result.total_after, 2, lang),
-              delta=fmt.number(result.total_after - result.total_before, 2, lang, signed=True))
+              **analysis.points_delta(result.total_after - result.total_before,
+                                      lambda x, signed: fmt.number(x, 2, lang, signed=signed)))
     m2.metric(ctx.t("ui.whatif.rank"), fmt.rank(result.rank_after, result.n),
-              delta=None if result.rank_after is None else ctx.t(
-                  "ui.overview.places", n=f"{result.rank_before - result.rank_after:+d}"))
+              **analysis.rank_delta(None if result.rank_after is None else result.rank_before - result.rank_after,
+                                    ctx.t))
     m3.metric(ctx.t("ui.whatif.changed"), len(result.leaf_gains))
     if result.leaf_gains.empty:
         summary.info(ctx.t("ui.whatif.no_change"))
