@@ -28,7 +28,7 @@ if len(full.unit_levels) > 1:
     tree_view[ctx.t("ui.methodology.levels")] = [
         ", ".join(ctx.t(f"ui.levels.{lv}") for lv in full.unit_levels if full.applies_to(c, lv))
         for c in tree["code"]]
-st.dataframe(tables.localise(tree_view, lang), hide_index=True, width="stretch", height=420)
+tables.show(tables.localise(tree_view, lang), hide_index=True, width="stretch", height=420)
 if len(full.unit_levels) > 1:
     st.caption(ctx.t("ui.methodology.level_maxima", maxima="; ".join(
         f"{ctx.t(f'ui.levels.{lv}')}: {fmt.number(full.for_level(lv).max_points, 0, lang)}"
@@ -44,7 +44,7 @@ with left:
     st.markdown(f"**{ctx.t('ui.methodology.formula_math')}:**")
     st.latex(formulas.latex(node.rule, node.max_points, lang))
     st.markdown(f"**{ctx.t('ui.methodology.variables')}**")
-    st.dataframe(pd.DataFrame([{ctx.t("ui.methodology.var_name"): v.name,
+    tables.show(pd.DataFrame([{ctx.t("ui.methodology.var_name"): tables.variable_word(v.name, lang),
                                 ctx.t("ui.methodology.var_meaning"): v.meaning_en if lang == "en" else v.meaning_vi,
                                 ctx.t("ui.methodology.var_unit"): v.unit} for v in node.variables]),
                  hide_index=True, width="stretch")
@@ -108,7 +108,7 @@ if not plan.empty:
         "2024": plan["points_2024"],
         ctx.t("ui.methodology.target"): plan["target_points"],
     })
-    st.dataframe(tables.localise(view, lang), hide_index=True, width="stretch", height=480)
+    tables.show(tables.localise(view, lang), hide_index=True, width="stretch", height=480)
     with st.expander(ctx.t("ui.methodology.source_plan")):
         st.caption(ctx.t("ui.methodology.source_note"))
         st.code("\n\n".join(f"{c}: {r}" for c, r in zip(plan["code"], plan["reading"]) if isinstance(r, str) and r),
