@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from scoring.cli import read_long_csv  # noqa: E402
 from scoring.engine import score  # noqa: E402
 from scoring.framework import load_framework  # noqa: E402
-from scoring.planning import eval_leaf, make_plan, whatif_total  # noqa: E402
+from scoring.plan_levers import eval_leaf
+from scoring.planning import make_plan, whatif_total  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample" / "SAMPLE_inputs_dti_province_2025.csv"
 ENTITY, YEAR, LEAF, VARIABLE, NEW_VALUE = "Gia Lai", 2025, "6.3", "a", 1_900_000

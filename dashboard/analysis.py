@@ -1,6 +1,9 @@
 """Pure analysis over a ScoreResult and the published results (no Streamlit, no SQL).
 
 Pages call these and hand the DataFrames to chart builders; every number shown comes from here.
+
+Why one module: the pure tables over a ScoreResult (overview, changes, history, gaps, targets) share the
+same published-history and kind rules; each is a plain function tested on its own.
 """
 from __future__ import annotations
 

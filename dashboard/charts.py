@@ -2,6 +2,9 @@
 
 One colour per main index, used everywhere. Labels come from the caller (already translated);
 number separators follow the UI language (Vietnamese 1.234,56).
+
+Why one module: the pure plotly builders share one look (fonts, separators, margins for presentation mode,
+the map's islands); each builder is a plain function tested on its own in tests/test_charts.py.
 """
 from __future__ import annotations
 

@@ -15,8 +15,9 @@ import pandas as pd
 
 from dashboard import fmt
 from scoring.framework import Framework
-from scoring.planning import history_basis as _history_basis
-from scoring.planning import lead_or_unassigned, UNASSIGNED_LEAD
+from scoring.plan_years import history_basis as _history_basis
+from scoring.plan_years import lead_or_unassigned
+from scoring.plan_settings import UNASSIGNED_LEAD
 
 UNITS_EN = {"người": "people", "hộ": "households", "doanh nghiệp": "enterprises", "tỷ đồng": "billion VND",
             "hệ thống": "systems", "nền tảng": "platforms", "dịch vụ": "services", "hồ sơ": "dossiers",

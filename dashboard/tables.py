@@ -2,6 +2,9 @@
 
 Displayed numbers are formatted for the UI language (1.234,56 in Vietnamese); the table is already
 sorted by the chosen measure. Downloads keep raw numbers (Excel cells are numeric).
+
+Why one module: every display and download table is formatted through the same few helpers (numbers,
+kinds, localised columns, the empty state), so a leader's screen reads alike everywhere.
 """
 from __future__ import annotations
 

@@ -16,6 +16,9 @@ Pure: no DuckDB, no Streamlit. `office.collection_round` stores what happens (se
 
 Every text cell written is neutralised (`safe_cell`): a cell beginning with = + - @ tab or CR gets a
 leading apostrophe, so a spreadsheet never evaluates it as a formula.
+
+Why one module: the agency workbook is one format — written (generate) and read back (receive) by the
+same column contract; split, a change to one side could silently break the other.
 """
 from __future__ import annotations
 

@@ -14,6 +14,10 @@ Every pull is recorded (storage.sources.record_run) with its outcome in Vietname
 never stops the others. `python -m office.sync` runs the due sources (for cron or a systemd timer).
 Credentials come only from the secrets file ([dti_studio.sources] <name> = "token" or a table
 { header = "X-Api-Key", value = "…" }) and never reach a message, a log or the database.
+
+Why one module: one pull is one pipeline (fetch → records → mapping → the user's-file validator →
+compare → one import) whose steps hand each other the same few objects; each step is a plain function
+tested on its own (tests/test_sources.py).
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, data, fmt, plan_text, tables, widgets
 from scoring import planning, whatif
+from scoring import plan_settings
 
 ctx = widgets.context()
 sel, lang, fw = ctx.sel, ctx.lang, ctx.framework
@@ -22,7 +23,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
     c1, c2, c3 = st.columns([2, 2, 2])
     mode = c1.radio(ctx.t("ui.plan.growth_mode"), ["history", "common"], key="plan_growth_mode",
                     format_func=lambda m: ctx.t(f"ui.plan.growth_{m}"), help=ctx.t("ui.plan.growth_help"))
-    common = c2.slider(ctx.t("ui.plan.growth_pct"), 5, 50, int(round(100 * planning.DEFAULT_GROWTH)), step=5,
+    common = c2.slider(ctx.t("ui.plan.growth_pct"), 5, 50, int(round(100 * plan_settings.DEFAULT_GROWTH)), step=5,
                        format="%d%%", key="plan_growth_pct", disabled=mode != "common",
                        help=ctx.t("ui.plan.growth_help")) / 100
     growth = c3.slider(ctx.t("ui.whatif.growth"), 0, 50, 0, step=5, format="%d%%", key="plan_growth",
@@ -42,7 +43,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         saved = storage.plans.effort_weights(data.store(), fw.id).set_index("code")["cost_per_point"]
         weights = pd.DataFrame({
             "code": leaf_codes, "name": [labels[c] for c in leaf_codes],
-            "difficulty": [int(min(5, max(1, round(float(saved.get(c, planning.DEFAULT_DIFFICULTY))))))
+            "difficulty": [int(min(5, max(1, round(float(saved.get(c, plan_settings.DEFAULT_DIFFICULTY))))))
                            for c in leaf_codes]})
         edited = st.data_editor(
             weights, key="plan_difficulty", hide_index=True, width="stretch", disabled=["code", "name"],
@@ -58,9 +59,9 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
     difficulty = {c: float(d) for c, d in zip(edited["code"], edited["difficulty"]) if pd.notna(d)}
     st.caption(ctx.t("ui.plan.difficulty_note"))
     if mode == "history":
-        st.caption(ctx.t("ui.plan.growth_note", min=fmt.percent(planning.MIN_GROWTH, 0, lang),
-                         max=fmt.percent(planning.MAX_HISTORY_GROWTH, 0, lang),
-                         default=fmt.percent(planning.DEFAULT_GROWTH, 0, lang)))
+        st.caption(ctx.t("ui.plan.growth_note", min=fmt.percent(plan_settings.MIN_GROWTH, 0, lang),
+                         max=fmt.percent(plan_settings.MAX_HISTORY_GROWTH, 0, lang),
+                         default=fmt.percent(plan_settings.DEFAULT_GROWTH, 0, lang)))
 
     # Every plan is cached on its arguments and the data version: a rerun does not solve again.
     common_args = dict(max_growth=max_growth, difficulty=difficulty, locked=locked,

@@ -8,6 +8,7 @@ import storage.plans
 from dashboard import auth, data, fmt, plan_text, tables, widgets
 from reports.plan_appendix import build_docx, build_xlsx
 from scoring import planning
+from scoring import plan_settings
 from scoring.plan2y import two_year_plan_from_inputs
 
 ctx = widgets.context()
@@ -28,16 +29,16 @@ if widgets.need_scores(ctx):
     c3, c4 = st.columns(2)
     mode = c3.radio(ctx.t("ui.plan.growth_mode"), ["history", "common"], key="p2_growth_mode",
                     format_func=lambda m: ctx.t(f"ui.plan.growth_{m}"), help=ctx.t("ui.plan.growth_help"))
-    common = c4.slider(ctx.t("ui.plan.growth_pct"), 5, 50, int(round(100 * planning.DEFAULT_GROWTH)), step=5,
+    common = c4.slider(ctx.t("ui.plan.growth_pct"), 5, 50, int(round(100 * plan_settings.DEFAULT_GROWTH)), step=5,
                        format="%d%%", key="p2_growth_pct", disabled=mode != "common",
                        help=ctx.t("ui.plan.growth_help")) / 100
-    st.caption(ctx.t("ui.plan2y.model_note", min=fmt.percent(planning.MIN_GROWTH, 0, lang),
-                     max=fmt.percent(planning.MAX_HISTORY_GROWTH, 0, lang),
-                     default=fmt.percent(planning.DEFAULT_GROWTH, 0, lang), year1=year1, year2=year2))
+    st.caption(ctx.t("ui.plan2y.model_note", min=fmt.percent(plan_settings.MIN_GROWTH, 0, lang),
+                     max=fmt.percent(plan_settings.MAX_HISTORY_GROWTH, 0, lang),
+                     default=fmt.percent(plan_settings.DEFAULT_GROWTH, 0, lang), year1=year1, year2=year2))
     st.caption(ctx.t("ui.plan2y.peers_note", year0=year1 - 1, year1=year1, year2=year2)
                if not result.total(year1 - 1).empty else ctx.t("ui.plan2y.peers_flat", year2=year2))
     saved_difficulty = storage.plans.effort_weights(data.store(), fw.id).set_index("code")["cost_per_point"]
-    difficulty = {leaf.code: float(min(5, max(1, round(float(saved_difficulty.get(leaf.code, planning.DEFAULT_DIFFICULTY))))))
+    difficulty = {leaf.code: float(min(5, max(1, round(float(saved_difficulty.get(leaf.code, plan_settings.DEFAULT_DIFFICULTY))))))
                   for leaf in fw.leaves}
     # Anyone may work out a plan; it is stored (with who and when) only for a signed-in editor.
     who = auth.editor()

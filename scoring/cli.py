@@ -93,8 +93,8 @@ def cmd_plan(args) -> int:
 
     Default: the plan page's model (denominators fixed, each moved numerator within its yearly cap from the
     entity's own history, effort = difficulty × relative rise). `--legacy-points-cap` keeps the old model."""
-    from scoring.planning import (_stdout_to_stderr, growth_caps, growth_from_history, history_basis,
-                                  lead_or_unassigned, make_plan, plan_to_csv_frame)
+    from scoring.planning import _stdout_to_stderr, growth_caps, growth_from_history, make_plan, plan_to_csv_frame
+    from scoring.plan_years import history_basis, lead_or_unassigned
 
     target_rank = getattr(args, "target_rank", None)
     target_total = getattr(args, "target_total", None)

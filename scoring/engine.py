@@ -5,6 +5,9 @@ matrix, runs every leaf's rule over all rows at once, adds points up the tree (l
 applicable" leaves out of their parent's maximum) and ranks every node within each year.
 It returns a `ScoreResult` holding every stage and the framework that produced it, so a what-if
 is a re-run on changed inputs followed by `diff`.
+
+Why one module: the vectorised scoring pass and the ScoreResult it fills are one contract (the arrays, the
+ranks, the long tables); every stage reads the previous one's arrays.
 """
 from __future__ import annotations
 

@@ -3,6 +3,9 @@
 Every error names the offending node code so a framework author can fix the file without
 reading this module (unknown parent, maxima that do not add up, unknown rule type, a rule
 parameter missing, a variable used but not declared...).
+
+Why one module: loading and validating a framework file is one set of rules over one tree (nodes, levels,
+maxima, discrepancies); the validation messages name what the loader read.
 """
 from __future__ import annotations
 

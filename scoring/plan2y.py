@@ -22,8 +22,9 @@ import pandas as pd
 
 from scoring.engine import score
 from scoring.framework import Framework
-from scoring.planning import (format_value, growth_caps, growth_from_history, history_basis,
-                              lead_or_unassigned, make_years_plan)
+from scoring.plan_levers import format_value
+from scoring.planning import growth_caps, growth_from_history
+from scoring.plan_years import history_basis, lead_or_unassigned, make_years_plan
 
 APPENDIX_COLUMNS = ["year", "indicator", "name_vi", "variable", "from_value", "to_value", "ratio_to",
                     "points_from", "points_to", "points_gain", "lead_agency", "implementing_agencies"]

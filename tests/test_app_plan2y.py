@@ -6,7 +6,7 @@ import openpyxl
 
 from reports.plan_appendix import HEADERS, build_xlsx
 from scoring import load_framework
-from scoring.planning import MAX_HISTORY_GROWTH
+from scoring.plan_settings import MAX_HISTORY_GROWTH
 from tests.test_app import app, go  # noqa: F401  (fixture)
 
 

@@ -17,7 +17,9 @@ from scoring.cli import read_long_csv
 from scoring.engine import score
 from scoring.framework import load_framework, parse_framework
 from scoring.plan2y import make_two_year_plan, plan_to_csv_frame, project_peers, two_year_plan_from_inputs
-from scoring.planning import DEFAULT_DIFFICULTY, MAX_HISTORY_GROWTH, MIN_GROWTH, eval_leaf, make_years_plan
+from scoring.plan_settings import DEFAULT_DIFFICULTY, MAX_HISTORY_GROWTH, MIN_GROWTH
+from scoring.plan_levers import eval_leaf
+from scoring.plan_years import make_years_plan
 from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "sample" / "SAMPLE_inputs_dti_province_2025.csv"

@@ -5,7 +5,8 @@ import pytest
 from dashboard import plan_text
 from dashboard.i18n import t
 from scoring import load_framework
-from scoring.planning import ACTION_COLUMNS, Plan
+from scoring.plan_settings import ACTION_COLUMNS
+from scoring.planning import Plan
 
 FW = load_framework("dti_province_2025")
 

@@ -10,7 +10,9 @@ import pytest
 from scoring import load_framework, score
 from scoring.cli import read_long_csv
 from scoring.framework import parse_framework
-from scoring.planning import (PLAN_CSV_COLUMNS, apply_plan, eval_leaf, make_plan, whatif_total)
+from scoring.plan_settings import PLAN_CSV_COLUMNS
+from scoring.planning import apply_plan, make_plan, whatif_total
+from scoring.plan_levers import eval_leaf
 from tests.conftest import ROOT
 
 FW = "dti_province_2025"
@@ -424,8 +426,9 @@ def test_other_rule_types_direct_count_capped_and_unplanned():
 
 # --- feasibility on raw variables: growth caps, fixed denominators, difficulty × relative change -------
 
-from scoring.planning import (DEFAULT_GROWTH, MAX_HISTORY_GROWTH, MIN_GROWTH, growth_caps,  # noqa: E402
-                              growth_from_history, lever_variable)
+from scoring.plan_levers import lever_variable  # noqa: E402
+from scoring.plan_settings import DEFAULT_GROWTH, MAX_HISTORY_GROWTH, MIN_GROWTH  # noqa: E402
+from scoring.planning import growth_caps, growth_from_history  # noqa: E402
 
 
 def denominator_vars(leaf):

@@ -3,7 +3,7 @@
 `gather(store, framework_id, entity, year, lang=..., dataset=..., target_ranks=...)` is the only way in:
 the Overview page and `python -m reports briefing` both call it (through `reports.briefing.build_deck`)
 with the same arguments, so they get the same figures. Plans: the first target in `year`
-(`scoring.planning.make_plan`) and the second target the year after (`scoring.plan2y.make_two_year_plan`).
+(`scoring.planning.make_plan`) and the second target the year after (`scoring.plan2y.two_year_plan_from_inputs`, the one two-year model).
 """
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ import storage.plans
 from dashboard import analysis, fmt, plan_text, provenance
 from dashboard.i18n import name_of, t
 from scoring import load_framework, montecarlo, planning, score
+from scoring import plan_settings
 from scoring.framework import available_frameworks
-from scoring.plan2y import make_two_year_plan, project_peers
+from scoring.plan2y import two_year_plan_from_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 GEO_34 = ROOT / "data" / "geo" / "vn_provinces_34.geojson"
@@ -121,13 +122,17 @@ def prepare(result, entity: str, year: int, inputs: pd.DataFrame, flags: list[st
         plan1 = planning.make_plan(fw, year_inputs, entity, year, target_rank=n1, max_growth=caps,
                                    difficulty=difficulty or {})
     if ov.n_ranked >= n2:
-        all_totals = result.total()
-        prev = all_totals.loc[all_totals["year"] == year - 1].set_index("entity")["points"]
-        peers = project_peers(prev, totals, fw.max_points)
-        two = make_two_year_plan(fw, year_inputs, entity, year, year + 1, target1=n1, target2=n2,
-                                 peers_year2=peers, cost_per_point=difficulty or None)
-        if len(two.plans) == 2:
-            plan2, plan2_ok = two.plans[1], bool(two.reachable)
+        # the one two-year model (page "Kế hoạch", its annex and `scoring plan --targets` call the same function)
+        two = two_year_plan_from_inputs(fw, inputs, entity, {year: n1, year + 1: n2}, max_growth=caps or "history",
+                                        difficulty=difficulty or None)
+        second = two.actions.loc[two.actions["year"] == year + 1] if "year" in two.actions else two.actions
+        plan2 = planning.Plan(
+            entity=entity, year=year + 1, target_kind="rank", target=float(n2), required_points=float("nan"),
+            reachable=bool(two.reachable), best_reachable_rank=(two.best_ranks[1] if len(two.best_ranks) > 1 else None),
+            total_before=float(two.total1), total_after=float(two.total2), rank_before=int(two.rank1 or 0),
+            rank_after=int(two.rank2 or 0), cost=float(second["cost"].sum()) if "cost" in second else float("nan"),
+            actions=second.reset_index(drop=True), n_ranked=int(ov.n_ranked), effort="relative")
+        plan2_ok = bool(two.reachable)
     rows1 = plan_text.action_rows(plan1, fw, lang, tr, limit=WHAT_ON_SLIDE)
     rows2 = plan_text.action_rows(plan2, fw, lang, tr, limit=WHAT_ON_SLIDE)
     main_codes = [m.code for m in fw.main_indices()]
@@ -154,9 +159,9 @@ def prepare(result, entity: str, year: int, inputs: pd.DataFrame, flags: list[st
         if "entity_group" in history:
             keep &= history["entity_group"] == "34"
         hist = history.loc[keep]
-    growth_note = tr("ui.briefing.growth_note", min=fmt.percent(planning.MIN_GROWTH, 0, lang),
-                     max=fmt.percent(planning.MAX_HISTORY_GROWTH, 0, lang),
-                     default=fmt.percent(planning.DEFAULT_GROWTH, 0, lang))
+    growth_note = tr("ui.briefing.growth_note", min=fmt.percent(plan_settings.MIN_GROWTH, 0, lang),
+                     max=fmt.percent(plan_settings.MAX_HISTORY_GROWTH, 0, lang),
+                     default=fmt.percent(plan_settings.DEFAULT_GROWTH, 0, lang))
     plans = {str(n1): plan1, str(n2): plan2}
     strengths, _ = analysis.strengths_and_weaknesses(result, entity, year)
     return BriefingInput(
