@@ -253,3 +253,36 @@ def round_choice(ctx: PageContext, rounds, key: str) -> int:
 def sample_round_note(ctx: PageContext, info: dict) -> None:
     if info.get("dataset") == "sample":
         st.warning(ctx.t("ui.round.sample_round"), icon=":material/science:")
+
+
+def lead_assignment(ctx: PageContext, province: str) -> None:
+    """Where the office assigns a lead agency to each criterion the framework names none for (the unit
+    frameworks' seeds name none; the provincial one leaves a few to a placeholder). History is kept; plans and
+    their sentences read the assignment (an unassigned criterion reads "cần phân công cơ quan chủ trì")."""
+    import pandas as pd
+
+    import storage.units
+    from dashboard import auth, plan_text
+
+    assigned = data.criterion_leads(ctx.sel.framework_id, province)
+    open_codes = [leaf.code for leaf in ctx.framework.leaves if plan_text.is_unassigned(leaf.lead_agency)]
+    with st.expander(ctx.t("ui.units.assign_title"), expanded=bool(open_codes) and not assigned):
+        st.caption(ctx.t("ui.units.assign_help"))
+        if not open_codes:
+            st.caption(ctx.t("ui.units.assign_none_open"))
+            return
+        leads_table = pd.DataFrame({"code": open_codes, "name": [ctx.node_name(c) for c in open_codes],
+                                    "lead": [assigned.get(c, "") for c in open_codes]})
+        edited = st.data_editor(
+            leads_table, key=f"leads_{ctx.sel.framework_id}_{province}", hide_index=True, width="stretch",
+            disabled=["code", "name"], height=min(320, 40 + 35 * len(open_codes)),
+            column_config={"code": ctx.t("ui.methodology.code"), "name": ctx.t("ui.methodology.indicator"),
+                           "lead": st.column_config.TextColumn(ctx.t("ui.methodology.lead"), max_chars=120)})
+        editor = auth.explain_if_reader(ctx.lang)
+        if st.button(ctx.t("ui.units.assign_save"), key="assign_leads", disabled=not editor,
+                     help=None if editor else auth.reason(ctx.lang)):
+            n = auth.write(ctx.lang, lambda who: storage.units.assign_criterion_leads(
+                data.store(), ctx.sel.framework_id, province, dict(zip(edited["code"], edited["lead"])),
+                assigned_by=who))
+            if n is not None:
+                st.success(ctx.t("ui.units.assign_saved", n=int(n)))

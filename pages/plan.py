@@ -86,7 +86,8 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         box.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(plan_text.sentences(
             plan, fw, lang, tr, actions=plan_text.with_assigned_leads(plan.actions, assigned)), start=1)))
 
-    assigned = data.criterion_leads(fw.id, sel.province) if getattr(sel, "province", None) else {}
+    # the office's assignment (Targets page for the province's own criteria; units page for a unit framework)
+    assigned = data.criterion_leads(fw.id, sel.focus if sel.is_province else sel.province)
     plans = {}
     cols = st.columns(2)
     for n, box in zip(sel.target_ranks, cols):
@@ -97,7 +98,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         plan_text.with_assigned_leads(p.actions, assigned))}, key=plan_text._code_key)
     if missing:
         st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
-        st.page_link("pages/targets.py", label=ctx.t("ui.plan.assign_link"), icon=":material/assignment_ind:")
+        st.page_link("pages/targets.py" if sel.is_province else "pages/units.py", label=ctx.t("ui.plan.assign_link" if sel.is_province else "ui.plan.assign_link_units"), icon=":material/assignment_ind:")
     skipped = sorted({note.split(":", 1)[0] for p in plans.values() for note in p.notes
                       if ":" in note and note.split(":", 1)[0] in fw.nodes})
     if skipped:

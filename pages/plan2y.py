@@ -68,7 +68,7 @@ if widgets.need_scores(ctx):
                       delta=ctx.t("ui.plan2y.rank", rank=plan.rank2), delta_color="off")
             m4.metric(ctx.t("ui.plan.effort_total"), fmt.number(plan.cost, 2, lang))
             st.caption(ctx.t("ui.plan2y.optimal") if plan.optimal else ctx.t("ui.plan2y.not_proven_time"))
-            a = plan_text.with_assigned_leads(plan.actions, data.criterion_leads(fw.id, sel.focus))
+            a = plan_text.with_assigned_leads(plan.actions, data.criterion_leads(fw.id, sel.focus if sel.is_province else sel.province))
             for y in (year1, year2):
                 st.subheader(ctx.t("ui.plan2y.tasks_year", year=y))
                 st.markdown("\n".join(f"{i}. {s}" for i, s in enumerate(
@@ -76,7 +76,7 @@ if widgets.need_scores(ctx):
             missing = plan_text.unassigned_codes(a)
             if missing:
                 st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
-                st.page_link("pages/targets.py", label=ctx.t("ui.plan.assign_link"), icon=":material/assignment_ind:")
+                st.page_link("pages/targets.py" if sel.is_province else "pages/units.py", label=ctx.t("ui.plan.assign_link" if sel.is_province else "ui.plan.assign_link_units"), icon=":material/assignment_ind:")
             st.subheader(ctx.t("ui.plan2y.tasks"))
             st.dataframe(pd.DataFrame(plan_text.plan_table(a, fw, lang, tr)), hide_index=True, width="stretch",
                          column_config={ctx.t("ui.methodology.indicator"): st.column_config.TextColumn(width="medium"),

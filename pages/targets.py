@@ -61,6 +61,7 @@ elif widgets.need_scores(ctx):
         ctx.t("ui.targets.status"): [ctx.t(f"ui.targets.status_{s}") for s in mine["status"]],
     })
     st.dataframe(tables.localise(view, lang), hide_index=True, width="stretch")
+    widgets.lead_assignment(ctx, sel.focus)  # plans link here for criteria the document names no lead for
     widgets.chart(charts.target_bars(progress, ctx.labels([c for c in progress["code"]]), lang,
                                      title=ctx.t("ui.targets.chart"), names={
                                          k: ctx.t(f"ui.targets.{k}") for k in ("points", "target", "max")}),

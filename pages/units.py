@@ -1,11 +1,10 @@
 """Đơn vị trong tỉnh — a province's internal ranking: all its departments or communes in one table and
 chart, the weakest criteria across the province and who leads them, a unit's profile, and where the
 appraisal changed the self-assessed points."""
-import storage.units
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, auth, charts, data, fmt, tables, widgets
+from dashboard import analysis, charts, data, fmt, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -48,27 +47,7 @@ if widgets.need_scores(ctx):
         ctx.t("ui.methodology.lead"): [x or assigned.get(c) or ctx.t("ui.units.no_lead")
                                        for c, x in zip(weak["code"], weak["lead_agency"])],
     }), lang), hide_index=True, width="stretch")
-    with st.expander(ctx.t("ui.units.assign_title")):
-        # The seeds of the unit frameworks name no lead agency: the province assigns one per criterion.
-        st.caption(ctx.t("ui.units.assign_help"))
-        leaf_codes = [leaf.code for leaf in ctx.framework.leaves]
-        leads_table = pd.DataFrame({
-            "code": leaf_codes, "name": [ctx.node_name(c) for c in leaf_codes],
-            "lead": [ctx.framework.nodes[c].lead_agency or assigned.get(c, "") for c in leaf_codes]})
-        edited_leads = st.data_editor(
-            leads_table, key=f"leads_{sel.framework_id}_{sel.province}", hide_index=True, width="stretch",
-            disabled=["code", "name"], height=320,
-            column_config={"code": ctx.t("ui.methodology.code"), "name": ctx.t("ui.methodology.indicator"),
-                           "lead": st.column_config.TextColumn(ctx.t("ui.methodology.lead"), max_chars=120)})
-        editor = auth.explain_if_reader(lang)
-        if st.button(ctx.t("ui.units.assign_save"), key="assign_leads", disabled=not editor,
-                     help=None if editor else auth.reason(lang)):
-            n = auth.write(lang, lambda who: storage.units.assign_criterion_leads(data.store(), 
-                sel.framework_id, sel.province,
-                {c: a for c, a in zip(edited_leads["code"], edited_leads["lead"])
-                 if not ctx.framework.nodes[c].lead_agency}, assigned_by=who))
-            if n is not None:
-                st.success(ctx.t("ui.units.assign_saved", n=int(n)))
+    widgets.lead_assignment(ctx, sel.province)
 
     st.subheader(ctx.t("ui.units.profile", entity=sel.focus))
     if sel.focus in set(table["entity"]):
