@@ -1272,12 +1272,15 @@ def accept_as_submitted(store: Store, framework: Framework, round_id: int, pairs
     if not wanted:
         return 0
     q = queue(store, framework, round_id, actor, now=now)
-    q = q.loc[q["scored_by"] == "unit"]
     by_pair = {k: g for k, g in q.groupby(["unit", "code"], sort=False)}
     decisions = []
     for unit, code in wanted:
         g = by_pair.get((unit, code))
         if g is None:
+            raise NotAssigned(code) if code not in set(q["code"]) else UnknownUnit(unit)
+        if not g["can_decide"].any():
+            raise NotSubmitted(unit)
+        if (g["scored_by"] != "unit").any():
             continue
         if g["self_na"].all():
             values = {v: None for v in g["variable"]}
