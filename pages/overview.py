@@ -2,7 +2,7 @@
 import storage.plans
 import streamlit as st
 
-from dashboard import analysis, charts, controls, data, fmt, sources_view, tables, widgets
+from dashboard import analysis, charts, controls, data, fmt, round_results, sources_view, tables, widgets
 from dashboard.i18n import name_of
 from scoring import montecarlo
 
@@ -47,11 +47,13 @@ if widgets.need_scores(ctx):
     chg = analysis.year_change(result, sel.focus, year, sel.dataset, baseline)
     tr = lambda key, **kw: ctx.t(key, **kw)  # noqa: E731
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)), fmt.number(ov.points, 2, lang),
+    c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.applicable_max or ov.max_points, 0, lang)),
+              fmt.number(ov.points, 2, lang),  # the maximum after N/A (490 when III.6 of 500 is N/A)
               delta=None if chg.points_change is None else fmt.number(chg.points_change, 2, lang, signed=True),
               help=ctx.t("ui.overview.total_help"))
     c2.metric(ctx.t("ui.overview.value"), fmt.number(ov.value, 4, lang), help=ctx.t("ui.overview.value_help"))
-    c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
+    unit_partial = (not sel.is_province) and round_results.coverage(ctx, year, ov.n_ranked)[2]
+    c3.metric(ctx.t("ui.overview.rank"), "—" if unit_partial else fmt.rank(ov.rank, ov.n_ranked),
               delta=None if chg.rank_change is None else ctx.t("ui.overview.places", n=f"{chg.rank_change:+d}"
                                                                if chg.rank_change else "0"),
               delta_color="normal" if chg.rank_change else "off",
@@ -78,11 +80,15 @@ if widgets.need_scores(ctx):
 
     # A dataset that scores only part of the group (e.g. the province's own file, without the others'
     # figures): its rank, gaps and averages are among those entities only — said, and no top-N claims.
-    group_size = len(data.entities("34")) if sel.is_province else ov.n_ranked
-    partial = ov.n_ranked < group_size
-    if partial:
-        st.warning(ctx.t("ui.overview.partial_field", n=ov.n_ranked, total=group_size), icon=":material/group_off:")
-    else:
+    if sel.is_province:
+        group_size = len(data.entities("34"))
+        partial = ov.n_ranked < group_size
+        if partial:
+            st.warning(ctx.t("ui.overview.partial_field", n=ov.n_ranked, total=group_size),
+                       icon=":material/group_off:")
+    else:  # a unit level: the round and basis named, coverage of the level's units, no top-N on partial
+        partial = round_results.coverage_note(ctx, year, ov.n_ranked)
+    if not partial:
         # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
         # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
         band_sd = 0.02 * ctx.framework.max_points

@@ -230,6 +230,8 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     rid = at.session_state["rd_round"]
     info = ap.round_info(data.store(), rid)
     assert C not in info["units"] and A in info["units"] and info["label"] == "Đánh giá năm 2026"
+    # the group has only SAMPLE data, the sidebar shows it; the new round is still the province's own
+    assert at.sidebar.radio(key="w_dataset").value == "sample" and info["dataset"] == "own"
     assert {m.label: m.value for m in at.metric}["Đơn vị"] == str(len(info["units"]))
     table = at.dataframe[0].value
     assert set(table["Tình trạng"]) == {"Chưa nhập"} and len(table) == len(info["units"])
@@ -323,6 +325,21 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     # the ranking of the level now has B's appraised figures
     appraised = storage.inputs.current_inputs(store, "hue_units", f"{LEVEL}@{PROVINCE}", "appraised", "own")
     assert set(appraised["entity"]) == {B}
+    # honest results: the round and basis named, coverage stated, no rank or top-N on 1 of 20 communes
+    at.sidebar.selectbox(key="w_level").set_value("commune").run()
+    at.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
+    at.sidebar.radio(key="w_basis").set_value("appraised").run()
+    at.sidebar.radio(key="w_dataset").set_value("own").run()
+    at.sidebar.selectbox(key="w_year").set_value(str(YEAR)).run()
+    go(at, "pages/units.py")
+    shown = texts(at)
+    assert "1/20 xã, phường có số liệu thẩm định" in shown and "Kết quả thẩm định — Số" in shown
+    assert "tự đánh giá, nhập tại trang Dữ liệu" not in shown and "kết quả thẩm định" in shown
+    assert {m.label: m.value for m in at.metric}["Xếp hạng"] == "—"
+    go(at, "pages/overview.py")
+    shown = texts(at)
+    assert "1/20 xã, phường" in shown and "dẫn đầu." not in shown and "Xếp hạng 1/1" not in shown
+    assert {m.label: m.value for m in at.metric}["Xếp hạng"] == "—"
 
 
 def test_unit_fills_saves_and_submits_only_its_own_form(app):

@@ -190,3 +190,20 @@ def test_differs_from_self(code, typed, differs):
 
     rows = Q.loc[(Q["unit"] == "X") & (Q["code"] == code)]
     assert rq.differs_from_self(rows, typed) is differs
+
+
+def test_total_maximum_follows_not_applicable():
+    """"Tổng điểm (trên 500)" follows N/A: 490 when III.6 (10 points) is N/A."""
+    from dashboard import analysis
+    from scoring import load_framework, score
+
+    view = load_framework("hue_units").for_level("commune")
+    rows = []
+    for leaf in view.leaves:
+        for v in leaf.variables:
+            rows.append({"entity": "X", "year": 2026, "indicator": leaf.code, "variable": v.name,
+                         "value": float("nan") if leaf.code == "III.6" else 0.0,
+                         "not_applicable": leaf.code == "III.6"})
+    result = score(view, pd.DataFrame(rows), strict=False)
+    ov = analysis.overview(result, "X", 2026)
+    assert ov.max_points == 500 and ov.applicable_max == 490
