@@ -231,7 +231,7 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     info = ap.round_info(data.store(), rid)
     assert C not in info["units"] and A in info["units"] and info["label"] == "Đánh giá năm 2026"
     # the group has only SAMPLE data, the sidebar shows it; the new round is still the province's own
-    assert at.sidebar.radio(key="w_dataset").value == "sample" and info["dataset"] == "own"
+    assert info["dataset"] == "own" and at.radio(key="rd_dataset").value == "own"
     assert {m.label: m.value for m in at.metric}["Đơn vị"] == str(len(info["units"]))
     table = at.dataframe[0].value
     assert set(table["Tình trạng"]) == {"Chưa nhập"} and len(table) == len(info["units"])
