@@ -221,14 +221,15 @@ def row(ctx: PageContext, store, fw_full, fw, rid: int, pair, rows: pd.DataFrame
         na_key = f"{key}__na"
         if na_key not in st.session_state:
             st.session_state[na_key] = bool(start) and all(v == "na" for v in start.values())
-        cols = st.columns(min(len(rows), 3) + (1 if na_allowed else 0))
+        per_line = 1 if rows["yes_no"].astype(bool).any() else min(len(rows), 3)  # long yes/no labels: one a line
+        cols = st.columns([3] * per_line + ([1] if na_allowed else []))
         na = cols[-1].checkbox(ctx.t("ui.selfform.not_applicable"), key=na_key, disabled=closed or not can) \
             if na_allowed else False
         typed, bad = {}, False
         for i, (_, r) in enumerate(rows.iterrows()):
             var = r["variable"]
             box = f"{key}_{var}"
-            where = cols[i % min(len(rows), 3)]
+            where = cols[i % per_line]
             label = r.get("meaning_vi") or var
             s = start.get(var)
             if bool(r.get("yes_no")):
