@@ -113,7 +113,8 @@ def value_text(value, yes_no: bool, ctx: PageContext) -> str:
 
 def accept_bar(ctx: PageContext, store, fw_full, rid: int, shown: pd.DataFrame, closed: bool) -> None:
     """"Chấp nhận như đơn vị nộp" for every row the filter shows (one action, one transaction)."""
-    take = to_accept(shown)
+    todo = pending(rid)
+    take = [p for p in to_accept(shown) if p not in todo]  # a row being changed is not accepted over the change
     c1, c2 = st.columns([3, 2])
     c1.caption(ctx.t("ui.council.accept_filtered_help", n=fmt.count(len(take))))
     if c2.button(ctx.t("ui.council.accept_filtered", n=fmt.count(len(take))), key="ap_accept_filtered",
