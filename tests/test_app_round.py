@@ -554,3 +554,11 @@ def test_form_changes_only_what_differs(typed, texts, rows, changed_texts):
     got = [(r.indicator, r.variable, None if pd.isna(r.value) else r.value, r.not_applicable)
            for r in values.itertuples()]
     assert got == rows and changed == changed_texts
+
+
+def test_signed_in_users_see_no_sign_in_hint_meant_for_others(app):
+    at = sign_in(app, A)  # a unit on the council's page: whom the page is for, not how to sign in
+    go(at, "pages/appraisal.py")
+    shown = " ".join(i.value for i in at.info)
+    assert "dành cho Thành viên Hội đồng thẩm định" in shown and "Bạn đang đăng nhập" in shown
+    assert "đăng nhập bằng tài khoản" not in shown
