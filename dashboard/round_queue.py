@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, fmt, round_view as rv
+from dashboard import auth, fmt
+from dashboard import round_view as rv
 from dashboard.widgets import PageContext
 from loaders.parsing import parse_number
 from office import appraisal

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, provenance, round_view as rv
+from dashboard import data, provenance
+from dashboard import round_view as rv
 from dashboard.widgets import PageContext
 
 
