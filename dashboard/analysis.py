@@ -66,6 +66,7 @@ class Overview:
     next_gap: float
     next_entity: str | None
     main: pd.DataFrame  # code, points, max_points, value, rank
+    applicable_max: float | None = None  # the maximum after N/A criteria (490 when III.6 of 500 is N/A)
 
 
 def overview(result: ScoreResult, entity: str, year: int, target_ranks=TARGET_RANKS) -> Overview:
@@ -90,6 +91,8 @@ def overview(result: ScoreResult, entity: str, year: int, target_ranks=TARGET_RA
         n_ranked=int(total["n_ranked"]), previous_year=prev_year, points_change=points_change,
         rank_change=rank_change, gaps={n: gap_to_rank(totals, entity, n) for n in target_ranks},
         next_gap=next_gap, next_entity=next_entity, main=main,
+        applicable_max=float(total["applicable_max"]) if "applicable_max" in total.index
+        and not pd.isna(total["applicable_max"]) else float(total["max_points"]),
     )
 
 

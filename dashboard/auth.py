@@ -155,6 +155,17 @@ def plain(text) -> str:
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text)).replace("\n", " ")
 
 
+def page_for_hint(hint: str, role: str, lang: str) -> None:
+    """A page meant for another role: a reader gets the sign-in hint (`hint`); a signed-in user is not told
+    how to sign in, only whom the page is for and who they are signed in as."""
+    actor = current_user()
+    if actor is None:
+        st.info(hint, icon=":material/login:")
+        return
+    st.info(t("ui.council.page_for", lang, role=t(f"ui.round.role_{role}", lang), me=role_words(actor, lang)),
+            icon=":material/person:")
+
+
 def can_edit() -> bool:
     return editor() is not None
 

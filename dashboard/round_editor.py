@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, round_view as rv, tables
+from dashboard import auth, data, round_view as rv
 from dashboard.widgets import PageContext
 from office import appraisal
 from loaders.units import valid_in_year
@@ -43,10 +43,11 @@ def open_round_form(ctx: PageContext, store, expanded: bool) -> int | None:
                                       placeholder=ctx.t("ui.round.units_left_out_none"))
             covered = [n for n in names if n not in set(left_out)]
             st.caption(ctx.t("ui.round.units_covered", n=len(covered), total=len(names)))
-            datasets = ["own", "sample"]
-            dataset = st.radio(ctx.t("ui.controls.dataset"), datasets, horizontal=True, key="rd_dataset",
-                               index=datasets.index(sel.dataset) if sel.dataset in datasets else 0,
+            datasets = ["own", "sample"]  # the province's own data unless SAMPLE is chosen here, on purpose
+            dataset = st.radio(ctx.t("ui.controls.dataset"), datasets, horizontal=True, key="rd_dataset", index=0,
                                format_func=lambda d: ctx.t(f"ui.dataset.{d}"), help=ctx.t("ui.round.dataset_help"))
+            if dataset == "sample":
+                st.warning(ctx.t("ui.council.sample_chosen"), icon=":material/science:")
             if st.button(ctx.t("ui.round.open_button"), type="primary", key="rd_open"):
                 if deadline is None or not covered:
                     st.error(ctx.t("ui.round.open_incomplete"))
@@ -88,6 +89,9 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
         })
         if not member_names:
             st.info(ctx.t("ui.round.assign_no_members"))
+        else:
+            bulk_assignment(ctx, store, rid, info, fw, fw_full, member_names, now_of)
+        st.markdown(f"**{ctx.t('ui.council.assign_each')}**")
         edited = st.data_editor(
             table, hide_index=True, width="stretch", key=f"rd_assign_{rid}",
             disabled=[ctx.t("ui.round.col_code"), ctx.t("ui.round.col_criterion"), ctx.t("ui.round.col_max")],
@@ -111,6 +115,9 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
                                      help=ctx.t("ui.round.issue_units_help"))
         members_text = st.text_area(ctx.t("ui.round.issue_members"), key="rd_issue_members",
                                     help=ctx.t("ui.round.issue_members_help"))
+        if "rd_address" not in st.session_state:
+            st.session_state["rd_address"] = sign_in_address()
+        address = st.text_input(ctx.t("ui.council.address"), key="rd_address", help=ctx.t("ui.council.address_help"))
         if st.button(ctx.t("ui.round.issue_button"), key="rd_issue", type="primary"):
             rows = [{"role": "unit", "unit": u} for u in issue_units]
             for line in members_text.splitlines():
@@ -123,8 +130,8 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
                 issued = auth.act(lang, lambda actor: appraisal.issue_accounts(store, info["province"], rows, actor), EDITOR)
                 if issued is not None and not isinstance(issued, bool):
                     # shown once: the clear passwords live only in this session until the editor hides them
-                    st.session_state["rd_passwords"] = (rid, tables.to_excel_bytes(rv.passwords_table(issued, lang),
-                                                                                   sheet="Danh sách tài khoản"), len(issued))
+                    book = appraisal.accounts_workbook(issued, rv.round_label(info, "vi"), address.strip())
+                    st.session_state["rd_passwords"] = (rid, book, len(issued))
                     st.rerun()
         passwords = st.session_state.get("rd_passwords")
         if passwords and passwords[0] == rid:
@@ -177,16 +184,88 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
                 st.rerun()
 
     with tab_close:
-        st.caption(ctx.t("ui.round.close_help"))
-        if undecided:
-            st.warning(ctx.t("ui.round.close_undecided", n=undecided), icon=":material/pending:")
-        keep_self = st.checkbox(ctx.t("ui.round.keep_self", n=undecided), key="rd_keep_self", disabled=not undecided,
-                                help=ctx.t("ui.round.keep_self_help"))
-        sure = st.checkbox(ctx.t("ui.round.close_confirm"), key="rd_close_sure")
-        if st.button(ctx.t("ui.round.close_button"), key="rd_close", type="primary", disabled=not sure):
-            done = auth.act(lang, lambda actor: appraisal.close_round(store, fw_full, rid, actor,
-                                                                      keep_self_for_undecided=bool(keep_self)), EDITOR)
-            if done is not None and not isinstance(done, bool):
-                st.session_state["rd_closed_msg"] = (rid, len(done.get("units_without_figures") or []),
-                                                     int(done.get("kept_self") or 0))
-                st.rerun()
+        close_tab(ctx, store, rid, info, fw_full, undecided)
+
+
+def sign_in_address() -> str:
+    """The app's address for the accounts list: [dti_studio] app_url in the secrets, else the address this
+    browser uses (st.context.url), else empty (the editor types it)."""
+    try:
+        url = str((st.secrets.get("dti_studio") or {}).get("app_url") or "")
+    except Exception:  # noqa: BLE001 — no secrets file
+        url = ""
+    if not url:
+        try:
+            url = str(st.context.url or "")
+        except Exception:  # noqa: BLE001 — AppTest or an older Streamlit
+            url = ""
+    return url.split("?")[0].rstrip("/")
+
+
+def bulk_assignment(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, member_names: dict, now_of: dict) -> None:
+    """All criteria of one or more groups (or a chosen selection) to one member, in one step; the history
+    keeps each change (appraisal.assign records only what changes)."""
+    lang = ctx.lang
+    groups = rv.criteria(fw)
+    g1, g2 = st.columns([3, 2])
+    picked = g1.multiselect(ctx.t("ui.council.assign_groups"), [g for g, _, _ in groups], key=f"rd_asg_groups_{rid}",
+                            format_func=lambda g: next(f"{g}. {n} ({len(c)})" for c0, n, c in groups if c0 == g),
+                            placeholder=ctx.t("ui.council.assign_groups_none"))
+    codes = [leaf.code for leaf in fw.leaves]
+    extra = g1.multiselect(ctx.t("ui.council.assign_codes"), codes, key=f"rd_asg_codes_{rid}",
+                           format_func=lambda c: f"{c}. {fw.nodes[c].name_vi}",
+                           placeholder=ctx.t("ui.council.assign_codes_none"))
+    none_word = ctx.t("ui.round.nobody")
+    member = g2.selectbox(ctx.t("ui.council.assign_to"), [none_word] + list(member_names), key=f"rd_asg_member_{rid}",
+                          format_func=lambda a: member_names.get(a, a))
+    mapping = appraisal.group_assignment(fw_full, info["level"], picked, None if member == none_word else member)
+    mapping.update({c: None if member == none_word else member for c in extra})
+    g2.caption(ctx.t("ui.council.assign_count", n=len(mapping),
+                     changed=sum(1 for c, a in mapping.items() if a != (now_of.get(c) or None))))
+    if g2.button(ctx.t("ui.council.assign_button"), key=f"rd_asg_go_{rid}", type="primary", disabled=not mapping,
+                 width="stretch"):
+        n = auth.act(lang, lambda actor: appraisal.assign(store, rid, mapping, actor, framework=fw_full), EDITOR)
+        if n is not None:
+            st.session_state["rd_flash"] = ("ui.round.assign_saved", {"n": int(n)})
+            for k in (f"rd_asg_groups_{rid}", f"rd_asg_codes_{rid}", f"rd_assign_{rid}"):
+                st.session_state.pop(k, None)
+            st.rerun()
+
+
+def close_tab(ctx: PageContext, store, rid: int, info: dict, fw_full, undecided: int) -> None:
+    """Close with the counts in view; before the deadline or with units not submitted, the round's label or
+    "KẾT THÚC" must be typed (the service checks it again). The gap table can be read above, before."""
+    lang = ctx.lang
+    check = appraisal.close_check(store, fw_full, rid)
+    st.caption(ctx.t("ui.round.close_help"))
+    c = st.columns(3)
+    c[0].metric(ctx.t("ui.council.close_submitted"), f"{check['submitted']}/{check['n_units']}")
+    c[1].metric(ctx.t("ui.council.close_not_submitted"), str(check["not_submitted"]))
+    c[2].metric(ctx.t("ui.council.close_undecided"), str(check["undecided"]))
+    if undecided:
+        st.warning(ctx.t("ui.round.close_undecided", n=undecided), icon=":material/pending:")
+    keep_self = st.checkbox(ctx.t("ui.round.keep_self", n=undecided), key="rd_keep_self", disabled=not undecided,
+                            help=ctx.t("ui.round.keep_self_help"))
+    if check["needs_confirmation"]:
+        why = []
+        if check["before_deadline"]:
+            why.append(ctx.t("ui.council.close_why_deadline", deadline=rv.stamp(info["deadline"])))
+        if check["not_submitted"]:
+            why.append(ctx.t("ui.council.close_why_units", n=check["not_submitted"], total=check["n_units"]))
+        st.error(ctx.t("ui.council.close_careful", why="; ".join(why)), icon=":material/warning:")
+        phrase = check["label"] or appraisal.CLOSE_WORD
+        typed = st.text_input(ctx.t("ui.council.close_type", phrase=auth.plain(phrase), word=appraisal.CLOSE_WORD),
+                              key=f"rd_close_confirm_{rid}")
+        ready = appraisal.confirmation_ok(check, typed)
+    else:
+        typed = ""
+        ready = st.checkbox(ctx.t("ui.round.close_confirm"), key="rd_close_sure")
+    if st.button(ctx.t("ui.round.close_button"), key="rd_close", type="primary", disabled=not ready):
+        done = auth.act(lang, lambda actor: appraisal.close_round(store, fw_full, rid, actor,
+                                                                  keep_self_for_undecided=bool(keep_self),
+                                                                  confirm=typed), EDITOR)
+        if done is not None and not isinstance(done, bool):
+            st.session_state["rd_closed_msg"] = (rid, len(done.get("units_without_figures") or []),
+                                                 int(done.get("kept_self") or 0))
+            st.cache_data.clear()  # every page reads the closed round and its figures at once
+            st.rerun()

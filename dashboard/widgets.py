@@ -83,6 +83,10 @@ def origin_words(ctx: PageContext, year: int | None) -> str:
     if ctx.sel.is_sample:
         return ctx.t("ui.origin.sample")
     who = ctx.t("ui.origin.own_province") if ctx.sel.is_province else ctx.t("ui.origin.own_units")
+    if ctx.sel.basis == "appraised":  # a round's appraised figures, not what units typed on the Data page
+        from dashboard import provenance
+
+        return ctx.t("ui.origin.own", who=who, kinds=provenance.label("appraised", ctx.lang).lower())
     return ctx.t("ui.origin.own", who=who, kinds=", ".join(ctx.t(f"ui.origin.kind_{k}") for k in kinds)
                  or ctx.t("ui.origin.kind_self_assessed"))
 

@@ -43,6 +43,7 @@ from storage.appraisal import RoundChanged
 from storage.db import Store
 from loaders.units import unit_group
 from scoring.engine import score
+from scoring.rules import item_variables
 from scoring.framework import Framework
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -165,7 +166,12 @@ class TextRequired(StoreError):
     code = "text_required"
 
 
-FAULTS = (NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
+class CloseNotConfirmed(StoreError):
+    """Close refused: before the deadline or with units not submitted, the confirmation was not typed."""
+    code = "close_not_confirmed"
+
+
+FAULTS = (CloseNotConfirmed, NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
           BadEvidenceFile, EvidenceEmpty, AccountExists, BadLogin, UnknownUnit, UnknownAccount, UnknownCriterion,
           FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, TextTooLong, RoundExists,
           RoundChanged)
@@ -237,6 +243,26 @@ def level_view(framework: Framework, level: str) -> Framework:
     if level in framework.unit_levels and len(framework.unit_levels) > 1:
         return framework.for_level(level)
     return framework
+
+
+def scored_by(framework: Framework, code: str) -> str:
+    """Who enters a criterion's value: "unit" (the unit's own form, the council accepts or changes it),
+    "council" (the council enters it in its queue: no self value) or "automatic" (a source feeds it). The
+    framework's `scoring.framework.criteria_scored_by` when it exists, else the node's `scored_by`."""
+    try:
+        from scoring.framework import criteria_scored_by
+    except ImportError:
+        criteria_scored_by = None
+    if criteria_scored_by is not None:
+        try:
+            got = criteria_scored_by(framework, None)
+            if isinstance(got, dict) and code in got:
+                return str(got[code] or "unit")
+            if isinstance(got, (set, frozenset, list, tuple)) and code in got:
+                return "council"
+        except Exception:  # noqa: BLE001 — an older signature: the node's attribute decides
+            pass
+    return str(getattr(framework.nodes[code], "scored_by", None) or "unit")
 
 
 def needs_evidence(framework: Framework, code: str) -> bool:
@@ -695,19 +721,49 @@ def issue_accounts(store: Store, province: str, rows: list[dict], actor: dict) -
     return result[["display_name", "account", "password", "role", "unit"]]
 
 
-def accounts_workbook(issued: pd.DataFrame) -> bytes:
-    """The one-time list of issued accounts as .xlsx ("Danh sách tài khoản": Đơn vị/Thành viên, Tên đăng
-    nhập, Mật khẩu)."""
+ACCOUNT_COLUMNS = ("STT", "Vai trò", "Vòng đánh giá", "Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu",
+                   "Địa chỉ đăng nhập", "Các bước đầu tiên")
+FIRST_STEPS = {
+    "unit": ("1. Mở địa chỉ đăng nhập; 2. Hộp «Đăng nhập» ở cuối thanh bên: nhập tên đăng nhập và mật khẩu; "
+             "3. Trang «Phiếu tự đánh giá»: nhập số liệu từng nhóm, «Lưu nháp» thường xuyên, đính kèm minh chứng; "
+             "4. «Nộp phiếu» trước hạn; 5. Giữ mật khẩu riêng, không chia sẻ."),
+    "council": ("1. Mở địa chỉ đăng nhập; 2. Hộp «Đăng nhập» ở cuối thanh bên: nhập tên đăng nhập và mật khẩu; "
+                "3. Trang «Thẩm định»: lọc theo tiêu chí hoặc đơn vị, «Chấp nhận như đơn vị nộp» hoặc sửa giá trị "
+                "kèm lý do, «Lưu các quyết định»; 4. Giữ mật khẩu riêng, không chia sẻ."),
+}
+
+
+def accounts_workbook(issued: pd.DataFrame, round_label: str = "", address: str = "") -> bytes:
+    """The one-time list of issued accounts as a printable .xlsx ("Danh sách tài khoản"): STT, role, round,
+    unit or member, login, password, sign-in address and first steps in Vietnamese; landscape A4, fit to
+    the page's width, the header row repeated on every printed page, wrapped text."""
     import openpyxl
+    from openpyxl.styles import Alignment, Font
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Danh sách tài khoản"
-    ws.append(["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"])
-    for r in issued.itertuples(index=False):
-        ws.append([r.display_name, r.account, r.password])
-    for col, width in zip("ABC", (40, 28, 18)):
+    ws.append(list(ACCOUNT_COLUMNS))
+    roles = {"unit": "Đơn vị tham gia", "council": "Thành viên Hội đồng thẩm định"}
+    for i, r in enumerate(issued.to_dict("records"), start=1):
+        role = r.get("role") or "unit"
+        ws.append([i, roles.get(role, str(role)), round_label or "", r.get("display_name"), r.get("account"),
+                   r.get("password"), address or "", FIRST_STEPS.get(role, "")])
+    for col, width in zip("ABCDEFGH", (5, 16, 24, 28, 22, 16, 28, 60)):
         ws.column_dimensions[col].width = width
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in ws.iter_rows(min_row=1):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = True
+    ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -1120,6 +1176,10 @@ def queue(store: Store, framework: Framework, round_id: int, actor: dict, now: d
     q["can_decide"] = (not rnd["closed"]) & q["submitted"].astype(bool) & ((q["last_event"] == "submit") | past)
     q["appraiser"] = q["code"].map(lambda c: names.get(asg_map.get(c), asg_map.get(c)) if asg_map.get(c) else None)
     q["decided_by_name"] = q["decided_by"].map(lambda x: names.get(x, x) if isinstance(x, str) else None)
+    by = {c: scored_by(view, c) for c in dict.fromkeys(crit["code"])}
+    q["scored_by"] = q["code"].map(by)
+    yes_no = {(leaf.code, v) for leaf in view.leaves if leaf.rule for v in item_variables(leaf.rule)}
+    q["yes_no"] = [(c, v) in yes_no for c, v in zip(q["code"], q["variable"])]
     return q.drop(columns=["submitted", "last_event", "dseq"]).reset_index(drop=True)
 
 
@@ -1184,7 +1244,7 @@ def decide_many(store: Store, framework: Framework, round_id: int,
                       or not _same(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])
                       for r in mine_rows)
         reason = _text(reason, code)
-        if differs and not reason:
+        if differs and not reason and scored_by(view, code) == "unit":  # the council's own criteria: no self value
             raise ReasonRequired(code)
         rows += [dict(r, reason=reason) for r in mine_rows]
     frame = pd.DataFrame(rows).assign(decided_by=who, decided_at=now)
@@ -1199,6 +1259,79 @@ def decide_many(store: Store, framework: Framework, round_id: int,
     storage.appraisal.appraisal_record(store, round_id, {"appraisal_decisions": frame}, who=who, action="appraisal_decide",
                            target=target, detail=detail, guard=(round_id, one, token))
     return len(decisions)
+
+
+def accept_as_submitted(store: Store, framework: Framework, round_id: int, pairs, actor: dict,
+                        now: datetime | None = None) -> int:
+    """Accept the unit's submitted values of many (unit, criterion) pairs as the council's decisions, in ONE
+    transaction (decide_many: all or none; no reason is needed, the values do not change). Pairs of criteria
+    the council scores itself (no self value) or without a complete submitted value are skipped. Returns how
+    many decisions were written."""
+    now = _now(now)
+    wanted = list(dict.fromkeys((str(u), str(c)) for u, c in pairs))
+    if not wanted:
+        return 0
+    q = queue(store, framework, round_id, actor, now=now)
+    by_pair = {k: g for k, g in q.groupby(["unit", "code"], sort=False)}
+    decisions = []
+    for unit, code in wanted:
+        g = by_pair.get((unit, code))
+        if g is None:
+            raise NotAssigned(code) if code not in set(q["code"]) else UnknownUnit(unit)
+        if not g["can_decide"].any():
+            raise NotSubmitted(unit)
+        if (g["scored_by"] != "unit").any():
+            continue
+        if g["self_na"].all():
+            values = {v: None for v in g["variable"]}
+        elif g["self_value"].notna().all():
+            values = {v: float(x) for v, x in zip(g["variable"], g["self_value"])}
+        else:
+            continue
+        decisions.append((unit, code, values, ""))
+    return decide_many(store, framework, round_id, decisions, actor, now=now) if decisions else 0
+
+
+def group_assignment(framework: Framework, level: str, groups: list[str], account: str | None) -> dict[str, str | None]:
+    """{code: account} for every criterion of the level under the main groups `groups` (e.g. "I", "II"):
+    all criteria of group I to one member in one step (assign() records only what changes)."""
+    view = level_view(framework, level)
+    out = {}
+    for main in view.main_indices():
+        if main.code not in set(groups):
+            continue
+        for leaf in view.leaves:
+            if view.ancestor_at_level(leaf.code, main.level) == main.code:
+                out[leaf.code] = account
+    return out
+
+
+CLOSE_WORD = "KẾT THÚC"
+
+
+def close_check(store: Store, framework: Framework, round_id: int, now: datetime | None = None) -> dict:
+    """What closing now would leave behind: n_units, submitted, not_submitted, undecided (criteria of
+    submitted units without a valid decision), before_deadline, and needs_confirmation (closing before the
+    deadline or with a unit not submitted needs the round's label or "KẾT THÚC" typed: `close_round(confirm=)`)."""
+    now = _now(now)
+    summary, _, _ = progress(store, framework, round_id, now=now)
+    rnd = _round(store, round_id)
+    before = now <= rnd["deadline"]
+    not_sub = int(summary.get("n_units", 0)) - int(summary.get("ever_submitted", 0))
+    out = {"n_units": int(summary.get("n_units", 0)), "submitted": int(summary.get("ever_submitted", 0)),
+           "not_submitted": not_sub, "undecided": max(int(summary.get("to_decide", 0)) - int(summary.get("decided", 0)), 0),
+           "before_deadline": bool(before), "label": (rnd.get("label") or "").strip()}
+    out["needs_confirmation"] = bool(before or not_sub > 0)
+    return out
+
+
+def confirmation_ok(check: dict, typed: str | None) -> bool:
+    """Whether the typed confirmation closes the round: nothing needed, or the round's label or "KẾT THÚC"
+    (case and spaces ignored)."""
+    if not check.get("needs_confirmation"):
+        return True
+    said = " ".join((typed or "").split()).casefold()
+    return bool(said) and said in {CLOSE_WORD.casefold(), " ".join(check.get("label", "").split()).casefold()} - {""}
 
 
 def reply(store: Store, round_id: int, unit: str, code: str, text: str, actor: dict,
@@ -1279,13 +1412,20 @@ def gap(store: Store, framework: Framework, round_id: int, now: datetime | None 
 
 
 def close_round(store: Store, framework: Framework, round_id: int, actor: dict, keep_self_for_undecided: bool = False,
-                now: datetime | None = None) -> dict:
+                now: datetime | None = None, confirm: str | None = None) -> dict:
     """Close the round: the submitted self values (basis 'self') and the appraised values (basis 'appraised')
     of every unit that submitted become the unit group's figures for the round's year, in ONE transaction.
     Refused (round_undecided, detail = count) while submitted criteria are undecided (or their decision is
-    stale), unless keep_self_for_undecided (the self value is used; the close event says how many)."""
+    stale), unless keep_self_for_undecided (the self value is used; the close event says how many).
+    `confirm`: what the editor typed (the page always passes it): before the deadline or with units not
+    submitted, anything but the round's label or "KẾT THÚC" is refused (CloseNotConfirmed); None (scripts,
+    benchmarks) skips that check."""
     who = _editor(actor)
     now = _now(now)
+    if confirm is not None:
+        check = close_check(store, framework, round_id, now=now)
+        if not confirmation_ok(check, confirm):
+            raise CloseNotConfirmed(f"{check['submitted']}/{check['n_units']}")
     rnd, view, states, values, decisions = _round_frames(store, framework, round_id, now)
     _open(rnd)
     token = storage.appraisal.appraisal_token(store, round_id, full=True)

@@ -1,14 +1,12 @@
-"""Thẩm định — a council member's queue in an appraisal round (issue 12): the criteria assigned to them across
-the round's units (filters: criterion, unit, undecided, stale), the unit's self-assessed values, evidence and
-explanation, and the appraised value with a reason, saved per row. Ten rows a page (150 communes × the
-assigned criteria never draw at once). The service refuses criteria not assigned to the member."""
+"""Thẩm định — a council member's queue in an appraisal round (issues 12, 18): the criteria assigned to them
+across the round's units (filters: criterion, unit, undecided, stale), the unit's self-assessed values,
+evidence and explanation; yes/no items as toggles; "accept as submitted" for a row or every filtered row;
+changes kept across pages and saved in one batch, a reason only where a value changes. Pages of 10–100 rows
+(150 communes × 40 criteria never draw at once). The service refuses criteria not assigned to the member."""
 import streamlit as st
 
-from dashboard import auth, data, fmt, round_view as rv, widgets
+from dashboard import auth, data, fmt, round_queue as rq, widgets
 from office import appraisal
-from loaders.parsing import parse_number
-
-PAGE_SIZE = 10
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -16,7 +14,7 @@ st.title(ctx.t("ui.appraise.title"))
 store = data.store()
 user = auth.current_user()
 if user is None or user["role"] != "council":
-    st.info(ctx.t("ui.appraise.sign_in_hint"), icon=":material/login:")
+    auth.page_for_hint(ctx.t("ui.appraise.sign_in_hint"), "council", lang)
     st.stop()
 
 all_rounds = appraisal.rounds_for(store, user)  # the rounds where the member has criteria
@@ -35,12 +33,7 @@ if queue.empty:
     st.info(ctx.t("ui.appraise.nothing_assigned"), icon=":material/assignment:")
     st.stop()
 
-# one row per (unit, criterion): decided when every variable has a decision
-pairs = (queue.assign(_decided=~queue["decided_by"].isna(), _stale=queue["stale"].fillna(False).astype(bool),
-                      _can=queue["can_decide"].fillna(False).astype(bool))
-         .groupby(["unit", "code"], sort=False)
-         .agg(decided=("_decided", "all"), stale=("_stale", "any"), can=("_can", "any"), status=("status", "first"))
-         .reset_index())
+pairs = rq.pairs_of(queue)
 n_done = int(pairs["decided"].sum())
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(ctx.t("ui.appraise.m_rows"), fmt.number(len(pairs), 0, lang))
@@ -62,105 +55,25 @@ only_open = f3.checkbox(ctx.t("ui.appraise.only_undecided"), key="ap_only_open")
 only_stale = f4.checkbox(ctx.t("ui.appraise.only_stale"), key="ap_only_stale")
 only_submitted = f5.checkbox(ctx.t("ui.appraise.only_submitted"), value=True, key="ap_only_submitted",
                              help=ctx.t("ui.appraise.only_submitted_help"))
-shown = pairs
-if only_submitted:
-    shown = shown.loc[shown["can"] | shown["decided"]]
-if code != all_word:
-    shown = shown.loc[shown["code"] == code]
-if unit_pick != all_word:
-    shown = shown.loc[shown["unit"] == unit_pick]
-if only_open:
-    shown = shown.loc[~shown["decided"]]
-if only_stale:
-    shown = shown.loc[shown["stale"]]
-shown = shown.assign(_done=shown["decided"]).sort_values("_done", kind="stable")  # undecided rows first
-n_pages = max(1, -(-len(shown) // PAGE_SIZE))
-page = st.number_input(ctx.t("ui.appraise.page", n=n_pages), min_value=1, max_value=n_pages, value=1, step=1,
-                       key="ap_page") if n_pages > 1 else 1
-st.caption(ctx.t("ui.appraise.showing", n=len(shown), total=len(pairs)))
+shown = rq.filter_pairs(pairs, None if code == all_word else code, None if unit_pick == all_word else unit_pick,
+                        only_open, only_stale, only_submitted)
+p1, p2 = st.columns(2)
+size = p1.selectbox(ctx.t("ui.council.page_size"), rq.PAGE_SIZES, key="ap_page_size")
+n_pages = max(1, -(-len(shown) // int(size)))
+if st.session_state.get("ap_page", 1) > n_pages:
+    st.session_state["ap_page"] = n_pages
+page = p2.number_input(ctx.t("ui.appraise.page", n=n_pages), min_value=1, max_value=n_pages, value=1, step=1,
+                       key="ap_page", disabled=n_pages == 1)
+st.caption(ctx.t("ui.council.showing", n=fmt.count(len(shown)), total=fmt.count(len(pairs)), size=int(size)))
 if shown.empty:
     st.info(ctx.t("ui.appraise.none_shown"))
     st.stop()
+rq.accept_bar(ctx, store, fw_full, rid, shown, closed)
+top = st.container()
 evidence = appraisal.evidence(store, rid, None, user)
-
-
-def decide(actor, unit, code, values, reason):
-    appraisal.decide(store, fw_full, rid, unit, code, values, reason, actor)
-
-
-for _, pair in shown.iloc[(int(page) - 1) * PAGE_SIZE: int(page) * PAGE_SIZE].iterrows():
-    unit, code = pair["unit"], pair["code"]
-    rows = queue.loc[(queue["unit"] == unit) & (queue["code"] == code)]
-    node = fw.nodes[code]
-    key = f"ap_{rid}_{unit}_{code}"
-    with st.container(border=True):
-        st.markdown(f"**{auth.plain(unit)}** · {code}. {auth.plain(node.name_vi)}")
-        st.caption(ctx.t("ui.appraise.row_state", status=rv.status_word(pair["status"], lang),
-                         max=rv.points_text(node.max_points, lang),
-                         decided=ctx.t("ui.appraise.decided") if pair["decided"] else ctx.t("ui.appraise.undecided")))
-        if pair["stale"]:
-            st.warning(ctx.t("ui.appraise.stale"), icon=":material/update:")
-        first = rows.iloc[0]
-        if not rv.is_missing(first.get("explanation")) and str(first["explanation"]):
-            st.text(ctx.t("ui.appraise.explanation", text=str(first["explanation"])))
-        ev = evidence.loc[(evidence["unit"] == unit) & (evidence["indicator"] == code)] if not evidence.empty \
-            else evidence
-        if ev.empty:
-            st.caption(ctx.t("ui.appraise.no_evidence"))
-        for _, e in ev.iterrows():
-            words = " · ".join(x for x in (rv.text(e.get("doc_number")), (fmt.date(e.get("doc_date")) or "—"),
-                                           rv.text(e.get("issuer")), rv.text(e.get("link"))) if x != "—")
-            c_text, c_file = st.columns([3, 1])
-            c_text.text(ctx.t("ui.appraise.evidence_line", text=words or rv.text(e.get("file_name"))))
-            if not rv.is_missing(e.get("file_path")):
-                path = appraisal.evidence_path(store, rid, str(e["file_path"]))
-                if path.exists():  # read only when clicked
-                    c_file.download_button(ctx.t("ui.appraise.download"), lambda p=path: p.read_bytes(),
-                                           file_name=str(e["file_path"]), key=f"{key}_ev_{int(e['evidence_id'])}",
-                                           help=rv.text(e.get("file_name")))
-        na_allowed = bool(first.get("na_allowed"))
-        typed, bad = {}, False
-        cols = st.columns(min(len(rows), 3) + 1)
-        for i, (_, r) in enumerate(rows.iterrows()):
-            var = r["variable"]
-            self_text = ctx.t("ui.selfform.na_short") if bool(r.get("self_na")) \
-                else rv.number_text(r.get("self_value"), lang) or "—"
-            start = r.get("decided_value") if not rv.is_missing(r.get("decided_by")) else r.get("self_value")
-            box = f"{key}_{var}"
-            if box not in st.session_state:
-                st.session_state[box] = rv.number_text(start, lang)
-            where = cols[i % (len(cols) - 1)]
-            label = ctx.t("ui.appraise.value_label", meaning=r.get("meaning_vi") or var, own=self_text)
-            raw = where.text_input(label, key=box, disabled=closed)
-            if raw.strip() == "":
-                typed[var] = None
-            else:
-                try:
-                    typed[var] = float(parse_number(raw))
-                except (TypeError, ValueError):
-                    where.caption(":material/error: " + ctx.t("ui.selfform.bad_number"))
-                    bad = True
-        if f"{key}_na" not in st.session_state:
-            st.session_state[f"{key}_na"] = rv.flag(first.get("decided_na")) if not rv.is_missing(
-                first.get("decided_by")) else rv.flag(first.get("self_na"))
-        na = cols[-1].checkbox(ctx.t("ui.selfform.not_applicable"), key=f"{key}_na", disabled=closed) \
-            if na_allowed else False
-        reason_key = f"{key}_reason"
-        if reason_key not in st.session_state:
-            st.session_state[reason_key] = "" if rv.is_missing(first.get("reason")) else str(first["reason"])
-        reason = st.text_input(ctx.t("ui.appraise.reason"), key=reason_key, disabled=closed,
-                               help=ctx.t("ui.appraise.reason_help"))
-        if not rv.is_missing(first.get("reply")) and str(first.get("reply")):
-            st.text(ctx.t("ui.appraise.reply", text=str(first["reply"])))
-        can = bool(first.get("can_decide"))
-        if not can and not closed:
-            st.caption(":material/hourglass_empty: " + ctx.t("ui.appraise.cannot_yet"))
-        if st.button(ctx.t("ui.appraise.save"), key=f"{key}_save", disabled=closed or bad or not can,
-                     type="primary"):
-            values = {v: (None if na else x) for v, x in typed.items()}
-            if not na and any(x is None for x in values.values()):
-                st.error(ctx.t("ui.appraise.value_missing"))
-            elif auth.act(lang, lambda actor: decide(actor, unit, code, values, reason.strip()),
-                          ("council",)) is not None:
-                st.session_state["ap_flash"] = ("ui.appraise.saved", {"code": code})
-                st.rerun()
+for _, pair in shown.iloc[(int(page) - 1) * int(size): int(page) * int(size)].iterrows():
+    rows = queue.loc[(queue["unit"] == pair["unit"]) & (queue["code"] == pair["code"])]
+    rq.row(ctx, store, fw_full, fw, rid, pair, rows, evidence, closed)
+with top:  # drawn after the rows: it counts what they hold now
+    rq.save_bar(ctx, store, fw_full, queue, rid, closed, "top")
+rq.save_bar(ctx, store, fw_full, queue, rid, closed, "bottom")

@@ -1,7 +1,7 @@
 """Tổng quan — where the focus province stands, why, and how it has moved."""
 import streamlit as st
 
-from dashboard import analysis, charts, controls, data, fmt, sources_view, tables, widgets
+from dashboard import analysis, charts, controls, data, fmt, round_results, sources_view, tables, widgets
 from scoring import montecarlo
 
 ctx = widgets.context()
@@ -45,13 +45,15 @@ if widgets.need_scores(ctx):
     chg = analysis.year_change(result, sel.focus, year, sel.dataset, baseline)
     tr = lambda key, **kw: ctx.t(key, **kw)  # noqa: E731
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)), fmt.number(ov.points, 2, lang),
+    c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.applicable_max or ov.max_points, 0, lang)),
+              fmt.number(ov.points, 2, lang),  # the maximum after N/A (490 when III.6 of 500 is N/A)
               delta=None if chg.points_change is None else fmt.number(chg.points_change, 2, lang, signed=True),
               help=ctx.t("ui.overview.total_help"))
     unit = "" if sel.is_province else "_unit"  # a unit's share of its maximum is no "DTI value"
     c2.metric(ctx.t(f"ui.overview.value{unit}"), fmt.number(ov.value, 4, lang), help=ctx.t(f"ui.overview.value_help{unit}"))
-    c3.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked),
-              **analysis.rank_delta(chg.rank_change, ctx.t),
+    unit_partial = (not sel.is_province) and round_results.coverage(ctx, year, ov.n_ranked)[2]
+    c3.metric(ctx.t("ui.overview.rank"), "—" if unit_partial else fmt.rank(ov.rank, ov.n_ranked),
+              **({"delta": None} if unit_partial else analysis.rank_delta(chg.rank_change, ctx.t)),
               help=ctx.t("ui.overview.rank_help", year=chg.previous_year or "—"))
     c4.metric(ctx.t("ui.overview.next_place"), fmt.number(ov.next_gap, 2, lang) if ov.next_entity else "—",
               help=ctx.t("ui.overview.next_place_help", entity=ov.next_entity or "—"))
@@ -75,11 +77,15 @@ if widgets.need_scores(ctx):
 
     # A dataset that scores only part of the group (e.g. the province's own file, without the others'
     # figures): its rank, gaps and averages are among those entities only — said, and no top-N claims.
-    group_size = len(data.entities("34")) if sel.is_province else ov.n_ranked
-    partial = ov.n_ranked < group_size
-    if partial:
-        st.warning(ctx.t("ui.overview.partial_field", n=ov.n_ranked, total=group_size), icon=":material/group_off:")
-    else:
+    if sel.is_province:
+        group_size = len(data.entities("34"))
+        partial = ov.n_ranked < group_size
+        if partial:
+            st.warning(ctx.t("ui.overview.partial_field", n=ov.n_ranked, total=group_size),
+                       icon=":material/group_off:")
+    else:  # a unit level: the round and basis named, coverage of the level's units, no top-N on partial
+        partial = round_results.coverage_note(ctx, year, ov.n_ranked)
+    if not partial:
         # Rank band: how far the headline rank could move if the others' points shift by ±20 points (normal).
         # ±2% of the maximum (±20 points of the 1000-point provincial method), whatever the framework's scale.
         band_sd = 0.02 * ctx.framework.max_points

@@ -1,5 +1,5 @@
-"""Vòng đánh giá — the internal appraisal round (issue 12): its progress at a glance for everyone, the gap
-table after close; for an editor: open a round, assign criteria to council members, issue accounts, reopen a
+"""Vòng đánh giá — the internal appraisal round (issues 12, 18): its progress at a glance for everyone, the gap
+table after close (for the editor also before, to review the council's changes); for an editor: open a round, assign criteria to council members, issue accounts, reopen a
 unit, change the deadline, close. Every change goes through office/appraisal.py (auth.act explains a
 refusal in words); user text is shown as text, never as Markdown."""
 
@@ -76,10 +76,10 @@ if not per_member.empty:
     st.markdown(f"**{ctx.t('ui.round.members')}**")
     st.dataframe(rv.member_table(per_member, lang), hide_index=True, width="stretch")
 
-# -- the gap table after close -----------------------------------------------------------------------
-if closed:
-    st.subheader(ctx.t("ui.round.gap_title"))
-    st.caption(ctx.t("ui.round.gap_help"))
+# -- the gap table: after close for everyone; before close for the editor (the same builder) -------------
+if closed or (is_editor and not sel.present):
+    st.subheader(ctx.t("ui.round.gap_title") if closed else ctx.t("ui.council.gap_before_title"))
+    st.caption(ctx.t("ui.round.gap_help") if closed else ctx.t("ui.council.gap_before_help"))
     gap = appraisal.gap(store, fw_full, rid)
     changed = gap.loc[gap["difference"].fillna(0).abs() > 1e-9]
     only_changed = st.checkbox(ctx.t("ui.round.gap_only_changed", n=len(changed), total=len(gap)), value=True,

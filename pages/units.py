@@ -4,7 +4,7 @@ appraisal changed the self-assessed points."""
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, charts, data, fmt, tables, widgets
+from dashboard import analysis, charts, data, fmt, round_results, tables, widgets
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -21,6 +21,7 @@ if widgets.need_scores(ctx):
     level_word = ctx.t(f"ui.levels.{sel.level}")
     st.subheader(ctx.t("ui.units.ranking", level=level_word, province=sel.province, year=year))
     table = analysis.unit_ranking(result, year)
+    partial = round_results.coverage_note(ctx, year, int(table["total"].notna().sum()))
     main_codes = [m.code for m in ctx.framework.main_indices()]
     raw = tables.ranking_frame(table, ctx, main_codes)
     tables.show(tables.localise(raw, lang), hide_index=True, width="stretch",
@@ -53,9 +54,9 @@ if widgets.need_scores(ctx):
     if sel.focus in set(table["entity"]):
         ov = analysis.overview(result, sel.focus, year, target_ranks=sel.target_ranks)
         c1, c2, c3 = st.columns(3)
-        c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.max_points, 0, lang)),
-                  fmt.number(ov.points, 2, lang))
-        c2.metric(ctx.t("ui.overview.rank"), fmt.rank(ov.rank, ov.n_ranked))
+        c1.metric(ctx.t("ui.overview.total_of", max=fmt.number(ov.applicable_max or ov.max_points, 0, lang)),
+                  fmt.number(ov.points, 2, lang))  # the maximum after N/A (490 when III.6 is N/A)
+        c2.metric(ctx.t("ui.overview.rank"), "—" if partial else fmt.rank(ov.rank, ov.n_ranked))
         c3.metric(ctx.t("ui.units.share"), fmt.percent(ov.value, 1, lang))
         strengths, weaknesses = analysis.strengths_and_weaknesses(result, sel.focus, year)
         s_col, w_col = st.columns(2)

@@ -230,6 +230,8 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     rid = at.session_state["rd_round"]
     info = ap.round_info(data.store(), rid)
     assert C not in info["units"] and A in info["units"] and info["label"] == "Đánh giá năm 2026"
+    # the group has only SAMPLE data, the sidebar shows it; the new round is still the province's own
+    assert info["dataset"] == "own" and at.radio(key="rd_dataset").value == "own"
     assert {m.label: m.value for m in at.metric}["Đơn vị"] == str(len(info["units"]))
     table = at.dataframe[0].value
     assert set(table["Tình trạng"]) == {"Chưa nhập"} and len(table) == len(info["units"])
@@ -243,19 +245,32 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     import io
 
     sheet = pd.read_excel(io.BytesIO(blob), sheet_name="Danh sách tài khoản")
-    assert list(sheet.columns) == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
+    assert list(sheet.columns) == ["STT", "Vai trò", "Vòng đánh giá", "Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu",
+                                   "Địa chỉ đăng nhập", "Các bước đầu tiên"]
     assert "Phạm Thị Mới" in set(sheet["Đơn vị/Thành viên"]) and sheet["Mật khẩu"].str.len().min() >= 12
+    row = sheet.loc[sheet["Đơn vị/Thành viên"] == "Phạm Thị Mới"].iloc[0]
+    assert row["Vai trò"] == "Thành viên Hội đồng thẩm định" and "Đánh giá năm 2026" in row["Vòng đánh giá"]
+    assert "Thẩm định" in row["Các bước đầu tiên"]
     new = ap.accounts(data.store(), PROVINCE)
     assert "Phạm Thị Mới" in set(new["display_name"]) and "pw_hash" not in new.columns
     at.button(key="rd_pw_forget").click().run()
     assert "rd_passwords" not in at.session_state
-    # nothing submitted: the round closes, every unit without figures
-    at.checkbox(key="rd_close_sure").check().run()
+    # nothing submitted, deadline ahead: the counts are shown and closing needs the typed confirmation
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Đã nộp phiếu"], metrics["Chưa nộp phiếu"]) == (f"0/{len(info['units'])}", str(len(info["units"])))
+    assert at.button(key="rd_close").disabled
+    at.text_input(key=f"rd_close_confirm_{rid}").set_value("đóng").run()
+    assert at.button(key="rd_close").disabled and ap.round_info(data.store(), rid)["status"] != "closed"
+    with pytest.raises(ap.CloseNotConfirmed):  # the service refuses it too
+        ap.close_round(data.store(), data.framework("hue_units"), rid, EDITOR, confirm="")
+    at.text_input(key=f"rd_close_confirm_{rid}").set_value("kết thúc").run()
     at.button(key="rd_close").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert ap.round_info(data.store(), rid)["status"] == "closed"
     assert any("Đã kết thúc vòng" in s.value for s in at.success)
     assert not at.tabs  # a closed round is read-only
+    picked = at.selectbox(key="rd_round")
+    assert any("đã kết thúc" in o for o in picked.options if "Đánh giá năm 2026" in o)  # the picker at once
 
 
 def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
@@ -288,8 +303,12 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
                                                                                  "Đơn vị đề nghị bổ sung")
     ap.submit(store, r["fw"], r["rid"], B, r["actors"][B])  # B submits again
     at.run()
+    # before closing: the same gap table shows the council's change, for review
+    preview = next(d.value for d in at.dataframe if "Chênh lệch" in d.value.columns)
+    assert any("Xem trước chênh lệch" in h.value for h in at.subheader)
+    assert preview.loc[preview["Mã"] == code, "Lý do"].tolist() == ["Không có minh chứng"]
     # undecided criteria: closing is refused unless the self values are kept for them
-    at.checkbox(key="rd_close_sure").check().run()
+    at.text_input(key=f"rd_close_confirm_{r['rid']}").set_value("Vòng thử").run()  # before the deadline: typed
     at.button(key="rd_close").click().run()
     assert any("chưa được thẩm định" in e.value or "chưa thẩm định" in e.value for e in at.error)
     assert ap.round_info(store, r["rid"])["status"] != "closed"
@@ -306,6 +325,21 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     # the ranking of the level now has B's appraised figures
     appraised = storage.inputs.current_inputs(store, "hue_units", f"{LEVEL}@{PROVINCE}", "appraised", "own")
     assert set(appraised["entity"]) == {B}
+    # honest results: the round and basis named, coverage stated, no rank or top-N on 1 of 20 communes
+    at.sidebar.selectbox(key="w_level").set_value("commune").run()
+    at.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
+    at.sidebar.radio(key="w_basis").set_value("appraised").run()
+    at.sidebar.radio(key="w_dataset").set_value("own").run()
+    at.sidebar.selectbox(key="w_year").set_value(str(YEAR)).run()
+    go(at, "pages/units.py")
+    shown = texts(at)
+    assert "1/20 xã, phường có số liệu thẩm định" in shown and "Kết quả thẩm định — Số" in shown
+    assert "tự đánh giá, nhập tại trang Dữ liệu" not in shown and "kết quả thẩm định" in shown
+    assert {m.label: m.value for m in at.metric}["Xếp hạng"] == "—"
+    go(at, "pages/overview.py")
+    shown = texts(at)
+    assert "1/20 xã, phường" in shown and "dẫn đầu." not in shown and "Xếp hạng 1/1" not in shown
+    assert {m.label: m.value for m in at.metric}["Xếp hạng"] == "—"
 
 
 def test_unit_fills_saves_and_submits_only_its_own_form(app):
@@ -406,15 +440,20 @@ def test_council_member_decides_an_assigned_row_only(app):
     node = r["fw"].nodes[code]
     key = f"ap_{r['rid']}_{B}_{code}"
     var = node.variables[0].name
-    # a different value without a reason is refused, with words
-    at.text_input(key=f"{key}_{var}").set_value("0").run()
-    at.button(key=f"{key}_save").click().run()
+    # a different value: the reason box appears only then; saving without it is refused, with words
+    assert f"{key}_reason" not in [t.key for t in at.text_input]
+    if any(w.key == f"{key}_{var}" for w in at.toggle):
+        at.toggle(key=f"{key}_{var}").set_value(False).run()
+    else:
+        at.text_input(key=f"{key}_{var}").set_value("0").run()
+    assert f"{key}_reason" in [t.key for t in at.text_input]
+    at.button(key="ap_save_all_bottom").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.error, "a changed value without a reason must be refused"
+    assert any("cần ghi lý do" in e.value for e in at.error), "a changed value without a reason must be refused"
     at.text_input(key=f"{key}_reason").set_value("Không có quyết định").run()
-    at.button(key=f"{key}_save").click().run()
+    at.button(key="ap_save_all_bottom").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(f"Đã lưu kết quả thẩm định tiêu chí {code}" in s.value for s in at.success)
+    assert any("Đã lưu 1 kết quả thẩm định" in s.value for s in at.success)
     q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
     row = q.loc[(q["unit"] == B) & (q["code"] == code) & (q["variable"] == var)].iloc[0]
     assert row["decided_value"] == 0.0 and row["reason"] == "Không có quyết định"
@@ -423,11 +462,58 @@ def test_council_member_decides_an_assigned_row_only(app):
     at.selectbox(key="ap_unit").set_value(A).run()
     assert any("Không có dòng nào" in i.value for i in at.info)
     at.checkbox(key="ap_only_submitted").uncheck().run()
-    assert at.button(key=f"ap_{r['rid']}_{A}_{code}_save").disabled
+    assert at.text_input(key=f"ap_{r['rid']}_{A}_{r['m1_codes'][3]}_{r['fw'].nodes[r['m1_codes'][3]].variables[0].name}").disabled \
+        if any(t.key == f"ap_{r['rid']}_{A}_{r['m1_codes'][3]}_{r['fw'].nodes[r['m1_codes'][3]].variables[0].name}"
+               for t in at.text_input) else True
     # the service refuses a criterion assigned to the other member
     with pytest.raises(ap.NotAssigned):
         ap.decide(store, r["fw"], r["rid"], B, m2_codes[0], {v.name: 0.0 for v in r["fw"].nodes[m2_codes[0]].variables},
                   "x", r["actors"][M1])
+
+
+def test_council_accepts_a_filtered_selection_in_one_action(app):
+    """Every undecided row the filter shows, accepted as submitted: N decisions, one transaction, no reason."""
+    from dashboard import data
+    from office import appraisal as ap
+
+    r = app.round
+    store = data.store()
+    at = sign_in(app, M1)
+    go(at, "pages/appraisal.py")
+    at.selectbox(key="ap_unit").set_value(B).run()
+    before = store.query("SELECT count(*) AS n FROM change_log WHERE action = 'appraisal_decide'").iloc[0, 0]
+    n = len(r["m1_codes"])
+    assert f"{n} dòng" in at.button(key="ap_accept_filtered").label
+    at.button(key="ap_accept_filtered").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"Đã ghi nhận {n} kết quả" in s.value for s in at.success)
+    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    mine = q.loc[q["unit"] == B]
+    assert mine["decided_by"].notna().all() and (mine["reason"].isna() | (mine["reason"] == "")).all()
+    assert (mine["decided_value"].fillna(-1) == mine["self_value"].fillna(-1)).all()
+    after = store.query("SELECT count(*) AS n FROM change_log WHERE action = 'appraisal_decide'").iloc[0, 0]
+    assert after - before == 1  # one transaction, one log row
+    assert {m.label: m.value for m in at.metric}["Đã thẩm định"] == str(n)
+    assert at.button(key="ap_accept_filtered").disabled  # nothing left to accept
+
+
+def test_council_page_size_and_yes_no_toggles(app):
+    r = app.round
+    at = sign_in(app, M1)
+    go(at, "pages/appraisal.py")
+    assert at.selectbox(key="ap_page_size").options == ["10", "25", "50", "100"]
+    assert len([c for c in at.button if c.key and c.key.endswith("_accept")]) == 10
+    at.selectbox(key="ap_page_size").set_value(25).run()
+    shown = [c for c in at.button if c.key and c.key.endswith("_accept")]
+    assert len(shown) == min(25, len(r["m1_codes"]))
+    # a yes/no item is a toggle, never a number box showing "1"
+    yes_no = [leaf.code for leaf in r["fw"].for_level(LEVEL).leaves if leaf.code in r["m1_codes"]
+              and leaf.rule and leaf.rule.get("items")]
+    assert yes_no and at.toggle
+    code = yes_no[0]
+    var = r["fw"].nodes[code].variables[0].name
+    assert any(t.key == f"ap_{r['rid']}_{B}_{code}_{var}" for t in at.toggle)
+    assert not any(t.key == f"ap_{r['rid']}_{B}_{code}_{var}" for t in at.text_input)
 
 
 @pytest.mark.parametrize("who", ["editor", A, M1])
@@ -468,3 +554,11 @@ def test_form_changes_only_what_differs(typed, texts, rows, changed_texts):
     got = [(r.indicator, r.variable, None if pd.isna(r.value) else r.value, r.not_applicable)
            for r in values.itertuples()]
     assert got == rows and changed == changed_texts
+
+
+def test_signed_in_users_see_no_sign_in_hint_meant_for_others(app):
+    at = sign_in(app, A)  # a unit on the council's page: whom the page is for, not how to sign in
+    go(at, "pages/appraisal.py")
+    shown = " ".join(i.value for i in at.info)
+    assert "dành cho Thành viên Hội đồng thẩm định" in shown and "Bạn đang đăng nhập" in shown
+    assert "đăng nhập bằng tài khoản" not in shown

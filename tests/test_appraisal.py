@@ -499,7 +499,8 @@ def test_accounts_sign_in_reissue_and_disable(store, rnd):
     assert not store.query("SELECT 1 FROM change_log WHERE detail LIKE '%argon2%'").shape[0]
     import openpyxl, io
     ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
-    assert [c.value for c in ws[1]] == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
+    assert [c.value for c in ws[1]] == list(ap.ACCOUNT_COLUMNS)
+    assert [c.value for c in ws[1]][3:6] == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
 
 
 def test_rounds_for_each_actor(store, fw, rnd):
