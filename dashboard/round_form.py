@@ -133,7 +133,7 @@ def hints(node, lang: str) -> list[str]:
     the maximum (I.4 "tối thiểu 12 tin bài …"), thresholds, gates, points per item."""
     rule = node.rule or {}
     kind = rule.get("type")
-    top = fmt.number(node.max_points, 2, lang)
+    top = _n(node.max_points, lang)
     unit_of = {v.name: v.unit for v in node.variables}
     out = []
 
@@ -161,12 +161,12 @@ def hints(node, lang: str) -> list[str]:
     elif kind == "weighted_items":
         for item in rule.get("items", []):
             out.append(t("ui.selfform.hint_item", lang, what=_meaning(node, item["var"], lang),
-                         points=fmt.number(float(item["weight"]) * node.max_points, 2, lang)))
+                         points=_n(float(item["weight"]) * node.max_points, lang)))
     elif kind == "capped_sum":
         for term in rule.get("terms", []):
             if "variable" in term and unit_of.get(term["variable"]) == "0/1":
                 out.append(t("ui.selfform.hint_item", lang, what=_meaning(node, term["variable"], lang),
-                             points=fmt.number(min(term["points"], term.get("cap", term["points"])), 2, lang)))
+                             points=_n(min(term["points"], term.get("cap", term["points"])), lang)))
     elif kind == "direct":
         out.append(t("ui.selfform.hint_direct", lang, max=top))
     return out
