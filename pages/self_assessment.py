@@ -86,6 +86,7 @@ gcode = st.selectbox(ctx.t("ui.selfform.group"), [g for g, _, _ in groups], key=
                      format_func=group_names.get)
 codes = next(codes for g, _, codes in groups if g == gcode)
 problems = rf.problems(level_fw, form, draft)
+unsaved = set(rf.pending(form, draft)[2])
 
 for code in codes:
     part = by_code.get(code)
@@ -95,17 +96,20 @@ for code in codes:
     elsewhere = rf.scored_elsewhere(node, lang)
     title = f"{code}. {node.name_vi} — {ctx.t('ui.selfform.max', points=fmt.number(node.max_points, 2, lang))}"
     if elsewhere:
-        title += f" · {elsewhere}"
+        title += " · " + ctx.t(f"ui.selfform.by_{node.scored_by}_short")
     if not rv.is_missing(first.get("decided_by")) and rv.decision_words(part, lang)[0]:
         title += " · " + ctx.t("ui.selfform.changed_mark")  # find the council's changes among 40 criteria
     mine_bad = [p for p in problems if p["code"] == code] + [{"code": c, "variable": v, "kind": "bad"}
                                                              for c, v in bad if c == code]
+    if code in unsaved:
+        title += " · " + ctx.t("ui.selfform.unsaved_mark")
     if mine_bad:
         title = ":red[:material/error:] " + title
-    with st.expander(title, expanded=bool(mine_bad)):
-        st.caption(ctx.t("ui.selfform.how", words=formulas.words(node.rule, lang)))
-        for hint in rf.hints(node, lang):
-            st.caption(":material/flag: " + auth.plain(hint))
+    with st.expander(title, expanded=bool(mine_bad) or code in unsaved):
+        if not elsewhere:   # how the unit's figures earn points (the council's own scale is not the unit's)
+            st.caption(ctx.t("ui.selfform.how", words=formulas.words(node.rule, lang)))
+            for hint in rf.hints(node, lang):
+                st.caption(":material/flag: " + auth.plain(hint))
         if node.evidence:
             st.caption(ctx.t("ui.selfform.evidence_required", text=auth.plain(node.evidence)))
         if elsewhere:  # the council or a source gives these points: nothing to enter
@@ -138,7 +142,7 @@ for code in codes:
                         st.markdown(f":red[:material/error: {auth.plain(why)}]")
         k = box(f"{prefix}_{code}_ex", draft["ex"].get(code, "" if rv.is_missing(first.get("explanation"))
                                                      else str(first["explanation"])))
-        st.text_area(ctx.t("ui.selfform.explanation"), key=k, disabled=not editable or bool(elsewhere), height=68)
+        st.text_area(ctx.t("ui.selfform.explanation"), key=k, disabled=not editable, height=68)
         if code in draft["ex"] or st.session_state[k] != ("" if rv.is_missing(first.get("explanation"))
                                                           else str(first["explanation"])):
             draft["ex"][code] = st.session_state[k]

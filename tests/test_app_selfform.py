@@ -136,8 +136,12 @@ def test_councils_and_automatic_criteria_are_read_only(app):
     assert key(app, "VI.5", "points") not in keys and key(app, "VI.6", "points") not in keys
     assert key(app, "VI.2", "a") in keys                        # the unit's own criteria stay
     labels = [e.label for e in at.expander]
-    assert any(lbl.startswith("VI.5.") and "lấy tự động từ số lượt đăng nhập" in lbl for lbl in labels)
-    assert any(lbl.startswith("VI.6.") and "do Hội đồng thẩm định chấm" in lbl for lbl in labels)
+    assert any(lbl.startswith("VI.5.") and lbl.endswith("· lấy tự động") for lbl in labels)
+    assert any(lbl.startswith("VI.6.") and lbl.endswith("· do Hội đồng thẩm định chấm") for lbl in labels)
+    infos = [i.value for i in at.info]
+    assert "Tiêu chí này lấy tự động từ số lượt đăng nhập vào nền tảng báo cáo số dùng chung (dữ liệu tự động " \
+           "tổng hợp): đơn vị không nhập." in infos
+    assert any(i.startswith("Tiêu chí này do Hội đồng thẩm định chấm") for i in infos)
 
 
 def test_evidence_add_clears_the_form_edit_and_remove(app):
