@@ -299,3 +299,66 @@ def _evidence_done(st, key: str, code: str) -> None:
     st.session_state.pop("sa_ev_mode", None)
     st.session_state["sa_flash"] = (key, {"code": code})
     st.rerun()
+
+
+def decision_block(ctx, store, rid: int, unit: str, code: str, part: pd.DataFrame, can_reply: bool) -> None:
+    """The council's decision on one criterion (what changed, by whom, why) and the unit's one reply."""
+    import streamlit as st
+
+    from dashboard import auth, round_view as rv
+    from office import appraisal
+
+    first, lang = part.iloc[0], ctx.lang
+    if rv.is_missing(first.get("decided_by")):
+        return
+    st.markdown(f"**{ctx.t('ui.selfform.decision')}**")
+    changed, words = rv.decision_words(part, lang)
+    st.text(ctx.t("ui.selfform.decided_changed" if changed else "ui.selfform.decided_same", values=words,
+                  by=rv.text(first.get("decided_by_name"))))
+    if not rv.is_missing(first.get("decided_reason")) and str(first["decided_reason"]).strip():
+        st.text(ctx.t("ui.selfform.decided_reason", reason=str(first["decided_reason"])))
+    if rv.flag(first.get("stale")):
+        st.caption(":material/update: " + ctx.t("ui.selfform.stale"))
+    if not rv.is_missing(first.get("reply")) and str(first.get("reply")):
+        st.text(ctx.t("ui.selfform.your_reply", text=str(first["reply"])))
+    elif can_reply and changed:  # a reply where points changed
+        key = f"sa_{int(rid)}_{unit}_{code}_reply"
+        reply = st.text_area(ctx.t("ui.selfform.reply"), key=key, height=68, help=ctx.t("ui.selfform.reply_help"))
+        if st.button(ctx.t("ui.selfform.reply_send"), key=f"{key}_send"):
+            if reply.strip() and auth.act(lang, lambda actor: appraisal.reply(store, rid, unit, code, reply.strip(),
+                                                                              actor)):
+                st.session_state["sa_flash"] = ("ui.selfform.reply_sent", {"code": code})
+                st.rerun()
+
+
+def points_block(ctx, fw, form: pd.DataFrame, unit: str, year: int, values: dict, codes: list[str],
+                 mine: list[str]) -> None:
+    """The points the form gives now (typed values included), how many criteria are filled and evidenced,
+    and the group's table (the council's points beside the unit's where decided)."""
+    import streamlit as st
+
+    from dashboard import round_view as rv
+
+    lang = ctx.lang
+    by_code = {code: part for code, part in form.groupby("code", sort=False)}
+    points = rv.points_now(fw, form, unit, year, values)
+    m1, m2, m3 = st.columns(3)
+    m1.metric(ctx.t("ui.selfform.points_now"), rv.points_text(rv.points_so_far(fw, points), lang),
+              help=ctx.t("ui.selfform.points_now_help", max=fmt.number(fw.max_points, 2, lang)))
+    filled = sum(all(values.get((c, v)) is not None for v in by_code[c]["variable"]) for c in mine)
+    m2.metric(ctx.t("ui.selfform.filled"), f"{filled}/{len(mine)}")
+    m3.metric(ctx.t("ui.selfform.with_evidence"),
+              f"{sum(int(p.iloc[0].get('n_evidence') or 0) > 0 for p in by_code.values())}/{len(by_code)}")
+    table = pd.DataFrame({
+        ctx.t("ui.round.col_code"): codes,
+        ctx.t("ui.round.col_criterion"): [fw.nodes[c].name_vi for c in codes],
+        ctx.t("ui.round.col_max"): [rv.points_text(fw.nodes[c].max_points, lang) for c in codes],
+        ctx.t("ui.selfform.col_points_now"): [rv.points_text(points.get(c), lang) for c in codes],
+    })
+    decided = rv.decided_values(form)
+    if decided:  # the council's points beside the unit's, for the criteria decided so far
+        appraised = rv.points_now(fw, form, unit, year, decided)
+        table[ctx.t("ui.selfform.col_points_appraised")] = [
+            rv.points_text(appraised.get(c), lang) if (c, fw.nodes[c].variables[0].name) in decided else "—"
+            for c in codes]
+    st.dataframe(table, hide_index=True, width="stretch")

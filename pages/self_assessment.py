@@ -6,7 +6,6 @@ and reruns until saved or discarded; every value is checked against its rule whe
 The council's and automatic criteria are read-only. A unit user sees only its own form (the service
 refuses any other); an editor reads any unit's form; others see a sign-in hint. One group of criteria is
 drawn at a time (never every criterion's widgets at once)."""
-import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, fmt, formulas, round_form as rf, round_view as rv, widgets
@@ -62,7 +61,6 @@ if flash:
 
 # -- the draft: what is typed, kept until saved or discarded ---------------------------------------------
 view = data.framework(info["framework_id"])
-level_fw = appraisal.level_view(view, info["level"])
 dkey = rf.draft_key(rid, unit)
 draft = st.session_state.setdefault(dkey, rf.empty_draft())
 prefix = f"sa_{rid}_{unit}"
@@ -85,7 +83,7 @@ group_names = {g: f"{g}. {name} ({sum(filled.get(c, False) for c in codes if c i
 gcode = st.selectbox(ctx.t("ui.selfform.group"), [g for g, _, _ in groups], key=f"sa_group_{rid}",
                      format_func=group_names.get)
 codes = next(codes for g, _, codes in groups if g == gcode)
-problems = rf.problems(level_fw, form, draft)
+problems = rf.problems(fw, form, draft)
 unsaved = set(rf.pending(form, draft)[2])
 
 for code in codes:
@@ -147,52 +145,13 @@ for code in codes:
                                                           else str(first["explanation"])):
             draft["ex"][code] = st.session_state[k]
         st.caption(ctx.t("ui.selfform.n_evidence", n=int(first.get("n_evidence") or 0)))
-        rv_decision = not rv.is_missing(first.get("decided_by"))
-        if rv_decision:  # the council's decision, the one reply
-            st.markdown(f"**{ctx.t('ui.selfform.decision')}**")
-            changed, words = rv.decision_words(part, lang)
-            st.text(ctx.t("ui.selfform.decided_changed" if changed else "ui.selfform.decided_same", values=words,
-                          by=rv.text(first.get("decided_by_name"))))
-            if not rv.is_missing(first.get("decided_reason")) and str(first["decided_reason"]).strip():
-                st.text(ctx.t("ui.selfform.decided_reason", reason=str(first["decided_reason"])))
-            if rv.flag(first.get("stale")):
-                st.caption(":material/update: " + ctx.t("ui.selfform.stale"))
-            if not rv.is_missing(first.get("reply")) and str(first.get("reply")):
-                st.text(ctx.t("ui.selfform.your_reply", text=str(first["reply"])))
-            elif own and info.get("allow_reply") and not closed and changed:  # a reply where points changed
-                reply = st.text_area(ctx.t("ui.selfform.reply"), key=f"{prefix}_{code}_reply", height=68,
-                                     help=ctx.t("ui.selfform.reply_help"))
-                if st.button(ctx.t("ui.selfform.reply_send"), key=f"{prefix}_{code}_reply_send"):
-                    if reply.strip() and auth.act(lang, lambda actor: appraisal.reply(store, rid, unit, code,
-                                                                                      reply.strip(), actor)):
-                        st.session_state["sa_flash"] = ("ui.selfform.reply_sent", {"code": code})
-                        st.rerun()
+        rf.decision_block(ctx, store, rid, unit, code, part, can_reply=own and bool(info.get("allow_reply"))
+                          and not closed)
 
 # -- points now, the unsaved changes -------------------------------------------------------------------------
 values_now, bad = rf.typed_values(form, draft)
-problems = rf.problems(level_fw, form, draft)
-typed = {k: v for k, v in values_now.items()}
-points = rv.points_now(fw, form, unit, int(info["year"]), typed)
-m1, m2, m3 = st.columns(3)
-m1.metric(ctx.t("ui.selfform.points_now"), rv.points_text(rv.points_so_far(fw, points), lang),
-          help=ctx.t("ui.selfform.points_now_help", max=fmt.number(fw.max_points, 2, lang)))
-filled = {c: all(values_now.get((c, v)) is not None for v in part["variable"]) for c, part in by_code.items()}
-m2.metric(ctx.t("ui.selfform.filled"), f"{sum(filled[c] for c in mine)}/{len(mine)}")
-m3.metric(ctx.t("ui.selfform.with_evidence"),
-          f"{sum(int(p.iloc[0].get('n_evidence') or 0) > 0 for p in by_code.values())}/{len(by_code)}")
-group_pts = pd.DataFrame({
-    ctx.t("ui.round.col_code"): codes,
-    ctx.t("ui.round.col_criterion"): [fw.nodes[c].name_vi for c in codes],
-    ctx.t("ui.round.col_max"): [rv.points_text(fw.nodes[c].max_points, lang) for c in codes],
-    ctx.t("ui.selfform.col_points_now"): [rv.points_text(points.get(c), lang) for c in codes],
-})
-decided_rows = rv.decided_values(form)
-if decided_rows:  # the council's points beside the unit's, for the criteria decided so far
-    appraised = rv.points_now(fw, form, unit, int(info["year"]), decided_rows)
-    group_pts[ctx.t("ui.selfform.col_points_appraised")] = [
-        rv.points_text(appraised.get(c), lang) if (c, fw.nodes[c].variables[0].name) in decided_rows else "—"
-        for c in codes]
-st.dataframe(group_pts, hide_index=True, width="stretch")
+problems = rf.problems(fw, form, draft)
+rf.points_block(ctx, fw, form, unit, int(info["year"]), values_now, codes, mine)
 
 changes, ex_changes, changed_codes = rf.pending(form, draft)
 wrong = [f"{p['code']} · {rf.problem_text(p, fw.nodes[p['code']], lang)}" for p in problems] + [
