@@ -236,9 +236,12 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
         old = None
         if mode == mode_edit:
             ids = [int(i) for i in ev["evidence_id"]]
-            pick = st.selectbox(ctx.t("ui.selfform.ev_pick"), ids, key="sa_ev_pick", format_func=lambda i: " · ".join(
-                rv.text(x) for x in ev.loc[ev["evidence_id"] == i, ["indicator", "doc_number", "file_name"]].iloc[0]
-                if not rv.is_missing(x)))
+            def item(i):   # "I.1 · 12/QĐ-UBND · Quyết định.pdf · 08/12/2026 05:26"
+                row = ev.loc[ev["evidence_id"] == i].iloc[0]
+                parts = [row[c] for c in ("indicator", "doc_number", "file_name", "link") if not rv.is_missing(row[c])]
+                return " · ".join([str(x) for x in parts] + [rv.stamp(row["added_at"])])
+
+            pick = st.selectbox(ctx.t("ui.selfform.ev_pick"), ids, key="sa_ev_pick", format_func=item)
             old = ev.loc[ev["evidence_id"] == pick].iloc[0]
             n = f"{n}_e{pick}"   # the edit boxes start from the chosen item
         st.caption(ctx.t("ui.selfform.evidence_help"))
