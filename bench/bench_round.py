@@ -70,6 +70,8 @@ def main() -> None:
     per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
                 for _, g in sample.groupby("entity")]
     per_unit = [v for v in per_unit if len(v) == sum(len(leaf.variables) for leaf in view.leaves)]
+    ours = ap.unit_codes(view)   # the council's and automatic criteria are not the unit's to enter
+    per_unit = [v.loc[v["indicator"].isin(ours)].reset_index(drop=True) for v in per_unit]
     reads = {}
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.duckdb")

@@ -50,6 +50,8 @@ def build(db: Path, n_units: int) -> dict:
     per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
                 for _, g in sample.groupby("entity")]
     per_unit = [v for v in per_unit if len(v) == n_vars]
+    ours = ap.unit_codes(view)   # the council's and automatic criteria are not the unit's to enter
+    per_unit = [v.loc[v["indicator"].isin(ours)].reset_index(drop=True) for v in per_unit]
     rid = ap.open_round(store, fw, PROVINCE, "commune", 2026, date.today() + timedelta(days=10), "Đo", names, True,
                         EDITOR)
     t0 = time.perf_counter()

@@ -137,6 +137,26 @@ class BadValue(StoreError):
     code = "bad_value"
 
 
+class ValueRefused(BadValue):
+    """Values the criterion's rule refuses (above the maximum, part above its whole, a fraction in a count,
+    not 0/1): `problems` lists them (value_problems); detail = "code.variable ≤ limit; …"."""
+    code = "value_refused"
+
+    def __init__(self, problems: list[dict]):
+        self.problems = problems
+        super().__init__("; ".join(problem_detail(p) for p in problems))
+
+
+class NotUnitScored(StoreError):
+    """A unit's value for a criterion the council or an automatic source scores (detail = the codes)."""
+    code = "not_unit_scored"
+
+
+class EvidenceContent(BadEvidenceFile):
+    """A file whose content is not what its name's extension says (detail = the file's extension)."""
+    code = "evidence_content"
+
+
 class NotSubmitted(StoreError):
     """A decision on a unit that has not submitted its form."""
     code = "not_submitted"
@@ -173,7 +193,7 @@ class CloseNotConfirmed(StoreError):
 
 FAULTS = (CloseNotConfirmed, NotYourUnit, NotAssigned, FormLocked, ReasonRequired, ReplyNotAllowed, RoundUndecided, RoundClosed,
           BadEvidenceFile, EvidenceEmpty, AccountExists, BadLogin, UnknownUnit, UnknownAccount, UnknownCriterion,
-          FormIncomplete, BadValue, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, TextTooLong, RoundExists,
+          FormIncomplete, BadValue, ValueRefused, NotUnitScored, EvidenceContent, NotSubmitted, BadDeadline, RoundNotFound, TextRequired, TextTooLong, RoundExists,
           RoundChanged)
 
 
@@ -279,7 +299,8 @@ def needs_evidence(framework: Framework, code: str) -> bool:
 def criteria_table(view: Framework) -> pd.DataFrame:
     """One row per (criterion, variable) of a level view, in framework order: code, name_vi, name_en,
     max_points, rule (dict, for dashboard.formulas.words), rule_type, variable, meaning_vi, meaning_en,
-    unit (the variable's unit of measure), na_allowed, evidence_text, needs_evidence, exemption."""
+    unit (the variable's unit of measure), na_allowed, evidence_text, needs_evidence, exemption, scored_by
+    ("unit"|"council"|"automatic", scoring.framework), scored_from_vi/_en (an automatic source in words)."""
     rows = []
     for leaf in view.leaves:
         ev = needs_evidence(view, leaf.code)
@@ -288,8 +309,132 @@ def criteria_table(view: Framework) -> pd.DataFrame:
                          "max_points": float(leaf.max_points), "rule": leaf.rule, "rule_type": leaf.rule_type,
                          "variable": v.name, "meaning_vi": v.meaning_vi, "meaning_en": v.meaning_en, "unit": v.unit,
                          "na_allowed": bool(leaf.not_applicable_allowed), "evidence_text": leaf.evidence,
-                         "needs_evidence": ev, "exemption": leaf.exemption})
+                         "needs_evidence": ev, "exemption": leaf.exemption, "scored_by": leaf.scored_by,
+                         "scored_from_vi": leaf.scored_from_vi, "scored_from_en": leaf.scored_from_en})
     return pd.DataFrame(rows)
+
+
+# Units of measure that are not counts (a fraction is fine): points, money, thousands, shares.
+NOT_COUNTS = {"", "điểm", "đồng", "tỷ đồng", "triệu đồng", "nghìn đồng", "nghìn người", "%", "0/1"}
+
+
+def is_count(unit_of_measure: str | None) -> bool:
+    """Whether a variable counts things (people, documents, meetings): whole numbers only."""
+    return (unit_of_measure or "").strip() not in NOT_COUNTS
+
+
+def value_problems(view: Framework, values: dict) -> list[dict]:
+    """What a criterion's rule refuses in values {(code, variable): float | None | "na"} (missing and N/A are
+    not problems here; completeness is submit's): one dict per problem with code, variable, kind and the
+    numbers a sentence needs —
+      negative            value < 0
+      not_whole           a fraction in a count (variable's unit is a count)           value
+      not_binary          a yes/no item other than 0 or 1                               value
+      over_max            a direct criterion's points above its maximum                 value, limit
+      part_exceeds_whole  a part above its whole (variable = the part's first variable) value, limit (the
+                          whole), whole (its variables)
+      zero_whole          a whole of 0 with a part given (variable = the whole's first)
+    Criteria not in the view are ignored (the caller checks the codes)."""
+    from scoring.rules import item_variables, ratio_pairs
+
+    out: list[dict] = []
+
+    def got(code, var):
+        v = values.get((code, var))
+        return None if v is None or v == "na" or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+    codes = {c for c, _ in values}
+    for code in [leaf.code for leaf in view.leaves if leaf.code in codes]:
+        leaf = view.nodes[code]
+        rule = leaf.rule or {}
+        items = set(item_variables(rule))
+        for var in leaf.variables:
+            v = got(code, var.name)
+            if v is None:
+                continue
+            base = {"code": code, "variable": var.name, "value": v}
+            if v < 0:
+                out.append({**base, "kind": "negative"})
+            elif var.unit == "0/1" or var.name in items:
+                if v not in (0.0, 1.0):
+                    out.append({**base, "kind": "not_binary"})
+            elif is_count(var.unit) and abs(v - round(v)) > EPS:
+                out.append({**base, "kind": "not_whole"})
+        if rule.get("type") == "direct":
+            v = got(code, rule["variable"])
+            if v is not None and v > leaf.max_points + EPS:
+                out.append({"code": code, "variable": rule["variable"], "value": v, "kind": "over_max",
+                            "limit": float(leaf.max_points)})
+        if rule.get("part_of_whole", True) is False:
+            continue
+        seen = set()
+        for num, den in ratio_pairs(rule):
+            nv, dv = [got(code, n) for n in num], [got(code, d) for d in den]
+            if any(x is None for x in nv + dv) or (tuple(num), tuple(den)) in seen:
+                continue
+            seen.add((tuple(num), tuple(den)))
+            n, d = sum(nv), sum(dv)
+            if d <= 0 and n > 0:
+                out.append({"code": code, "variable": den[0], "value": d, "kind": "zero_whole",
+                            "whole": list(den), "part": list(num)})
+            elif d > 0 and n > d * (1 + 1e-9):
+                out.append({"code": code, "variable": num[0], "value": n, "kind": "part_exceeds_whole",
+                            "limit": d, "whole": list(den), "part": list(num)})
+    return out
+
+
+def problem_detail(p: dict) -> str:
+    """A problem in symbols (no words: the page words it from the catalog): "VI.5.points ≤ 10"."""
+    where = f"{p['code']}.{p['variable']}"
+    kind = p["kind"]
+    if kind in ("over_max", "part_exceeds_whole"):
+        return f"{where} ≤ {p['limit']:g}"
+    if kind == "zero_whole":
+        return f"{where} > 0"
+    if kind == "not_binary":
+        return f"{where} ∈ {{0, 1}}"
+    if kind == "not_whole":
+        return f"{where} ∈ ℕ"
+    return f"{where} ≥ 0"
+
+
+def unit_codes(view: Framework) -> set[str]:
+    """The criteria the unit itself enters (scored_by "unit")."""
+    return {leaf.code for leaf in view.leaves if leaf.scored_by == "unit"}
+
+
+# File kinds by their first bytes (a file named .pdf must be a PDF): OLE2 for legacy Office, ZIP with the
+# right part for OOXML and OpenDocument.
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def content_matches(ext: str, content: bytes) -> bool:
+    """Whether a file's bytes are what its extension says (PDF, JPEG, PNG, doc/xls, docx/xlsx, odt/ods)."""
+    ext = (ext or "").lower()
+    head = content[:1024]
+    if ext == "pdf":
+        return b"%PDF-" in head
+    if ext in ("jpg", "jpeg"):
+        return content[:3] == b"\xff\xd8\xff"
+    if ext == "png":
+        return content[:8] == b"\x89PNG\r\n\x1a\n"
+    if ext in ("doc", "xls"):
+        return content[:8] == OLE2
+    if ext in ("docx", "xlsx", "odt", "ods"):
+        if content[:4] != b"PK\x03\x04":
+            return False
+        import zipfile
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as z:
+                names = set(z.namelist())
+                if ext in ("odt", "ods"):
+                    want = "application/vnd.oasis.opendocument." + ("text" if ext == "odt" else "spreadsheet")
+                    return "mimetype" in names and z.read("mimetype")[:200].decode("ascii", "replace").strip() == want
+                part = "word/document.xml" if ext == "docx" else "xl/workbook.xml"
+                return "[Content_Types].xml" in names and part in names
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
+            return False
+    return False
 
 
 def unit_states(units: list[str], events: pd.DataFrame, values: pd.DataFrame, round_deadline: datetime,
@@ -958,6 +1103,19 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
             and not ((r.indicator, r.variable) not in cur and r.value is None and not r.not_applicable)
             for r in clean.itertuples(index=False)]
     changed = clean.loc[keep]
+    mine = unit_codes(view)
+    theirs = [c for c, v, na in zip(changed["indicator"], changed["value"], changed["not_applicable"])
+              if c not in mine and (v is not None and not pd.isna(v) or bool(na))]
+    if theirs:
+        raise NotUnitScored(", ".join(dict.fromkeys(theirs)))
+    if len(changed):  # the rule's limits on the form as it would be (stored values with these laid over)
+        merged = {k: ("na" if bool(na) else v) for k, (v, na) in cur.items()}
+        merged.update({(r.indicator, r.variable): ("na" if r.not_applicable else r.value)
+                       for r in changed.itertuples(index=False)})
+        touched = set(changed["indicator"])
+        problems = [p for p in value_problems(view, merged) if p["code"] in touched]
+        if problems:
+            raise ValueRefused(problems)
     leaves = {leaf.code for leaf in view.leaves}
     notes = storage.appraisal.appraisal_latest(store, "appraisal_notes", round_id, unit)
     old_expl = dict(zip(notes.loc[notes["kind"] == "explanation", "indicator"],
@@ -982,13 +1140,10 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
     return len(changed) + len(expl_rows)
 
 
-def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: dict, doc_number: str | None = None,
-                 doc_date=None, issuer: str | None = None, link: str | None = None, file_name: str | None = None,
-                 content: bytes | None = None, now: datetime | None = None) -> int:
-    """Attach evidence to a criterion of the unit's editable form: a file (kinds and size in loaders.limits,
-    stored beside the database under a name the app makes) and/or a document's number, date, issuer, link.
-    Returns the evidence id."""
-    who, now, rnd, _, _, token = _open_form(store, None, round_id, unit, actor, now)
+def _evidence_row(store: Store, rnd: dict, unit: str, indicator: str, who: str, now: datetime, doc_number,
+                  doc_date, issuer, link, file_name, content, keep: dict | None = None) -> dict:
+    """One checked evidence row (the file stored under a name the app makes); `keep` = an edited row whose
+    file stays when no new file is given."""
     from scoring.framework import load_framework
     view = level_view(load_framework(rnd["framework_id"]), rnd["level"])
     if indicator not in {leaf.code for leaf in view.leaves}:
@@ -1003,9 +1158,12 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
         raise BadValue("doc_date") from None
     if link and not re.match(r"^https?://\S+$", link):
         raise EvidenceEmpty(link)
-    if content is None and not doc_number and not link:
+    rel = digest = shown = None
+    if keep is not None and content is None:
+        rel, digest, shown = keep.get("file_path"), keep.get("sha256"), keep.get("file_name")
+        rel, digest, shown = (None if x is None or pd.isna(x) else x for x in (rel, digest, shown))
+    if content is None and not doc_number and not link and not rel:
         raise EvidenceEmpty(indicator)
-    rel = digest = None
     if content is not None:
         name = re.split(r"[\\/]", file_name or "")[-1]
         ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -1015,23 +1173,55 @@ def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: 
             raise BadEvidenceFile(f"size:{len(content)}")
         if not content:
             raise BadEvidenceFile("empty")
+        if not content_matches(ext, content):
+            raise EvidenceContent(ext.upper())
         digest = hashlib.sha256(content).hexdigest()
         stem = editors.slug(name.rsplit(".", 1)[0], 60) or "tep"
         rel = f"{digest[:16]}_{stem}.{ext}"
-        target = storage.collection.evidence_folder(store) / "appraisal" / str(int(round_id)) / rel
+        target = storage.collection.evidence_folder(store) / "appraisal" / str(int(rnd["round_id"])) / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.exists():
             tmp = target.with_suffix(".part")
             tmp.write_bytes(content)
             tmp.replace(target)
-    row = {"unit": unit, "indicator": indicator, "doc_number": doc_number,
-           "doc_date": doc_date, "issuer": issuer, "link": link, "file_path": rel,
-           "file_name": _text(re.split(r"[\\/]", file_name)[-1], "file_name") if file_name else None,
-           "sha256": digest, "added_by": who, "added_at": now, "removed_at": None, "removed_by": None}
+        shown = _text(re.split(r"[\\/]", file_name)[-1], "file_name") if file_name else None
+    return {"unit": unit, "indicator": indicator, "doc_number": doc_number,
+            "doc_date": doc_date, "issuer": issuer, "link": link, "file_path": rel,
+            "file_name": shown, "sha256": digest, "added_by": who, "added_at": now, "removed_at": None,
+            "removed_by": None}
+
+
+def add_evidence(store: Store, round_id: int, unit: str, indicator: str, actor: dict, doc_number: str | None = None,
+                 doc_date=None, issuer: str | None = None, link: str | None = None, file_name: str | None = None,
+                 content: bytes | None = None, now: datetime | None = None) -> int:
+    """Attach evidence to a criterion of the unit's editable form: a file (kinds and size in loaders.limits,
+    its content checked against its kind — content_matches —, stored beside the database under a name the
+    app makes) and/or a document's number, date, issuer, link. Returns the evidence id."""
+    who, now, rnd, _, _, token = _open_form(store, None, round_id, unit, actor, now)
+    row = _evidence_row(store, rnd, unit, indicator, who, now, doc_number, doc_date, issuer, link, file_name, content)
     ids = storage.appraisal.appraisal_record(store, round_id, {"appraisal_evidence": pd.DataFrame([row])}, who=who,
                                  action="appraisal_add_evidence", target=f"{round_id}/{unit}/{indicator}",
-                                 detail=rel or doc_number or link or "", guard=(round_id, unit, token))
+                                 detail=row["file_path"] or row["doc_number"] or row["link"] or "",
+                                 guard=(round_id, unit, token))
     return int(ids[0])
+
+
+def edit_evidence(store: Store, round_id: int, unit: str, evidence_id: int, actor: dict, indicator: str | None = None,
+                  doc_number: str | None = None, doc_date=None, issuer: str | None = None, link: str | None = None,
+                  file_name: str | None = None, content: bytes | None = None, now: datetime | None = None) -> int:
+    """Change one evidence item of the unit's editable form (its criterion, number, date, issuer, link; a new
+    file replaces the old, else the old file stays): the old row is marked removed and the new one added in
+    one transaction. Returns the new evidence id."""
+    who, now, rnd, _, _, token = _open_form(store, None, round_id, unit, actor, now)
+    old = storage.appraisal.appraisal_latest(store, "appraisal_evidence", round_id, unit)
+    old = old.loc[old["evidence_id"] == int(evidence_id)]
+    if old.empty:
+        raise UnknownCriterion(f"evidence {int(evidence_id)}")
+    keep = old.iloc[0].to_dict()
+    row = _evidence_row(store, rnd, unit, indicator or keep["indicator"], who, now, doc_number, doc_date, issuer,
+                        link, file_name, content, keep=keep)
+    return storage.appraisal.replace_appraisal_evidence(store, round_id, unit, int(evidence_id), pd.DataFrame([row]),
+                                                        who=who, at=now, guard=(round_id, unit, token))
 
 
 def remove_evidence(store: Store, round_id: int, unit: str, evidence_id: int, actor: dict,
@@ -1058,16 +1248,24 @@ def submit(store: Store, framework: Framework, round_id: int, unit: str, actor: 
     Records late = now after the round's deadline (possible only after a reopen). Returns {late}."""
     who, now, rnd, view, values, token = _open_form(store, framework, round_id, unit, actor, now)
     crit = criteria_table(view)
+    mine = unit_codes(view)   # the council's and automatic criteria are not the unit's to fill
+    crit = crit.loc[crit["code"].isin(mine)]
+    if len(values):
+        values = values.loc[values["indicator"].isin(mine)]
     got = values.loc[values["value"].notna() | values["not_applicable"].astype(bool)] if len(values) else values
     have = set(zip(got["indicator"], got["variable"])) if len(got) else set()
     na_codes = set(got.loc[got["not_applicable"].astype(bool), "indicator"]) if len(got) else set()
     missing = [c for c, v in zip(crit["code"], crit["variable"]) if (c, v) not in have and c not in na_codes]
     if missing:
         raise FormIncomplete(", ".join(dict.fromkeys(missing)))
+    problems = value_problems(view, {(i, v): ("na" if bool(na) else x) for i, v, x, na in zip(
+        got["indicator"], got["variable"], got["value"], got["not_applicable"])})
+    if problems:
+        raise ValueRefused(problems)
     inputs = pd.DataFrame({"entity": unit, "year": int(rnd["year"]), "indicator": got["indicator"].astype(str),
                            "variable": got["variable"].astype(str), "value": got["value"].astype("float64"),
                            "not_applicable": got["not_applicable"].astype(bool)})
-    problems = score(view, inputs, strict=False).problems
+    problems = [p for p in score(view, inputs, strict=False).problems if p.indicator in mine]
     if problems:
         raise BadValue(", ".join(dict.fromkeys(p.indicator for p in problems if p.indicator)) or "—")
     late = now > rnd["deadline"]
@@ -1437,6 +1635,12 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     if undecided and not keep_self_for_undecided:
         raise RoundUndecided(str(undecided))
     appr = appraised_values(sub, decisions, good)
+    # The criteria the council or a source scores have no self value: the self basis takes the appraised one
+    # (so both bases are complete and their totals comparable).
+    theirs = appr.loc[~appr["indicator"].isin(unit_codes(view))] if len(appr) else appr
+    if len(theirs):
+        cols = ["unit", "indicator", "variable", "value", "not_applicable"]
+        sub = pd.concat([sub[cols], theirs[cols]], ignore_index=True)
     year = int(rnd["year"])
 
     def long(df):

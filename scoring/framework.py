@@ -24,6 +24,10 @@ NOT_PRINTED = "not_printed"
 FRAMEWORKS_DIR = Path(__file__).resolve().parent.parent / "data" / "frameworks"
 # Maxima are given with at most a few decimals; a sum is "equal" within this tolerance.
 MAX_POINTS_TOLERANCE = 1e-6
+# Who gives a leaf its values in an appraisal round: the unit itself (self-assessment, then the council
+# appraises), the council alone (the unit enters nothing), or an automatic source (the unit enters nothing;
+# `scored_from_vi/_en` name the source in words).
+SCORED_BY = ("unit", "council", "automatic")
 
 
 class FrameworkError(ValueError):
@@ -75,6 +79,10 @@ class Node:
     covers: tuple[str, ...] = ()
     # Whether the leaf's figures need evidence (minh chứng); None = the framework's `evidence_required`.
     evidence_required: bool | None = None
+    # Who scores the leaf in an appraisal round (one of SCORED_BY) and, for "automatic", from what.
+    scored_by: str = "unit"
+    scored_from_vi: str = ""
+    scored_from_en: str = ""
 
     @property
     def is_leaf(self) -> bool:
@@ -324,6 +332,8 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
         if kids:
             if rule is not None:
                 problems.append(f"node {code}: has children and a rule; only leaves carry rules")
+            if rn.get("scored_by", "unit") != "unit":
+                problems.append(f"node {code}: scored_by on a node with children; only leaves are scored")
         else:
             if rule is None:
                 problems.append(f"node {code}: leaf without a rule")
@@ -358,6 +368,9 @@ def parse_framework(raw: dict[str, Any], path: str = "") -> Framework:
             discrepancy_vi=str(rn.get("discrepancy_vi", "")),
             covers=tuple(str(c) for c in rn.get("covers", ())),
             evidence_required=None if rn.get("evidence_required") is None else bool(rn["evidence_required"]),
+            scored_by=str(rn.get("scored_by", "unit")),
+            scored_from_vi=str(rn.get("scored_from_vi", "")),
+            scored_from_en=str(rn.get("scored_from_en", "")),
         )
         problems.extend(f"node {code}: {p}" for p in _check_unit_fields(rn, unit_levels))
         if not nodes[code].name_vi:
@@ -429,9 +442,24 @@ def _check_unit_fields(rn: dict[str, Any], unit_levels: tuple[str, ...]) -> list
     unknown = [lv for lv in levels if lv not in unit_levels]
     if unknown:
         problems.append(f"levels {unknown} are not unit levels of this framework {list(unit_levels)}")
+    scored_by = rn.get("scored_by", "unit")
+    if scored_by not in SCORED_BY:
+        problems.append(f"scored_by {scored_by!r} must be one of {list(SCORED_BY)}")
+    if scored_by == "automatic" and not str(rn.get("scored_from_vi", "")).strip():
+        problems.append("scored_by = \"automatic\" needs scored_from_vi (the source, in words)")
     printed = _printed_max(rn.get("printed_max_points"))
     if isinstance(printed, str) and printed.startswith("invalid:"):
         problems.append(f"printed_max_points must be a number or \"{NOT_PRINTED}\" (got {printed[8:]})")
     elif printed is not None and not str(rn.get("discrepancy", "")).strip():
         problems.append("printed_max_points is given but 'discrepancy' (printed value, value used, why) is empty")
     return problems
+
+
+def criteria_scored_by(framework: Framework, level: str | None = None) -> dict[str, str]:
+    """code → who scores the leaf in an appraisal round ("unit", "council" or "automatic"), for the leaves
+    that apply to `level` (None: every leaf). The unit's form leaves out all but "unit"; the council's
+    queue takes "council" (and "automatic" when no source has delivered)."""
+    view = framework
+    if level is not None and level in framework.unit_levels and len(framework.unit_levels) > 1:
+        view = framework.for_level(level)
+    return {leaf.code: leaf.scored_by for leaf in view.leaves}

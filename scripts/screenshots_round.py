@@ -50,6 +50,7 @@ def build_round(store) -> dict:
     sample = sample.loc[sample["year"] == sample["year"].max()]
     for i, unit in enumerate(units[:12]):
         vals = sample.loc[sample["entity"] == unit, ["indicator", "variable", "value", "not_applicable"]]
+        vals = vals.loc[vals["indicator"].isin(ap.unit_codes(fw.for_level("commune")))]   # not the council's
         if i >= 8:  # drafts: part of the form only
             vals = vals.loc[vals["indicator"].str.match(r"^(I|II|III)\.")]
         ap.save_draft(store, fw, rid, unit, vals, actor[unit], explanations={"I.1": "Quyết định thành lập Ban chỉ đạo "
@@ -64,6 +65,8 @@ def build_round(store) -> dict:
     for (unit, code), rows in list(q.loc[q["unit"].isin(units[:4])].groupby(["unit", "code"], sort=False))[:30]:
         vals = {v: (None if na else float(x)) for v, x, na in zip(rows["variable"], rows["self_value"], rows["self_na"])}
         why = ""
+        if fw.nodes[code].scored_by != "unit":   # the council scores it itself
+            vals, why = {v: 6.0 for v in vals}, "Hội đồng chấm theo dữ liệu Hue-S (DỮ LIỆU MẪU)"
         if code == "I.4" and unit in units[:2]:
             vals = {v: max(0.0, x - 4) if x is not None else x for v, x in vals.items()}
             why = "Chỉ tính tin bài có ngày đăng trong năm đánh giá (DỮ LIỆU MẪU)"

@@ -198,3 +198,26 @@ def close_appraisal_round(store, round_id: int, self_data: pd.DataFrame, apprais
 class RoundChanged(StoreError):
     """Another session changed the unit's (or the round's) status between reading and writing."""
     code = "round_changed"
+
+
+def replace_appraisal_evidence(store, round_id: int, unit: str, evidence_id: int, row: pd.DataFrame, *,
+                               who: str | None, at, guard=None) -> int:
+    """Edit one evidence item: mark the old row removed and add its replacement, in one transaction.
+    Returns the new row's evidence_id (the old one not found or already removed: 0, nothing written)."""
+    who = require_who(who, "edit_appraisal_evidence")
+
+    def write(c) -> int:
+        check_guard(store, c, guard)
+        found = c.execute("SELECT indicator FROM appraisal_evidence WHERE evidence_id = ? AND round_id = ? "
+                          "AND unit = ? AND removed_at IS NULL", [int(evidence_id), int(round_id), unit]).fetchall()
+        if not found:
+            return 0
+        c.execute("UPDATE appraisal_evidence SET removed_at = ?, removed_by = ? WHERE evidence_id = ?",
+                  [at, who, int(evidence_id)])
+        new_id = int(c.execute("SELECT nextval('appraisal_seq')").fetchall()[0][0])
+        db.insert_frame(c, "appraisal_evidence", row.assign(evidence_id=new_id, round_id=int(round_id)))
+        db.log_change(c, who, "edit_appraisal_evidence", f"{round_id}/{unit}/{row['indicator'].iloc[0]}",
+                      f"{int(evidence_id)} → {new_id}")
+        return new_id
+
+    return store.write(write)

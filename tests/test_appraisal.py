@@ -75,7 +75,11 @@ def base_values(store) -> pd.DataFrame:
                  ["indicator", "variable", "value", "not_applicable"]].reset_index(drop=True)
     one.loc[(one["indicator"] == "III.1") & (one["variable"] == "a"), "value"] = 80.0
     one.loc[(one["indicator"] == "III.1") & (one["variable"] == "b"), "value"] = 100.0
-    return one
+    ours = ap.unit_codes(load_framework("hue_units").for_level(LEVEL))   # the council's criteria: not the unit's
+    return one.loc[one["indicator"].isin(ours)].reset_index(drop=True)
+
+
+COUNCIL_POINTS = 5.0   # what the council gives each unit on the criteria it scores itself (VI.5, VI.6, …)
 
 
 def with_value(values, code, var, x):
@@ -124,6 +128,8 @@ def decide_all(store, fw, r, unit, now, changes=None):
             vals = {v: (None if na else float(x)) for v, x, na in zip(rows["variable"], rows["self_value"],
                                                                        rows["self_na"])}
             why = ""
+            if r.view.nodes[code].scored_by != "unit":   # no self value: the council scores it, with its reason
+                vals, why = {v: COUNCIL_POINTS for v in rows["variable"]}, "Hội đồng chấm theo dữ liệu Hue-S"
             if code in changes:
                 vals.update(changes[code][0])
                 why = changes[code][1]
@@ -180,7 +186,11 @@ def test_full_round(store, fw, rnd):
     row = g.loc[(g["unit"] == B) & (g["code"] == "III.1")].iloc[0]
     assert (row["self_points"], row["appraised_points"], row["difference"]) == (8.0, 6.0, -2.0)
     assert row["appraiser"] == owner and row["reason"].startswith("Chỉ 60")
-    assert (g.loc[~((g["unit"] == B) & (g["code"] == "III.1")), "difference"] == 0).all()
+    ours = ap.unit_codes(r.view)
+    rest = g.loc[~((g["unit"] == B) & (g["code"] == "III.1"))]
+    assert (rest.loc[rest["code"].isin(ours), "difference"] == 0).all()
+    theirs = g.loc[~g["code"].isin(ours)]          # the council's criteria: no self points, the council's own
+    assert len(theirs) and theirs["self_points"].isna().all() and (theirs["appraised_points"] == 5.0).all()
 
     res = ap.close_round(store, fw, r.rid, EDITOR, now=when + timedelta(hours=1))
     assert res["units_without_figures"] == [D] and res["kept_self"] == 0
@@ -453,8 +463,9 @@ def test_evidence_files(store, fw, rnd, monkeypatch):
     dated = ap.add_evidence(store, r.rid, A, "I.3", r.actors[A], doc_number="5/QĐ", doc_date="01/02/2026", now=T0)
     assert pd.Timestamp(storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").at[dated, "doc_date"]) \
         == pd.Timestamp(2026, 2, 1)                                       # dd/mm/yyyy, as written in Vietnam
+    monkeypatch.setattr(limits, "MAX_EVIDENCE_BYTES", 10_000)
     win = ap.add_evidence(store, r.rid, A, "I.2", r.actors[A], file_name="C:\\Users\\a\\Tờ trình.docx",
-                          content=b"PK docx", now=T0)
+                          content=office_file("docx"), now=T0)
     got = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").loc[win]
     assert got["file_name"] == "Tờ trình.docx" and got["file_path"].endswith("_to-trinh.docx")
     assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 1
@@ -686,3 +697,153 @@ def test_appraised_values_replace_only_decided_criteria(decided, expected):
     decisions = vals(("u", "K1", "a", 6.0, False), ("v", "K1", "a", 1.0, False), ("v", "K2", "a", 9.0, False))
     got = ap.appraised_values(self_vals, decisions, pd.DataFrame(decided, columns=["unit", "code"]))
     assert dict(zip(zip(got["unit"], got["indicator"], got["variable"]), got["value"])) == expected
+
+
+# -- issue 18: files checked by content, values by their rule, the council's criteria ---------------------
+def office_file(kind: str) -> bytes:
+    """A minimal Office/OpenDocument file of `kind` (a ZIP with the part that kind needs)."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        if kind in ("odt", "ods"):
+            z.writestr("mimetype", "application/vnd.oasis.opendocument." + ("text" if kind == "odt" else "spreadsheet"))
+            z.writestr("content.xml", "<x/>")
+        else:
+            z.writestr("[Content_Types].xml", "<Types/>")
+            z.writestr("word/document.xml" if kind == "docx" else "xl/workbook.xml", "<x/>")
+    return buf.getvalue()
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 40
+EXE = b"MZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode"
+
+
+@pytest.mark.parametrize("ext, content, ok", [
+    ("pdf", b"%PDF-1.7\n...", True),
+    ("pdf", EXE, False),
+    ("pdf", b"\n\n%PDF-1.4", True),                   # a few bytes before the header: readers accept it
+    ("png", b"\x89PNG\r\n\x1a\n" + b"\0" * 8, True),
+    ("png", b"\xff\xd8\xff\xe0", False),
+    ("jpg", b"\xff\xd8\xff\xe0" + b"\0" * 8, True),
+    ("jpeg", b"GIF89a", False),
+    ("doc", OLE, True),
+    ("xls", OLE, True),
+    ("doc", EXE, False),
+    ("docx", office_file("docx"), True),
+    ("docx", office_file("xlsx"), False),               # a workbook named .docx
+    ("xlsx", office_file("xlsx"), True),
+    ("xlsx", b"PK\x03\x04 not a zip", False),
+    ("odt", office_file("odt"), True),
+    ("ods", office_file("odt"), False),
+    ("ods", office_file("ods"), True),
+])
+def test_a_file_must_be_what_its_name_says(ext, content, ok):
+    assert ap.content_matches(ext, content) is ok
+
+
+def test_executable_named_pdf_is_refused_and_nothing_stored(store, fw, rnd):
+    r = rnd
+    with pytest.raises(ap.EvidenceContent) as err:
+        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="bao_cao.pdf", content=EXE, now=T0)
+    assert err.value.detail == "PDF"
+    assert storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).empty
+
+
+def test_evidence_edit_keeps_the_file_and_replaces_the_row(store, fw, rnd):
+    r = rnd
+    eid = ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="QĐ.pdf", content=b"%PDF-1.4 x",
+                          doc_number="12/QĐ", doc_date=date(2026, 3, 1), issuer="UBND", now=T0)
+    new = ap.edit_evidence(store, r.rid, A, eid, r.actors[A], indicator="I.2", doc_number="13/QĐ", now=T0)
+    rows = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A)
+    assert rows["evidence_id"].tolist() == [new] and new != eid
+    row = rows.iloc[0]
+    assert (row["indicator"], row["doc_number"], row["file_name"]) == ("I.2", "13/QĐ", "QĐ.pdf")
+    assert pd.isna(row["issuer"]) and pd.isna(row["doc_date"])      # the edit says what the item is now
+    with pytest.raises(ap.NotYourUnit):
+        ap.edit_evidence(store, r.rid, A, new, r.actors[B], doc_number="x", now=T0)
+    with pytest.raises(ap.EvidenceContent):
+        ap.edit_evidence(store, r.rid, A, new, r.actors[A], file_name="a.xlsx", content=EXE, now=T0)
+    assert ap.remove_evidence(store, r.rid, A, new, r.actors[A], now=T0)
+    assert storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).empty
+
+
+@pytest.mark.parametrize("code, values, kind, limit", [
+    ("VI.7", {"points": 15.0}, "over_max", 10.0),                  # a direct criterion: at most its maximum
+    ("I.10", {"a": 60.0, "b": 48.0}, "part_exceeds_whole", 48.0),  # 60 readers of 48 staff
+    ("I.4", {"a": 12.5}, "not_whole", None),                       # a count of news items
+    ("I.1", {"item1": 2.0}, "not_binary", None),
+    ("I.10", {"a": 5.0, "b": 0.0}, "zero_whole", None),
+    ("I.10", {"a": -1.0, "b": 48.0}, "negative", None),
+    ("I.10", {"a": 48.0, "b": 48.0}, None, None),                  # the whole itself is fine
+    ("I.10", {"a": 30.0, "b": None}, None, None),                  # the whole not typed yet: nothing to compare
+    ("III.1", {"a": 80.0, "b": 100.0}, None, None),
+])
+def test_value_problems(code, values, kind, limit):
+    view = load_framework("hue_units").for_level("district")
+    got = ap.value_problems(view, {(code, v): x for v, x in values.items()})
+    if kind is None:
+        assert got == []
+    else:
+        assert [p["kind"] for p in got] == [kind]
+        if limit is not None:
+            assert got[0]["limit"] == limit
+
+
+def test_save_refuses_values_beyond_the_rule_naming_the_limit(store, fw, rnd):
+    r = rnd
+    for rows, detail in (([("I.10", "a", 60.0), ("I.10", "b", 48.0)], "I.10.a ≤ 48"),
+                         ([("I.4", "a", 12.5)], "I.4.a ∈ ℕ")):
+        df = pd.DataFrame([{"indicator": c, "variable": v, "value": x, "not_applicable": False} for c, v, x in rows])
+        with pytest.raises(ap.ValueRefused) as err:
+            ap.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)
+        assert err.value.detail == detail
+    assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0)["value"].isna().all()       # nothing saved
+    ok = pd.DataFrame([{"indicator": "I.10", "variable": "b", "value": 48.0, "not_applicable": False}])
+    ap.save_draft(store, fw, r.rid, A, ok, r.actors[A], now=T0)
+    later = pd.DataFrame([{"indicator": "I.10", "variable": "a", "value": 60.0, "not_applicable": False}])
+    with pytest.raises(ap.ValueRefused):                  # against the saved whole too
+        ap.save_draft(store, fw, r.rid, A, later, r.actors[A], now=T0)
+
+
+def test_units_do_not_enter_the_councils_criteria(store, fw, rnd):
+    r = rnd
+    assert r.view.nodes["VI.5"].scored_by == "automatic" and r.view.nodes["VI.6"].scored_by == "council"
+    df = pd.DataFrame([{"indicator": "VI.5", "variable": "points", "value": 15.0, "not_applicable": False}])
+    with pytest.raises(ap.NotUnitScored) as err:
+        ap.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)
+    assert err.value.detail == "VI.5"
+    # a complete form without them is submitted
+    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    assert ap.submit(store, fw, r.rid, A, r.actors[A], now=T0) == {"late": False}
+
+
+def test_criteria_scored_by_reads_the_framework():
+    from scoring.framework import criteria_scored_by
+
+    fw = load_framework("hue_units")
+    commune = criteria_scored_by(fw, "commune")
+    assert {c: w for c, w in commune.items() if w != "unit"} == {
+        "VI.5": "automatic", "VI.6": "council", "VII.3": "council", "VIII.4": "council", "IX.4": "automatic"}
+    assert criteria_scored_by(fw, "district")["IX.6"] == "council" and "IX.6" not in commune
+    assert set(criteria_scored_by(load_framework("dti_district_2021")).values()) == {"unit"}
+    assert fw.nodes["IX.4"].scored_from_vi
+
+
+@pytest.mark.parametrize("node, problem", [
+    ({"scored_by": "judges"}, "scored_by 'judges' must be one of"),
+    ({"scored_by": "automatic"}, "needs scored_from_vi"),
+])
+def test_scored_by_is_validated(tmp_path, node, problem):
+    from scoring.framework import FrameworkError
+
+    lines = ['[framework]', 'id = "t"', 'version = "1"', 'name_vi = "T"', '', '[[node]]', 'code = "A"',
+             'parent = "total"', 'name_vi = "A"', 'max_points = 10', 'rule = { type = "direct", variable = "p" }']
+    lines += [f'{k} = "{v}"' for k, v in node.items()]
+    lines += ['  [[node.variables]]', '  name = "p"']
+    path = tmp_path / "t.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(FrameworkError) as err:
+        load_framework(path)
+    assert problem in str(err.value)

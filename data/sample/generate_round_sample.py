@@ -113,6 +113,7 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
         if state == "not_started":
             continue
         values = invent_values(view, rng)
+        values = values.loc[values["indicator"].isin(ap.unit_codes(view))]   # the council's criteria: not the unit's
         t += timedelta(minutes=7)
         if state == "draft":                       # about two thirds filled in
             keep = values["indicator"].isin(codes[: int(len(codes) * rng.uniform(0.4, 0.8))])
@@ -137,6 +138,10 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
                 ["unit", "code"], sort=False):
             vals = {v: float(x) for v, x in zip(g["variable"], g["self_value"])}
             reason = ""
+            if view.nodes[code].scored_by != "unit":   # scored by the council itself (no self value)
+                batch.append((unit, code, {v: float(round(view.nodes[code].max_points * 0.6)) for v in vals},
+                              "Hội đồng chấm theo dữ liệu Hue-S (mẫu)."))
+                continue
             if rng.random() < 0.06:                 # a change: fewer counted than declared
                 var = max(vals, key=lambda v: vals[v])
                 if vals[var] >= 1:
