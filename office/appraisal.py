@@ -267,22 +267,23 @@ def level_view(framework: Framework, level: str) -> Framework:
 
 def scored_by(framework: Framework, code: str) -> str:
     """Who enters a criterion's value: "unit" (the unit's own form, the council accepts or changes it),
-    "council" (the council enters it in its queue: no self value) or "automatic" (a source feeds it). The
-    framework's `scoring.framework.criteria_scored_by` when it exists, else the node's `scored_by`."""
-    try:
-        from scoring.framework import criteria_scored_by
-    except ImportError:
-        criteria_scored_by = None
-    if criteria_scored_by is not None:
-        try:
-            got = criteria_scored_by(framework, None)
-            if isinstance(got, dict) and code in got:
-                return str(got[code] or "unit")
-            if isinstance(got, (set, frozenset, list, tuple)) and code in got:
-                return "council"
-        except Exception:  # noqa: BLE001 — an older signature: the node's attribute decides
-            pass
-    return str(getattr(framework.nodes[code], "scored_by", None) or "unit")
+    "council" (the council enters it in its queue: no self value) or "automatic" (a source feeds it) — the
+    framework file's `scored_by`, or a registered automatic source (`with_sources`)."""
+    return str(framework.nodes[code].scored_by or "unit")
+
+
+def with_sources(view: Framework, fed: dict[str, str]) -> Framework:
+    """The round's view with the criteria a registered automatic source feeds (office.sources.fed_criteria:
+    code → source name) marked automatic: the unit does not type them, the form and the queue say where they
+    come from."""
+    import dataclasses
+
+    changed = {code: dataclasses.replace(view.nodes[code], scored_by="automatic",
+                                         scored_from_vi=view.nodes[code].scored_from_vi or f"nguồn “{name}” (trang Nguồn tự động)",
+                                         scored_from_en=view.nodes[code].scored_from_en or f"automatic source “{name}”")
+               for code, name in fed.items() if code in view.nodes and view.nodes[code].is_leaf
+               and view.nodes[code].scored_by == "unit"}
+    return dataclasses.replace(view, nodes={**view.nodes, **changed}) if changed else view
 
 
 def needs_evidence(framework: Framework, code: str) -> bool:
@@ -635,6 +636,9 @@ def _round(store: Store, round_id: int) -> dict:
     rnd["deadline"] = _ts(rnd["deadline"])
     rnd["closed"] = _ts(rnd.get("closed_at")) is not None
     rnd["allow_reply"] = bool(rnd["allow_reply"])
+    from office.sources import fed_criteria  # the criteria a registered source feeds are not the unit's to type
+
+    rnd["fed"] = fed_criteria(store, rnd["framework_id"])
     return rnd
 
 
@@ -647,7 +651,7 @@ def _status(rnd: dict, now: datetime) -> str:
 def _view(framework: Framework, rnd: dict) -> Framework:
     if framework.id != rnd["framework_id"]:
         raise ValueError(f"round {rnd['round_id']} is of framework {rnd['framework_id']}, not {framework.id}")
-    return level_view(framework, rnd["level"])
+    return with_sources(level_view(framework, rnd["level"]), rnd.get("fed") or {})
 
 
 def _open(rnd: dict) -> None:

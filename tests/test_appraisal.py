@@ -847,3 +847,26 @@ def test_scored_by_is_validated(tmp_path, node, problem):
     with pytest.raises(FrameworkError) as err:
         load_framework(path)
     assert problem in str(err.value)
+
+
+def test_a_criterion_a_registered_source_feeds_is_not_the_units_to_type(store, fw, rnd):
+    """Issue 20: a source feeding I.4 marks it automatic in the round — the form says so and refuses a unit value."""
+    import json
+
+    import storage.sources
+
+    r = rnd
+    storage.sources.save_source(store, {
+        "name": "Cổng thông tin điện tử", "kind": "url", "location": "https://example.invalid/tin-bai.json",
+        "format": "json", "json_path": "items", "secret": None, "every_minutes": 1440, "framework_id": fw.id,
+        "entity_group": f"{LEVEL}@{PROVINCE}", "enabled": True, "mapping_json": json.dumps({
+            "entity": {"column": "don_vi"}, "year": {"column": "nam"},
+            "fields": [{"field": "so_tin", "indicator": "I.4", "variable": r.view.nodes["I.4"].variables[0].name}]})},
+        who="Cán bộ")
+    form = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
+    row = form.loc[form["code"] == "I.4"].iloc[0]
+    assert row["scored_by"] == "automatic"
+    typed = r.values.loc[r.values["indicator"] == "I.4"]
+    with pytest.raises(ap.NotUnitScored) as err:
+        ap.save_draft(store, fw, r.rid, A, typed, r.actors[A], now=T0)
+    assert err.value.detail == "I.4"
