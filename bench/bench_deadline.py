@@ -178,6 +178,9 @@ def prepare(db: Path, n_units: int):
     """The round as its last day finds it: units with their drafts saved, accounts issued."""
     import storage.units
     from office import appraisal as ap
+    from office import self_assessment
+    from office import round_accounts
+    from office import council
     from office.recovery import open_database
     from scoring import load_framework
 
@@ -193,10 +196,10 @@ def prepare(db: Path, n_units: int):
                         names, True, editor)
     rows = [{"role": "unit", "unit": n} for n in names] + [{"role": "council", "display_name": f"Thành viên {i}"}
                                                            for i in (1, 2)]
-    issued = ap.issue_accounts(store, PROVINCE, rows, editor)
+    issued = round_accounts.issue_accounts(store, PROVINCE, rows, editor)
     codes = [leaf.code for leaf in view.leaves]
     members = issued.loc[issued["role"] == "council", "account"].tolist()
-    ap.assign(store, rid, {c: members[i % 2] for i, c in enumerate(codes)}, editor, framework=fw)
+    council.assign(store, rid, {c: members[i % 2] for i, c in enumerate(codes)}, editor, framework=fw)
     sample = pd.read_csv(SAMPLE)
     sample = sample.loc[(sample["year"] == 2026) & sample["entity"].str.match(r"^(Xã|Phường)")]
     per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
@@ -205,10 +208,10 @@ def prepare(db: Path, n_units: int):
     units = issued.loc[issued["role"] == "unit"].to_dict("records")
     for i, acc in enumerate(units):
         actor = {"name": acc["unit"], "role": "unit", "account": acc["account"], "unit": acc["unit"]}
-        ap.save_draft(store, fw, rid, acc["unit"], per_unit[i % len(per_unit)], actor)
-    council = issued.loc[issued["role"] == "council"].to_dict("records")
+        self_assessment.save_draft(store, fw, rid, acc["unit"], per_unit[i % len(per_unit)], actor)
+    members = issued.loc[issued["role"] == "council"].to_dict("records")
     store.close()
-    return units, council
+    return units, members
 
 
 def percentiles(v):
@@ -228,8 +231,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "deadline.duckdb"
         t0 = time.perf_counter()
-        units, council = prepare(db, args.units)
-        print(f"prepared {len(units)} units with drafts and {len(council)} council accounts "
+        units, members = prepare(db, args.units)
+        print(f"prepared {len(units)} units with drafts and {len(members)} council accounts "
               f"in {time.perf_counter() - t0:.1f} s")
         env = dict(os.environ, DTI_STUDIO_DB=str(db))
         server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.headless", "true",
@@ -254,7 +257,7 @@ def main() -> int:
             async def everything():
                 tasks = [unit_session(url, i * window / max(1, len(units)), acc, times, errors, stop_at)
                          for i, acc in enumerate(units)]
-                tasks += [viewer_session(url, k, council[k % len(council)], times, errors, time.time() + window)
+                tasks += [viewer_session(url, k, members[k % len(members)], times, errors, time.time() + window)
                           for k in range(args.viewers)]
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout=window + 600)
 

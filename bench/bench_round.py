@@ -27,6 +27,10 @@ import storage.inputs  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from office import appraisal as ap  # noqa: E402
+from office import self_assessment
+from office import round_rules
+from office import round_accounts
+from office import council
 from storage.db import Store  # noqa: E402
 from scoring import load_framework  # noqa: E402
 
@@ -70,7 +74,7 @@ def main() -> None:
     per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
                 for _, g in sample.groupby("entity")]
     per_unit = [v for v in per_unit if len(v) == sum(len(leaf.variables) for leaf in view.leaves)]
-    ours = ap.unit_codes(view)   # the council's and automatic criteria are not the unit's to enter
+    ours = round_rules.unit_codes(view)   # the council's and automatic criteria are not the unit's to enter
     per_unit = [v.loc[v["indicator"].isin(ours)].reset_index(drop=True) for v in per_unit]
     reads = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,45 +90,53 @@ def main() -> None:
         show("open_round", t)
         rows = [{"role": "unit", "unit": n} for n in names] + [
             {"role": "council", "display_name": "Thành viên Một"}, {"role": "council", "display_name": "Thành viên Hai"}]
-        issued, t = timed(lambda: ap.issue_accounts(store, PROVINCE, rows, EDITOR))
+        issued, t = timed(lambda: round_accounts.issue_accounts(store, PROVINCE, rows, EDITOR))
         show("issue_accounts (argon2id)", t, len(rows))
         login = dict(zip(issued["display_name"], issued["account"]))
         actors = {n: {"name": n, "role": "unit", "account": login[n], "unit": n} for n in names}
         members = [{"name": m, "role": "council", "account": login[m], "unit": None}
                    for m in ("Thành viên Một", "Thành viên Hai")]
         half = len(codes) // 2
-        ap.assign(store, rid, {c: members[0 if i < half else 1]["account"] for i, c in enumerate(codes)}, EDITOR,
+        council.assign(store, rid, {c: members[0 if i < half else 1]["account"] for i, c in enumerate(codes)}, EDITOR,
                   framework=fw, now=T0)
 
         def fill():
             for i, n in enumerate(names):
-                ap.save_draft(store, fw, rid, n, per_unit[i % len(per_unit)], actors[n],
+                self_assessment.save_draft(store, fw, rid, n, per_unit[i % len(per_unit)], actors[n],
                               explanations={"I.1": "Đã ban hành."}, now=T0)
-                ap.submit(store, fw, rid, n, actors[n], now=T0)
+                self_assessment.submit(store, fw, rid, n, actors[n], now=T0)
 
         _, t = timed(fill)
         show("save_draft + submit, every unit", t, len(names))
         now = T0 + timedelta(hours=1)
         for label, fn in [
-            ("form (one unit)", lambda: ap.form(store, fw, rid, names[0], actors[names[0]], now=now)),
+            ("form (one unit)", lambda: self_assessment.form(store, fw, rid, names[0], actors[names[0]], now=now)),
             ("unit_status", lambda: ap.unit_status(store, rid, now=now)),
             ("progress", lambda: ap.progress(store, fw, rid, now=now)),
-            ("queue (a member)", lambda: ap.queue(store, fw, rid, members[0], now=now)),
-            ("queue (editor, every criterion)", lambda: ap.queue(store, fw, rid, EDITOR, now=now)),
+            ("queue (a member)", lambda: council.queue(store, fw, rid, members[0], now=now)),
+            ("queue (editor, every criterion)", lambda: council.queue(store, fw, rid, EDITOR, now=now)),
             ("gap (nothing decided)", lambda: ap.gap(store, fw, rid, now=now)),
         ]:
             out, t = timed(fn, args.repeat)
             reads[label] = show(label, t)
-        q = ap.queue(store, fw, rid, members[0], now=now)
+        q = council.queue(store, fw, rid, members[0], now=now)
         batch = [(u, c, {v: (None if na else float(x)) for v, x, na in zip(g["variable"], g["self_value"],
-                                                                          g["self_na"])}, "")
+                                                                          g["self_na"])}
+                  if g["scored_by"].iloc[0] == "unit" else {v: 1.0 for v in g["variable"]},
+                  "" if g["scored_by"].iloc[0] == "unit" else "Hội đồng chấm")
                  for (u, c), g in q.groupby(["unit", "code"], sort=False)]
-        _, t = timed(lambda: ap.decide_many(store, fw, rid, batch, members[0], now=now))
+        _, t = timed(lambda: council.decide_many(store, fw, rid, batch, members[0], now=now))
         show("decide_many (a member, every unit)", t, len(batch))
         out, t = timed(lambda: ap.gap(store, fw, rid, now=now), args.repeat)
         reads["gap (half decided)"] = show("gap (half decided)", t)
         out, t = timed(lambda: ap.progress(store, fw, rid, now=now), args.repeat)
         reads["progress (half decided)"] = show("progress (half decided)", t)
+        # the second member scores the criteria the council itself scores (no self value to keep at close)
+        q2 = council.queue(store, fw, rid, members[1], now=now)
+        q2 = q2.loc[q2["scored_by"] != "unit"]
+        council.decide_many(store, fw, rid, [(u, c, {v: 1.0 for v in g["variable"]}, "Hội đồng chấm")
+                                             for (u, c), g in q2.groupby(["unit", "code"], sort=False)],
+                            members[1], now=now)
         res, t = timed(lambda: ap.close_round(store, fw, rid, EDITOR, keep_self_for_undecided=True, now=now))
         show("close_round (keep self for undecided)", t)
         n_rows = storage.inputs.counts(store)["raw_inputs"]

@@ -33,6 +33,10 @@ SAMPLE = ROOT / "data" / "sample" / "SAMPLE_units_inputs_hue_units.csv"
 
 def build(db: Path, n_units: int) -> dict:
     from office import appraisal as ap
+    from office import self_assessment
+    from office import round_rules
+    from office import round_accounts
+    from office import council
     from office.bootstrap import ensure_default_data
     from storage.db import Store
     from scoring import load_framework
@@ -50,12 +54,12 @@ def build(db: Path, n_units: int) -> dict:
     per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
                 for _, g in sample.groupby("entity")]
     per_unit = [v for v in per_unit if len(v) == n_vars]
-    ours = ap.unit_codes(view)   # the council's and automatic criteria are not the unit's to enter
+    ours = round_rules.unit_codes(view)   # the council's and automatic criteria are not the unit's to enter
     per_unit = [v.loc[v["indicator"].isin(ours)].reset_index(drop=True) for v in per_unit]
     rid = ap.open_round(store, fw, PROVINCE, "commune", 2026, date.today() + timedelta(days=10), "Đo", names, True,
                         EDITOR)
     t0 = time.perf_counter()
-    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in names]
+    issued = round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in names]
                                + [{"role": "council", "display_name": m} for m in ("Thành viên Một", "Thành viên Hai")],
                                EDITOR)
     print(f"issue {len(issued)} accounts (argon2id each): {time.perf_counter() - t0:.2f} s")
@@ -64,15 +68,15 @@ def build(db: Path, n_units: int) -> dict:
     members = [{"name": m, "role": "council", "account": login[m], "unit": None}
                for m in ("Thành viên Một", "Thành viên Hai")]
     codes = [leaf.code for leaf in view.leaves]
-    ap.assign(store, rid, {c: members[0 if i < len(codes) // 2 else 1]["account"] for i, c in enumerate(codes)},
+    council.assign(store, rid, {c: members[0 if i < len(codes) // 2 else 1]["account"] for i, c in enumerate(codes)},
               EDITOR)
     for i, unit in enumerate(names):
-        ap.save_draft(store, fw, rid, unit, per_unit[i % len(per_unit)], actor[unit])
-        ap.submit(store, fw, rid, unit, actor[unit])
-    q = ap.queue(store, fw, rid, members[0])
+        self_assessment.save_draft(store, fw, rid, unit, per_unit[i % len(per_unit)], actor[unit])
+        self_assessment.submit(store, fw, rid, unit, actor[unit])
+    q = council.queue(store, fw, rid, members[0])
     batch = [(u, c, {v: float(x) for v, x in zip(g["variable"], g["self_value"])}, "")
              for (u, c), g in q.loc[q["unit"].isin(names[:10])].groupby(["unit", "code"], sort=False)]
-    ap.decide_many(store, fw, rid, batch, members[0])
+    council.decide_many(store, fw, rid, batch, members[0])
     store.close()
     return {"rid": rid, "unit": login[names[0]], "council": members[0]["account"]}
 

@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard.i18n import t
 from office import access as editors
+from office import round_accounts
 
 _KEY = "_editor"           # the signed-in editor's name (password sign-in), kept in the session only
 _ACCOUNT = "_account"      # the signed-in account's actor dict (unit user or council member), session only
@@ -60,8 +61,9 @@ def _all_accounts():
         return memo[1]
     try:
         from office import appraisal
+        from office import round_accounts
 
-        df = appraisal.accounts(store, None)
+        df = round_accounts.accounts(store, None)
     except Exception:  # noqa: BLE001 — a database without the round tables (older file): no accounts
         df = None
     st.session_state["_accounts_memo"] = (version, df)
@@ -194,7 +196,7 @@ def _sign_in(name: str, password: str, lang: str) -> None:
         try:
             from office import appraisal
 
-            actor = appraisal.authenticate(_store(), name, password)
+            actor = round_accounts.authenticate(_store(), name, password)
         except Exception:  # noqa: BLE001 — a database that cannot be read: not signed in, same message
             actor = None
     if found:

@@ -12,6 +12,8 @@ import streamlit as st
 from dashboard import auth, data, round_view as rv
 from dashboard.widgets import PageContext
 from office import appraisal
+from office import round_accounts
+from office import council
 from loaders.units import valid_in_year
 
 EDITOR = ("editor",)
@@ -69,14 +71,14 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
     tab_assign, tab_accounts, tab_reopen, tab_deadline, tab_close = st.tabs([
         ctx.t("ui.round.tab_assign"), ctx.t("ui.round.tab_accounts"), ctx.t("ui.round.tab_reopen"),
         ctx.t("ui.round.tab_deadline"), ctx.t("ui.round.tab_close")])
-    accounts = appraisal.accounts(store, info["province"])
+    accounts = round_accounts.accounts(store, info["province"])
     active = accounts.loc[accounts["disabled_at"].isna()] if not accounts.empty else accounts
-    council = active.loc[active["role"] == "council"] if not active.empty else active
-    member_names = {str(a): f"{n} ({a})" for a, n in zip(council.get("account", []), council.get("display_name", []))}
+    members = active.loc[active["role"] == "council"] if not active.empty else active
+    member_names = {str(a): f"{n} ({a})" for a, n in zip(members.get("account", []), members.get("display_name", []))}
 
     with tab_assign:
         st.caption(ctx.t("ui.round.assign_help"))
-        current = appraisal.assignments(store, rid)
+        current = council.assignments(store, rid)
         now_of = dict(zip(current["code"], current["account"])) if not current.empty else {}
         none_word = ctx.t("ui.round.nobody")
         options = [none_word] + list(member_names.values())
@@ -100,7 +102,7 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
         if st.button(ctx.t("ui.round.assign_save"), key="rd_assign_save", type="primary"):
             changed = rv.assignment_changes(edited[ctx.t("ui.round.col_code")], edited[ctx.t("ui.round.col_member")],
                                             member_names, now_of)
-            if changed and auth.act(lang, lambda actor: appraisal.assign(store, rid, changed, actor), EDITOR):
+            if changed and auth.act(lang, lambda actor: council.assign(store, rid, changed, actor), EDITOR):
                 st.success(ctx.t("ui.round.assign_saved", n=len(changed)))
             elif not changed:
                 st.info(ctx.t("ui.round.nothing_changed"))
@@ -127,10 +129,10 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
             if not rows:
                 st.info(ctx.t("ui.round.nothing_changed"))
             else:
-                issued = auth.act(lang, lambda actor: appraisal.issue_accounts(store, info["province"], rows, actor), EDITOR)
+                issued = auth.act(lang, lambda actor: round_accounts.issue_accounts(store, info["province"], rows, actor), EDITOR)
                 if issued is not None and not isinstance(issued, bool):
                     # shown once: the clear passwords live only in this session until the editor hides them
-                    book = appraisal.accounts_workbook(issued, rv.round_label(info, "vi"), address.strip())
+                    book = round_accounts.accounts_workbook(issued, rv.round_label(info, "vi"), address.strip())
                     st.session_state["rd_passwords"] = (rid, book, len(issued))
                     st.rerun()
         passwords = st.session_state.get("rd_passwords")
@@ -153,7 +155,7 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
                                     format_func=lambda a: f"{names.get(a, a)} ({a})")
                 c2.write("")
                 if c2.button(ctx.t("ui.round.disable_button"), key="rd_disable"):
-                    if auth.act(lang, lambda actor: appraisal.disable_account(store, gone, actor), EDITOR):
+                    if auth.act(lang, lambda actor: round_accounts.disable_account(store, gone, actor), EDITOR):
                         st.success(ctx.t("ui.round.disabled", account=gone))
 
     with tab_reopen:
@@ -204,7 +206,7 @@ def sign_in_address() -> str:
 
 def bulk_assignment(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, member_names: dict, now_of: dict) -> None:
     """All criteria of one or more groups (or a chosen selection) to one member, in one step; the history
-    keeps each change (appraisal.assign records only what changes)."""
+    keeps each change (council.assign records only what changes)."""
     lang = ctx.lang
     groups = rv.criteria(fw)
     g1, g2 = st.columns([3, 2])
@@ -218,13 +220,13 @@ def bulk_assignment(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, 
     none_word = ctx.t("ui.round.nobody")
     member = g2.selectbox(ctx.t("ui.council.assign_to"), [none_word] + list(member_names), key=f"rd_asg_member_{rid}",
                           format_func=lambda a: member_names.get(a, a))
-    mapping = appraisal.group_assignment(fw_full, info["level"], picked, None if member == none_word else member)
+    mapping = council.group_assignment(fw_full, info["level"], picked, None if member == none_word else member)
     mapping.update({c: None if member == none_word else member for c in extra})
     g2.caption(ctx.t("ui.council.assign_count", n=len(mapping),
                      changed=sum(1 for c, a in mapping.items() if a != (now_of.get(c) or None))))
     if g2.button(ctx.t("ui.council.assign_button"), key=f"rd_asg_go_{rid}", type="primary", disabled=not mapping,
                  width="stretch"):
-        n = auth.act(lang, lambda actor: appraisal.assign(store, rid, mapping, actor, framework=fw_full), EDITOR)
+        n = auth.act(lang, lambda actor: council.assign(store, rid, mapping, actor, framework=fw_full), EDITOR)
         if n is not None:
             st.session_state["rd_flash"] = ("ui.round.assign_saved", {"n": int(n)})
             for k in (f"rd_asg_groups_{rid}", f"rd_asg_codes_{rid}", f"rd_assign_{rid}"):

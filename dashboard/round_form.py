@@ -14,7 +14,8 @@ from dashboard import fmt
 from dashboard.i18n import t
 from dashboard.round_view import is_missing, number_text
 from loaders.parsing import parse_number
-from office.appraisal import is_count, value_problems
+from office.round_checks import is_count, value_problems
+from office import self_assessment
 
 BAD = "bad"   # a box whose text is not a number
 
@@ -207,10 +208,11 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
 
     from dashboard import auth, round_view as rv
     from office import appraisal
+    from office import self_assessment
 
     lang = ctx.lang
     st.subheader(ctx.t("ui.selfform.evidence_title"))
-    ev = appraisal.evidence(store, rid, unit, user)
+    ev = self_assessment.evidence(store, rid, unit, user)
     if not ev.empty:
         st.dataframe(pd.DataFrame({
             ctx.t("ui.round.col_code"): [rv.text(v) for v in ev["indicator"]],
@@ -273,13 +275,13 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
             if st.button(ctx.t("ui.selfform.evidence_add"), key="sa_ev_add"):
                 if not (fields["doc_number"] or fields["link"] or upload is not None):
                     st.error(ctx.t("ui.selfform.evidence_empty"))
-                elif auth.act(lang, lambda actor: appraisal.add_evidence(store, rid, unit, code, actor, **fields),
+                elif auth.act(lang, lambda actor: self_assessment.add_evidence(store, rid, unit, code, actor, **fields),
                               ("unit",)) is not None:
                     _evidence_done(st, "ui.selfform.evidence_added", code)
             return
         b1, b2 = st.columns(2)
         if b1.button(ctx.t("ui.selfform.ev_save"), key="sa_ev_save", type="primary"):
-            if auth.act(lang, lambda actor: appraisal.edit_evidence(store, rid, unit, int(old["evidence_id"]), actor,
+            if auth.act(lang, lambda actor: self_assessment.edit_evidence(store, rid, unit, int(old["evidence_id"]), actor,
                                                                     indicator=code, **fields), ("unit",)) is not None:
                 _evidence_done(st, "ui.selfform.ev_saved", code)
         if b2.button(ctx.t("ui.selfform.ev_remove"), key="sa_ev_remove"):
@@ -288,7 +290,7 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
             st.warning(ctx.t("ui.selfform.ev_remove_confirm", code=old["indicator"]), icon=":material/delete:")
             c1, c2 = st.columns(2)
             if c1.button(ctx.t("ui.selfform.ev_remove_yes"), key="sa_ev_remove_yes", type="primary"):
-                if auth.act(lang, lambda actor: appraisal.remove_evidence(store, rid, unit, int(old["evidence_id"]),
+                if auth.act(lang, lambda actor: self_assessment.remove_evidence(store, rid, unit, int(old["evidence_id"]),
                                                                           actor), ("unit",)) is not None:
                     st.session_state.pop("sa_ev_confirm", None)
                     _evidence_done(st, "ui.selfform.ev_removed", old["indicator"])
@@ -328,7 +330,7 @@ def decision_block(ctx, store, rid: int, unit: str, code: str, part: pd.DataFram
         key = f"sa_{int(rid)}_{unit}_{code}_reply"
         reply = st.text_area(ctx.t("ui.selfform.reply"), key=key, height=68, help=ctx.t("ui.selfform.reply_help"))
         if st.button(ctx.t("ui.selfform.reply_send"), key=f"{key}_send"):
-            if reply.strip() and auth.act(lang, lambda actor: appraisal.reply(store, rid, unit, code, reply.strip(),
+            if reply.strip() and auth.act(lang, lambda actor: self_assessment.reply(store, rid, unit, code, reply.strip(),
                                                                               actor)):
                 st.session_state["sa_flash"] = ("ui.selfform.reply_sent", {"code": code})
                 st.rerun()

@@ -14,6 +14,8 @@ from dashboard import round_view as rv
 from dashboard.widgets import PageContext
 from loaders.parsing import parse_number
 from office import appraisal
+from office import self_assessment
+from office import council
 
 PAGE_SIZES = (10, 25, 50, 100)
 COUNCIL = ("council",)
@@ -120,7 +122,7 @@ def accept_bar(ctx: PageContext, store, fw_full, rid: int, shown: pd.DataFrame, 
     c1.caption(ctx.t("ui.council.accept_filtered_help", n=fmt.count(len(take))))
     if c2.button(ctx.t("ui.council.accept_filtered", n=fmt.count(len(take))), key="ap_accept_filtered",
                  disabled=closed or not take, icon=":material/done_all:", width="stretch"):
-        done = auth.act(ctx.lang, lambda actor: appraisal.accept_as_submitted(store, fw_full, rid, take, actor),
+        done = auth.act(ctx.lang, lambda actor: council.accept_as_submitted(store, fw_full, rid, take, actor),
                         COUNCIL)
         if done is not None:
             for unit, code in take:
@@ -155,7 +157,7 @@ def save_bar(ctx: PageContext, store, fw_full, queue: pd.DataFrame, rid: int, cl
         if problems:
             st.error(ctx.t("ui.council.not_saved") + "\n\n" + "\n".join(f"- {auth.plain(p)}" for p in problems))
             return
-        done = auth.act(ctx.lang, lambda actor: appraisal.decide_many(store, fw_full, rid, decisions, actor), COUNCIL)
+        done = auth.act(ctx.lang, lambda actor: council.decide_many(store, fw_full, rid, decisions, actor), COUNCIL)
         if done is not None:
             _forget_widgets([f"ap_{rid}_{u}_{c}_" for u, c, _, _ in decisions])
             st.session_state[_pending_key(rid)] = {}
@@ -201,7 +203,7 @@ def row(ctx: PageContext, store, fw_full, fw, rid: int, pair, rows: pd.DataFrame
             c_text, c_file = st.columns([3, 1])
             c_text.text(ctx.t("ui.appraise.evidence_line", text=words or rv.text(e.get("file_name"))))
             if not rv.is_missing(e.get("file_path")):
-                path = appraisal.evidence_path(store, rid, str(e["file_path"]))
+                path = self_assessment.evidence_path(store, rid, str(e["file_path"]))
                 if path.exists():  # read only when clicked
                     c_file.download_button(ctx.t("ui.appraise.download"), lambda p=path: p.read_bytes(),
                                            file_name=str(e["file_path"]), key=f"{key}_ev_{int(e['evidence_id'])}",
@@ -210,7 +212,7 @@ def row(ctx: PageContext, store, fw_full, fw, rid: int, pair, rows: pd.DataFrame
         if pair["acceptable"] and not pair["decided"]:
             if act.button(ctx.t("ui.council.accept_one"), key=f"{key}_accept", disabled=closed or not can,
                           icon=":material/check:", help=ctx.t("ui.council.accept_one_help"), width="stretch"):
-                done = auth.act(lang, lambda actor: appraisal.accept_as_submitted(store, fw_full, rid, [(unit, code)],
+                done = auth.act(lang, lambda actor: council.accept_as_submitted(store, fw_full, rid, [(unit, code)],
                                                                                   actor), COUNCIL)
                 if done is not None:
                     todo.pop((unit, code), None)

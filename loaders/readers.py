@@ -17,7 +17,7 @@ here raises to the caller except for programming errors.
   booleans, errors, dates (by the cell's number format, as Excel shows them) and formulas (the cached
   value, or a `FormulaCell` when there is none) are decoded, and a malformed part is one message.
 
-Why this file is over 400 lines, and why the .xlsx reader is ours: it is the one place a user's bytes are
+Why one module (over 400 lines), and why the .xlsx reader is ours: it is the one place a user's bytes are
 turned into cells, both formats together with their limits. python-calamine and fastexcel were measured
 against it (bench/bench_reader.py: 3-8x faster on 330,000-cell sheets, no difference on the template and
 request workbooks people upload) and not taken: they allocate the sheet's whole extent first (a 4.8 kB file

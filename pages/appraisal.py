@@ -7,6 +7,8 @@ import streamlit as st
 
 from dashboard import auth, data, fmt, round_queue as rq, widgets
 from office import appraisal
+from office import self_assessment
+from office import council
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -28,7 +30,7 @@ flash = st.session_state.pop("ap_flash", None)
 if flash:
     st.success(ctx.t(flash[0], **flash[1]), icon=":material/check:")
 
-queue = appraisal.queue(store, fw_full, rid, user)
+queue = council.queue(store, fw_full, rid, user)
 if queue.empty:
     st.info(ctx.t("ui.appraise.nothing_assigned"), icon=":material/assignment:")
     st.stop()
@@ -70,7 +72,7 @@ if shown.empty:
     st.stop()
 rq.accept_bar(ctx, store, fw_full, rid, shown, closed)
 top = st.container()
-evidence = appraisal.evidence(store, rid, None, user)
+evidence = self_assessment.evidence(store, rid, None, user)
 for _, pair in shown.iloc[(int(page) - 1) * int(size): int(page) * int(size)].iterrows():
     rows = queue.loc[(queue["unit"] == pair["unit"]) & (queue["code"] == pair["code"])]
     rq.row(ctx, store, fw_full, fw, rid, pair, rows, evidence, closed)

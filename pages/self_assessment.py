@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import auth, data, fmt, formulas, round_form as rf, round_view as rv, widgets
 from office import appraisal
+from office import self_assessment
 
 ctx = widgets.context()
 sel, lang = ctx.sel, ctx.lang
@@ -33,7 +34,7 @@ else:
     st.caption(":material/visibility: " + ctx.t("ui.selfform.editor_reads"))
 widgets.sample_round_note(ctx, info)
 
-form = auth.act(lang, lambda actor: appraisal.form(store, data.framework(info["framework_id"]), rid, unit, actor))
+form = auth.act(lang, lambda actor: self_assessment.form(store, data.framework(info["framework_id"]), rid, unit, actor))
 if form is None or isinstance(form, bool):
     st.stop()
 status = appraisal.unit_status(store, rid)
@@ -171,7 +172,7 @@ def forget() -> None:
 
 def save(actor) -> int:
     if len(changes) or ex_changes:
-        appraisal.save_draft(store, view, rid, unit, changes, actor, explanations=ex_changes or None)
+        self_assessment.save_draft(store, view, rid, unit, changes, actor, explanations=ex_changes or None)
     return len(changed_codes)
 
 
@@ -189,14 +190,14 @@ if own and not closed:
         st.session_state["sa_discard_ask"] = True
     if b3.button(ctx.t("ui.selfform.submit"), key="sa_submit", disabled=not editable or bool(wrong),
                  help=ctx.t("ui.selfform.submit_help")):
-        done = auth.act(lang, lambda actor: (save(actor), appraisal.submit(store, view, rid, unit, actor)), ("unit",))
+        done = auth.act(lang, lambda actor: (save(actor), self_assessment.submit(store, view, rid, unit, actor)), ("unit",))
         if done is not None:
             forget()
             st.session_state["sa_flash"] = ("ui.selfform.submitted", {})
             st.rerun()
     if b4.button(ctx.t("ui.selfform.withdraw"), key="sa_withdraw", disabled=state != "submitted",
                  help=ctx.t("ui.selfform.withdraw_help")):
-        if auth.act(lang, lambda actor: appraisal.withdraw(store, view, rid, unit, actor), ("unit",)) is not None:
+        if auth.act(lang, lambda actor: self_assessment.withdraw(store, view, rid, unit, actor), ("unit",)) is not None:
             st.session_state["sa_flash"] = ("ui.selfform.withdrawn", {})
             st.rerun()
     if st.session_state.get("sa_discard_ask") and changed_codes:

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 import storage.units  # noqa: E402
 import storage.inputs  # noqa: E402
+from office import round_rules  # noqa: E402
 
 ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -32,6 +33,10 @@ def build_round(store) -> dict:
     from datetime import date, timedelta
 
     from office import appraisal as ap
+    from office import self_assessment
+    from office import round_rules
+    from office import round_accounts
+    from office import council
     from scoring import load_framework
 
     fw = load_framework("hue_units")
@@ -39,29 +44,29 @@ def build_round(store) -> dict:
     rid = ap.open_round(store, fw, "Huế", "commune", 2026, date.today() + timedelta(days=13),
                         "DỮ LIỆU MẪU — Đánh giá chuyển đổi số xã, phường 2026", units, True, EDITOR, dataset="sample")
     members = ["Trần Thị Hội Đồng", "Lê Văn Thẩm Định"]
-    issued = ap.issue_accounts(store, "Huế", [{"role": "unit", "unit": u} for u in units]
+    issued = round_accounts.issue_accounts(store, "Huế", [{"role": "unit", "unit": u} for u in units]
                                + [{"role": "council", "display_name": m} for m in members], EDITOR)
     pw = dict(zip(issued["display_name"], zip(issued["account"], issued["password"])))
-    actor = {n: ap.authenticate(store, *pw[n]) for n in pw}
+    actor = {n: round_accounts.authenticate(store, *pw[n]) for n in pw}
     codes = [leaf.code for leaf in fw.for_level("commune").leaves]
-    ap.assign(store, rid, {c: pw[members[0]][0] if i < len(codes) // 2 else pw[members[1]][0]
+    council.assign(store, rid, {c: pw[members[0]][0] if i < len(codes) // 2 else pw[members[1]][0]
                            for i, c in enumerate(codes)}, EDITOR)
     sample = storage.inputs.current_inputs(store, "hue_units", "commune@Huế", "self", "sample")
     sample = sample.loc[sample["year"] == sample["year"].max()]
     for i, unit in enumerate(units[:12]):
         vals = sample.loc[sample["entity"] == unit, ["indicator", "variable", "value", "not_applicable"]]
-        vals = vals.loc[vals["indicator"].isin(ap.unit_codes(fw.for_level("commune")))]   # not the council's
+        vals = vals.loc[vals["indicator"].isin(round_rules.unit_codes(fw.for_level("commune")))]   # not the council's
         if i >= 8:  # drafts: part of the form only
             vals = vals.loc[vals["indicator"].str.match(r"^(I|II|III)\.")]
-        ap.save_draft(store, fw, rid, unit, vals, actor[unit], explanations={"I.1": "Quyết định thành lập Ban chỉ đạo "
+        self_assessment.save_draft(store, fw, rid, unit, vals, actor[unit], explanations={"I.1": "Quyết định thành lập Ban chỉ đạo "
                                                                               "(DỮ LIỆU MẪU)."})
         if i % 3 == 0:
-            ap.add_evidence(store, rid, unit, "I.1", actor[unit], doc_number=f"{10 + i}/QĐ-UBND",
+            self_assessment.add_evidence(store, rid, unit, "I.1", actor[unit], doc_number=f"{10 + i}/QĐ-UBND",
                             doc_date=date(2026, 2, 1 + i), issuer=f"UBND {unit}")
         if i < 8:
-            ap.submit(store, fw, rid, unit, actor[unit])
-    ap.withdraw(store, fw, rid, units[7], actor[units[7]])
-    q = ap.queue(store, fw, rid, actor[members[0]])
+            self_assessment.submit(store, fw, rid, unit, actor[unit])
+    self_assessment.withdraw(store, fw, rid, units[7], actor[units[7]])
+    q = council.queue(store, fw, rid, actor[members[0]])
     for (unit, code), rows in list(q.loc[q["unit"].isin(units[:4])].groupby(["unit", "code"], sort=False))[:30]:
         vals = {v: (None if na else float(x)) for v, x, na in zip(rows["variable"], rows["self_value"], rows["self_na"])}
         why = ""
@@ -70,7 +75,7 @@ def build_round(store) -> dict:
         if code == "I.4" and unit in units[:2]:
             vals = {v: max(0.0, x - 4) if x is not None else x for v, x in vals.items()}
             why = "Chỉ tính tin bài có ngày đăng trong năm đánh giá (DỮ LIỆU MẪU)"
-        ap.decide(store, fw, rid, unit, code, vals, why, actor[members[0]])
+        council.decide(store, fw, rid, unit, code, vals, why, actor[members[0]])
     return {"round_id": rid, "unit": list(pw[units[9]]), "unit_name": units[9], "council": list(pw[members[0]])}
 
 
@@ -87,7 +92,7 @@ def setup(db: str, out: str) -> None:
     else:
         from office import appraisal
 
-        made = build_sample_round(store, now=appraisal.clock())  # deadline ahead of today: the forms are open
+        made = build_sample_round(store, now=round_rules.clock())  # deadline ahead of today: the forms are open
         acc = made["accounts"]
         units = made["units"]
         draft = (units.get("draft") or units.get("not_started") or next(iter(units.values())))[0]

@@ -117,6 +117,10 @@ def test_gap_table_words_and_numbers():
 from datetime import date, timedelta  # noqa: E402
 
 from tests.helpers import app_session, editor_secrets  # noqa: E402
+from office import self_assessment  # noqa: E402
+from office import round_faults  # noqa: E402
+from office import round_accounts  # noqa: E402
+from office import council  # noqa: E402
 
 EDITOR = {"name": "Kiểm thử", "role": "editor", "account": None, "unit": None}
 PROVINCE, LEVEL, YEAR = "Huế", "commune", 2026
@@ -142,9 +146,14 @@ def sample_values(store) -> pd.DataFrame:
     """A complete, valid set of commune values (the SAMPLE figures of one commune)."""
     df = storage.inputs.current_inputs(store, "hue_units", f"{LEVEL}@{PROVINCE}", "self", "sample")
     from office import appraisal as ap
+    from office import self_assessment
+    from office import round_rules
+    from office import round_faults
+    from office import round_accounts
+    from office import council
     from scoring import load_framework
 
-    ours = ap.unit_codes(load_framework("hue_units").for_level(LEVEL))   # not the council's criteria
+    ours = round_rules.unit_codes(load_framework("hue_units").for_level(LEVEL))   # not the council's criteria
     df = df.loc[(df["entity"] == A) & (df["year"] == df["year"].max()) & df["indicator"].isin(ours),
                 ["indicator", "variable", "value", "not_applicable"]]
     return df.reset_index(drop=True)
@@ -159,19 +168,19 @@ def make_round(store) -> dict:
     fw = load_framework("hue_units")
     rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, date.today() + timedelta(days=10), "Vòng thử", [A, B, C],
                         True, EDITOR)
-    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}, {"role": "unit", "unit": B},
+    issued = round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}, {"role": "unit", "unit": B},
                                                  {"role": "council", "display_name": M1},
                                                  {"role": "council", "display_name": M2}], EDITOR)
     logins = dict(zip(issued["display_name"], issued["account"]))
     passwords = dict(zip(issued["display_name"], issued["password"]))
-    actors = {n: ap.authenticate(store, r.account, r.password) for n, r in zip(issued["display_name"],
+    actors = {n: round_accounts.authenticate(store, r.account, r.password) for n, r in zip(issued["display_name"],
                                                                                 issued.itertuples())}
     codes = [leaf.code for leaf in fw.for_level(LEVEL).leaves]
     mine = codes[: len(codes) // 2]
-    ap.assign(store, rid, {c: logins[M1] if c in mine else logins[M2] for c in codes}, EDITOR)
+    council.assign(store, rid, {c: logins[M1] if c in mine else logins[M2] for c in codes}, EDITOR)
     values = sample_values(store)
-    ap.save_draft(store, fw, rid, B, values, actors[B])
-    ap.submit(store, fw, rid, B, actors[B])
+    self_assessment.save_draft(store, fw, rid, B, values, actors[B])
+    self_assessment.submit(store, fw, rid, B, actors[B])
     v = values.groupby("indicator")["value"].min()
     lowered = next(c for c in mine if v.get(c, 0) > 0)  # a criterion of M1 that B answered above zero
     return {"rid": rid, "logins": logins, "passwords": passwords, "actors": actors, "m1_codes": mine, "codes": codes, "values": values,
@@ -256,7 +265,7 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     row = sheet.loc[sheet["Đơn vị/Thành viên"] == "Phạm Thị Mới"].iloc[0]
     assert row["Vai trò"] == "Thành viên Hội đồng thẩm định" and "Đánh giá năm 2026" in row["Vòng đánh giá"]
     assert "Thẩm định" in row["Các bước đầu tiên"]
-    new = ap.accounts(data.store(), PROVINCE)
+    new = round_accounts.accounts(data.store(), PROVINCE)
     assert "Phạm Thị Mới" in set(new["display_name"]) and "pw_hash" not in new.columns
     at.button(key="rd_pw_forget").click().run()
     assert "rd_passwords" not in at.session_state
@@ -266,7 +275,7 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     assert at.button(key="rd_close").disabled
     at.text_input(key=f"rd_close_confirm_{rid}").set_value("đóng").run()
     assert at.button(key="rd_close").disabled and ap.round_info(data.store(), rid)["status"] != "closed"
-    with pytest.raises(ap.CloseNotConfirmed):  # the service refuses it too
+    with pytest.raises(round_faults.CloseNotConfirmed):  # the service refuses it too
         ap.close_round(data.store(), data.framework("hue_units"), rid, EDITOR, confirm="")
     at.text_input(key=f"rd_close_confirm_{rid}").set_value("kết thúc").run()
     at.button(key="rd_close").click().run()
@@ -286,10 +295,17 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     store = data.store()
     # M1 lowers one of B's criteria to zero; the rest stays undecided
     code = r["lowered"]
-    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    q = council.queue(store, r["fw"], r["rid"], r["actors"][M1])
     rows = q.loc[(q["unit"] == B) & (q["code"] == code)]
-    ap.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "Không có minh chứng",
+    council.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "Không có minh chứng",
               r["actors"][M1])
+    # the criteria the council itself scores (no self value to keep) are scored by their members
+    for member in (M1, M2):
+        mq = council.queue(store, r["fw"], r["rid"], r["actors"][member])
+        own = mq.loc[(mq["unit"] == B) & (mq["scored_by"] != "unit")]
+        for c, g in own.groupby("code"):
+            council.decide(store, r["fw"], r["rid"], B, c, {v: 1.0 for v in g["variable"]}, "Hội đồng chấm",
+                           r["actors"][member])
     at = sign_in(app, "editor")
     go(at, "pages/round.py")
     at.selectbox(key="rd_round").set_value(r["rid"]).run()
@@ -306,7 +322,7 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     reopened = log.loc[log["Sự kiện"] == "Mở lại phiếu"].iloc[0]
     assert (reopened["Đơn vị"], reopened["Người thực hiện"], reopened["Lý do"]) == (B, "Kiểm thử",
                                                                                  "Đơn vị đề nghị bổ sung")
-    ap.submit(store, r["fw"], r["rid"], B, r["actors"][B])  # B submits again
+    self_assessment.submit(store, r["fw"], r["rid"], B, r["actors"][B])  # B submits again
     at.run()
     # before closing: the same gap table shows the council's change, for review
     preview = next(d.value for d in at.dataframe if "Chênh lệch" in d.value.columns)
@@ -355,7 +371,7 @@ def test_unit_fills_saves_and_submits_only_its_own_form(app):
     store = data.store()
     # A has entered everything but I.1 beforehand
     values = r["values"].loc[r["values"]["indicator"] != "I.1"]
-    ap.save_draft(store, r["fw"], r["rid"], A, values, r["actors"][A])
+    self_assessment.save_draft(store, r["fw"], r["rid"], A, values, r["actors"][A])
     at = sign_in(app, A)
     go(at, "pages/self_assessment.py")
     assert at.title[0].value == "Phiếu tự đánh giá"
@@ -372,7 +388,7 @@ def test_unit_fills_saves_and_submits_only_its_own_form(app):
     at.button(key="sa_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã lưu phiếu (1 tiêu chí thay đổi)" in s.value for s in at.success)
-    form = ap.form(store, r["fw"], r["rid"], A, r["actors"][A])
+    form = self_assessment.form(store, r["fw"], r["rid"], A, r["actors"][A])
     assert form.loc[form["code"] == "I.1", "value"].tolist() == [1.0]
     assert form.loc[form["code"] == "I.1", "explanation"].iloc[0] == "Quyết định số 12/QĐ-UBND"
     at.button(key="sa_submit").click().run()
@@ -383,8 +399,8 @@ def test_unit_fills_saves_and_submits_only_its_own_form(app):
     at.button(key="sa_withdraw").click().run()
     assert ap.unit_status(store, r["rid"]).set_index("unit").at[A, "status"] == "withdrawn"
     # the service refuses another unit's form to this account, whatever the page asks
-    with pytest.raises(ap.NotYourUnit):
-        ap.form(store, r["fw"], r["rid"], B, r["actors"][A])
+    with pytest.raises(round_faults.NotYourUnit):
+        self_assessment.form(store, r["fw"], r["rid"], B, r["actors"][A])
 
 
 def test_unit_attaches_evidence_and_sees_the_decision(app):
@@ -394,9 +410,9 @@ def test_unit_attaches_evidence_and_sees_the_decision(app):
     r = app.round
     store = data.store()
     code = r["lowered"]
-    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    q = council.queue(store, r["fw"], r["rid"], r["actors"][M1])
     rows = q.loc[(q["unit"] == B) & (q["code"] == code)]
-    ap.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "**Thiếu** <b>minh chứng</b>",
+    council.decide(store, r["fw"], r["rid"], B, code, {v: 0.0 for v in rows["variable"]}, "**Thiếu** <b>minh chứng</b>",
               r["actors"][M1])
     at = sign_in(app, B)
     go(at, "pages/self_assessment.py")
@@ -422,7 +438,7 @@ def test_unit_attaches_evidence_and_sees_the_decision(app):
     at.button(key="sa_ev_add").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã thêm minh chứng cho tiêu chí I.1" in s.value for s in at.success)
-    ev = ap.evidence(store, r["rid"], B, r["actors"][B])
+    ev = self_assessment.evidence(store, r["rid"], B, r["actors"][B])
     assert ev["file_name"].tolist() == ["Quyết định 12.pdf"] and ev["doc_number"].tolist() == ["12/QĐ-UBND"]
 
 
@@ -459,7 +475,7 @@ def test_council_member_decides_an_assigned_row_only(app):
     at.button(key="ap_save_all_bottom").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã lưu 1 kết quả thẩm định" in s.value for s in at.success)
-    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    q = council.queue(store, r["fw"], r["rid"], r["actors"][M1])
     row = q.loc[(q["unit"] == B) & (q["code"] == code) & (q["variable"] == var)].iloc[0]
     assert row["decided_value"] == 0.0 and row["reason"] == "Không có quyết định"
     assert {m.label: m.value for m in at.metric}["Đã thẩm định"] == "1"
@@ -471,8 +487,8 @@ def test_council_member_decides_an_assigned_row_only(app):
         if any(t.key == f"ap_{r['rid']}_{A}_{r['m1_codes'][3]}_{r['fw'].nodes[r['m1_codes'][3]].variables[0].name}"
                for t in at.text_input) else True
     # the service refuses a criterion assigned to the other member
-    with pytest.raises(ap.NotAssigned):
-        ap.decide(store, r["fw"], r["rid"], B, m2_codes[0], {v.name: 0.0 for v in r["fw"].nodes[m2_codes[0]].variables},
+    with pytest.raises(round_faults.NotAssigned):
+        council.decide(store, r["fw"], r["rid"], B, m2_codes[0], {v.name: 0.0 for v in r["fw"].nodes[m2_codes[0]].variables},
                   "x", r["actors"][M1])
 
 
@@ -492,7 +508,7 @@ def test_council_accepts_a_filtered_selection_in_one_action(app):
     at.button(key="ap_accept_filtered").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(f"Đã ghi nhận {n} kết quả" in s.value for s in at.success)
-    q = ap.queue(store, r["fw"], r["rid"], r["actors"][M1])
+    q = council.queue(store, r["fw"], r["rid"], r["actors"][M1])
     mine = q.loc[q["unit"] == B]
     assert mine["decided_by"].notna().all() and (mine["reason"].isna() | (mine["reason"] == "")).all()
     assert (mine["decided_value"].fillna(-1) == mine["self_value"].fillna(-1)).all()

@@ -9,6 +9,7 @@ import pytest
 from dashboard import round_form as rf
 from scoring import load_framework
 from tests.test_app_round import A, app, go, sign_in, texts  # noqa: F401  (app: the fixture)
+from office import self_assessment
 
 
 # --- pure helpers ------------------------------------------------------------------------------------------
@@ -69,6 +70,7 @@ def key(app, code, var):
 def test_typed_values_survive_a_change_of_group_until_saved(app):
     from dashboard import data
     from office import appraisal as ap
+    from office import self_assessment
 
     r = app.round
     at = form_of(app)
@@ -87,7 +89,7 @@ def test_typed_values_survive_a_change_of_group_until_saved(app):
     at.button(key="sa_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("Đã lưu phiếu (4 tiêu chí thay đổi)" in s.value for s in at.success)
-    form = ap.form(data.store(), r["fw"], r["rid"], A, r["actors"][A]).set_index(["code", "variable"])["value"]
+    form = self_assessment.form(data.store(), r["fw"], r["rid"], A, r["actors"][A]).set_index(["code", "variable"])["value"]
     assert (form[("I.4", "a")], form[("I.10", "a")], form[("I.1", "item1")]) == (7.0, 30.0, 1.0)
     assert not any("thay đổi chưa lưu" in w.value for w in at.warning)
 
@@ -107,7 +109,7 @@ def test_part_above_its_whole_is_refused_on_save_naming_the_whole(app):
     at.button(key="sa_save").click().run()
     assert not at.exception
     assert any("Chưa lưu được" in e.value and "(48)" in e.value and "I.4" in e.value for e in at.error)
-    saved = ap.form(data.store(), r["fw"], r["rid"], A, r["actors"][A])
+    saved = self_assessment.form(data.store(), r["fw"], r["rid"], A, r["actors"][A])
     assert saved["value"].isna().all()                         # nothing saved, nothing lost
     assert at.text_input(key=key(app, "I.10", "a")).value == "60"
     assert at.button(key="sa_submit").disabled
@@ -162,24 +164,24 @@ def test_evidence_add_clears_the_form_edit_and_remove(app):
     assert at.date_input(key="sa_ev_date_1").value is None
     at.button(key="sa_ev_add").click().run()
     assert any("Cần ít nhất số văn bản" in e.value for e in at.error)
-    assert len(ap.evidence(store, r["rid"], A, r["actors"][A])) == 1
+    assert len(self_assessment.evidence(store, r["rid"], A, r["actors"][A])) == 1
     # edit
     at.radio(key="sa_ev_mode").set_value("Sửa hoặc xóa minh chứng đã có").run()
-    eid = int(ap.evidence(store, r["rid"], A, r["actors"][A])["evidence_id"].iloc[0])
+    eid = int(self_assessment.evidence(store, r["rid"], A, r["actors"][A])["evidence_id"].iloc[0])
     assert at.text_input(key=f"sa_ev_number_1_e{eid}").value == "12/QĐ-UBND"
     at.text_input(key=f"sa_ev_number_1_e{eid}").set_value("13/QĐ-UBND").run()
     at.button(key="sa_ev_save").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    ev = ap.evidence(store, r["rid"], A, r["actors"][A])
+    ev = self_assessment.evidence(store, r["rid"], A, r["actors"][A])
     assert ev["doc_number"].tolist() == ["13/QĐ-UBND"] and ev["issuer"].tolist() == ["UBND phường"]
     # remove, asked once more
     at.radio(key="sa_ev_mode").set_value("Sửa hoặc xóa minh chứng đã có").run()
     at.button(key="sa_ev_remove").click().run()
     assert any("Xóa minh chứng này của tiêu chí I.2?" in w.value for w in at.warning)
-    assert len(ap.evidence(store, r["rid"], A, r["actors"][A])) == 1
+    assert len(self_assessment.evidence(store, r["rid"], A, r["actors"][A])) == 1
     at.button(key="sa_ev_remove_yes").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert ap.evidence(store, r["rid"], A, r["actors"][A]).empty
+    assert self_assessment.evidence(store, r["rid"], A, r["actors"][A]).empty
     assert any("Đã xóa minh chứng của tiêu chí I.2" in s.value for s in at.success)
 
 
@@ -194,4 +196,4 @@ def test_an_executable_named_pdf_is_refused(app):
     at.button(key="sa_ev_add").click().run()
     assert not at.exception
     assert any("không phải tệp PDF" in e.value for e in at.error)
-    assert ap.evidence(data.store(), r["rid"], A, r["actors"][A]).empty
+    assert self_assessment.evidence(data.store(), r["rid"], A, r["actors"][A]).empty

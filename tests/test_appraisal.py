@@ -13,6 +13,12 @@ import pandas as pd
 import pytest
 
 from office import appraisal as ap
+from office import self_assessment
+from office import round_rules
+from office import round_faults
+from office import round_checks
+from office import round_accounts
+from office import council
 from loaders import limits
 from storage.errors import EditorRequired
 from storage.db import Store
@@ -75,7 +81,7 @@ def base_values(store) -> pd.DataFrame:
                  ["indicator", "variable", "value", "not_applicable"]].reset_index(drop=True)
     one.loc[(one["indicator"] == "III.1") & (one["variable"] == "a"), "value"] = 80.0
     one.loc[(one["indicator"] == "III.1") & (one["variable"] == "b"), "value"] = 100.0
-    ours = ap.unit_codes(load_framework("hue_units").for_level(LEVEL))   # the council's criteria: not the unit's
+    ours = round_rules.unit_codes(load_framework("hue_units").for_level(LEVEL))   # the council's criteria: not the unit's
     return one.loc[one["indicator"].isin(ours)].reset_index(drop=True)
 
 
@@ -91,29 +97,29 @@ def with_value(values, code, var, x):
 @pytest.fixture()
 def rnd(store, fw):
     rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "Vòng thử nghiệm", UNITS, True, EDITOR, now=T0)
-    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in UNITS]
+    issued = round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in UNITS]
                                + [{"role": "council", "display_name": M1}, {"role": "council", "display_name": M2}],
                                EDITOR)
-    actors = {r.display_name: ap.authenticate(store, r.account, r.password) for r in issued.itertuples()}
+    actors = {r.display_name: round_accounts.authenticate(store, r.account, r.password) for r in issued.itertuples()}
     view = fw.for_level(LEVEL)
     codes = [leaf.code for leaf in view.leaves]
     first = codes[: len(codes) // 2]
     mapping = {c: actors[M1]["account"] if c in first else actors[M2]["account"] for c in codes}
-    assert ap.assign(store, rid, mapping, EDITOR, now=T0) == len(codes)
+    assert council.assign(store, rid, mapping, EDITOR, now=T0) == len(codes)
     return SimpleNamespace(rid=rid, actors=actors, codes=codes, view=view, issued=issued, mapping=mapping,
                            values=base_values(store), member_of={c: (M1 if c in first else M2) for c in codes})
 
 
 def fill_evidence(store, fw, r, unit, now):
     """Evidence for every criterion of the unit that needs it (a document number; one real file)."""
-    crit = ap.criteria_table(r.view)
+    crit = round_rules.criteria_table(r.view)
     need = set(crit.loc[crit["needs_evidence"], "code"])
     for i, code in enumerate(sorted(need)):
         if i == 0:
-            ap.add_evidence(store, r.rid, unit, code, r.actors[unit], file_name="Quyết định số 12.pdf",
+            self_assessment.add_evidence(store, r.rid, unit, code, r.actors[unit], file_name="Quyết định số 12.pdf",
                             content=b"%PDF-1.4 minh chung", now=now)
         else:
-            ap.add_evidence(store, r.rid, unit, code, r.actors[unit], doc_number=f"{i}/QĐ-UBND",
+            self_assessment.add_evidence(store, r.rid, unit, code, r.actors[unit], doc_number=f"{i}/QĐ-UBND",
                             doc_date=date(2026, 3, 1), issuer="UBND", now=now)
 
 
@@ -121,7 +127,7 @@ def decide_all(store, fw, r, unit, now, changes=None):
     """Each member decides their criteria of `unit`: the self values, except `changes` {code: ({var: x}, why)}."""
     changes = changes or {}
     for member in (M1, M2):
-        q = ap.queue(store, fw, r.rid, r.actors[member], now=now)
+        q = council.queue(store, fw, r.rid, r.actors[member], now=now)
         q = q.loc[q["unit"] == unit]
         batch = []
         for code, rows in q.groupby("code", sort=False):
@@ -134,32 +140,43 @@ def decide_all(store, fw, r, unit, now, changes=None):
                 vals.update(changes[code][0])
                 why = changes[code][1]
             batch.append((unit, code, vals, why))
-        assert ap.decide_many(store, fw, r.rid, batch, r.actors[member], now=now) == len(batch)
+        assert council.decide_many(store, fw, r.rid, batch, r.actors[member], now=now) == len(batch)
+
+
+def decide_council_criteria(store, fw, r, unit, now=T0):
+    """The members score the criteria the council itself scores (no self value: they must be decided to close)."""
+    for member in (M1, M2):
+        q = council.queue(store, fw, r.rid, r.actors[member], now=now)
+        q = q.loc[(q["unit"] == unit) & (q["scored_by"] != "unit")]
+        batch = [(unit, code, {v: COUNCIL_POINTS for v in rows["variable"]}, "Hội đồng chấm")
+                 for code, rows in q.groupby("code", sort=False)]
+        if batch:
+            council.decide_many(store, fw, r.rid, batch, r.actors[member], now=now)
 
 
 def test_full_round(store, fw, rnd):
     r, now = rnd, T0
     # A: drafts before the deadline, misses it, is reopened, submits late.
-    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], explanations={"I.1": "Đã ban hành quyết định."}, now=now)
+    self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], explanations={"I.1": "Đã ban hành quyết định."}, now=now)
     fill_evidence(store, fw, r, A, now)
     # B: submits, withdraws, corrects III.1 (70 → 80), submits again.
-    ap.save_draft(store, fw, r.rid, B, with_value(r.values, "III.1", "a", 70.0), r.actors[B], now=now)
+    self_assessment.save_draft(store, fw, r.rid, B, with_value(r.values, "III.1", "a", 70.0), r.actors[B], now=now)
     fill_evidence(store, fw, r, B, now)
-    assert ap.submit(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=1)) == {"late": False}
-    ap.withdraw(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=2))
-    assert ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=now + timedelta(hours=3)) == 1
-    ap.submit(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=4))
+    assert self_assessment.submit(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=1)) == {"late": False}
+    self_assessment.withdraw(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=2))
+    assert self_assessment.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=now + timedelta(hours=3)) == 1
+    self_assessment.submit(store, fw, r.rid, B, r.actors[B], now=now + timedelta(hours=4))
     # C: submits without any evidence.
-    ap.save_draft(store, fw, r.rid, C, r.values, r.actors[C], now=now)
-    ap.submit(store, fw, r.rid, C, r.actors[C], now=now)
+    self_assessment.save_draft(store, fw, r.rid, C, r.values, r.actors[C], now=now)
+    self_assessment.submit(store, fw, r.rid, C, r.actors[C], now=now)
     # D never answers.
     st = ap.unit_status(store, r.rid, now=now).set_index("unit")
     assert st["status"].to_dict() == {A: "draft", B: "submitted", C: "submitted", D: "not_started"}
 
-    with pytest.raises(ap.FormLocked):
-        ap.submit(store, fw, r.rid, A, r.actors[A], now=AFTER)
+    with pytest.raises(round_faults.FormLocked):
+        self_assessment.submit(store, fw, r.rid, A, r.actors[A], now=AFTER)
     ap.reopen(store, r.rid, A, date(2026, 12, 20), "Đơn vị báo mất điện ngày 15/12", EDITOR, now=AFTER)
-    assert ap.submit(store, fw, r.rid, A, r.actors[A], now=AFTER + timedelta(hours=1)) == {"late": True}
+    assert self_assessment.submit(store, fw, r.rid, A, r.actors[A], now=AFTER + timedelta(hours=1)) == {"late": True}
 
     summary, per_unit, per_member = ap.progress(store, fw, r.rid, now=AFTER + timedelta(hours=2))
     assert {k: summary[k] for k in ("n_units", "submitted", "late", "not_submitted", "missing_evidence")} == {
@@ -171,14 +188,14 @@ def test_full_round(store, fw, rnd):
 
     # Each member sees only their criteria; the council lowers B's III.1 (a 80 → 60).
     owner = r.member_of["III.1"]
-    q = ap.queue(store, fw, r.rid, r.actors[owner], now=AFTER)
+    q = council.queue(store, fw, r.rid, r.actors[owner], now=AFTER)
     assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == owner}
     assert set(q["unit"]) == set(UNITS)
     when = AFTER + timedelta(hours=3)
     for unit in (A, C):
         decide_all(store, fw, r, unit, when)
     decide_all(store, fw, r, B, when, {"III.1": ({"a": 60.0}, "Chỉ 60 người có chứng thư số theo danh sách")})
-    ap.reply(store, r.rid, B, "III.1", "Đề nghị xem lại: 20 người cấp tháng 11.", r.actors[B], now=when)
+    self_assessment.reply(store, r.rid, B, "III.1", "Đề nghị xem lại: 20 người cấp tháng 11.", r.actors[B], now=when)
     summary, _, _ = ap.progress(store, fw, r.rid, now=when)
     assert summary["decided"] == summary["to_decide"] == 3 * len(r.codes) and summary["appraised"] == 3
 
@@ -186,7 +203,7 @@ def test_full_round(store, fw, rnd):
     row = g.loc[(g["unit"] == B) & (g["code"] == "III.1")].iloc[0]
     assert (row["self_points"], row["appraised_points"], row["difference"]) == (8.0, 6.0, -2.0)
     assert row["appraiser"] == owner and row["reason"].startswith("Chỉ 60")
-    ours = ap.unit_codes(r.view)
+    ours = round_rules.unit_codes(r.view)
     rest = g.loc[~((g["unit"] == B) & (g["code"] == "III.1"))]
     assert (rest.loc[rest["code"].isin(ours), "difference"] == 0).all()
     theirs = g.loc[~g["code"].isin(ours)]          # the council's criteria: no self points, the council's own
@@ -220,25 +237,25 @@ def test_full_round(store, fw, rnd):
 
 def submitted(store, fw, r, *units, now=T0):
     for u in units:
-        ap.save_draft(store, fw, r.rid, u, r.values, r.actors[u], now=now)
-        ap.submit(store, fw, r.rid, u, r.actors[u], now=now)
+        self_assessment.save_draft(store, fw, r.rid, u, r.values, r.actors[u], now=now)
+        self_assessment.submit(store, fw, r.rid, u, r.actors[u], now=now)
 
 
 def test_lock_after_deadline_and_reopen_is_recorded(store, fw, rnd):
     r = rnd
-    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
     submitted(store, fw, r, B)
-    for call in (lambda: ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=AFTER),
-                 lambda: ap.submit(store, fw, r.rid, A, r.actors[A], now=AFTER),
-                 lambda: ap.withdraw(store, fw, r.rid, B, r.actors[B], now=AFTER),
-                 lambda: ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0),  # submitted: locked
-                 lambda: ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="1", now=AFTER)):
-        with pytest.raises(ap.FormLocked):
+    for call in (lambda: self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=AFTER),
+                 lambda: self_assessment.submit(store, fw, r.rid, A, r.actors[A], now=AFTER),
+                 lambda: self_assessment.withdraw(store, fw, r.rid, B, r.actors[B], now=AFTER),
+                 lambda: self_assessment.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0),  # submitted: locked
+                 lambda: self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="1", now=AFTER)):
+        with pytest.raises(round_faults.FormLocked):
             call()
     assert ap.unit_status(store, r.rid, now=AFTER).set_index("unit").at[A, "status"] == "locked"
-    with pytest.raises(ap.ReasonRequired):
+    with pytest.raises(round_faults.ReasonRequired):
         ap.reopen(store, r.rid, A, date(2026, 12, 20), "  ", EDITOR, now=AFTER)
-    with pytest.raises(ap.BadDeadline):
+    with pytest.raises(round_faults.BadDeadline):
         ap.reopen(store, r.rid, A, date(2026, 12, 15), "muộn", EDITOR, now=AFTER)
     with pytest.raises(EditorRequired):
         ap.reopen(store, r.rid, A, date(2026, 12, 20), "lý do", r.actors[A], now=AFTER)
@@ -246,80 +263,80 @@ def test_lock_after_deadline_and_reopen_is_recorded(store, fw, rnd):
     st = ap.unit_status(store, r.rid, now=AFTER).set_index("unit")
     assert st.at[A, "status"] == "draft" and st.at[A, "reopened"]
     assert st.at[A, "deadline"] == datetime(2026, 12, 20, 16, 59, 59)
-    ap.save_draft(store, fw, r.rid, A, with_value(r.values, "I.4", "a", 3), r.actors[A], now=AFTER)
+    self_assessment.save_draft(store, fw, r.rid, A, with_value(r.values, "I.4", "a", 3), r.actors[A], now=AFTER)
     ev = storage.appraisal.appraisal_history(store, "appraisal_events", r.rid)
     reopen = ev.loc[ev["event"] == "reopen"].iloc[0]
     assert (reopen["unit"], reopen["actor"], reopen["reason"]) == (A, EDITOR["name"], "Sự cố mạng")
     log = storage.db.change_log(store)
     assert ((log["action"] == "appraisal_reopen") & (log["changed_by"] == EDITOR["name"])).sum() == 1
     # After the reopened deadline it locks again.
-    with pytest.raises(ap.FormLocked):
-        ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=datetime(2026, 12, 21))
+    with pytest.raises(round_faults.FormLocked):
+        self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=datetime(2026, 12, 21))
 
 
 def test_a_unit_sees_and_changes_only_its_own_form(store, fw, rnd):
     r = rnd
-    f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
+    f = self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0)
     assert len(f) == sum(len(leaf.variables) for leaf in r.view.leaves)
     assert {"code", "name_vi", "max_points", "rule", "variable", "meaning_vi", "unit", "value", "not_applicable",
             "na_allowed", "evidence_text", "n_evidence", "explanation", "decided_value", "decided_reason",
             "decided_by", "stale", "reply", "status", "editable"} <= set(f.columns)
-    assert ap.form(store, fw, r.rid, A, EDITOR, now=T0)["code"].tolist() == f["code"].tolist()
+    assert self_assessment.form(store, fw, r.rid, A, EDITOR, now=T0)["code"].tolist() == f["code"].tolist()
     for actor in (r.actors[B], r.actors[M1], None):
-        with pytest.raises(ap.NotYourUnit):
-            ap.form(store, fw, r.rid, A, actor, now=T0)
-    for call in (lambda: ap.save_draft(store, fw, r.rid, A, r.values, r.actors[B], now=T0),
-                 lambda: ap.submit(store, fw, r.rid, A, r.actors[B], now=T0),
-                 lambda: ap.add_evidence(store, r.rid, A, "I.1", r.actors[B], doc_number="1", now=T0),
-                 lambda: ap.reply(store, r.rid, A, "I.1", "x", r.actors[B], now=T0),
-                 lambda: ap.save_draft(store, fw, r.rid, A, r.values, EDITOR, now=T0)):
-        with pytest.raises(ap.NotYourUnit):
+        with pytest.raises(round_faults.NotYourUnit):
+            self_assessment.form(store, fw, r.rid, A, actor, now=T0)
+    for call in (lambda: self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[B], now=T0),
+                 lambda: self_assessment.submit(store, fw, r.rid, A, r.actors[B], now=T0),
+                 lambda: self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[B], doc_number="1", now=T0),
+                 lambda: self_assessment.reply(store, r.rid, A, "I.1", "x", r.actors[B], now=T0),
+                 lambda: self_assessment.save_draft(store, fw, r.rid, A, r.values, EDITOR, now=T0)):
+        with pytest.raises(round_faults.NotYourUnit):
             call()
     assert storage.appraisal.appraisal_history(store, "appraisal_values", r.rid).empty
 
 
 def test_council_rules(store, fw, rnd):
     r = rnd
-    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
     m1 = r.actors[M1]
     mine = next(c for c in r.codes if r.member_of[c] == M1)
     theirs = next(c for c in r.codes if r.member_of[c] == M2)
     leaf = r.view.nodes[mine]
     own = {v: float(r.values.set_index(["indicator", "variable"]).at[(mine, v), "value"])
            for v in leaf.variable_names()}
-    with pytest.raises(ap.NotSubmitted):           # a draft is not appraised
-        ap.decide(store, fw, r.rid, A, mine, own, "", m1, now=T0)
-    ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
-    with pytest.raises(ap.NotAssigned):
-        ap.decide(store, fw, r.rid, A, theirs, {v: 1.0 for v in r.view.nodes[theirs].variable_names()}, "x", m1,
+    with pytest.raises(round_faults.NotSubmitted):           # a draft is not appraised
+        council.decide(store, fw, r.rid, A, mine, own, "", m1, now=T0)
+    self_assessment.submit(store, fw, r.rid, A, r.actors[A], now=T0)
+    with pytest.raises(round_faults.NotAssigned):
+        council.decide(store, fw, r.rid, A, theirs, {v: 1.0 for v in r.view.nodes[theirs].variable_names()}, "x", m1,
                   now=T0)
-    with pytest.raises(ap.NotAssigned):            # a unit user is not a member
-        ap.decide(store, fw, r.rid, A, mine, own, "", r.actors[A], now=T0)
+    with pytest.raises(round_faults.NotAssigned):            # a unit user is not a member
+        council.decide(store, fw, r.rid, A, mine, own, "", r.actors[A], now=T0)
     changed = {v: x + 1 for v, x in own.items()}
-    with pytest.raises(ap.ReasonRequired):
-        ap.decide(store, fw, r.rid, A, mine, changed, "  ", m1, now=T0)
-    ap.decide(store, fw, r.rid, A, mine, own, "", m1, now=T0)              # unchanged: no reason needed
-    with pytest.raises(ap.BadValue):
-        ap.decide(store, fw, r.rid, A, mine, {v: -1.0 for v in own}, "âm", m1, now=T0)
-    with pytest.raises(ap.UnknownCriterion):
-        ap.decide(store, fw, r.rid, A, mine, {"zz": 1.0}, "x", m1, now=T0)
-    q = ap.queue(store, fw, r.rid, m1, now=T0)
+    with pytest.raises(round_faults.ReasonRequired):
+        council.decide(store, fw, r.rid, A, mine, changed, "  ", m1, now=T0)
+    council.decide(store, fw, r.rid, A, mine, own, "", m1, now=T0)              # unchanged: no reason needed
+    with pytest.raises(round_faults.BadValue):
+        council.decide(store, fw, r.rid, A, mine, {v: -1.0 for v in own}, "âm", m1, now=T0)
+    with pytest.raises(round_faults.UnknownCriterion):
+        council.decide(store, fw, r.rid, A, mine, {"zz": 1.0}, "x", m1, now=T0)
+    q = council.queue(store, fw, r.rid, m1, now=T0)
     assert set(q["code"]) == {c for c in r.codes if r.member_of[c] == M1}
     # A batch is checked whole: one unassigned criterion and nothing of it is written.
     n = len(storage.appraisal.appraisal_history(store, "appraisal_decisions", r.rid))
-    with pytest.raises(ap.NotAssigned):
-        ap.decide_many(store, fw, r.rid, [(A, mine, own, ""), (A, theirs, {v: 1.0 for v in
+    with pytest.raises(round_faults.NotAssigned):
+        council.decide_many(store, fw, r.rid, [(A, mine, own, ""), (A, theirs, {v: 1.0 for v in
                                           r.view.nodes[theirs].variable_names()}, "x")], m1, now=T0)
     assert len(storage.appraisal.appraisal_history(store, "appraisal_decisions", r.rid)) == n
     # The unit withdraws and changes that criterion: the decision becomes stale ("cần xem lại").
-    ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=1))
+    self_assessment.withdraw(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=1))
     var = leaf.variable_names()[0]
-    ap.save_draft(store, fw, r.rid, A, with_value(r.values, mine, var, own[var] + 1), r.actors[A],
+    self_assessment.save_draft(store, fw, r.rid, A, with_value(r.values, mine, var, own[var] + 1), r.actors[A],
                   now=T0 + timedelta(hours=2))
-    f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=2))
+    f = self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0 + timedelta(hours=2))
     assert f.loc[f["code"] == mine, "stale"].all() and not f.loc[f["code"] != mine, "stale"].any()
     # The council still sees (and appraises) what A submitted, not its unsubmitted draft.
-    q = ap.queue(store, fw, r.rid, m1, now=T0 + timedelta(hours=2)).set_index(["unit", "code", "variable"])
+    q = council.queue(store, fw, r.rid, m1, now=T0 + timedelta(hours=2)).set_index(["unit", "code", "variable"])
     assert q.at[(A, mine, var), "self_value"] == own[var] and q.at[(A, mine, var), "stale"]
     assert f.set_index(["code", "variable"]).at[(mine, var), "value"] == own[var] + 1
 
@@ -328,58 +345,61 @@ def test_one_reply_only_after_a_decision_where_allowed(store, fw, rnd):
     r = rnd
     submitted(store, fw, r, A)
     code = r.codes[0]
-    with pytest.raises(ap.ReplyNotAllowed):
-        ap.reply(store, r.rid, A, code, "Chưa có quyết định", r.actors[A], now=T0)
+    with pytest.raises(round_faults.ReplyNotAllowed):
+        self_assessment.reply(store, r.rid, A, code, "Chưa có quyết định", r.actors[A], now=T0)
     leaf = r.view.nodes[code]
-    ap.decide(store, fw, r.rid, A, code, {v: 0.0 for v in leaf.variable_names()}, "Không có minh chứng",
+    council.decide(store, fw, r.rid, A, code, {v: 0.0 for v in leaf.variable_names()}, "Không có minh chứng",
               r.actors[r.member_of[code]], now=T0)
-    with pytest.raises(ap.TextRequired):
-        ap.reply(store, r.rid, A, code, " ", r.actors[A], now=T0)
-    ap.reply(store, r.rid, A, code, "Xin gửi lại minh chứng", r.actors[A], now=T0)
-    with pytest.raises(ap.ReplyNotAllowed):
-        ap.reply(store, r.rid, A, code, "Lần hai", r.actors[A], now=T0)
+    with pytest.raises(round_faults.TextRequired):
+        self_assessment.reply(store, r.rid, A, code, " ", r.actors[A], now=T0)
+    self_assessment.reply(store, r.rid, A, code, "Xin gửi lại minh chứng", r.actors[A], now=T0)
+    with pytest.raises(round_faults.ReplyNotAllowed):
+        self_assessment.reply(store, r.rid, A, code, "Lần hai", r.actors[A], now=T0)
     # Two sessions that both passed the check: the store refuses the second inside its transaction.
     row = pd.DataFrame([{"unit": A, "indicator": code, "kind": "reply", "text": "x", "saved_by": "x", "saved_at": T0}])
-    with pytest.raises(ap.ReplyNotAllowed):
+    with pytest.raises(round_faults.ReplyNotAllowed):
         storage.appraisal.appraisal_record(store, r.rid, {"appraisal_notes": row}, who="x", action="appraisal_reply", target="t",
                                refuse_if=("SELECT 1 FROM appraisal_notes WHERE round_id = ? AND unit = ? AND "
                                           "indicator = ? AND kind = 'reply'", [r.rid, A, code],
-                                          ap.ReplyNotAllowed("second")))
+                                          round_faults.ReplyNotAllowed("second")))
     assert len(storage.appraisal.appraisal_history(store, "appraisal_notes", r.rid)) == 1
-    f = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
+    f = self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0)
     assert f.loc[f["code"] == code, "reply"].eq("Xin gửi lại minh chứng").all()
     assert f.loc[f["code"] == code, "decided_reason"].eq("Không có minh chứng").all()
 
 
 def test_no_reply_when_the_round_allows_none(store, fw):
     rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A], False, EDITOR, now=T0)
-    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
-    actor = ap.authenticate(store, issued.at[0, "account"], issued.at[0, "password"])
-    with pytest.raises(ap.ReplyNotAllowed):
-        ap.reply(store, rid, A, "I.1", "x", actor, now=T0)
+    issued = round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
+    actor = round_accounts.authenticate(store, issued.at[0, "account"], issued.at[0, "password"])
+    with pytest.raises(round_faults.ReplyNotAllowed):
+        self_assessment.reply(store, rid, A, "I.1", "x", actor, now=T0)
 
 
 def test_after_close_everything_is_refused(store, fw, rnd):
     r = rnd
     submitted(store, fw, r, A, B)
+    for unit in (A, B):
+        decide_council_criteria(store, fw, r, unit)
     res = ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
-    assert res["kept_self"] == 2 * len(r.codes)
+    kept = 2 * len(round_rules.unit_codes(r.view))
+    assert res["kept_self"] == kept
     ev = storage.appraisal.appraisal_history(store, "appraisal_events", r.rid)
-    assert ev["reason"].iloc[-1].startswith(f"{2 * len(r.codes)} tiêu chí chưa thẩm định")
+    assert ev["reason"].iloc[-1].startswith(f"{kept} tiêu chí chưa thẩm định")
     code = r.codes[0]
     one = {v: 1.0 for v in r.view.nodes[code].variable_names()}
-    calls = [lambda: ap.save_draft(store, fw, r.rid, C, r.values, r.actors[C], now=T0),
-             lambda: ap.submit(store, fw, r.rid, C, r.actors[C], now=T0),
-             lambda: ap.withdraw(store, fw, r.rid, A, r.actors[A], now=T0),
-             lambda: ap.add_evidence(store, r.rid, C, code, r.actors[C], doc_number="1", now=T0),
-             lambda: ap.decide(store, fw, r.rid, A, code, one, "x", r.actors[r.member_of[code]], now=T0),
-             lambda: ap.reply(store, r.rid, A, code, "x", r.actors[A], now=T0),
+    calls = [lambda: self_assessment.save_draft(store, fw, r.rid, C, r.values, r.actors[C], now=T0),
+             lambda: self_assessment.submit(store, fw, r.rid, C, r.actors[C], now=T0),
+             lambda: self_assessment.withdraw(store, fw, r.rid, A, r.actors[A], now=T0),
+             lambda: self_assessment.add_evidence(store, r.rid, C, code, r.actors[C], doc_number="1", now=T0),
+             lambda: council.decide(store, fw, r.rid, A, code, one, "x", r.actors[r.member_of[code]], now=T0),
+             lambda: self_assessment.reply(store, r.rid, A, code, "x", r.actors[A], now=T0),
              lambda: ap.reopen(store, r.rid, C, date(2026, 12, 20), "x", EDITOR, now=T0),
              lambda: ap.set_deadline(store, r.rid, date(2026, 12, 30), EDITOR, "x", now=T0),
-             lambda: ap.assign(store, r.rid, {code: None}, EDITOR, now=T0),
+             lambda: council.assign(store, r.rid, {code: None}, EDITOR, now=T0),
              lambda: ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)]
     for call in calls:
-        with pytest.raises(ap.RoundClosed):
+        with pytest.raises(round_faults.RoundClosed):
             call()
     assert ap.unit_status(store, r.rid, now=T0)["editable"].eq(False).all()
 
@@ -387,9 +407,14 @@ def test_after_close_everything_is_refused(store, fw, rnd):
 def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, monkeypatch):
     r = rnd
     submitted(store, fw, r, A)
-    with pytest.raises(ap.RoundUndecided) as exc:
+    theirs = sorted(set(r.codes) - round_rules.unit_codes(r.view))
+    with pytest.raises(round_faults.CouncilUndecided) as exc:     # no self value to keep: never closed undecided
+        ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0)
+    assert exc.value.detail == ", ".join(theirs)
+    decide_council_criteria(store, fw, r, A)
+    with pytest.raises(round_faults.RoundUndecided) as exc:
         ap.close_round(store, fw, r.rid, EDITOR, now=T0)
-    assert exc.value.detail == str(len(r.codes))
+    assert exc.value.detail == str(len(round_rules.unit_codes(r.view)))
 
     def snapshot():
         return (storage.inputs.counts(store)["raw_inputs"], storage.inputs.counts(store)["imports"],
@@ -419,16 +444,16 @@ def test_close_refused_while_undecided_and_atomic_on_failure(store, fw, rnd, mon
 def test_a_status_change_between_check_and_write_is_refused(store, fw, rnd):
     r = rnd
     full = storage.appraisal.appraisal_token(store, r.rid, full=True)
-    ap.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0)       # a save under a close
+    self_assessment.save_draft(store, fw, r.rid, B, r.values, r.actors[B], now=T0)       # a save under a close
     assert storage.appraisal.appraisal_token(store, r.rid) < storage.appraisal.appraisal_token(store, r.rid, full=True) != full
-    with pytest.raises(ap.RoundChanged):
+    with pytest.raises(round_faults.RoundChanged):
         storage.appraisal.close_appraisal_round(store, r.rid, pd.DataFrame(), pd.DataFrame(), entity_group=GROUP,
                                     framework_id="hue_units", flag="self_assessed", file_name="x", who="x", at=T0,
                                     reason=None, guard=(r.rid, None, full, True))
     token = storage.appraisal.appraisal_token(store, r.rid, A)
-    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
-    ap.submit(store, fw, r.rid, A, r.actors[A], now=T0)
-    with pytest.raises(ap.RoundChanged):
+    self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    self_assessment.submit(store, fw, r.rid, A, r.actors[A], now=T0)
+    with pytest.raises(round_faults.RoundChanged):
         storage.appraisal.appraisal_record(store, r.rid, {"appraisal_values": pd.DataFrame(
             [{"unit": A, "indicator": "I.1", "variable": "item1", "value": 1.0, "not_applicable": False}])},
             who="x", action="t", target="t", guard=(r.rid, A, token))
@@ -436,103 +461,103 @@ def test_a_status_change_between_check_and_write_is_refused(store, fw, rnd):
 
 def test_evidence_files(store, fw, rnd, monkeypatch):
     r = rnd
-    eid = ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="../../Biên bản họp.PDF",
+    eid = self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="../../Biên bản họp.PDF",
                           content=b"%PDF-1.4 x", now=T0)
     row = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").loc[eid]
     assert row["file_path"].endswith("_bien-ban-hop.pdf") and "/" not in row["file_path"]
     assert row["file_name"] == "Biên bản họp.PDF"
-    assert ap.evidence_path(store, r.rid, row["file_path"]).read_bytes() == b"%PDF-1.4 x"
-    with pytest.raises(ap.BadEvidenceFile):
-        ap.evidence_path(store, r.rid, "../../x")
+    assert self_assessment.evidence_path(store, r.rid, row["file_path"]).read_bytes() == b"%PDF-1.4 x"
+    with pytest.raises(round_faults.BadEvidenceFile):
+        self_assessment.evidence_path(store, r.rid, "../../x")
     for name, content in (("virus.exe", b"MZ"), ("a.pdf", b""), ("noext", b"x")):
-        with pytest.raises(ap.BadEvidenceFile):
-            ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name=name, content=content, now=T0)
+        with pytest.raises(round_faults.BadEvidenceFile):
+            self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name=name, content=content, now=T0)
     monkeypatch.setattr(limits, "MAX_EVIDENCE_BYTES", 10)
-    with pytest.raises(ap.BadEvidenceFile):
-        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="a.png", content=b"x" * 11, now=T0)
-    with pytest.raises(ap.EvidenceEmpty):
-        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], issuer="UBND", now=T0)
-    with pytest.raises(ap.EvidenceEmpty):
-        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], link="javascript:alert(1)", now=T0)
-    with pytest.raises(ap.TextTooLong):
-        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="x" * 5001, now=T0)
-    with pytest.raises(ap.BadValue):
-        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="1", doc_date="31/02/2026", now=T0)
-    with pytest.raises(ap.TextTooLong):
-        ap.save_draft(store, fw, r.rid, A, None, r.actors[A], explanations={"I.1": "y" * 5001}, now=T0)
-    dated = ap.add_evidence(store, r.rid, A, "I.3", r.actors[A], doc_number="5/QĐ", doc_date="01/02/2026", now=T0)
+    with pytest.raises(round_faults.BadEvidenceFile):
+        self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="a.png", content=b"x" * 11, now=T0)
+    with pytest.raises(round_faults.EvidenceEmpty):
+        self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], issuer="UBND", now=T0)
+    with pytest.raises(round_faults.EvidenceEmpty):
+        self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], link="javascript:alert(1)", now=T0)
+    with pytest.raises(round_faults.TextTooLong):
+        self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="x" * 5001, now=T0)
+    with pytest.raises(round_faults.BadValue):
+        self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], doc_number="1", doc_date="31/02/2026", now=T0)
+    with pytest.raises(round_faults.TextTooLong):
+        self_assessment.save_draft(store, fw, r.rid, A, None, r.actors[A], explanations={"I.1": "y" * 5001}, now=T0)
+    dated = self_assessment.add_evidence(store, r.rid, A, "I.3", r.actors[A], doc_number="5/QĐ", doc_date="01/02/2026", now=T0)
     assert pd.Timestamp(storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").at[dated, "doc_date"]) \
         == pd.Timestamp(2026, 2, 1)                                       # dd/mm/yyyy, as written in Vietnam
     monkeypatch.setattr(limits, "MAX_EVIDENCE_BYTES", 10_000)
-    win = ap.add_evidence(store, r.rid, A, "I.2", r.actors[A], file_name="C:\\Users\\a\\Tờ trình.docx",
+    win = self_assessment.add_evidence(store, r.rid, A, "I.2", r.actors[A], file_name="C:\\Users\\a\\Tờ trình.docx",
                           content=office_file("docx"), now=T0)
     got = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).set_index("evidence_id").loc[win]
     assert got["file_name"] == "Tờ trình.docx" and got["file_path"].endswith("_to-trinh.docx")
-    assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 1
-    assert ap.remove_evidence(store, r.rid, A, eid, r.actors[A], now=T0)
-    assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 0
+    assert self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 1
+    assert self_assessment.remove_evidence(store, r.rid, A, eid, r.actors[A], now=T0)
+    assert self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0).set_index("code").loc["I.1", "n_evidence"] == 0
     assert len(storage.appraisal.appraisal_history(store, "appraisal_evidence", r.rid)) == 3     # kept, marked removed
 
 
 def test_accounts_sign_in_reissue_and_disable(store, rnd):
     r = rnd
-    acc = ap.accounts(store, PROVINCE)
+    acc = round_accounts.accounts(store, PROVINCE)
     assert "pw_hash" not in acc.columns and len(acc) == 6
     row = r.issued.set_index("display_name").loc[A]
     assert row["account"] == "phuong-thuan-hoa" and len(row["password"]) == 12
     assert storage.accounts.account_row(store, "phuong-thuan-hoa")["pw_hash"].startswith("$argon2id$")
     assert r.issued.set_index("display_name").at[M1, "account"] == "hd-tran-thi-hoi-dong"
-    assert ap.authenticate(store, "phuong-thuan-hoa", "sai mật khẩu") is None
-    assert ap.authenticate(store, "khong-co", row["password"]) is None
-    assert ap.authenticate(store, " Phuong-Thuan-Hoa ", row["password"]) == {
+    assert round_accounts.authenticate(store, "phuong-thuan-hoa", "sai mật khẩu") is None
+    assert round_accounts.authenticate(store, "khong-co", row["password"]) is None
+    assert round_accounts.authenticate(store, " Phuong-Thuan-Hoa ", row["password"]) == {
         "name": A, "role": "unit", "account": "phuong-thuan-hoa", "unit": A, "province": PROVINCE}
-    ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A, "email": "thuanhoa@hue.gov.vn"}], EDITOR)
-    assert ap.actor_for_email(store, "ThuanHoa@hue.gov.vn")["unit"] == A
-    again = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
-    assert ap.actor_for_email(store, "thuanhoa@hue.gov.vn")["account"] == "phuong-thuan-hoa"   # kept
+    round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A, "email": "thuanhoa@hue.gov.vn"}], EDITOR)
+    assert round_accounts.actor_for_email(store, "ThuanHoa@hue.gov.vn")["unit"] == A
+    again = round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], EDITOR)
+    assert round_accounts.actor_for_email(store, "thuanhoa@hue.gov.vn")["account"] == "phuong-thuan-hoa"   # kept
     assert again.at[0, "account"] == "phuong-thuan-hoa"
-    assert ap.authenticate(store, "phuong-thuan-hoa", row["password"]) is None
-    assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is not None
-    with pytest.raises(ap.AccountExists):
-        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": "phuong-thuan-hoa"}], EDITOR)
-    with pytest.raises(ap.UnknownUnit):
-        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": "Xã Không Có"}], EDITOR)
+    assert round_accounts.authenticate(store, "phuong-thuan-hoa", row["password"]) is None
+    assert round_accounts.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is not None
+    with pytest.raises(round_faults.AccountExists):
+        round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": "phuong-thuan-hoa"}], EDITOR)
+    with pytest.raises(round_faults.UnknownUnit):
+        round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": "Xã Không Có"}], EDITOR)
     for login in ("Phường A", "a b", "x", "đ-x"):
-        with pytest.raises(ap.BadLogin):
-            ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": login}], EDITOR)
-    with pytest.raises(ap.AccountExists):
-        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B}, {"role": "unit", "unit": B}], EDITOR)
+        with pytest.raises(round_faults.BadLogin):
+            round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B, "account": login}], EDITOR)
+    with pytest.raises(round_faults.AccountExists):
+        round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": B}, {"role": "unit", "unit": B}], EDITOR)
     with pytest.raises(EditorRequired):
-        ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
-    assert ap.disable_account(store, "phuong-thuan-hoa", EDITOR)
-    assert ap.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is None
-    assert ap.actor_for_email(store, "thuanhoa@hue.gov.vn") is None
+        round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": A}], r.actors[B])
+    assert round_accounts.disable_account(store, "phuong-thuan-hoa", EDITOR)
+    assert round_accounts.authenticate(store, "phuong-thuan-hoa", again.at[0, "password"]) is None
+    assert round_accounts.actor_for_email(store, "thuanhoa@hue.gov.vn") is None
     assert not store.query("SELECT 1 FROM change_log WHERE detail LIKE '%argon2%'").shape[0]
     import openpyxl, io
-    ws = openpyxl.load_workbook(io.BytesIO(ap.accounts_workbook(again))).active
-    assert [c.value for c in ws[1]] == list(ap.ACCOUNT_COLUMNS)
+    ws = openpyxl.load_workbook(io.BytesIO(round_accounts.accounts_workbook(again))).active
+    assert [c.value for c in ws[1]] == list(round_accounts.ACCOUNT_COLUMNS)
     assert [c.value for c in ws[1]][3:6] == ["Đơn vị/Thành viên", "Tên đăng nhập", "Mật khẩu"]
 
 
 def test_rounds_for_each_actor(store, fw, rnd):
     r = rnd
-    with pytest.raises(ap.RoundExists):
+    with pytest.raises(round_faults.RoundExists):
         ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [C], True, EDITOR, now=T0)
     other = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR + 1, DEADLINE, "", [C], True, EDITOR, now=T0)
     assert ap.rounds_for(store, r.actors[A], now=T0)["round_id"].tolist() == [r.rid]
     assert ap.rounds_for(store, r.actors[C], now=T0)["round_id"].tolist() == [other, r.rid]
     assert ap.rounds_for(store, r.actors[M1], now=T0)["round_id"].tolist() == [r.rid]
     assert ap.rounds_for(store, EDITOR, now=T0)["round_id"].tolist() == [other, r.rid]
-    assert ap.to_vietnam(datetime(2026, 12, 15, 16, 59, 59)) == datetime(2026, 12, 15, 23, 59, 59)
+    assert round_rules.to_vietnam(datetime(2026, 12, 15, 16, 59, 59)) == datetime(2026, 12, 15, 23, 59, 59)
 
 
 def test_open_round_checks(store, fw):
     unit = {"name": "x", "role": "unit", "account": "x", "unit": A}
     with pytest.raises(EditorRequired):
         ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A], True, unit, now=T0)
-    with pytest.raises(ap.UnknownUnit):
+    with pytest.raises(round_faults.UnknownUnit):
         ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A, "Sở Nội vụ"], True, EDITOR, now=T0)
-    with pytest.raises(ap.BadDeadline):
+    with pytest.raises(round_faults.BadDeadline):
         ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, date(2026, 11, 30), "", [A], True, EDITOR, now=T0)
     rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, "", [A], True, EDITOR, now=T0)
     rs = ap.rounds(store, "hue_units", PROVINCE, now=T0)
@@ -545,7 +570,7 @@ def test_open_round_checks(store, fw):
     last = ap.round_events(store, rid).iloc[-1]
     assert (last["event"], last["reason"], last["until"]) == ("deadline", "Gia hạn chung",
                                                              pd.Timestamp(2026, 12, 31, 16, 59, 59))
-    with pytest.raises(ap.ReasonRequired):
+    with pytest.raises(round_faults.ReasonRequired):
         ap.set_deadline(store, rid, date(2027, 1, 5), EDITOR, "", now=AFTER)
 
 
@@ -556,7 +581,7 @@ def test_open_round_checks(store, fw):
     (date(2024, 2, 29), datetime(2024, 2, 29, 16, 59, 59)),
 ])
 def test_deadline_is_the_end_of_the_day_in_vietnam(day, utc):
-    assert ap.deadline_utc(day) == utc
+    assert round_rules.deadline_utc(day) == utc
 
 
 DL = datetime(2026, 12, 15, 16, 59, 59)
@@ -586,7 +611,7 @@ def ev(*rows):
 ])
 def test_unit_states(events, has_values, closed, now, status, editable, late):
     values = pd.DataFrame({"unit": ["u"] if has_values else []})
-    st = ap.unit_states(["u"], events, values, DL, closed, now).iloc[0]
+    st = round_rules.unit_states(["u"], events, values, DL, closed, now).iloc[0]
     assert (st["status"], bool(st["editable"]), bool(st["late"])) == (status, editable, late)
 
 
@@ -610,7 +635,7 @@ def vals(*rows):
 ])
 def test_missing_evidence(values, evidence, missing):
     evd = pd.DataFrame(evidence, columns=["unit", "indicator"])
-    got = ap.missing_evidence(CRIT, values, evd)
+    got = round_rules.missing_evidence(CRIT, values, evd)
     assert list(zip(got["unit"], got["code"])) == missing
 
 
@@ -623,7 +648,7 @@ def test_missing_evidence(values, evidence, missing):
 ])
 def test_decision_becomes_stale_when_the_unit_changes_the_criterion_after_it(values, decisions, stale):
     d = decisions.assign(decided_by="hd-x", decided_at=T0, reason=None)
-    got = ap.decision_state(d, values)
+    got = round_rules.decision_state(d, values)
     assert bool(got.iloc[0]["stale"]) is stale
 
 
@@ -635,7 +660,7 @@ def test_progress_tables():
     dstate = pd.DataFrame({"unit": ["u", "u"], "code": ["K1", "K2"], "decided_by": "hd-x", "decided_at": T0,
                            "reason": None, "dseq": [5, 6], "stale": [False, True]})
     asg = pd.DataFrame({"code": ["K1", "K2"], "account": ["hd-x", "hd-y"]})
-    summary, per_unit, per_member = ap.progress_tables(states, CRIT, values, pd.DataFrame(
+    summary, per_unit, per_member = round_rules.progress_tables(states, CRIT, values, pd.DataFrame(
         columns=["unit", "indicator"]), dstate, asg, {"hd-x": "X"})
     assert summary == {"n_units": 3, "submitted": 1, "ever_submitted": 2, "late": 1, "not_submitted": 2,
                        "withdrawn": 0, "locked": 1, "missing_evidence": 2, "appraised": 0, "decided": 1, "to_decide": 6,
@@ -649,7 +674,7 @@ def test_gap_table():
     appr = pd.DataFrame({"unit": ["u", "u", "v"], "code": ["K1", "K2", "K1"], "points": [6.0, 5.0, 4.0]})
     dstate = pd.DataFrame({"unit": ["u", "v"], "code": ["K1", "K1"], "decided_by": ["hd-x", "hd-x"],
                            "reason": ["ít hơn", None], "stale": [False, False]})
-    g = ap.gap_table(self_pts, appr, dstate, {"hd-x": "Bà X"}, {"K1": "Tiêu chí 1", "K2": "Tiêu chí 2"})
+    g = round_rules.gap_table(self_pts, appr, dstate, {"hd-x": "Bà X"}, {"K1": "Tiêu chí 1", "K2": "Tiêu chí 2"})
     assert g[["unit", "code", "self_points", "appraised_points", "difference", "appraiser"]].astype(object).where(
         g[["unit", "code", "self_points", "appraised_points", "difference", "appraiser"]].notna(), None
     ).values.tolist() == [["u", "K1", 8.0, 6.0, -2.0, "Bà X"], ["u", "K2", 5.0, None, None, None],
@@ -659,7 +684,7 @@ def test_gap_table():
 def test_every_fault_has_a_message_in_both_languages():
     for lang in ("vi", "en"):
         faults = tomllib.loads((ROOT / "locales" / lang / "ui.toml").read_text(encoding="utf-8"))["faults"]
-        missing = [f.code for f in ap.FAULTS if not faults.get(f.code)]
+        missing = [f.code for f in round_faults.FAULTS if not faults.get(f.code)]
         assert not missing, (lang, missing)
 
 
@@ -681,7 +706,7 @@ def test_sample_round_for_screenshots(store):
     assert len(per_member) == 2
     unit = out["units"]["appraised"][0]
     account = out["accounts"].set_index("display_name").at[unit, "account"]
-    assert ap.authenticate(store, account, out["passwords"][account])["unit"] == unit
+    assert round_accounts.authenticate(store, account, out["passwords"][account])["unit"] == unit
     g = ap.gap(store, fw, out["round_id"], now=T0 + timedelta(days=1))
     assert (g["difference"].fillna(0) != 0).any() and g.loc[g["difference"].fillna(0) != 0, "reason"].notna().all()
     assert storage.inputs.current_inputs(store, "hue_units", GROUP, "appraised", "own").empty   # nothing leaks into own data
@@ -695,7 +720,7 @@ def test_sample_round_for_screenshots(store):
 def test_appraised_values_replace_only_decided_criteria(decided, expected):
     self_vals = vals(("u", "K1", "a", 8.0, False), ("u", "K2", "a", 5.0, False), ("v", "K1", "a", 4.0, False))
     decisions = vals(("u", "K1", "a", 6.0, False), ("v", "K1", "a", 1.0, False), ("v", "K2", "a", 9.0, False))
-    got = ap.appraised_values(self_vals, decisions, pd.DataFrame(decided, columns=["unit", "code"]))
+    got = round_rules.appraised_values(self_vals, decisions, pd.DataFrame(decided, columns=["unit", "code"]))
     assert dict(zip(zip(got["unit"], got["indicator"], got["variable"]), got["value"])) == expected
 
 
@@ -740,32 +765,32 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode"
     ("ods", office_file("ods"), True),
 ])
 def test_a_file_must_be_what_its_name_says(ext, content, ok):
-    assert ap.content_matches(ext, content) is ok
+    assert round_checks.content_matches(ext, content) is ok
 
 
 def test_executable_named_pdf_is_refused_and_nothing_stored(store, fw, rnd):
     r = rnd
-    with pytest.raises(ap.EvidenceContent) as err:
-        ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="bao_cao.pdf", content=EXE, now=T0)
+    with pytest.raises(round_faults.EvidenceContent) as err:
+        self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="bao_cao.pdf", content=EXE, now=T0)
     assert err.value.detail == "PDF"
     assert storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).empty
 
 
 def test_evidence_edit_keeps_the_file_and_replaces_the_row(store, fw, rnd):
     r = rnd
-    eid = ap.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="QĐ.pdf", content=b"%PDF-1.4 x",
+    eid = self_assessment.add_evidence(store, r.rid, A, "I.1", r.actors[A], file_name="QĐ.pdf", content=b"%PDF-1.4 x",
                           doc_number="12/QĐ", doc_date=date(2026, 3, 1), issuer="UBND", now=T0)
-    new = ap.edit_evidence(store, r.rid, A, eid, r.actors[A], indicator="I.2", doc_number="13/QĐ", now=T0)
+    new = self_assessment.edit_evidence(store, r.rid, A, eid, r.actors[A], indicator="I.2", doc_number="13/QĐ", now=T0)
     rows = storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A)
     assert rows["evidence_id"].tolist() == [new] and new != eid
     row = rows.iloc[0]
     assert (row["indicator"], row["doc_number"], row["file_name"]) == ("I.2", "13/QĐ", "QĐ.pdf")
     assert pd.isna(row["issuer"]) and pd.isna(row["doc_date"])      # the edit says what the item is now
-    with pytest.raises(ap.NotYourUnit):
-        ap.edit_evidence(store, r.rid, A, new, r.actors[B], doc_number="x", now=T0)
-    with pytest.raises(ap.EvidenceContent):
-        ap.edit_evidence(store, r.rid, A, new, r.actors[A], file_name="a.xlsx", content=EXE, now=T0)
-    assert ap.remove_evidence(store, r.rid, A, new, r.actors[A], now=T0)
+    with pytest.raises(round_faults.NotYourUnit):
+        self_assessment.edit_evidence(store, r.rid, A, new, r.actors[B], doc_number="x", now=T0)
+    with pytest.raises(round_faults.EvidenceContent):
+        self_assessment.edit_evidence(store, r.rid, A, new, r.actors[A], file_name="a.xlsx", content=EXE, now=T0)
+    assert self_assessment.remove_evidence(store, r.rid, A, new, r.actors[A], now=T0)
     assert storage.appraisal.appraisal_latest(store, "appraisal_evidence", r.rid, A).empty
 
 
@@ -782,7 +807,7 @@ def test_evidence_edit_keeps_the_file_and_replaces_the_row(store, fw, rnd):
 ])
 def test_value_problems(code, values, kind, limit):
     view = load_framework("hue_units").for_level("district")
-    got = ap.value_problems(view, {(code, v): x for v, x in values.items()})
+    got = round_checks.value_problems(view, {(code, v): x for v, x in values.items()})
     if kind is None:
         assert got == []
     else:
@@ -796,27 +821,27 @@ def test_save_refuses_values_beyond_the_rule_naming_the_limit(store, fw, rnd):
     for rows, detail in (([("I.10", "a", 60.0), ("I.10", "b", 48.0)], "I.10.a ≤ 48"),
                          ([("I.4", "a", 12.5)], "I.4.a ∈ ℕ")):
         df = pd.DataFrame([{"indicator": c, "variable": v, "value": x, "not_applicable": False} for c, v, x in rows])
-        with pytest.raises(ap.ValueRefused) as err:
-            ap.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)
+        with pytest.raises(round_faults.ValueRefused) as err:
+            self_assessment.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)
         assert err.value.detail == detail
-    assert ap.form(store, fw, r.rid, A, r.actors[A], now=T0)["value"].isna().all()       # nothing saved
+    assert self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0)["value"].isna().all()       # nothing saved
     ok = pd.DataFrame([{"indicator": "I.10", "variable": "b", "value": 48.0, "not_applicable": False}])
-    ap.save_draft(store, fw, r.rid, A, ok, r.actors[A], now=T0)
+    self_assessment.save_draft(store, fw, r.rid, A, ok, r.actors[A], now=T0)
     later = pd.DataFrame([{"indicator": "I.10", "variable": "a", "value": 60.0, "not_applicable": False}])
-    with pytest.raises(ap.ValueRefused):                  # against the saved whole too
-        ap.save_draft(store, fw, r.rid, A, later, r.actors[A], now=T0)
+    with pytest.raises(round_faults.ValueRefused):                  # against the saved whole too
+        self_assessment.save_draft(store, fw, r.rid, A, later, r.actors[A], now=T0)
 
 
 def test_units_do_not_enter_the_councils_criteria(store, fw, rnd):
     r = rnd
     assert r.view.nodes["VI.5"].scored_by == "automatic" and r.view.nodes["VI.6"].scored_by == "council"
     df = pd.DataFrame([{"indicator": "VI.5", "variable": "points", "value": 15.0, "not_applicable": False}])
-    with pytest.raises(ap.NotUnitScored) as err:
-        ap.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)
+    with pytest.raises(round_faults.NotUnitScored) as err:
+        self_assessment.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)
     assert err.value.detail == "VI.5"
     # a complete form without them is submitted
-    ap.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
-    assert ap.submit(store, fw, r.rid, A, r.actors[A], now=T0) == {"late": False}
+    self_assessment.save_draft(store, fw, r.rid, A, r.values, r.actors[A], now=T0)
+    assert self_assessment.submit(store, fw, r.rid, A, r.actors[A], now=T0) == {"late": False}
 
 
 def test_criteria_scored_by_reads_the_framework():
@@ -863,10 +888,10 @@ def test_a_criterion_a_registered_source_feeds_is_not_the_units_to_type(store, f
             "entity": {"column": "don_vi"}, "year": {"column": "nam"},
             "fields": [{"field": "so_tin", "indicator": "I.4", "variable": r.view.nodes["I.4"].variables[0].name}]})},
         who="Cán bộ")
-    form = ap.form(store, fw, r.rid, A, r.actors[A], now=T0)
+    form = self_assessment.form(store, fw, r.rid, A, r.actors[A], now=T0)
     row = form.loc[form["code"] == "I.4"].iloc[0]
     assert row["scored_by"] == "automatic"
     typed = r.values.loc[r.values["indicator"] == "I.4"]
-    with pytest.raises(ap.NotUnitScored) as err:
-        ap.save_draft(store, fw, r.rid, A, typed, r.actors[A], now=T0)
+    with pytest.raises(round_faults.NotUnitScored) as err:
+        self_assessment.save_draft(store, fw, r.rid, A, typed, r.actors[A], now=T0)
     assert err.value.detail == "I.4"

@@ -337,6 +337,7 @@ def test_an_account_signs_in_with_the_same_box_and_is_slowed_down_when_wrong(rou
 
     from dashboard import data
     from office import appraisal
+    from office import round_accounts
 
     at = round_app
     login, password = at.round["logins"][A], at.round["passwords"][A]
@@ -356,7 +357,7 @@ def test_an_account_signs_in_with_the_same_box_and_is_slowed_down_when_wrong(rou
     at.switch_page("pages/plan.py").run()
     assert at.button(key="plan_save_difficulty").disabled  # … so every data change stays closed to it
     # an editor disables the account: the next run signs it out
-    appraisal.disable_account(data.store(), login, {"name": "Kiểm thử", "role": "editor", "account": None,
+    round_accounts.disable_account(data.store(), login, {"name": "Kiểm thử", "role": "editor", "account": None,
                                                    "unit": None})
     at.switch_page("pages/self_assessment.py").run()
     assert not at.exception

@@ -7,14 +7,19 @@ import pandas as pd
 import pytest
 
 from office import appraisal as ap
+from office import self_assessment
+from office import round_rules
+from office import round_faults
+from office import round_accounts
+from office import council
 from tests.test_appraisal import (AFTER, EDITOR, M1, M2, T0, B, A, base_values, cheap_hashes, fill_evidence,  # noqa: F401
                                   fw, rnd, store, template_db)
 
 
 def submit(store, fw, r, unit, now=T0):
-    ap.save_draft(store, fw, r.rid, unit, r.values, r.actors[unit], now=now)
+    self_assessment.save_draft(store, fw, r.rid, unit, r.values, r.actors[unit], now=now)
     fill_evidence(store, fw, r, unit, now)
-    ap.submit(store, fw, r.rid, unit, r.actors[unit], now=now)
+    self_assessment.submit(store, fw, r.rid, unit, r.actors[unit], now=now)
 
 
 def log_rows(store) -> int:
@@ -26,25 +31,25 @@ def test_accept_as_submitted_writes_n_decisions_in_one_transaction(store, fw, rn
     submit(store, fw, r, B)
     mine = [c for c in r.codes if r.member_of[c] == M1]
     before = log_rows(store)
-    n = ap.accept_as_submitted(store, fw, r.rid, [(B, c) for c in mine], r.actors[M1], now=T0)
+    n = council.accept_as_submitted(store, fw, r.rid, [(B, c) for c in mine], r.actors[M1], now=T0)
     assert n == len(mine) and log_rows(store) - before == 1
-    q = ap.queue(store, fw, r.rid, r.actors[M1], now=T0)
+    q = council.queue(store, fw, r.rid, r.actors[M1], now=T0)
     q = q.loc[q["unit"] == B]
     assert q["decided_by"].notna().all()
     assert ((q["decided_value"] == q["self_value"]) | (q["decided_na"].astype(bool) & q["self_na"])).all()
     # not the other member's criteria, not an unsubmitted unit: refused as a whole (nothing written)
-    with pytest.raises(ap.NotAssigned):
-        ap.accept_as_submitted(store, fw, r.rid, [(B, c) for c in r.codes], r.actors[M1], now=T0)
-    with pytest.raises(ap.NotSubmitted):
-        ap.accept_as_submitted(store, fw, r.rid, [(A, mine[0])], r.actors[M1], now=T0)
+    with pytest.raises(round_faults.NotAssigned):
+        council.accept_as_submitted(store, fw, r.rid, [(B, c) for c in r.codes], r.actors[M1], now=T0)
+    with pytest.raises(round_faults.NotSubmitted):
+        council.accept_as_submitted(store, fw, r.rid, [(A, mine[0])], r.actors[M1], now=T0)
     assert log_rows(store) - before == 1
-    assert ap.accept_as_submitted(store, fw, r.rid, [], r.actors[M1], now=T0) == 0
+    assert council.accept_as_submitted(store, fw, r.rid, [], r.actors[M1], now=T0) == 0
 
 
 def test_reason_only_where_the_value_changes(store, fw, rnd):
     r = rnd
     submit(store, fw, r, B)
-    q = ap.queue(store, fw, r.rid, r.actors[M1], now=T0)
+    q = council.queue(store, fw, r.rid, r.actors[M1], now=T0)
     codes = [c for c, g in q.loc[q["unit"] == B].groupby("code", sort=False) if (g["self_value"] > 0).all()]
     for code, change, reason, refused in [(codes[0], False, "", False),      # the unit's value kept: no reason
                                           (codes[1], True, "", True),        # changed without a reason: refused
@@ -52,10 +57,10 @@ def test_reason_only_where_the_value_changes(store, fw, rnd):
         g = q.loc[(q["unit"] == B) & (q["code"] == code)]
         values = {v: (0.0 if change else float(x)) for v, x in zip(g["variable"], g["self_value"])}
         if refused:
-            with pytest.raises(ap.ReasonRequired):
-                ap.decide_many(store, fw, r.rid, [(B, code, values, reason)], r.actors[M1], now=T0)
+            with pytest.raises(round_faults.ReasonRequired):
+                council.decide_many(store, fw, r.rid, [(B, code, values, reason)], r.actors[M1], now=T0)
         else:
-            assert ap.decide_many(store, fw, r.rid, [(B, code, values, reason)], r.actors[M1], now=T0) == 1
+            assert council.decide_many(store, fw, r.rid, [(B, code, values, reason)], r.actors[M1], now=T0) == 1
 
 
 def test_council_scored_criteria_have_no_self_value_to_accept(store, fw, rnd, monkeypatch):
@@ -63,36 +68,36 @@ def test_council_scored_criteria_have_no_self_value_to_accept(store, fw, rnd, mo
     submit(store, fw, r, B)
     mine = [c for c in r.codes if r.member_of[c] == M1]
     own = mine[0]
-    real = ap.scored_by
-    monkeypatch.setattr(ap, "scored_by", lambda f, c: "council" if c == own else real(f, c))
-    q = ap.queue(store, fw, r.rid, r.actors[M1], now=T0)
+    real = round_rules.scored_by
+    monkeypatch.setattr(council, "scored_by", lambda f, c: "council" if c == own else real(f, c))
+    q = council.queue(store, fw, r.rid, r.actors[M1], now=T0)
     assert set(q.loc[q["code"] == own, "scored_by"]) == {"council"}
-    n = ap.accept_as_submitted(store, fw, r.rid, [(B, c) for c in mine], r.actors[M1], now=T0)
+    n = council.accept_as_submitted(store, fw, r.rid, [(B, c) for c in mine], r.actors[M1], now=T0)
     assert n == len(mine) - 1                               # skipped: nothing of the unit's to accept
     g = q.loc[(q["unit"] == B) & (q["code"] == own)]
     values = {v: 0.0 for v in g["variable"]}                # the council enters it; no reason needed
-    assert ap.decide_many(store, fw, r.rid, [(B, own, values, "")], r.actors[M1], now=T0) == 1
+    assert council.decide_many(store, fw, r.rid, [(B, own, values, "")], r.actors[M1], now=T0) == 1
 
 
 def test_scored_by_reads_the_node_attribute_by_default(fw):
     view = fw.for_level("commune")
-    assert {ap.scored_by(view, leaf.code) for leaf in view.leaves} <= {"unit", "council", "automatic"}
+    assert {round_rules.scored_by(view, leaf.code) for leaf in view.leaves} <= {"unit", "council", "automatic"}
 
 
 def test_assignment_by_group_keeps_the_history(store, fw, rnd):
     r = rnd
-    group_i = ap.group_assignment(fw, "commune", ["I"], r.actors[M2]["account"])
+    group_i = council.group_assignment(fw, "commune", ["I"], r.actors[M2]["account"])
     assert group_i and all(c.startswith("I.") for c in group_i)
     assert set(group_i) == {c for c in r.codes if c.startswith("I.")}
-    changed = ap.assign(store, r.rid, group_i, EDITOR, now=T0)
+    changed = council.assign(store, r.rid, group_i, EDITOR, now=T0)
     assert changed == sum(1 for c in group_i if r.member_of[c] == M1)
-    now = ap.assignments(store, r.rid).set_index("code")["account"]
+    now = council.assignments(store, r.rid).set_index("code")["account"]
     assert all(now[c] == r.actors[M2]["account"] for c in group_i)
     import storage.appraisal
     hist = storage.appraisal.appraisal_history(store, "appraisal_assignments", r.rid)
     assert len(hist) == len(r.codes) + changed              # the first assignment kept, the change added
-    assert ap.group_assignment(fw, "commune", [], "x") == {}
-    two = ap.group_assignment(fw, "commune", ["I", "II"], None)
+    assert council.group_assignment(fw, "commune", [], "x") == {}
+    two = council.group_assignment(fw, "commune", ["I", "II"], None)
     assert len(two) > len(group_i) and set(two.values()) == {None}
 
 
@@ -103,15 +108,15 @@ def test_close_before_the_deadline_needs_the_typed_confirmation(store, fw, rnd):
     assert (check["submitted"], check["not_submitted"], check["n_units"]) == (1, 3, 4)
     assert check["before_deadline"] and check["needs_confirmation"] and check["undecided"] == len(r.codes)
     for typed in ("", "ok", "kết"):
-        with pytest.raises(ap.CloseNotConfirmed):
+        with pytest.raises(round_faults.CloseNotConfirmed):
             ap.close_round(store, fw, r.rid, EDITOR, keep_self_for_undecided=True, now=T0, confirm=typed)
     assert ap.round_info(store, r.rid, now=T0)["status"] != "closed"
     assert ap.confirmation_ok(check, " vòng  THỬ nghiệm ") and ap.confirmation_ok(check, "kết thúc")
     # the gap table before close is the one after close (the same builder)
-    q = ap.queue(store, fw, r.rid, r.actors[M1], now=T0)
+    q = council.queue(store, fw, r.rid, r.actors[M1], now=T0)
     code = next(c for c, g in q.loc[q["unit"] == B].groupby("code", sort=False) if (g["self_value"] > 0).all())
     g = q.loc[(q["unit"] == B) & (q["code"] == code)]
-    ap.decide(store, fw, r.rid, B, code, {v: 0.0 for v in g["variable"]}, "Thiếu minh chứng", r.actors[M1], now=T0)
+    council.decide(store, fw, r.rid, B, code, {v: 0.0 for v in g["variable"]}, "Thiếu minh chứng", r.actors[M1], now=T0)
     before = ap.gap(store, fw, r.rid, now=T0)
     row = before.loc[before["code"] == code].iloc[0]
     assert row["reason"] == "Thiếu minh chứng" and row["difference"] < 0
@@ -139,9 +144,9 @@ def test_accounts_workbook_is_printable_with_role_round_address_steps():
                             "role": "unit", "unit": "Phường Phú Xuân"},
                            {"display_name": "Trần Thị Hội Đồng", "account": "hd-tran", "password": "y" * 14,
                             "role": "council", "unit": None}])
-    blob = ap.accounts_workbook(issued, "Số 3 · Xã, phường · Huế · 2026 — Đợt 1", "https://dti.hue.gov.vn")
+    blob = round_accounts.accounts_workbook(issued, "Số 3 · Xã, phường · Huế · 2026 — Đợt 1", "https://dti.hue.gov.vn")
     ws = openpyxl.load_workbook(io.BytesIO(blob)).active
-    assert [c.value for c in ws[1]] == list(ap.ACCOUNT_COLUMNS)
+    assert [c.value for c in ws[1]] == list(round_accounts.ACCOUNT_COLUMNS)
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
     assert [r[1] for r in rows] == ["Đơn vị tham gia", "Thành viên Hội đồng thẩm định"]
     assert all(r[2].startswith("Số 3") and r[6] == "https://dti.hue.gov.vn" for r in rows)

@@ -362,6 +362,8 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
     from generate_round_sample import DEFAULT_NOW, build_sample_round
 
     from office import appraisal as ap
+    from office import round_accounts
+    from office import council
     from scoring import load_framework
 
     path = tmp_path / "db.duckdb"
@@ -392,12 +394,12 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
     pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), appraised[cols].reset_index(drop=True))
     pd.testing.assert_frame_equal(ap.gap(store, fw, rid), gap)
     account = out["accounts"].iloc[0]
-    assert ap.authenticate(store, account["account"], out["passwords"][account["account"]]) is not None
+    assert round_accounts.authenticate(store, account["account"], out["passwords"][account["account"]]) is not None
     # new rows after the rebuild: a new round and its history rows take fresh ids
     units = sorted(storage.units.units(store, "Huế", "commune")["name"])[:2]
     new = ap.open_round(store, fw, "Huế", "commune", 2027, date(2027, 12, 15), "Vòng sau khôi phục", units, False,
                         office, now=DEFAULT_NOW)
     assert new > rid
-    ap.assign(store, new, {"I.1": None}, office, now=DEFAULT_NOW)
+    council.assign(store, new, {"I.1": None}, office, now=DEFAULT_NOW)
     assert store.query("SELECT count(*) n, count(DISTINCT seq) d FROM appraisal_assignments").iloc[0].tolist()[0] == \
         store.query("SELECT count(DISTINCT seq) d FROM appraisal_assignments").iloc[0, 0]

@@ -51,3 +51,14 @@ def test_room_imports_nothing_above_it(room):
 def test_the_rule_itself(name, forbidden, expected):
     assert _hits(name, forbidden) is expected
 
+
+
+def test_no_module_over_400_lines_without_its_reason():
+    """A module over about 400 lines says in its docstring why it is one piece ("Why one module: …")."""
+    long = []
+    for room in FORBIDDEN:
+        for p in (ROOT / room).glob("*.py"):
+            text = p.read_text(encoding="utf-8")
+            if text.count("\n") > 400 and "Why one module" not in (ast.get_docstring(ast.parse(text)) or ""):
+                long.append(f"{p.relative_to(ROOT)} ({text.count(chr(10))} lines)")
+    assert not long, "\n".join(long)

@@ -34,6 +34,10 @@ from generate_units_sample import COMMUNES, leaf_values  # noqa: E402
 import storage.appraisal  # noqa: E402
 import storage.units  # noqa: E402
 from office import appraisal as ap  # noqa: E402
+from office import self_assessment
+from office import round_rules
+from office import round_accounts
+from office import council
 from storage.db import Store  # noqa: E402
 from scoring import load_framework  # noqa: E402
 
@@ -64,12 +68,12 @@ def invent_values(view, rng) -> pd.DataFrame:
 def _attach_evidence(store, rid, unit, actor, view, values, now, rng):
     """One file through the service (stored like a user's), then a document number for every other
     criterion claimed that asks for evidence, written in one transaction (the sample needs hundreds)."""
-    crit = ap.criteria_table(view)
+    crit = round_rules.criteria_table(view)
     need = set(crit.loc[crit["needs_evidence"], "code"])
     claimed = list(values.loc[values["indicator"].isin(need) & (values["value"] != 0), "indicator"].unique())
     if not claimed:
         return
-    ap.add_evidence(store, rid, unit, claimed[0], actor, file_name="Minh chứng mẫu.pdf", content=PDF, now=now)
+    self_assessment.add_evidence(store, rid, unit, claimed[0], actor, file_name="Minh chứng mẫu.pdf", content=PDF, now=now)
     rows = pd.DataFrame([{"unit": unit, "indicator": code,
                           "doc_number": f"{int(rng.integers(10, 999))}/QĐ-UBND (mẫu)",
                           "doc_date": date(2026, int(rng.integers(1, 11)), int(rng.integers(1, 28))),
@@ -97,14 +101,14 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
     units = [u for u in COMMUNES if u in set(storage.units.units(store, PROVINCE, LEVEL)["name"])]
     rid = ap.open_round(store, fw, PROVINCE, LEVEL, YEAR, DEADLINE, LABEL, units, True, EDITOR,
                         dataset="sample", now=now)
-    issued = ap.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in units]
+    issued = round_accounts.issue_accounts(store, PROVINCE, [{"role": "unit", "unit": u} for u in units]
                                + [{"role": "council", "display_name": m} for m in MEMBERS], EDITOR)
     login = dict(zip(issued["display_name"], issued["account"]))
     actor = {u: {"name": u, "role": "unit", "account": login[u], "unit": u} for u in units}
     members = [{"name": m, "role": "council", "account": login[m], "unit": None} for m in MEMBERS]
     codes = [leaf.code for leaf in view.leaves]
     half = len(codes) // 2
-    ap.assign(store, rid, {c: members[0 if i < half else 1]["account"] for i, c in enumerate(codes)}, EDITOR,
+    council.assign(store, rid, {c: members[0 if i < half else 1]["account"] for i, c in enumerate(codes)}, EDITOR,
               framework=fw, now=now)
     by_state: dict[str, list[str]] = {}
     t = now
@@ -113,26 +117,26 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
         if state == "not_started":
             continue
         values = invent_values(view, rng)
-        values = values.loc[values["indicator"].isin(ap.unit_codes(view))]   # the council's criteria: not the unit's
+        values = values.loc[values["indicator"].isin(round_rules.unit_codes(view))]   # the council's criteria: not the unit's
         t += timedelta(minutes=7)
         if state == "draft":                       # about two thirds filled in
             keep = values["indicator"].isin(codes[: int(len(codes) * rng.uniform(0.4, 0.8))])
-            ap.save_draft(store, fw, rid, unit, values.loc[keep], actor[unit], now=t)
+            self_assessment.save_draft(store, fw, rid, unit, values.loc[keep], actor[unit], now=t)
             continue
-        ap.save_draft(store, fw, rid, unit, values, actor[unit],
+        self_assessment.save_draft(store, fw, rid, unit, values, actor[unit],
                       explanations={codes[0]: "Đã ban hành kế hoạch chuyển đổi số năm 2026 (mẫu)."}, now=t)
         if state != "no_evidence":
             _attach_evidence(store, rid, unit, actor[unit], view, values, t, rng)
-        ap.submit(store, fw, rid, unit, actor[unit], now=t + timedelta(minutes=1))
+        self_assessment.submit(store, fw, rid, unit, actor[unit], now=t + timedelta(minutes=1))
         if state == "withdrawn":
-            ap.withdraw(store, fw, rid, unit, actor[unit], now=t + timedelta(minutes=2))
+            self_assessment.withdraw(store, fw, rid, unit, actor[unit], now=t + timedelta(minutes=2))
         if state == "reopened":                    # reopened by the office until 20/12
             ap.reopen(store, rid, unit, date(2026, 12, 20), "Đơn vị đề nghị bổ sung minh chứng (mẫu)", EDITOR,
                       now=t + timedelta(minutes=3))
     # The council: member 1 appraises the first five communes, member 2 the first three.
     t += timedelta(hours=1)
     for k, member in enumerate(members):
-        q = ap.queue(store, fw, rid, member, now=t)
+        q = council.queue(store, fw, rid, member, now=t)
         batch = []
         for (unit, code), g in q.loc[q["unit"].isin(by_state["appraised"][: 5 if k == 0 else 3])].groupby(
                 ["unit", "code"], sort=False):
@@ -155,12 +159,12 @@ def build_sample_round(store: Store, now: datetime | None = None, seed: int = DE
                     vals[var] = lowered
                     reason = "Minh chứng chỉ xác nhận một phần số liệu đơn vị kê khai (mẫu)."
             batch.append((unit, code, vals, reason))
-        ap.decide_many(store, fw, rid, batch, member, now=t)
+        council.decide_many(store, fw, rid, batch, member, now=t)
     g = ap.gap(store, fw, rid, now=t)
     changed = g.loc[g["difference"].fillna(0) != 0]
     if len(changed):
         first = changed.iloc[0]
-        ap.reply(store, rid, first["unit"], first["code"], "Đơn vị xin gửi bổ sung danh sách (mẫu).",
+        self_assessment.reply(store, rid, first["unit"], first["code"], "Đơn vị xin gửi bổ sung danh sách (mẫu).",
                  actor[first["unit"]], now=t + timedelta(minutes=5))
     return {"round_id": rid, "accounts": issued, "passwords": dict(zip(issued["account"], issued["password"])),
             "units": by_state, "members": members, "editor": EDITOR, "framework_id": FRAMEWORK,
