@@ -22,8 +22,7 @@ import pandas as pd
 
 from scoring.engine import score
 from scoring.framework import Framework
-from scoring.plan_levers import format_value
-from scoring.planning import growth_caps, growth_from_history
+from scoring.planning import actions_csv_frame, growth_caps, growth_from_history
 from scoring.plan_years import history_basis, lead_or_unassigned, make_years_plan
 
 APPENDIX_COLUMNS = ["year", "indicator", "name_vi", "variable", "from_value", "to_value", "ratio_to",
@@ -138,22 +137,4 @@ PLAN2Y_CSV_COLUMNS = ["year", "indicator", "variable", "from_value", "to_value",
 
 def plan_to_csv_frame(plan: TwoYearPlan) -> pd.DataFrame:
     """PLAN.csv of a two-year plan: one row per action with its year, then the one-year plan's columns."""
-    a = plan.actions
-    return pd.DataFrame({
-        "year": a["year"].astype(int),
-        "indicator": a["indicator"].astype(str),
-        "variable": a["variable"].astype(str),
-        "from_value": [format_value(v) for v in a["from_value"]],
-        "to_value": [format_value(v) for v in a["to_value"]],
-        "points_gain": a["points_gain"].astype(float).round(6),
-        "entity": plan.entity,
-        "name_vi": a["name_vi"],
-        "lead_agency": a["lead_agency"],
-        "ratio_from": a["ratio_from"].astype(float).round(9),
-        "ratio_to": a["ratio_to"].astype(float).round(9),
-        "points_from": a["points_from"].astype(float).round(6),
-        "points_to": a["points_to"].astype(float).round(6),
-        "cost": a["cost"].astype(float).round(6),
-        "max_to_value": [format_value(v) if pd.notna(v) else "" for v in a["max_to_value"]],
-        "growth_cap": a["growth_cap"].astype(float).round(6),
-    }, columns=PLAN2Y_CSV_COLUMNS)
+    return actions_csv_frame(plan.actions, plan.entity).reindex(columns=PLAN2Y_CSV_COLUMNS)

@@ -531,17 +531,18 @@ def whatif_total(framework: Framework, base_result: ScoreResult, entity: str, ye
                   n_ranked=int(np.count_nonzero(~np.isnan(vals))))
 
 
-def plan_to_csv_frame(plan: Plan) -> pd.DataFrame:
-    """PLAN.csv rows: indicator, variable, from_value, to_value, points_gain, then the extra columns."""
-    a = plan.actions
-    out = pd.DataFrame({
+def actions_csv_frame(actions: pd.DataFrame, entity: str, year=None) -> pd.DataFrame:
+    """One CSV row per action, the same columns for a one-year and a several-year plan: the year (`year`, or the
+    actions' own `year` column), indicator, variable, from_value, to_value, points_gain, then the extra columns."""
+    a = actions
+    return pd.DataFrame({
         "indicator": a["indicator"].astype(str),
         "variable": a["variable"].astype(str),
         "from_value": [format_value(v) for v in a["from_value"]],
         "to_value": [format_value(v) for v in a["to_value"]],
         "points_gain": a["points_gain"].astype(float).round(6),
-        "entity": plan.entity,
-        "year": plan.year,
+        "entity": entity,
+        "year": a["year"].astype(int) if year is None else year,
         "name_vi": a["name_vi"],
         "lead_agency": a["lead_agency"],
         "ratio_from": a["ratio_from"].astype(float).round(9),
@@ -552,7 +553,11 @@ def plan_to_csv_frame(plan: Plan) -> pd.DataFrame:
         "max_to_value": [format_value(v) if pd.notna(v) else "" for v in a["max_to_value"]],
         "growth_cap": a["growth_cap"].astype(float).round(6),
     })
-    return out[PLAN_CSV_COLUMNS + PLAN_CSV_EXTRA]
+
+
+def plan_to_csv_frame(plan: Plan) -> pd.DataFrame:
+    """PLAN.csv rows: indicator, variable, from_value, to_value, points_gain, then the extra columns."""
+    return actions_csv_frame(plan.actions, plan.entity, plan.year)[PLAN_CSV_COLUMNS + PLAN_CSV_EXTRA]
 
 
 @contextlib.contextmanager

@@ -38,10 +38,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_app(env: dict) -> tuple[str, subprocess.Popen]:
+    """The app on a free loopback port with the given environment; waits until it answers its health check."""
     port = free_port()
-    env = dict(os.environ, DTI_STUDIO_DB=str(tmp_path_factory.mktemp("db") / "browser.duckdb"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -52,18 +51,26 @@ def server(tmp_path_factory):
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return url, proc
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url
+    proc.kill()
+    pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
+
+
+def stop_app(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    url, proc = start_app(dict(os.environ, DTI_STUDIO_DB=str(tmp_path_factory.mktemp("db") / "browser.duckdb")))
+    yield url
+    stop_app(proc)
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,14 @@ and the change appear; the overview then shows the province's figures as automat
 artifacts/screenshots/ (sources_*.png). Skipped without Chromium or Playwright."""
 import json
 import os
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.helpers import EDITOR_PASSWORD, editor_secrets
-from tests.test_browser import ARGS, CHROMIUM, SHOTS, assert_no_exception, free_port, settle
+from tests.test_browser import ARGS, CHROMIUM, SHOTS, assert_no_exception, settle, start_app, stop_app
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium not installed")
@@ -61,26 +56,9 @@ def server(tmp_path_factory, feed):
         "secret": None, "every_minutes": 1440, "framework_id": "dti_province_2025", "entity_group": "34",
         "mapping_json": json.dumps(mapping, ensure_ascii=False), "enabled": True}, who=EDITOR)
     store.close()
-    port = free_port()
-    env = dict(os.environ, DTI_STUDIO_DB=str(db), HOME=str(home))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
+    url, proc = start_app(dict(os.environ, DTI_STUDIO_DB=str(db), HOME=str(home)))
     yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_app(proc)
 
 
 def test_an_editor_pulls_a_source_now_and_sees_its_origin(server):
