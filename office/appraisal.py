@@ -348,7 +348,10 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     decided = set(zip(good["unit"], good["code"])) if len(good) else set()
     undecided = sum(1 for u in sub_units for c in codes if (u, c) not in decided)
     # a criterion the council (or a source) scores has no self value to keep: it must be decided first
-    theirs_open = sorted({c for u in sub_units for c in codes if (u, c) not in decided} - unit_codes(view))
+    # (units whose form is back with them — withdrawn or reopened — cannot be decided now: left as they are)
+    decidable = set(states.loc[states["status"] == "submitted", "unit"]) if len(states) else set()
+    theirs_open = sorted({c for u in sub_units if u in decidable for c in codes if (u, c) not in decided}
+                         - unit_codes(view))
     if theirs_open:
         raise CouncilUndecided(", ".join(theirs_open))
     if undecided and not keep_self_for_undecided:

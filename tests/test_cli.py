@@ -160,6 +160,12 @@ def test_unit_framework_scores_and_plans_one_level(tmp_path, capsys):
     assert sorted(totals["rank"]) == list(range(1, 21))
     worst = totals.sort_values("rank")["entity"].iloc[-1]
     plan = tmp_path / "plan.csv"
+    # the default model caps each figure's yearly rise (one year of data: +20 %): from 20th, 15th is reachable
     assert main(["plan", "--framework", "hue_units", "--inputs", str(path), "--level", "commune", "--entity", worst,
-                 "--year", "2025", "--target-rank", "10", "--out", str(plan)]) == 0
+                 "--year", "2025", "--target-rank", "15", "--out", str(plan)]) == 0
     assert len(pd.read_csv(plan)) > 0
+    # ... 10th is not: exit 4, and the best reachable rank is said
+    capsys.readouterr()
+    assert main(["plan", "--framework", "hue_units", "--inputs", str(path), "--level", "commune", "--entity", worst,
+                 "--year", "2025", "--target-rank", "10", "--out", str(plan)]) == 4
+    assert "not reachable under these caps" in capsys.readouterr().err

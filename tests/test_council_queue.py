@@ -117,6 +117,11 @@ def test_close_before_the_deadline_needs_the_typed_confirmation(store, fw, rnd):
     code = next(c for c, g in q.loc[q["unit"] == B].groupby("code", sort=False) if (g["self_value"] > 0).all())
     g = q.loc[(q["unit"] == B) & (q["code"] == code)]
     council.decide(store, fw, r.rid, B, code, {v: 0.0 for v in g["variable"]}, "Thiếu minh chứng", r.actors[M1], now=T0)
+    for member in (M1, M2):   # the council's own criteria have no self value to keep: scored first
+        mq = council.queue(store, fw, r.rid, r.actors[member], now=T0)
+        mq = mq.loc[(mq["unit"] == B) & (mq["scored_by"] != "unit")]
+        council.decide_many(store, fw, r.rid, [(B, c, {v: 5.0 for v in g["variable"]}, "Hội đồng chấm")
+                                               for c, g in mq.groupby("code", sort=False)], r.actors[member], now=T0)
     before = ap.gap(store, fw, r.rid, now=T0)
     row = before.loc[before["code"] == code].iloc[0]
     assert row["reason"] == "Thiếu minh chứng" and row["difference"] < 0

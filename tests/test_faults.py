@@ -372,6 +372,13 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
     fw = load_framework("hue_units")
     rid = out["round_id"]
     office = {"name": "Cán bộ Văn phòng", "role": "editor", "account": None, "unit": None}
+    for member in out["members"]:   # the criteria the council itself scores have no self value to keep
+        q = council.queue(store, fw, rid, member, now=DEFAULT_NOW)
+        states = ap.unit_status(store, rid, now=DEFAULT_NOW)
+        q = q.loc[(q["scored_by"] != "unit") & q["unit"].isin(states.loc[states["status"] == "submitted", "unit"])]
+        council.decide_many(store, fw, rid, [(u, c, {v: 5.0 for v in g["variable"]}, "Hội đồng chấm (mẫu)")
+                                             for (u, c), g in q.groupby(["unit", "code"], sort=False)],
+                            member, now=DEFAULT_NOW)
     ap.close_round(store, fw, rid, office, keep_self_for_undecided=True, now=DEFAULT_NOW)
     group = "commune@Huế"
     before = {t: store.query(f"SELECT * FROM {t}") for t in backup.WHOLE_TABLES}
