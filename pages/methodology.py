@@ -65,7 +65,7 @@ with right:
 with st.expander(ctx.t("ui.methodology.source")):
     st.caption(ctx.t("ui.methodology.source_note"))
     st.code(node.source.strip(), language=None, wrap_lines=True)
-    if node.reading:
+    if node.reading and lang == "en":  # the team's reading notes are written in English: not on a Vietnamese screen
         st.markdown(f"**{ctx.t('ui.methodology.reading')}:**")
         st.code(node.reading, language=None, wrap_lines=True)
 
@@ -111,5 +111,6 @@ if not plan.empty:
     tables.show(tables.localise(view, lang), hide_index=True, width="stretch", height=480)
     with st.expander(ctx.t("ui.methodology.source_plan")):
         st.caption(ctx.t("ui.methodology.source_note"))
-        st.code("\n\n".join(f"{c}: {r}" for c, r in zip(plan["code"], plan["reading"]) if isinstance(r, str) and r),
-                language=None, wrap_lines=True)
+        if lang == "en":  # the readings of the plan table are English notes: not on a Vietnamese screen
+            st.code("\n\n".join(f"{c}: {r}" for c, r in zip(plan["code"], plan["reading"]) if isinstance(r, str) and r),
+                    language=None, wrap_lines=True)
