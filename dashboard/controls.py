@@ -208,8 +208,10 @@ def dataset_switch(published_only: bool = False) -> None:
         return
     if len(found) > 1:
         ss["w_dataset"] = ss["dataset"]
+        # labels made in this run (they name the level): a later formatting of the options reads the same words
+        labels = {d: t(f"ui.dataset.{d}", lang) for d in found}
         slot.radio(t("ui.controls.dataset", lang), found, horizontal=True, key="w_dataset",
-                   format_func=lambda d: t(f"ui.dataset.{d}", lang), help=t("ui.controls.dataset_help", lang))
+                   format_func=labels.get, help=t("ui.controls.dataset_help", lang))
 
 
 def current() -> Selection:
