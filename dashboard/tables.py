@@ -437,3 +437,23 @@ def plan_frame(plan: pd.DataFrame, ctx) -> pd.DataFrame:
         t("ui.methodology.max_plan_table", lang): num("max_draft"),
         t("ui.methodology.target", lang): num("target_points"),
     })
+
+
+def raw_value(framework, code: str, var: str, value, lang: str = "vi", *, na: bool = False,
+              trim: bool = False) -> str:
+    """A raw figure as a person reads it, by the variable's kind: counts whole (604.800; a projection of
+    people rounded to whole people), yes/no items in words, amounts with two decimals (`trim`: ",00" dropped)."""
+    from loaders.parsing import KIND_COUNT, KIND_ITEM, variable_kind
+
+    if na:
+        return "N/A"
+    if value is None or value != value:
+        return "—"
+    leaf = framework.nodes[code]
+    kind = variable_kind(leaf, next(v for v in leaf.variables if v.name == var))
+    if kind == KIND_COUNT:
+        return fmt.count(value, lang)
+    if kind == KIND_ITEM:
+        return t("ui.collection.yes", lang) if float(value) >= 0.5 else t("ui.collection.no", lang)
+    text = fmt.number(value, 2, lang)
+    return text.removesuffix(",00").removesuffix(".00") if trim else text

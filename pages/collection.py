@@ -4,8 +4,7 @@ import storage.collection
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, fmt, provenance, widgets
-from loaders.parsing import KIND_COUNT, KIND_ITEM, variable_kind
+from dashboard import auth, data, fmt, provenance, tables, widgets
 from office import collection as col
 from office import collection_round as rounds
 
@@ -32,18 +31,7 @@ def show_problems(problems: list[str], limit: int = 40) -> None:
 
 
 def value_text(code: str, var: str, value, na: bool = False) -> str:
-    """A raw figure as read: counts whole (604.800), yes/no items in words, amounts with their decimals."""
-    if na:
-        return "N/A"
-    if value is None or value != value:
-        return "—"
-    leaf = fw.nodes[code]
-    kind = variable_kind(leaf, next(v for v in leaf.variables if v.name == var))
-    if kind == KIND_COUNT:
-        return fmt.count(value, lang)
-    if kind == KIND_ITEM:
-        return ctx.t("ui.collection.yes") if float(value) >= 0.5 else ctx.t("ui.collection.no")
-    return fmt.number(value, 2, lang).removesuffix(",00").removesuffix(".00")
+    return tables.raw_value(fw, code, var, value, lang, na=na, trim=True)
 
 
 def who_input(key: str) -> str | None:

@@ -5,8 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data, fmt, office_charts, provenance, widgets
-from loaders.parsing import KIND_COUNT, KIND_ITEM, variable_kind
+from dashboard import auth, data, fmt, office_charts, provenance, tables, widgets
 from office import collection as col
 from office import collection_round as rounds
 from scoring import montecarlo
@@ -25,17 +24,7 @@ st.caption(ctx.t("ui.progress.intro"))
 
 
 def value_text(code: str, var: str, value) -> str:
-    """A raw figure: counts whole (604.800; a projection of people rounded to whole people), yes/no items in
-    words, amounts with two decimals."""
-    if value is None or value != value:
-        return "—"
-    leaf = fw.nodes[code]
-    kind = variable_kind(leaf, next(v for v in leaf.variables if v.name == var))
-    if kind == KIND_COUNT:
-        return fmt.count(value, lang)
-    if kind == KIND_ITEM:
-        return ctx.t("ui.collection.yes") if float(value) >= 0.5 else ctx.t("ui.collection.no")
-    return fmt.number(value, 2, lang)
+    return tables.raw_value(fw, code, var, value, lang)
 
 
 with st.expander(ctx.t("ui.progress.add"), expanded=False):
