@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import controls, data
+from dashboard import controls, data, levels
 from dashboard.i18n import name_of, t
 
 
@@ -22,7 +22,9 @@ class PageContext:
         kw.setdefault("others", t(f"ui.scope.others_{scope}", self.lang))
         kw.setdefault("avg_scope", t(f"ui.scope.avg_{scope}", self.lang))
         kw.setdefault("avg_scope_cap", t(f"ui.scope.avg_cap_{scope}", self.lang))
-        return t(key, self.lang, **kw)
+        # The level's words are this selection's, not the thread's ambient level: a widget's option formatter
+        # made here may be called after the run (AppTest, a later rerun) and must still name the same level.
+        return t(key, self.lang, **{**levels.words(self.sel.level, self.lang), **kw})
 
     def node_name(self, code: str) -> str:
         return name_of(self.framework.nodes[code], self.lang)

@@ -10,9 +10,12 @@ from dashboard.i18n import catalog, t
 
 
 @pytest.fixture(autouse=True)
-def province_after():
+def no_level_left_behind():
+    # set_current() here runs in the test driver's own thread; leave that thread without a level of its own,
+    # as a Streamlit session thread finds it (later tests format widget options from this thread).
     yield
-    levels.set_current("province")
+    vars(levels._state).pop("level", None)  # noqa: SLF001
+    levels._last[0] = levels.DEFAULT  # noqa: SLF001
 
 
 @pytest.mark.parametrize("level, lang, word, plural, column", [

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1.element_tree import Block, Expander
 
+from dashboard import levels
 from tests.test_app import app, go  # noqa: F401  (fixture)
 
 # Not here: the plan page ("Tìm phương án"), redesigned by another change (effort as difficulty, agency
@@ -177,7 +178,7 @@ ROUND_PAGES = ("round", "self_assessment", "appraisal")
 
 
 @pytest.mark.parametrize("who", ["editor", "Phường Phú Xuân", "Trần Thị Hội Đồng", None])
-def test_round_pages_speak_vietnamese(round_app, who):  # noqa: F811
+def test_round_pages_speak_vietnamese(round_app, who, driver_thread_says_province):  # noqa: F811
     at = sign_in(round_app, who)
     if who == "editor":
         at.sidebar.selectbox(key="w_level").set_value("commune").run()
@@ -305,8 +306,17 @@ def test_province_level_screens_for_a_leader(app):
     assert leader_page_problems(app, ALL_PAGES, unit_level=False) == {}
 
 
+@pytest.fixture()
+def driver_thread_says_province():
+    """The test driver's thread holds the province level, as it does after any test that formatted a string at
+    the province level: every option formatter of a unit page must name its own level, whatever thread calls it."""
+    levels.set_current("province")
+    yield
+    vars(levels._state).pop("level", None)  # noqa: SLF001
+
+
 @pytest.mark.parametrize("level", ["commune", "department"])
-def test_unit_level_screens_for_a_leader(app, level):
+def test_unit_level_screens_for_a_leader(app, level, driver_thread_says_province):
     app.sidebar.selectbox(key="w_level").set_value(level).run()
     app.sidebar.selectbox(key="w_framework_id").set_value("hue_units").run()
     assert leader_page_problems(app, ALL_PAGES, unit_level=True) == {}
