@@ -125,6 +125,14 @@ class _Lever:
             return points_gain * self.cost
         return self.difficulty * (float(new) - float(old)) / self.base
 
+    def dense_rows(self, offset: int, n_cols: int):
+        """This lever's own constraint rows placed in a model of `n_cols` columns at `offset`: (row, lo, hi)."""
+        for coefs, a, b in self.rows:
+            row = np.zeros(n_cols)
+            for j, v in coefs.items():
+                row[offset + j] = v
+            yield row, a, b
+
     @property
     def useful(self) -> bool:
         return any(ub > lb + 1e-12 and coef > 0 for (lb, ub, _), (_, coef) in zip(self.cols, self.gain))
@@ -399,10 +407,7 @@ class _Model:
             for j, coef in lv.gain:
                 self.gain[off + j] = coef
                 self.cost[off + j] = lv.col_cost(j)
-            for coefs, a, b in lv.rows:
-                row = np.zeros(n)
-                for j, v in coefs.items():
-                    row[off + j] = v
+            for row, a, b in lv.dense_rows(off, n):
                 rows.append(row)
                 lo.append(a)
                 hi.append(b)

@@ -216,10 +216,7 @@ def make_years_plan(framework: Framework, inputs_long: pd.DataFrame, entity: str
                 gain_rows[t, off + j] = coef
                 if t == T - 1:
                     cost[off + j] = lv.col_cost(j)
-            for coefs, a, b in lv.rows:
-                row = np.zeros(n)
-                for j, v in coefs.items():
-                    row[off + j] = v
+            for row, a, b in lv.dense_rows(off, n):
                 rows.append(row)
                 lo.append(a)
                 hi.append(b)

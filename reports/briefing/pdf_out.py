@@ -19,7 +19,7 @@ from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from reports.briefing import charts  # noqa: E402
-from reports.briefing.slides import H, W, Deck, boxes  # noqa: E402
+from reports.briefing.slides import H, W, Deck, boxes, card_boxes  # noqa: E402
 
 HEX = {"navy": "#1f3b57", "dark": "#1f2933", "grey": "#5b6775", "light": "#f2f5f8", "red": "#c0392b",
        "amber": "#fff4d6", "white": "#ffffff"}
@@ -89,14 +89,12 @@ def draw_page(deck: Deck, number: int, sample_text: str):
         _lines(fig, b["title"], [(sl.title, 22 if len(sl.title) <= 64 else 18, True, "white")], valign="middle",
                space=0)
     if sl.cards:
-        left, top, width, height = b["cards"]
-        w = width / len(sl.cards)
-        for i, (label, value, sub) in enumerate(sl.cards):
-            x = left + i * w
-            _rect(fig, (x + 0.05, top, w - 0.1, height), "light")
-            _lines(fig, (x + 0.1, top + 0.1, w - 0.2, 0.5), [(label, 15, False, "grey")])
-            _lines(fig, (x + 0.1, top + 0.6, w - 0.2, 1.0), [(value, 30, True, "navy")])
-            _lines(fig, (x + 0.1, top + 1.6, w - 0.2, 0.85), [(sub, 12, False, "grey")])
+        places = card_boxes(b["cards"], len(sl.cards))
+        for (label, value, sub), (back, at_label, at_value, at_sub) in zip(sl.cards, places):
+            _rect(fig, back, "light")
+            _lines(fig, at_label, [(label, 15, False, "grey")])
+            _lines(fig, at_value, [(value, 30, True, "navy")])
+            _lines(fig, at_sub, [(sub, 12, False, "grey")])
     if sl.chart is not None:
         left, top, width, height = b["chart"]
         ax = fig.add_axes([left / W, 1 - (top + height) / H, width / W, height / H])

@@ -10,7 +10,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from reports.briefing import charts
-from reports.briefing.slides import H, W, Deck, boxes
+from reports.briefing.slides import H, W, Deck, boxes, card_boxes
 
 FONT = "Arial"
 RGB = {"navy": RGBColor(0x1F, 0x3B, 0x57), "dark": RGBColor(0x1F, 0x29, 0x33), "grey": RGBColor(0x5B, 0x67, 0x75),
@@ -91,14 +91,12 @@ def to_pptx(deck: Deck, sample_text: str) -> bytes:
             _text(s, b["title"], [(sl.title, 24 if len(sl.title) <= 64 else 20, True, "white")],
                   anchor=MSO_ANCHOR.MIDDLE, space_after=0)
         if sl.cards:
-            left, top, width, height = b["cards"]
-            w = width / len(sl.cards)
-            for i, (label, value, sub) in enumerate(sl.cards):
-                x = left + i * w
-                _rect(s, (x + 0.05, top, w - 0.1, height), "light")
-                _text(s, (x + 0.1, top + 0.1, w - 0.2, 0.5), [(label, 16, False, "grey")])
-                _text(s, (x + 0.1, top + 0.6, w - 0.2, 1.0), [(value, 34, True, "navy")])
-                _text(s, (x + 0.1, top + 1.6, w - 0.2, 0.85), [(sub, 13, False, "grey")])
+            places = card_boxes(b["cards"], len(sl.cards))
+            for (label, value, sub), (back, at_label, at_value, at_sub) in zip(sl.cards, places):
+                _rect(s, back, "light")
+                _text(s, at_label, [(label, 16, False, "grey")])
+                _text(s, at_value, [(value, 34, True, "navy")])
+                _text(s, at_sub, [(sub, 13, False, "grey")])
         if sl.chart is not None:
             box = b["chart"]
             s.shapes.add_picture(io.BytesIO(charts.png(sl.chart, box[2], box[3])), *_in(box))

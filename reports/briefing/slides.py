@@ -82,6 +82,16 @@ def boxes(slide: Slide, sample: bool) -> dict[str, tuple[float, float, float, fl
     return out
 
 
+def card_boxes(cards_box: tuple[float, float, float, float], n: int):
+    """Each of `n` cards side by side in the cards box: (background, label, value, sub-line) boxes, in inches."""
+    left, top, width, height = cards_box
+    w = width / n
+    for i in range(n):
+        x = left + i * w
+        yield ((x + 0.05, top, w - 0.1, height), (x + 0.1, top + 0.1, w - 0.2, 0.5),
+               (x + 0.1, top + 0.6, w - 0.2, 1.0), (x + 0.1, top + 1.6, w - 0.2, 0.85))
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
