@@ -223,6 +223,14 @@ def test_libreoffice_engine_missing_names_the_right_option(tmp_path, sample_db):
     assert res.returncode == 3 and "--format pptx" in res.stderr and "PowerPoint" not in res.stderr
 
 
+@pytest.mark.skipif(briefing.soffice_path() is None, reason="LibreOffice not installed (an option, not needed)")
+def test_libreoffice_engine_gives_the_same_pages(sample_deck):
+    # The option converts the PowerPoint; it must give the same slides as the PDF drawn without it.
+    raw = briefing.render(sample_deck, "pdf", pdf_engine="libreoffice")
+    assert raw[:5] == b"%PDF-"
+    assert len(re.findall(rb"/Type\s*/Page[^s]", raw)) == len(sample_deck.slides)
+
+
 def test_pdf_pages_match_slides(sample_deck):
     raw = briefing.render(sample_deck, "pdf")
     assert len(re.findall(rb"/Type\s*/Page[^s]", raw)) == len(sample_deck.slides)
