@@ -181,6 +181,7 @@ def prepare(db: Path, n_units: int):
     from office import self_assessment
     from office import round_accounts
     from office import council
+    from office import round_rules
     from office.recovery import open_database
     from scoring import load_framework
 
@@ -202,9 +203,11 @@ def prepare(db: Path, n_units: int):
     council.assign(store, rid, {c: members[i % 2] for i, c in enumerate(codes)}, editor, framework=fw)
     sample = pd.read_csv(SAMPLE)
     sample = sample.loc[(sample["year"] == 2026) & sample["entity"].str.match(r"^(Xã|Phường)")]
+    own = round_rules.unit_codes(view)  # the council's and the automatic criteria are not the unit's to enter
     per_unit = [g[["indicator", "variable", "value"]].assign(not_applicable=False).reset_index(drop=True)
                 for _, g in sample.groupby("entity")]
-    per_unit = [v for v in per_unit if len(v) == sum(len(leaf.variables) for leaf in view.leaves)]
+    per_unit = [v.loc[v["indicator"].isin(own)].reset_index(drop=True) for v in per_unit
+                if len(v) == sum(len(leaf.variables) for leaf in view.leaves)]
     units = issued.loc[issued["role"] == "unit"].to_dict("records")
     for i, acc in enumerate(units):
         actor = {"name": acc["unit"], "role": "unit", "account": acc["account"], "unit": acc["unit"]}
@@ -231,7 +234,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "deadline.duckdb"
         t0 = time.perf_counter()
-        units, members = prepare(db, args.units)
+        units, members = prepare(db, args.units + 2)
+        units, reference_units = units[:args.units], units[args.units:]  # two units act alone first: the reference
         print(f"prepared {len(units)} units with drafts and {len(members)} council accounts "
               f"in {time.perf_counter() - t0:.1f} s")
         env = dict(os.environ, DTI_STUDIO_DB=str(db))
@@ -261,6 +265,14 @@ def main() -> int:
                           for k in range(args.viewers)]
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout=window + 600)
 
+            async def alone():
+                # The reference of this run: the same actions on the same server with nobody else on it.
+                for acc in reference_units:
+                    await unit_session(url, 0, acc, alone_times, errors, stop_at)
+                await viewer_session(url, 0, members[0], alone_times, errors, time.time() + 15)
+
+            alone_times: dict[str, list[float]] = {}
+            asyncio.run(alone())
             started = time.perf_counter()
             asyncio.run(everything())
             wall = time.perf_counter() - started
@@ -278,15 +290,19 @@ def main() -> int:
         store.close()
     print(f"\n{len(units)} unit sessions over {args.minutes:g} min, {args.viewers} viewers, one server process "
           f"(pgrep counted {procs.stdout.strip() or '?'}); wall {wall:.0f} s; load average {os.getloadavg()[0]:.2f}")
-    print(f"{'action':<22}{'n':>6}{'p50 s':>9}{'p90 s':>9}{'max s':>9}")
+    print("reference: the same action by one session alone on the same server, just before the crowd")
+    print(f"{'action':<22}{'n':>6}{'p50 s':>9}{'p90 s':>9}{'max s':>9}{'alone s':>9}{'p90/alone':>10}")
     for action, v in times.items():
         p50, p90, mx = percentiles(v)
-        print(f"{action:<22}{len(v):>6}{p50:>9.3f}{p90:>9.3f}{mx:>9.3f}")
-    print(f"units submitted in the database after the run: {submitted}/{len(units)}")
+        ref = alone_times.get(action)
+        ref50 = percentiles(ref)[0] if ref else float("nan")
+        print(f"{action:<22}{len(v):>6}{p50:>9.3f}{p90:>9.3f}{mx:>9.3f}{ref50:>9.3f}{p90 / ref50:>10.1f}")
+    total = len(units) + len(reference_units)
+    print(f"units submitted in the database after the run: {submitted}/{total}")
     print(f"errors: {len(errors)}")
     for e in errors[:15]:
         print("  ", e)
-    return 0 if not errors and submitted == len(units) else 1
+    return 0 if not errors and submitted == total else 1
 
 
 if __name__ == "__main__":

@@ -104,7 +104,8 @@ def appraisal_record(store, round_id: int, rows: dict[str, pd.DataFrame], *, who
         db.log_change(c, who, action, target, detail)
         return ids
 
-    return store.write(write)
+    touched = (*rows, "change_log") + (("appraisal_rounds",) if deadline is not None else ())
+    return store.write(write, touched=touched)
 
 
 def remove_appraisal_evidence(store, round_id: int, unit: str, evidence_id: int, *, who: str | None, at,

@@ -84,26 +84,26 @@ def user_imports(store: Store) -> pd.DataFrame:
     return log.loc[log["imported_by"].fillna("") != BOOTSTRAP_WHO].sort_values("import_id")
 
 
-def export(store: Store, out: str | Path | None = None) -> Path:
-    """Write (or bring up to date) the backup folder; an import's rows are written once."""
+IMPORT_TABLES = frozenset({"imports", "raw_inputs", "units", "target_progress"})
+
+
+def export(store: Store, out: str | Path | None = None, tables: set[str] | None = None) -> Path:
+    """Write (or bring up to date) the backup folder; an import's rows are written once. `tables`: only these
+    changed (a unit's save on deadline day touches three tables: refreshing the other twenty would double its
+    time); None, or a folder not yet complete, refreshes everything."""
     out = Path(out) if out else backup_dir(store.path)
+    if tables is not None and not (out / "imports.csv").exists():
+        tables = None
     (out / "imports").mkdir(parents=True, exist_ok=True)
-    log = user_imports(store)
-    for import_id, form, sha in zip(log["import_id"], log["form"], log["sha256"]):
-        target = out / "imports" / rows_file(import_id, sha)
-        if target.exists():
-            continue
-        # Arrow straight to Parquet: a commune-scale import (332,100 rows) in ~0.1 s instead of ~0.8 s via pandas
-        rows = store.query_arrow(f"SELECT * FROM {TABLE_OF_FORM.get(form, 'raw_inputs')} WHERE import_id = ?",
-                                 [int(import_id)])
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        pq.write_table(rows, tmp)
-        tmp.replace(target)
-    _atomic_csv(log, out / "imports.csv")
+    if tables is None or tables & IMPORT_TABLES:
+        _export_imports(store, out)
     for table in SETTINGS:
-        _atomic_csv(store.query(f"SELECT * FROM {table}"), out / f"{table}.csv")
+        if tables is None or table in tables:
+            _atomic_csv(store.query(f"SELECT * FROM {table}"), out / f"{table}.csv")
     (out / "tables").mkdir(exist_ok=True)
     for table in WHOLE_TABLES:
+        if tables is not None and table not in tables:
+            continue
         target = out / "tables" / f"{table}.parquet"
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         pq.write_table(store.query_arrow(f"SELECT * FROM {table}"), tmp)
@@ -117,10 +117,25 @@ def export(store: Store, out: str | Path | None = None) -> Path:
     return out
 
 
-def after_write(store: Store) -> None:
+def _export_imports(store: Store, out: Path) -> None:
+    log = user_imports(store)
+    for import_id, form, sha in zip(log["import_id"], log["form"], log["sha256"]):
+        target = out / "imports" / rows_file(import_id, sha)
+        if target.exists():
+            continue
+        # Arrow straight to Parquet: a commune-scale import (332,100 rows) in ~0.1 s instead of ~0.8 s via pandas
+        rows = store.query_arrow(f"SELECT * FROM {TABLE_OF_FORM.get(form, 'raw_inputs')} WHERE import_id = ?",
+                                 [int(import_id)])
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        pq.write_table(rows, tmp)
+        tmp.replace(target)
+    _atomic_csv(log, out / "imports.csv")
+
+
+def after_write(store: Store, touched=None) -> None:
     """The store's hook after each data change: keep the backup up to date (never fails a write)."""
     try:
-        export(store)
+        export(store, tables=None if touched is None else set(touched))
     except Exception as exc:  # noqa: BLE001 — a backup problem is logged, the user's write stands
         import logging
 

@@ -92,7 +92,7 @@ class Store:
     """
 
     WRITE_WAIT = float(os.environ.get("DTI_STUDIO_WRITE_WAIT", "60"))
-    after_write = None   # a callable(store) run after each committed write (set by storage.backup)
+    after_write = None   # a callable(store, touched) run after each committed write (set by storage.backup)
     notice = None        # (code, params) a fault found when opening, for the user
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False):
@@ -304,9 +304,10 @@ class Store:
             if getattr(self, "_identity", None) is None:
                 self._identity = self._file_identity()
 
-    def write(self, fn, retries: int = 5):
+    def write(self, fn, retries: int = 5, touched: tuple[str, ...] | None = None):
         """Run fn(cursor) in one transaction, retried on DuckDB's optimistic-concurrency conflict
-        (a failed COMMIT included)."""
+        (a failed COMMIT included). `touched`: the tables fn writes, when the caller knows them (the backup then
+        refreshes only those; None = any table)."""
         for attempt in range(retries):
             try:
                 with self.transaction() as cur:
@@ -317,7 +318,7 @@ class Store:
                     raise
                 time.sleep(0.02 * (attempt + 1))
         if self.after_write is not None:
-            self.after_write(self)  # e.g. storage.backup keeps the users' imports exported
+            self.after_write(self, touched)  # e.g. storage.backup keeps the users' imports exported
         return result
 
     def data_version(self) -> int:

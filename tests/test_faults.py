@@ -3,6 +3,7 @@ import storage.units
 import storage.plans
 import storage.inputs
 import storage.db
+import storage.appraisal
 import io
 import os
 import subprocess
@@ -410,3 +411,22 @@ def test_rebuild_keeps_the_rounds_and_their_ids(tmp_path):
     council.assign(store, new, {"I.1": None}, office, now=DEFAULT_NOW)
     assert store.query("SELECT count(*) n, count(DISTINCT seq) d FROM appraisal_assignments").iloc[0].tolist()[0] == \
         store.query("SELECT count(DISTINCT seq) d FROM appraisal_assignments").iloc[0, 0]
+
+
+def test_a_round_write_refreshes_only_the_tables_it_wrote(tmp_path):
+    """Deadline day: a unit's save rewrites its own tables in the backup (values, change log), not the twenty
+    others; a write whose tables are not known, or a backup folder not yet complete, refreshes everything."""
+    path = tmp_path / "db.duckdb"
+    store, _ = recovery.open_database(path)
+    folder = backup.backup_dir(path)
+    backup.export(store)
+    files = {f.name: f.stat().st_mtime_ns for f in (folder / "tables").glob("*.parquet")}
+    time.sleep(0.01)
+    storage.appraisal.appraisal_record(store, 1, {"appraisal_notes": pd.DataFrame(
+        {"unit": ["Xã A"], "indicator": ["I.1"], "kind": ["explanation"], "text": ["ghi chú"]})},
+        who="Kiểm thử", action="note", target="1/Xã A")
+    changed = {n for n, t in files.items() if (folder / "tables" / n).stat().st_mtime_ns != t}
+    assert changed == {"appraisal_notes.parquet"}
+    assert "Xã A" in pd.read_parquet(folder / "tables" / "appraisal_notes.parquet")["unit"].tolist()
+    assert "note" in pd.read_csv(folder / "change_log.csv")["action"].tolist()
+    store.close()
