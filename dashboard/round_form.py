@@ -1,6 +1,7 @@
 """The unit's self-assessment form (issue 18): what is typed is kept until saved or discarded, every value is
 checked against its criterion's rule when typed and when saved, thresholds are said in words, the council's
-and automatic criteria are read-only, evidence is added, edited and removed.
+and automatic criteria are read-only; one criterion's box (`criterion_box`) and the form's buttons
+(`form_actions`). The evidence widgets are in dashboard/round_evidence.py.
 
 The draft (what the unit typed and has not saved) lives in st.session_state under `draft_key(round, unit)`:
 {"values": {(code, variable): text typed}, "na": {code: bool}, "ex": {code: text}} — never in the widgets'
@@ -193,119 +194,6 @@ def scored_elsewhere(node, lang: str) -> str | None:
 
 
 # -- the page's widgets (Streamlit) ------------------------------------------------------------------------
-EV_FIELDS = ("code", "number", "date", "issuer", "link", "file")
-
-
-def _ev_key(name: str, n: int) -> str:
-    return f"sa_ev_{name}_{n}"
-
-
-def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: list[str], editable: bool,
-                     default_code: str | None = None) -> None:
-    """The unit's evidence: the table; add (the form emptied after each addition: its widgets' keys carry a
-    counter), edit or remove one item (removal asks once more)."""
-    import streamlit as st
-
-    from dashboard import auth, round_view as rv
-    from office import appraisal
-    from office import self_assessment
-
-    lang = ctx.lang
-    st.subheader(ctx.t("ui.selfform.evidence_title"))
-    ev = self_assessment.evidence(store, rid, unit, user)
-    if not ev.empty:
-        st.dataframe(pd.DataFrame({
-            ctx.t("ui.round.col_code"): [rv.text(v) for v in ev["indicator"]],
-            ctx.t("ui.selfform.doc_number"): [rv.text(v) for v in ev["doc_number"]],
-            ctx.t("ui.selfform.doc_date"): [fmt.date(v) or "—" for v in ev["doc_date"]],
-            ctx.t("ui.selfform.issuer"): [rv.text(v) for v in ev["issuer"]],
-            ctx.t("ui.selfform.link"): [rv.text(v) for v in ev["link"]],
-            ctx.t("ui.selfform.file"): [rv.text(v) for v in ev["file_name"]],
-            ctx.t("ui.selfform.added"): [rv.stamp(v) for v in ev["added_at"]],
-        }), hide_index=True, width="stretch")
-    else:
-        st.caption(ctx.t("ui.selfform.no_evidence"))
-    if not editable:
-        return
-    if rv.evidence_uploader_css(lang, "sa_ev_file"):
-        st.html(rv.evidence_uploader_css(lang, "sa_ev_file"))
-    n = int(st.session_state.get("sa_ev_n", 0))   # a new counter = new, empty widgets
-    mode_add, mode_edit = ctx.t("ui.selfform.ev_mode_add"), ctx.t("ui.selfform.ev_mode_edit")
-    mode = st.radio(ctx.t("ui.selfform.ev_mode"), [mode_add, mode_edit] if not ev.empty else [mode_add],
-                    horizontal=True, key="sa_ev_mode")
-    label = {c: f"{c}. {fw.nodes[c].name_vi}" for c in codes}
-    with st.container(border=True):
-        old = None
-        if mode == mode_edit:
-            ids = [int(i) for i in ev["evidence_id"]]
-            def item(i):   # "I.1 · 12/QĐ-UBND · Quyết định.pdf · 08/12/2026 05:26"
-                row = ev.loc[ev["evidence_id"] == i].iloc[0]
-                parts = [row[c] for c in ("indicator", "doc_number", "file_name", "link") if not rv.is_missing(row[c])]
-                return " · ".join([str(x) for x in parts] + [rv.stamp(row["added_at"])])
-
-            pick = st.selectbox(ctx.t("ui.selfform.ev_pick"), ids, key="sa_ev_pick", format_func=item)
-            old = ev.loc[ev["evidence_id"] == pick].iloc[0]
-            n = f"{n}_e{pick}"   # the edit boxes start from the chosen item
-        st.caption(ctx.t("ui.selfform.evidence_help"))
-        start = old["indicator"] if old is not None else (default_code if default_code in label else codes[0])
-        code = st.selectbox(ctx.t("ui.round.col_criterion"), codes, index=codes.index(start) if start in codes else 0,
-                            key=_ev_key("code", n), format_func=label.get)
-        e1, e2, e3 = st.columns(3)
-
-        def old_text(col):
-            return "" if old is None or rv.is_missing(old[col]) else str(old[col])
-
-        doc_number = e1.text_input(ctx.t("ui.selfform.doc_number"), value=old_text("doc_number"),
-                                   key=_ev_key("number", n))
-        doc_date = e2.date_input(ctx.t("ui.selfform.doc_date"), format="DD/MM/YYYY", key=_ev_key("date", n),
-                                 value=None if old is None or rv.is_missing(old["doc_date"])
-                                 else pd.Timestamp(old["doc_date"]).date())
-        issuer = e3.text_input(ctx.t("ui.selfform.issuer"), value=old_text("issuer"), key=_ev_key("issuer", n))
-        link = st.text_input(ctx.t("ui.selfform.link"), value=old_text("link"), key=_ev_key("link", n))
-        if old is not None and old_text("file_name"):
-            st.caption(ctx.t("ui.selfform.ev_file_kept", name=auth.plain(old_text("file_name"))))
-        with st.container(key="sa_ev_file"):
-            upload = st.file_uploader(ctx.t("ui.selfform.file"), key=_ev_key("file", n),
-                                      type=["pdf", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "odt", "ods"],
-                                      help=ctx.t("ui.selfform.file_help"))
-        fields = dict(doc_number=doc_number.strip() or None, doc_date=doc_date, issuer=issuer.strip() or None,
-                      link=link.strip() or None, file_name=upload.name if upload is not None else None,
-                      content=upload.getvalue() if upload is not None else None)
-        if old is None:
-            if st.button(ctx.t("ui.selfform.evidence_add"), key="sa_ev_add"):
-                if not (fields["doc_number"] or fields["link"] or upload is not None):
-                    st.error(ctx.t("ui.selfform.evidence_empty"))
-                elif auth.act(lang, lambda actor: self_assessment.add_evidence(store, rid, unit, code, actor, **fields),
-                              ("unit",)) is not None:
-                    _evidence_done(st, "ui.selfform.evidence_added", code)
-            return
-        b1, b2 = st.columns(2)
-        if b1.button(ctx.t("ui.selfform.ev_save"), key="sa_ev_save", type="primary"):
-            if auth.act(lang, lambda actor: self_assessment.edit_evidence(store, rid, unit, int(old["evidence_id"]), actor,
-                                                                    indicator=code, **fields), ("unit",)) is not None:
-                _evidence_done(st, "ui.selfform.ev_saved", code)
-        if b2.button(ctx.t("ui.selfform.ev_remove"), key="sa_ev_remove"):
-            st.session_state["sa_ev_confirm"] = int(old["evidence_id"])
-        if st.session_state.get("sa_ev_confirm") == int(old["evidence_id"]):
-            st.warning(ctx.t("ui.selfform.ev_remove_confirm", code=old["indicator"]), icon=":material/delete:")
-            c1, c2 = st.columns(2)
-            if c1.button(ctx.t("ui.selfform.ev_remove_yes"), key="sa_ev_remove_yes", type="primary"):
-                if auth.act(lang, lambda actor: self_assessment.remove_evidence(store, rid, unit, int(old["evidence_id"]),
-                                                                          actor), ("unit",)) is not None:
-                    st.session_state.pop("sa_ev_confirm", None)
-                    _evidence_done(st, "ui.selfform.ev_removed", old["indicator"])
-            if c2.button(ctx.t("ui.selfform.ev_remove_no"), key="sa_ev_remove_no"):
-                st.session_state.pop("sa_ev_confirm", None)
-                st.rerun()
-
-
-def _evidence_done(st, key: str, code: str) -> None:
-    st.session_state["sa_ev_n"] = int(st.session_state.get("sa_ev_n", 0)) + 1
-    st.session_state.pop("sa_ev_mode", None)
-    st.session_state["sa_flash"] = (key, {"code": code})
-    st.rerun()
-
-
 def decision_block(ctx, store, rid: int, unit: str, code: str, part: pd.DataFrame, can_reply: bool) -> None:
     """The council's decision on one criterion (what changed, by whom, why) and the unit's one reply."""
     import streamlit as st
@@ -367,3 +255,144 @@ def points_block(ctx, fw, form: pd.DataFrame, unit: str, year: int, values: dict
             rv.points_text(appraised.get(c), lang) if (c, fw.nodes[c].variables[0].name) in decided else "—"
             for c in codes]
     st.dataframe(table, hide_index=True, width="stretch")
+
+
+# -- one criterion's box, the form's buttons ------------------------------------------------------------------
+def box(key: str, initial: str) -> str:
+    """A widget's key, its value put back from the draft when Streamlit dropped it (another group shown)."""
+    import streamlit as st
+
+    if key not in st.session_state:
+        st.session_state[key] = initial
+    return key
+
+
+def criterion_box(ctx, store, fw, rid: int, unit: str, code: str, part: pd.DataFrame, draft: dict, *, prefix: str,
+                  problems: list[dict], bad: list[tuple[str, str]], unsaved: set[str], editable: bool,
+                  can_reply: bool) -> None:
+    """One criterion of the form in its expander: how points are earned, the evidence asked for, the boxes
+    (N/A, values, explanation; what is typed goes into the draft), the problems beside each box, the council's
+    decision and the unit's reply. The council's and automatic criteria are read-only."""
+    import streamlit as st
+
+    from dashboard import auth, formulas, round_view as rv
+
+    lang = ctx.lang
+    first, node = part.iloc[0], fw.nodes[code]
+    elsewhere = scored_elsewhere(node, lang)
+    title = f"{code}. {node.name_vi} — {ctx.t('ui.selfform.max', points=fmt.number(node.max_points, 2, lang))}"
+    if elsewhere:
+        title += " · " + ctx.t(f"ui.selfform.by_{node.scored_by}_short")
+    if not rv.is_missing(first.get("decided_by")) and rv.decision_words(part, lang)[0]:
+        title += " · " + ctx.t("ui.selfform.changed_mark")  # find the council's changes among 40 criteria
+    mine_bad = [p for p in problems if p["code"] == code] + [{"code": c, "variable": v, "kind": "bad"}
+                                                             for c, v in bad if c == code]
+    if code in unsaved:
+        title += " · " + ctx.t("ui.selfform.unsaved_mark")
+    if mine_bad:
+        title = ":red[:material/error:] " + title
+    with st.expander(title, expanded=bool(mine_bad) or code in unsaved):
+        if not elsewhere:   # how the unit's figures earn points (the council's own scale is not the unit's)
+            st.caption(ctx.t("ui.selfform.how", words=formulas.words(node.rule, lang)))
+            for hint in hints(node, lang):
+                st.caption(":material/flag: " + auth.plain(hint))
+        if node.evidence:
+            st.caption(ctx.t("ui.selfform.evidence_required", text=auth.plain(node.evidence)))
+        if elsewhere:  # the council or a source gives these points: nothing to enter
+            st.info(elsewhere, icon=":material/gavel:" if node.scored_by == "council" else ":material/sync:")
+        else:
+            is_na = False
+            if bool(first.get("na_allowed")):
+                k = box(f"{prefix}_{code}_na", draft["na"].get(code, rv.flag(first.get("not_applicable"))))
+                is_na = st.checkbox(ctx.t("ui.selfform.not_applicable"), key=k, disabled=not editable)
+                if is_na != rv.flag(first.get("not_applicable")) or code in draft["na"]:
+                    draft["na"][code] = is_na
+            for _, row in part.iterrows():
+                var = row["variable"]
+                saved = "" if rv.is_missing(row["value"]) else (
+                    str(int(row["value"])) if row.get("unit") == "0/1" else rv.number_text(row["value"], lang))
+                k = box(f"{prefix}_{code}_{var}", draft["values"].get((code, var), saved))
+                if row.get("unit") == "0/1":
+                    st.selectbox(box_label(row, lang), ["", "1", "0"], key=k, disabled=not editable or is_na,
+                                 format_func=lambda v: ctx.t({"": "ui.selfform.not_entered", "1": "ui.selfform.yes1",
+                                                              "0": "ui.selfform.no0"}[v]))
+                else:
+                    st.text_input(box_label(row, lang), key=k, disabled=not editable or is_na,
+                                  placeholder=ctx.t("ui.selfform.number_placeholder"))
+                if st.session_state[k] != saved or (code, var) in draft["values"]:
+                    draft["values"][(code, var)] = st.session_state[k]
+                for p in mine_bad:
+                    if p["variable"] == var:
+                        why = (ctx.t("ui.selfform.bad_number") if p["kind"] == "bad"
+                               else problem_text(p, node, lang))
+                        st.markdown(f":red[:material/error: {auth.plain(why)}]")
+        k = box(f"{prefix}_{code}_ex", draft["ex"].get(code, "" if rv.is_missing(first.get("explanation"))
+                                                     else str(first["explanation"])))
+        st.text_area(ctx.t("ui.selfform.explanation"), key=k, disabled=not editable, height=68)
+        if code in draft["ex"] or st.session_state[k] != ("" if rv.is_missing(first.get("explanation"))
+                                                          else str(first["explanation"])):
+            draft["ex"][code] = st.session_state[k]
+        st.caption(ctx.t("ui.selfform.n_evidence", n=int(first.get("n_evidence") or 0)))
+        decision_block(ctx, store, rid, unit, code, part, can_reply=can_reply)
+
+
+def forget(dkey: str, prefix: str) -> None:
+    """Drop the draft and the boxes (they are drawn again from what is saved)."""
+    import streamlit as st
+
+    st.session_state.pop(dkey, None)
+    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + "_")]:
+        del st.session_state[k]
+
+
+def form_actions(ctx, store, view, rid: int, unit: str, *, dkey: str, prefix: str, state: str, editable: bool,
+                 changes: pd.DataFrame, ex_changes: dict[str, str], changed_codes: list[str], wrong: list[str]) -> None:
+    """Save the whole form, discard (asked once more), submit (saving first), withdraw; each ends with a flash
+    message kept over its rerun in `sa_flash`."""
+    import streamlit as st
+
+    from dashboard import auth
+
+    lang = ctx.lang
+
+    def save(actor) -> int:
+        if len(changes) or ex_changes:
+            self_assessment.save_draft(store, view, rid, unit, changes, actor, explanations=ex_changes or None)
+        return len(changed_codes)
+
+    if wrong:
+        st.error(ctx.t("ui.selfform.fix_values", cells="; ".join(wrong)), icon=":material/error:")
+    b1, b2, b3, b4 = st.columns(4)
+    if b1.button(ctx.t("ui.selfform.save"), key="sa_save", disabled=not editable or not changed_codes,
+                 type="primary"):
+        if not wrong and (n := auth.act(lang, save, ("unit",))) is not None:
+            forget(dkey, prefix)
+            st.session_state["sa_flash"] = ("ui.selfform.saved", {"n": n})
+            st.rerun()
+    if b2.button(ctx.t("ui.selfform.discard"), key="sa_discard", disabled=not changed_codes):
+        st.session_state["sa_discard_ask"] = True
+    if b3.button(ctx.t("ui.selfform.submit"), key="sa_submit", disabled=not editable or bool(wrong),
+                 help=ctx.t("ui.selfform.submit_help")):
+        done = auth.act(lang, lambda actor: (save(actor), self_assessment.submit(store, view, rid, unit, actor)),
+                        ("unit",))
+        if done is not None:
+            forget(dkey, prefix)
+            st.session_state["sa_flash"] = ("ui.selfform.submitted", {})
+            st.rerun()
+    if b4.button(ctx.t("ui.selfform.withdraw"), key="sa_withdraw", disabled=state != "submitted",
+                 help=ctx.t("ui.selfform.withdraw_help")):
+        if auth.act(lang, lambda actor: self_assessment.withdraw(store, view, rid, unit, actor), ("unit",)) is not None:
+            st.session_state["sa_flash"] = ("ui.selfform.withdrawn", {})
+            st.rerun()
+    if st.session_state.get("sa_discard_ask") and changed_codes:
+        st.warning(ctx.t("ui.selfform.discard_ask", n=len(changed_codes), codes=", ".join(changed_codes)))
+        c1, c2 = st.columns(2)
+        if c1.button(ctx.t("ui.selfform.discard_yes", n=len(changed_codes)), key="sa_discard_yes"):
+            forget(dkey, prefix)
+            st.session_state.pop("sa_discard_ask", None)
+            st.session_state["sa_flash"] = ("ui.selfform.discarded", {})
+            st.rerun()
+        if c2.button(ctx.t("ui.selfform.discard_no"), key="sa_discard_no"):
+            st.session_state.pop("sa_discard_ask", None)
+            st.rerun()
+    st.caption(ctx.t("ui.selfform.save_note"))

@@ -8,7 +8,7 @@ refuses any other); an editor reads any unit's form; others see a sign-in hint. 
 drawn at a time (never every criterion's widgets at once)."""
 import streamlit as st
 
-from dashboard import auth, data, fmt, formulas, round_form as rf, round_view as rv, widgets
+from dashboard import auth, data, round_evidence, round_form as rf, round_view as rv, widgets
 from office import appraisal
 from office import self_assessment
 
@@ -65,15 +65,6 @@ view = data.framework(info["framework_id"])
 dkey = rf.draft_key(rid, unit)
 draft = st.session_state.setdefault(dkey, rf.empty_draft())
 prefix = f"sa_{rid}_{unit}"
-
-
-def box(key: str, initial: str):
-    """A widget's key, its value put back from the draft when Streamlit dropped it (another group shown)."""
-    if key not in st.session_state:
-        st.session_state[key] = initial
-    return key
-
-
 groups = rv.criteria(fw)
 by_code = {code: part for code, part in form.groupby("code", sort=False)}
 mine = [c for c in by_code if fw.nodes[c].scored_by == "unit"]
@@ -88,66 +79,10 @@ problems = rf.problems(fw, form, draft)
 unsaved = set(rf.pending(form, draft)[2])
 
 for code in codes:
-    part = by_code.get(code)
-    if part is None:
-        continue
-    first, node = part.iloc[0], fw.nodes[code]
-    elsewhere = rf.scored_elsewhere(node, lang)
-    title = f"{code}. {node.name_vi} — {ctx.t('ui.selfform.max', points=fmt.number(node.max_points, 2, lang))}"
-    if elsewhere:
-        title += " · " + ctx.t(f"ui.selfform.by_{node.scored_by}_short")
-    if not rv.is_missing(first.get("decided_by")) and rv.decision_words(part, lang)[0]:
-        title += " · " + ctx.t("ui.selfform.changed_mark")  # find the council's changes among 40 criteria
-    mine_bad = [p for p in problems if p["code"] == code] + [{"code": c, "variable": v, "kind": "bad"}
-                                                             for c, v in bad if c == code]
-    if code in unsaved:
-        title += " · " + ctx.t("ui.selfform.unsaved_mark")
-    if mine_bad:
-        title = ":red[:material/error:] " + title
-    with st.expander(title, expanded=bool(mine_bad) or code in unsaved):
-        if not elsewhere:   # how the unit's figures earn points (the council's own scale is not the unit's)
-            st.caption(ctx.t("ui.selfform.how", words=formulas.words(node.rule, lang)))
-            for hint in rf.hints(node, lang):
-                st.caption(":material/flag: " + auth.plain(hint))
-        if node.evidence:
-            st.caption(ctx.t("ui.selfform.evidence_required", text=auth.plain(node.evidence)))
-        if elsewhere:  # the council or a source gives these points: nothing to enter
-            st.info(elsewhere, icon=":material/gavel:" if node.scored_by == "council" else ":material/sync:")
-        else:
-            is_na = False
-            if bool(first.get("na_allowed")):
-                k = box(f"{prefix}_{code}_na", draft["na"].get(code, rv.flag(first.get("not_applicable"))))
-                is_na = st.checkbox(ctx.t("ui.selfform.not_applicable"), key=k, disabled=not editable)
-                if is_na != rv.flag(first.get("not_applicable")) or code in draft["na"]:
-                    draft["na"][code] = is_na
-            for _, row in part.iterrows():
-                var = row["variable"]
-                saved = "" if rv.is_missing(row["value"]) else (
-                    str(int(row["value"])) if row.get("unit") == "0/1" else rv.number_text(row["value"], lang))
-                k = box(f"{prefix}_{code}_{var}", draft["values"].get((code, var), saved))
-                if row.get("unit") == "0/1":
-                    st.selectbox(rf.box_label(row, lang), ["", "1", "0"], key=k, disabled=not editable or is_na,
-                                 format_func=lambda v: ctx.t({"": "ui.selfform.not_entered", "1": "ui.selfform.yes1",
-                                                              "0": "ui.selfform.no0"}[v]))
-                else:
-                    st.text_input(rf.box_label(row, lang), key=k, disabled=not editable or is_na,
-                                  placeholder=ctx.t("ui.selfform.number_placeholder"))
-                if st.session_state[k] != saved or (code, var) in draft["values"]:
-                    draft["values"][(code, var)] = st.session_state[k]
-                for p in mine_bad:
-                    if p["variable"] == var:
-                        why = (ctx.t("ui.selfform.bad_number") if p["kind"] == "bad"
-                               else rf.problem_text(p, node, lang))
-                        st.markdown(f":red[:material/error: {auth.plain(why)}]")
-        k = box(f"{prefix}_{code}_ex", draft["ex"].get(code, "" if rv.is_missing(first.get("explanation"))
-                                                     else str(first["explanation"])))
-        st.text_area(ctx.t("ui.selfform.explanation"), key=k, disabled=not editable, height=68)
-        if code in draft["ex"] or st.session_state[k] != ("" if rv.is_missing(first.get("explanation"))
-                                                          else str(first["explanation"])):
-            draft["ex"][code] = st.session_state[k]
-        st.caption(ctx.t("ui.selfform.n_evidence", n=int(first.get("n_evidence") or 0)))
-        rf.decision_block(ctx, store, rid, unit, code, part, can_reply=own and bool(info.get("allow_reply"))
-                          and not closed)
+    if code in by_code:
+        rf.criterion_box(ctx, store, fw, rid, unit, code, by_code[code], draft, prefix=prefix, problems=problems,
+                         bad=bad, unsaved=unsaved, editable=editable,
+                         can_reply=own and bool(info.get("allow_reply")) and not closed)
 
 # -- points now, the unsaved changes -------------------------------------------------------------------------
 values_now, bad = rf.typed_values(form, draft)
@@ -163,55 +98,9 @@ if own and not closed and changed_codes:
 
 
 # -- save, discard, submit, withdraw -----------------------------------------------------------------------
-def forget() -> None:
-    """Drop the draft and the boxes (they are drawn again from what is saved)."""
-    st.session_state.pop(dkey, None)
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + "_")]:
-        del st.session_state[k]
-
-
-def save(actor) -> int:
-    if len(changes) or ex_changes:
-        self_assessment.save_draft(store, view, rid, unit, changes, actor, explanations=ex_changes or None)
-    return len(changed_codes)
-
-
 if own and not closed:
-    if wrong:
-        st.error(ctx.t("ui.selfform.fix_values", cells="; ".join(wrong)), icon=":material/error:")
-    b1, b2, b3, b4 = st.columns(4)
-    if b1.button(ctx.t("ui.selfform.save"), key="sa_save", disabled=not editable or not changed_codes,
-                 type="primary"):
-        if not wrong and (n := auth.act(lang, save, ("unit",))) is not None:
-            forget()
-            st.session_state["sa_flash"] = ("ui.selfform.saved", {"n": n})
-            st.rerun()
-    if b2.button(ctx.t("ui.selfform.discard"), key="sa_discard", disabled=not changed_codes):
-        st.session_state["sa_discard_ask"] = True
-    if b3.button(ctx.t("ui.selfform.submit"), key="sa_submit", disabled=not editable or bool(wrong),
-                 help=ctx.t("ui.selfform.submit_help")):
-        done = auth.act(lang, lambda actor: (save(actor), self_assessment.submit(store, view, rid, unit, actor)), ("unit",))
-        if done is not None:
-            forget()
-            st.session_state["sa_flash"] = ("ui.selfform.submitted", {})
-            st.rerun()
-    if b4.button(ctx.t("ui.selfform.withdraw"), key="sa_withdraw", disabled=state != "submitted",
-                 help=ctx.t("ui.selfform.withdraw_help")):
-        if auth.act(lang, lambda actor: self_assessment.withdraw(store, view, rid, unit, actor), ("unit",)) is not None:
-            st.session_state["sa_flash"] = ("ui.selfform.withdrawn", {})
-            st.rerun()
-    if st.session_state.get("sa_discard_ask") and changed_codes:
-        st.warning(ctx.t("ui.selfform.discard_ask", n=len(changed_codes), codes=", ".join(changed_codes)))
-        c1, c2 = st.columns(2)
-        if c1.button(ctx.t("ui.selfform.discard_yes", n=len(changed_codes)), key="sa_discard_yes"):
-            forget()
-            st.session_state.pop("sa_discard_ask", None)
-            st.session_state["sa_flash"] = ("ui.selfform.discarded", {})
-            st.rerun()
-        if c2.button(ctx.t("ui.selfform.discard_no"), key="sa_discard_no"):
-            st.session_state.pop("sa_discard_ask", None)
-            st.rerun()
-    st.caption(ctx.t("ui.selfform.save_note"))
+    rf.form_actions(ctx, store, view, rid, unit, dkey=dkey, prefix=prefix, state=state, editable=editable,
+                    changes=changes, ex_changes=ex_changes, changed_codes=changed_codes, wrong=wrong)
 
 # -- evidence ------------------------------------------------------------------------------------------------
-rf.evidence_section(ctx, store, fw, rid, unit, user, list(by_code), editable, default_code=codes[0])
+round_evidence.evidence_section(ctx, store, fw, rid, unit, user, list(by_code), editable, default_code=codes[0])

@@ -62,3 +62,19 @@ def test_no_module_over_400_lines_without_its_reason():
             if text.count("\n") > 400 and "Why one module" not in (ast.get_docstring(ast.parse(text)) or ""):
                 long.append(f"{p.relative_to(ROOT)} ({text.count(chr(10))} lines)")
     assert not long, "\n".join(long)
+
+
+PAGE_MAX_LINES = 200
+PAGES = sorted((ROOT / "pages").glob("*.py"))
+
+
+def test_there_are_pages_to_measure():
+    assert len(PAGES) >= 10, f"only {len(PAGES)} files found in pages/"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_a_page_composes_in_at_most_200_lines(page):
+    """pages/ compose only: a page over 200 lines holds widget code that belongs in dashboard/."""
+    n = len(page.read_text(encoding="utf-8").splitlines())
+    assert n <= PAGE_MAX_LINES, (f"{page.relative_to(ROOT)} has {n} lines (at most {PAGE_MAX_LINES}): "
+                                 f"move its widgets into a dashboard/ module and compose them here")
