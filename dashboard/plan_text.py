@@ -243,6 +243,14 @@ def plan_table(actions: pd.DataFrame, framework: Framework, lang: str, t: Callab
     }
 
 
+def effort_text(cost, model: str | None, lang: str, t: Callable[..., str]) -> str:
+    """A recorded plan's effort in words: the number under the current model (difficulty × relative rise); a
+    plan recorded under the old model (effort in points, storage.plans.office_plans' `effort_model`) is
+    labelled as such, never shown as a number comparable with the current ones."""
+    number = fmt.number(cost, 2, lang)
+    return t("ui.plan2y.old_model", effort=number) if model == "points" else number
+
+
 def unassigned_codes(actions: pd.DataFrame | None) -> list[str]:
     """Indicators of these actions whose lead agency the framework does not name (to assign on the Targets page)."""
     if actions is None or actions.empty:

@@ -190,16 +190,36 @@ def member_table(per_member: pd.DataFrame, lang: str) -> pd.DataFrame:
     })
 
 
+SCORED_BY = ("unit", "council", "automatic")
+
+
+def scored_by_word(by, lang: str) -> str:
+    """Who scores a criterion in words: the unit itself, or — with no self points — the council or a source."""
+    by = by if by in SCORED_BY else "unit"
+    return t(f"ui.round.scored_by_{by}", lang)
+
+
+def gap_rows_to_review(gap: pd.DataFrame) -> pd.DataFrame:
+    """The gap rows worth a look first: a difference, or a criterion the unit does not score (the council's
+    points, counted in the appraised total with nothing to compare)."""
+    own = gap["scored_by"] != "unit" if "scored_by" in gap.columns else pd.Series(False, index=gap.index)
+    return gap.loc[(gap["difference"].astype(float).fillna(0).abs() > 1e-9) | own]
+
+
 def gap_table(gap: pd.DataFrame, lang: str, numeric: bool = False) -> pd.DataFrame:
-    """unit × criterion × appraiser: self points, appraised points, difference, reason. `numeric` keeps the
-    points as numbers (downloads: Excel cells stay numeric); else Vietnamese text (1.234,56)."""
+    """unit × criterion × appraiser: who scores it, self points, appraised points, difference, reason.
+    A criterion the council (or a source) scores has no self points and no difference: the "who scores" cell
+    says so. `numeric` keeps the points as numbers (downloads: Excel cells stay numeric); else Vietnamese
+    text (1.234,56)."""
     def pts(series):
         return series.astype(float) if numeric else [points_text(v, lang) for v in series]
 
+    by = gap["scored_by"] if "scored_by" in gap.columns else pd.Series(["unit"] * len(gap), index=gap.index)
     return pd.DataFrame({
         t("ui.round.col_unit", lang): [text(v) for v in gap["unit"]],
         t("ui.round.col_code", lang): [text(v) for v in gap["code"]],
         t("ui.round.col_criterion", lang): [text(v) for v in gap["name"]],
+        t("ui.round.col_scored_by", lang): [scored_by_word(v, lang) for v in by],
         t("ui.round.col_appraiser", lang): [text(v) for v in gap["appraiser"]],
         t("ui.round.col_self_points", lang): pts(gap["self_points"]),
         t("ui.round.col_appraised_points", lang): pts(gap["appraised_points"]),

@@ -54,6 +54,7 @@ from office.round_rules import (
     level_view,
     now_or_clock,
     progress_tables,
+    scored_by,
     submitted_values,
     typed_text,
     unit_codes,
@@ -309,9 +310,10 @@ def _self_and_appraised(store, round_id, view, states, decisions, values, rnd):
 
 
 def gap(store: Store, framework: Framework, round_id: int, now: datetime | None = None) -> pd.DataFrame:
-    """Per submitted unit × criterion: self_points (its submitted values), appraised_points (the council's
-    values; empty while undecided), difference, appraiser, reason, stale — points by scoring.engine.score over
-    the level's framework view."""
+    """Per submitted unit × criterion: scored_by, self_points (its submitted values), appraised_points (the
+    council's values; empty while undecided), difference, appraiser, reason, stale — points by
+    scoring.engine.score over the level's framework view. The criteria the council scores itself (or an
+    automatic source feeds) are rows once decided, with no self points and no difference (round_rules.gap_table)."""
     now = now_or_clock(now)
     rnd, view, states, values, decisions = round_frames(store, framework, round_id, now)
     sub, dstate, good = _self_and_appraised(store, round_id, view, states, decisions, values, rnd)
@@ -321,7 +323,8 @@ def gap(store: Store, framework: Framework, round_id: int, now: datetime | None 
     appr = appraised_values(sub, decisions, decided)   # a stale decision still shows its value (flagged)
     appr_pts = leaf_points(view, appr, year)
     return gap_table(self_pts, appr_pts, dstate, member_names(store, rnd["province"]),
-                     {leaf.code: leaf.name_vi for leaf in view.leaves})
+                     {leaf.code: leaf.name_vi for leaf in view.leaves},
+                     {leaf.code: scored_by(view, leaf.code) for leaf in view.leaves})
 
 
 def close_round(store: Store, framework: Framework, round_id: int, actor: dict, keep_self_for_undecided: bool = False,

@@ -311,26 +311,42 @@ def appraised_values(self_vals: pd.DataFrame, decisions: pd.DataFrame, decided: 
 
 
 def gap_table(self_points: pd.DataFrame, appraised_points: pd.DataFrame, dstate: pd.DataFrame,
-              names: dict[str, str], crit_names: dict[str, str]) -> pd.DataFrame:
-    """unit, code, name, self_points, appraised_points, difference (appraised − self), appraiser, reason,
-    stale; only decided criteria have appraised points."""
-    cols = ["unit", "code", "name", "self_points", "appraised_points", "difference", "appraiser", "reason", "stale"]
-    if self_points.empty:
-        return pd.DataFrame(columns=cols)
-    g = self_points.rename(columns={"points": "self_points"})
-    a = appraised_points.rename(columns={"points": "appraised_points"})
+              names: dict[str, str], crit_names: dict[str, str],
+              scored_by: dict[str, str] | None = None) -> pd.DataFrame:
+    """unit, code, name, scored_by, self_points, appraised_points, difference (appraised − self), appraiser,
+    reason, stale. The rows: every unit-scored criterion with a self row, and every criterion the council
+    decided that has appraised points (a unit that submitted) — the council's own criteria ("council",
+    "automatic": the unit enters nothing) included, since their points count in the appraised total. Those
+    rows have no self points and no difference (not a loss). Only decided criteria have appraised points.
+    `scored_by`: code → "unit"|"council"|"automatic" (the round's view); a code missing from it is "unit"
+    when the unit has a self row for it, else "council"."""
+    cols = ["unit", "code", "name", "scored_by", "self_points", "appraised_points", "difference", "appraiser",
+            "reason", "stale"]
+    scored_by = dict(scored_by or {})
+    s = self_points[["unit", "code", "points"]].rename(columns={"points": "self_points"})
+    a = appraised_points[["unit", "code", "points"]].rename(columns={"points": "appraised_points"})
     d = dstate[["unit", "code", "decided_by", "reason", "stale"]] if len(dstate) else pd.DataFrame(
         columns=["unit", "code", "decided_by", "reason", "stale"])
-    g = g.merge(d, on=["unit", "code"], how="left")
+    self_codes = set(s["code"])
+    by = {c: scored_by.get(c, "unit" if c in self_codes else "council")
+          for c in set(s["code"]) | set(d["code"]) | set(a["code"])}
+    own = s.loc[s["code"].map(by) == "unit", ["unit", "code"]]
+    decided = d[["unit", "code"]].merge(a[["unit", "code"]], on=["unit", "code"], how="inner")
+    keys = pd.concat([own, decided], ignore_index=True).drop_duplicates()
+    if keys.empty:
+        return pd.DataFrame(columns=cols)
+    g = keys.merge(s, on=["unit", "code"], how="left").merge(d, on=["unit", "code"], how="left")
     g = g.merge(a, on=["unit", "code"], how="left")
-    decided = g["decided_by"].notna()
-    g["appraised_points"] = g["appraised_points"].where(decided)
-    g["difference"] = g["appraised_points"] - g["self_points"]
+    g["scored_by"] = g["code"].map(by)
+    is_unit = g["scored_by"] == "unit"
+    g["self_points"] = g["self_points"].astype(float).where(is_unit)   # the unit entered nothing there
+    g["appraised_points"] = g["appraised_points"].astype(float).where(g["decided_by"].notna())
+    g["difference"] = (g["appraised_points"] - g["self_points"]).where(is_unit)
     g["appraiser"] = g["decided_by"].map(lambda x: names.get(x, x) if isinstance(x, str) else None)
     g["name"] = g["code"].map(crit_names)
     g["stale"] = g["stale"].fillna(False).astype(bool)
     order = {c: i for i, c in enumerate(crit_names)}
-    g = g.assign(_o=g["code"].map(order)).sort_values(["unit", "_o"]).drop(columns="_o")
+    g = g.assign(_o=g["code"].map(order)).sort_values(["unit", "_o"], kind="stable").drop(columns="_o")
     return g[cols].reset_index(drop=True)
 
 

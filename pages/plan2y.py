@@ -104,5 +104,8 @@ if widgets.need_scores(ctx):
             ctx.t("ui.collection.who"): saved["created_by"].fillna("—"),
             ctx.t("ui.plan2y.targets"): [f"{a} ({y1}) · {b} ({y2})" for a, b, y1, y2 in
                                          zip(saved["target1"], saved["target2"], saved["year1"], saved["year2"])],
-            ctx.t("ui.plan.effort_total"): [fmt.number(c, 2, lang) for c in saved["cost"]],
+            ctx.t("ui.plan.effort_total"): [plan_text.effort_text(c, m, lang, tr)
+                                            for c, m in zip(saved["cost"], saved["effort_model"])],
         }), hide_index=True, width="stretch")
+        if (saved["effort_model"] == "points").any():
+            st.caption(ctx.t("ui.plan2y.old_model_note"))

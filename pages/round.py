@@ -81,7 +81,7 @@ if closed or (is_editor and not sel.present):
     st.subheader(ctx.t("ui.round.gap_title") if closed else ctx.t("ui.council.gap_before_title"))
     st.caption(ctx.t("ui.round.gap_help") if closed else ctx.t("ui.council.gap_before_help"))
     gap = appraisal.gap(store, fw_full, rid)
-    changed = gap.loc[gap["difference"].fillna(0).abs() > 1e-9]
+    changed = rv.gap_rows_to_review(gap)   # differences, and the criteria the council scores itself
     only_changed = st.checkbox(ctx.t("ui.round.gap_only_changed", n=len(changed), total=len(gap)), value=True,
                                key="rd_gap_changed")
     shown_gap = changed if only_changed else gap

@@ -50,6 +50,7 @@ class TwoYearPlan:
     plans: tuple = ()  # the planning.YearsPlan
     notes: list[str] = field(default_factory=list)
     best_ranks: tuple = ()
+    effort: str = "relative"  # effort = difficulty × relative rise (make_years_plan); records before it: "points"
 
     def by_agency(self) -> pd.DataFrame:
         """Per lead agency (a shared lead counts for each) and year: indicators and points to gain."""

@@ -5,6 +5,7 @@ import pandas as pd
 
 from storage import db
 from storage.errors import require_who
+from storage.schema import OFFICE_PLAN_EFFORT_MODEL
 
 
 def save_scenario(store, name: str, framework_id: str, entity: str, year: int, changes_json: str,
@@ -67,19 +68,23 @@ def save_effort_weights(store, framework_id: str, weights: dict[str, float], *, 
 
 def save_office_plan(store, framework_id: str, plan, max_gain: float | None, created_by: str | None = None,
                      note: str | None = None) -> int:
-    """Record a two-year plan (scoring.plan2y.TwoYearPlan) as made."""
+    """Record a two-year plan (scoring.plan2y.TwoYearPlan) as made, with its effort model (`plan.effort`)."""
     def write(c) -> int:
         pid = int(c.execute("SELECT nextval('collection_seq')").fetchone()[0])
-        c.execute("INSERT INTO office_plans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        c.execute("INSERT INTO office_plans (plan_id, framework_id, entity, year1, year2, target1, target2, "
+                  "max_gain, method, cost, optimal, reachable, actions_json, note, created_by, created_at, "
+                  "effort_model) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                   [pid, framework_id, plan.entity, plan.year1, plan.year2, plan.target1, plan.target2,
                    max_gain, plan.method, None if plan.cost != plan.cost else float(plan.cost),
                    bool(plan.optimal), bool(plan.reachable), plan.actions.to_json(orient="records"),
-                   note, created_by or None, db.now_utc()])
+                   note, created_by or None, db.now_utc(), str(getattr(plan, "effort", "relative"))])
         return pid
 
     return store.write(write)
 
 
 def office_plans(store, framework_id: str, entity: str) -> pd.DataFrame:
-    return store.query("SELECT * FROM office_plans WHERE framework_id = ? AND entity = ? ORDER BY plan_id DESC",
-                      [framework_id, entity])
+    """The recorded plans of an entity, newest first; `effort_model` "relative" or "points" (older records
+    without it: schema.OFFICE_PLAN_EFFORT_MODEL) — efforts of two models are not comparable."""
+    return store.query(f"SELECT * REPLACE ({OFFICE_PLAN_EFFORT_MODEL} AS effort_model) FROM office_plans "
+                       "WHERE framework_id = ? AND entity = ? ORDER BY plan_id DESC", [framework_id, entity])

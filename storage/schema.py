@@ -151,6 +151,18 @@ SCHEMA = [
 ]
 
 SCHEMA += [
+    # A recorded plan's effort model: "relative" (difficulty × relative rise, scoring.plan_years) or "points"
+    # (cost per point × points gained, the two-year plans recorded before the one plan engine). Records
+    # without it are read by OFFICE_PLAN_EFFORT_MODEL.
+    "ALTER TABLE office_plans ADD COLUMN IF NOT EXISTS effort_model VARCHAR",
+]
+
+# The effort model of a recorded plan that does not name it: the old two-year planner's methods
+# ("final_first", "year_by_year") and its ratio cap (max_gain, always given by its page) mean points.
+OFFICE_PLAN_EFFORT_MODEL = ("COALESCE(effort_model, CASE WHEN method IN ('final_first', 'year_by_year') "
+                            "OR max_gain IS NOT NULL THEN 'points' ELSE 'relative' END)")
+
+SCHEMA += [
     # Undo and history (issue 9): a rollback is recorded on its import, never a delete; the change log
     # holds every other data change (scenarios, effort weights, lead agencies, rollbacks) with who/when.
     "ALTER TABLE imports ADD COLUMN IF NOT EXISTS rolled_back_at TIMESTAMP",

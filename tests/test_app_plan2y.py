@@ -53,3 +53,28 @@ def test_plan_page_at_commune_level_names_the_criterion_and_sends_unassigned_to_
     if "Cần phân công cơ quan chủ trì" in text:
         assert any("Mục tiêu & phân công" in str(w.proto) for w in at.get("page_link")) or \
             any("chưa có cơ quan chủ trì" in w.value.lower() for w in at.warning)
+
+
+def test_recorded_plans_of_the_old_model_are_labelled_not_compared(app):  # noqa: F811
+    """A plan recorded before the effort model changed (effort in points) sits in the history labelled
+    "mô hình cũ (điểm)", beside the current plan's relative effort, with a note that they do not compare."""
+    import pandas as pd
+
+    from dashboard import data
+
+    at = go(app, "pages/plan2y.py")
+    at.button(key="p2_make").click().run()   # the signed-in editor's plan is recorded (current model)
+    assert not at.exception, [e.value for e in at.exception]
+    plan = at.session_state["p2_plan"][3]
+    data.store().write(lambda c: c.execute(  # id 0: older than any recorded since
+        "INSERT INTO office_plans (plan_id, framework_id, entity, year1, year2, target1, target2, max_gain, method, "
+        "cost, optimal, reachable, actions_json, note, created_by, created_at) "
+        "VALUES (0, 'dti_province_2025', ?, 2025, 2026, 20, 15, 30, 'final_first', 87.5, TRUE, TRUE, '[]', NULL, "
+        "'Kiểm thử', ?)", [plan.entity, pd.Timestamp("2026-12-02 07:00")]))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    history = next(d.value for d in at.dataframe if "Mục tiêu" in d.value.columns)
+    efforts = history["Tổng nỗ lực"].tolist()
+    assert len(efforts) == 2 and efforts[1] == "mô hình cũ (điểm): 87,50"
+    assert "mô hình cũ" not in efforts[0] and efforts[0] != "—"
+    assert any("không so sánh được" in c.value for c in at.caption)

@@ -98,18 +98,35 @@ def test_criteria_groups_cover_every_leaf_once():
 
 
 def test_gap_table_words_and_numbers():
-    gap = pd.DataFrame({"unit": ["Phường A"], "code": ["I.4"], "name": ["Bản tin"], "appraiser": ["Nguyễn Văn A"],
-                        "self_points": [24.0], "appraised_points": [12.5], "difference": [-11.5],
-                        "reason": ["=thiếu minh chứng"]})
+    gap = pd.DataFrame({"unit": ["Phường A", "Phường A"], "code": ["I.4", "VI.6"], "name": ["Bản tin", "Hội đồng"],
+                        "scored_by": ["unit", "council"], "appraiser": ["Nguyễn Văn A", "Trần Thị B"],
+                        "self_points": [24.0, None], "appraised_points": [12.5, 3.0], "difference": [-11.5, None],
+                        "reason": ["=thiếu minh chứng", None]})
     shown = rv.gap_table(gap, "vi")
-    assert list(shown.columns) == ["Đơn vị", "Mã", "Tiêu chí", "Người thẩm định", "Điểm tự đánh giá",
+    assert list(shown.columns) == ["Đơn vị", "Mã", "Tiêu chí", "Ai chấm", "Người thẩm định", "Điểm tự đánh giá",
                                    "Điểm thẩm định", "Chênh lệch", "Lý do"]
-    assert shown.iloc[0].tolist()[4:7] == ["24,00", "12,50", "-11,50"]
+    assert shown.iloc[0].tolist()[3:8] == ["Đơn vị tự chấm", "Nguyễn Văn A", "24,00", "12,50", "-11,50"]
+    assert shown.iloc[1].tolist()[3:8] == ["Hội đồng chấm (đơn vị không tự chấm)", "Trần Thị B", "—", "3,00", "—"]
+    assert rv.gap_table(gap, "en").iloc[1, 3] == "The council (the unit does not score it)"
     numeric = rv.gap_table(gap, "vi", numeric=True)
-    assert numeric["Chênh lệch"].dtype == float
+    assert numeric["Chênh lệch"].dtype == float and numeric["Chênh lệch"].isna().tolist() == [False, True]
+    assert numeric["Ai chấm"].tolist() == ["Đơn vị tự chấm", "Hội đồng chấm (đơn vị không tự chấm)"]
     from dashboard.tables import to_csv_bytes
 
     assert "'=thiếu minh chứng" in to_csv_bytes(numeric, "vi").decode("utf-8-sig")  # neutralised formula
+
+
+@pytest.mark.parametrize("by, difference, kept", [
+    (["unit", "unit"], [0.0, -1.0], ["K2"]),                 # only the changed one
+    (["unit", "council"], [0.0, None], ["K2"]),              # the council's own criterion: nothing to compare, shown
+    (["unit", "automatic"], [None, None], ["K2"]),           # an undecided unit criterion is not shown
+    (None, [0.0, 2.0], ["K2"]),                              # an older table without scored_by
+])
+def test_gap_rows_to_review(by, difference, kept):
+    gap = pd.DataFrame({"code": ["K1", "K2"], "difference": difference})
+    if by is not None:
+        gap["scored_by"] = by
+    assert rv.gap_rows_to_review(gap)["code"].tolist() == kept
 
 
 # --- the pages, per role (AppTest through app.py) ---------------------------------------------------------
@@ -328,6 +345,9 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     preview = next(d.value for d in at.dataframe if "Chênh lệch" in d.value.columns)
     assert any("Xem trước chênh lệch" in h.value for h in at.subheader)
     assert preview.loc[preview["Mã"] == code, "Lý do"].tolist() == ["Không có minh chứng"]
+    council_rows = preview.loc[preview["Ai chấm"] == "Hội đồng chấm (đơn vị không tự chấm)"]
+    assert len(council_rows) and set(council_rows["Đơn vị"]) == {B} and set(council_rows["Lý do"]) == {"Hội đồng chấm"}
+    assert set(council_rows["Điểm tự đánh giá"]) == {"—"} and set(council_rows["Chênh lệch"]) == {"—"}
     # undecided criteria: closing is refused unless the self values are kept for them
     at.text_input(key=f"rd_close_confirm_{r['rid']}").set_value("Vòng thử").run()  # before the deadline: typed
     at.button(key="rd_close").click().run()
@@ -338,8 +358,10 @@ def test_editor_reopens_a_unit_and_closes_with_the_gap_table(app):
     assert not at.exception, [e.value for e in at.exception]
     assert ap.round_info(store, r["rid"])["status"] == "closed"
     gap = next(d.value for d in at.dataframe if "Chênh lệch" in d.value.columns)
-    assert list(gap.columns) == ["Đơn vị", "Mã", "Tiêu chí", "Người thẩm định", "Điểm tự đánh giá", "Điểm thẩm định",
-                                 "Chênh lệch", "Lý do"]
+    assert list(gap.columns) == ["Đơn vị", "Mã", "Tiêu chí", "Ai chấm", "Người thẩm định", "Điểm tự đánh giá",
+                                 "Điểm thẩm định", "Chênh lệch", "Lý do"]
+    after = gap.loc[gap["Ai chấm"] == "Hội đồng chấm (đơn vị không tự chấm)"]   # after close too
+    assert set(after["Mã"]) == set(council_rows["Mã"]) and set(after["Chênh lệch"]) == {"—"}
     row = gap.loc[gap["Mã"] == code].iloc[0]
     assert (row["Đơn vị"], row["Người thẩm định"], row["Lý do"]) == (B, M1, "Không có minh chứng")
     assert row["Chênh lệch"].startswith("-") and "," in row["Chênh lệch"]

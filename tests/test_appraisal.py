@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -208,6 +209,8 @@ def test_full_round(store, fw, rnd):
     assert (rest.loc[rest["code"].isin(ours), "difference"] == 0).all()
     theirs = g.loc[~g["code"].isin(ours)]          # the council's criteria: no self points, the council's own
     assert len(theirs) and theirs["self_points"].isna().all() and (theirs["appraised_points"] == 5.0).all()
+    assert theirs["difference"].isna().all() and set(theirs["scored_by"]) <= {"council", "automatic"}
+    assert set(g.loc[g["code"].isin(ours), "scored_by"]) == {"unit"}
 
     res = ap.close_round(store, fw, r.rid, EDITOR, now=when + timedelta(hours=1))
     assert res["units_without_figures"] == [D] and res["kept_self"] == 0
@@ -669,16 +672,59 @@ def test_progress_tables():
     assert per_member.set_index("account").at["hd-x", "display_name"] == "X"
 
 
-def test_gap_table():
-    self_pts = pd.DataFrame({"unit": ["u", "u", "v"], "code": ["K1", "K2", "K1"], "points": [8.0, 5.0, 4.0]})
-    appr = pd.DataFrame({"unit": ["u", "u", "v"], "code": ["K1", "K2", "K1"], "points": [6.0, 5.0, 4.0]})
-    dstate = pd.DataFrame({"unit": ["u", "v"], "code": ["K1", "K1"], "decided_by": ["hd-x", "hd-x"],
-                           "reason": ["ít hơn", None], "stale": [False, False]})
-    g = round_rules.gap_table(self_pts, appr, dstate, {"hd-x": "Bà X"}, {"K1": "Tiêu chí 1", "K2": "Tiêu chí 2"})
-    assert g[["unit", "code", "self_points", "appraised_points", "difference", "appraiser"]].astype(object).where(
-        g[["unit", "code", "self_points", "appraised_points", "difference", "appraiser"]].notna(), None
-    ).values.tolist() == [["u", "K1", 8.0, 6.0, -2.0, "Bà X"], ["u", "K2", 5.0, None, None, None],
-                          ["v", "K1", 4.0, 4.0, 0.0, "Bà X"]]
+GAP_COLS = ["unit", "code", "scored_by", "self_points", "appraised_points", "difference", "appraiser"]
+GAP_NAMES = {"K1": "Tiêu chí 1", "K2": "Tiêu chí 2", "H1": "Hội đồng chấm", "A1": "Tự động"}
+
+
+def gap_pts(*rows):
+    return pd.DataFrame(list(rows), columns=["unit", "code", "points"])
+
+
+def gap_decided(*rows):
+    return pd.DataFrame([{"unit": u, "code": c, "decided_by": "hd-x", "reason": r, "stale": False}
+                         for u, c, r in rows], columns=["unit", "code", "decided_by", "reason", "stale"])
+
+
+BY = {"K1": "unit", "K2": "unit", "H1": "council", "A1": "automatic"}
+
+
+@pytest.mark.parametrize("self_pts, appr, dstate, by, expected", [
+    # unit criteria only: undecided keeps the self side, no appraised points, no difference
+    (gap_pts(("u", "K1", 8.0), ("u", "K2", 5.0), ("v", "K1", 4.0)), gap_pts(("u", "K1", 6.0), ("u", "K2", 5.0), ("v", "K1", 4.0)),
+     gap_decided(("u", "K1", "ít hơn"), ("v", "K1", None)), BY,
+     [["u", "K1", "unit", 8.0, 6.0, -2.0, "Bà X"], ["u", "K2", "unit", 5.0, None, None, None],
+      ["v", "K1", "unit", 4.0, 4.0, 0.0, "Bà X"]]),
+    # the council's own criterion: no self row at all, decided → a row, no self side, no difference (not a loss)
+    (gap_pts(("u", "K1", 8.0)), gap_pts(("u", "K1", 8.0), ("u", "H1", 3.0)), gap_decided(("u", "K1", None), ("u", "H1", None)), BY,
+     [["u", "K1", "unit", 8.0, 8.0, 0.0, "Bà X"], ["u", "H1", "council", None, 3.0, None, "Bà X"]]),
+    # the same without the map: a decided code with no self row is the council's
+    (gap_pts(("u", "K1", 8.0)), gap_pts(("u", "K1", 8.0), ("u", "H1", 3.0)), gap_decided(("u", "H1", None)), None,
+     [["u", "K1", "unit", 8.0, None, None, None], ["u", "H1", "council", None, 3.0, None, "Bà X"]]),
+    # leaf_points gives the council's criteria a NaN self row: undecided → no row; automatic decided → a row
+    (gap_pts(("u", "K1", 8.0), ("u", "H1", np.nan), ("u", "A1", np.nan)),
+     gap_pts(("u", "K1", 8.0), ("u", "H1", np.nan), ("u", "A1", 2.0)), gap_decided(("u", "A1", None)), BY,
+     [["u", "K1", "unit", 8.0, None, None, None], ["u", "A1", "automatic", None, 2.0, None, "Bà X"]]),
+    # a council decision for a unit without appraised points (it never submitted) is no row
+    (gap_pts(("u", "K1", 8.0)), gap_pts(("u", "K1", 8.0)), gap_decided(("w", "H1", None)), BY,
+     [["u", "K1", "unit", 8.0, None, None, None]]),
+    # nobody submitted: an empty table with every column
+    (gap_pts(), gap_pts(), gap_decided(), BY, []),
+])
+def test_gap_table(self_pts, appr, dstate, by, expected):
+    g = round_rules.gap_table(self_pts, appr, dstate, {"hd-x": "Bà X"}, GAP_NAMES, by)
+    assert list(g.columns) == ["unit", "code", "name", "scored_by", "self_points", "appraised_points", "difference",
+                               "appraiser", "reason", "stale"]
+    got = g[GAP_COLS].astype(object).where(g[GAP_COLS].notna(), None).values.tolist()
+    assert got == expected
+
+
+def test_gap_table_council_rows_are_no_loss():
+    """Summing the differences (points lost) counts only what the unit itself scored."""
+    g = round_rules.gap_table(gap_pts(("u", "K1", 8.0), ("u", "K2", 5.0)),
+                              gap_pts(("u", "K1", 6.0), ("u", "K2", 5.0), ("u", "H1", 0.0)),
+                              gap_decided(("u", "K1", None), ("u", "K2", None), ("u", "H1", None)), {}, GAP_NAMES, BY)
+    assert g["difference"].sum() == -2.0
+    assert g.groupby("scored_by")["appraised_points"].sum().to_dict() == {"council": 0.0, "unit": 11.0}
 
 
 def test_every_fault_has_a_message_in_both_languages():
