@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from dashboard import fmt
-from dashboard.i18n import t
+from dashboard.i18n import display_code, t
 
 STATUSES = ("not_started", "draft", "submitted", "withdrawn", "locked")
 
@@ -198,7 +198,7 @@ def gap_table(gap: pd.DataFrame, lang: str, numeric: bool = False) -> pd.DataFra
 
     return pd.DataFrame({
         t("ui.round.col_unit", lang): [text(v) for v in gap["unit"]],
-        t("ui.round.col_code", lang): [text(v) for v in gap["code"]],
+        t("ui.round.col_code", lang): [display_code(text(v)) for v in gap["code"]],
         t("ui.round.col_criterion", lang): [text(v) for v in gap["name"]],
         t("ui.round.col_appraiser", lang): [text(v) for v in gap["appraiser"]],
         t("ui.round.col_self_points", lang): pts(gap["self_points"]),

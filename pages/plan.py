@@ -49,7 +49,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
             weights, key="plan_difficulty", hide_index=True, width="stretch", disabled=["code", "name"],
             column_config={"difficulty": st.column_config.NumberColumn(ctx.t("ui.plan.difficulty"), min_value=1,
                                                                        max_value=5, step=1, format="%d"),
-                           "name": ctx.t("ui.methodology.indicator"), "code": ctx.t("ui.methodology.code")})
+                           "name": ctx.t("ui.methodology.indicator"), "code": None})  # the name says the code as read
         editor = auth.explain_if_reader(lang)
         if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty", disabled=not editor,
                      help=None if editor else auth.reason(lang)):
@@ -97,12 +97,12 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
     missing = sorted({c for p in plans.values() for c in plan_text.unassigned_codes(
         plan_text.with_assigned_leads(p.actions, assigned))}, key=plan_text._code_key)
     if missing:
-        st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
+        st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(map(ctx.code, missing))), icon=":material/assignment_ind:")
         st.page_link("pages/targets.py" if sel.is_province else "pages/units.py", label=ctx.t("ui.plan.assign_link" if sel.is_province else "ui.plan.assign_link_units"), icon=":material/assignment_ind:")
     skipped = sorted({note.split(":", 1)[0] for p in plans.values() for note in p.notes
                       if ":" in note and note.split(":", 1)[0] in fw.nodes})
     if skipped:
-        st.caption(ctx.t("ui.plan.not_planned", codes=", ".join(skipped)))
+        st.caption(ctx.t("ui.plan.not_planned", codes=", ".join(map(ctx.code, skipped))))
 
     agencies = plan_text.by_agency(plans, fw, lang, tr)
     if len(agencies) and "agency" in agencies:
@@ -125,7 +125,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                 continue
             frames.append(pd.DataFrame({
                 ctx.t("ui.plan.plan_col"): ctx.t("ui.plan.plan_for", n=key),
-                ctx.t("ui.methodology.code"): a["indicator"].to_numpy(),
+                ctx.t("ui.methodology.code"): a["indicator"].map(ctx.code).to_numpy(),
                 ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in a["indicator"]],
                 ctx.t("ui.plan.sentence_col"): rows["sentence"].to_numpy(),
                 ctx.t("ui.plan.unit_col"): [plan_text.unit_of(fw, c, v, lang) or "—"

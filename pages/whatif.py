@@ -32,12 +32,12 @@ if widgets.need_scores(ctx):
 
     summary = st.container()  # filled after the controls are read, shown above them
     ratios, items = {}, {}
-    tabs = st.tabs([f"{m.code}. {ctx.node_name(m.code)}" for m in fw.main_indices()])
+    tabs = st.tabs([ctx.node_label(m.code) for m in fw.main_indices()])
     by_main = {m.code: [c for c in controls if fw.ancestor_at_level(c["code"], 1) == m.code] for m in fw.main_indices()}
     for tab, main in zip(tabs, fw.main_indices()):
         with tab:
             for c in by_main[main.code]:
-                code, label = c["code"], f"{c['code']}. {ctx.node_name(c['code'])}"
+                code, label = c["code"], ctx.node_label(c["code"])
                 if c["kind"] == "ratio" and c["current"] is not None:
                     scale = 100.0 if c["percent"] else 1.0
                     key = f"{prefix}{code}"
@@ -102,7 +102,7 @@ if widgets.need_scores(ctx):
     if result.leaf_gains.empty:
         summary.info(ctx.t("ui.whatif.no_change"))
     else:
-        steps = result.leaf_gains.assign(label=lambda d: d["code"])
+        steps = result.leaf_gains.assign(label=lambda d: d["code"].map(ctx.code))
         with summary:
             widgets.chart(charts.waterfall(steps, ctx.t("ui.whatif.before"), ctx.t("ui.whatif.after"),
                                            result.total_before, lang, title=ctx.t("ui.whatif.waterfall"),

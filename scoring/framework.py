@@ -10,6 +10,7 @@ maxima, discrepancies); the validation messages name what the loader read.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,22 @@ MAX_POINTS_TOLERANCE = 1e-6
 # appraises), the council alone (the unit enters nothing), or an automatic source (the unit enters nothing;
 # `scored_from_vi/_en` name the source in words).
 SCORED_BY = ("unit", "council", "automatic")
+# A code of ours joining several of the seed's numbers ("CQS.2.3_4": the seed's 2.3 and 2.4 scored together).
+_JOINED_CODE = re.compile(r"^(?P<stem>(?:.+\.)?)(?P<parent>[^._]+)\.(?P<first>\d+)_(?P<last>\d+)$")
+
+
+def display_code(code) -> str:
+    """A criterion code as a person reads it (pages, tables, downloads, charts, messages, documents).
+
+    A joined code of ours shows the seed's numbers it covers, both spelled in full with an en dash:
+    "CQS.2.3_4" -> "CQS.2.3–2.4", "KTS.5.3_7" -> "KTS.5.3–5.7". Every other code is shown as it is.
+    The stored code never changes (inputs, rules and files use it); only what is read does."""
+    text = "" if code is None else str(code)
+    m = _JOINED_CODE.match(text)
+    if not m:
+        return text
+    p = m["parent"]
+    return f"{m['stem']}{p}.{m['first']}–{p}.{m['last']}"
 
 
 class FrameworkError(ValueError):
