@@ -286,18 +286,20 @@ def lead_assignment(ctx: PageContext, province: str) -> None:
         if not open_codes:
             st.caption(ctx.t("ui.units.assign_none_open"))
             return
-        leads_table = pd.DataFrame({"code": open_codes, "name": [ctx.node_label(c) for c in open_codes],
-                                    "lead": [assigned.get(c, "") for c in open_codes]})
+        # the stored code is the (hidden) index; the code column shows it as read (CQS.2.3–2.4)
+        leads_table = pd.DataFrame({"code": [ctx.code(c) for c in open_codes],
+                                    "name": [ctx.node_name(c) for c in open_codes],
+                                    "lead": [assigned.get(c, "") for c in open_codes]}, index=open_codes)
         edited = st.data_editor(
             leads_table, key=f"leads_{ctx.sel.framework_id}_{province}", hide_index=True, width="stretch",
             disabled=["code", "name"], height=min(320, 40 + 35 * len(open_codes)),
-            column_config={"code": None, "name": ctx.t("ui.methodology.indicator"),  # the name says the code as read
+            column_config={"code": ctx.t("ui.methodology.code"), "name": ctx.t("ui.methodology.indicator"),
                            "lead": st.column_config.TextColumn(ctx.t("ui.methodology.lead"), max_chars=120)})
         editor = auth.explain_if_reader(ctx.lang)
         if st.button(ctx.t("ui.units.assign_save"), key="assign_leads", disabled=not editor,
                      help=None if editor else auth.reason(ctx.lang)):
             n = auth.write(ctx.lang, lambda who: storage.units.assign_criterion_leads(
-                data.store(), ctx.sel.framework_id, province, dict(zip(edited["code"], edited["lead"])),
+                data.store(), ctx.sel.framework_id, province, dict(zip(edited.index, edited["lead"])),
                 assigned_by=who))
             if n is not None:
                 st.success(ctx.t("ui.units.assign_saved", n=int(n)))

@@ -42,21 +42,21 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                                         format_func=lambda n: plan_text.item_label(fw, *n.rsplit(".", 1), lang))
         saved = storage.plans.effort_weights(data.store(), fw.id).set_index("code")["cost_per_point"]
         weights = pd.DataFrame({
-            "code": leaf_codes, "name": [labels[c] for c in leaf_codes],
+            "code": [ctx.code(c) for c in leaf_codes], "name": [ctx.node_name(c) for c in leaf_codes],
             "difficulty": [int(min(5, max(1, round(float(saved.get(c, plan_settings.DEFAULT_DIFFICULTY))))))
-                           for c in leaf_codes]})
+                           for c in leaf_codes]}, index=leaf_codes)  # the stored code: the hidden index
         edited = st.data_editor(
             weights, key="plan_difficulty", hide_index=True, width="stretch", disabled=["code", "name"],
             column_config={"difficulty": st.column_config.NumberColumn(ctx.t("ui.plan.difficulty"), min_value=1,
                                                                        max_value=5, step=1, format="%d"),
-                           "name": ctx.t("ui.methodology.indicator"), "code": None})  # the name says the code as read
+                           "name": ctx.t("ui.methodology.indicator"), "code": ctx.t("ui.methodology.code")})
         editor = auth.explain_if_reader(lang)
         if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty", disabled=not editor,
                      help=None if editor else auth.reason(lang)):
             if auth.write(lang, lambda who: storage.plans.save_effort_weights(data.store(), 
-                    fw.id, dict(zip(edited["code"], edited["difficulty"])), who=who)):
+                    fw.id, dict(zip(edited.index, edited["difficulty"])), who=who)):
                 st.success(ctx.t("ui.plan.difficulty_saved"))
-    difficulty = {c: float(d) for c, d in zip(edited["code"], edited["difficulty"]) if pd.notna(d)}
+    difficulty = {c: float(d) for c, d in zip(edited.index, edited["difficulty"]) if pd.notna(d)}
     st.caption(ctx.t("ui.plan.difficulty_note"))
     if mode == "history":
         st.caption(ctx.t("ui.plan.growth_note", min=fmt.percent(plan_settings.MIN_GROWTH, 0, lang),
