@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard import fmt
 from scoring.framework import Framework, display_code
+from scoring.framework import variable_meaning as _variable_meaning
 from scoring.plan_years import history_basis as _history_basis
 from scoring.plan_years import lead_or_unassigned
 from scoring.plan_settings import UNASSIGNED_LEAD
@@ -207,11 +208,9 @@ def unit_of(framework: Framework, code: str, var: str, lang: str = "vi") -> str:
     return UNITS_EN.get(unit, unit) if lang == "en" else unit
 
 
-def variable_meaning(framework: Framework, code: str, var: str, lang: str = "vi") -> str:
-    """A variable's full meaning (never cut), first letter as written."""
-    v = _variable(framework, code, var)
-    text = _field(v, "meaning_en" if lang == "en" else "meaning_vi") or _field(v, "meaning_vi") or var
-    return re.sub(r"^\s*(Mục|Item)\s*\d+\s*:\s*", "", str(text)).strip()
+# A variable's full meaning (never cut), first letter as written: the framework's own naming, shared with the
+# import and round messages.
+variable_meaning = _variable_meaning
 
 
 def value_text(v, lang: str = "vi") -> str:

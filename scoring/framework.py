@@ -47,6 +47,33 @@ def display_code(code) -> str:
     return f"{m['stem']}{p}.{m['first']}–{p}.{m['last']}"
 
 
+def criterion_words(framework: "Framework", code, lang: str = "vi") -> str:
+    """A criterion as a person reads it in a sentence: 'I.4 – Số bài viết …' (the code as read, then the name);
+    a code the framework does not have: the code as read."""
+    node = framework.nodes.get(str(code)) if framework is not None else None
+    if node is None:
+        return display_code(code)
+    name = node.name_en if lang == "en" and node.name_en else node.name_vi
+    return f"{display_code(node.code)} – {name}" if node.code != ROOT_CODE else name
+
+
+def variable_meaning(framework: "Framework", code, var, lang: str = "vi") -> str:
+    """A variable's full meaning (never cut, 'Mục n:' dropped, first letter as written); the variable's name
+    when the framework does not describe it."""
+    node = framework.nodes.get(str(code)) if framework is not None else None
+    def get(x, key):  # a Variable, or a dict in a framework built by hand
+        return (x.get(key) if isinstance(x, dict) else getattr(x, key, None)) or ""
+
+    v = next((x for x in node.variables if get(x, "name") == var), None) if node is not None else None
+    text = ((get(v, "meaning_en") if lang == "en" else "") or get(v, "meaning_vi")) if v is not None else ""
+    return re.sub(r"^\s*(Mục|Item)\s*\d+\s*:\s*", "", str(text or var)).strip()
+
+
+def variable_words(framework: "Framework", code, var, lang: str = "vi") -> str:
+    """A figure of a criterion in words, the code only as a reference: 'I.4 – <tên chỉ số>: <ý nghĩa biến>'."""
+    return f"{criterion_words(framework, code, lang)}: {variable_meaning(framework, code, var, lang)}"
+
+
 class FrameworkError(ValueError):
     """A framework file is malformed. `problems` lists every problem found, each naming a code."""
 
