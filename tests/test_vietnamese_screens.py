@@ -368,6 +368,11 @@ def test_district_screens_show_joined_codes_in_words(app, driver_thread_says_pro
         go(app, f"pages/{page}.py")
         if page == "methodology":  # the criterion itself: its formula, covered criteria, discrepancy
             app.selectbox(key="method_leaf").set_value("CQS.2.3_4").run()
+            # every discrepancy: the printed value, the value used and a reason in Vietnamese words
+            gaps = next(d.value for d in app.dataframe if "Điểm in trong văn bản" in d.value.columns)
+            assert len(gaps) == 21 and gaps["Điểm dùng để chấm"].str.len().gt(0).all()
+            assert gaps["Điểm in trong văn bản"].str.len().gt(0).all()
+            assert not gaps["Lý do"].isin(["", "(chưa có lý do bằng tiếng Việt)"]).any()
         pairs: list[tuple[str, str]] = []
         leader_texts(app._tree, pairs)  # noqa: SLF001
         for _, text in pairs:
