@@ -13,6 +13,7 @@ import pandas as pd
 from dashboard import fmt
 from dashboard.i18n import display_code, t
 from dashboard.round_view import is_missing, number_text
+from scoring.framework import node_variable_meaning
 from loaders.parsing import parse_number
 from office.round_checks import is_count, value_problems
 from office import self_assessment
@@ -101,11 +102,9 @@ def problems(view, form: pd.DataFrame, draft: dict) -> list[dict]:
 
 # -- words -----------------------------------------------------------------------------------------------
 def _meaning(node, var: str, lang: str) -> str:
-    for v in node.variables:
-        if v.name == var:
-            text = (v.meaning_en if lang == "en" else v.meaning_vi) or var
-            return text[:1].lower() + text[1:]
-    return var
+    """The variable's meaning (scoring.framework's naming), first letter lower-cased to stand inside a sentence."""
+    text = node_variable_meaning(node, var, lang)
+    return text[:1].lower() + text[1:]
 
 
 def _n(x, lang: str) -> str:

@@ -657,7 +657,7 @@ def tracker(framework: Framework, deadline: date | None, sent: pd.DataFrame, att
         else:
             late = today > deadline
         rows.append({
-            "agency": agency, "n_indicators": len(codes), "indicators": ", ".join(codes),
+            "agency": agency, "n_indicators": len(codes), "indicators": ", ".join(map(display_code, codes)),
             "sent_at": s["sent_at"].max() if not s.empty else None,
             "received_at": a["received_at"].max() if not a.empty else None,
             "n_files": len(a), "last_valid": bool(a["ok"].iloc[-1]) if not a.empty else None,

@@ -60,7 +60,11 @@ def criterion_words(framework: "Framework", code, lang: str = "vi") -> str:
 def variable_meaning(framework: "Framework", code, var, lang: str = "vi") -> str:
     """A variable's full meaning (never cut, 'Mục n:' dropped, first letter as written); the variable's name
     when the framework does not describe it."""
-    node = framework.nodes.get(str(code)) if framework is not None else None
+    return node_variable_meaning(framework.nodes.get(str(code)) if framework is not None else None, var, lang)
+
+
+def node_variable_meaning(node: "Node | None", var, lang: str = "vi") -> str:
+    """variable_meaning for a node in hand (None: the variable's name)."""
     def get(x, key):  # a Variable, or a dict in a framework built by hand
         return (x.get(key) if isinstance(x, dict) else getattr(x, key, None)) or ""
 

@@ -364,7 +364,8 @@ def test_district_screens_show_joined_codes_in_words(app, driver_thread_says_pro
     app.sidebar.selectbox(key="w_framework_id").set_value("dti_district_2021").run()
     assert not app.exception, [e.value for e in app.exception]
     seen: dict[str, str] = {}
-    for page in ("methodology", "rankings", "pillars", "units", "plan", "overview", "whatif", "trends", "targets"):
+    for page in ("methodology", "rankings", "pillars", "units", "plan", "overview", "whatif", "trends", "targets",
+                 "odds", "data", "plan2y", "progress"):
         go(app, f"pages/{page}.py")
         if page == "methodology":  # the criterion itself: its formula, covered criteria, discrepancy
             app.selectbox(key="method_leaf").set_value("CQS.2.3_4").run()
