@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.engine import ScoreResult
-from scoring.framework import ROOT_CODE
+from scoring.framework import ROOT_CODE, display_code
 
 TARGET_RANKS = (20, 15)
 
@@ -463,7 +463,7 @@ def agency_summary(progress: pd.DataFrame) -> pd.DataFrame:
             rows.append({**r.to_dict(), "agency": agency})
     long = pd.DataFrame(rows)
     out = long.groupby("agency", sort=False).agg(
-        indicators=("code", lambda c: ", ".join(c)), n=("code", "size"), points=("points", "sum"),
+        indicators=("code", lambda c: ", ".join(map(display_code, c))),  # the codes as read n=("code", "size"), points=("points", "sum"),
         max_points=("max_points", "sum"), missing=("missing", "sum"),
         target_gap=("target_gap", lambda g: float(np.nansum(g))),
         not_met=("status", lambda st: int((st == "not_met").sum())),

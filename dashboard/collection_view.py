@@ -95,7 +95,7 @@ def conflicts_section(ctx: PageContext, store, fw, rid: int, actor: str | None) 
     st.subheader(ctx.t("ui.collection.conflicts_title"))
     st.warning(ctx.t("ui.collection.conflicts_help", n=clash[["indicator", "variable"]].drop_duplicates().shape[0]))
     st.dataframe(pd.DataFrame({
-        ctx.t("ui.methodology.code"): clash["indicator"],
+        ctx.t("ui.methodology.code"): clash["indicator"].map(ctx.code),
         ctx.t("ui.collection.agency"): clash["agency"],
         ctx.t("ui.collection.value"): [value_text(ctx, fw, i, v, x, na) for i, v, x, na in
                                        zip(clash["indicator"], clash["variable"], clash["value"], clash["not_applicable"])],
@@ -132,14 +132,14 @@ def consolidated_section(ctx: PageContext, fw, rnd, year: int, cons: pd.DataFram
     m2.metric(ctx.t("ui.collection.figures_missing"), fmt.count(n_missing, lang))
     m3.metric(ctx.t("ui.collection.self_total"), fmt.number(pts.get("total"), 2, lang))
     if n_missing:
-        st.warning(ctx.t("ui.collection.incomplete", codes=", ".join(dict.fromkeys(
-            cons.loc[cons["status"] == "missing", "indicator"]))))
+        st.warning(ctx.t("ui.collection.incomplete", codes=", ".join(map(ctx.code, dict.fromkeys(
+            cons.loc[cons["status"] == "missing", "indicator"])))))
     if (cons["status"] == "conflict").any():
         st.warning(ctx.t("ui.collection.incomplete_conflicts",
                          n=fmt.count(int((cons["status"] == "conflict").sum()), lang),
-                         codes=", ".join(dict.fromkeys(cons.loc[cons["status"] == "conflict", "indicator"]))))
+                         codes=", ".join(map(ctx.code, dict.fromkeys(cons.loc[cons["status"] == "conflict", "indicator"])))))
     cview = pd.DataFrame({
-        ctx.t("ui.methodology.code"): cons["indicator"],
+        ctx.t("ui.methodology.code"): cons["indicator"].map(ctx.code),
         ctx.t("ui.collection.variable"): cons["meaning"],
         ctx.t("ui.collection.value"): [value_text(ctx, fw, i, v, x, na) for i, v, x, na in
                                        zip(cons["indicator"], cons["variable"], cons["value"], cons["not_applicable"])],
@@ -191,7 +191,7 @@ def evidence_section(ctx: PageContext, store, rid: int, cons: pd.DataFrame, acto
     ev = storage.collection.round_evidence(store, rid)
     if not ev.empty:
         st.dataframe(pd.DataFrame({
-            ctx.t("ui.methodology.code"): ev["indicator"], ctx.t("ui.collection.variable"): ev["variable"],
+            ctx.t("ui.methodology.code"): ev["indicator"].map(ctx.code), ctx.t("ui.collection.variable"): ev["variable"],
             ctx.t("ui.collection.doc_number"): ev["doc_number"].fillna("—"),
             ctx.t("ui.collection.doc_date"): [fmt.date(d) or "—" for d in ev["doc_date"]],
             ctx.t("ui.collection.issuer"): ev["issuer"].fillna("—"), ctx.t("ui.collection.link"): ev["link"].fillna("—"),
@@ -217,7 +217,7 @@ def official_section(ctx: PageContext, store, fw, rid: int, rnd, year: int, acto
             storage.collection.save_official_points(store, fw.id, rnd["province"], year, off, file_name=off_file.name,
                                                     imported_by=actor)
             st.success(ctx.t("ui.collection.official_saved", n=len(off), province=rnd["province"], year=year,
-                             codes=", ".join(ctx.t("ui.collection.total_word") if c == "total" else c
+                             codes=", ".join(ctx.t("ui.collection.total_word") if c == "total" else ctx.code(c)
                                              for c in off["code"])))
     compared = rounds.official_comparison(store, fw, rid)
     if compared is None:
@@ -231,7 +231,7 @@ def official_section(ctx: PageContext, store, fw, rid: int, rnd, year: int, acto
     elif compared["n_compared"] < compared["n_official"]:
         st.info(ctx.t("ui.collection.partly_compared", n=compared["n_compared"], total=compared["n_official"]))
     st.dataframe(pd.DataFrame({
-        ctx.t("ui.methodology.code"): [ctx.t("ui.collection.total_word") if c == "total" else c for c in comp["code"]],
+        ctx.t("ui.methodology.code"): [ctx.t("ui.collection.total_word") if c == "total" else ctx.code(c) for c in comp["code"]],
         ctx.t("ui.collection.self_points"): [fmt.number(v, 2, lang) for v in comp["self_points"]],
         ctx.t("ui.collection.official_points"): [fmt.number(v, 2, lang) for v in comp["official_points"]],
         ctx.t("ui.collection.difference"): [fmt.number(v, 2, lang, signed=True) if c

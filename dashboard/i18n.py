@@ -5,6 +5,8 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
+from scoring.framework import display_code  # noqa: F401 — how a criterion code is read, on every screen
+
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
@@ -70,3 +72,11 @@ def _count(value, lang: str):
 def name_of(node, lang: str) -> str:
     """A framework node's name in the UI language."""
     return node.name_en if lang == "en" and node.name_en else node.name_vi
+
+
+def label_of(node, lang: str) -> str:
+    """A framework node as a person reads it: '<code as read>. <name>' (a joined code of ours shows the seed's
+    numbers it covers, 'CQS.2.3–2.4'; the root is its name alone)."""
+    if node.code == "total":
+        return name_of(node, lang)
+    return f"{display_code(node.code)}. {name_of(node, lang)}"

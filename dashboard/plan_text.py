@@ -14,7 +14,8 @@ from typing import Callable
 import pandas as pd
 
 from dashboard import fmt
-from scoring.framework import Framework
+from scoring.framework import Framework, display_code
+from scoring.framework import variable_meaning as _variable_meaning
 from scoring.plan_years import history_basis as _history_basis
 from scoring.plan_years import lead_or_unassigned
 from scoring.plan_settings import UNASSIGNED_LEAD
@@ -95,7 +96,7 @@ def item_label(framework: Framework, code: str, var: str, lang: str = "vi") -> s
     """A yes/no item as people read it: '1.4 — thực hiện tái cấu trúc hạ tầng …' (no variable names)."""
     v = _variable(framework, code, var)
     meaning = _field(v, "meaning_en" if lang == "en" else "meaning_vi") or _field(v, "meaning_vi") or var
-    return f"{code} — {short_meaning(meaning, 80)}"
+    return f"{display_code(code)} — {short_meaning(meaning, 80)}"
 
 
 def history_basis(inputs: pd.DataFrame, entity: str, year: int) -> pd.DataFrame:
@@ -161,7 +162,7 @@ def sentences(plan, framework: Framework, lang: str, t: Callable[..., str],
               actions: pd.DataFrame | None = None) -> list[str]:
     """The actions as sentences, each ending with the indicator and the points it brings."""
     rows = action_rows(plan, framework, lang, t, actions=actions)
-    return [t("ui.plan.sentence_full", sentence=r.sentence, code=r.indicator,  # a small gain keeps its digits
+    return [t("ui.plan.sentence_full", sentence=r.sentence, code=display_code(r.indicator),  # a small gain keeps its digits
               points=fmt.number(r.points_gain, 1 if abs(r.points_gain) >= 0.05 else 2, lang, signed=True))
             for r in rows.itertuples(index=False)]
 
@@ -183,7 +184,8 @@ def by_agency(plans: dict[str, object], framework: Framework, lang: str, t: Call
     wide = long.pivot_table(index="agency", columns="plan", values=["actions", "points"], aggfunc="sum", fill_value=0)
     wide.columns = [f"{a}_{p}" for a, p in wide.columns]
     inds = long.groupby("agency")["indicators"].agg(
-        lambda s: ", ".join(sorted({c.strip() for x in s for c in x.split(",")}, key=_code_key)))
+        lambda s: ", ".join(display_code(c) for c in sorted({c.strip() for x in s for c in x.split(",")},
+                                                            key=_code_key)))  # the codes as read
     out = wide.join(inds).reset_index()
     sort_col = [c for c in out.columns if c.startswith("points_")]
     return out.sort_values(sort_col[::-1] if sort_col else "agency", ascending=False).reset_index(drop=True)
@@ -206,11 +208,9 @@ def unit_of(framework: Framework, code: str, var: str, lang: str = "vi") -> str:
     return UNITS_EN.get(unit, unit) if lang == "en" else unit
 
 
-def variable_meaning(framework: Framework, code: str, var: str, lang: str = "vi") -> str:
-    """A variable's full meaning (never cut), first letter as written."""
-    v = _variable(framework, code, var)
-    text = _field(v, "meaning_en" if lang == "en" else "meaning_vi") or _field(v, "meaning_vi") or var
-    return re.sub(r"^\s*(Mục|Item)\s*\d+\s*:\s*", "", str(text)).strip()
+# A variable's full meaning (never cut), first letter as written: the framework's own naming, shared with the
+# import and round messages.
+variable_meaning = _variable_meaning
 
 
 def value_text(v, lang: str = "vi") -> str:
@@ -229,7 +229,7 @@ def plan_table(actions: pd.DataFrame, framework: Framework, lang: str, t: Callab
     a = actions
     return {
         t("ui.common.year"): [str(int(y)) for y in a["year"]],
-        t("ui.methodology.code"): list(a["indicator"]),
+        t("ui.methodology.code"): [display_code(c) for c in a["indicator"]],
         t("ui.methodology.indicator"): [name(c) for c in a["indicator"]],
         t("ui.plan.variable_col"): [variable_meaning(framework, c, v, lang) for c, v in zip(a["indicator"], a["variable"])],
         t("ui.plan.unit_col"): [unit_of(framework, c, v, lang) or "—" for c, v in zip(a["indicator"], a["variable"])],
@@ -260,4 +260,4 @@ def unassigned_codes(actions: pd.DataFrame | None) -> list[str]:
 
 
 def _code_key(code: str):
-    return [int(p) if p.isdigit() else p for p in re.split(r"[.]", code)]
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.]", code)]

@@ -84,7 +84,7 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
         options = [none_word] + list(member_names.values())
         leaves = fw.leaves
         table = pd.DataFrame({
-            ctx.t("ui.round.col_code"): [leaf.code for leaf in leaves],
+            ctx.t("ui.round.col_code"): [ctx.code(leaf.code) for leaf in leaves],
             ctx.t("ui.round.col_criterion"): [leaf.name_vi for leaf in leaves],
             ctx.t("ui.round.col_max"): [rv.points_text(leaf.max_points, lang) for leaf in leaves],
             ctx.t("ui.round.col_member"): [member_names.get(now_of.get(leaf.code), none_word) for leaf in leaves],
@@ -100,7 +100,7 @@ def tools(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, undecided:
             column_config={ctx.t("ui.round.col_member"): st.column_config.SelectboxColumn(
                 ctx.t("ui.round.col_member"), options=options, required=True)})
         if st.button(ctx.t("ui.round.assign_save"), key="rd_assign_save", type="primary"):
-            changed = rv.assignment_changes(edited[ctx.t("ui.round.col_code")], edited[ctx.t("ui.round.col_member")],
+            changed = rv.assignment_changes([leaf.code for leaf in leaves], edited[ctx.t("ui.round.col_member")],
                                             member_names, now_of)
             if changed and auth.act(lang, lambda actor: council.assign(store, rid, changed, actor), EDITOR):
                 st.success(ctx.t("ui.round.assign_saved", n=len(changed)))
@@ -211,11 +211,11 @@ def bulk_assignment(ctx: PageContext, store, rid: int, info: dict, fw, fw_full, 
     groups = rv.criteria(fw)
     g1, g2 = st.columns([3, 2])
     picked = g1.multiselect(ctx.t("ui.council.assign_groups"), [g for g, _, _ in groups], key=f"rd_asg_groups_{rid}",
-                            format_func=lambda g: next(f"{g}. {n} ({len(c)})" for c0, n, c in groups if c0 == g),
+                            format_func=lambda g: next(f"{ctx.code(g)}. {n} ({len(c)})" for c0, n, c in groups if c0 == g),
                             placeholder=ctx.t("ui.council.assign_groups_none"))
     codes = [leaf.code for leaf in fw.leaves]
     extra = g1.multiselect(ctx.t("ui.council.assign_codes"), codes, key=f"rd_asg_codes_{rid}",
-                           format_func=lambda c: f"{c}. {fw.nodes[c].name_vi}",
+                           format_func=lambda c: f"{ctx.code(c)}. {fw.nodes[c].name_vi}",
                            placeholder=ctx.t("ui.council.assign_codes_none"))
     none_word = ctx.t("ui.round.nobody")
     member = g2.selectbox(ctx.t("ui.council.assign_to"), [none_word] + list(member_names), key=f"rd_asg_member_{rid}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import fmt
+from dashboard.i18n import display_code
 
 EV_FIELDS = ("code", "number", "date", "issuer", "link", "file")
 
@@ -29,7 +30,7 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
     ev = self_assessment.evidence(store, rid, unit, user)
     if not ev.empty:
         st.dataframe(pd.DataFrame({
-            ctx.t("ui.round.col_code"): [rv.text(v) for v in ev["indicator"]],
+            ctx.t("ui.round.col_code"): [display_code(rv.text(v)) for v in ev["indicator"]],
             ctx.t("ui.selfform.doc_number"): [rv.text(v) for v in ev["doc_number"]],
             ctx.t("ui.selfform.doc_date"): [fmt.date(v) or "—" for v in ev["doc_date"]],
             ctx.t("ui.selfform.issuer"): [rv.text(v) for v in ev["issuer"]],
@@ -47,7 +48,7 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
     mode_add, mode_edit = ctx.t("ui.selfform.ev_mode_add"), ctx.t("ui.selfform.ev_mode_edit")
     mode = st.radio(ctx.t("ui.selfform.ev_mode"), [mode_add, mode_edit] if not ev.empty else [mode_add],
                     horizontal=True, key="sa_ev_mode")
-    label = {c: f"{c}. {fw.nodes[c].name_vi}" for c in codes}
+    label = {c: f"{display_code(c)}. {fw.nodes[c].name_vi}" for c in codes}
     with st.container(border=True):
         old = None
         if mode == mode_edit:
@@ -101,7 +102,7 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
         if b2.button(ctx.t("ui.selfform.ev_remove"), key="sa_ev_remove"):
             st.session_state["sa_ev_confirm"] = int(old["evidence_id"])
         if st.session_state.get("sa_ev_confirm") == int(old["evidence_id"]):
-            st.warning(ctx.t("ui.selfform.ev_remove_confirm", code=old["indicator"]), icon=":material/delete:")
+            st.warning(ctx.t("ui.selfform.ev_remove_confirm", code=display_code(old["indicator"])), icon=":material/delete:")
             c1, c2 = st.columns(2)
             if c1.button(ctx.t("ui.selfform.ev_remove_yes"), key="sa_ev_remove_yes", type="primary"):
                 if auth.act(lang, lambda actor: self_assessment.remove_evidence(store, rid, unit, int(old["evidence_id"]),
@@ -116,5 +117,5 @@ def evidence_section(ctx, store, fw, rid: int, unit: str, user: dict, codes: lis
 def _evidence_done(st, key: str, code: str) -> None:
     st.session_state["sa_ev_n"] = int(st.session_state.get("sa_ev_n", 0)) + 1
     st.session_state.pop("sa_ev_mode", None)
-    st.session_state["sa_flash"] = (key, {"code": code})
+    st.session_state["sa_flash"] = (key, {"code": display_code(code)})
     st.rerun()

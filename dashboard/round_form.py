@@ -12,7 +12,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import fmt
-from dashboard.i18n import t
+from dashboard.i18n import display_code, t
+from scoring.framework import node_variable_meaning
 from dashboard.round_view import is_missing, number_text
 from loaders.parsing import parse_number
 from office.round_checks import is_count, value_problems
@@ -102,11 +103,9 @@ def problems(view, form: pd.DataFrame, draft: dict) -> list[dict]:
 
 # -- words -----------------------------------------------------------------------------------------------
 def _meaning(node, var: str, lang: str) -> str:
-    for v in node.variables:
-        if v.name == var:
-            text = (v.meaning_en if lang == "en" else v.meaning_vi) or var
-            return text[:1].lower() + text[1:]
-    return var
+    """The variable's meaning (scoring.framework's naming), first letter lower-cased to stand inside a sentence."""
+    text = node_variable_meaning(node, var, lang)
+    return text[:1].lower() + text[1:]
 
 
 def _n(x, lang: str) -> str:
@@ -199,7 +198,6 @@ def decision_block(ctx, store, rid: int, unit: str, code: str, part: pd.DataFram
     import streamlit as st
 
     from dashboard import auth, round_view as rv
-    from office import appraisal
 
     first, lang = part.iloc[0], ctx.lang
     if rv.is_missing(first.get("decided_by")):
@@ -220,7 +218,7 @@ def decision_block(ctx, store, rid: int, unit: str, code: str, part: pd.DataFram
         if st.button(ctx.t("ui.selfform.reply_send"), key=f"{key}_send"):
             if reply.strip() and auth.act(lang, lambda actor: self_assessment.reply(store, rid, unit, code, reply.strip(),
                                                                               actor)):
-                st.session_state["sa_flash"] = ("ui.selfform.reply_sent", {"code": code})
+                st.session_state["sa_flash"] = ("ui.selfform.reply_sent", {"code": display_code(code)})
                 st.rerun()
 
 
@@ -243,7 +241,7 @@ def points_block(ctx, fw, form: pd.DataFrame, unit: str, year: int, values: dict
     m3.metric(ctx.t("ui.selfform.with_evidence"),
               f"{sum(int(p.iloc[0].get('n_evidence') or 0) > 0 for p in by_code.values())}/{len(by_code)}")
     table = pd.DataFrame({
-        ctx.t("ui.round.col_code"): codes,
+        ctx.t("ui.round.col_code"): [display_code(c) for c in codes],
         ctx.t("ui.round.col_criterion"): [fw.nodes[c].name_vi for c in codes],
         ctx.t("ui.round.col_max"): [rv.points_text(fw.nodes[c].max_points, lang) for c in codes],
         ctx.t("ui.selfform.col_points_now"): [rv.points_text(points.get(c), lang) for c in codes],
@@ -280,7 +278,7 @@ def criterion_box(ctx, store, fw, rid: int, unit: str, code: str, part: pd.DataF
     lang = ctx.lang
     first, node = part.iloc[0], fw.nodes[code]
     elsewhere = scored_elsewhere(node, lang)
-    title = f"{code}. {node.name_vi} — {ctx.t('ui.selfform.max', points=fmt.number(node.max_points, 2, lang))}"
+    title = f"{ctx.code(code)}. {node.name_vi} — {ctx.t('ui.selfform.max', points=fmt.number(node.max_points, 2, lang))}"
     if elsewhere:
         title += " · " + ctx.t(f"ui.selfform.by_{node.scored_by}_short")
     if not rv.is_missing(first.get("decided_by")) and rv.decision_words(part, lang)[0]:

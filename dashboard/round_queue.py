@@ -146,11 +146,11 @@ def save_bar(ctx: PageContext, store, fw_full, queue: pd.DataFrame, rid: int, cl
         for (unit, code), item in todo.items():
             values = item["values"]
             if any(v is None for v in values.values()):
-                problems.append(ctx.t("ui.council.row_incomplete", unit=unit, code=code))
+                problems.append(ctx.t("ui.council.row_incomplete", unit=unit, code=ctx.code(code)))
                 continue
             rows = queue.loc[(queue["unit"] == unit) & (queue["code"] == code)]
             if differs_from_self(rows, values) and not item.get("reason", "").strip():
-                problems.append(ctx.t("ui.council.row_needs_reason", unit=unit, code=code))
+                problems.append(ctx.t("ui.council.row_needs_reason", unit=unit, code=ctx.code(code)))
                 continue
             decisions.append((unit, code, {v: (None if x == "na" else float(x)) for v, x in values.items()},
                               item.get("reason", "").strip()))
@@ -178,7 +178,7 @@ def row(ctx: PageContext, store, fw_full, fw, rid: int, pair, rows: pd.DataFrame
     todo = pending(rid)
     with st.container(border=True):
         head, act = st.columns([4, 1])
-        head.markdown(f"**{auth.plain(unit)}** · {code}. {auth.plain(node.name_vi)}")
+        head.markdown(f"**{auth.plain(unit)}** · {ctx.code(code)}. {auth.plain(node.name_vi)}")
         state = ctx.t("ui.appraise.decided") if pair["decided"] else ctx.t("ui.appraise.undecided")
         head.caption(ctx.t("ui.appraise.row_state", status=rv.status_word(pair["status"], lang),
                            max=rv.points_text(node.max_points, lang), decided=state))

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 
 from dashboard import fmt
-from dashboard.i18n import t
+from dashboard.i18n import display_code, t
 
 STATUSES = ("not_started", "draft", "submitted", "withdrawn", "locked")
 
@@ -217,7 +217,7 @@ def gap_table(gap: pd.DataFrame, lang: str, numeric: bool = False) -> pd.DataFra
     by = gap["scored_by"] if "scored_by" in gap.columns else pd.Series(["unit"] * len(gap), index=gap.index)
     return pd.DataFrame({
         t("ui.round.col_unit", lang): [text(v) for v in gap["unit"]],
-        t("ui.round.col_code", lang): [text(v) for v in gap["code"]],
+        t("ui.round.col_code", lang): [display_code(text(v)) for v in gap["code"]],
         t("ui.round.col_criterion", lang): [text(v) for v in gap["name"]],
         t("ui.round.col_scored_by", lang): [scored_by_word(v, lang) for v in by],
         t("ui.round.col_appraiser", lang): [text(v) for v in gap["appraiser"]],

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import fmt, levels
-from dashboard.i18n import t
+from dashboard.i18n import display_code, t
 from loaders.safe_output import neutralise_frame
 
 
@@ -58,7 +58,7 @@ def ranking_frame(table: pd.DataFrame, ctx, main_codes: list[str]) -> pd.DataFra
         out[t("ui.rankings.change", lang)] = signed_ints(table["rank_change"])
         out[t("ui.rankings.points_change", lang)] = table["points_change"].round(2)
     for c in main_codes:
-        out[f"{c}. {ctx.node_name(c)}"] = table[f"main_{c}"].round(2)
+        out[ctx.node_label(c)] = table[f"main_{c}"].round(2)
     return out
 
 
@@ -287,7 +287,8 @@ def import_diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
                "target_id": t("ui.methodology.code", lang),
                "year": t("ui.common.year", lang), "indicator": t("ui.methodology.code", lang),
                "variable": t("ui.methodology.variables", lang)}
-    out = pd.DataFrame({headers[k]: (variable_words(diff[k], lang) if k == "variable" else diff[k].astype(str))
+    out = pd.DataFrame({headers[k]: (variable_words(diff[k], lang) if k == "variable" else
+                                     diff[k].map(display_code) if k == "indicator" else diff[k].astype(str))
                         if k != "year" else diff[k].astype(int) for k in keys})
     out[t("ui.imports.value", lang)] = diff["value"].map(lambda v: fmt.number(v, 2, lang))
     out[t("ui.imports.previous", lang)] = prev.map(lambda v: fmt.number(v, 2, lang) if pd.notna(v) else "—")
@@ -332,6 +333,8 @@ def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[head] = s.map(lambda v: "" if pd.isna(v) else fmt.count(v, lang))
         elif col == "variable":
             out[head] = variable_words(s, lang)
+        elif col == "indicator":
+            out[head] = s.map(lambda v: display_code(v) if _text(v) else "")
         else:
             out[head] = s.map(_text)
     return out.reset_index(drop=True)
@@ -349,7 +352,7 @@ def preview_frame(parsed: pd.DataFrame, ctx) -> pd.DataFrame:
     out = pd.DataFrame({
         ctx.entity_word: parsed["entity"].astype(str).to_numpy(),
         t("ui.common.year", lang): parsed["year"].astype(int).astype(str).to_numpy(),
-        t("ui.methodology.code", lang): parsed["indicator"].astype(str).to_numpy(),
+        t("ui.methodology.code", lang): parsed["indicator"].astype(str).map(display_code).to_numpy(),
         t("ui.methodology.var_name", lang): variable_words(parsed["variable"], lang).to_numpy(),
         t("ui.data.value", lang): [t("ui.data.not_applicable", lang) if na else fmt.number(v, 4 if abs(v) < 1 else 2, lang)
                                    .rstrip("0").rstrip(",.") if v == v else "—"
@@ -429,7 +432,7 @@ def plan_frame(plan: pd.DataFrame, ctx) -> pd.DataFrame:
         return [fmt.number(v, 2, lang).rstrip("0").rstrip(",.") if pd.notna(v) else "—" for v in plan[col]]
 
     return pd.DataFrame({
-        t("ui.methodology.code", lang): ["" if c == "total" else c for c in plan["code"].astype(str)],
+        t("ui.methodology.code", lang): ["" if c == "total" else display_code(c) for c in plan["code"].astype(str)],
         t("ui.methodology.indicator", lang): [ctx.node_name(c) if c in ctx.framework.nodes else c
                                               for c in plan["code"].astype(str)],
         t("ui.data.plan_2024", lang): num("points_2024"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard import controls, data, levels
-from dashboard.i18n import name_of, t
+from dashboard.i18n import display_code, label_of, name_of, t
 
 
 @dataclass
@@ -29,6 +29,15 @@ class PageContext:
     def node_name(self, code: str) -> str:
         return name_of(self.framework.nodes[code], self.lang)
 
+    @staticmethod
+    def code(code) -> str:
+        """A criterion code as a person reads it (scoring.framework.display_code: 'CQS.2.3_4' -> 'CQS.2.3–2.4')."""
+        return display_code(code)
+
+    def node_label(self, code: str) -> str:
+        """'<code as read>. <name>' (the root: its name)."""
+        return label_of(self.framework.nodes[code], self.lang)
+
     def inputs(self):
         """The current raw inputs of the selection (the scored group, on the chosen basis)."""
         df = data.current_inputs(self.sel.framework_id, self.sel.score_group, self.sel.basis, self.sel.dataset)
@@ -42,7 +51,7 @@ class PageContext:
         return levels.column(self.sel.level, self.lang)
 
     def labels(self, codes, with_code: bool = True) -> dict[str, str]:
-        return {c: (f"{c}. {self.node_name(c)}" if with_code and c != "total" else self.node_name(c)) for c in codes}
+        return {c: (self.node_label(c) if with_code else self.node_name(c)) for c in codes}
 
 
 def context() -> PageContext:
@@ -277,8 +286,10 @@ def lead_assignment(ctx: PageContext, province: str) -> None:
         if not open_codes:
             st.caption(ctx.t("ui.units.assign_none_open"))
             return
-        leads_table = pd.DataFrame({"code": open_codes, "name": [ctx.node_name(c) for c in open_codes],
-                                    "lead": [assigned.get(c, "") for c in open_codes]})
+        # the stored code is the (hidden) index; the code column shows it as read (CQS.2.3–2.4)
+        leads_table = pd.DataFrame({"code": [ctx.code(c) for c in open_codes],
+                                    "name": [ctx.node_name(c) for c in open_codes],
+                                    "lead": [assigned.get(c, "") for c in open_codes]}, index=open_codes)
         edited = st.data_editor(
             leads_table, key=f"leads_{ctx.sel.framework_id}_{province}", hide_index=True, width="stretch",
             disabled=["code", "name"], height=min(320, 40 + 35 * len(open_codes)),
@@ -288,7 +299,7 @@ def lead_assignment(ctx: PageContext, province: str) -> None:
         if st.button(ctx.t("ui.units.assign_save"), key="assign_leads", disabled=not editor,
                      help=None if editor else auth.reason(ctx.lang)):
             n = auth.write(ctx.lang, lambda who: storage.units.assign_criterion_leads(
-                data.store(), ctx.sel.framework_id, province, dict(zip(edited["code"], edited["lead"])),
+                data.store(), ctx.sel.framework_id, province, dict(zip(edited.index, edited["lead"])),
                 assigned_by=who))
             if n is not None:
                 st.success(ctx.t("ui.units.assign_saved", n=int(n)))

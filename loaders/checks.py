@@ -289,13 +289,8 @@ def engine_checks(ctx: ImportContext, problems: Problems, table: CellTable, out:
         seen.add(key)
         params = dict(entity=p.entity, year=p.year, indicator=p.indicator, variable=p.variable,
                       engine_message=p.message, **_names(leaf))
-        if p.code == "missing_variable" and leaf is not None:
-            var = next((v for v in leaf.variables if v.name == p.variable), None)
-            params["expected"] = ", ".join(leaf.variable_names())
-            for lang in ("vi", "en"):
-                meaning = (getattr(var, f"meaning_{lang}") or var.meaning_vi) if var is not None else ""
-                params[f"variable_label_{lang}"] = f"{p.variable} ({meaning})" if meaning else p.variable
-        elif p.code in ("zero_denominator", "part_exceeds_whole") and leaf is not None:
+        # missing_variable: the criterion and the missing figure are named in words by name_criteria
+        if p.code in ("zero_denominator", "part_exceeds_whole") and leaf is not None:
             pair = next(((n, d) for n, d in ratio_pairs(leaf.rule)
                          if names == (d if p.code == "zero_denominator" else n + d)), None)
             if pair:

@@ -40,7 +40,7 @@ from loaders.melt import CellTable, melt
 from loaders.names import DEFAULT_ALIASES, EntityResolver, ProvinceReference, load_provinces
 from loaders.read import CSV_EXTENSIONS, EXCEL_EXTENSIONS, read_bytes, read_grids
 from loaders.result import (DATA_COLUMNS, ImportProblem, ParsedImport, Problems, empty_records, format_number,
-                            load_catalog, shorten)
+                            load_catalog, name_criteria, shorten)
 from scoring.framework import Framework
 
 __all__ = [
@@ -100,7 +100,7 @@ def parse_inputs(source: Any, file_name: str | None, framework: Framework,
         out.records = empty_records()
     return ParsedImport(
         data=out.records,
-        problems=problems.problems,
+        problems=name_criteria(problems.problems, framework),
         form=table.forms[0] if table.forms else "unknown",
         file_name=file_name,
         sha256=hashlib.sha256(raw).hexdigest(),

@@ -133,6 +133,11 @@ class ImportProblem:
                                         self.params["first_row"], self.params.get("first_column"), self.excel)
         if "kind_code" in self.params:
             values["kind"] = cat.get("kinds", {}).get(self.params["kind_code"], self.params["kind_code"])
+        if "indicator" in self.params:  # a problem nobody named (name_criteria): the code as read, the variable's word
+            from scoring.framework import display_code
+
+            values.setdefault("criterion", display_code(self.params["indicator"]))
+            values.setdefault("variable_label", _display(self.params.get("variable", ""), lang))
         values.update(file=self.file, sheet=self.sheet or "", row=self.row or "", column=self.column or "",
                       code=self.code, where=self.where(lang))
         text = template.format_map(values)
@@ -144,6 +149,31 @@ class ImportProblem:
 
     def __str__(self) -> str:
         return self.message("vi")
+
+
+def name_criteria(problems: list[ImportProblem], framework) -> list[ImportProblem]:
+    """Give every problem that names a criterion (`indicator`) and a variable the words a person reads, in
+    both languages (scoring.framework's naming): `{criterion}` = 'I.4 – <tên chỉ số>', `{variable_label}` =
+    the variable's meaning, `{numerator_label}` / `{denominator_label}` = the meanings a ratio adds up.
+    The codes stay in the params (the message keeps them only after the words). Returns `problems`."""
+    from scoring.framework import criterion_words, variable_meaning
+
+    for p in problems:
+        code = p.params.get("indicator")
+        if code is None or code == "" or "criterion_vi" in p.params:
+            continue
+        code = str(code)
+        for lang in ("vi", "en"):
+            p.params[f"criterion_{lang}"] = criterion_words(framework, code, lang)
+            var = p.params.get("variable")
+            if var is not None and var != "":
+                p.params[f"variable_label_{lang}"] = " + ".join(
+                    variable_meaning(framework, code, v, lang) for v in str(var).split("+"))
+            for part in ("numerator", "denominator"):
+                if p.params.get(part):
+                    p.params[f"{part}_label_{lang}"] = " + ".join(
+                        variable_meaning(framework, code, v, lang) for v in str(p.params[part]).split("+"))
+    return problems
 
 
 @dataclass

@@ -61,7 +61,7 @@ from office.round_rules import (
     unit_states,
     with_sources,
 )
-from scoring.framework import Framework
+from scoring.framework import Framework, display_code
 from storage.db import Store
 from storage.schema import DATASETS
 
@@ -356,7 +356,7 @@ def close_round(store: Store, framework: Framework, round_id: int, actor: dict, 
     theirs_open = sorted({c for u in sub_units if u in decidable for c in codes if (u, c) not in decided}
                          - unit_codes(view))
     if theirs_open:
-        raise CouncilUndecided(", ".join(theirs_open))
+        raise CouncilUndecided(", ".join(map(display_code, theirs_open)))
     if undecided and not keep_self_for_undecided:
         raise RoundUndecided(str(undecided))
     appr = appraised_values(sub, decisions, good)

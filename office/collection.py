@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from loaders.parsing import EntityResolver, fold, parse_inputs, parse_number
-from scoring.framework import Framework
+from scoring.framework import Framework, display_code
 
 UNASSIGNED = "Chưa có cơ quan chủ trì"
 DATA_SHEET = "Số liệu"
@@ -206,7 +206,7 @@ def build_request_workbook(framework: Framework, agency: str, codes: list[str], 
         for v in leaf.variables:
             values = {
                 "entity": province, "year": year, "indicator": code, "variable": v.name, "value": None,
-                "indicator_name": f"{code}. {leaf.name_vi}", "meaning": v.meaning_vi, "unit": v.unit,
+                "indicator_name": f"{display_code(code)}. {leaf.name_vi}", "meaning": v.meaning_vi, "unit": v.unit,
                 "last_year": prev.get((code, v.name)),
                 "last_year_origin": origin.get((code, v.name), ""),
             }
@@ -657,7 +657,7 @@ def tracker(framework: Framework, deadline: date | None, sent: pd.DataFrame, att
         else:
             late = today > deadline
         rows.append({
-            "agency": agency, "n_indicators": len(codes), "indicators": ", ".join(codes),
+            "agency": agency, "n_indicators": len(codes), "indicators": ", ".join(map(display_code, codes)),
             "sent_at": s["sent_at"].max() if not s.empty else None,
             "received_at": a["received_at"].max() if not a.empty else None,
             "n_files": len(a), "last_valid": bool(a["ok"].iloc[-1]) if not a.empty else None,

@@ -40,7 +40,7 @@ from office.round_rules import (
     submitted_values,
     typed_text,
 )
-from scoring.framework import Framework
+from scoring.framework import Framework, criterion_words, variable_words
 from scoring.rules import item_variables
 from storage.db import Store
 
@@ -210,15 +210,15 @@ def decide_many(store: Store, framework: Framework, round_id: int,
             raise NotSubmitted(unit)
         names = leaf.variable_names()
         if set(values) != set(names):
-            raise UnknownCriterion(f"{code}: {', '.join(sorted(map(str, values)))}")
+            raise UnknownCriterion(f"{criterion_words(view, code)}: {', '.join(sorted(map(str, values)))}")
         all_na = all(values[v] is None for v in names)
         if any(values[v] is None for v in names) and not (all_na and leaf.not_applicable_allowed):
-            raise BadValue(f"{code}: N/A")
+            raise BadValue(f"{criterion_words(view, code)}: không áp dụng")
         mine_rows = []
         for v in names:
             x = values[v]
             if x is not None:
-                x = non_negative(x, f"{code}.{v}")
+                x = non_negative(x, variable_words(view, code, v))
             mine_rows.append({"unit": unit, "indicator": code, "variable": v, "value": x, "not_applicable": x is None})
         differs = any((unit, code, r["variable"]) not in cur
                       or not same_value(r["value"], r["not_applicable"], *cur[(unit, code, r["variable"])])

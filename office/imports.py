@@ -134,7 +134,9 @@ def validate_unit_data(store: Store, framework: Framework, province: str, source
             problems.append(ImportProblem(file_name, *where(i), "criterion_not_for_level", {
                 "value": data.at[i, "entity"], "indicator": data.at[i, "indicator"],
                 "level": LEVEL_LABELS_VI.get(level[i], level[i])}))
-    parsed.problems.extend(problems[:200])
+    from loaders.result import name_criteria
+
+    parsed.problems.extend(name_criteria(problems[:200], framework))
     parsed.data = data.assign(entity_group=[unit_group(lv, province) for lv in level.fillna("province")])
     return parsed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.appraisal import RoundChanged
+from scoring.framework import display_code, variable_words
 from storage.errors import StoreError
 
 
@@ -98,9 +99,9 @@ class ValueRefused(BadValue):
     not 0/1): `problems` lists them (value_problems); detail = "code.variable ≤ limit; …"."""
     code = "value_refused"
 
-    def __init__(self, problems: list[dict]):
+    def __init__(self, problems: list[dict], framework=None):
         self.problems = problems
-        super().__init__("; ".join(problem_detail(p) for p in problems))
+        super().__init__("; ".join(problem_detail(p, framework) for p in problems))
 
 
 class NotUnitScored(StoreError):
@@ -153,9 +154,11 @@ FAULTS = (CouncilUndecided, CloseNotConfirmed, NotYourUnit, NotAssigned, FormLoc
           RoundChanged)
 
 
-def problem_detail(p: dict) -> str:
-    """A problem in symbols (no words: the page words it from the catalog): "VI.5.points ≤ 10"."""
-    where = f"{p['code']}.{p['variable']}"
+def problem_detail(p: dict, framework=None) -> str:
+    """A problem as a short rule over the figure named in words (scoring.framework.variable_words):
+    "VI.5 – <tên tiêu chí>: <ý nghĩa của số liệu> ≤ 10"; without the framework, the code as read and the variable."""
+    where = (variable_words(framework, p["code"], p["variable"]) if framework is not None
+             else f"{display_code(p['code'])}: {p['variable']}")
     kind = p["kind"]
     if kind in ("over_max", "part_exceeds_whole"):
         return f"{where} ≤ {p['limit']:g}"

@@ -52,7 +52,7 @@ from office.round_rules import (
     unit_codes,
 )
 from scoring.engine import score
-from scoring.framework import Framework
+from scoring.framework import Framework, criterion_words, display_code, variable_words
 from storage.db import Store
 
 
@@ -145,14 +145,14 @@ def _check_values(view: Framework, values: pd.DataFrame) -> pd.DataFrame:
     for r in values.itertuples(index=False):
         code, var = str(r.indicator), str(r.variable)
         if code not in vars_of or var not in vars_of[code]:
-            raise UnknownCriterion(f"{code}.{var}")
+            raise UnknownCriterion(variable_words(view, code, var))
         na = bool(getattr(r, "not_applicable", False)) if not pd.isna(getattr(r, "not_applicable", False)) else False
         val = getattr(r, "value", None)
         val = None if val is None or (isinstance(val, float) and math.isnan(val)) or pd.isna(val) else val
         if na and not view.nodes[code].not_applicable_allowed:
-            raise BadValue(f"{code}: N/A")
+            raise BadValue(f"{criterion_words(view, code)}: không áp dụng")
         if val is not None:
-            val = non_negative(val, f"{code}.{var}")
+            val = non_negative(val, variable_words(view, code, var))
         out.append({"indicator": code, "variable": var, "value": None if na else val, "not_applicable": na})
     return pd.DataFrame(out, columns=["indicator", "variable", "value", "not_applicable"])
 
@@ -187,7 +187,7 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
     theirs = [c for c, v, na in zip(changed["indicator"], changed["value"], changed["not_applicable"])
               if c not in mine and (v is not None and not pd.isna(v) or bool(na))]
     if theirs:
-        raise NotUnitScored(", ".join(dict.fromkeys(theirs)))
+        raise NotUnitScored(", ".join(display_code(c) for c in dict.fromkeys(theirs)))
     if len(changed):  # the rule's limits on the form as it would be (stored values with these laid over)
         merged = {k: ("na" if bool(na) else v) for k, (v, na) in cur.items()}
         merged.update({(r.indicator, r.variable): ("na" if r.not_applicable else r.value)
@@ -195,7 +195,7 @@ def save_draft(store: Store, framework: Framework, round_id: int, unit: str, val
         touched = set(changed["indicator"])
         problems = [p for p in value_problems(view, merged) if p["code"] in touched]
         if problems:
-            raise ValueRefused(problems)
+            raise ValueRefused(problems, view)
     leaves = {leaf.code for leaf in view.leaves}
     notes = storage.appraisal.appraisal_latest(store, "appraisal_notes", round_id, unit)
     old_expl = dict(zip(notes.loc[notes["kind"] == "explanation", "indicator"],
@@ -327,11 +327,11 @@ def submit(store: Store, framework: Framework, round_id: int, unit: str, actor: 
     na_codes = set(got.loc[got["not_applicable"].astype(bool), "indicator"]) if len(got) else set()
     missing = [c for c, v in zip(crit["code"], crit["variable"]) if (c, v) not in have and c not in na_codes]
     if missing:
-        raise FormIncomplete(", ".join(dict.fromkeys(missing)))
+        raise FormIncomplete(", ".join(display_code(c) for c in dict.fromkeys(missing)))
     problems = value_problems(view, {(i, v): ("na" if bool(na) else x) for i, v, x, na in zip(
         got["indicator"], got["variable"], got["value"], got["not_applicable"])})
     if problems:
-        raise ValueRefused(problems)
+        raise ValueRefused(problems, view)
     inputs = pd.DataFrame({"entity": unit, "year": int(rnd["year"]), "indicator": got["indicator"].astype(str),
                            "variable": got["variable"].astype(str), "value": got["value"].astype("float64"),
                            "not_applicable": got["not_applicable"].astype(bool)})

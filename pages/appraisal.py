@@ -50,7 +50,7 @@ f1, f2 = st.columns(2)
 f3, f4, f5 = st.columns(3)  # the check boxes on their own row: their labels are never cut
 codes = list(dict.fromkeys(pairs["code"]))
 code = f1.selectbox(ctx.t("ui.round.col_criterion"), [all_word] + codes, key="ap_code",
-                    format_func=lambda c: c if c == all_word else f"{c}. {fw.nodes[c].name_vi}")
+                    format_func=lambda c: c if c == all_word else f"{ctx.code(c)}. {fw.nodes[c].name_vi}")
 units = sorted(set(pairs["unit"]))
 unit_pick = f2.selectbox(ctx.t("ui.round.col_unit"), [all_word] + units, key="ap_unit")
 only_open = f3.checkbox(ctx.t("ui.appraise.only_undecided"), key="ap_only_open")

@@ -16,7 +16,7 @@ tree = fw.describe()
 no_lead = ctx.t("ui.methodology.unknown_agency") if any(n.lead_agency for n in fw.leaves) \
     else ctx.t("ui.methodology.no_agency_in_document")
 tree_view = pd.DataFrame({
-    ctx.t("ui.methodology.code"): ["" if c == "total" else c for c in tree["code"]],
+    ctx.t("ui.methodology.code"): ["" if c == "total" else ctx.code(c) for c in tree["code"]],
     ctx.t("ui.methodology.indicator"): ["    " * max(lv - 1, 0) + ctx.node_name(c)
                                         for c, lv in zip(tree["code"], tree["level"])],
     ctx.t("ui.methodology.max"): tree["max_points"],
@@ -35,8 +35,9 @@ if len(full.unit_levels) > 1:
         for lv in full.unit_levels)))
 
 leaf_codes = [leaf.code for leaf in fw.leaves]
+leaf_labels = {c: f"{ctx.node_label(c)} ({fw.nodes[c].max_points:g})" for c in leaf_codes}
 code = st.selectbox(ctx.t("ui.methodology.pick"), leaf_codes, key="method_leaf",
-                    format_func=lambda c: f"{c}. {ctx.node_name(c)} ({fw.nodes[c].max_points:g})")
+                    format_func=leaf_labels.get)
 node = fw.nodes[code]
 left, right = st.columns([3, 2])
 with left:
@@ -77,7 +78,7 @@ if gaps:
     st.subheader(ctx.t("ui.methodology.discrepancies"))
     st.caption(ctx.t("ui.methodology.discrepancies_note"))
     st.dataframe(pd.DataFrame({
-        ctx.t("ui.methodology.code"): [ctx.t("ui.methodology.total") if g["code"] == "total" else g["code"]
+        ctx.t("ui.methodology.code"): [ctx.t("ui.methodology.total") if g["code"] == "total" else ctx.code(g["code"])
                                        for g in gaps],
         ctx.t("ui.methodology.indicator"): [ctx.node_name(g["code"]) if g["code"] in fw.nodes and g["code"] != "total"
                                             else (g["name_vi"] if lang == "vi" else full.nodes[g["code"]].name_en
@@ -91,7 +92,7 @@ if gaps:
         column_config={ctx.t("ui.methodology.why"): st.column_config.TextColumn(width="large")})
     with st.expander(ctx.t("ui.methodology.discrepancy_details"), expanded=len(gaps) <= 5):
         for g in gaps:  # the whole reason, never cut at the table's edge
-            code = ctx.t("ui.methodology.total") if g["code"] == "total" else g["code"]
+            code = ctx.t("ui.methodology.total") if g["code"] == "total" else ctx.code(g["code"])
             st.text(f"{code}: " + ((g["why_vi"] or ctx.t("ui.methodology.why_missing")) if lang == "vi" else g["why"]))
 
 plan = data.plan_values(fw.id)
@@ -100,8 +101,8 @@ if not plan.empty:
     st.caption(ctx.t("ui.methodology.compare_note"))
     draft = {c: n.max_points for c, n in fw.nodes.items()}
     view = pd.DataFrame({
-        ctx.t("ui.methodology.code"): ["" if c == "total" else c for c in plan["code"]],
-        ctx.t("ui.methodology.indicator"): [ctx.node_name(c) if c in fw.nodes else c for c in plan["code"]],
+        ctx.t("ui.methodology.code"): ["" if c == "total" else ctx.code(c) for c in plan["code"]],
+        ctx.t("ui.methodology.indicator"): [ctx.node_name(c) if c in fw.nodes else ctx.code(c) for c in plan["code"]],
         "QĐ 405": plan["max_qd405"],
         ctx.t("ui.methodology.max_framework"): plan["code"].map(draft),
         ctx.t("ui.methodology.max_plan_table"): plan["max_draft"],

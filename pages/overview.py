@@ -35,8 +35,8 @@ if widgets.need_scores(ctx):
         status = round_status(data.store(), ctx.framework, sel.focus, year)
         if status and (status["n_missing"] or status["n_without_evidence"]):
             st.warning(ctx.t("ui.collection.overview_flag", id=status["round_id"], missing=status["n_missing"],
-                             codes=", ".join(status["missing"]) or "—", no_ev=status["n_without_evidence"],
-                             ev_codes=", ".join(status["without_evidence"]) or "—"), icon=":material/inbox:")
+                             codes=", ".join(map(ctx.code, status["missing"])) or "—", no_ev=status["n_without_evidence"],
+                             ev_codes=", ".join(map(ctx.code, status["without_evidence"])) or "—"), icon=":material/inbox:")
     ov = analysis.overview(result, sel.focus, year, target_ranks=sel.target_ranks)
 
     # Year-on-year change, like with like: the same dataset's previous year, else (own data of 2025) the
@@ -119,7 +119,7 @@ if widgets.need_scores(ctx):
             col.write(ctx.t("ui.overview.none"))
         for _, r in frame.iterrows():
             col.markdown(ctx.t(
-                "ui.overview.sw_line", code=r["code"], name=ctx.node_name(r["code"]),
+                "ui.overview.sw_line", code=ctx.code(r["code"]), name=ctx.node_name(r["code"]),
                 points=fmt.number(r["points"], 2, lang), max=fmt.number(r["max_points"], 0, lang),
                 pct=fmt.percent(r["value"], 0, lang), avg=fmt.percent(r["national_avg"], 0, lang)))
 

@@ -25,8 +25,9 @@ if widgets.page_start(ctx, ctx.t("ui.pillars.title", entity=sel.focus, year=sel.
                                points_label=ctx.t("ui.common.points")), key="radar_main")
 
     # One main index at a time: drawing all six component radars made the page slow to open.
+    main_labels = ctx.labels(main_codes)
     code = st.radio(ctx.t("ui.pillars.pick_main"), main_codes, horizontal=True, key="pillar_main",
-                    format_func=lambda c: f"{c}. {ctx.node_name(c)}")
+                    format_func=main_labels.get)
     kids = list(ctx.framework.nodes[code].children)
     comp = analysis.radar_series(result, year, sel.focus, kids, peer=peer, target_rank=sel.target_ranks[0])
     widgets.chart(charts.radar(comp, ctx.labels(kids), names, lang,

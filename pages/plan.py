@@ -42,9 +42,9 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                                         format_func=lambda n: plan_text.item_label(fw, *n.rsplit(".", 1), lang))
         saved = storage.plans.effort_weights(data.store(), fw.id).set_index("code")["cost_per_point"]
         weights = pd.DataFrame({
-            "code": leaf_codes, "name": [labels[c] for c in leaf_codes],
+            "code": [ctx.code(c) for c in leaf_codes], "name": [ctx.node_name(c) for c in leaf_codes],
             "difficulty": [int(min(5, max(1, round(float(saved.get(c, plan_settings.DEFAULT_DIFFICULTY))))))
-                           for c in leaf_codes]})
+                           for c in leaf_codes]}, index=leaf_codes)  # the stored code: the hidden index
         edited = st.data_editor(
             weights, key="plan_difficulty", hide_index=True, width="stretch", disabled=["code", "name"],
             column_config={"difficulty": st.column_config.NumberColumn(ctx.t("ui.plan.difficulty"), min_value=1,
@@ -54,9 +54,9 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
         if st.button(ctx.t("ui.plan.save_difficulty"), key="plan_save_difficulty", disabled=not editor,
                      help=None if editor else auth.reason(lang)):
             if auth.write(lang, lambda who: storage.plans.save_effort_weights(data.store(), 
-                    fw.id, dict(zip(edited["code"], edited["difficulty"])), who=who)):
+                    fw.id, dict(zip(edited.index, edited["difficulty"])), who=who)):
                 st.success(ctx.t("ui.plan.difficulty_saved"))
-    difficulty = {c: float(d) for c, d in zip(edited["code"], edited["difficulty"]) if pd.notna(d)}
+    difficulty = {c: float(d) for c, d in zip(edited.index, edited["difficulty"]) if pd.notna(d)}
     st.caption(ctx.t("ui.plan.difficulty_note"))
     if mode == "history":
         st.caption(ctx.t("ui.plan.growth_note", min=fmt.percent(plan_settings.MIN_GROWTH, 0, lang),
@@ -97,12 +97,12 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
     missing = sorted({c for p in plans.values() for c in plan_text.unassigned_codes(
         plan_text.with_assigned_leads(p.actions, assigned))}, key=plan_text._code_key)
     if missing:
-        st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
+        st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(map(ctx.code, missing))), icon=":material/assignment_ind:")
         st.page_link("pages/targets.py" if sel.is_province else "pages/units.py", label=ctx.t("ui.plan.assign_link" if sel.is_province else "ui.plan.assign_link_units"), icon=":material/assignment_ind:")
     skipped = sorted({note.split(":", 1)[0] for p in plans.values() for note in p.notes
                       if ":" in note and note.split(":", 1)[0] in fw.nodes})
     if skipped:
-        st.caption(ctx.t("ui.plan.not_planned", codes=", ".join(skipped)))
+        st.caption(ctx.t("ui.plan.not_planned", codes=", ".join(map(ctx.code, skipped))))
 
     agencies = plan_text.by_agency(plans, fw, lang, tr)
     if len(agencies) and "agency" in agencies:
@@ -125,7 +125,7 @@ if widgets.page_start(ctx, ctx.t("ui.plan.title", entity=sel.focus, year=sel.yea
                 continue
             frames.append(pd.DataFrame({
                 ctx.t("ui.plan.plan_col"): ctx.t("ui.plan.plan_for", n=key),
-                ctx.t("ui.methodology.code"): a["indicator"].to_numpy(),
+                ctx.t("ui.methodology.code"): a["indicator"].map(ctx.code).to_numpy(),
                 ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in a["indicator"]],
                 ctx.t("ui.plan.sentence_col"): rows["sentence"].to_numpy(),
                 ctx.t("ui.plan.unit_col"): [plan_text.unit_of(fw, c, v, lang) or "—"

@@ -7,7 +7,6 @@ import streamlit as st
 import storage.plans
 from dashboard import auth, data, fmt, plan_text, tables, widgets
 from reports.plan_appendix import build_docx, build_xlsx
-from scoring import planning
 from scoring import plan_settings
 from scoring.plan2y import two_year_plan_from_inputs
 
@@ -75,7 +74,7 @@ if widgets.need_scores(ctx):
                     plan_text.sentences(None, fw, lang, tr, actions=a.loc[a["year"] == y]), start=1)))
             missing = plan_text.unassigned_codes(a)
             if missing:
-                st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(missing)), icon=":material/assignment_ind:")
+                st.warning(ctx.t("ui.plan.assign_note", codes=", ".join(map(ctx.code, missing))), icon=":material/assignment_ind:")
                 st.page_link("pages/targets.py" if sel.is_province else "pages/units.py", label=ctx.t("ui.plan.assign_link" if sel.is_province else "ui.plan.assign_link_units"), icon=":material/assignment_ind:")
             st.subheader(ctx.t("ui.plan2y.tasks"))
             st.dataframe(pd.DataFrame(plan_text.plan_table(a, fw, lang, tr)), hide_index=True, width="stretch",
@@ -85,7 +84,7 @@ if widgets.need_scores(ctx):
             ag = plan.by_agency()
             st.dataframe(tables.localise(pd.DataFrame({
                 ctx.t("ui.collection.agency"): ag["agency"], ctx.t("ui.common.year"): ag["year"].astype(int).astype(str),
-                ctx.t("ui.collection.indicators"): ag["indicators"], ctx.t("ui.plan2y.gain"): ag["points_gain"].astype(float),
+                ctx.t("ui.collection.indicators"): [", ".join(map(ctx.code, s.split(", "))) for s in ag["indicators"]], ctx.t("ui.plan2y.gain"): ag["points_gain"].astype(float),
             }), lang), hide_index=True, width="stretch")
             sample = "sample" in set(data.flags_by_year(fw.id, "34").query("year == @year1")["flag"])
             d1, d2 = st.columns(2)

@@ -94,7 +94,7 @@ plan = plan.loc[plan["entity"] == sel.focus] if not plan.empty else plan
 targets = plan.set_index("code")["target_points"].to_dict() if not plan.empty else {}
 proj = view["scores"].assign(as_of=pd.Timestamp(date(year, 12, 31)))
 widgets.chart(office_charts.progress_lines(
-    view["over_time"], proj, codes, targets, {c: f"{c}. {ctx.node_name(c)}" for c in codes},
+    view["over_time"], proj, codes, targets, ctx.labels(codes),
     title=ctx.t("ui.progress.chart", agency=pick), separators=fmt.plotly_separators(lang),
     maxima={c: fw.nodes[c].max_points for c in codes},
     names={"projected": ctx.t("ui.progress.projected_points"), "target": ctx.t("ui.progress.target_points"),
@@ -105,7 +105,7 @@ now_pts = view["over_time"].sort_values("as_of").groupby("code")["points"].last(
 proj_pts = view["scores"].set_index("code")["points"]
 st.markdown(f"**{ctx.t('ui.progress.components')}**")
 st.dataframe(pd.DataFrame({
-    ctx.t("ui.methodology.code"): codes,
+    ctx.t("ui.methodology.code"): [ctx.code(c) for c in codes],
     ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in codes],
     ctx.t("ui.progress.max_points"): [fmt.number(fw.nodes[c].max_points, 0, lang) for c in codes],
     ctx.t("ui.progress.points_now"): [fmt.number(now_pts.get(c), 2, lang) for c in codes],
@@ -131,7 +131,7 @@ def since(i: str, v: str) -> str:
 
 
 st.dataframe(pd.DataFrame({
-    ctx.t("ui.methodology.code"): cells["indicator"],
+    ctx.t("ui.methodology.code"): cells["indicator"].map(ctx.code),
     ctx.t("ui.collection.variable"): [var_of[(i, v)].meaning_en if lang == "en" else var_of[(i, v)].meaning_vi
                                       for i, v in zip(cells["indicator"], cells["variable"])],
     ctx.t("ui.collection.unit"): [var_of[(i, v)].unit for i, v in zip(cells["indicator"], cells["variable"])],

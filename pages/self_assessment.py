@@ -70,7 +70,7 @@ by_code = {code: part for code, part in form.groupby("code", sort=False)}
 mine = [c for c in by_code if fw.nodes[c].scored_by == "unit"]
 values_now, bad = rf.typed_values(form, draft)
 filled = {c: all(values_now.get((c, v)) is not None for v in part["variable"]) for c, part in by_code.items()}
-group_names = {g: f"{g}. {name} ({sum(filled.get(c, False) for c in codes if c in mine)}/"
+group_names = {g: f"{ctx.code(g)}. {name} ({sum(filled.get(c, False) for c in codes if c in mine)}/"
                   f"{sum(c in mine for c in codes)})" for g, name, codes in groups}
 gcode = st.selectbox(ctx.t("ui.selfform.group"), [g for g, _, _ in groups], key=f"sa_group_{rid}",
                      format_func=group_names.get)

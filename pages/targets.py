@@ -48,7 +48,7 @@ elif widgets.need_scores(ctx):
                         format_func=lambda a: a or ctx.t("ui.methodology.unknown_agency"))
     mine = progress.loc[progress["lead_agency"].map(analysis.split_agencies).map(lambda lst: pick in lst)]
     view = pd.DataFrame({
-        ctx.t("ui.methodology.code"): mine["code"],
+        ctx.t("ui.methodology.code"): mine["code"].map(ctx.code),
         ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in mine["code"]],
         ctx.t("ui.targets.points"): mine["points"],
         ctx.t("ui.targets.max"): mine["max_points"],

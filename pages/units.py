@@ -41,7 +41,7 @@ if widgets.need_scores(ctx):
     weak = analysis.weakest_criteria(result, year, k=10)
     assigned = data.criterion_leads(sel.framework_id, sel.province)
     tables.show(tables.localise(pd.DataFrame({
-        ctx.t("ui.methodology.code"): weak["code"],
+        ctx.t("ui.methodology.code"): weak["code"].map(ctx.code),
         ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in weak["code"]],
         ctx.t("ui.units.avg_share"): [fmt.percent(v, 1, lang) for v in weak["avg_value"]],
         ctx.t("ui.units.below_half"): [f"{b}/{n}" for b, n in zip(weak["below_half"], weak["n_units"])],
@@ -63,7 +63,7 @@ if widgets.need_scores(ctx):
         for col, frame, key in ((s_col, strengths, "strengths"), (w_col, weaknesses, "weaknesses")):
             col.markdown(f"**{ctx.t(f'ui.overview.{key}')}**")
             for _, r in frame.iterrows():
-                col.text(ctx.t("ui.units.sw_line", code=r["code"], name=ctx.node_name(r["code"]),
+                col.text(ctx.t("ui.units.sw_line", code=ctx.code(r["code"]), name=ctx.node_name(r["code"]),
                                points=fmt.number(r["points"], 2, lang), max=fmt.number(r["max_points"], 0, lang),
                                pct=fmt.percent(r["value"], 0, lang)))
     else:
@@ -92,7 +92,7 @@ if widgets.need_scores(ctx):
             st.caption(ctx.t("ui.units.gap_focus", entity=sel.focus, n=len(mine)))
             if not mine.empty:
                 tables.show(tables.localise(pd.DataFrame({
-                    ctx.t("ui.methodology.code"): mine["code"],
+                    ctx.t("ui.methodology.code"): mine["code"].map(ctx.code),
                     ctx.t("ui.methodology.indicator"): [ctx.node_name(c) for c in mine["code"]],
                     ctx.t("ui.basis.self"): mine["self_points"].round(2),
                     ctx.t("ui.basis.appraised"): mine["appraised_points"].round(2),

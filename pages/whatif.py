@@ -3,7 +3,7 @@ import storage.plans
 import pandas as pd
 import streamlit as st
 
-from dashboard import analysis, auth, charts, data, fmt, widgets
+from dashboard import analysis, auth, charts, data, fmt, tables, widgets
 from scoring import whatif
 
 ctx = widgets.context()
@@ -32,12 +32,12 @@ if widgets.need_scores(ctx):
 
     summary = st.container()  # filled after the controls are read, shown above them
     ratios, items = {}, {}
-    tabs = st.tabs([f"{m.code}. {ctx.node_name(m.code)}" for m in fw.main_indices()])
+    tabs = st.tabs([ctx.node_label(m.code) for m in fw.main_indices()])
     by_main = {m.code: [c for c in controls if fw.ancestor_at_level(c["code"], 1) == m.code] for m in fw.main_indices()}
     for tab, main in zip(tabs, fw.main_indices()):
         with tab:
             for c in by_main[main.code]:
-                code, label = c["code"], f"{c['code']}. {ctx.node_name(c['code'])}"
+                code, label = c["code"], ctx.node_label(c["code"])
                 if c["kind"] == "ratio" and c["current"] is not None:
                     scale = 100.0 if c["percent"] else 1.0
                     key = f"{prefix}{code}"
@@ -69,8 +69,11 @@ if widgets.need_scores(ctx):
         st.caption(ctx.t("ui.whatif.raw_editor_help"))
         # Values shown and typed the Vietnamese way (1.234,5): text cells read with the importer's parser.
         raw_table = whatif.variables_table(fw, values, lang)
+        # each variable as read: its criterion's code (CQS.2.3–2.4) and the variable's word (a, mục 1, điểm chấm)
+        var_words = {n: f"{ctx.code(i)} — {tables.variable_word(n.rsplit('.', 1)[1], lang)}"
+                     for n, i in zip(raw_table.get("name", []), raw_table.get("indicator", []))}
         shown = pd.DataFrame({
-            ctx.t("ui.methodology.var_name"): raw_table["name"] if len(raw_table) else [],
+            ctx.t("ui.methodology.var_name"): [var_words[n] for n in raw_table["name"]] if len(raw_table) else [],
             ctx.t("ui.methodology.var_meaning"): raw_table["meaning"] if len(raw_table) else [],
             ctx.t("ui.methodology.var_unit"): raw_table["unit"] if len(raw_table) else [],
             ctx.t("ui.whatif.before"): [fmt.number(v, 2, lang) for v in raw_table.get("current", [])],
@@ -83,7 +86,7 @@ if widgets.need_scores(ctx):
         edited, unreadable = widgets.parse_edited_numbers(raw_table, edited_text[ctx.t("ui.whatif.new_value")],
                                                           shown[ctx.t("ui.whatif.new_value")])
         for name in unreadable:
-            st.warning(ctx.t("ui.whatif.unreadable", name=name))
+            st.warning(ctx.t("ui.whatif.unreadable", name=var_words.get(name, name)))
 
     # Direct edits of raw variables take precedence over the sliders for the same variable.
     changes = {**whatif.changes_from_controls(fw, values, ratios, items), **whatif.changes_from_table(edited)}
@@ -102,7 +105,7 @@ if widgets.need_scores(ctx):
     if result.leaf_gains.empty:
         summary.info(ctx.t("ui.whatif.no_change"))
     else:
-        steps = result.leaf_gains.assign(label=lambda d: d["code"])
+        steps = result.leaf_gains.assign(label=lambda d: d["code"].map(ctx.code))
         with summary:
             widgets.chart(charts.waterfall(steps, ctx.t("ui.whatif.before"), ctx.t("ui.whatif.after"),
                                            result.total_before, lang, title=ctx.t("ui.whatif.waterfall"),
@@ -131,7 +134,6 @@ if widgets.need_scores(ctx):
                          ctx.t("ui.whatif.after"): sc.total_after,
                          ctx.t("ui.whatif.rank"): f"{sc.rank_before} → {fmt.rank(sc.rank_after)}",
                          **{f"{m}": sc.main.set_index("code").loc[m, "after"] for m in sc.main["code"]}})
-        from dashboard import tables
 
         st.dataframe(tables.localise(pd.DataFrame(rows), lang), hide_index=True, width="stretch")
         d1, d2, d3 = st.columns([3, 1, 1])

@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from office.collection import safe_cell
+from scoring.framework import display_code
 
 HEADERS = ["STT", "Năm", "Mã chỉ số", "Tên chỉ số thành phần", "Số liệu cần tăng", "Đơn vị", "Giá trị đầu năm",
            "Giá trị mục tiêu", "Tỷ lệ mục tiêu", "Điểm hiện tại", "Điểm mục tiêu", "Điểm tăng", "Cơ quan chủ trì",
@@ -73,7 +74,7 @@ def appendix_values(plan, framework=None) -> pd.DataFrame:
     leads = [str(x or "").strip() for x in a["lead_agency"]]
     return pd.DataFrame({
         "STT": range(1, len(a) + 1), "Năm": a["year"].astype(int).to_numpy(),
-        "Mã chỉ số": a["indicator"].to_numpy(), "Tên chỉ số thành phần": a["name_vi"].to_numpy(),
+        "Mã chỉ số": [display_code(c) for c in a["indicator"]], "Tên chỉ số thành phần": a["name_vi"].to_numpy(),
         "Số liệu cần tăng": [m for m, _ in meanings], "Đơn vị": [u or "—" for _, u in meanings],
         "Giá trị đầu năm": a["from_value"].astype(float).to_numpy(),
         "Giá trị mục tiêu": a["to_value"].astype(float).to_numpy(),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from office import collection as col
-from scoring.framework import FrameworkError, load_framework
+from scoring.framework import FrameworkError, display_code, load_framework
 
 
 def add_arguments(p) -> None:
@@ -83,5 +83,5 @@ def run(args) -> int:
         path = out / f"{col.file_stem(agency)}_{args.year}.xlsx"
         path.write_bytes(col.build_request_workbook(fw, agency, codes, province, args.year, deadline, last,
                                                     made_on=made_on))
-        print(f"{path}\t{agency}\t{len(codes)} chỉ số: {', '.join(codes)}")
+        print(f"{path}\t{agency}\t{len(codes)} chỉ số: {', '.join(map(display_code, codes))}")
     return 0

@@ -10,6 +10,7 @@ maxima, discrepancies); the validation messages name what the loader read.
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,53 @@ MAX_POINTS_TOLERANCE = 1e-6
 # appraises), the council alone (the unit enters nothing), or an automatic source (the unit enters nothing;
 # `scored_from_vi/_en` name the source in words).
 SCORED_BY = ("unit", "council", "automatic")
+# A code of ours joining several of the seed's numbers ("CQS.2.3_4": the seed's 2.3 and 2.4 scored together).
+_JOINED_CODE = re.compile(r"^(?P<stem>(?:.+\.)?)(?P<parent>[^._]+)\.(?P<first>\d+)_(?P<last>\d+)$")
+
+
+def display_code(code) -> str:
+    """A criterion code as a person reads it (pages, tables, downloads, charts, messages, documents).
+
+    A joined code of ours shows the seed's numbers it covers, both spelled in full with an en dash:
+    "CQS.2.3_4" -> "CQS.2.3–2.4", "KTS.5.3_7" -> "KTS.5.3–5.7". Every other code is shown as it is.
+    The stored code never changes (inputs, rules and files use it); only what is read does."""
+    text = "" if code is None else str(code)
+    m = _JOINED_CODE.match(text)
+    if not m:
+        return text
+    p = m["parent"]
+    return f"{m['stem']}{p}.{m['first']}–{p}.{m['last']}"
+
+
+def criterion_words(framework: "Framework", code, lang: str = "vi") -> str:
+    """A criterion as a person reads it in a sentence: 'I.4 – Số bài viết …' (the code as read, then the name);
+    a code the framework does not have: the code as read."""
+    node = framework.nodes.get(str(code)) if framework is not None else None
+    if node is None:
+        return display_code(code)
+    name = node.name_en if lang == "en" and node.name_en else node.name_vi
+    return f"{display_code(node.code)} – {name}" if node.code != ROOT_CODE else name
+
+
+def variable_meaning(framework: "Framework", code, var, lang: str = "vi") -> str:
+    """A variable's full meaning (never cut, 'Mục n:' dropped, first letter as written); the variable's name
+    when the framework does not describe it."""
+    return node_variable_meaning(framework.nodes.get(str(code)) if framework is not None else None, var, lang)
+
+
+def node_variable_meaning(node: "Node | None", var, lang: str = "vi") -> str:
+    """variable_meaning for a node in hand (None: the variable's name)."""
+    def get(x, key):  # a Variable, or a dict in a framework built by hand
+        return (x.get(key) if isinstance(x, dict) else getattr(x, key, None)) or ""
+
+    v = next((x for x in node.variables if get(x, "name") == var), None) if node is not None else None
+    text = ((get(v, "meaning_en") if lang == "en" else "") or get(v, "meaning_vi")) if v is not None else ""
+    return re.sub(r"^\s*(Mục|Item)\s*\d+\s*:\s*", "", str(text or var)).strip()
+
+
+def variable_words(framework: "Framework", code, var, lang: str = "vi") -> str:
+    """A figure of a criterion in words, the code only as a reference: 'I.4 – <tên chỉ số>: <ý nghĩa biến>'."""
+    return f"{criterion_words(framework, code, lang)}: {variable_meaning(framework, code, var, lang)}"
 
 
 class FrameworkError(ValueError):

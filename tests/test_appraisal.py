@@ -863,9 +863,13 @@ def test_value_problems(code, values, kind, limit):
 
 
 def test_save_refuses_values_beyond_the_rule_naming_the_limit(store, fw, rnd):
+    from scoring.framework import variable_words
+
     r = rnd
-    for rows, detail in (([("I.10", "a", 60.0), ("I.10", "b", 48.0)], "I.10.a ≤ 48"),
-                         ([("I.4", "a", 12.5)], "I.4.a ∈ ℕ")):
+    # the figure named in words (criterion, then the variable's meaning), never "I.10.a"
+    for rows, detail in (([("I.10", "a", 60.0), ("I.10", "b", 48.0)], f"{variable_words(fw, 'I.10', 'a')} ≤ 48"),
+                         ([("I.4", "a", 12.5)], f"{variable_words(fw, 'I.4', 'a')} ∈ ℕ")):
+        assert detail.startswith(("I.10 – ", "I.4 – ")) and ".a" not in detail.split(" – ")[0]
         df = pd.DataFrame([{"indicator": c, "variable": v, "value": x, "not_applicable": False} for c, v, x in rows])
         with pytest.raises(round_faults.ValueRefused) as err:
             self_assessment.save_draft(store, fw, r.rid, A, df, r.actors[A], now=T0)

@@ -275,3 +275,29 @@ def test_main_index_counts_match_section_one(fw, raw, main, expected):
         assert "07" in fw.nodes[main.split(".")[0]].reading and "8" in fw.nodes[main.split(".")[0]].reading
     else:
         assert found == n_criteria
+
+
+@pytest.mark.parametrize("code, shown", [
+    ("CQS.2.3_4", "CQS.2.3–2.4"),   # our joined codes: the seed's numbers they cover, both in full, en dash
+    ("KTS.1.2_3", "KTS.1.2–1.3"),
+    ("KTS.5.3_7", "KTS.5.3–5.7"),
+    ("CQS.7.3", "CQS.7.3"),         # every other code as it is
+    ("CQS.2.3.1", "CQS.2.3.1"),
+    ("1.1", "1.1"), ("I.4", "I.4"), ("VI.5", "VI.5"), ("total", "total"), ("CQS", "CQS"),
+    ("a_b", "a_b"), ("", ""), (None, ""),
+])
+def test_display_code(code, shown):
+    from scoring.framework import display_code
+
+    assert display_code(code) == shown
+
+
+def test_no_code_of_the_framework_reads_with_an_underscore(fw):
+    """Every code a person reads (pages, tables, downloads, charts, messages, documents) goes through
+    display_code: none of the district framework's codes then shows an underscore, and two codes never read alike."""
+    from scoring.framework import display_code
+
+    shown = {c: display_code(c) for c in fw.nodes}
+    assert not [s for s in shown.values() if "_" in s]
+    assert {c for c in fw.nodes if "_" in c} == {"CQS.2.3_4", "KTS.1.2_3", "KTS.5.3_7"}
+    assert len(set(shown.values())) == len(shown)

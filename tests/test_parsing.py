@@ -405,7 +405,7 @@ LONG_CASES = [
     ("unknown_indicator", [["Gia Lai", 2025, "Z.9", "n", 2]], "unknown_indicator", 2, "chỉ số",
      ["không có chỉ số “Z.9”", "khung đánh giá mini"]),
     ("unknown_variable", [["Gia Lai", 2025, "B.3", "m", 2]], "unknown_variable", 2, "biến",
-     ["chỉ số B.3 không có biến “m”", "các biến: n"]),
+     ["chỉ số B.3 – Đếm sự kiện: không có biến “m”", "các biến: n"]),
     ("word_not_number", [["Gia Lai", 2025, "B.3", "n", "có"]], "word_not_number", 2, "giá trị",
      ["“có”", "không phải mục đạt/không đạt"]),
     ("not_finite", [["Gia Lai", 2025, "B.3", "n", "1e309"]], "not_finite", 2, "giá trị", ["“1e309”", "hữu hạn"]),
@@ -414,16 +414,16 @@ LONG_CASES = [
      ["“hai”", "không phải là số", "1.234,5", "85%"]),
     ("negative", [["Gia Lai", 2025, "B.3", "n", "-2"]], "negative", 2, "giá trị", ["số âm", "-2"]),
     ("duplicate", [["Gia Lai", 2025, "B.3", "n", 2], ["gia lai", 2025, "B.3", "n", 3]], "duplicate", 3, "giá trị",
-     ["Gia Lai, năm 2025, chỉ số B.3, biến n", "đã được nhập ở dòng 2"]),
+     ["Gia Lai, năm 2025, chỉ số B.3 – Đếm sự kiện: n", "đã được nhập ở dòng 2"]),
     ("missing_variable", [["Gia Lai", 2025, "A.1.1", "a", 5]], "missing_variable", None, None,
-     ["Gia Lai, năm 2025, chỉ số A.1.1", "thiếu biến b"]),
+     ["Gia Lai, năm 2025, chỉ số A.1.1 – Tuyến tính", "thiếu số liệu “b”"]),
     ("zero_denominator", [["Gia Lai", 2025, "A.1.1", "a", 0], ["Gia Lai", 2025, "A.1.1", "b", 0]],
-     "zero_denominator", 3, "giá trị", ["tổng thể (b) bằng 0", "lớn hơn 0"]),
+     "zero_denominator", 3, "giá trị", ["tổng thể “b” bằng 0", "lớn hơn 0"]),
     ("part_exceeds_whole", [["Gia Lai", 2025, "A.1.1", "a", 20], ["Gia Lai", 2025, "A.1.1", "b", "1.0"]],
-     "part_exceeds_whole", 2, "giá trị", ["phần (a = 20) lớn hơn tổng thể (b = 1)"]),
+     "part_exceeds_whole", 2, "giá trị", ["phần “a” (20) lớn hơn tổng thể “b” (1)"]),
     ("item_not_binary", [["Gia Lai", 2025, "A.2", "item1", 2], ["Gia Lai", 2025, "A.2", "item2", 0],
                          ["Gia Lai", 2025, "A.2", "item3", "có"]], "item_not_binary", 2, "giá trị",
-     ["mục item1 đang là 2", "1 (có, đạt) hoặc 0"]),
+     ["mục “item1” đang là 2", "1 (có, đạt) hoặc 0"]),
     ("na_not_allowed", [["Gia Lai", 2025, "A.1.1", "a", "N/A"], ["Gia Lai", 2025, "A.1.1", "b", 3]],
      "na_not_allowed", 2, "giá trị", ["không được ghi N/A"]),
     ("points_out_of_range", [["Gia Lai", 2025, "B.5", "points", 9]], "points_out_of_range", 2, "giá trị",
@@ -442,12 +442,12 @@ WIDE_CASES = [
     ("negative", [A11, ["Gia Lai", 2025, 5, -10]], "negative", 2, "A.1.1.b", ["số âm"]),
     ("duplicate", [A11, ["Gia Lai", 2025, 5, 10], ["Tỉnh Gia Lai", 2025, None, 10]], "duplicate", 3, "A.1.1.b",
      ["đã được nhập ở", "dòng 2"]),
-    ("missing_variable", [A11, ["Gia Lai", 2025, 5, None]], "missing_variable", 2, "A.1.1.b", ["thiếu biến b"]),
-    ("missing_variable_no_column", [A11[:3], ["Gia Lai", 2025, 5]], "missing_variable", 2, None, ["thiếu biến b"]),
-    ("zero_denominator", [A11, ["Gia Lai", 2025, 0, 0]], "zero_denominator", 2, "A.1.1.b", ["tổng thể (b) bằng 0"]),
+    ("missing_variable", [A11, ["Gia Lai", 2025, 5, None]], "missing_variable", 2, "A.1.1.b", ["thiếu số liệu “b”"]),
+    ("missing_variable_no_column", [A11[:3], ["Gia Lai", 2025, 5]], "missing_variable", 2, None, ["thiếu số liệu “b”"]),
+    ("zero_denominator", [A11, ["Gia Lai", 2025, 0, 0]], "zero_denominator", 2, "A.1.1.b", ["tổng thể “b” bằng 0"]),
     # "1.234" alone is ambiguous (issue 9); "1.234.000" can only group thousands
     ("part_exceeds_whole", [A11, ["Gia Lai", 2025, "1.234.000", "1.000.000"]], "part_exceeds_whole", 2, "A.1.1.a",
-     ["phần (a = 1.234.000) lớn hơn tổng thể (b = 1.000.000)"]),
+     ["phần “a” (1.234.000) lớn hơn tổng thể “b” (1.000.000)"]),
     ("ambiguous_number", [A11, ["Gia Lai", 2025, "1.234", 2000]], "ambiguous_number", 2, "A.1.1.a",
      ["“1.234”", "hai cách", "số nguyên 1234", "1,234 nếu dấu “.” là dấu thập phân"]),
     ("item_not_binary", [A2, ["Gia Lai", 2025, 0.5, 0, 1]], "item_not_binary", 2, "A.2.item1", ["đang là 0,5"]),
@@ -587,3 +587,31 @@ def test_wide_file_34_provinces_2_years_70_variables_parses_fast(resolver, fmt):
     assert len(parsed.data) == 34 * 2 * 70 and parsed.n_rows == 68
     assert elapsed < 0.6, f"{elapsed:.3f} s"
     assert math.isclose(parsed.data["value"].sum(), 34 * 2 * 7 * (5 * 1.5 + 5 * 1000))
+
+
+@pytest.mark.parametrize("framework_id, column, value, code", [
+    ("dti_province_2025", "1.1.a", "abc", "not_a_number"),        # a ratio's part
+    ("dti_province_2025", "1.1.b", "-5", "negative"),              # its whole
+    ("dti_province_2025", "1.4.item2", "3", "item_not_binary"),    # a yes/no item
+    ("dti_district_2021", "CQS.2.3_4.points", "abc", "not_a_number"),  # our joined code reads CQS.2.3–2.4
+])
+def test_messages_name_the_criterion_and_the_figure_in_words(framework_id, column, value, code):
+    """'chỉ số 1.1 – <tên chỉ số>: <ý nghĩa của số liệu>', never '(chỉ số 1.1, biến a)' or '1.6 item2'."""
+    from scoring.framework import criterion_words, load_framework, variable_meaning
+
+    fw = load_framework(framework_id)
+    indicator, variable = column.rsplit(".", 1)
+    entity = "Gia Lai"
+    resolver = None
+    if framework_id == "dti_district_2021":
+        from loaders.names import EntityResolver
+
+        entity, resolver = "Huyện Mẫu", EntityResolver(["Huyện Mẫu"])
+    data = f"entity,year,indicator,variable,value\n{entity},2021,{indicator},{variable},{value}\n".encode()
+    parsed = parse_inputs(data, "x.csv", fw, resolver=resolver)
+    problem = next(p for p in parsed.problems if p.code == code)
+    text = problem.message("vi")
+    assert f"chỉ số {criterion_words(fw, indicator)}" in text
+    assert variable_meaning(fw, indicator, variable) in text
+    assert f"biến {variable}" not in text and f"{indicator} {variable}" not in text and "_" not in text
+    assert criterion_words(fw, indicator).startswith(fw.nodes[indicator].code.replace("_4", "–2.4") + " – ")

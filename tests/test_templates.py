@@ -297,9 +297,9 @@ def test_one_sheet_filled_is_a_valid_partial_import(mini, resolver):
 @pytest.mark.parametrize("column, content, code, words", [
     ("A.1.1.a", "năm", "not_a_number", ["“năm”", "không phải là số"]),
     ("A.1.1.a", -1, "negative", ["số âm"]),
-    ("A.2.item2", 3, "item_not_binary", ["mục item2 đang là 3"]),
+    ("A.2.item2", 3, "item_not_binary", ["mục “item2” đang là 3"]),
     ("A.1.2.b", "100.000.000", "part_exceeds_whole", ["lớn hơn tổng thể"]),
-    ("A.1.1.b", None, "missing_variable", ["thiếu biến b"]),
+    ("A.1.1.b", None, "missing_variable", ["thiếu số liệu “b”"]),
 ])
 def test_template_problem_names_sheet_row_and_column(mini, resolver, column, content, code, words):
     filled, _ = fill_template(build_template(mini, ["Gia Lai", "Huế"], [2025]), mini)

@@ -351,3 +351,34 @@ def test_the_leader_scan_reads_headers_and_formulas():
     assert leader_problems([("latex", r"\text{điểm} = 5 \times (1\,\text{item1})")], False)
     assert leader_problems([("latex", r"\text{points} = \min(\max(points, 0), 2)")], False)
     assert not leader_problems([("latex", r"\text{điểm} = 5 \times (1\,\text{mục 1})")], False)
+
+
+# --- Our joined codes (dti_district_2021: CQS.2.3_4, KTS.1.2_3, KTS.5.3_7) read as the seed's numbers they cover
+# (scoring.framework.display_code) wherever a district leader reads a code. ----------------------------------
+
+JOINED = {"CQS.2.3_4": "CQS.2.3–2.4", "KTS.1.2_3": "KTS.1.2–1.3", "KTS.5.3_7": "KTS.5.3–5.7"}
+
+
+def test_district_screens_show_joined_codes_in_words(app, driver_thread_says_province):
+    app.sidebar.selectbox(key="w_level").set_value("district").run()
+    app.sidebar.selectbox(key="w_framework_id").set_value("dti_district_2021").run()
+    assert not app.exception, [e.value for e in app.exception]
+    seen: dict[str, str] = {}
+    for page in ("methodology", "rankings", "pillars", "units", "plan", "overview", "whatif", "trends", "targets",
+                 "odds", "data", "plan2y", "progress"):
+        go(app, f"pages/{page}.py")
+        if page == "methodology":  # the criterion itself: its formula, covered criteria, discrepancy
+            app.selectbox(key="method_leaf").set_value("CQS.2.3_4").run()
+            # every discrepancy: the printed value, the value used and a reason in Vietnamese words
+            gaps = next(d.value for d in app.dataframe if "Điểm in trong văn bản" in d.value.columns)
+            assert len(gaps) == 21 and gaps["Điểm dùng để chấm"].str.len().gt(0).all()
+            assert gaps["Điểm in trong văn bản"].str.len().gt(0).all()
+            assert not gaps["Lý do"].isin(["", "(chưa có lý do bằng tiếng Việt)"]).any()
+        pairs: list[tuple[str, str]] = []
+        leader_texts(app._tree, pairs)  # noqa: SLF001
+        for _, text in pairs:
+            seen.setdefault(text, page)
+    texts = "\n".join(seen)
+    raw = [f"{seen[t]}: {t[:140]!r}" for t in seen for code in JOINED if code in t]
+    assert raw == []
+    assert all(shown in texts for shown in JOINED.values())  # the scan did reach the joined criteria

@@ -16,7 +16,7 @@ import pandas as pd
 import storage.inputs
 import storage.plans
 from dashboard import analysis, fmt, plan_text, provenance
-from dashboard.i18n import name_of, t
+from dashboard.i18n import label_of, t
 from scoring import load_framework, montecarlo, planning, score
 from scoring import plan_settings
 from scoring.framework import available_frameworks
@@ -168,14 +168,14 @@ def prepare(result, entity: str, year: int, inputs: pd.DataFrame, flags: list[st
         entity=entity, year=year, lang=lang, framework_name=fw.name_en if lang == "en" else fw.name_vi,
         max_points=fw.max_points, overview=ov, band=sim.band(0.8), band_note=montecarlo.rank_band_note(sim, lang),
         group_size=group_size,
-        main_labels={m.code: f"{m.code}. {name_of(m, lang)}" for m in fw.main_indices()},
+        main_labels={m.code: label_of(m, lang) for m in fw.main_indices()},
         origin=[provenance.kind_of(f) or f for f in flags], published=published_lines(baseline, entity, lang),
         target_ranks=(n1, n2), plan1=plan1, plan2=plan2, plan2_reachable=plan2_ok, rows1=rows1, rows2=rows2,
         plan_agencies=plan_text.by_agency({k: p for k, p in plans.items() if p is not None}, fw, lang, tr),
         ranking=result.total(year)[["entity", "points", "rank"]], radar=radar, radar_names=radar_names,
         history=hist, main_cutoffs=pd.DataFrame(cut), cutoff_entities=cutoff_entities, geojson=geojson,
         growth_note=growth_note,
-        strengths=[f"{r['code']}. {name_of(fw.nodes[r['code']], lang)} ({fmt.percent(r['value'], 0, lang)})"
+        strengths=[f"{label_of(fw.nodes[r['code']], lang)} ({fmt.percent(r['value'], 0, lang)})"
                    for _, r in strengths.iterrows()])
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import fmt, provenance
-from dashboard.i18n import t
+from dashboard.i18n import display_code, t
 
 W, H = 13.333, 7.5  # inches, 16:9
 ACTIONS_PER_SLIDE = 5  # at most; a plan's actions are spread evenly over its slides
@@ -311,7 +311,7 @@ def _plan_slides(inp, plan, rows, n, year, reachable, tr, num) -> list[Slide]:
             title += f" ({part + 1}/{len(chunks)})"
         start = part * per
         body = [[str(start + i + 1), a, _cap(w), c, num(g, 1)] for i, (a, w, c, g) in
-                enumerate(zip(chunk["agency"], chunk["what"], chunk["indicator"], chunk["points_gain"]))]
+                enumerate(zip(chunk["agency"], chunk["what"], chunk["indicator"].map(display_code), chunk["points_gain"]))]
         foot = ""
         if part == len(chunks) - 1:
             foot = tr("ui.briefing.plan_foot", before=fmt.rank(plan.rank_before, plan.n_ranked),
