@@ -60,7 +60,6 @@ def _all_accounts():
     if memo and memo[0] == version:
         return memo[1]
     try:
-        from office import appraisal
         from office import round_accounts
 
         df = round_accounts.accounts(store, None)
@@ -194,8 +193,6 @@ def _sign_in(name: str, password: str, lang: str) -> None:
     actor = None
     if not found:  # then an active account of the database (also hashed when the name is unknown)
         try:
-            from office import appraisal
-
             actor = round_accounts.authenticate(_store(), name, password)
         except Exception:  # noqa: BLE001 — a database that cannot be read: not signed in, same message
             actor = None

@@ -13,7 +13,6 @@ from dashboard import auth, fmt
 from dashboard import round_view as rv
 from dashboard.widgets import PageContext
 from loaders.parsing import parse_number
-from office import appraisal
 from office import self_assessment
 from office import council
 

@@ -296,7 +296,6 @@ def _plan_title(plan, rows, n, year, reachable, tr, num) -> str:
 
 
 def _plan_slides(inp, plan, rows, n, year, reachable, tr, num) -> list[Slide]:
-    ov = inp.overview
     if plan is None:
         return [Slide(tr("ui.briefing.plan_none2", n=n, year=year), "text",
                       lines=[(tr("ui.briefing.plan_none_text"), 22, False, "dark")])]
