@@ -9,6 +9,11 @@ round's progress, the units page) in a loop. Reports p50 / p90 / max of each act
 errors (exception elements, error boxes, timeouts). Loopback only, bounded in count and time; stops by itself.
 
     .venv/bin/python bench/bench_deadline.py [--units 150] [--viewers 20] [--minutes 10] [--port 8631]
+                                             [--think 2-6] [--servers 1]
+
+`--think A-B`: a viewer reads each page A to B seconds before the next click (2-6: a stress; 10-30: reading).
+`--servers N`: N server processes on ports port … port+N-1 sharing the database file (the storage layer's
+writer lock and snapshots); a session stays on one of them, as behind a sticky load balancer.
 
 Widgets are found by their keys (the sidebar's `auth_name`, `auth_password`, `auth_submit`; the form's save and
 submit buttons) — the same keys the pages give them — and set the way the browser sets them (widget states).
@@ -156,6 +161,9 @@ async def unit_session(url, delay, account, times, errors, deadline):
         errors.append(f"{account['unit']}: {type(exc).__name__}: {exc}")
 
 
+THINK = (2.0, 6.0)  # seconds a viewer reads a page (--think)
+
+
 async def viewer_session(url, k, account, times, errors, stop_at):
     pages = ("appraisal", "round", "units")
     try:
@@ -169,7 +177,7 @@ async def viewer_session(url, k, account, times, errors, stop_at):
                 if err:
                     errors.append(f"viewer {k} {page}: {err}")
                 i += 1
-                await asyncio.sleep(random.uniform(2, 6))   # a person reads before the next click
+                await asyncio.sleep(random.uniform(*THINK))   # a person reads before the next click
     except Exception as exc:  # noqa: BLE001
         errors.append(f"viewer {k}: {type(exc).__name__}: {exc}")
 
@@ -229,7 +237,12 @@ def main() -> int:
     ap_.add_argument("--viewers", type=int, default=20)
     ap_.add_argument("--minutes", type=float, default=10)
     ap_.add_argument("--port", type=int, default=8631)
+    ap_.add_argument("--think", default="2-6")
+    ap_.add_argument("--servers", type=int, default=1)
     args = ap_.parse_args()
+    global THINK
+    THINK = tuple(float(x) for x in args.think.split("-"))
+    ports = [args.port + i for i in range(args.servers)]
     random.seed(20261207)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "deadline.duckdb"
@@ -239,30 +252,33 @@ def main() -> int:
         print(f"prepared {len(units)} units with drafts and {len(members)} council accounts "
               f"in {time.perf_counter() - t0:.1f} s")
         env = dict(os.environ, DTI_STUDIO_DB=str(db))
-        server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.headless", "true",
-                                   "--server.address", "127.0.0.1", "--server.port", str(args.port),
-                                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        servers = [subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.headless", "true",
+                                     "--server.address", "127.0.0.1", "--server.port", str(port),
+                                     "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for port in ports]
         try:
             import urllib.request
 
-            for _ in range(600):
-                try:
-                    if urllib.request.urlopen(f"http://127.0.0.1:{args.port}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.2)
-            url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
+            for port in ports:
+                for _ in range(600):
+                    try:
+                        if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                            break
+                    except OSError:
+                        time.sleep(0.2)
+            urls = [f"ws://127.0.0.1:{port}/_stcore/stream" for port in ports]
+            url = urls[0]
             times: dict[str, list[float]] = {}
             errors: list[str] = []
             window = args.minutes * 60
             stop_at = time.time() + window + 60
 
             async def everything():
-                tasks = [unit_session(url, i * window / max(1, len(units)), acc, times, errors, stop_at)
-                         for i, acc in enumerate(units)]
-                tasks += [viewer_session(url, k, members[k % len(members)], times, errors, time.time() + window)
-                          for k in range(args.viewers)]
+                tasks = [unit_session(urls[i % len(urls)], i * window / max(1, len(units)), acc, times, errors,
+                                      stop_at) for i, acc in enumerate(units)]
+                tasks += [viewer_session(urls[k % len(urls)], k, members[k % len(members)], times, errors,
+                                         time.time() + window) for k in range(args.viewers)]
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout=window + 600)
 
             async def alone():
@@ -276,10 +292,12 @@ def main() -> int:
             started = time.perf_counter()
             asyncio.run(everything())
             wall = time.perf_counter() - started
-            procs = subprocess.run(["pgrep", "-c", "-f", f"server.port {args.port}"], capture_output=True, text=True)
+            procs = sum(subprocess.run(["pgrep", "-c", "-f", f"server.port {port}"], capture_output=True,
+                                       text=True).stdout.strip() not in ("", "0") for port in ports)
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=20)
         from office import appraisal as ap
         from storage.db import Store
 
@@ -288,8 +306,9 @@ def main() -> int:
         states = ap.unit_status(store, rid)
         submitted = int((states["status"] == "submitted").sum())
         store.close()
-    print(f"\n{len(units)} unit sessions over {args.minutes:g} min, {args.viewers} viewers, one server process "
-          f"(pgrep counted {procs.stdout.strip() or '?'}); wall {wall:.0f} s; load average {os.getloadavg()[0]:.2f}")
+    print(f"\n{len(units)} unit sessions over {args.minutes:g} min, {args.viewers} viewers reading {args.think} s a "
+          f"page, {args.servers} server process(es) ({procs} running at the end); wall {wall:.0f} s; "
+          f"load average {os.getloadavg()[0]:.2f}")
     print("reference: the same action by one session alone on the same server, just before the crowd")
     print(f"{'action':<22}{'n':>6}{'p50 s':>9}{'p90 s':>9}{'max s':>9}{'alone s':>9}{'p90/alone':>10}")
     for action, v in times.items():

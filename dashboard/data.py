@@ -9,7 +9,10 @@
   and the long table would be rebuilt each time. They are shared between sessions, so they are
   read-only: their numpy arrays are frozen, and callers must not modify their DataFrames in place
   (filtering, `.loc[...]`, `.assign(...)` and `.copy()` all give new frames);
-- heavy computations (the plan's MILP) are cached on their arguments and the data version.
+- heavy computations (the plan's MILP) are cached on their arguments and the data version;
+- nothing here reads the round's history tables (values, notes, evidence, events, decisions, assignments):
+  a round's own writes leave the data version as it is (storage.appraisal.appraisal_record), so its pages read
+  them fresh and every other cache survives a unit's save.
 """
 from __future__ import annotations
 import storage.units
@@ -253,6 +256,25 @@ def _published(version: int) -> pd.DataFrame:
 
 def published() -> pd.DataFrame:
     return _published(data_version())
+
+
+@st.cache_data(show_spinner=False)
+def _published_history(version: int, what: str) -> pd.DataFrame:
+    from dashboard import analysis
+
+    build = {"history": analysis.published_history_34, "baseline": analysis.baseline_2024}[what]
+    return build(published(), entities("63"))
+
+
+def published_history_34() -> pd.DataFrame:
+    """analysis.published_history_34 over the stored published results (read by every first page of a session:
+    computed once per data version, not once per run)."""
+    return _published_history(data_version(), "history")
+
+
+def baseline_2024() -> pd.DataFrame:
+    """analysis.baseline_2024 over the stored published results, once per data version."""
+    return _published_history(data_version(), "baseline")
 
 
 @st.cache_data(show_spinner=False)

@@ -41,7 +41,7 @@ if widgets.need_scores(ctx):
 
     # Year-on-year change, like with like: the same dataset's previous year, else (own data of 2025) the
     # published 2024 result; never SAMPLE against own figures. `chg.basis` says which (None: no change shown).
-    baseline = analysis.baseline_2024(data.published(), data.entities("63")) if sel.is_province else None
+    baseline = data.baseline_2024() if sel.is_province else None
     chg = analysis.year_change(result, sel.focus, year, sel.dataset, baseline)
     tr = lambda key, **kw: ctx.t(key, **kw)  # noqa: E731
     c1, c2, c3, c4 = st.columns(4)

@@ -23,8 +23,7 @@ if widgets.need_scores(ctx):
     totals = analysis.trend_table(result, ["total"])
     if with_published:
         shown = [sel.focus, *compare]
-        e63 = data.entities("63")
-        pub = analysis.published_beside_own(analysis.published_history_34(data.published(), e63), shown,
+        pub = analysis.published_beside_own(data.published_history_34(), shown,
                                             ctx.framework.max_points)
         colors = charts.trend_colors(sel.focus, compare)
         pub_names = {e: ctx.t("ui.trends.published_series", entity=e) for e in shown}

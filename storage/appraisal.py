@@ -105,7 +105,9 @@ def appraisal_record(store, round_id: int, rows: dict[str, pd.DataFrame], *, who
         return ids
 
     touched = (*rows, "change_log") + (("appraisal_rounds",) if deadline is not None else ())
-    return store.write(write, touched=touched)
+    # The round's history is read fresh by its pages and by no cached computation (dashboard/data.py): a unit's
+    # save on deadline day must not throw away every page's cached scores. A deadline change does move it.
+    return store.write(write, touched=touched, bump_version=deadline is not None)
 
 
 def remove_appraisal_evidence(store, round_id: int, unit: str, evidence_id: int, *, who: str | None, at,

@@ -278,12 +278,14 @@ class Store:
             cur.close()
 
     @contextmanager
-    def transaction(self):
-        """One write transaction: committed whole or rolled back whole (under the writer lock)."""
+    def transaction(self, bump_version: bool = True):
+        """One write transaction: committed whole or rolled back whole (under the writer lock). It moves the
+        data version (the key of every cached page computation) unless `bump_version` is False."""
         if self.memory:
             with self._transaction_on(self.con) as cur:
                 yield cur
-                cur.execute(_BUMP_VERSION)
+                if bump_version:
+                    cur.execute(_BUMP_VERSION)
             return
         if self.read_only:
             raise DatabaseReadOnly("opened read-only", self.path)
@@ -294,7 +296,8 @@ class Store:
             try:
                 with self._transaction_on(con) as cur:
                     yield cur
-                    cur.execute(_BUMP_VERSION)
+                    if bump_version:
+                        cur.execute(_BUMP_VERSION)
             except duckdb.IOException as exc:
                 if is_corruption(exc):  # a file cut short reads as an I/O error: it is a corrupt database
                     raise DatabaseCorrupt(str(exc), self.path) from exc
@@ -304,13 +307,14 @@ class Store:
             if getattr(self, "_identity", None) is None:
                 self._identity = self._file_identity()
 
-    def write(self, fn, retries: int = 5, touched: tuple[str, ...] | None = None):
+    def write(self, fn, retries: int = 5, touched: tuple[str, ...] | None = None, bump_version: bool = True):
         """Run fn(cursor) in one transaction, retried on DuckDB's optimistic-concurrency conflict
         (a failed COMMIT included). `touched`: the tables fn writes, when the caller knows them (the backup then
-        refreshes only those; None = any table)."""
+        refreshes only those; None = any table). `bump_version=False` only for tables no cached computation
+        reads (the round's history, read fresh by its pages): the caches of every other page then survive."""
         for attempt in range(retries):
             try:
-                with self.transaction() as cur:
+                with self.transaction(bump_version) as cur:
                     result = fn(cur)
                 break
             except duckdb.TransactionException as exc:
@@ -323,8 +327,12 @@ class Store:
 
     def data_version(self) -> int:
         """A number that grows with every write (imports, rollbacks, scenarios, weights …)."""
-        df = self.query("SELECT value FROM meta WHERE key = 'data_version'")
-        return 0 if df.empty else int(df.iloc[0, 0])
+        cur = self._reader().cursor()  # read on every page run, several times: no DataFrame for one number
+        try:
+            row = cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+        finally:
+            cur.close()
+        return 0 if row is None else int(row[0])
 
     def init_schema(self) -> None:
         def create(cur):

@@ -430,3 +430,20 @@ def test_a_round_write_refreshes_only_the_tables_it_wrote(tmp_path):
     assert "Xã A" in pd.read_parquet(folder / "tables" / "appraisal_notes.parquet")["unit"].tolist()
     assert "note" in pd.read_csv(folder / "change_log.csv")["action"].tolist()
     store.close()
+
+
+def test_a_round_write_keeps_the_pages_caches(tmp_path):
+    """The data version keys every cached page computation: a unit's save in a round leaves it (no cache reads
+    the round's history), a deadline change or any other write moves it."""
+    store, _ = recovery.open_database(tmp_path / "db.duckdb")
+    before = store.data_version()
+    note = {"appraisal_notes": pd.DataFrame({"unit": ["Xã A"], "indicator": ["I.1"], "kind": ["explanation"],
+                                              "text": ["ghi chú"]})}
+    storage.appraisal.appraisal_record(store, 1, note, who="Kiểm thử", action="note", target="1/Xã A")
+    assert store.data_version() == before
+    storage.appraisal.appraisal_record(store, 1, note, who="Kiểm thử", action="deadline", target="1",
+                                       deadline=pd.Timestamp("2026-12-31"))
+    assert store.data_version() == before + 1
+    storage.plans.save_effort_weights(store, DEFAULT_FRAMEWORK, {"1.1": 2.0}, who="Kiểm thử")
+    assert store.data_version() == before + 2
+    store.close()
