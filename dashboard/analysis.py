@@ -463,7 +463,8 @@ def agency_summary(progress: pd.DataFrame) -> pd.DataFrame:
             rows.append({**r.to_dict(), "agency": agency})
     long = pd.DataFrame(rows)
     out = long.groupby("agency", sort=False).agg(
-        indicators=("code", lambda c: ", ".join(map(display_code, c))),  # the codes as read n=("code", "size"), points=("points", "sum"),
+        indicators=("code", lambda c: ", ".join(map(display_code, c))),  # the codes as read
+        n=("code", "size"), points=("points", "sum"),
         max_points=("max_points", "sum"), missing=("missing", "sum"),
         target_gap=("target_gap", lambda g: float(np.nansum(g))),
         not_met=("status", lambda st: int((st == "not_met").sum())),
