@@ -61,7 +61,7 @@ def rows(a, b):
 # (id, rows, codes expected, {variable: value} when accepted, words of the first message)
 CASES = [
     ("percent_text_in_people", rows(("P", "89,6%"), ("P", 100)), ["percent_in_count"], {},
-     ["dòng 2", "“89,6%”", "biến P a", "đơn vị: người", "số nguyên không âm", "không phải tỷ lệ phần trăm"]),
+     ["dòng 2", "“89,6%”", "số liệu “a” của chỉ số P", "đơn vị: người", "số nguyên không âm", "không phải tỷ lệ phần trăm"]),
     ("fraction_in_people", rows(("P", "12,5"), ("P", 100)), ["not_whole"], {},
      ["dòng 2", "12,5", "đơn vị: người", "số nguyên không âm"]),
     ("percent_in_money", rows(("M", "12%"), ("M", 100)), ["percent_in_amount"], {},
