@@ -224,14 +224,16 @@ def import_history(ctx: PageContext, w: Writing) -> None:
     info = by_id.loc[picked]
     # A commune-scale import holds ~10^6 values: the page reads and formats the first ROWS_SHOWN only.
     rows = data.import_rows(int(picked), limit=ROWS_SHOWN)
+    # each figure read by its framework's meaning and kind (people whole, yes/no in words)
+    figures_of = data.framework(info["framework_id"]) if info.get("framework_id") in data.framework_ids() else None
     n_rows = int(info["n_rows"])
     shown_note = ctx.t("ui.imports.rows_shown", shown=fmt.count(ROWS_SHOWN, lang), n=fmt.count(n_rows, lang))
     with st.expander(ctx.t("ui.imports.rows_title", n=fmt.count(n_rows, lang))):
-        tables.show(tables.import_rows_table(rows, lang), hide_index=True, width="stretch", height=240)
+        tables.show(tables.import_rows_table(rows, lang, figures_of), hide_index=True, width="stretch", height=240)
         if n_rows > ROWS_SHOWN:
             st.caption(shown_note)
     st.markdown(f"**{ctx.t('ui.imports.diff_title')}**")
-    diff = tables.import_diff_table(data.import_diff(int(picked), limit=ROWS_SHOWN), lang)
+    diff = tables.import_diff_table(data.import_diff(int(picked), limit=ROWS_SHOWN), lang, figures_of)
     tables.show(diff, hide_index=True, width="stretch", height=min(280, 38 + 35 * max(1, len(diff))))
     if n_rows > ROWS_SHOWN:
         st.caption(shown_note)

@@ -13,7 +13,7 @@ from dashboard import auth, data, fmt
 from dashboard.i18n import t
 from loaders.parsing import format_number
 from office import sources
-from scoring.framework import available_frameworks
+from scoring.framework import available_frameworks, display_code, variable_words
 
 STATUS_WORDS = ("ok", "unchanged", "failed", "dry_run")
 
@@ -90,14 +90,19 @@ def pull_now(names: list[str], lang: str) -> None:
         box = st.error if status == "failed" else st.success
         box(auth.plain(f"{name_}: {detail}"), icon=":material/sync:")
         if changes is not None and not changes.empty:
-            st.dataframe(changes_frame(changes, lang), hide_index=True)
+            src = storage.sources.source(data.store(), name_) or {}
+            st.dataframe(changes_frame(changes, lang, src.get("framework_id")), hide_index=True)
 
 
-def changes_frame(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+def changes_frame(changes: pd.DataFrame, lang: str, framework_id: str | None = None) -> pd.DataFrame:
+    """What a pull changed; each figure named in words by the source's framework (the code as a reference)."""
+    fw = data.framework(framework_id) if framework_id in data.framework_ids() else None
     return pd.DataFrame({
         t("ui.autosource.col_entity", lang): changes["entity"],
         t("ui.autosource.col_year", lang): changes["year"].astype(int).astype(str),
-        t("ui.autosource.col_indicator", lang): changes["indicator"] + " " + changes["variable"],
+        t("ui.autosource.col_indicator", lang): [
+            variable_words(fw, c, v, lang) if fw is not None and str(c) in fw.nodes else f"{display_code(c)} {v}"
+            for c, v in zip(changes["indicator"], changes["variable"])],
         t("ui.autosource.col_previous", lang): [_raw(v, lang) for v in changes["previous_value"]],
         t("ui.autosource.col_value", lang): [_raw(v, lang) for v in changes["value"]],
     })
@@ -215,7 +220,8 @@ def import_diff(import_id: int, lang: str) -> None:
     changed = diff.loc[~(diff["value"] == diff["previous_value"])]
     st.caption(t("ui.autosource.diff_caption", lang, n=fmt.count(len(changed), lang), total=fmt.count(len(diff), lang)))
     if not changed.empty:
-        st.dataframe(changes_frame(changed, lang), hide_index=True)
+        info = storage.inputs.import_info(data.store(), int(import_id)) or {}
+        st.dataframe(changes_frame(changed, lang, info.get("framework_id")), hide_index=True)
     st.page_link("pages/data.py", label=t("ui.autosource.undo_link", lang), icon=":material/undo:")
 
 

@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard import fmt, levels
 from dashboard.i18n import display_code, t
+from scoring.framework import variable_meaning
 from loaders.safe_output import neutralise_frame
 
 
@@ -216,6 +217,28 @@ def variable_words(variables: pd.Series, lang: str) -> pd.Series:
     return variables.astype(str).map(lambda v: variable_word(v, lang))
 
 
+def figures_in_words(frame: pd.DataFrame, framework, lang: str, value_col: str = "value") -> tuple[pd.Series, pd.Series]:
+    """(variable in words, value as read) of stored rows: by the framework's meaning and the variable's kind
+    (people whole, yes/no in words) where the framework knows the criterion, else the generic word and two
+    decimals."""
+    def meaning(code, var):
+        node = framework.nodes.get(str(code)) if framework is not None else None
+        if node is None or not any(v.name == var for v in node.variables):
+            return variable_word(str(var), lang)
+        return variable_meaning(framework, code, var, lang)
+
+    def value(code, var, v):
+        node = framework.nodes.get(str(code)) if framework is not None else None
+        if node is None or not any(x.name == var for x in node.variables):
+            return fmt.number(v, 2, lang) if pd.notna(v) else "—"
+        return raw_value(framework, str(code), var, v, lang, trim=True)
+
+    words = pd.Series([meaning(c, v) for c, v in zip(frame["indicator"], frame["variable"])], index=frame.index)
+    values = pd.Series([value(c, v, x) for c, v, x in zip(frame["indicator"], frame["variable"], frame[value_col])],
+                       index=frame.index)
+    return words, values
+
+
 # -- import history (pages/data.py) -----------------------------------------------------------------------
 
 def _stamp(value) -> str:
@@ -263,8 +286,9 @@ def import_history(log: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def import_diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """An import's values beside the values they replaced, with the kind of change in words."""
+def import_diff_table(diff: pd.DataFrame, lang: str, framework=None) -> pd.DataFrame:
+    """An import's values beside the values they replaced, with the kind of change in words; with the import's
+    framework, each figure by its meaning and read by its kind (people whole, yes/no in words)."""
     if diff.empty:
         return diff
     if "change" in diff and "previous_level" in diff:  # a unit list
@@ -290,16 +314,21 @@ def import_diff_table(diff: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = pd.DataFrame({headers[k]: (variable_words(diff[k], lang) if k == "variable" else
                                      diff[k].map(display_code) if k == "indicator" else diff[k].astype(str))
                         if k != "year" else diff[k].astype(int) for k in keys})
-    out[t("ui.imports.value", lang)] = diff["value"].map(lambda v: fmt.number(v, 2, lang))
-    out[t("ui.imports.previous", lang)] = prev.map(lambda v: fmt.number(v, 2, lang) if pd.notna(v) else "—")
+    if framework is not None and "indicator" in diff and "variable" in diff:
+        out[headers["variable"]], out[t("ui.imports.value", lang)] = figures_in_words(diff, framework, lang)
+        out[t("ui.imports.previous", lang)] = figures_in_words(diff, framework, lang, "previous_value")[1]
+    else:
+        out[t("ui.imports.value", lang)] = diff["value"].map(lambda v: fmt.number(v, 2, lang))
+        out[t("ui.imports.previous", lang)] = prev.map(lambda v: fmt.number(v, 2, lang) if pd.notna(v) else "—")
     out[t("ui.imports.previous_import", lang)] = diff["previous_import"].map(
         lambda v: str(int(v)) if pd.notna(v) else "—")
     out[t("ui.imports.change", lang)] = change
     return out
 
 
-def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The rows an import wrote, with headers in words and values formatted (no identifiers)."""
+def import_rows_table(rows: pd.DataFrame, lang: str, framework=None) -> pd.DataFrame:
+    """The rows an import wrote, with headers in words and values formatted (no identifiers); with the import's
+    framework, each figure by its meaning and read by its kind."""
     vi = lang == "vi"
     headers = {
         "entity": t("ui.common.province_name", lang) + " / " + t("ui.common.unit", lang).lower(),
@@ -337,6 +366,9 @@ def import_rows_table(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
             out[head] = s.map(lambda v: display_code(v) if _text(v) else "")
         else:
             out[head] = s.map(_text)
+    if framework is not None and {"indicator", "variable", "value"} <= set(rows.columns):
+        words, values = figures_in_words(rows, framework, lang)
+        out[headers["variable"]], out[headers["value"]] = words, values
     return out.reset_index(drop=True)
 
 
