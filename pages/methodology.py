@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, formulas, tables, widgets
+from dashboard import auth, data, fmt, formulas, tables, widgets
 
 ctx = widgets.context()
 fw, lang = ctx.framework, ctx.lang
@@ -50,10 +50,10 @@ with left:
                                 ctx.t("ui.methodology.var_unit"): v.unit} for v in node.variables]),
                  hide_index=True, width="stretch")
 with right:
-    st.markdown(f"**{ctx.t('ui.methodology.lead')}:** {node.lead_agency or no_lead}")
-    st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {', '.join(node.implementing_agencies) or '—'}")
-    st.markdown(f"**{ctx.t('ui.methodology.frequency')}:** {node.frequency or '—'}")
-    st.markdown(f"**{ctx.t('ui.methodology.target')}:** {node.target_text or '—'}")
+    st.markdown(f"**{ctx.t('ui.methodology.lead')}:** {auth.plain(node.lead_agency or no_lead)}")
+    st.markdown(f"**{ctx.t('ui.methodology.implementing')}:** {auth.plain(', '.join(node.implementing_agencies) or '—')}")
+    st.markdown(f"**{ctx.t('ui.methodology.frequency')}:** {auth.plain(node.frequency or '—')}")
+    st.markdown(f"**{ctx.t('ui.methodology.target')}:** {auth.plain(node.target_text or '—')}")
     if node.covers:
         st.markdown(f"**{ctx.t('ui.methodology.covers')}:** {', '.join(node.covers)}")
     if node.evidence:
