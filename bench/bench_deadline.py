@@ -9,9 +9,11 @@ round's progress, the units page) in a loop. Reports p50 / p90 / max of each act
 errors (exception elements, error boxes, timeouts). Loopback only, bounded in count and time; stops by itself.
 
     .venv/bin/python bench/bench_deadline.py [--units 150] [--viewers 20] [--minutes 10] [--port 8631]
-                                             [--think 2-6] [--servers 1]
+                                             [--think 2-6] [--arrive 60] [--servers 1]
 
 `--think A-B`: a viewer reads each page A to B seconds before the next click (2-6: a stress; 10-30: reading).
+`--arrive S`: viewers sign in one after another over the first S seconds (people open the page over a minute,
+not in the same second); 0 = all at once, a stress of the sign-in (argon2id, deliberately slow) alone.
 `--servers N`: N server processes on ports port … port+N-1 sharing the database file (the storage layer's
 writer lock and snapshots); a session stays on one of them, as behind a sticky load balancer.
 
@@ -24,6 +26,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -164,8 +167,9 @@ async def unit_session(url, delay, account, times, errors, deadline):
 THINK = (2.0, 6.0)  # seconds a viewer reads a page (--think)
 
 
-async def viewer_session(url, k, account, times, errors, stop_at):
+async def viewer_session(url, k, account, times, errors, stop_at, arrive: float = 0.0):
     pages = ("appraisal", "round", "units")
+    await asyncio.sleep(arrive)
     try:
         ws, s = await signed_in(url, account["account"], account["password"], times, errors, f"viewer {k}")
         async with ws:
@@ -225,6 +229,15 @@ def prepare(db: Path, n_units: int):
     return units, members
 
 
+def cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def percentiles(v):
     v = sorted(v)
     q = lambda p: v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))]  # noqa: E731
@@ -239,6 +252,7 @@ def main() -> int:
     ap_.add_argument("--port", type=int, default=8631)
     ap_.add_argument("--think", default="2-6")
     ap_.add_argument("--servers", type=int, default=1)
+    ap_.add_argument("--arrive", type=float, default=60.0)
     args = ap_.parse_args()
     global THINK
     THINK = tuple(float(x) for x in args.think.split("-"))
@@ -278,7 +292,8 @@ def main() -> int:
                 tasks = [unit_session(urls[i % len(urls)], i * window / max(1, len(units)), acc, times, errors,
                                       stop_at) for i, acc in enumerate(units)]
                 tasks += [viewer_session(urls[k % len(urls)], k, members[k % len(members)], times, errors,
-                                         time.time() + window) for k in range(args.viewers)]
+                                         time.time() + window, k * args.arrive / max(1, args.viewers))
+                          for k in range(args.viewers)]
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout=window + 600)
 
             async def alone():
@@ -292,6 +307,8 @@ def main() -> int:
             started = time.perf_counter()
             asyncio.run(everything())
             wall = time.perf_counter() - started
+            server_cpu = [cpu_seconds(server.pid) for server in servers]
+            client_cpu = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
             procs = sum(subprocess.run(["pgrep", "-c", "-f", f"server.port {port}"], capture_output=True,
                                        text=True).stdout.strip() not in ("", "0") for port in ports)
         finally:
@@ -307,8 +324,10 @@ def main() -> int:
         submitted = int((states["status"] == "submitted").sum())
         store.close()
     print(f"\n{len(units)} unit sessions over {args.minutes:g} min, {args.viewers} viewers reading {args.think} s a "
-          f"page, {args.servers} server process(es) ({procs} running at the end); wall {wall:.0f} s; "
+          f"page, arriving over {args.arrive:g} s, {args.servers} server process(es) ({procs} running at the end); wall {wall:.0f} s; "
           f"load average {os.getloadavg()[0]:.2f}")
+    print(f"CPU over the run: servers {' + '.join(f'{c:.0f}' for c in server_cpu)} s, this client {client_cpu:.0f} s "
+          f"({os.cpu_count()} cores x {wall:.0f} s = {os.cpu_count() * wall:.0f} core-seconds)")
     print("reference: the same action by one session alone on the same server, just before the crowd")
     print(f"{'action':<22}{'n':>6}{'p50 s':>9}{'p90 s':>9}{'max s':>9}{'alone s':>9}{'p90/alone':>10}")
     for action, v in times.items():

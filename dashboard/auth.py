@@ -299,7 +299,15 @@ def write(lang: str, fn):
     return _explained(lang, fn, name)
 
 
-def _explained(lang: str, fn, who):
+def _say(words: str, icon: str, hold: str | None) -> None:
+    """A refusal shown now, or kept under `hold` in the session for the page's run to show where it belongs."""
+    if hold:
+        st.session_state[hold] = words
+    else:
+        st.error(words, icon=icon)
+
+
+def _explained(lang: str, fn, who, hold: str | None = None):
     """fn(who), a fault explained in words (None) instead of raised; True when fn returns None."""
     try:
         result = fn(who)
@@ -307,17 +315,19 @@ def _explained(lang: str, fn, who):
     except Exception as exc:  # noqa: BLE001 — faults are explained; bugs go to the frame's handler
         if not is_fault(exc):
             raise
-        st.error(explain_error(exc, lang), icon=":material/error:")
+        _say(explain_error(exc, lang), ":material/error:", hold)
         return None
 
 
-def act(lang: str, fn, roles: tuple[str, ...] = ROLES):
+def act(lang: str, fn, roles: tuple[str, ...] = ROLES, hold: str | None = None):
     """Run a change `fn(actor)` for the signed-in user (the actor dict) when their role is one of `roles`,
     explaining a refusal or a fault in words instead of raising (the service layer checks again what the
-    actor may do: own unit, assigned criteria). Returns fn's result (True for None), or None."""
+    actor may do: own unit, assigned criteria). Returns fn's result (True for None), or None. `hold`: in a
+    button's callback (before the run; an element drawn there would land at the page's top) the words are kept
+    in the session under that key for the page to show beside the button."""
     actor = current_user()
     if actor is None or actor["role"] not in roles:
         key = "ui.faults.editor_required" if tuple(roles) == ("editor",) else "ui.round.sign_in_required"
-        st.error(t(key, lang), icon=":material/lock:")
+        _say(t(key, lang), ":material/lock:", hold)
         return None
-    return _explained(lang, fn, actor)
+    return _explained(lang, fn, actor, hold)

@@ -3,10 +3,9 @@ checked against its criterion's rule when typed and when saved, thresholds are s
 and automatic criteria are read-only; one criterion's box (`criterion_box`) and the form's buttons
 (`form_actions`). The evidence widgets are in dashboard/round_evidence.py.
 
-The draft (what the unit typed and has not saved) lives in st.session_state under `draft_key(round, unit)`:
-{"values": {(code, variable): text typed}, "na": {code: bool}, "ex": {code: text}} — never in the widgets'
-own keys, which Streamlit drops when a group of criteria is not drawn. The pure helpers (`hints`,
-`problem_text`, `read_number`, `typed_values`, `pending`) work without a server."""
+The draft (what the unit typed and has not saved) is dashboard/round_draft.py's model; the page lays the boxes
+into it (`round_draft.sync`) before drawing, and the buttons act in callbacks on the same model, so a save or
+a submit is one script run. The words (`hints`, `problem_text`, `box_label`, `scored_elsewhere`) are pure."""
 from __future__ import annotations
 
 import pandas as pd
@@ -14,92 +13,10 @@ import pandas as pd
 from dashboard import fmt
 from dashboard.i18n import display_code, t
 from scoring.framework import node_variable_meaning
-from dashboard.round_view import is_missing, number_text
-from loaders.parsing import parse_number
-from office.round_checks import is_count, value_problems
+from dashboard import round_draft as rd
+from dashboard.round_view import number_text
+from office.round_checks import is_count
 from office import self_assessment
-
-BAD = "bad"   # a box whose text is not a number
-
-
-def draft_key(round_id: int, unit: str) -> str:
-    return f"sa_draft_{int(round_id)}_{unit}"
-
-
-def empty_draft() -> dict:
-    return {"values": {}, "na": {}, "ex": {}}
-
-
-# -- reading what is typed --------------------------------------------------------------------------------
-def read_number(raw, yes_no: bool = False):
-    """A box's text as a float, None (empty) or BAD (unreadable): "1.234,5" → 1234.5."""
-    if raw is None:
-        return None
-    raw = str(raw).strip()
-    if raw == "":
-        return None
-    if yes_no:
-        return float(raw) if raw in ("0", "1") else BAD
-    try:
-        return float(parse_number(raw))
-    except (TypeError, ValueError):
-        return BAD
-
-
-def stored_values(form: pd.DataFrame) -> dict:
-    """{(code, variable): float | None | "na"} as saved."""
-    out = {}
-    for code, var, value, na in zip(form["code"], form["variable"], form["value"], form["not_applicable"]):
-        out[(code, var)] = "na" if (not is_missing(na) and bool(na)) else (None if is_missing(value) else float(value))
-    return out
-
-
-def typed_values(form: pd.DataFrame, draft: dict) -> tuple[dict, list[tuple[str, str]]]:
-    """The form's values with the draft laid over: ({(code, variable): float | None | "na"}, unreadable
-    boxes [(code, variable)])."""
-    values, bad = stored_values(form), []
-    units = dict(zip(zip(form["code"], form["variable"]), form["unit"]))
-    for (code, var), raw in draft["values"].items():
-        v = read_number(raw, units.get((code, var)) == "0/1")
-        if v == BAD:
-            bad.append((code, var))
-            continue
-        values[(code, var)] = v
-    for code, na in draft["na"].items():
-        for (c, var) in list(values):
-            if c == code:
-                if na:
-                    values[(c, var)] = "na"
-                elif values[(c, var)] == "na":
-                    raw = draft["values"].get((c, var))
-                    v = read_number(raw, units.get((c, var)) == "0/1") if raw is not None else None
-                    values[(c, var)] = None if v == BAD else v
-    return values, bad
-
-
-def pending(form: pd.DataFrame, draft: dict) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
-    """What the draft changes against the saved form: (rows indicator, variable, value, not_applicable;
-    explanations {code: text}; the codes changed, in form order)."""
-    stored = stored_values(form)
-    values, _ = typed_values(form, draft)
-    rows = []
-    for key, now in values.items():
-        if now != stored.get(key) and not (now is None and stored.get(key) is None):
-            rows.append({"indicator": key[0], "variable": key[1], "value": None if now in (None, "na") else now,
-                         "not_applicable": now == "na"})
-    saved_text = {c: ("" if is_missing(p.iloc[0].get("explanation")) else str(p.iloc[0]["explanation"]))
-                  for c, p in form.groupby("code", sort=False)}
-    ex = {c: txt for c, txt in draft["ex"].items() if txt != saved_text.get(c, "")}
-    touched = {r["indicator"] for r in rows} | set(ex)
-    codes = [c for c in dict.fromkeys(form["code"]) if c in touched]
-    return pd.DataFrame(rows, columns=["indicator", "variable", "value", "not_applicable"]), ex, codes
-
-
-def problems(view, form: pd.DataFrame, draft: dict) -> list[dict]:
-    """The rule's refusals on the form as typed (saved values with the draft laid over)."""
-    values, _ = typed_values(form, draft)
-    return value_problems(view, values)
-
 
 # -- words -----------------------------------------------------------------------------------------------
 def _meaning(node, var: str, lang: str) -> str:
@@ -231,15 +148,18 @@ def points_block(ctx, fw, form: pd.DataFrame, unit: str, year: int, values: dict
     from dashboard import round_view as rv
 
     lang = ctx.lang
-    by_code = {code: part for code, part in form.groupby("code", sort=False)}
     points = rv.points_now(fw, form, unit, year, values)
     m1, m2, m3 = st.columns(3)
     m1.metric(ctx.t("ui.selfform.points_now"), rv.points_text(rv.points_so_far(fw, points), lang),
               help=ctx.t("ui.selfform.points_now_help", max=fmt.number(fw.max_points, 2, lang)))
-    filled = sum(all(values.get((c, v)) is not None for v in by_code[c]["variable"]) for c in mine)
+    variables: dict[str, list[str]] = {}
+    for code, var in zip(form["code"], form["variable"]):
+        variables.setdefault(code, []).append(var)
+    filled = sum(all(values.get((c, v)) is not None for v in variables.get(c, [])) for c in mine)
     m2.metric(ctx.t("ui.selfform.filled"), f"{filled}/{len(mine)}")
+    firsts = form.drop_duplicates("code")
     m3.metric(ctx.t("ui.selfform.with_evidence"),
-              f"{sum(int(p.iloc[0].get('n_evidence') or 0) > 0 for p in by_code.values())}/{len(by_code)}")
+              f"{int((firsts['n_evidence'].fillna(0).astype(int) > 0).sum())}/{len(firsts)}")
     table = pd.DataFrame({
         ctx.t("ui.round.col_code"): [display_code(c) for c in codes],
         ctx.t("ui.round.col_criterion"): [fw.nodes[c].name_vi for c in codes],
@@ -269,8 +189,9 @@ def criterion_box(ctx, store, fw, rid: int, unit: str, code: str, part: pd.DataF
                   problems: list[dict], bad: list[tuple[str, str]], unsaved: set[str], editable: bool,
                   can_reply: bool) -> None:
     """One criterion of the form in its expander: how points are earned, the evidence asked for, the boxes
-    (N/A, values, explanation; what is typed goes into the draft), the problems beside each box, the council's
-    decision and the unit's reply. The council's and automatic criteria are read-only."""
+    (N/A, values, explanation; put back from the draft when Streamlit dropped them; the page lays what is typed
+    into the draft before drawing: round_draft.sync), the problems beside each box, the council's decision and
+    the unit's reply. The council's and automatic criteria are read-only."""
     import streamlit as st
 
     from dashboard import auth, formulas, round_view as rv
@@ -301,15 +222,11 @@ def criterion_box(ctx, store, fw, rid: int, unit: str, code: str, part: pd.DataF
         else:
             is_na = False
             if bool(first.get("na_allowed")):
-                k = box(f"{prefix}_{code}_na", draft["na"].get(code, rv.flag(first.get("not_applicable"))))
+                k = box(rd.box_key(prefix, code, "na"), draft["na"].get(code, rv.flag(first.get("not_applicable"))))
                 is_na = st.checkbox(ctx.t("ui.selfform.not_applicable"), key=k, disabled=not editable)
-                if is_na != rv.flag(first.get("not_applicable")) or code in draft["na"]:
-                    draft["na"][code] = is_na
-            for _, row in part.iterrows():
-                var = row["variable"]
-                saved = "" if rv.is_missing(row["value"]) else (
-                    str(int(row["value"])) if row.get("unit") == "0/1" else rv.number_text(row["value"], lang))
-                k = box(f"{prefix}_{code}_{var}", draft["values"].get((code, var), saved))
+            for var, value, row in zip(part["variable"], part["value"], part.to_dict("records")):
+                k = box(rd.box_key(prefix, code, var),
+                        draft["values"].get((code, var), rd.saved_text(value, row.get("unit"), lang)))
                 if row.get("unit") == "0/1":
                     st.selectbox(box_label(row, lang), ["", "1", "0"], key=k, disabled=not editable or is_na,
                                  format_func=lambda v: ctx.t({"": "ui.selfform.not_entered", "1": "ui.selfform.yes1",
@@ -317,80 +234,101 @@ def criterion_box(ctx, store, fw, rid: int, unit: str, code: str, part: pd.DataF
                 else:
                     st.text_input(box_label(row, lang), key=k, disabled=not editable or is_na,
                                   placeholder=ctx.t("ui.selfform.number_placeholder"))
-                if st.session_state[k] != saved or (code, var) in draft["values"]:
-                    draft["values"][(code, var)] = st.session_state[k]
                 for p in mine_bad:
                     if p["variable"] == var:
                         why = (ctx.t("ui.selfform.bad_number") if p["kind"] == "bad"
                                else problem_text(p, node, lang))
                         st.markdown(f":red[:material/error: {auth.plain(why)}]")
-        k = box(f"{prefix}_{code}_ex", draft["ex"].get(code, "" if rv.is_missing(first.get("explanation"))
-                                                     else str(first["explanation"])))
+        k = box(rd.box_key(prefix, code, "ex"), draft["ex"].get(code, rd.saved_explanation(first.get("explanation"))))
         st.text_area(ctx.t("ui.selfform.explanation"), key=k, disabled=not editable, height=68)
-        if code in draft["ex"] or st.session_state[k] != ("" if rv.is_missing(first.get("explanation"))
-                                                          else str(first["explanation"])):
-            draft["ex"][code] = st.session_state[k]
         st.caption(ctx.t("ui.selfform.n_evidence", n=int(first.get("n_evidence") or 0)))
         decision_block(ctx, store, rid, unit, code, part, can_reply=can_reply)
 
 
-def forget(dkey: str, prefix: str) -> None:
-    """Drop the draft and the boxes (they are drawn again from what is saved)."""
-    import streamlit as st
-
-    st.session_state.pop(dkey, None)
-    for k in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix + "_")]:
-        del st.session_state[k]
+def wrong_words(fw, ds: rd.DraftState, lang: str) -> list[str]:
+    """Every value the rule refuses, and every unreadable box, in words ("I.10 · không lớn hơn …")."""
+    return [f"{display_code(p['code'])} · {problem_text(p, fw.nodes[p['code']], lang)}" for p in ds.problems] + [
+        f"{display_code(c)} · {t('ui.selfform.bad_number', lang)}" for c, _ in ds.bad]
 
 
-def form_actions(ctx, store, view, rid: int, unit: str, *, dkey: str, prefix: str, state: str, editable: bool,
-                 changes: pd.DataFrame, ex_changes: dict[str, str], changed_codes: list[str], wrong: list[str]) -> None:
-    """Save the whole form, discard (asked once more), submit (saving first), withdraw; each ends with a flash
-    message kept over its rerun in `sa_flash`."""
+def _on_action(kind: str, ctx, store, view, fw, form: pd.DataFrame, rid: int, unit: str, dkey: str,
+               prefix: str) -> None:
+    """A button's callback, run before the page's next run (so the page is drawn once, already saved): lay the
+    boxes into the draft, check it, act through the service; a refusal's words wait in `sa_fault`, the outcome
+    in `sa_flash`, for the run to show beside the buttons."""
     import streamlit as st
 
     from dashboard import auth
 
     lang = ctx.lang
+    draft = rd.sync(form, st.session_state.setdefault(dkey, rd.empty_draft()), prefix, lang, st.session_state)
+    ds = rd.read(fw, form, draft)
+    if kind in ("save", "submit") and (ds.problems or ds.bad):
+        return  # the run shows what to fix (fix_values) and marks the boxes
+    if kind == "save" and not ds.changed_codes:
+        st.session_state["sa_flash"] = ("ui.selfform.nothing_to_save", {}, "info")
+        return
 
     def save(actor) -> int:
-        if len(changes) or ex_changes:
-            self_assessment.save_draft(store, view, rid, unit, changes, actor, explanations=ex_changes or None)
-        return len(changed_codes)
+        if len(ds.changes) or ds.ex_changes:
+            self_assessment.save_draft(store, view, rid, unit, ds.changes, actor, explanations=ds.ex_changes or None)
+        return len(ds.changed_codes)
 
+    if kind == "save":
+        fn, flash = save, ("ui.selfform.saved", {"n": len(ds.changed_codes)})
+    elif kind == "submit":
+        fn, flash = (lambda actor: (save(actor), self_assessment.submit(store, view, rid, unit, actor))), (
+            "ui.selfform.submitted", {})
+    else:
+        fn, flash = (lambda actor: self_assessment.withdraw(store, view, rid, unit, actor)), ("ui.selfform.withdrawn", {})
+    if auth.act(lang, fn, ("unit",), hold="sa_fault") is not None:
+        if kind != "withdraw":
+            rd.forget(dkey, prefix)
+        st.session_state["sa_flash"] = flash
+
+
+def _on_discard(answer: bool | None, dkey: str, prefix: str) -> None:
+    """Discard asks once more (None: ask; True: drop the draft; False: keep it)."""
+    import streamlit as st
+
+    if answer is None:
+        st.session_state["sa_discard_ask"] = True
+        return
+    st.session_state.pop("sa_discard_ask", None)
+    if answer:
+        rd.forget(dkey, prefix)
+        st.session_state["sa_flash"] = ("ui.selfform.discarded", {})
+
+
+def form_actions(ctx, store, view, fw, form: pd.DataFrame, rid: int, unit: str, *, dkey: str, prefix: str,
+                 state: str, editable: bool, ds: rd.DraftState) -> None:
+    """Save the whole form, discard (asked once more), submit (saving first), withdraw — as callbacks, so each is
+    one script run; the outcome shows here (`sa_flash`, `sa_fault`) after it."""
+    import streamlit as st
+
+    lang = ctx.lang
+    wrong = wrong_words(fw, ds, lang)
+    changed = ds.changed_codes
+    fault = st.session_state.pop("sa_fault", None)
+    if fault:
+        st.error(fault, icon=":material/error:")
     if wrong:
         st.error(ctx.t("ui.selfform.fix_values", cells="; ".join(wrong)), icon=":material/error:")
+    args = (ctx, store, view, fw, form, rid, unit, dkey, prefix)
     b1, b2, b3, b4 = st.columns(4)
-    if b1.button(ctx.t("ui.selfform.save"), key="sa_save", disabled=not editable or not changed_codes,
-                 type="primary"):
-        if not wrong and (n := auth.act(lang, save, ("unit",))) is not None:
-            forget(dkey, prefix)
-            st.session_state["sa_flash"] = ("ui.selfform.saved", {"n": n})
-            st.rerun()
-    if b2.button(ctx.t("ui.selfform.discard"), key="sa_discard", disabled=not changed_codes):
-        st.session_state["sa_discard_ask"] = True
-    if b3.button(ctx.t("ui.selfform.submit"), key="sa_submit", disabled=not editable or bool(wrong),
-                 help=ctx.t("ui.selfform.submit_help")):
-        done = auth.act(lang, lambda actor: (save(actor), self_assessment.submit(store, view, rid, unit, actor)),
-                        ("unit",))
-        if done is not None:
-            forget(dkey, prefix)
-            st.session_state["sa_flash"] = ("ui.selfform.submitted", {})
-            st.rerun()
-    if b4.button(ctx.t("ui.selfform.withdraw"), key="sa_withdraw", disabled=state != "submitted",
-                 help=ctx.t("ui.selfform.withdraw_help")):
-        if auth.act(lang, lambda actor: self_assessment.withdraw(store, view, rid, unit, actor), ("unit",)) is not None:
-            st.session_state["sa_flash"] = ("ui.selfform.withdrawn", {})
-            st.rerun()
-    if st.session_state.get("sa_discard_ask") and changed_codes:
-        st.warning(ctx.t("ui.selfform.discard_ask", n=len(changed_codes), codes=", ".join(changed_codes)))
+    b1.button(ctx.t("ui.selfform.save"), key="sa_save", disabled=not editable, type="primary",
+              on_click=_on_action, args=("save", *args))
+    b2.button(ctx.t("ui.selfform.discard"), key="sa_discard", disabled=not changed, on_click=_on_discard,
+              args=(None, dkey, prefix))
+    b3.button(ctx.t("ui.selfform.submit"), key="sa_submit", disabled=not editable or bool(wrong),
+              help=ctx.t("ui.selfform.submit_help"), on_click=_on_action, args=("submit", *args))
+    b4.button(ctx.t("ui.selfform.withdraw"), key="sa_withdraw", disabled=state != "submitted",
+              help=ctx.t("ui.selfform.withdraw_help"), on_click=_on_action, args=("withdraw", *args))
+    if st.session_state.get("sa_discard_ask") and changed:
+        st.warning(ctx.t("ui.selfform.discard_ask", n=len(changed), codes=", ".join(changed)))
         c1, c2 = st.columns(2)
-        if c1.button(ctx.t("ui.selfform.discard_yes", n=len(changed_codes)), key="sa_discard_yes"):
-            forget(dkey, prefix)
-            st.session_state.pop("sa_discard_ask", None)
-            st.session_state["sa_flash"] = ("ui.selfform.discarded", {})
-            st.rerun()
-        if c2.button(ctx.t("ui.selfform.discard_no"), key="sa_discard_no"):
-            st.session_state.pop("sa_discard_ask", None)
-            st.rerun()
+        c1.button(ctx.t("ui.selfform.discard_yes", n=len(changed)), key="sa_discard_yes", on_click=_on_discard,
+                  args=(True, dkey, prefix))
+        c2.button(ctx.t("ui.selfform.discard_no"), key="sa_discard_no", on_click=_on_discard,
+                  args=(False, dkey, prefix))
     st.caption(ctx.t("ui.selfform.save_note"))

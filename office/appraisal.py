@@ -212,12 +212,13 @@ def check_unit_in_round(store: Store, rnd: dict, unit: str) -> None:
         raise UnknownUnit(unit)
 
 
-def unit_status(store: Store, round_id: int, now: datetime | None = None) -> pd.DataFrame:
+def unit_status(store: Store, round_id: int, now: datetime | None = None, unit: str | None = None) -> pd.DataFrame:
     """Per unit: status ('not_started'|'draft'|'submitted'|'withdrawn'|'locked'), editable, submitted_at,
-    late, deadline (the unit's), reopened."""
+    late, deadline (the unit's), reopened. `unit`: that unit's row only (a unit's own page reads only its own
+    history, not the whole round's)."""
     now = now_or_clock(now)
     rnd = round_head(store, round_id)
-    return states_of(store, rnd, now)[0]
+    return states_of(store, rnd, now, unit)[0]
 
 
 def status_event(store, round_id, unit, event, who, now, token, reason=None, until=None, late=None, action=None,

@@ -152,7 +152,7 @@ def unit_states(units: list[str], events: pd.DataFrame, values: pd.DataFrame, ro
     Columns: unit, status, editable, submitted (ever), submitted_at (last submit), submit_seq, late (of the
     last submit), deadline (the unit's: max(round deadline, until of its latest reopen)), reopened, last_event.
     """
-    has_values = set(values["unit"]) if len(values) else set()
+    has_values = set(values["unit"].unique()) if len(values) else set()  # unique(): no Python object per row
     ev = events.loc[events["unit"].notna() & events["event"].isin(STATUS_EVENTS)] if len(events) else events
     by_unit: dict[str, list] = {}
     for row in ev.sort_values("seq").itertuples(index=False) if len(ev) else ():

@@ -8,7 +8,8 @@ refuses any other); an editor reads any unit's form; others see a sign-in hint. 
 drawn at a time (never every criterion's widgets at once)."""
 import streamlit as st
 
-from dashboard import auth, data, round_evidence, round_form as rf, round_view as rv, widgets
+from dashboard import auth, data, round_draft as rd, round_evidence, round_form as rf, round_view as rv, widgets
+from dashboard.i18n import display_code
 from office import appraisal
 from office import self_assessment
 
@@ -37,8 +38,8 @@ widgets.sample_round_note(ctx, info)
 form = auth.act(lang, lambda actor: self_assessment.form(store, data.framework(info["framework_id"]), rid, unit, actor))
 if form is None or isinstance(form, bool):
     st.stop()
-status = appraisal.unit_status(store, rid)
-status = status.loc[status["unit"] == unit].iloc[0].to_dict() if (status["unit"] == unit).any() else {}
+status = appraisal.unit_status(store, rid, unit=unit)
+status = status.iloc[0].to_dict() if len(status) else {}
 state = status.get("status", "not_started")
 closed = info.get("status") == "closed"
 editable = own and not closed and bool(form["editable"].iloc[0]) if len(form) else False
@@ -56,51 +57,45 @@ else:
 if rv.flag(status.get("late")):
     st.caption(ctx.t("ui.selfform.late_note"))
 flash = st.session_state.pop("sa_flash", None)
-if flash:
-    st.success(ctx.t(flash[0], **flash[1]), icon=":material/check:")
+if flash:   # (catalog key, its values[, "info"]) left by a button's callback
+    if flash[2:] == ("info",):
+        st.info(ctx.t(flash[0], **flash[1]), icon=":material/info:")
+    else:
+        st.success(ctx.t(flash[0], **flash[1]), icon=":material/check:")
 
 
 # -- the draft: what is typed, kept until saved or discarded ---------------------------------------------
 view = data.framework(info["framework_id"])
-dkey = rf.draft_key(rid, unit)
-draft = st.session_state.setdefault(dkey, rf.empty_draft())
-prefix = f"sa_{rid}_{unit}"
+dkey, prefix = rd.draft_key(rid, unit), f"sa_{rid}_{unit}"
+draft = rd.sync(form, st.session_state.setdefault(dkey, rd.empty_draft()), prefix, lang, st.session_state)
+ds = rd.read(fw, form, draft)   # once: the boxes, the points and the buttons read the same state
 groups = rv.criteria(fw)
 by_code = {code: part for code, part in form.groupby("code", sort=False)}
 mine = [c for c in by_code if fw.nodes[c].scored_by == "unit"]
-values_now, bad = rf.typed_values(form, draft)
-filled = {c: all(values_now.get((c, v)) is not None for v in part["variable"]) for c, part in by_code.items()}
+filled = {c: all(ds.values.get((c, v)) is not None for v in part["variable"]) for c, part in by_code.items()}
 group_names = {g: f"{ctx.code(g)}. {name} ({sum(filled.get(c, False) for c in codes if c in mine)}/"
                   f"{sum(c in mine for c in codes)})" for g, name, codes in groups}
 gcode = st.selectbox(ctx.t("ui.selfform.group"), [g for g, _, _ in groups], key=f"sa_group_{rid}",
                      format_func=group_names.get)
 codes = next(codes for g, _, codes in groups if g == gcode)
-problems = rf.problems(fw, form, draft)
-unsaved = set(rf.pending(form, draft)[2])
 
 for code in codes:
     if code in by_code:
-        rf.criterion_box(ctx, store, fw, rid, unit, code, by_code[code], draft, prefix=prefix, problems=problems,
-                         bad=bad, unsaved=unsaved, editable=editable,
+        rf.criterion_box(ctx, store, fw, rid, unit, code, by_code[code], draft, prefix=prefix, problems=ds.problems,
+                         bad=ds.bad, unsaved=set(ds.changed_codes), editable=editable,
                          can_reply=own and bool(info.get("allow_reply")) and not closed)
 
 # -- points now, the unsaved changes -------------------------------------------------------------------------
-values_now, bad = rf.typed_values(form, draft)
-problems = rf.problems(fw, form, draft)
-rf.points_block(ctx, fw, form, unit, int(info["year"]), values_now, codes, mine)
-
-changes, ex_changes, changed_codes = rf.pending(form, draft)
-wrong = [f"{p['code']} · {rf.problem_text(p, fw.nodes[p['code']], lang)}" for p in problems] + [
-    f"{c} · {ctx.t('ui.selfform.bad_number')}" for c, _ in bad]
-if own and not closed and changed_codes:
-    st.warning(ctx.t("ui.selfform.unsaved", n=len(changed_codes), codes=", ".join(changed_codes)),
-               icon=":material/edit_note:")
+rf.points_block(ctx, fw, form, unit, int(info["year"]), ds.values, codes, mine)
+if own and not closed and ds.changed_codes:
+    st.warning(ctx.t("ui.selfform.unsaved", n=len(ds.changed_codes),
+                     codes=", ".join(map(display_code, ds.changed_codes))), icon=":material/edit_note:")
 
 
 # -- save, discard, submit, withdraw -----------------------------------------------------------------------
 if own and not closed:
-    rf.form_actions(ctx, store, view, rid, unit, dkey=dkey, prefix=prefix, state=state, editable=editable,
-                    changes=changes, ex_changes=ex_changes, changed_codes=changed_codes, wrong=wrong)
+    rf.form_actions(ctx, store, view, fw, form, rid, unit, dkey=dkey, prefix=prefix, state=state, editable=editable,
+                    ds=ds)
 
 # -- evidence ------------------------------------------------------------------------------------------------
 round_evidence.evidence_section(ctx, store, fw, rid, unit, user, list(by_code), editable, default_code=codes[0])

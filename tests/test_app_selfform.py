@@ -6,7 +6,7 @@ through app.py (the round of tests/test_app_round.py) plus the pure helpers of d
 import pandas as pd
 import pytest
 
-from dashboard import round_form as rf
+from dashboard import round_draft as rd, round_form as rf
 from scoring import load_framework
 from tests.test_app_round import A, app, go, sign_in, texts  # noqa: F401  (app: the fixture)
 from office import self_assessment
@@ -44,17 +44,35 @@ def test_draft_over_the_saved_form(commune):
     form = pd.DataFrame([("I.10", "a", 10.0, False, "người", None), ("I.10", "b", 48.0, False, "người", None),
                          ("I.1", "item1", None, False, "0/1", None)],
                         columns=["code", "variable", "value", "not_applicable", "unit", "explanation"])
-    draft = rf.empty_draft()
-    assert rf.pending(form, draft)[2] == []
+    draft = rd.empty_draft()
+    assert rd.pending(form, draft)[2] == []
     draft["values"].update({("I.10", "a"): "60", ("I.1", "item1"): "1"})
     draft["ex"]["I.1"] = "Quyết định 12"
-    rows, ex, codes = rf.pending(form, draft)
+    rows, ex, codes = rd.pending(form, draft)
     assert codes == ["I.10", "I.1"] and ex == {"I.1": "Quyết định 12"} and len(rows) == 2
-    assert [p["kind"] for p in rf.problems(commune, form, draft)] == ["part_exceeds_whole"]
+    assert [p["kind"] for p in rd.problems(commune, form, draft)] == ["part_exceeds_whole"]
     draft["values"][("I.10", "a")] = "10"                 # typed back to the saved value: no change
-    assert rf.pending(form, draft)[2] == ["I.1"]
+    assert rd.pending(form, draft)[2] == ["I.1"]
     draft["values"][("I.10", "a")] = "1.2,3"
-    assert rf.typed_values(form, draft)[1] == [("I.10", "a")]
+    assert rd.typed_values(form, draft)[1] == [("I.10", "a")]
+
+
+@pytest.mark.parametrize("state, expect_values, expect_na, expect_ex", [
+    ({}, {}, {}, {}),                                                          # nothing drawn yet
+    ({"p_I.10_a": "10", "p_I.10_b": "48", "p_I.1_ex": ""}, {}, {}, {}),        # boxes as saved: no draft
+    ({"p_I.10_a": "60"}, {("I.10", "a"): "60"}, {}, {}),                      # typed: kept
+    ({"p_I.1_item1": "1", "p_I.1_ex": "QĐ 12"}, {("I.1", "item1"): "1"}, {}, {"I.1": "QĐ 12"}),
+    ({"p_I.10_na": True}, {}, {"I.10": True}, {}),
+])
+def test_sync_lays_the_boxes_into_the_draft(state, expect_values, expect_na, expect_ex):
+    """The page's run and the buttons' callbacks read the boxes into the draft through this one function."""
+    form = pd.DataFrame([("I.10", "a", 10.0, False, "người", None), ("I.10", "b", 48.0, False, "người", None),
+                         ("I.1", "item1", None, False, "0/1", None)],
+                        columns=["code", "variable", "value", "not_applicable", "unit", "explanation"])
+    draft = rd.sync(form, rd.empty_draft(), "p", "vi", state)
+    assert (draft["values"], draft["na"], draft["ex"]) == (expect_values, expect_na, expect_ex)
+    kept = rd.sync(form, draft, "p", "vi", {"p_I.10_a": "10"})   # typed back to the saved value: still in the
+    assert kept["values"].get(("I.10", "a")) == ("10" if ("I.10", "a") in expect_values else None)  # draft, as saved
 
 
 # --- the page (AppTest) --------------------------------------------------------------------------------
@@ -92,6 +110,24 @@ def test_typed_values_survive_a_change_of_group_until_saved(app):
     form = self_assessment.form(data.store(), r["fw"], r["rid"], A, r["actors"][A]).set_index(["code", "variable"])["value"]
     assert (form[("I.4", "a")], form[("I.10", "a")], form[("I.1", "item1")]) == (7.0, 30.0, 1.0)
     assert not any("thay đổi chưa lưu" in w.value for w in at.warning)
+
+
+def test_typed_and_saved_in_one_click_then_nothing_to_save(app):
+    """A value typed and Save clicked in the same message (a browser's blur and click; the deadline bench) is
+    saved by the button's callback, in one run; a second Save with nothing changed says so."""
+    from dashboard import data
+
+    r = app.round
+    at = form_of(app)
+    at.text_input(key=key(app, "I.4", "a")).set_value("8")
+    at.button(key="sa_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Đã lưu phiếu (1 tiêu chí thay đổi)" in s.value for s in at.success)
+    form = self_assessment.form(data.store(), r["fw"], r["rid"], A, r["actors"][A]).set_index(["code", "variable"])
+    assert form.loc[("I.4", "a"), "value"] == 8.0
+    assert at.text_input(key=key(app, "I.4", "a")).value == "8"
+    at.button(key="sa_save").click().run()
+    assert any("Không có thay đổi nào để lưu" in i.value for i in at.info)
 
 
 def test_part_above_its_whole_is_refused_on_save_naming_the_whole(app):
