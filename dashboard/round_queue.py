@@ -119,16 +119,21 @@ def accept_bar(ctx: PageContext, store, fw_full, rid: int, shown: pd.DataFrame, 
     take = [p for p in to_accept(shown) if p not in todo]  # a row being changed is not accepted over the change
     c1, c2 = st.columns([3, 2])
     c1.caption(ctx.t("ui.council.accept_filtered_help", n=fmt.count(len(take))))
-    if c2.button(ctx.t("ui.council.accept_filtered", n=fmt.count(len(take))), key="ap_accept_filtered",
-                 disabled=closed or not take, icon=":material/done_all:", width="stretch"):
-        done = auth.act(ctx.lang, lambda actor: council.accept_as_submitted(store, fw_full, rid, take, actor),
-                        COUNCIL)
-        if done is not None:
-            for unit, code in take:
-                pending(rid).pop((unit, code), None)
-            _forget_widgets([f"ap_{rid}_{u}_{c}_" for u, c in take])
-            st.session_state["ap_flash"] = ("ui.council.accepted", {"n": fmt.count(int(done))})
-            st.rerun()
+    c2.button(ctx.t("ui.council.accept_filtered", n=fmt.count(len(take))), key="ap_accept_filtered",
+              disabled=closed or not take, icon=":material/done_all:", width="stretch", on_click=_accept,
+              args=(ctx.lang, store, fw_full, rid, take))
+
+
+def _accept(lang: str, store, fw_full, rid: int, take: list[tuple[str, str]]) -> None:
+    """"Accept as submitted" for the rows `take`, in a button's callback (one script run, not two): one
+    transaction through the service; the outcome waits in `ap_flash` / `ap_fault` for the run to show."""
+    done = auth.act(lang, lambda actor: council.accept_as_submitted(store, fw_full, rid, take, actor), COUNCIL,
+                    hold="ap_fault")
+    if done is not None:
+        for unit, code in take:
+            pending(rid).pop((unit, code), None)
+        _forget_widgets([f"ap_{rid}_{u}_{c}_" for u, c in take])
+        st.session_state["ap_flash"] = ("ui.council.accepted", {"n": fmt.count(int(done))})
 
 
 def save_bar(ctx: PageContext, store, fw_full, queue: pd.DataFrame, rid: int, closed: bool, where: str) -> None:
@@ -209,15 +214,9 @@ def row(ctx: PageContext, store, fw_full, fw, rid: int, pair, rows: pd.DataFrame
                                            help=rv.text(e.get("file_name")))
         can = bool(pair["can"])
         if pair["acceptable"] and not pair["decided"]:
-            if act.button(ctx.t("ui.council.accept_one"), key=f"{key}_accept", disabled=closed or not can,
-                          icon=":material/check:", help=ctx.t("ui.council.accept_one_help"), width="stretch"):
-                done = auth.act(lang, lambda actor: council.accept_as_submitted(store, fw_full, rid, [(unit, code)],
-                                                                                  actor), COUNCIL)
-                if done is not None:
-                    todo.pop((unit, code), None)
-                    _forget_widgets([f"{key}_"])
-                    st.session_state["ap_flash"] = ("ui.council.accepted", {"n": fmt.count(int(done))})
-                    st.rerun()
+            act.button(ctx.t("ui.council.accept_one"), key=f"{key}_accept", disabled=closed or not can,
+                       icon=":material/check:", help=ctx.t("ui.council.accept_one_help"), width="stretch",
+                       on_click=_accept, args=(lang, store, fw_full, rid, [(unit, code)]))
         start = dict(todo[(unit, code)]["values"]) if (unit, code) in todo else baseline(rows)
         base = baseline(rows)
         na_allowed = bool(first.get("na_allowed"))

@@ -29,6 +29,8 @@ widgets.sample_round_note(ctx, info)
 flash = st.session_state.pop("ap_flash", None)
 if flash:
     st.success(ctx.t(flash[0], **flash[1]), icon=":material/check:")
+if fault := st.session_state.pop("ap_fault", None):   # a refusal from a button's callback, in words
+    st.error(fault, icon=":material/error:")
 
 queue = council.queue(store, fw_full, rid, user)
 if queue.empty:

@@ -540,6 +540,30 @@ def test_council_accepts_a_filtered_selection_in_one_action(app):
     assert at.button(key="ap_accept_filtered").disabled  # nothing left to accept
 
 
+def test_a_refused_accept_is_said_on_the_page(app):
+    """"Chấp nhận" acts in the button's callback: a refusal of the service (the criterion was given to the other
+    member after the page was drawn) is said in words on the page, nothing is written, no traceback."""
+    from dashboard import data
+
+    r = app.round
+    store = data.store()
+    at = sign_in(app, M1)
+    go(at, "pages/appraisal.py")
+    at.selectbox(key="ap_unit").set_value(B).run()
+    code = r["m1_codes"][0]
+    button = f"ap_{r['rid']}_{B}_{code}_accept"
+    assert any(b.key == button for b in at.button)
+    council.assign(store, r["rid"], {code: r["logins"][M2]}, EDITOR)
+    try:
+        at.button(key=button).click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("không được phân công cho tài khoản của bạn" in e.value for e in at.error)
+        q = council.queue(store, r["fw"], r["rid"], r["actors"][M2])
+        assert q.loc[(q["unit"] == B) & (q["code"] == code), "decided_by"].isna().all()
+    finally:
+        council.assign(store, r["rid"], {code: r["logins"][M1]}, EDITOR)
+
+
 def test_council_page_size_and_yes_no_toggles(app):
     r = app.round
     at = sign_in(app, M1)
