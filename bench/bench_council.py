@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -116,8 +117,10 @@ def sign_in(page, login: str, password: str) -> None:
 
 def choose(page, key: str, option: str) -> None:
     """A selectbox: click it, then the option by its text."""
-    page.locator(f".st-key-{key} [data-baseweb='select']").click()
-    page.locator("[data-baseweb='popover'] li", has_text=option).first.click()
+    if os.environ.get("BENCH_SHOTS"):
+        page.screenshot(path=f"{os.environ['BENCH_SHOTS']}/council_{key}_{int(time.time())}.png", full_page=True)
+    page.locator(f".st-key-{key} input[role='combobox']").click()
+    page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option))).first.click()
     settle(page)
 
 
@@ -156,14 +159,14 @@ def member_decides(page, member: dict, council_codes: list[str], units: list[str
         choose(page, "ap_code", f"{code}.")
         choose(page, "ap_page_size", "25")
         css = code.replace(".", "-")   # Streamlit's st-key class: characters other than [a-zA-Z0-9_-] become "-"
-        boxes = page.locator(f"[class*='st-key-ap_'][class*='-{css}_']:not([class*='_reason']) input[type='text']")
+        boxes = page.locator(f"[class*='st-key-ap_'][class*='_{css}_']:not([class*='_reason']) input[type='text']")
         n = boxes.count()
         for i in range(n):   # the council's own points: a number per commune (here 6, a SAMPLE judgement)
             box = boxes.nth(i)
             box.fill("6")
             box.press("Tab")
         settle(page)
-        reasons = page.locator(f"[class*='st-key-ap_'][class*='-{css}_reason'] input")
+        reasons = page.locator(f"[class*='st-key-ap_'][class*='_{css}_reason'] input")
         for i in range(reasons.count()):
             reasons.nth(i).fill("Hội đồng chấm (đo thời gian)")
             reasons.nth(i).press("Tab")
