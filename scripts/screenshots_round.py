@@ -4,6 +4,8 @@
        (a SAMPLE round: data/sample/generate_round_sample.py; the accounts' clear passwords go to the json)
     2. DTI_STUDIO_DB=/tmp/round.duckdb streamlit run app.py --server.port 8621 ...
     3. python scripts/screenshots_round.py shoot http://127.0.0.1:8621 /tmp/round_accounts.json artifacts/screenshots
+       python scripts/screenshots_round.py walk http://127.0.0.1:8621 /tmp/round_accounts.json /tmp/walk
+       (the unit's form used step by step: typed then saved at once, group switch, save, submit, withdraw)
 
 A browser session signs in through the sidebar box (a reload would start a new Streamlit session, signed
 out), then opens the page and switches presentation mode on with the sidebar toggle.
@@ -172,8 +174,102 @@ def shoot(url: str, creds_file: str, out_dir: str) -> None:
         browser.close()
 
 
+def walk(url: str, creds_file: str, out_dir: str) -> None:
+    """The unit's form as a person uses it (issue 18): type a value and click "Lưu phiếu" at once (the box's blur
+    and the click), type in group I, switch to group II and back (kept), save, submit, withdraw — a screenshot
+    after each step; stops with the step's name when what the page says is not what the step expects."""
+    from playwright.sync_api import sync_playwright
+
+    creds = json.loads(Path(creds_file).read_text(encoding="utf-8"))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    def expect(page, words: str, step: str) -> None:
+        try:
+            page.get_by_text(words).first.wait_for(timeout=30_000)
+        except Exception:
+            page.screenshot(path=str(out / f"walk_{step}_FAILED.png"), full_page=True)
+            raise RuntimeError(f"step {step}: the page does not say “{words}”")
+        page.screenshot(path=str(out / f"walk_{step}.png"), full_page=True)
+        print("ok", step)
+
+    def number_box(page, nth: int = 0):
+        return page.locator("[class*='st-key-sa_'] input[type='text']:not([disabled]):not([role='combobox']):visible").nth(nth)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        page.goto(f"{url}/self_assessment")
+        page.wait_for_selector("h1", timeout=90_000)
+        settle(page)
+        sign_in(page, *creds["unit"])
+        page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+        settle(page)
+        for exp in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all()[3:6]:
+            exp.click()   # I.4–I.6: number boxes (I.1–I.3 are yes/no)
+        settle(page)
+        box = number_box(page)
+        box.fill("7")
+        page.locator(".st-key-sa_save button").first.click()      # no Tab first: the blur and the click together
+        settle(page)
+        expect(page, "Đã lưu phiếu", "1_typed_then_save_clicked")
+        for exp in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all()[3:6]:
+            exp.click()   # I.4–I.6: number boxes (I.1–I.3 are yes/no)
+        settle(page)
+        box = number_box(page)
+        box.fill("5")
+        box.press("Tab")
+        settle(page)
+        expect(page, "thay đổi chưa lưu", "2_unsaved_change")
+        page.locator(f".st-key-sa_group_{creds['round_id']} input[role='combobox']").click()
+        page.get_by_role("option").nth(1).click()
+        settle(page)
+        expect(page, "thay đổi chưa lưu", "3_other_group_change_still_listed")
+        page.locator(f".st-key-sa_group_{creds['round_id']} input[role='combobox']").click()
+        page.get_by_role("option").nth(0).click()
+        settle(page)
+        if number_box(page).input_value() != "5":
+            raise RuntimeError("the typed value was lost across the group switch")
+        expect(page, "thay đổi chưa lưu", "4_back_value_kept")
+        page.locator(".st-key-sa_save button").first.click()
+        settle(page)
+        expect(page, "Đã lưu phiếu (1 tiêu chí thay đổi)", "5_saved")
+        page.locator(".st-key-sa_save button").first.click()
+        settle(page)
+        expect(page, "Không có thay đổi nào để lưu", "6_nothing_to_save")
+        page.locator(".st-key-sa_submit button").first.click()
+        settle(page)
+        if page.get_by_text("Đã nộp phiếu").count():
+            expect(page, "Đã nộp phiếu", "7_submitted")
+            page.locator(".st-key-sa_withdraw button").first.click()
+            settle(page)
+            expect(page, "Đã rút phiếu", "8_withdrawn")
+        else:  # a draft unit with criteria still empty: the refusal names them
+            page.screenshot(path=str(out / "walk_7_submit_refused.png"), full_page=True)
+            print("submit refused (an incomplete draft):", page.locator('[data-testid="stAlert"]').all_inner_texts()[:3])
+        page.close()
+        if creds.get("unit_decided"):   # a unit that submitted (and was appraised): withdraw, then submit again
+            page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN",
+                                    timezone_id="Asia/Ho_Chi_Minh")
+            page.goto(f"{url}/self_assessment")
+            page.wait_for_selector("h1", timeout=90_000)
+            settle(page)
+            sign_in(page, *creds["unit_decided"])
+            page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+            settle(page)
+            page.locator(".st-key-sa_withdraw button").first.click()
+            settle(page)
+            expect(page, "Đã rút phiếu", "9_withdrawn")
+            page.locator(".st-key-sa_submit button").first.click()
+            settle(page)
+            expect(page, "Đã nộp phiếu", "10_submitted_again")
+        browser.close()
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "setup":
         setup(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "walk":
+        walk(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         shoot(sys.argv[2], sys.argv[3], sys.argv[4])
