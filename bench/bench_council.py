@@ -31,9 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+from screenshots_round import ARGS, sign_in  # noqa: E402  (the browser's flags, the sidebar's sign-in: one copy)
 
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 EDITOR = {"name": "Người đo", "role": "editor", "account": None, "unit": None}
 PROVINCE = "Huế"
 
@@ -103,24 +103,20 @@ def settle(page) -> None:
     page.wait_for_timeout(200)
 
 
-def sign_in(page, login: str, password: str) -> None:
-    box = page.locator(".st-key-auth_name input")
-    if not box.is_visible():
-        page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').last.click()
-        box.wait_for(state="visible", timeout=30_000)
-    box.fill(login)
-    page.locator(".st-key-auth_password input").fill(password)
-    page.locator(".st-key-auth_submit button").click()
-    page.locator(".st-key-auth_logout").wait_for(timeout=60_000)
-    settle(page)
-
-
 def choose(page, key: str, option: str) -> None:
     """A selectbox: click it, then the option by its text."""
     if os.environ.get("BENCH_SHOTS"):
         page.screenshot(path=f"{os.environ['BENCH_SHOTS']}/council_{key}_{int(time.time())}.png", full_page=True)
-    page.locator(f".st-key-{key} input[role='combobox']").click()
-    page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option))).first.click()
+    for attempt in range(3):   # a rerun still drawing may replace the list under the pointer: open it again
+        settle(page)
+        page.locator(f".st-key-{key} input[role='combobox']").click()
+        try:
+            page.get_by_role("option").filter(has_text=re.compile("^" + re.escape(option))).first.click(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 — playwright's timeout; the last attempt raises
+            page.keyboard.press("Escape")
+            if attempt == 2:
+                raise
     settle(page)
 
 
@@ -210,7 +206,7 @@ def main() -> int:
                     page.wait_for_selector("h1", timeout=120_000)
                     settle(page)
                     t0 = time.perf_counter()
-                    sign_in(page, member["login"], member["password"])
+                    sign_in(page, member["login"], member["password"])   # waits ~1,5 s to settle: inside this step
                     page.locator('[data-testid="stMetric"]').first.wait_for(timeout=120_000)
                     tally.step(f"thành viên {k + 1}: đăng nhập, mở hàng chờ", t0, clicks=2, typed=2)
                     if k == 0 and args.per_row:

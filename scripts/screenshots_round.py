@@ -132,6 +132,18 @@ def sign_in(page, login: str | None, password: str | None, editor: tuple[str, st
     raise RuntimeError(f"could not sign in as {name}")
 
 
+def signed_in_page(browser, url: str, slug: str, who: list, height: int = 2600):
+    """A new tab on a page, signed in through the sidebar box (vi-VN, Vietnam time), the page's metrics drawn."""
+    page = browser.new_page(viewport={"width": 1440, "height": height}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    page.goto(f"{url}/{slug}")
+    page.wait_for_selector("h1", timeout=90_000)
+    settle(page)
+    sign_in(page, who[0], who[1])
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
+    settle(page)
+    return page
+
+
 def present(page) -> None:
     page.locator(".st-key-w_present label").first.click()
     settle(page)
@@ -193,18 +205,18 @@ def walk(url: str, creds_file: str, out_dir: str) -> None:
         page.screenshot(path=str(out / f"walk_{step}.png"), full_page=True)
         print("ok", step)
 
+    def press(page, key: str, words: str, step: str) -> None:
+        """Click a button by its key, wait for the run, check what the page says."""
+        page.locator(f".st-key-{key} button").first.click()
+        settle(page)
+        expect(page, words, step)
+
     def number_box(page, nth: int = 0):
         return page.locator("[class*='st-key-sa_'] input[type='text']:not([disabled]):not([role='combobox']):visible").nth(nth)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-        page.goto(f"{url}/self_assessment")
-        page.wait_for_selector("h1", timeout=90_000)
-        settle(page)
-        sign_in(page, *creds["unit"])
-        page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
-        settle(page)
+        page = signed_in_page(browser, url, "self_assessment", creds["unit"])
         for exp in page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').all()[3:6]:
             exp.click()   # I.4–I.6: number boxes (I.1–I.3 are yes/no)
         settle(page)
@@ -231,38 +243,21 @@ def walk(url: str, creds_file: str, out_dir: str) -> None:
         if number_box(page).input_value() != "5":
             raise RuntimeError("the typed value was lost across the group switch")
         expect(page, "thay đổi chưa lưu", "4_back_value_kept")
-        page.locator(".st-key-sa_save button").first.click()
-        settle(page)
-        expect(page, "Đã lưu phiếu (1 tiêu chí thay đổi)", "5_saved")
-        page.locator(".st-key-sa_save button").first.click()
-        settle(page)
-        expect(page, "Không có thay đổi nào để lưu", "6_nothing_to_save")
+        press(page, "sa_save", "Đã lưu phiếu (1 tiêu chí thay đổi)", "5_saved")
+        press(page, "sa_save", "Không có thay đổi nào để lưu", "6_nothing_to_save")
         page.locator(".st-key-sa_submit button").first.click()
         settle(page)
         if page.get_by_text("Đã nộp phiếu").count():
             expect(page, "Đã nộp phiếu", "7_submitted")
-            page.locator(".st-key-sa_withdraw button").first.click()
-            settle(page)
-            expect(page, "Đã rút phiếu", "8_withdrawn")
+            press(page, "sa_withdraw", "Đã rút phiếu", "8_withdrawn")
         else:  # a draft unit with criteria still empty: the refusal names them
             page.screenshot(path=str(out / "walk_7_submit_refused.png"), full_page=True)
             print("submit refused (an incomplete draft):", page.locator('[data-testid="stAlert"]').all_inner_texts()[:3])
         page.close()
         if creds.get("unit_decided"):   # a unit that submitted (and was appraised): withdraw, then submit again
-            page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN",
-                                    timezone_id="Asia/Ho_Chi_Minh")
-            page.goto(f"{url}/self_assessment")
-            page.wait_for_selector("h1", timeout=90_000)
-            settle(page)
-            sign_in(page, *creds["unit_decided"])
-            page.wait_for_selector('[data-testid="stMetric"]', timeout=90_000)
-            settle(page)
-            page.locator(".st-key-sa_withdraw button").first.click()
-            settle(page)
-            expect(page, "Đã rút phiếu", "9_withdrawn")
-            page.locator(".st-key-sa_submit button").first.click()
-            settle(page)
-            expect(page, "Đã nộp phiếu", "10_submitted_again")
+            page = signed_in_page(browser, url, "self_assessment", creds["unit_decided"])
+            press(page, "sa_withdraw", "Đã rút phiếu", "9_withdrawn")
+            press(page, "sa_submit", "Đã nộp phiếu", "10_submitted_again")
         browser.close()
 
 
