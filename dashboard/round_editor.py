@@ -244,6 +244,9 @@ def close_tab(ctx: PageContext, store, rid: int, info: dict, fw_full, undecided:
     c[0].metric(ctx.t("ui.council.close_submitted"), f"{check['submitted']}/{check['n_units']}")
     c[1].metric(ctx.t("ui.council.close_not_submitted"), str(check["not_submitted"]))
     c[2].metric(ctx.t("ui.council.close_undecided"), str(check["undecided"]))
+    if check["submitted"] > check.get("submitted_now", check["submitted"]):   # why it differs from the progress
+        st.caption(ctx.t("ui.council.close_submitted_before", n=check["submitted"] - check["submitted_now"],
+                         now=check["submitted_now"]))
     if undecided:
         st.warning(ctx.t("ui.round.close_undecided", n=undecided), icon=":material/pending:")
     keep_self = st.checkbox(ctx.t("ui.round.keep_self", n=undecided), key="rd_keep_self", disabled=not undecided,

@@ -253,7 +253,8 @@ def reopen(store: Store, round_id: int, unit: str, until, reason: str, actor: di
 CLOSE_WORD = "KẾT THÚC"
 
 def close_check(store: Store, framework: Framework, round_id: int, now: datetime | None = None) -> dict:
-    """What closing now would leave behind: n_units, submitted, not_submitted, undecided (criteria of
+    """What closing now would leave behind: n_units, submitted (units with a submitted form, the last one counts:
+    a unit that withdrew or was reopened keeps it), submitted_now (status submitted), not_submitted, undecided (criteria of
     submitted units without a valid decision), before_deadline, and needs_confirmation (closing before the
     deadline or with a unit not submitted needs the round's label or "KẾT THÚC" typed: `close_round(confirm=)`)."""
     now = now_or_clock(now)
@@ -262,6 +263,7 @@ def close_check(store: Store, framework: Framework, round_id: int, now: datetime
     before = now <= rnd["deadline"]
     not_sub = int(summary.get("n_units", 0)) - int(summary.get("ever_submitted", 0))
     out = {"n_units": int(summary.get("n_units", 0)), "submitted": int(summary.get("ever_submitted", 0)),
+           "submitted_now": int(summary.get("submitted", 0)),   # the progress's "Đã nộp": status submitted now
            "not_submitted": not_sub, "undecided": max(int(summary.get("to_decide", 0)) - int(summary.get("decided", 0)), 0),
            "before_deadline": bool(before), "label": (rnd.get("label") or "").strip()}
     out["needs_confirmation"] = bool(before or not_sub > 0)

@@ -5,7 +5,8 @@
     2. DTI_STUDIO_DB=/tmp/round.duckdb streamlit run app.py --server.port 8621 ...
     3. python scripts/screenshots_round.py shoot http://127.0.0.1:8621 /tmp/round_accounts.json artifacts/screenshots
        python scripts/screenshots_round.py walk http://127.0.0.1:8621 /tmp/round_accounts.json /tmp/walk
-       (the unit's form used step by step: typed then saved at once, group switch, save, submit, withdraw)
+       (the unit's form used step by step: typed then saved at once, group switch, save, submit, withdraw; with
+       "editor": [name, password] in the json, the editor's progress and the close that asks for the typed label)
 
 A browser session signs in through the sidebar box (a reload would start a new Streamlit session, signed
 out), then opens the page and switches presentation mode on with the sidebar toggle.
@@ -258,6 +259,28 @@ def walk(url: str, creds_file: str, out_dir: str) -> None:
             page = signed_in_page(browser, url, "self_assessment", creds["unit_decided"])
             press(page, "sa_withdraw", "Đã rút phiếu", "9_withdrawn")
             press(page, "sa_submit", "Đã nộp phiếu", "10_submitted_again")
+            page.close()
+        if creds.get("editor"):   # the editor: the round's progress, then closing asks for the typed label
+            page = browser.new_page(viewport={"width": 1440, "height": 2600}, locale="vi-VN",
+                                    timezone_id="Asia/Ho_Chi_Minh")
+            page.goto(f"{url}/round")
+            page.wait_for_selector("h1", timeout=90_000)
+            settle(page)
+            sign_in(page, *creds["editor"])
+            expect(page, "Tiến độ", "11_editor_progress")
+            page.get_by_role("tab", name="Kết thúc vòng").click()
+            settle(page)
+            expect(page, "không làm lại được", "12_close_asks_to_type")
+            if page.locator(".st-key-rd_close button").first.is_enabled():
+                raise RuntimeError("the close button is enabled before the label is typed")
+            box = page.locator("[class*='st-key-rd_close_confirm'] input")
+            box.fill("kết thúc nhầm")
+            box.press("Tab")
+            settle(page)
+            if page.locator(".st-key-rd_close button").first.is_enabled():
+                raise RuntimeError("the close button is enabled by a wrong phrase")
+            page.screenshot(path=str(out / "walk_13_wrong_phrase_still_locked.png"), full_page=True)
+            print("ok 13_wrong_phrase_still_locked")
         browser.close()
 
 

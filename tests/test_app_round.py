@@ -288,7 +288,7 @@ def test_editor_opens_a_round_issues_accounts_and_follows_it(app):
     assert "rd_passwords" not in at.session_state
     # nothing submitted, deadline ahead: the counts are shown and closing needs the typed confirmation
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Đã nộp phiếu"], metrics["Chưa nộp phiếu"]) == (f"0/{len(info['units'])}", str(len(info["units"])))
+    assert (metrics["Đơn vị có phiếu đã nộp"], metrics["Chưa nộp phiếu"]) == (f"0/{len(info['units'])}", str(len(info["units"])))
     assert at.button(key="rd_close").disabled
     at.text_input(key=f"rd_close_confirm_{rid}").set_value("đóng").run()
     assert at.button(key="rd_close").disabled and ap.round_info(data.store(), rid)["status"] != "closed"

@@ -101,6 +101,16 @@ def test_assignment_by_group_keeps_the_history(store, fw, rnd):
     assert len(two) > len(group_i) and set(two.values()) == {None}
 
 
+def test_close_counts_a_withdrawn_form_it_will_use_and_says_the_progress_count(store, fw, rnd):
+    """A unit that submitted then withdrew: closing uses what it submitted (submitted 1), while the progress's
+    "Đã nộp" counts forms submitted now (submitted_now 0) — the close tab shows both, with why."""
+    r = rnd
+    submit(store, fw, r, B)
+    self_assessment.withdraw(store, fw, r.rid, B, r.actors[B], now=T0)
+    check = ap.close_check(store, fw, r.rid, now=T0)
+    assert (check["submitted"], check["submitted_now"], check["not_submitted"]) == (1, 0, 3)
+
+
 def test_close_before_the_deadline_needs_the_typed_confirmation(store, fw, rnd):
     r = rnd
     submit(store, fw, r, B)
