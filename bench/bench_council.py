@@ -22,17 +22,17 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from screenshots_round import ARGS, sign_in  # noqa: E402  (the browser's flags, the sidebar's sign-in: one copy)
+sys.path.insert(0, str(ROOT / "bench"))
+import readme_server  # noqa: E402
 
 EDITOR = {"name": "Người đo", "role": "editor", "account": None, "unit": None}
 PROVINCE = "Huế"
@@ -182,18 +182,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "council.duckdb"
         made = build(db)
-        env = dict(os.environ, DTI_STUDIO_DB=str(db))
-        server = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.headless", "true",
-                                   "--server.address", "127.0.0.1", "--server.port", str(args.port),
-                                   "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = readme_server.start(db, args.port)
         try:
-            for _ in range(600):
-                try:
-                    if urllib.request.urlopen(f"http://127.0.0.1:{args.port}/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    time.sleep(0.2)
+            readme_server.wait(args.port)
             rows_each = {}
             tally = Tally()
             row_times: list[float] = []

@@ -27,7 +27,6 @@ import asyncio
 import os
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import readme_server  # noqa: E402
 
 PROVINCE = "Huế"
 SAMPLE = ROOT / "data" / "sample" / "SAMPLE_units_inputs_hue_units.csv"
@@ -265,22 +267,10 @@ def main() -> int:
         units, reference_units = units[:args.units], units[args.units:]  # two units act alone first: the reference
         print(f"prepared {len(units)} units with drafts and {len(members)} council accounts "
               f"in {time.perf_counter() - t0:.1f} s")
-        env = dict(os.environ, DTI_STUDIO_DB=str(db))
-        servers = [subprocess.Popen([sys.executable, str(ROOT / "scripts" / "serve.py"), "--server.headless", "true",
-                                     "--server.address", "127.0.0.1", "--server.port", str(port),
-                                     "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                   for port in ports]
+        servers = [readme_server.start(db, port) for port in ports]
         try:
-            import urllib.request
-
             for port in ports:
-                for _ in range(600):
-                    try:
-                        if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
-                            break
-                    except OSError:
-                        time.sleep(0.2)
+                readme_server.wait(port)
             urls = [f"ws://127.0.0.1:{port}/_stcore/stream" for port in ports]
             url = urls[0]
             times: dict[str, list[float]] = {}
